@@ -1,0 +1,17 @@
+-- group_lag: how far each consumer group is behind on each topic it reads, with both owners.
+-- inputs:  consumer_group_offsets, group_owners, topic_owners
+-- output:  cluster, group_id, owner, state, topic, topic_owner, partitions, total_lag, max_partition_lag
+-- grain:   one row per (cluster, group_id, topic)
+WITH offsets AS (
+    SELECT c.cluster, c.group_id, g.owner AS owner, c.state, c.topic, t.owner AS topic_owner, c.lag
+    FROM consumer_group_offsets c
+    JOIN group_owners g ON c.cluster = g.cluster AND c.group_id = g.group_id
+    LEFT JOIN topic_owners t ON c.cluster = t.cluster AND c.topic = t.topic
+)
+SELECT cluster, group_id, owner, state, topic, COALESCE(topic_owner, 'unowned') AS topic_owner,
+       COUNT(*) AS partitions,
+       SUM(lag) AS total_lag,
+       MAX(lag) AS max_partition_lag
+FROM offsets
+GROUP BY cluster, group_id, owner, state, topic, topic_owner
+ORDER BY cluster, group_id, topic

@@ -1,0 +1,75 @@
+//! Collect: the only stage that does I/O on the outside world. Each source fills the normalized rows it knows.
+//!
+//! A source is one module behind [`Source`]: it gets a name, adds rows to [`Collected`] and returns a
+//! [`SourceReport`] saying how complete its data is. A failing source is data (status `failed`, detail filled),
+//! never an empty table taken as zero. Recorded scenarios (`scenario`) enter at this same seam as live collectors.
+
+pub mod scenario;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::schema::{Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, Topic};
+
+/// How much of what a source should deliver it delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceStatus {
+    Complete,
+    Partial,
+    Failed,
+}
+
+/// One source's completeness, shown in every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceReport {
+    pub name: String,
+    pub kind: String,
+    pub status: SourceStatus,
+    /// What went wrong, for `partial` and `failed`.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// The normalized tables this source fills.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// Requests made to the outside world (0 for recorded data).
+    #[serde(default)]
+    pub requests: u64,
+}
+
+/// Everything collected in one run, as rows of the normalized tables (see `schema`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Collected {
+    pub scenario_name: String,
+    pub description: String,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub brokers: Vec<Broker>,
+    pub topics: Vec<Topic>,
+    pub partitions: Vec<Partition>,
+    pub consumer_group_offsets: Vec<ConsumerGroupOffset>,
+    pub cost_lines: Vec<CostLine>,
+    pub metric_points: Vec<MetricPoint>,
+    pub sources: Vec<SourceReport>,
+}
+
+impl Collected {
+    pub fn is_complete(&self) -> bool {
+        self.sources
+            .iter()
+            .all(|s| s.status == SourceStatus::Complete)
+    }
+}
+
+/// A source of rows. Implementations do the I/O; everything after them is pure.
+pub trait Source {
+    fn name(&self) -> &str;
+    /// Adds rows to `into` and the source's report(s) to `into.sources`. An `Err` means the run cannot go on
+    /// (bad input the user must fix); a source that merely failed to reach its service reports `failed` instead.
+    fn collect(&self, into: &mut Collected) -> Result<(), CollectError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("{0}")]
+    Input(#[from] crate::error::Problems),
+}

@@ -1,0 +1,348 @@
+//! The run configuration (TOML): clusters, sources, catalog, price overrides, model assumptions, output dir.
+//!
+//! Parsing is strict (unknown keys are errors) and validation is pure: [`load`] reports every problem at once, each
+//! with file, line and what was expected. Nothing here reads Kafka or AWS.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Problem, Problems};
+use crate::files::{InputFiles, line_of};
+use crate::model::assumptions::Assumptions;
+use crate::model::prices::PriceBook;
+
+/// The config file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    /// Where run directories are created; relative to the working directory. Default `out`.
+    output_dir: Option<String>,
+    /// Ownership catalog file, relative to the config file.
+    catalog: Spanned<String>,
+    #[serde(default)]
+    clusters: Vec<ClusterFile>,
+    #[serde(default)]
+    sources: Vec<SourceFile>,
+    /// Price overrides: price key → USD per unit.
+    #[serde(default)]
+    prices: BTreeMap<String, Spanned<Decimal>>,
+    #[serde(default)]
+    model: ModelFile,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClusterFile {
+    name: Spanned<String>,
+    platform: Spanned<String>,
+    region: Spanned<String>,
+    broker_instance_type: Spanned<String>,
+    #[serde(default)]
+    billing_resource_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    name: Spanned<String>,
+    kind: Spanned<String>,
+    path: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelFile {
+    target_disk_utilization: Option<Spanned<Decimal>>,
+    client_zones: Option<Spanned<i64>>,
+    s3_upload_object_mib: Option<Spanned<Decimal>>,
+    s3_read_object_mib: Option<Spanned<Decimal>>,
+    shared_cold_read_fraction: Option<Spanned<Decimal>>,
+    wal_gib_per_broker: Option<Spanned<Decimal>>,
+    zone_aware_clients: Option<bool>,
+}
+
+/// Where the Kafka cluster runs, which decides what inter-AZ traffic is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    /// Amazon MSK: replication between brokers is not billed, client traffic across AZs is.
+    Msk,
+    /// Kafka on EC2: every byte crossing an AZ is billed on both sides.
+    SelfManaged,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterConfig {
+    pub name: String,
+    pub platform: Platform,
+    pub region: String,
+    pub broker_instance_type: String,
+    /// Bill lines whose resource id is one of these belong to this cluster.
+    pub billing_resource_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A recorded scenario folder (`fixtures/demo` or the output of `collect --record`).
+    Scenario { files: InputFiles },
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: SourceKind,
+}
+
+/// A validated configuration, ready to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How the config file is named in messages.
+    pub path: String,
+    pub output_dir: String,
+    pub catalog: crate::catalog::Catalog,
+    pub clusters: Vec<ClusterConfig>,
+    pub sources: Vec<SourceConfig>,
+    pub prices: PriceBook,
+    pub assumptions: Assumptions,
+}
+
+const SOURCE_KINDS: &[&str] = &["scenario"];
+
+/// Reads and validates a config file and the catalog it names, reporting every problem found.
+pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
+    let display = files.display(config_name);
+    let text = files
+        .read(config_name)
+        .map_err(|e| Problems(vec![Problem::new(&display, None, None, e.reason)]))?;
+    let raw: ConfigFile =
+        toml::from_str(&text).map_err(|e| Problems(vec![toml_problem(&display, &text, &e)]))?;
+
+    let mut problems = Vec::new();
+    let at = |span: std::ops::Range<usize>| Some(line_of(&text, span.start));
+
+    let mut clusters = Vec::new();
+    for (i, c) in raw.clusters.iter().enumerate() {
+        let platform = match c.platform.get_ref().as_str() {
+            "msk" => Some(Platform::Msk),
+            "self-managed" => Some(Platform::SelfManaged),
+            other => {
+                problems.push(Problem::new(
+                    &display,
+                    at(c.platform.span()),
+                    Some(&format!("clusters[{i}].platform")),
+                    format!("unknown platform `{other}`; expected `msk` or `self-managed`"),
+                ));
+                None
+            }
+        };
+        if raw.clusters[..i]
+            .iter()
+            .any(|o| o.name.get_ref() == c.name.get_ref())
+        {
+            problems.push(Problem::new(
+                &display,
+                at(c.name.span()),
+                Some(&format!("clusters[{i}].name")),
+                format!(
+                    "cluster `{}` is declared twice; names must be unique",
+                    c.name.get_ref()
+                ),
+            ));
+        }
+        if let Some(platform) = platform {
+            clusters.push(ClusterConfig {
+                name: c.name.get_ref().clone(),
+                platform,
+                region: c.region.get_ref().clone(),
+                broker_instance_type: c.broker_instance_type.get_ref().clone(),
+                billing_resource_ids: c.billing_resource_ids.clone(),
+            });
+        }
+    }
+    if raw.clusters.is_empty() {
+        problems.push(Problem::new(
+            &display,
+            None,
+            Some("clusters"),
+            "no cluster declared; add a [[clusters]] table",
+        ));
+    }
+
+    let mut sources = Vec::new();
+    for (i, s) in raw.sources.iter().enumerate() {
+        let field = format!("sources[{i}]");
+        match s.kind.get_ref().as_str() {
+            "scenario" => match &s.path {
+                Some(path) => sources.push(SourceConfig {
+                    name: s.name.get_ref().clone(),
+                    kind: SourceKind::Scenario {
+                        files: files.subdir(path.get_ref()),
+                    },
+                }),
+                None => problems.push(Problem::new(
+                    &display,
+                    at(s.kind.span()),
+                    Some(&format!("{field}.path")),
+                    "a `scenario` source needs `path`, the folder holding scenario.toml",
+                )),
+            },
+            other => problems.push(Problem::new(
+                &display,
+                at(s.kind.span()),
+                Some(&format!("{field}.kind")),
+                format!(
+                    "unknown source kind `{other}`; expected one of: {}",
+                    SOURCE_KINDS.join(", ")
+                ),
+            )),
+        }
+    }
+    if raw.sources.is_empty() {
+        problems.push(Problem::new(
+            &display,
+            None,
+            Some("sources"),
+            "no source declared; add a [[sources]] table",
+        ));
+    }
+
+    let mut prices = PriceBook::default_us_east_1();
+    for (key, value) in &raw.prices {
+        let field = format!("prices.{key}");
+        if let Err(message) = prices.set_override(key, *value.get_ref(), &display) {
+            problems.push(Problem::new(
+                &display,
+                at(value.span()),
+                Some(&field),
+                message,
+            ));
+        }
+    }
+
+    let assumptions = match model_assumptions(&raw.model) {
+        Ok(a) => a,
+        Err(list) => {
+            for (field, span, message) in list {
+                problems.push(Problem::new(
+                    &display,
+                    at(span),
+                    Some(&format!("model.{field}")),
+                    message,
+                ));
+            }
+            Assumptions::default()
+        }
+    };
+
+    let catalog = match crate::catalog::load(files, raw.catalog.get_ref()) {
+        Ok(c) => Some(c),
+        Err(Problems(mut list)) => {
+            if list.len() == 1 && list[0].line.is_none() && list[0].field.is_none() {
+                list[0] = Problem::new(
+                    &display,
+                    at(raw.catalog.span()),
+                    Some("catalog"),
+                    format!("catalog file: {}", list[0].message),
+                );
+            }
+            problems.extend(list);
+            None
+        }
+    };
+
+    match catalog {
+        Some(catalog) if problems.is_empty() => Ok(Config {
+            path: display,
+            output_dir: raw.output_dir.unwrap_or_else(|| "out".into()),
+            catalog,
+            clusters,
+            sources,
+            prices,
+            assumptions,
+        }),
+        _ => Err(Problems(problems)),
+    }
+}
+
+type FieldProblem = (&'static str, std::ops::Range<usize>, String);
+
+fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
+    let mut a = Assumptions::default();
+    let mut problems = Vec::new();
+    let mut positive = |field: &'static str,
+                        value: &Option<Spanned<Decimal>>,
+                        max: Option<Decimal>,
+                        slot: &mut Decimal| {
+        if let Some(v) = value {
+            let x = *v.get_ref();
+            let too_big = max.is_some_and(|m| x > m);
+            if x <= Decimal::ZERO || too_big {
+                let range = match max {
+                    Some(m) => format!("a number above 0 and at most {m}"),
+                    None => "a number above 0".to_string(),
+                };
+                problems.push((field, v.span(), format!("expected {range}, found {x}")));
+            } else {
+                *slot = x;
+            }
+        }
+    };
+    positive(
+        "target_disk_utilization",
+        &m.target_disk_utilization,
+        Some(Decimal::ONE),
+        &mut a.target_disk_utilization,
+    );
+    positive(
+        "s3_upload_object_mib",
+        &m.s3_upload_object_mib,
+        None,
+        &mut a.s3_upload_object_mib,
+    );
+    positive(
+        "s3_read_object_mib",
+        &m.s3_read_object_mib,
+        None,
+        &mut a.s3_read_object_mib,
+    );
+    positive(
+        "shared_cold_read_fraction",
+        &m.shared_cold_read_fraction,
+        Some(Decimal::ONE),
+        &mut a.shared_cold_read_fraction,
+    );
+    positive(
+        "wal_gib_per_broker",
+        &m.wal_gib_per_broker,
+        None,
+        &mut a.wal_gib_per_broker,
+    );
+    if let Some(z) = &m.client_zones {
+        if *z.get_ref() < 1 || *z.get_ref() > 6 {
+            problems.push((
+                "client_zones",
+                z.span(),
+                format!("expected a zone count from 1 to 6, found {}", z.get_ref()),
+            ));
+        } else {
+            a.client_zones = Some(*z.get_ref() as u32);
+        }
+    }
+    if let Some(z) = m.zone_aware_clients {
+        a.zone_aware_clients = z;
+    }
+    if problems.is_empty() {
+        Ok(a)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Turns a TOML syntax or shape error into a problem with the line it points at.
+pub(crate) fn toml_problem(file: &str, text: &str, e: &toml::de::Error) -> Problem {
+    let line = e.span().map(|s| line_of(text, s.start));
+    Problem::new(file, line, None, e.message().trim().to_string())
+}

@@ -1,0 +1,78 @@
+//! The errors each stage can end a run with, and the one `Problem` shape every validation message takes.
+//!
+//! Stages return their own error enum; [`Error`] wraps them so `main` can print one message and map it to an exit
+//! code. Nothing here prints.
+
+use std::fmt;
+
+/// One thing wrong with an input: which file, which line, which field, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(
+        file: impl Into<String>,
+        line: Option<usize>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        Problem {
+            file: file.into(),
+            line,
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found while checking config, catalog or recorded inputs (all of them, not just the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(f, "{n} problem{} found:", if n == 1 { "" } else { "s" })?;
+        for p in &self.0 {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// A run that ended before any report was written. `main` prints it and exits 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(#[from] Problems),
+    #[error("collect: {0}")]
+    Collect(#[from] crate::collect::CollectError),
+    #[error("normalize: {0}")]
+    Normalize(#[from] crate::normalize::NormalizeError),
+    #[error("join: {0}")]
+    Join(#[from] crate::join::JoinError),
+    #[error("model: {0}")]
+    Model(#[from] crate::model::ModelError),
+    #[error("report: {0}")]
+    Report(#[from] crate::report::ReportError),
+}

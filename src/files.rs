@@ -1,0 +1,132 @@
+//! Where input files come from: a folder on disk, or the demo scenario compiled into the binary.
+//!
+//! Config, catalog and recorded scenarios are read through [`InputFiles`] so that `kafka-finops demo` runs the very
+//! same code as `kafka-finops run --config fixtures/demo/kafka-finops.toml`, from any directory.
+
+use std::path::{Path, PathBuf};
+
+/// The demo scenario's files, relative to `fixtures/demo/`.
+const DEMO_FILES: &[(&str, &str)] = &[
+    (
+        "kafka-finops.toml",
+        include_str!("../fixtures/demo/kafka-finops.toml"),
+    ),
+    (
+        "catalog.toml",
+        include_str!("../fixtures/demo/catalog.toml"),
+    ),
+    (
+        "scenario.toml",
+        include_str!("../fixtures/demo/scenario.toml"),
+    ),
+    ("brokers.csv", include_str!("../fixtures/demo/brokers.csv")),
+    ("topics.csv", include_str!("../fixtures/demo/topics.csv")),
+    (
+        "partitions.csv",
+        include_str!("../fixtures/demo/partitions.csv"),
+    ),
+    (
+        "consumer_group_offsets.csv",
+        include_str!("../fixtures/demo/consumer_group_offsets.csv"),
+    ),
+    (
+        "cost_lines.csv",
+        include_str!("../fixtures/demo/cost_lines.csv"),
+    ),
+    (
+        "metric_points.csv",
+        include_str!("../fixtures/demo/metric_points.csv"),
+    ),
+];
+
+/// A file that could not be read, with the path as the user would write it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {path}: {reason}")]
+pub struct ReadError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A root that relative paths in config files are resolved against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputFiles {
+    /// Paths relative to this folder (the folder holding the config file).
+    Disk(PathBuf),
+    /// The demo compiled into the binary; paths relative to `fixtures/demo/`.
+    EmbeddedDemo,
+}
+
+impl InputFiles {
+    /// Resolves `relative` (as written in a config file) into a path under this root.
+    pub fn join(&self, relative: &str) -> String {
+        match self {
+            InputFiles::Disk(root) => {
+                let p = Path::new(relative);
+                if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    root.join(p)
+                }
+                .display()
+                .to_string()
+            }
+            InputFiles::EmbeddedDemo => normalize_embedded(relative),
+        }
+    }
+
+    /// A root for a sub-folder (a scenario folder named in the config).
+    pub fn subdir(&self, relative: &str) -> InputFiles {
+        match self {
+            InputFiles::Disk(_) => InputFiles::Disk(PathBuf::from(self.join(relative))),
+            InputFiles::EmbeddedDemo => InputFiles::EmbeddedDemo,
+        }
+    }
+
+    /// How to name `relative` in messages.
+    pub fn display(&self, relative: &str) -> String {
+        match self {
+            InputFiles::Disk(_) => self.join(relative),
+            InputFiles::EmbeddedDemo => format!("<embedded demo>/{}", normalize_embedded(relative)),
+        }
+    }
+
+    pub fn read(&self, relative: &str) -> Result<String, ReadError> {
+        match self {
+            InputFiles::Disk(_) => {
+                let path = self.join(relative);
+                std::fs::read_to_string(&path).map_err(|e| ReadError {
+                    path,
+                    reason: e.to_string(),
+                })
+            }
+            InputFiles::EmbeddedDemo => {
+                let key = normalize_embedded(relative);
+                DEMO_FILES
+                    .iter()
+                    .find(|(name, _)| *name == key)
+                    .map(|(_, text)| (*text).to_string())
+                    .ok_or_else(|| ReadError {
+                        path: self.display(relative),
+                        reason: "not part of the embedded demo".into(),
+                    })
+            }
+        }
+    }
+}
+
+fn normalize_embedded(relative: &str) -> String {
+    relative
+        .trim_start_matches("./")
+        .trim_start_matches('.')
+        .trim_start_matches('/')
+        .to_string()
+}
+
+/// Converts a byte offset in `text` into a 1-based line number.
+pub fn line_of(text: &str, byte_offset: usize) -> usize {
+    text[..byte_offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}

@@ -1,0 +1,195 @@
+//! Join: the only stage that runs SQL. Runs `queries/*.sql` with polars' SQL context over the normalized tables.
+//!
+//! Before the SQL, the ownership catalog is applied in Rust (precedence rules do not belong in SQL) to produce
+//! three small tables the queries join on: `topic_owners`, `group_owners` and `owners`; the config adds
+//! `cluster_resources`. Queries run in the order of [`QUERIES`], and each result is registered under its file name
+//! so later queries can read it.
+
+use polars::prelude::*;
+use polars::sql::SQLContext;
+
+use crate::catalog::{Catalog, NameKind};
+use crate::config::ClusterConfig;
+use crate::error::Problems;
+use crate::normalize::Tables;
+
+/// The queries, in the order they run. Each file's header comment gives its inputs, output columns and grain.
+pub const QUERIES: &[(&str, &str)] = &[
+    ("topic_facts", include_str!("../../queries/topic_facts.sql")),
+    ("group_lag", include_str!("../../queries/group_lag.sql")),
+    ("owner_facts", include_str!("../../queries/owner_facts.sql")),
+    (
+        "cluster_facts",
+        include_str!("../../queries/cluster_facts.sql"),
+    ),
+    (
+        "cost_lines_classified",
+        include_str!("../../queries/cost_lines_classified.sql"),
+    ),
+    (
+        "cluster_costs",
+        include_str!("../../queries/cluster_costs.sql"),
+    ),
+    ("daily_costs", include_str!("../../queries/daily_costs.sql")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error("{0}")]
+    Ownership(#[from] Problems),
+    #[error("query `queries/{query}.sql`: {source}")]
+    Query { query: String, source: PolarsError },
+    #[error("building table `{table}`: {source}")]
+    Frame {
+        table: &'static str,
+        source: PolarsError,
+    },
+}
+
+/// Adds the ownership and cluster tables, then runs every query. Returns all tables, inputs and results.
+pub fn run(
+    mut tables: Tables,
+    catalog: &Catalog,
+    clusters: &[ClusterConfig],
+) -> Result<Tables, JoinError> {
+    add_ownership(&mut tables, catalog)?;
+    tables.insert(
+        "cluster_resources",
+        cluster_resources(clusters).map_err(frame_err("cluster_resources"))?,
+    );
+    for (name, sql) in QUERIES {
+        let result = run_query(&tables, sql).map_err(|source| JoinError::Query {
+            query: name.to_string(),
+            source,
+        })?;
+        tables.insert(name, result);
+    }
+    Ok(tables)
+}
+
+/// Runs one SQL text over `tables` (every table registered under its name).
+pub fn run_query(tables: &Tables, sql: &str) -> PolarsResult<DataFrame> {
+    let mut ctx = SQLContext::new();
+    for (name, frame) in &tables.frames {
+        ctx.register(name, frame.clone().lazy());
+    }
+    ctx.execute(sql)?.collect()
+}
+
+fn frame_err(table: &'static str) -> impl Fn(PolarsError) -> JoinError {
+    move |source| JoinError::Frame { table, source }
+}
+
+fn add_ownership(tables: &mut Tables, catalog: &Catalog) -> Result<(), JoinError> {
+    let mut problems = Vec::new();
+    let mut owned = |table: &str, key: &str, kind: NameKind| -> PolarsResult<DataFrame> {
+        let names = distinct_pairs(tables.get(table), key)?;
+        let (mut clusters, mut keys, mut owners, mut rules) = (vec![], vec![], vec![], vec![]);
+        for (cluster, name) in names {
+            match catalog.resolve(kind, &name) {
+                Ok(r) => {
+                    clusters.push(cluster);
+                    keys.push(name);
+                    owners.push(r.owner);
+                    rules.push(r.rule);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        DataFrame::new_infer_height(vec![
+            Column::new("cluster".into(), clusters),
+            Column::new(key.into(), keys),
+            Column::new("owner".into(), owners),
+            Column::new("owner_rule".into(), rules),
+        ])
+    };
+    let topic_owners =
+        owned("topics", "topic", NameKind::Topic).map_err(frame_err("topic_owners"))?;
+    let group_owners = owned(
+        "consumer_group_offsets",
+        "group_id",
+        NameKind::ConsumerGroup,
+    )
+    .map_err(frame_err("group_owners"))?;
+    if !problems.is_empty() {
+        problems.dedup();
+        return Err(Problems(problems).into());
+    }
+    tables.insert("topic_owners", topic_owners);
+    tables.insert("group_owners", group_owners);
+    tables.insert(
+        "owners",
+        owners_frame(catalog).map_err(frame_err("owners"))?,
+    );
+    Ok(())
+}
+
+/// Distinct (cluster, name) pairs of a table, sorted.
+fn distinct_pairs(frame: Option<&DataFrame>, key: &str) -> PolarsResult<Vec<(String, String)>> {
+    let Some(frame) = frame else {
+        return Ok(Vec::new());
+    };
+    let cluster = frame.column("cluster")?.str()?;
+    let name = frame.column(key)?.str()?;
+    let mut pairs: Vec<(String, String)> = cluster
+        .iter()
+        .zip(name.iter())
+        .filter_map(|(c, n)| Some((c?.to_string(), n?.to_string())))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    Ok(pairs)
+}
+
+fn owners_frame(catalog: &Catalog) -> PolarsResult<DataFrame> {
+    let owners = catalog.owners();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "owner".into(),
+            owners.iter().map(|o| o.owner.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "team".into(),
+            owners.iter().map(|o| o.team.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "cost_center".into(),
+            owners
+                .iter()
+                .map(|o| o.cost_center.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "escalation".into(),
+            owners
+                .iter()
+                .map(|o| o.escalation.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "channel".into(),
+            owners.iter().map(|o| o.channel.clone()).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+fn cluster_resources(clusters: &[ClusterConfig]) -> PolarsResult<DataFrame> {
+    let pairs: Vec<(String, String)> = clusters
+        .iter()
+        .flat_map(|c| {
+            c.billing_resource_ids
+                .iter()
+                .map(move |r| (c.name.clone(), r.clone()))
+        })
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "cluster".into(),
+            pairs.iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "resource_id".into(),
+            pairs.iter().map(|p| p.1.clone()).collect::<Vec<_>>(),
+        ),
+    ])
+}

@@ -1,0 +1,175 @@
+//! kafka-finops: who owns each Kafka topic, what it costs on broker-local disk vs shared storage, and what to do.
+//!
+//! The job flows one way: config → collect → normalize → join → model → report. See ARCHITECTURE.md for the map
+//! from stages to paths. This file wires the stages together; `main.rs` only parses arguments and maps outcomes to
+//! exit codes.
+
+pub mod catalog;
+pub mod collect;
+pub mod config;
+pub mod error;
+pub mod files;
+pub mod join;
+pub mod model;
+pub mod normalize;
+pub mod output;
+pub mod report;
+pub mod report_model;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+
+use collect::{Collected, Source, scenario::ScenarioSource};
+use config::{Config, SourceKind};
+use error::{Error, Problems};
+use files::InputFiles;
+use report_model::ReportModel;
+
+/// Which configuration a job runs with.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// The demo scenario compiled into the binary.
+    Demo,
+    /// A config file on disk.
+    ConfigFile(PathBuf),
+}
+
+impl Job {
+    fn files_and_name(&self) -> (InputFiles, String) {
+        match self {
+            Job::Demo => (InputFiles::EmbeddedDemo, "kafka-finops.toml".into()),
+            Job::ConfigFile(path) => {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (
+                    InputFiles::Disk(if dir.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        dir
+                    }),
+                    name,
+                )
+            }
+        }
+    }
+}
+
+/// How a run that wrote its report ended.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub run_dir: PathBuf,
+    /// False when at least one source was partial or failed (flagged in the report).
+    pub complete: bool,
+    pub model: ReportModel,
+}
+
+/// Reads and validates the config and catalog of a job.
+pub fn load_config(job: &Job) -> Result<Config, Problems> {
+    let (files, name) = job.files_and_name();
+    config::load(&files, &name)
+}
+
+/// Runs every configured source.
+pub fn collect(config: &Config) -> Result<Collected, Error> {
+    let mut collected = Collected::default();
+    for source in &config.sources {
+        match &source.kind {
+            SourceKind::Scenario { files } => {
+                let s = ScenarioSource {
+                    name: source.name.clone(),
+                    files: files.clone(),
+                };
+                tracing::info!(source = s.name(), "collecting");
+                s.collect(&mut collected)?;
+            }
+        }
+    }
+    Ok(collected)
+}
+
+/// Everything after collection: normalize → join → model. Pure with respect to the outside world.
+pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel, Error> {
+    let tables = normalize::normalize(collected).map_err(|e| match e {
+        normalize::NormalizeError::Inconsistent(p) => Error::Invalid(p),
+        other => Error::Normalize(other),
+    })?;
+    let joined = join::run(tables, &config.catalog, &config.clusters)?;
+    Ok(model::build(&joined, config, collected)?)
+}
+
+/// The whole job: collect, model, write a new run directory under `out` (or the config's `output_dir`).
+pub fn run(job: &Job, out: Option<&Path>) -> Result<RunOutcome, Error> {
+    let started_at = Utc::now();
+    let config = load_config(job)?;
+    let collected = collect(&config)?;
+    let model = build_model(&config, &collected)?;
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(&config.output_dir));
+    let input = match job {
+        Job::Demo => "<embedded demo>".to_string(),
+        Job::ConfigFile(p) => p.display().to_string(),
+    };
+    let run_dir = output::write_run(&out, started_at, &input, &model)?;
+    Ok(RunOutcome {
+        run_dir,
+        complete: model.totals.complete,
+        model,
+    })
+}
+
+/// Checks config, catalog and recorded inputs without writing anything. Returns a one-line summary per check.
+pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
+    let config = load_config(job)?;
+    let mut lines = vec![
+        format!(
+            "config {}: {} cluster(s), {} source(s)",
+            config.path,
+            config.clusters.len(),
+            config.sources.len()
+        ),
+        format!(
+            "catalog {}: {} owner(s) besides `unowned`",
+            config.catalog.path,
+            config.catalog.owners().len() - 1
+        ),
+    ];
+    if config
+        .sources
+        .iter()
+        .all(|s| matches!(s.kind, SourceKind::Scenario { .. }))
+    {
+        let collected = collect(&config)?;
+        build_model(&config, &collected)?;
+        lines.push(format!(
+            "recorded scenario `{}`: {} topic(s), {} partition(s), {} cost line(s) read and joined",
+            collected.scenario_name,
+            collected.topics.len(),
+            collected.partitions.len(),
+            collected.cost_lines.len()
+        ));
+    }
+    Ok(lines)
+}
+
+/// Redraws every report file from a saved `model.json` into a new run directory, without collecting anything.
+pub fn render(model_path: &Path, out: &Path) -> Result<RunOutcome, Error> {
+    let started_at = Utc::now();
+    let model = report::read_model(model_path)?;
+    let run_dir = output::write_run(
+        out,
+        started_at,
+        &format!("render --from {}", model_path.display()),
+        &model,
+    )?;
+    Ok(RunOutcome {
+        run_dir,
+        complete: model.totals.complete,
+        model,
+    })
+}

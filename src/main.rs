@@ -1,0 +1,131 @@
+//! The `kafka-finops` command: parses arguments, calls the library, prints, and maps the outcome to an exit code.
+//!
+//! Exit codes: 0 = complete; 1 = report written but at least one source partial or failed (flagged in the report);
+//! 2 = bad usage, config or input, or a fatal error: nothing written.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kafka_finops::{Job, RunOutcome};
+
+const EXIT_COMPLETE: u8 = 0;
+const EXIT_PARTIAL: u8 = 1;
+const EXIT_FAILED: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "kafka-finops",
+    version,
+    about = "Who owns each Kafka topic, what it costs on broker-local disk vs shared storage, and what to do next.",
+    long_about = "Who owns each Kafka topic, what it costs on broker-local disk vs shared storage, and what to do \
+                  next.\n\nStart with `kafka-finops demo`: it runs the whole job on a scenario built into the binary \
+                  and prints the run directory holding index.html, owners.csv, topics.csv and model.json.",
+    after_help = "Exit codes: 0 complete · 1 report written, a source partial or failed · 2 bad input or fatal error, \
+                  nothing written.\nLogs go to stderr (RUST_LOG=debug for more); the last line on stdout is the run \
+                  directory."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole job on the demo scenario compiled into the binary (no files or network needed).
+    Demo {
+        /// Directory that receives the run directory.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+    },
+    /// Run the job from a config file: collect, join, model, and write a new run directory.
+    Run {
+        /// The TOML config (see fixtures/demo/kafka-finops.toml for a commented example).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Directory that receives the run directory [default: the config's `output_dir`, else `out`].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Check a config, its ownership catalog and any recorded scenario; writes nothing.
+    Validate {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Redraw the HTML and CSV reports from a saved model.json, without collecting anything.
+    Render {
+        /// A run's model.json.
+        #[arg(long, value_name = "RUN_DIR/model.json")]
+        from: PathBuf,
+        /// Directory that receives the new run directory.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "kafka_finops=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out)).map(finished),
+        Command::Run { config, out } => {
+            kafka_finops::run(&Job::ConfigFile(config), out.as_deref()).map(finished)
+        }
+        Command::Validate { config } => {
+            kafka_finops::validate(&Job::ConfigFile(config)).map(|lines| {
+                for line in lines {
+                    println!("ok: {line}");
+                }
+                EXIT_COMPLETE
+            })
+        }
+        Command::Render { from, out } => kafka_finops::render(&from, &out).map(finished),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Prints the summary and, last, the run directory; returns the exit code.
+fn finished(outcome: RunOutcome) -> u8 {
+    let m = &outcome.model;
+    let fmt = kafka_finops::report::format::usd;
+    println!(
+        "{} topics, {} owners: broker-local {} / month, shared storage {} / month, billed {} over {} days",
+        m.totals.topics,
+        m.totals.owners,
+        fmt(m.totals.broker_local_monthly_usd),
+        fmt(m.totals.shared_storage_monthly_usd),
+        fmt(m.totals.billed_usd),
+        m.totals.billed_days
+    );
+    for s in m
+        .sources
+        .iter()
+        .filter(|s| s.status != kafka_finops::collect::SourceStatus::Complete)
+    {
+        eprintln!(
+            "warning: source `{}` is {:?}: {}",
+            s.name,
+            s.status,
+            s.detail.as_deref().unwrap_or("no detail")
+        );
+    }
+    println!("report: {}", outcome.run_dir.join("index.html").display());
+    println!("{}", outcome.run_dir.display());
+    if outcome.complete {
+        EXIT_COMPLETE
+    } else {
+        EXIT_PARTIAL
+    }
+}

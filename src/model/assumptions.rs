@@ -1,0 +1,45 @@
+//! The model's assumptions: every number the cost formulas use that is not a price or a measurement.
+//!
+//! Each has a documented default and can be set in the config's `[model]` table. They are echoed into the report
+//! model so a reader sees exactly what a figure was computed with.
+
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assumptions {
+    /// Hours in a billing month (AWS's convention: 730).
+    pub month_hours: Decimal,
+    /// Share of provisioned broker disk the platform aims to use; the rest is headroom, costed as its own line.
+    /// Default 0.6.
+    pub target_disk_utilization: Decimal,
+    /// Zones clients are spread over, evenly. `None` = as many zones as the cluster's brokers span.
+    pub client_zones: Option<u32>,
+    /// Shared storage: clients produce to and consume from a broker in their own zone (AutoMQ zone routing).
+    /// Default true.
+    pub zone_aware_clients: bool,
+    /// Shared storage: average size of an object uploaded to S3, in MiB; PUTs = bytes in ÷ this. Default 8.
+    pub s3_upload_object_mib: Decimal,
+    /// Shared storage: average size of one ranged GET for reads that miss the broker cache, in MiB. Default 4.
+    pub s3_read_object_mib: Decimal,
+    /// Shared storage: share of consumer bytes read from S3 rather than from the brokers' cache. Default 0.1.
+    pub shared_cold_read_fraction: Decimal,
+    /// Shared storage: write-ahead-log volume per broker, GiB of gp3. Default 10.
+    pub wal_gib_per_broker: Decimal,
+}
+
+impl Default for Assumptions {
+    fn default() -> Self {
+        Assumptions {
+            month_hours: dec!(730),
+            target_disk_utilization: dec!(0.6),
+            client_zones: None,
+            zone_aware_clients: true,
+            s3_upload_object_mib: dec!(8),
+            s3_read_object_mib: dec!(4),
+            shared_cold_read_fraction: dec!(0.1),
+            wal_gib_per_broker: dec!(10),
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! `index.html`: one self-contained page (inline CSS, JS and SVG; no network requests) drawn from the report model.
+//!
+//! The template lives in `reports/templates/` and is compiled into the binary. Every user-provided string goes
+//! through minijinja's HTML auto-escaping; only our own SVG, CSS and JS are marked safe.
+
+use minijinja::{Environment, context};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use super::charts::{self, Series};
+use super::format;
+use crate::catalog::UNOWNED;
+use crate::model::cost::CostBreakdown;
+use crate::report_model::{ReportModel, TopicReport};
+
+const TEMPLATE: &str = include_str!("../../reports/templates/index.html");
+const MACROS: &str = include_str!("../../reports/templates/macros.html");
+const CSS: &str = include_str!("../../reports/templates/report.css");
+const JS: &str = include_str!("../../reports/templates/sort.js");
+
+/// How many topics the "top topics" section shows.
+const TOP_TOPICS: usize = 15;
+
+pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
+    let mut env = Environment::new();
+    env.add_template("macros.html", MACROS)?;
+    env.add_template("index.html", TEMPLATE)?;
+
+    let mut by_cost: Vec<&TopicReport> = model.topics.iter().collect();
+    by_cost.sort_by(|a, b| {
+        b.broker_local
+            .monthly_usd
+            .cmp(&a.broker_local.monthly_usd)
+            .then(a.topic.cmp(&b.topic))
+    });
+    let top: Vec<&TopicReport> = by_cost.iter().take(TOP_TOPICS).copied().collect();
+    let unowned: Vec<&TopicReport> = by_cost
+        .iter()
+        .filter(|t| t.owner == UNOWNED)
+        .copied()
+        .collect();
+
+    let charts = context! {
+        daily => daily_chart(model),
+        owners => charts::horizontal_bars(
+            "Modelled monthly cost per owner",
+            "USD per month",
+            &model.owners.iter().map(|o| o.owner.clone()).collect::<Vec<_>>(),
+            &[
+                Series { name: "broker-local", values: model.owners.iter().map(|o| f(o.broker_local_monthly_usd)).collect() },
+                Series { name: "shared storage", values: model.owners.iter().map(|o| f(o.shared_storage_monthly_usd)).collect() },
+            ],
+        ),
+        topics => topic_chart("Top topics: modelled monthly cost", &top),
+        unowned => topic_chart("Unowned topics: modelled monthly cost", &unowned),
+    };
+
+    let unattributed: Decimal = model
+        .daily_costs
+        .iter()
+        .filter(|d| !model.clusters.iter().any(|c| c.cluster == d.cluster))
+        .map(|d| d.amount_usd)
+        .sum();
+    let t = &model.totals;
+    let assumptions = serde_json::to_value(&model.assumptions)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|m| {
+            m.into_iter()
+                .map(|(k, v)| (k, v.to_string().trim_matches('"').to_string()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+
+    env.get_template("index.html")?.render(context! {
+        version => model.version,
+        scenario => &model.scenario,
+        complete => t.complete,
+        css => CSS,
+        js => JS,
+        charts => charts,
+        totals => context! {
+            broker_local => format::usd(t.broker_local_monthly_usd),
+            shared_storage => format::usd(t.shared_storage_monthly_usd),
+            saving => format::usd(t.broker_local_monthly_usd - t.shared_storage_monthly_usd),
+            billed => format::usd(t.billed_usd),
+            billed_days => t.billed_days,
+            retained => format::bytes(t.retained_bytes),
+            topics => t.topics,
+            owners => t.owners,
+            incomplete_topics => t.incomplete_topics,
+        },
+        owners => model.owners.iter().map(|o| context! {
+            owner => &o.owner, team => &o.team, cost_center => &o.cost_center, escalation => &o.escalation,
+            channel => &o.channel, topics => o.topics, retained_bytes => o.retained_bytes,
+            retained => format::bytes(o.retained_bytes), rate => format::rate(Some(o.bytes_in_per_sec)),
+            rate_raw => o.bytes_in_per_sec, consumer_groups => o.consumer_groups,
+            local => format::usd(o.broker_local_monthly_usd), local_raw => f(o.broker_local_monthly_usd),
+            shared => format::usd(o.shared_storage_monthly_usd), shared_raw => f(o.shared_storage_monthly_usd),
+            saving => format::usd(o.broker_local_monthly_usd - o.shared_storage_monthly_usd),
+            saving_raw => f(o.broker_local_monthly_usd - o.shared_storage_monthly_usd),
+        }).collect::<Vec<_>>(),
+        top_topics => top.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
+        unowned_topics => unowned.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
+        clusters => model.clusters.iter().map(|c| context! {
+            cluster => &c.cluster, platform => &c.platform, region => &c.region, brokers => c.brokers,
+            broker_instance_type => &c.broker_instance_type, zones => c.zones, topics => c.topics,
+            retained => format::bytes(c.retained_bytes),
+            broker_local => cost_view(&c.broker_local), shared_storage => cost_view(&c.shared_storage),
+            billed_total => format::usd(c.billed_usd),
+            billed => c.billed.iter().map(|b| context! {
+                cost_class => &b.cost_class, usage_type => &b.usage_type, quantity => format::quantity(b.usage_quantity),
+                unit => &b.usage_unit, unit_price => b.unit_price_usd.map(format::unit_price).unwrap_or_default(),
+                amount => format::usd(b.amount_usd), amount_raw => f(b.amount_usd), days => b.days,
+                first_day => &b.first_day, last_day => &b.last_day,
+            }).collect::<Vec<_>>(),
+        }).collect::<Vec<_>>(),
+        unattributed => if unattributed.is_zero() { None } else { Some(format::usd(unattributed)) },
+        groups => model.consumer_groups.iter().map(|g| context! {
+            group_id => &g.group_id, owner => &g.owner, state => &g.state, topic => &g.topic,
+            topic_owner => &g.topic_owner, partitions => g.partitions,
+            total => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), total_raw => g.total_lag,
+            max => g.max_partition_lag.map(format::count).unwrap_or_else(|| "unknown".into()), max_raw => g.max_partition_lag,
+        }).collect::<Vec<_>>(),
+        sources => &model.sources,
+        assumptions => assumptions,
+        prices => &model.prices,
+    })
+}
+
+fn f(d: Decimal) -> f64 {
+    d.round_dp(2).to_f64().unwrap_or(0.0)
+}
+
+#[derive(Serialize)]
+struct ComponentView {
+    name: String,
+    quantity: String,
+    unit: String,
+    unit_price: String,
+    price_source: String,
+    monthly: String,
+}
+
+fn cost_view(cost: &CostBreakdown) -> minijinja::Value {
+    let components: Vec<ComponentView> = cost
+        .components
+        .iter()
+        .map(|c| ComponentView {
+            name: c.name.clone(),
+            quantity: format::quantity(c.quantity),
+            unit: c.unit.clone(),
+            unit_price: format::unit_price(c.unit_price_usd),
+            price_source: c.price_source.clone(),
+            monthly: format::usd(c.monthly_usd),
+        })
+        .collect();
+    context! { components => components, total => format::usd(cost.monthly_usd), missing => &cost.missing }
+}
+
+fn topic_row(t: &TopicReport) -> minijinja::Value {
+    let missing: Vec<&String> = t
+        .broker_local
+        .missing
+        .iter()
+        .chain(&t.shared_storage.missing)
+        .collect();
+    context! {
+        topic => &t.topic, owner => &t.owner, partitions => t.partitions, replication_factor => t.replication_factor,
+        retention_ms => t.retention_ms, retention => format::retention_ms(t.retention_ms),
+        cleanup_policy => &t.cleanup_policy,
+        retained => format::opt_bytes(t.retained_bytes), retained_raw => t.retained_bytes,
+        rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
+        local => format::usd(t.broker_local.monthly_usd), local_raw => f(t.broker_local.monthly_usd),
+        shared => format::usd(t.shared_storage.monthly_usd), shared_raw => f(t.shared_storage.monthly_usd),
+        cheapest => t.cheapest.replace('_', " "),
+        missing => missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; "),
+    }
+}
+
+fn topic_chart(title: &str, topics: &[&TopicReport]) -> String {
+    charts::horizontal_bars(
+        title,
+        "USD per month",
+        &topics.iter().map(|t| t.topic.clone()).collect::<Vec<_>>(),
+        &[
+            Series {
+                name: "broker-local",
+                values: topics
+                    .iter()
+                    .map(|t| f(t.broker_local.monthly_usd))
+                    .collect(),
+            },
+            Series {
+                name: "shared storage",
+                values: topics
+                    .iter()
+                    .map(|t| f(t.shared_storage.monthly_usd))
+                    .collect(),
+            },
+        ],
+    )
+}
+
+fn daily_chart(model: &ReportModel) -> String {
+    let mut days: Vec<String> = model.daily_costs.iter().map(|d| d.date.clone()).collect();
+    days.dedup();
+    let mut classes: Vec<&str> = model
+        .daily_costs
+        .iter()
+        .map(|d| d.cost_class.as_str())
+        .collect();
+    classes.sort();
+    classes.dedup();
+    let series: Vec<Series<'_>> = classes
+        .iter()
+        .map(|class| Series {
+            name: class,
+            values: days
+                .iter()
+                .map(|day| {
+                    let sum: Decimal = model
+                        .daily_costs
+                        .iter()
+                        .filter(|d| &d.date == day && d.cost_class == *class)
+                        .map(|d| d.amount_usd)
+                        .sum();
+                    f(sum)
+                })
+                .collect(),
+        })
+        .collect();
+    let labels: Vec<String> = days
+        .iter()
+        .map(|d| d.get(5..).unwrap_or(d).to_string())
+        .collect();
+    charts::stacked_columns("Billed cost per day", "USD per day", &labels, &series)
+}

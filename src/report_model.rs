@@ -1,0 +1,153 @@
+//! The versioned report model: plain serde data that `model` produces and every renderer reads.
+//!
+//! `model.json` is this struct. Renderers are functions of it alone, so `render --from model.json` redraws a past
+//! run without Kafka, AWS or polars. Bump [`MODEL_VERSION`] on any change a reader of the JSON would notice.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::collect::SourceReport;
+use crate::model::assumptions::Assumptions;
+use crate::model::cost::CostBreakdown;
+use crate::model::prices::PriceBook;
+
+pub const MODEL_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportModel {
+    pub version: u32,
+    pub scenario: ScenarioInfo,
+    pub totals: Totals,
+    pub clusters: Vec<ClusterSummary>,
+    pub owners: Vec<OwnerSummary>,
+    pub topics: Vec<TopicReport>,
+    pub consumer_groups: Vec<GroupLag>,
+    pub daily_costs: Vec<DailyCost>,
+    /// Data completeness: one entry per source, as collected.
+    pub sources: Vec<SourceReport>,
+    pub assumptions: Assumptions,
+    pub prices: PriceBook,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub description: String,
+    /// When the data was collected (not when the report was drawn), RFC 3339.
+    pub captured_at: String,
+    pub tool_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub topics: i64,
+    pub owners: i64,
+    pub retained_bytes: i64,
+    pub broker_local_monthly_usd: Decimal,
+    pub shared_storage_monthly_usd: Decimal,
+    pub billed_usd: Decimal,
+    pub billed_days: i64,
+    /// Topics whose cost is a lower bound because an input was missing.
+    pub incomplete_topics: i64,
+    /// True when every source completed.
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSummary {
+    pub cluster: String,
+    pub platform: String,
+    pub region: String,
+    pub broker_instance_type: String,
+    pub brokers: i64,
+    pub zones: i64,
+    pub topics: i64,
+    pub retained_bytes: i64,
+    pub bytes_in_per_sec: f64,
+    pub broker_local: CostBreakdown,
+    pub shared_storage: CostBreakdown,
+    /// Billed lines attributed to this cluster over the cost window, one per usage type.
+    pub billed: Vec<BilledLine>,
+    pub billed_usd: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BilledLine {
+    pub cost_class: String,
+    pub service: String,
+    pub usage_type: String,
+    pub usage_unit: String,
+    pub usage_quantity: Decimal,
+    pub amount_usd: Decimal,
+    /// Effective unit price: amount ÷ quantity (None when the quantity is zero).
+    pub unit_price_usd: Option<Decimal>,
+    pub days: i64,
+    pub first_day: String,
+    pub last_day: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnerSummary {
+    pub owner: String,
+    pub team: String,
+    pub cost_center: String,
+    pub escalation: String,
+    pub channel: Option<String>,
+    pub topics: i64,
+    pub partitions: i64,
+    pub retained_bytes: i64,
+    pub bytes_in_per_sec: f64,
+    pub consumer_groups: i64,
+    pub max_group_lag: i64,
+    pub broker_local_monthly_usd: Decimal,
+    pub shared_storage_monthly_usd: Decimal,
+    pub incomplete_topics: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicReport {
+    pub cluster: String,
+    pub topic: String,
+    pub owner: String,
+    /// Which catalog rule decided the owner.
+    pub owner_rule: String,
+    pub is_internal: bool,
+    pub partitions: i64,
+    pub replication_factor: i64,
+    pub retention_ms: i64,
+    pub retention_bytes: i64,
+    pub cleanup_policy: String,
+    pub remote_storage_enable: bool,
+    /// One copy's bytes; None when a partition's size was not collected.
+    pub retained_bytes: Option<i64>,
+    pub partitions_size_unknown: i64,
+    pub bytes_in_per_sec: Option<f64>,
+    pub consumer_groups: i64,
+    pub max_group_lag: i64,
+    pub cross_zone_follower_share: Decimal,
+    pub broker_local: CostBreakdown,
+    pub shared_storage: CostBreakdown,
+    /// `broker_local` or `shared_storage`, whichever is lower.
+    pub cheapest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupLag {
+    pub cluster: String,
+    pub group_id: String,
+    pub owner: String,
+    pub state: String,
+    pub topic: String,
+    pub topic_owner: String,
+    pub partitions: i64,
+    pub total_lag: Option<i64>,
+    pub max_partition_lag: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyCost {
+    pub date: String,
+    pub cluster: String,
+    pub cost_class: String,
+    pub amount_usd: Decimal,
+}

@@ -1,0 +1,238 @@
+//! The join contract: every normalized table's name, columns and types, written down once.
+//!
+//! Collectors (live or recorded) produce rows of these structs; `normalize` turns them into polars frames with
+//! exactly these columns; the SQL in `queries/` reads them by these names. Nothing downstream of `normalize` sees a
+//! raw API shape. A recorded scenario stores each table as `<table>.csv` with these headers, in this order.
+//!
+//! Conventions: sizes in bytes, durations in milliseconds, Kafka's sentinels kept as they are (`-1` = unlimited,
+//! `-2` = "same as retention" for local retention), lists of broker ids or racks joined by `;` with the leader
+//! first, money and billed quantities as decimals, timestamps in UTC.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use polars::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The scale every decimal column is stored with in polars (CUR publishes up to 10 fraction digits).
+pub const DECIMAL_SCALE: u32 = 10;
+const DECIMAL_PRECISION: usize = 38;
+
+/// Describes one column for documentation and for checking a frame against the contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub dtype: &'static str,
+}
+
+/// A normalized table: its name, its columns, and how rows become a polars frame.
+pub trait Table: Sized + Serialize + for<'de> Deserialize<'de> {
+    /// Table name: the SQL table name and the recorded file's stem.
+    const NAME: &'static str;
+    fn columns() -> Vec<ColumnSpec>;
+    fn to_frame(rows: &[Self]) -> PolarsResult<DataFrame>;
+}
+
+/// How one Rust field type becomes a polars column.
+pub trait ColumnValue: Clone {
+    const DTYPE: &'static str;
+    fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column>;
+}
+
+macro_rules! plain_column {
+    ($($ty:ty => $dtype:literal),* $(,)?) => {$(
+        impl ColumnValue for $ty {
+            const DTYPE: &'static str = $dtype;
+            fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
+                Ok(Column::new(name.into(), values))
+            }
+        }
+    )*};
+}
+plain_column!(
+    i64 => "i64",
+    Option<i64> => "i64?",
+    f64 => "f64",
+    bool => "bool",
+    String => "str",
+    Option<String> => "str?",
+);
+
+impl ColumnValue for Decimal {
+    const DTYPE: &'static str = "decimal(38,10)";
+    fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
+        let text: Vec<String> = values.iter().map(|d| d.to_string()).collect();
+        Column::new(name.into(), text).cast(&DataType::Decimal(
+            DECIMAL_PRECISION,
+            DECIMAL_SCALE as usize,
+        ))
+    }
+}
+
+impl ColumnValue for NaiveDate {
+    const DTYPE: &'static str = "date";
+    fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+        let days: Vec<i32> = values
+            .iter()
+            .map(|d| (*d - epoch).num_days() as i32)
+            .collect();
+        Column::new(name.into(), days).cast(&DataType::Date)
+    }
+}
+
+impl ColumnValue for DateTime<Utc> {
+    const DTYPE: &'static str = "datetime[ms, UTC]";
+    fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
+        let millis: Vec<i64> = values.iter().map(|t| t.timestamp_millis()).collect();
+        Column::new(name.into(), millis).cast(&DataType::Datetime(
+            TimeUnit::Milliseconds,
+            Some(TimeZone::UTC),
+        ))
+    }
+}
+
+/// Declares a table struct together with its column list and frame builder, so the three never drift apart.
+macro_rules! table {
+    ($(#[$meta:meta])* $name:ident = $table:literal { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name { $($(#[$fmeta])* pub $field: $ty),* }
+
+        impl Table for $name {
+            const NAME: &'static str = $table;
+            fn columns() -> Vec<ColumnSpec> {
+                vec![$(ColumnSpec { name: stringify!($field), dtype: <$ty as ColumnValue>::DTYPE }),*]
+            }
+            fn to_frame(rows: &[Self]) -> PolarsResult<DataFrame> {
+                DataFrame::new_infer_height(vec![$(
+                    <$ty as ColumnValue>::column(
+                        stringify!($field),
+                        rows.iter().map(|row| row.$field.clone()).collect(),
+                    )?
+                ),*])
+            }
+        }
+    };
+}
+
+table! {
+    /// One row per broker.
+    Broker = "brokers" {
+        cluster: String,
+        broker_id: i64,
+        /// `broker.rack`, which on AWS is the availability zone (id or name). Null when the broker sets none.
+        rack: Option<String>,
+        host: String,
+    }
+}
+
+table! {
+    /// One row per topic, with the configs that drive cost.
+    Topic = "topics" {
+        cluster: String,
+        topic: String,
+        is_internal: bool,
+        partitions: i64,
+        replication_factor: i64,
+        /// `retention.ms`; -1 = keep forever.
+        retention_ms: i64,
+        /// `retention.bytes` per partition; -1 = unlimited.
+        retention_bytes: i64,
+        /// `cleanup.policy`: `delete`, `compact` or `compact,delete`.
+        cleanup_policy: String,
+        min_insync_replicas: i64,
+        segment_bytes: i64,
+        /// `remote.storage.enable` (KIP-405 tiered storage).
+        remote_storage_enable: bool,
+        /// `local.retention.ms`; -2 = same as `retention.ms`.
+        local_retention_ms: i64,
+        /// `local.retention.bytes`; -2 = same as `retention.bytes`.
+        local_retention_bytes: i64,
+    }
+}
+
+table! {
+    /// One row per partition. Replica lists are broker ids joined by `;`, leader first; racks in the same order.
+    Partition = "partitions" {
+        cluster: String,
+        topic: String,
+        partition: i64,
+        leader: Option<i64>,
+        replicas: String,
+        isr: String,
+        replica_racks: String,
+        /// Size on disk of the leader's copy. Null = not collected (never read as zero).
+        size_bytes: Option<i64>,
+        earliest_offset: Option<i64>,
+        latest_offset: Option<i64>,
+    }
+}
+
+table! {
+    /// One row per (consumer group, topic, partition) with a committed offset.
+    ConsumerGroupOffset = "consumer_group_offsets" {
+        cluster: String,
+        group_id: String,
+        /// Group state as the coordinator reports it (`Stable`, `Empty`, ...).
+        state: String,
+        topic: String,
+        partition: i64,
+        committed_offset: Option<i64>,
+        /// latest offset − committed offset, in messages. Null when either is unknown.
+        lag: Option<i64>,
+    }
+}
+
+table! {
+    /// One row per billed line per day, from Cost Explorer, CUR or FOCUS, already in one shape.
+    CostLine = "cost_lines" {
+        date: NaiveDate,
+        account_id: String,
+        service: String,
+        usage_type: String,
+        operation: Option<String>,
+        /// ARN, volume id or bucket name; null when the bill does not say.
+        resource_id: Option<String>,
+        /// Resource tags as a JSON object, keys sorted.
+        tags: String,
+        usage_quantity: Decimal,
+        usage_unit: String,
+        amount: Decimal,
+        currency: String,
+        /// Where the line came from: `cost-explorer`, `cur`, `focus`, `scenario`.
+        source: String,
+    }
+}
+
+table! {
+    /// One row per metric datapoint.
+    MetricPoint = "metric_points" {
+        namespace: String,
+        metric: String,
+        /// `Key=Value` pairs sorted by key, joined by `,`.
+        dimensions: String,
+        timestamp: DateTime<Utc>,
+        /// CloudWatch statistic: `Average`, `Sum`, `Maximum`, ...
+        stat: String,
+        value: f64,
+        unit: String,
+    }
+}
+
+/// Every table of the contract, for documentation and checks.
+pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
+    vec![
+        (Broker::NAME, Broker::columns()),
+        (Topic::NAME, Topic::columns()),
+        (Partition::NAME, Partition::columns()),
+        (ConsumerGroupOffset::NAME, ConsumerGroupOffset::columns()),
+        (CostLine::NAME, CostLine::columns()),
+        (MetricPoint::NAME, MetricPoint::columns()),
+    ]
+}
+
+/// Splits a `;`-joined list of broker ids or racks. Empty input gives an empty list.
+pub fn split_list(joined: &str) -> impl Iterator<Item = &str> {
+    joined.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
