@@ -114,11 +114,7 @@ impl fmt::Display for Pattern {
         match self {
             Pattern::Exact(e) => write!(f, "exact `{e}`"),
             Pattern::Prefix(p) => write!(f, "prefix `{p}`"),
-            Pattern::Regex(r) => write!(
-                f,
-                "regex `{}`",
-                r.as_str().trim_start_matches("^(?:").trim_end_matches(")$")
-            ),
+            Pattern::Regex(r) => write!(f, "regex `{}`", r.as_str().trim_start_matches("^(?:").trim_end_matches(")$")),
         }
     }
 }
@@ -166,20 +162,11 @@ impl Catalog {
     /// different owners is an error naming both rules.
     pub fn resolve(&self, kind: NameKind, name: &str) -> Result<Resolution, Problem> {
         let mut best: Option<&Rule> = None;
-        for rule in self
-            .rules
-            .iter()
-            .filter(|r| r.kind == kind && r.pattern.matches(name))
-        {
+        for rule in self.rules.iter().filter(|r| r.kind == kind && r.pattern.matches(name)) {
             match best {
                 None => best = Some(rule),
-                Some(b) if rule.pattern.specificity() > b.pattern.specificity() => {
-                    best = Some(rule)
-                }
-                Some(b)
-                    if rule.pattern.specificity() == b.pattern.specificity()
-                        && rule.owner != b.owner =>
-                {
+                Some(b) if rule.pattern.specificity() > b.pattern.specificity() => best = Some(rule),
+                Some(b) if rule.pattern.specificity() == b.pattern.specificity() && rule.owner != b.owner => {
                     return Err(Problem::new(
                         &self.path,
                         Some(rule.line),
@@ -201,14 +188,10 @@ impl Catalog {
             }
         }
         Ok(match best {
-            Some(rule) => Resolution {
-                owner: rule.owner.clone(),
-                rule: format!("{}:{} {}", self.path, rule.line, rule.pattern),
-            },
-            None => Resolution {
-                owner: UNOWNED.into(),
-                rule: "no rule matched".into(),
-            },
+            Some(rule) => {
+                Resolution { owner: rule.owner.clone(), rule: format!("{}:{} {}", self.path, rule.line, rule.pattern) }
+            }
+            None => Resolution { owner: UNOWNED.into(), rule: "no rule matched".into() },
         })
     }
 }
@@ -216,16 +199,14 @@ impl Catalog {
 /// Reads and validates a catalog file, reporting every problem at once.
 pub fn load(files: &InputFiles, name: &str) -> Result<Catalog, Problems> {
     let path = files.display(name);
-    let text = files
-        .read(name)
-        .map_err(|e| Problems(vec![Problem::new(&path, None, None, e.reason)]))?;
+    let text = files.read(name).map_err(|e| Problems(vec![Problem::new(&path, None, None, e.reason)]))?;
     parse(&path, &text)
 }
 
 /// Validates catalog text; `path` is used in messages only.
 pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
-    let raw: CatalogFile = toml::from_str(text)
-        .map_err(|e| Problems(vec![crate::config::toml_problem(path, text, &e)]))?;
+    let raw: CatalogFile =
+        toml::from_str(text).map_err(|e| Problems(vec![crate::config::toml_problem(path, text, &e)]))?;
     let mut problems = Vec::new();
     let line = |span: std::ops::Range<usize>| line_of(text, span.start);
 
@@ -241,11 +222,7 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
                 format!("`{UNOWNED}` is reserved for names no rule matches; pick another owner id"),
             ));
         }
-        for (field, value) in [
-            ("team", &o.team),
-            ("cost_center", &o.cost_center),
-            ("escalation", &o.escalation),
-        ] {
+        for (field, value) in [("team", &o.team), ("cost_center", &o.cost_center), ("escalation", &o.escalation)] {
             if value.trim().is_empty() {
                 problems.push(Problem::new(
                     path,
@@ -287,20 +264,13 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
                 path,
                 Some(line(r.kind.span())),
                 Some(&field("kind")),
-                format!(
-                    "unknown kind `{}`; expected `topic`, `consumer_group` or `principal`",
-                    r.kind.get_ref()
-                ),
+                format!("unknown kind `{}`; expected `topic`, `consumer_group` or `principal`", r.kind.get_ref()),
             ));
         }
-        let given: Vec<(&str, &Spanned<String>)> = [
-            ("exact", &r.exact),
-            ("prefix", &r.prefix),
-            ("regex", &r.regex),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-        .collect();
+        let given: Vec<(&str, &Spanned<String>)> = [("exact", &r.exact), ("prefix", &r.prefix), ("regex", &r.regex)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+            .collect();
         let pattern = match given.as_slice() {
             [("exact", v)] => Some(Pattern::Exact(v.get_ref().clone())),
             [("prefix", v)] if v.get_ref().is_empty() => {
@@ -316,13 +286,7 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
             [("regex", v)] => match Regex::new(&format!("^(?:{})$", v.get_ref())) {
                 Ok(re) => Some(Pattern::Regex(re)),
                 Err(e) => {
-                    let reason = e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string();
+                    let reason = e.to_string().lines().last().unwrap_or_default().trim().to_string();
                     problems.push(Problem::new(
                         path,
                         Some(line(v.span())),
@@ -343,12 +307,7 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
             }
         };
         if let (Some(kind), Some(pattern)) = (kind, pattern) {
-            let rule = Rule {
-                owner: r.owner.get_ref().clone(),
-                kind,
-                pattern,
-                line: rule_line,
-            };
+            let rule = Rule { owner: r.owner.get_ref().clone(), kind, pattern, line: rule_line };
             if let Some(other) = rules.iter().find(|o| static_tie(o, &rule)) {
                 problems.push(Problem::new(
                     path,
@@ -369,15 +328,7 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
         }
     }
 
-    if problems.is_empty() {
-        Ok(Catalog {
-            path: path.to_string(),
-            owners,
-            rules,
-        })
-    } else {
-        Err(Problems(problems))
-    }
+    if problems.is_empty() { Ok(Catalog { path: path.to_string(), owners, rules }) } else { Err(Problems(problems)) }
 }
 
 /// Two rules that would tie on every name they match: same kind, same exact name or same prefix, different owners.
@@ -385,9 +336,7 @@ fn static_tie(a: &Rule, b: &Rule) -> bool {
     a.kind == b.kind
         && a.owner != b.owner
         && match (&a.pattern, &b.pattern) {
-            (Pattern::Exact(x), Pattern::Exact(y)) | (Pattern::Prefix(x), Pattern::Prefix(y)) => {
-                x == y
-            }
+            (Pattern::Exact(x), Pattern::Exact(y)) | (Pattern::Prefix(x), Pattern::Prefix(y)) => x == y,
             (Pattern::Regex(x), Pattern::Regex(y)) => x.as_str() == y.as_str(),
             _ => false,
         }
@@ -453,26 +402,14 @@ regex = "payments\\..*"
 
     #[test]
     fn rules_only_apply_to_their_kind() {
-        let c = catalog(
-            "[[rules]]\nowner = \"payments\"\nkind = \"consumer_group\"\nprefix = \"pay-\"\n",
-        )
-        .unwrap();
-        assert_eq!(
-            c.resolve(NameKind::ConsumerGroup, "pay-ledger")
-                .unwrap()
-                .owner,
-            "payments"
-        );
-        assert_eq!(
-            c.resolve(NameKind::Topic, "pay-ledger").unwrap().owner,
-            UNOWNED
-        );
+        let c = catalog("[[rules]]\nowner = \"payments\"\nkind = \"consumer_group\"\nprefix = \"pay-\"\n").unwrap();
+        assert_eq!(c.resolve(NameKind::ConsumerGroup, "pay-ledger").unwrap().owner, "payments");
+        assert_eq!(c.resolve(NameKind::Topic, "pay-ledger").unwrap().owner, UNOWNED);
     }
 
     #[test]
     fn regex_must_match_the_whole_name() {
-        let c = catalog("[[rules]]\nowner = \"ledger\"\nkind = \"topic\"\nregex = \"ledger\"\n")
-            .unwrap();
+        let c = catalog("[[rules]]\nowner = \"ledger\"\nkind = \"topic\"\nregex = \"ledger\"\n").unwrap();
         assert_eq!(owner_of(&c, "ledger"), "ledger");
         assert_eq!(owner_of(&c, "old-ledger-v2"), UNOWNED);
     }
@@ -511,24 +448,15 @@ regex = "payments\\..*"
         )
         .unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|p| p.field.clone().unwrap()).collect();
-        assert_eq!(
-            fields,
-            ["rules[0].owner", "rules[1].regex", "rules[2].kind"]
-        );
+        assert_eq!(fields, ["rules[0].owner", "rules[1].regex", "rules[2].kind"]);
         assert_eq!(err.0[1].line, Some(20));
     }
 
     #[test]
     fn unknown_keys_are_rejected_with_their_line() {
-        let err = catalog(
-            "[[rules]]\nowner = \"ledger\"\nkind = \"topic\"\nexact = \"x\"\nowner_team = \"y\"\n",
-        )
-        .unwrap_err();
+        let err = catalog("[[rules]]\nowner = \"ledger\"\nkind = \"topic\"\nexact = \"x\"\nowner_team = \"y\"\n")
+            .unwrap_err();
         assert_eq!(err.0[0].line, Some(16));
-        assert!(
-            err.0[0].message.contains("owner_team"),
-            "{}",
-            err.0[0].message
-        );
+        assert!(err.0[0].message.contains("owner_team"), "{}", err.0[0].message);
     }
 }

@@ -114,11 +114,8 @@ const SOURCE_KINDS: &[&str] = &["scenario"];
 /// Reads and validates a config file and the catalog it names, reporting every problem found.
 pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
     let display = files.display(config_name);
-    let text = files
-        .read(config_name)
-        .map_err(|e| Problems(vec![Problem::new(&display, None, None, e.reason)]))?;
-    let raw: ConfigFile =
-        toml::from_str(&text).map_err(|e| Problems(vec![toml_problem(&display, &text, &e)]))?;
+    let text = files.read(config_name).map_err(|e| Problems(vec![Problem::new(&display, None, None, e.reason)]))?;
+    let raw: ConfigFile = toml::from_str(&text).map_err(|e| Problems(vec![toml_problem(&display, &text, &e)]))?;
 
     let mut problems = Vec::new();
     let at = |span: std::ops::Range<usize>| Some(line_of(&text, span.start));
@@ -138,18 +135,12 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 None
             }
         };
-        if raw.clusters[..i]
-            .iter()
-            .any(|o| o.name.get_ref() == c.name.get_ref())
-        {
+        if raw.clusters[..i].iter().any(|o| o.name.get_ref() == c.name.get_ref()) {
             problems.push(Problem::new(
                 &display,
                 at(c.name.span()),
                 Some(&format!("clusters[{i}].name")),
-                format!(
-                    "cluster `{}` is declared twice; names must be unique",
-                    c.name.get_ref()
-                ),
+                format!("cluster `{}` is declared twice; names must be unique", c.name.get_ref()),
             ));
         }
         if let Some(platform) = platform {
@@ -163,12 +154,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
         }
     }
     if raw.clusters.is_empty() {
-        problems.push(Problem::new(
-            &display,
-            None,
-            Some("clusters"),
-            "no cluster declared; add a [[clusters]] table",
-        ));
+        problems.push(Problem::new(&display, None, Some("clusters"), "no cluster declared; add a [[clusters]] table"));
     }
 
     let mut sources = Vec::new();
@@ -178,9 +164,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
             "scenario" => match &s.path {
                 Some(path) => sources.push(SourceConfig {
                     name: s.name.get_ref().clone(),
-                    kind: SourceKind::Scenario {
-                        files: files.subdir(path.get_ref()),
-                    },
+                    kind: SourceKind::Scenario { files: files.subdir(path.get_ref()) },
                 }),
                 None => problems.push(Problem::new(
                     &display,
@@ -193,32 +177,19 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 &display,
                 at(s.kind.span()),
                 Some(&format!("{field}.kind")),
-                format!(
-                    "unknown source kind `{other}`; expected one of: {}",
-                    SOURCE_KINDS.join(", ")
-                ),
+                format!("unknown source kind `{other}`; expected one of: {}", SOURCE_KINDS.join(", ")),
             )),
         }
     }
     if raw.sources.is_empty() {
-        problems.push(Problem::new(
-            &display,
-            None,
-            Some("sources"),
-            "no source declared; add a [[sources]] table",
-        ));
+        problems.push(Problem::new(&display, None, Some("sources"), "no source declared; add a [[sources]] table"));
     }
 
     let mut prices = PriceBook::default_us_east_1();
     for (key, value) in &raw.prices {
         let field = format!("prices.{key}");
         if let Err(message) = prices.set_override(key, *value.get_ref(), &display) {
-            problems.push(Problem::new(
-                &display,
-                at(value.span()),
-                Some(&field),
-                message,
-            ));
+            problems.push(Problem::new(&display, at(value.span()), Some(&field), message));
         }
     }
 
@@ -226,12 +197,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
         Ok(a) => a,
         Err(list) => {
             for (field, span, message) in list {
-                problems.push(Problem::new(
-                    &display,
-                    at(span),
-                    Some(&format!("model.{field}")),
-                    message,
-                ));
+                problems.push(Problem::new(&display, at(span), Some(&format!("model.{field}")), message));
             }
             Assumptions::default()
         }
@@ -272,54 +238,32 @@ type FieldProblem = (&'static str, std::ops::Range<usize>, String);
 fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     let mut a = Assumptions::default();
     let mut problems = Vec::new();
-    let mut positive = |field: &'static str,
-                        value: &Option<Spanned<Decimal>>,
-                        max: Option<Decimal>,
-                        slot: &mut Decimal| {
-        if let Some(v) = value {
-            let x = *v.get_ref();
-            let too_big = max.is_some_and(|m| x > m);
-            if x <= Decimal::ZERO || too_big {
-                let range = match max {
-                    Some(m) => format!("a number above 0 and at most {m}"),
-                    None => "a number above 0".to_string(),
-                };
-                problems.push((field, v.span(), format!("expected {range}, found {x}")));
-            } else {
-                *slot = x;
+    let mut positive =
+        |field: &'static str, value: &Option<Spanned<Decimal>>, max: Option<Decimal>, slot: &mut Decimal| {
+            if let Some(v) = value {
+                let x = *v.get_ref();
+                let too_big = max.is_some_and(|m| x > m);
+                if x <= Decimal::ZERO || too_big {
+                    let range = match max {
+                        Some(m) => format!("a number above 0 and at most {m}"),
+                        None => "a number above 0".to_string(),
+                    };
+                    problems.push((field, v.span(), format!("expected {range}, found {x}")));
+                } else {
+                    *slot = x;
+                }
             }
-        }
-    };
-    positive(
-        "target_disk_utilization",
-        &m.target_disk_utilization,
-        Some(Decimal::ONE),
-        &mut a.target_disk_utilization,
-    );
-    positive(
-        "s3_upload_object_mib",
-        &m.s3_upload_object_mib,
-        None,
-        &mut a.s3_upload_object_mib,
-    );
-    positive(
-        "s3_read_object_mib",
-        &m.s3_read_object_mib,
-        None,
-        &mut a.s3_read_object_mib,
-    );
+        };
+    positive("target_disk_utilization", &m.target_disk_utilization, Some(Decimal::ONE), &mut a.target_disk_utilization);
+    positive("s3_upload_object_mib", &m.s3_upload_object_mib, None, &mut a.s3_upload_object_mib);
+    positive("s3_read_object_mib", &m.s3_read_object_mib, None, &mut a.s3_read_object_mib);
     positive(
         "shared_cold_read_fraction",
         &m.shared_cold_read_fraction,
         Some(Decimal::ONE),
         &mut a.shared_cold_read_fraction,
     );
-    positive(
-        "wal_gib_per_broker",
-        &m.wal_gib_per_broker,
-        None,
-        &mut a.wal_gib_per_broker,
-    );
+    positive("wal_gib_per_broker", &m.wal_gib_per_broker, None, &mut a.wal_gib_per_broker);
     if let Some(z) = &m.client_zones {
         if *z.get_ref() < 1 || *z.get_ref() > 6 {
             problems.push((
@@ -334,11 +278,7 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     if let Some(z) = m.zone_aware_clients {
         a.zone_aware_clients = z;
     }
-    if problems.is_empty() {
-        Ok(a)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(a) } else { Err(problems) }
 }
 
 /// Turns a TOML syntax or shape error into a problem with the line it points at.

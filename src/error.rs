@@ -15,18 +15,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(
-        file: impl Into<String>,
-        line: Option<usize>,
-        field: Option<&str>,
-        message: impl Into<String>,
-    ) -> Self {
-        Problem {
-            file: file.into(),
-            line,
-            field: field.map(str::to_string),
-            message: message.into(),
-        }
+    pub fn new(file: impl Into<String>, line: Option<usize>, field: Option<&str>, message: impl Into<String>) -> Self {
+        Problem { file: file.into(), line, field: field.map(str::to_string), message: message.into() }
     }
 }
 

@@ -7,36 +7,15 @@ use std::path::{Path, PathBuf};
 
 /// The demo scenario's files, relative to `fixtures/demo/`.
 const DEMO_FILES: &[(&str, &str)] = &[
-    (
-        "kafka-finops.toml",
-        include_str!("../fixtures/demo/kafka-finops.toml"),
-    ),
-    (
-        "catalog.toml",
-        include_str!("../fixtures/demo/catalog.toml"),
-    ),
-    (
-        "scenario.toml",
-        include_str!("../fixtures/demo/scenario.toml"),
-    ),
+    ("kafka-finops.toml", include_str!("../fixtures/demo/kafka-finops.toml")),
+    ("catalog.toml", include_str!("../fixtures/demo/catalog.toml")),
+    ("scenario.toml", include_str!("../fixtures/demo/scenario.toml")),
     ("brokers.csv", include_str!("../fixtures/demo/brokers.csv")),
     ("topics.csv", include_str!("../fixtures/demo/topics.csv")),
-    (
-        "partitions.csv",
-        include_str!("../fixtures/demo/partitions.csv"),
-    ),
-    (
-        "consumer_group_offsets.csv",
-        include_str!("../fixtures/demo/consumer_group_offsets.csv"),
-    ),
-    (
-        "cost_lines.csv",
-        include_str!("../fixtures/demo/cost_lines.csv"),
-    ),
-    (
-        "metric_points.csv",
-        include_str!("../fixtures/demo/metric_points.csv"),
-    ),
+    ("partitions.csv", include_str!("../fixtures/demo/partitions.csv")),
+    ("consumer_group_offsets.csv", include_str!("../fixtures/demo/consumer_group_offsets.csv")),
+    ("cost_lines.csv", include_str!("../fixtures/demo/cost_lines.csv")),
+    ("metric_points.csv", include_str!("../fixtures/demo/metric_points.csv")),
 ];
 
 /// A file that could not be read, with the path as the user would write it.
@@ -62,13 +41,7 @@ impl InputFiles {
         match self {
             InputFiles::Disk(root) => {
                 let p = Path::new(relative);
-                if p.is_absolute() {
-                    p.to_path_buf()
-                } else {
-                    root.join(p)
-                }
-                .display()
-                .to_string()
+                if p.is_absolute() { p.to_path_buf() } else { root.join(p) }.display().to_string()
             }
             InputFiles::EmbeddedDemo => normalize_embedded(relative),
         }
@@ -94,39 +67,23 @@ impl InputFiles {
         match self {
             InputFiles::Disk(_) => {
                 let path = self.join(relative);
-                std::fs::read_to_string(&path).map_err(|e| ReadError {
-                    path,
-                    reason: e.to_string(),
-                })
+                std::fs::read_to_string(&path).map_err(|e| ReadError { path, reason: e.to_string() })
             }
             InputFiles::EmbeddedDemo => {
                 let key = normalize_embedded(relative);
-                DEMO_FILES
-                    .iter()
-                    .find(|(name, _)| *name == key)
-                    .map(|(_, text)| (*text).to_string())
-                    .ok_or_else(|| ReadError {
-                        path: self.display(relative),
-                        reason: "not part of the embedded demo".into(),
-                    })
+                DEMO_FILES.iter().find(|(name, _)| *name == key).map(|(_, text)| (*text).to_string()).ok_or_else(|| {
+                    ReadError { path: self.display(relative), reason: "not part of the embedded demo".into() }
+                })
             }
         }
     }
 }
 
 fn normalize_embedded(relative: &str) -> String {
-    relative
-        .trim_start_matches("./")
-        .trim_start_matches('.')
-        .trim_start_matches('/')
-        .to_string()
+    relative.trim_start_matches("./").trim_start_matches('.').trim_start_matches('/').to_string()
 }
 
 /// Converts a byte offset in `text` into a 1-based line number.
 pub fn line_of(text: &str, byte_offset: usize) -> usize {
-    text[..byte_offset.min(text.len())]
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        + 1
+    text[..byte_offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
 }

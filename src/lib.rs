@@ -42,18 +42,8 @@ impl Job {
             Job::Demo => (InputFiles::EmbeddedDemo, "kafka-finops.toml".into()),
             Job::ConfigFile(path) => {
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                (
-                    InputFiles::Disk(if dir.as_os_str().is_empty() {
-                        PathBuf::from(".")
-                    } else {
-                        dir
-                    }),
-                    name,
-                )
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                (InputFiles::Disk(if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir }), name)
             }
         }
     }
@@ -80,10 +70,7 @@ pub fn collect(config: &Config) -> Result<Collected, Error> {
     for source in &config.sources {
         match &source.kind {
             SourceKind::Scenario { files } => {
-                let s = ScenarioSource {
-                    name: source.name.clone(),
-                    files: files.clone(),
-                };
+                let s = ScenarioSource { name: source.name.clone(), files: files.clone() };
                 tracing::info!(source = s.name(), "collecting");
                 s.collect(&mut collected)?;
             }
@@ -108,42 +95,23 @@ pub fn run(job: &Job, out: Option<&Path>) -> Result<RunOutcome, Error> {
     let config = load_config(job)?;
     let collected = collect(&config)?;
     let model = build_model(&config, &collected)?;
-    let out = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(&config.output_dir));
+    let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&config.output_dir));
     let input = match job {
         Job::Demo => "<embedded demo>".to_string(),
         Job::ConfigFile(p) => p.display().to_string(),
     };
     let run_dir = output::write_run(&out, started_at, &input, &model)?;
-    Ok(RunOutcome {
-        run_dir,
-        complete: model.totals.complete,
-        model,
-    })
+    Ok(RunOutcome { run_dir, complete: model.totals.complete, model })
 }
 
 /// Checks config, catalog and recorded inputs without writing anything. Returns a one-line summary per check.
 pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
     let config = load_config(job)?;
     let mut lines = vec![
-        format!(
-            "config {}: {} cluster(s), {} source(s)",
-            config.path,
-            config.clusters.len(),
-            config.sources.len()
-        ),
-        format!(
-            "catalog {}: {} owner(s) besides `unowned`",
-            config.catalog.path,
-            config.catalog.owners().len() - 1
-        ),
+        format!("config {}: {} cluster(s), {} source(s)", config.path, config.clusters.len(), config.sources.len()),
+        format!("catalog {}: {} owner(s) besides `unowned`", config.catalog.path, config.catalog.owners().len() - 1),
     ];
-    if config
-        .sources
-        .iter()
-        .all(|s| matches!(s.kind, SourceKind::Scenario { .. }))
-    {
+    if config.sources.iter().all(|s| matches!(s.kind, SourceKind::Scenario { .. })) {
         let collected = collect(&config)?;
         build_model(&config, &collected)?;
         lines.push(format!(
@@ -161,15 +129,6 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
 pub fn render(model_path: &Path, out: &Path) -> Result<RunOutcome, Error> {
     let started_at = Utc::now();
     let model = report::read_model(model_path)?;
-    let run_dir = output::write_run(
-        out,
-        started_at,
-        &format!("render --from {}", model_path.display()),
-        &model,
-    )?;
-    Ok(RunOutcome {
-        run_dir,
-        complete: model.totals.complete,
-        model,
-    })
+    let run_dir = output::write_run(out, started_at, &format!("render --from {}", model_path.display()), &model)?;
+    Ok(RunOutcome { run_dir, complete: model.totals.complete, model })
 }

@@ -67,24 +67,19 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "kafka_finops=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "kafka_finops=warn".into()),
         )
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out)).map(finished),
-        Command::Run { config, out } => {
-            kafka_finops::run(&Job::ConfigFile(config), out.as_deref()).map(finished)
-        }
-        Command::Validate { config } => {
-            kafka_finops::validate(&Job::ConfigFile(config)).map(|lines| {
-                for line in lines {
-                    println!("ok: {line}");
-                }
-                EXIT_COMPLETE
-            })
-        }
+        Command::Run { config, out } => kafka_finops::run(&Job::ConfigFile(config), out.as_deref()).map(finished),
+        Command::Validate { config } => kafka_finops::validate(&Job::ConfigFile(config)).map(|lines| {
+            for line in lines {
+                println!("ok: {line}");
+            }
+            EXIT_COMPLETE
+        }),
         Command::Render { from, out } => kafka_finops::render(&from, &out).map(finished),
     };
     match result {
@@ -109,23 +104,10 @@ fn finished(outcome: RunOutcome) -> u8 {
         fmt(m.totals.billed_usd),
         m.totals.billed_days
     );
-    for s in m
-        .sources
-        .iter()
-        .filter(|s| s.status != kafka_finops::collect::SourceStatus::Complete)
-    {
-        eprintln!(
-            "warning: source `{}` is {:?}: {}",
-            s.name,
-            s.status,
-            s.detail.as_deref().unwrap_or("no detail")
-        );
+    for s in m.sources.iter().filter(|s| s.status != kafka_finops::collect::SourceStatus::Complete) {
+        eprintln!("warning: source `{}` is {:?}: {}", s.name, s.status, s.detail.as_deref().unwrap_or("no detail"));
     }
     println!("report: {}", outcome.run_dir.join("index.html").display());
     println!("{}", outcome.run_dir.display());
-    if outcome.complete {
-        EXIT_COMPLETE
-    } else {
-        EXIT_PARTIAL
-    }
+    if outcome.complete { EXIT_COMPLETE } else { EXIT_PARTIAL }
 }

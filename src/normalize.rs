@@ -11,9 +11,7 @@ use polars::prelude::*;
 
 use crate::collect::Collected;
 use crate::error::{Problem, Problems};
-use crate::schema::{
-    self, Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, Table, Topic,
-};
+use crate::schema::{self, Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, Table, Topic};
 
 /// Every normalized table by name, in a fixed order.
 #[derive(Debug, Clone, Default)]
@@ -36,17 +34,11 @@ pub enum NormalizeError {
     #[error("{0}")]
     Inconsistent(#[from] Problems),
     #[error("building table `{table}`: {source}")]
-    Frame {
-        table: &'static str,
-        source: PolarsError,
-    },
+    Frame { table: &'static str, source: PolarsError },
 }
 
 fn frame<T: Table>(rows: &[T]) -> Result<DataFrame, NormalizeError> {
-    T::to_frame(rows).map_err(|source| NormalizeError::Frame {
-        table: T::NAME,
-        source,
-    })
+    T::to_frame(rows).map_err(|source| NormalizeError::Frame { table: T::NAME, source })
 }
 
 /// One row per replica of each partition (derived from `partitions`).
@@ -63,30 +55,21 @@ pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {
     t.insert(MetricPoint::NAME, frame(&c.metric_points)?);
     t.insert(
         REPLICA_PLACEMENTS,
-        replica_placements(c).map_err(|source| NormalizeError::Frame {
-            table: REPLICA_PLACEMENTS,
-            source,
-        })?,
+        replica_placements(c).map_err(|source| NormalizeError::Frame { table: REPLICA_PLACEMENTS, source })?,
     );
     Ok(t)
 }
 
 fn replica_placements(c: &Collected) -> PolarsResult<DataFrame> {
-    let rack_of: HashMap<(&str, i64), Option<&str>> = c
-        .brokers
-        .iter()
-        .map(|b| ((b.cluster.as_str(), b.broker_id), b.rack.as_deref()))
-        .collect();
+    let rack_of: HashMap<(&str, i64), Option<&str>> =
+        c.brokers.iter().map(|b| ((b.cluster.as_str(), b.broker_id), b.rack.as_deref())).collect();
     let (mut cluster, mut topic, mut partition, mut broker, mut rack, mut leader) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for p in &c.partitions {
         let racks: Vec<&str> = schema::split_list(&p.replica_racks).collect();
         for (i, id) in schema::split_list(&p.replicas).enumerate() {
             let id: i64 = id.parse().unwrap_or(-1);
-            let known = racks
-                .get(i)
-                .copied()
-                .or_else(|| rack_of.get(&(p.cluster.as_str(), id)).copied().flatten());
+            let known = racks.get(i).copied().or_else(|| rack_of.get(&(p.cluster.as_str(), id)).copied().flatten());
             cluster.push(p.cluster.clone());
             topic.push(p.topic.clone());
             partition.push(p.partition);
@@ -107,58 +90,33 @@ fn replica_placements(c: &Collected) -> PolarsResult<DataFrame> {
 
 fn check_consistency(c: &Collected) -> Result<(), Problems> {
     let mut problems = Vec::new();
-    let topics: HashMap<(&str, &str), &Topic> = c
-        .topics
-        .iter()
-        .map(|t| ((t.cluster.as_str(), t.topic.as_str()), t))
-        .collect();
+    let topics: HashMap<(&str, &str), &Topic> =
+        c.topics.iter().map(|t| ((t.cluster.as_str(), t.topic.as_str()), t)).collect();
     for (i, p) in c.partitions.iter().enumerate() {
         let line = Some(i + 2);
-        let at =
-            |field: &str, message: String| Problem::new("partitions", line, Some(field), message);
+        let at = |field: &str, message: String| Problem::new("partitions", line, Some(field), message);
         if !topics.contains_key(&(p.cluster.as_str(), p.topic.as_str())) {
-            problems.push(at(
-                "topic",
-                format!("partition of `{}`, which is not in `topics`", p.topic),
-            ));
+            problems.push(at("topic", format!("partition of `{}`, which is not in `topics`", p.topic)));
         }
         let replicas: Vec<&str> = schema::split_list(&p.replicas).collect();
         if replicas.iter().any(|r| r.parse::<i64>().is_err()) {
-            problems.push(at(
-                "replicas",
-                format!("expected broker ids joined by `;`, found `{}`", p.replicas),
-            ));
+            problems.push(at("replicas", format!("expected broker ids joined by `;`, found `{}`", p.replicas)));
         }
         let racks = schema::split_list(&p.replica_racks).count();
         if racks != 0 && racks != replicas.len() {
             problems.push(at(
                 "replica_racks",
-                format!(
-                    "{racks} racks for {} replicas; expected one rack per replica, in order",
-                    replicas.len()
-                ),
+                format!("{racks} racks for {} replicas; expected one rack per replica, in order", replicas.len()),
             ));
         }
         if p.size_bytes.is_some_and(|s| s < 0) {
-            problems.push(at(
-                "size_bytes",
-                "expected 0 or more bytes, or empty when not collected".into(),
-            ));
+            problems.push(at("size_bytes", "expected 0 or more bytes, or empty when not collected".into()));
         }
     }
     if problems.len() > 20 {
         let n = problems.len();
         problems.truncate(20);
-        problems.push(Problem::new(
-            "partitions",
-            None,
-            None,
-            format!("{n} problems in all"),
-        ));
+        problems.push(Problem::new("partitions", None, None, format!("{n} problems in all")));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Problems(problems))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
 }

@@ -34,10 +34,8 @@ pub fn write_run(
     input: &str,
     model: &ReportModel,
 ) -> Result<PathBuf, ReportError> {
-    let werr = |path: &Path, e: std::io::Error| ReportError::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
+    let werr =
+        |path: &Path, e: std::io::Error| ReportError::Write { path: path.display().to_string(), reason: e.to_string() };
     std::fs::create_dir_all(out).map_err(|e| werr(out, e))?;
 
     // A later run in the same millisecond gets the next free millisecond, so ids stay unique and ordered.
@@ -52,10 +50,7 @@ pub fn write_run(
     }
     let final_dir = out.join(&id);
     if final_dir.exists() {
-        return Err(werr(
-            &final_dir,
-            std::io::Error::other("run directory already exists"),
-        ));
+        return Err(werr(&final_dir, std::io::Error::other("run directory already exists")));
     }
     let tmp = out.join(format!(".tmp-{id}-{}", std::process::id()));
     std::fs::create_dir(&tmp).map_err(|e| werr(&tmp, e))?;
@@ -71,11 +66,8 @@ pub fn write_run(
             complete: model.totals.complete,
         };
         let path = tmp.join("run.json");
-        std::fs::write(
-            &path,
-            serde_json::to_vec_pretty(&info).expect("run info serializes"),
-        )
-        .map_err(|e| werr(&path, e))?;
+        std::fs::write(&path, serde_json::to_vec_pretty(&info).expect("run info serializes"))
+            .map_err(|e| werr(&path, e))?;
         std::fs::rename(&tmp, &final_dir).map_err(|e| werr(&final_dir, e))
     })();
     if result.is_err() {

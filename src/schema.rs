@@ -61,10 +61,7 @@ impl ColumnValue for Decimal {
     const DTYPE: &'static str = "decimal(38,10)";
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
         let text: Vec<String> = values.iter().map(|d| d.to_string()).collect();
-        Column::new(name.into(), text).cast(&DataType::Decimal(
-            DECIMAL_PRECISION,
-            DECIMAL_SCALE as usize,
-        ))
+        Column::new(name.into(), text).cast(&DataType::Decimal(DECIMAL_PRECISION, DECIMAL_SCALE as usize))
     }
 }
 
@@ -72,10 +69,7 @@ impl ColumnValue for NaiveDate {
     const DTYPE: &'static str = "date";
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
         let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-        let days: Vec<i32> = values
-            .iter()
-            .map(|d| (*d - epoch).num_days() as i32)
-            .collect();
+        let days: Vec<i32> = values.iter().map(|d| (*d - epoch).num_days() as i32).collect();
         Column::new(name.into(), days).cast(&DataType::Date)
     }
 }
@@ -84,10 +78,7 @@ impl ColumnValue for DateTime<Utc> {
     const DTYPE: &'static str = "datetime[ms, UTC]";
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
         let millis: Vec<i64> = values.iter().map(|t| t.timestamp_millis()).collect();
-        Column::new(name.into(), millis).cast(&DataType::Datetime(
-            TimeUnit::Milliseconds,
-            Some(TimeZone::UTC),
-        ))
+        Column::new(name.into(), millis).cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
     }
 }
 

@@ -54,9 +54,7 @@ pub struct Collected {
 
 impl Collected {
     pub fn is_complete(&self) -> bool {
-        self.sources
-            .iter()
-            .all(|s| s.status == SourceStatus::Complete)
+        self.sources.iter().all(|s| s.status == SourceStatus::Complete)
     }
 }
 

@@ -35,39 +35,24 @@ impl Source for ScenarioSource {
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
         let meta_name = "scenario.toml";
         let meta_path = self.files.display(meta_name);
-        let text = self
-            .files
-            .read(meta_name)
-            .map_err(|e| one(&meta_path, e.to_string()))?;
-        let meta: ScenarioFile = toml::from_str(&text)
-            .map_err(|e| Problems(vec![crate::config::toml_problem(&meta_path, &text, &e)]))?;
+        let text = self.files.read(meta_name).map_err(|e| one(&meta_path, e.to_string()))?;
+        let meta: ScenarioFile =
+            toml::from_str(&text).map_err(|e| Problems(vec![crate::config::toml_problem(&meta_path, &text, &e)]))?;
 
         let mut problems = Vec::new();
-        into.brokers
-            .extend(read_table::<Broker>(&self.files, &mut problems));
-        into.topics
-            .extend(read_table::<Topic>(&self.files, &mut problems));
-        into.partitions
-            .extend(read_table::<Partition>(&self.files, &mut problems));
-        into.consumer_group_offsets
-            .extend(read_table::<ConsumerGroupOffset>(
-                &self.files,
-                &mut problems,
-            ));
-        into.cost_lines
-            .extend(read_table::<CostLine>(&self.files, &mut problems));
-        into.metric_points
-            .extend(read_table::<MetricPoint>(&self.files, &mut problems));
+        into.brokers.extend(read_table::<Broker>(&self.files, &mut problems));
+        into.topics.extend(read_table::<Topic>(&self.files, &mut problems));
+        into.partitions.extend(read_table::<Partition>(&self.files, &mut problems));
+        into.consumer_group_offsets.extend(read_table::<ConsumerGroupOffset>(&self.files, &mut problems));
+        into.cost_lines.extend(read_table::<CostLine>(&self.files, &mut problems));
+        into.metric_points.extend(read_table::<MetricPoint>(&self.files, &mut problems));
         if !problems.is_empty() {
             return Err(Problems(problems).into());
         }
 
         into.scenario_name = meta.name;
         into.description = meta.description;
-        into.captured_at = Some(
-            into.captured_at
-                .map_or(meta.captured_at, |t| t.max(meta.captured_at)),
-        );
+        into.captured_at = Some(into.captured_at.map_or(meta.captured_at, |t| t.max(meta.captured_at)));
         into.sources.extend(meta.sources);
         Ok(())
     }
@@ -127,9 +112,7 @@ fn read_table<T: Table>(files: &InputFiles, problems: &mut Vec<Problem>) -> Vec<
                 if bad <= MAX_ROW_PROBLEMS_PER_FILE {
                     let line = e.position().map(|p| p.line() as usize);
                     let field = match e.kind() {
-                        csv::ErrorKind::Deserialize { err, .. } => {
-                            err.field().and_then(|i| expected.get(i as usize))
-                        }
+                        csv::ErrorKind::Deserialize { err, .. } => err.field().and_then(|i| expected.get(i as usize)),
                         _ => None,
                     };
                     let message = match e.kind() {
@@ -142,12 +125,7 @@ fn read_table<T: Table>(files: &InputFiles, problems: &mut Vec<Problem>) -> Vec<
         }
     }
     if bad > MAX_ROW_PROBLEMS_PER_FILE {
-        problems.push(Problem::new(
-            &path,
-            None,
-            None,
-            format!("{bad} bad rows in all"),
-        ));
+        problems.push(Problem::new(&path, None, None, format!("{bad} bad rows in all")));
     }
     rows
 }

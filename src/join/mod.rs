@@ -18,18 +18,9 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("topic_facts", include_str!("../../queries/topic_facts.sql")),
     ("group_lag", include_str!("../../queries/group_lag.sql")),
     ("owner_facts", include_str!("../../queries/owner_facts.sql")),
-    (
-        "cluster_facts",
-        include_str!("../../queries/cluster_facts.sql"),
-    ),
-    (
-        "cost_lines_classified",
-        include_str!("../../queries/cost_lines_classified.sql"),
-    ),
-    (
-        "cluster_costs",
-        include_str!("../../queries/cluster_costs.sql"),
-    ),
+    ("cluster_facts", include_str!("../../queries/cluster_facts.sql")),
+    ("cost_lines_classified", include_str!("../../queries/cost_lines_classified.sql")),
+    ("cluster_costs", include_str!("../../queries/cluster_costs.sql")),
     ("daily_costs", include_str!("../../queries/daily_costs.sql")),
 ];
 
@@ -40,28 +31,15 @@ pub enum JoinError {
     #[error("query `queries/{query}.sql`: {source}")]
     Query { query: String, source: PolarsError },
     #[error("building table `{table}`: {source}")]
-    Frame {
-        table: &'static str,
-        source: PolarsError,
-    },
+    Frame { table: &'static str, source: PolarsError },
 }
 
 /// Adds the ownership and cluster tables, then runs every query. Returns all tables, inputs and results.
-pub fn run(
-    mut tables: Tables,
-    catalog: &Catalog,
-    clusters: &[ClusterConfig],
-) -> Result<Tables, JoinError> {
+pub fn run(mut tables: Tables, catalog: &Catalog, clusters: &[ClusterConfig]) -> Result<Tables, JoinError> {
     add_ownership(&mut tables, catalog)?;
-    tables.insert(
-        "cluster_resources",
-        cluster_resources(clusters).map_err(frame_err("cluster_resources"))?,
-    );
+    tables.insert("cluster_resources", cluster_resources(clusters).map_err(frame_err("cluster_resources"))?);
     for (name, sql) in QUERIES {
-        let result = run_query(&tables, sql).map_err(|source| JoinError::Query {
-            query: name.to_string(),
-            source,
-        })?;
+        let result = run_query(&tables, sql).map_err(|source| JoinError::Query { query: name.to_string(), source })?;
         tables.insert(name, result);
     }
     Ok(tables)
@@ -103,24 +81,16 @@ fn add_ownership(tables: &mut Tables, catalog: &Catalog) -> Result<(), JoinError
             Column::new("owner_rule".into(), rules),
         ])
     };
-    let topic_owners =
-        owned("topics", "topic", NameKind::Topic).map_err(frame_err("topic_owners"))?;
-    let group_owners = owned(
-        "consumer_group_offsets",
-        "group_id",
-        NameKind::ConsumerGroup,
-    )
-    .map_err(frame_err("group_owners"))?;
+    let topic_owners = owned("topics", "topic", NameKind::Topic).map_err(frame_err("topic_owners"))?;
+    let group_owners =
+        owned("consumer_group_offsets", "group_id", NameKind::ConsumerGroup).map_err(frame_err("group_owners"))?;
     if !problems.is_empty() {
         problems.dedup();
         return Err(Problems(problems).into());
     }
     tables.insert("topic_owners", topic_owners);
     tables.insert("group_owners", group_owners);
-    tables.insert(
-        "owners",
-        owners_frame(catalog).map_err(frame_err("owners"))?,
-    );
+    tables.insert("owners", owners_frame(catalog).map_err(frame_err("owners"))?);
     Ok(())
 }
 
@@ -131,11 +101,8 @@ fn distinct_pairs(frame: Option<&DataFrame>, key: &str) -> PolarsResult<Vec<(Str
     };
     let cluster = frame.column("cluster")?.str()?;
     let name = frame.column(key)?.str()?;
-    let mut pairs: Vec<(String, String)> = cluster
-        .iter()
-        .zip(name.iter())
-        .filter_map(|(c, n)| Some((c?.to_string(), n?.to_string())))
-        .collect();
+    let mut pairs: Vec<(String, String)> =
+        cluster.iter().zip(name.iter()).filter_map(|(c, n)| Some((c?.to_string(), n?.to_string()))).collect();
     pairs.sort();
     pairs.dedup();
     Ok(pairs)
@@ -144,52 +111,19 @@ fn distinct_pairs(frame: Option<&DataFrame>, key: &str) -> PolarsResult<Vec<(Str
 fn owners_frame(catalog: &Catalog) -> PolarsResult<DataFrame> {
     let owners = catalog.owners();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "owner".into(),
-            owners.iter().map(|o| o.owner.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "team".into(),
-            owners.iter().map(|o| o.team.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "cost_center".into(),
-            owners
-                .iter()
-                .map(|o| o.cost_center.clone())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "escalation".into(),
-            owners
-                .iter()
-                .map(|o| o.escalation.clone())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "channel".into(),
-            owners.iter().map(|o| o.channel.clone()).collect::<Vec<_>>(),
-        ),
+        Column::new("owner".into(), owners.iter().map(|o| o.owner.clone()).collect::<Vec<_>>()),
+        Column::new("team".into(), owners.iter().map(|o| o.team.clone()).collect::<Vec<_>>()),
+        Column::new("cost_center".into(), owners.iter().map(|o| o.cost_center.clone()).collect::<Vec<_>>()),
+        Column::new("escalation".into(), owners.iter().map(|o| o.escalation.clone()).collect::<Vec<_>>()),
+        Column::new("channel".into(), owners.iter().map(|o| o.channel.clone()).collect::<Vec<_>>()),
     ])
 }
 
 fn cluster_resources(clusters: &[ClusterConfig]) -> PolarsResult<DataFrame> {
-    let pairs: Vec<(String, String)> = clusters
-        .iter()
-        .flat_map(|c| {
-            c.billing_resource_ids
-                .iter()
-                .map(move |r| (c.name.clone(), r.clone()))
-        })
-        .collect();
+    let pairs: Vec<(String, String)> =
+        clusters.iter().flat_map(|c| c.billing_resource_ids.iter().map(move |r| (c.name.clone(), r.clone()))).collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "cluster".into(),
-            pairs.iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "resource_id".into(),
-            pairs.iter().map(|p| p.1.clone()).collect::<Vec<_>>(),
-        ),
+        Column::new("cluster".into(), pairs.iter().map(|p| p.0.clone()).collect::<Vec<_>>()),
+        Column::new("resource_id".into(), pairs.iter().map(|p| p.1.clone()).collect::<Vec<_>>()),
     ])
 }

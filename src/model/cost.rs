@@ -90,20 +90,14 @@ impl CostBreakdown {
                     monthly_usd: monthly,
                 });
             }
-            None => self
-                .missing
-                .push(format!("{name}: no price `{price_key}` in the price book")),
+            None => self.missing.push(format!("{name}: no price `{price_key}` in the price book")),
         }
     }
 
     /// Adds another breakdown's components into this one, merging components of the same name and price.
     pub fn absorb(&mut self, other: &CostBreakdown) {
         for c in &other.components {
-            match self
-                .components
-                .iter_mut()
-                .find(|m| m.name == c.name && m.price_key == c.price_key)
-            {
+            match self.components.iter_mut().find(|m| m.name == c.name && m.price_key == c.price_key) {
                 Some(m) => {
                     m.quantity += c.quantity;
                     m.monthly_usd += c.monthly_usd;
@@ -151,12 +145,7 @@ fn monthly_bytes(rate: f64, a: &Assumptions) -> Decimal {
 }
 
 fn client_cross_zone_share(cluster: &ClusterInputs, a: &Assumptions) -> Decimal {
-    let zones = Decimal::from(
-        a.client_zones
-            .map(i64::from)
-            .unwrap_or(cluster.zones)
-            .max(1),
-    );
+    let zones = Decimal::from(a.client_zones.map(i64::from).unwrap_or(cluster.zones).max(1));
     (zones - Decimal::ONE) / zones
 }
 
@@ -185,78 +174,33 @@ fn replication_price_key(platform: Platform) -> &'static str {
 
 fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs, needs_rate: &[&str]) {
     if t.retained_bytes.is_none() {
-        cost.missing.push(format!(
-            "storage: size on disk not collected for {} partition(s)",
-            t.partitions_size_unknown
-        ));
+        cost.missing
+            .push(format!("storage: size on disk not collected for {} partition(s)", t.partitions_size_unknown));
     }
     if t.bytes_in_per_sec.is_none() {
-        cost.missing.push(format!(
-            "{}: no write-rate metric (BytesInPerSec) for this topic",
-            needs_rate.join(", ")
-        ));
+        cost.missing.push(format!("{}: no write-rate metric (BytesInPerSec) for this topic", needs_rate.join(", ")));
     }
 }
 
 /// Broker-local disk, as Kafka runs today.
-pub fn broker_local(
-    t: &TopicInputs,
-    c: &ClusterInputs,
-    a: &Assumptions,
-    prices: &PriceBook,
-) -> CostBreakdown {
+pub fn broker_local(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) -> CostBreakdown {
     let mut cost = CostBreakdown::default();
     let rf = Decimal::from(t.replication_factor.max(1));
     if let Some(bytes) = t.retained_bytes {
         let stored_gib = Decimal::from(bytes) * rf / GIB;
         let key = storage_price_key(c.platform);
-        cost.push(
-            prices,
-            "retained_storage",
-            "GiB-month",
-            stored_gib,
-            key,
-            Decimal::ONE,
-        );
+        cost.push(prices, "retained_storage", "GiB-month", stored_gib, key, Decimal::ONE);
         let headroom = stored_gib * (Decimal::ONE / a.target_disk_utilization - Decimal::ONE);
-        cost.push(
-            prices,
-            "disk_headroom",
-            "GiB-month",
-            headroom,
-            key,
-            Decimal::ONE,
-        );
+        cost.push(prices, "disk_headroom", "GiB-month", headroom, key, Decimal::ONE);
     }
     if let Some(rate) = t.bytes_in_per_sec {
         let written_gib = monthly_bytes(rate, a) / GIB;
         let p = client_cross_zone_share(c, a);
         let replicated = written_gib * (rf - Decimal::ONE) * t.cross_zone_follower_share;
-        cost.push(
-            prices,
-            "inter_az_replication",
-            "GiB",
-            replicated,
-            replication_price_key(c.platform),
-            TWO_SIDES,
-        );
-        cost.push(
-            prices,
-            "inter_az_produce",
-            "GiB",
-            written_gib * p,
-            "transfer.inter_az",
-            TWO_SIDES,
-        );
+        cost.push(prices, "inter_az_replication", "GiB", replicated, replication_price_key(c.platform), TWO_SIDES);
+        cost.push(prices, "inter_az_produce", "GiB", written_gib * p, "transfer.inter_az", TWO_SIDES);
         let read = written_gib * Decimal::from(t.consumer_groups) * p;
-        cost.push(
-            prices,
-            "inter_az_consume",
-            "GiB",
-            read,
-            "transfer.inter_az",
-            TWO_SIDES,
-        );
+        cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
     }
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t, &["inter_az_*", "broker_compute"]);
@@ -264,103 +208,39 @@ pub fn broker_local(
 }
 
 /// Shared storage, AutoMQ-style: one copy in S3, a small WAL per broker, no replication between zones.
-pub fn shared_storage(
-    t: &TopicInputs,
-    c: &ClusterInputs,
-    a: &Assumptions,
-    prices: &PriceBook,
-) -> CostBreakdown {
+pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) -> CostBreakdown {
     let mut cost = CostBreakdown::default();
     if let Some(bytes) = t.retained_bytes {
-        cost.push(
-            prices,
-            "s3_storage",
-            "GiB-month",
-            Decimal::from(bytes) / GIB,
-            "s3.standard.storage",
-            Decimal::ONE,
-        );
+        cost.push(prices, "s3_storage", "GiB-month", Decimal::from(bytes) / GIB, "s3.standard.storage", Decimal::ONE);
     }
     if let Some(rate) = t.bytes_in_per_sec {
         let written = monthly_bytes(rate, a);
         let puts = written / (a.s3_upload_object_mib * MIB);
-        cost.push(
-            prices,
-            "s3_put",
-            "requests",
-            puts,
-            "s3.standard.put",
-            Decimal::ONE,
-        );
+        cost.push(prices, "s3_put", "requests", puts, "s3.standard.put", Decimal::ONE);
         let cold = written * Decimal::from(t.consumer_groups) * a.shared_cold_read_fraction;
         let gets = cold / (a.s3_read_object_mib * MIB);
-        cost.push(
-            prices,
-            "s3_get",
-            "requests",
-            gets,
-            "s3.standard.get",
-            Decimal::ONE,
-        );
+        cost.push(prices, "s3_get", "requests", gets, "s3.standard.get", Decimal::ONE);
         if let Some(share) = write_share(t, c) {
             let wal = a.wal_gib_per_broker * Decimal::from(c.brokers) * share;
-            cost.push(
-                prices,
-                "wal_volume",
-                "GiB-month",
-                wal,
-                "ebs.gp3.storage",
-                Decimal::ONE,
-            );
+            cost.push(prices, "wal_volume", "GiB-month", wal, "ebs.gp3.storage", Decimal::ONE);
         }
         if !a.zone_aware_clients {
             let written_gib = written / GIB;
             let p = client_cross_zone_share(c, a);
-            cost.push(
-                prices,
-                "inter_az_produce",
-                "GiB",
-                written_gib * p,
-                "transfer.inter_az",
-                TWO_SIDES,
-            );
+            cost.push(prices, "inter_az_produce", "GiB", written_gib * p, "transfer.inter_az", TWO_SIDES);
             let read = written_gib * Decimal::from(t.consumer_groups) * p;
-            cost.push(
-                prices,
-                "inter_az_consume",
-                "GiB",
-                read,
-                "transfer.inter_az",
-                TWO_SIDES,
-            );
+            cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
         }
     }
     push_compute(&mut cost, t, c, a, prices);
-    note_missing_inputs(
-        &mut cost,
-        t,
-        &["s3_put", "s3_get", "wal_volume", "broker_compute"],
-    );
+    note_missing_inputs(&mut cost, t, &["s3_put", "s3_get", "wal_volume", "broker_compute"]);
     cost
 }
 
-fn push_compute(
-    cost: &mut CostBreakdown,
-    t: &TopicInputs,
-    c: &ClusterInputs,
-    a: &Assumptions,
-    prices: &PriceBook,
-) {
+fn push_compute(cost: &mut CostBreakdown, t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) {
     if let Some(share) = write_share(t, c) {
         let hours = Decimal::from(c.brokers) * a.month_hours * share;
-        cost.push(
-            prices,
-            "broker_compute",
-            "broker-hours",
-            hours,
-            &c.broker_price_key,
-            Decimal::ONE,
-        );
+        cost.push(prices, "broker_compute", "broker-hours", hours, &c.broker_price_key, Decimal::ONE);
     }
 }
 
@@ -392,44 +272,24 @@ mod tests {
     }
 
     fn component<'a>(cost: &'a CostBreakdown, name: &str) -> &'a CostComponent {
-        cost.components
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no {name} in {cost:?}"))
+        cost.components.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no {name} in {cost:?}"))
     }
 
     #[test]
     fn broker_local_on_self_managed_kafka_by_hand() {
         let book = PriceBook::default_us_east_1();
-        let cost = broker_local(
-            &topic(),
-            &cluster(Platform::SelfManaged),
-            &Assumptions::default(),
-            &book,
-        );
+        let cost = broker_local(&topic(), &cluster(Platform::SelfManaged), &Assumptions::default(), &book);
         // 100 GiB × RF 3 = 300 GiB-month × $0.08 = $24
         assert_eq!(component(&cost, "retained_storage").monthly_usd, dec!(24));
         // headroom at u = 0.6: 300 × (1/0.6 − 1) = 200 GiB-month × $0.08 = $16
-        assert_eq!(
-            component(&cost, "disk_headroom").monthly_usd.round_dp(2),
-            dec!(16)
-        );
+        assert_eq!(component(&cost, "disk_headroom").monthly_usd.round_dp(2), dec!(16));
         // written: 1 MiB/s × 3600 × 730 = 2,628,000 MiB = 2566.40625 GiB
         // replication: 2566.40625 × (3 − 1) × 1 = 5132.8125 GiB × $0.02 = $102.65625
-        assert_eq!(
-            component(&cost, "inter_az_replication").monthly_usd,
-            dec!(102.65625)
-        );
+        assert_eq!(component(&cost, "inter_az_replication").monthly_usd, dec!(102.65625));
         // produce: 2566.40625 × 2/3 × $0.02 = $34.21875
-        assert_eq!(
-            component(&cost, "inter_az_produce").monthly_usd.round_dp(5),
-            dec!(34.21875)
-        );
+        assert_eq!(component(&cost, "inter_az_produce").monthly_usd.round_dp(5), dec!(34.21875));
         // consume: 2566.40625 × 2 groups × 2/3 × $0.02 = $68.4375
-        assert_eq!(
-            component(&cost, "inter_az_consume").monthly_usd.round_dp(4),
-            dec!(68.4375)
-        );
+        assert_eq!(component(&cost, "inter_az_consume").monthly_usd.round_dp(4), dec!(68.4375));
         // compute: 6 brokers × 730 h × (1 MiB/s ÷ 4 MiB/s) = 1095 broker-hours × $0.84 = $919.80
         assert_eq!(component(&cost, "broker_compute").quantity, dec!(1095));
         assert_eq!(component(&cost, "broker_compute").monthly_usd, dec!(919.8));
@@ -441,33 +301,17 @@ mod tests {
     #[test]
     fn msk_does_not_bill_replication_and_prices_storage_as_msk_storage() {
         let book = PriceBook::default_us_east_1();
-        let cost = broker_local(
-            &topic(),
-            &cluster(Platform::Msk),
-            &Assumptions::default(),
-            &book,
-        );
-        assert_eq!(
-            component(&cost, "inter_az_replication").monthly_usd,
-            dec!(0)
-        );
+        let cost = broker_local(&topic(), &cluster(Platform::Msk), &Assumptions::default(), &book);
+        assert_eq!(component(&cost, "inter_az_replication").monthly_usd, dec!(0));
         // 300 GiB-month × $0.10 = $30
         assert_eq!(component(&cost, "retained_storage").monthly_usd, dec!(30));
-        assert_eq!(
-            component(&cost, "retained_storage").price_key,
-            "msk.storage"
-        );
+        assert_eq!(component(&cost, "retained_storage").price_key, "msk.storage");
     }
 
     #[test]
     fn shared_storage_by_hand() {
         let book = PriceBook::default_us_east_1();
-        let cost = shared_storage(
-            &topic(),
-            &cluster(Platform::SelfManaged),
-            &Assumptions::default(),
-            &book,
-        );
+        let cost = shared_storage(&topic(), &cluster(Platform::SelfManaged), &Assumptions::default(), &book);
         // one copy: 100 GiB × $0.023 = $2.30
         assert_eq!(component(&cost, "s3_storage").monthly_usd, dec!(2.3));
         // PUTs: 2,628,000 MiB ÷ 8 MiB = 328,500 × $0.000005 = $1.6425
@@ -478,50 +322,25 @@ mod tests {
         assert_eq!(component(&cost, "s3_get").monthly_usd, dec!(0.05256));
         // WAL: 10 GiB × 6 brokers × 1/4 = 15 GiB-month × $0.08 = $1.20
         assert_eq!(component(&cost, "wal_volume").monthly_usd, dec!(1.2));
-        assert!(
-            cost.components
-                .iter()
-                .all(|c| !c.name.starts_with("inter_az"))
-        );
+        assert!(cost.components.iter().all(|c| !c.name.starts_with("inter_az")));
     }
 
     #[test]
     fn unknown_sizes_and_rates_are_named_not_zeroed() {
         let book = PriceBook::default_us_east_1();
-        let t = TopicInputs {
-            retained_bytes: None,
-            partitions_size_unknown: 2,
-            bytes_in_per_sec: None,
-            ..topic()
-        };
-        let cost = broker_local(
-            &t,
-            &cluster(Platform::SelfManaged),
-            &Assumptions::default(),
-            &book,
-        );
+        let t = TopicInputs { retained_bytes: None, partitions_size_unknown: 2, bytes_in_per_sec: None, ..topic() };
+        let cost = broker_local(&t, &cluster(Platform::SelfManaged), &Assumptions::default(), &book);
         assert!(cost.components.is_empty());
         assert_eq!(cost.missing.len(), 2);
-        assert!(
-            cost.missing[0].contains("2 partition(s)"),
-            "{:?}",
-            cost.missing
-        );
+        assert!(cost.missing[0].contains("2 partition(s)"), "{:?}", cost.missing);
     }
 
     #[test]
     fn a_missing_broker_price_is_flagged() {
         let book = PriceBook::default_us_east_1();
-        let c = ClusterInputs {
-            broker_price_key: "msk.broker.kafka.x9.huge".into(),
-            ..cluster(Platform::Msk)
-        };
+        let c = ClusterInputs { broker_price_key: "msk.broker.kafka.x9.huge".into(), ..cluster(Platform::Msk) };
         let cost = broker_local(&topic(), &c, &Assumptions::default(), &book);
         assert!(cost.components.iter().all(|x| x.name != "broker_compute"));
-        assert!(
-            cost.missing
-                .iter()
-                .any(|m| m.contains("msk.broker.kafka.x9.huge"))
-        );
+        assert!(cost.missing.iter().any(|m| m.contains("msk.broker.kafka.x9.huge")));
     }
 }

@@ -17,31 +17,20 @@ impl<'a> FrameReader<'a> {
     }
 
     fn column(&self, name: &str, dtype: DataType) -> Result<Series, ModelError> {
-        self.frame
-            .column(name)
-            .and_then(|c| c.as_materialized_series().cast(&dtype))
-            .map_err(|e| ModelError::Column {
-                table: self.table,
-                column: name.to_string(),
-                reason: e.to_string(),
-            })
+        self.frame.column(name).and_then(|c| c.as_materialized_series().cast(&dtype)).map_err(|e| ModelError::Column {
+            table: self.table,
+            column: name.to_string(),
+            reason: e.to_string(),
+        })
     }
 
     pub fn opt_str(&self, name: &str) -> Result<Vec<Option<String>>, ModelError> {
         let s = self.column(name, DataType::String)?;
-        Ok(s.str()
-            .expect("cast to String")
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
+        Ok(s.str().expect("cast to String").iter().map(|v| v.map(str::to_string)).collect())
     }
 
     pub fn str(&self, name: &str) -> Result<Vec<String>, ModelError> {
-        Ok(self
-            .opt_str(name)?
-            .into_iter()
-            .map(Option::unwrap_or_default)
-            .collect())
+        Ok(self.opt_str(name)?.into_iter().map(Option::unwrap_or_default).collect())
     }
 
     pub fn opt_i64(&self, name: &str) -> Result<Vec<Option<i64>>, ModelError> {
@@ -50,11 +39,7 @@ impl<'a> FrameReader<'a> {
     }
 
     pub fn i64(&self, name: &str) -> Result<Vec<i64>, ModelError> {
-        Ok(self
-            .opt_i64(name)?
-            .into_iter()
-            .map(Option::unwrap_or_default)
-            .collect())
+        Ok(self.opt_i64(name)?.into_iter().map(Option::unwrap_or_default).collect())
     }
 
     pub fn opt_f64(&self, name: &str) -> Result<Vec<Option<f64>>, ModelError> {
@@ -64,11 +49,7 @@ impl<'a> FrameReader<'a> {
 
     pub fn bool(&self, name: &str) -> Result<Vec<bool>, ModelError> {
         let s = self.column(name, DataType::Boolean)?;
-        Ok(s.bool()
-            .expect("cast to Boolean")
-            .iter()
-            .map(Option::unwrap_or_default)
-            .collect())
+        Ok(s.bool().expect("cast to Boolean").iter().map(Option::unwrap_or_default).collect())
     }
 
     /// Decimal columns go through their exact text form, never through f64.

@@ -24,11 +24,7 @@ use frames::FrameReader;
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("table `{table}` has no usable column `{column}`: {reason}")]
-    Column {
-        table: &'static str,
-        column: String,
-        reason: String,
-    },
+    Column { table: &'static str, column: String, reason: String },
     #[error("the join stage produced no table `{0}`")]
     MissingTable(&'static str),
     #[error("{0}")]
@@ -36,18 +32,11 @@ pub enum ModelError {
 }
 
 fn reader<'a>(tables: &'a Tables, table: &'static str) -> Result<FrameReader<'a>, ModelError> {
-    tables
-        .get(table)
-        .map(|frame| FrameReader { table, frame })
-        .ok_or(ModelError::MissingTable(table))
+    tables.get(table).map(|frame| FrameReader { table, frame }).ok_or(ModelError::MissingTable(table))
 }
 
 /// Builds the report model from joined tables, the config and what the sources said about themselves.
-pub fn build(
-    tables: &Tables,
-    config: &Config,
-    collected: &Collected,
-) -> Result<ReportModel, ModelError> {
+pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<ReportModel, ModelError> {
     let clusters = cluster_inputs(tables, config)?;
     let topics = topic_reports(tables, config, &clusters)?;
     let owners = owner_summaries(tables, &topics)?;
@@ -63,11 +52,7 @@ pub fn build(
                 broker_local.absorb(&t.broker_local);
                 shared_storage.absorb(&t.shared_storage);
             }
-            let lines: Vec<BilledLine> = billed
-                .iter()
-                .filter(|(c, _)| c == name)
-                .map(|(_, l)| l.clone())
-                .collect();
+            let lines: Vec<BilledLine> = billed.iter().filter(|(c, _)| c == name).map(|(_, l)| l.clone()).collect();
             ClusterSummary {
                 cluster: name.clone(),
                 platform: platform_name(cfg.platform).into(),
@@ -99,10 +84,7 @@ pub fn build(
         shared_storage_monthly_usd: owners.iter().map(|o| o.shared_storage_monthly_usd).sum(),
         billed_usd: billed.iter().map(|(_, l)| l.amount_usd).sum(),
         billed_days,
-        incomplete_topics: topics
-            .iter()
-            .filter(|t| !t.broker_local.missing.is_empty())
-            .count() as i64,
+        incomplete_topics: topics.iter().filter(|t| !t.broker_local.missing.is_empty()).count() as i64,
         complete: collected.is_complete(),
     };
 
@@ -111,10 +93,7 @@ pub fn build(
         scenario: ScenarioInfo {
             name: collected.scenario_name.clone(),
             description: collected.description.clone(),
-            captured_at: collected
-                .captured_at
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default(),
+            captured_at: collected.captured_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
         },
         totals,
@@ -139,17 +118,10 @@ fn platform_name(p: Platform) -> &'static str {
 type ClusterEntry<'a> = (&'a crate::config::ClusterConfig, ClusterInputs, (i64, i64));
 
 /// Per cluster in the data: its config, the formula inputs, and (topics, retained bytes).
-fn cluster_inputs<'a>(
-    tables: &Tables,
-    config: &'a Config,
-) -> Result<BTreeMap<String, ClusterEntry<'a>>, ModelError> {
+fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<String, ClusterEntry<'a>>, ModelError> {
     let r = reader(tables, "cluster_facts")?;
     let (names, brokers, zones) = (r.str("cluster")?, r.i64("brokers")?, r.i64("zones")?);
-    let (topics, bytes, rate) = (
-        r.i64("topics")?,
-        r.i64("retained_bytes")?,
-        r.opt_f64("bytes_in_per_sec")?,
-    );
+    let (topics, bytes, rate) = (r.i64("topics")?, r.i64("retained_bytes")?, r.opt_f64("bytes_in_per_sec")?);
     let mut out = BTreeMap::new();
     let mut problems = Vec::new();
     for i in 0..r.len() {
@@ -158,10 +130,7 @@ fn cluster_inputs<'a>(
                 &config.path,
                 None,
                 Some("clusters"),
-                format!(
-                    "the data has a cluster `{}` that no [[clusters]] table declares",
-                    names[i]
-                ),
+                format!("the data has a cluster `{}` that no [[clusters]] table declares", names[i]),
             ));
             continue;
         };
@@ -178,11 +147,7 @@ fn cluster_inputs<'a>(
         };
         out.insert(names[i].clone(), (cfg, inputs, (topics[i], bytes[i])));
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(Problems(problems).into())
-    }
+    if problems.is_empty() { Ok(out) } else { Err(Problems(problems).into()) }
 }
 
 fn topic_reports(
@@ -191,32 +156,13 @@ fn topic_reports(
     clusters: &BTreeMap<String, ClusterEntry<'_>>,
 ) -> Result<Vec<TopicReport>, ModelError> {
     let r = reader(tables, "topic_facts")?;
-    let (cluster, topic, owner, rule) = (
-        r.str("cluster")?,
-        r.str("topic")?,
-        r.str("owner")?,
-        r.str("owner_rule")?,
-    );
-    let (internal, partitions, rf) = (
-        r.bool("is_internal")?,
-        r.i64("partitions")?,
-        r.i64("replication_factor")?,
-    );
+    let (cluster, topic, owner, rule) = (r.str("cluster")?, r.str("topic")?, r.str("owner")?, r.str("owner_rule")?);
+    let (internal, partitions, rf) = (r.bool("is_internal")?, r.i64("partitions")?, r.i64("replication_factor")?);
     let (retention_ms, retention_bytes) = (r.i64("retention_ms")?, r.i64("retention_bytes")?);
     let (cleanup, remote) = (r.str("cleanup_policy")?, r.bool("remote_storage_enable")?);
-    let (retained, unknown) = (
-        r.opt_i64("retained_bytes")?,
-        r.i64("partitions_size_unknown")?,
-    );
-    let (followers, cross) = (
-        r.i64("follower_replicas")?,
-        r.i64("followers_in_other_zone")?,
-    );
-    let (rate, groups, max_lag) = (
-        r.opt_f64("bytes_in_per_sec")?,
-        r.i64("consumer_groups")?,
-        r.i64("max_group_lag")?,
-    );
+    let (retained, unknown) = (r.opt_i64("retained_bytes")?, r.i64("partitions_size_unknown")?);
+    let (followers, cross) = (r.i64("follower_replicas")?, r.i64("followers_in_other_zone")?);
+    let (rate, groups, max_lag) = (r.opt_f64("bytes_in_per_sec")?, r.i64("consumer_groups")?, r.i64("max_group_lag")?);
 
     let mut out = Vec::with_capacity(r.len());
     for i in 0..r.len() {
@@ -225,10 +171,7 @@ fn topic_reports(
                 &config.path,
                 None,
                 Some("clusters"),
-                format!(
-                    "topic `{}` is in cluster `{}`, which has no brokers in the data",
-                    topic[i], cluster[i]
-                ),
+                format!("topic `{}` is in cluster `{}`, which has no brokers in the data", topic[i], cluster[i]),
             )])
             .into());
         };
@@ -245,15 +188,10 @@ fn topic_reports(
             consumer_groups: groups[i],
             cross_zone_follower_share,
         };
-        let broker_local =
-            cost::broker_local(&inputs, cluster_inputs, &config.assumptions, &config.prices);
-        let shared_storage =
-            cost::shared_storage(&inputs, cluster_inputs, &config.assumptions, &config.prices);
-        let cheapest = if shared_storage.monthly_usd < broker_local.monthly_usd {
-            "shared_storage"
-        } else {
-            "broker_local"
-        };
+        let broker_local = cost::broker_local(&inputs, cluster_inputs, &config.assumptions, &config.prices);
+        let shared_storage = cost::shared_storage(&inputs, cluster_inputs, &config.assumptions, &config.prices);
+        let cheapest =
+            if shared_storage.monthly_usd < broker_local.monthly_usd { "shared_storage" } else { "broker_local" };
         out.push(TopicReport {
             cluster: cluster[i].clone(),
             topic: topic[i].clone(),
@@ -285,37 +223,18 @@ fn round_rate(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn owner_summaries(
-    tables: &Tables,
-    topics: &[TopicReport],
-) -> Result<Vec<OwnerSummary>, ModelError> {
+fn owner_summaries(tables: &Tables, topics: &[TopicReport]) -> Result<Vec<OwnerSummary>, ModelError> {
     let r = reader(tables, "owner_facts")?;
-    let (owner, team, cc, esc, channel) = (
-        r.str("owner")?,
-        r.str("team")?,
-        r.str("cost_center")?,
-        r.str("escalation")?,
-        r.opt_str("channel")?,
-    );
-    let (n_topics, partitions, bytes) = (
-        r.i64("topics")?,
-        r.i64("partitions")?,
-        r.i64("retained_bytes")?,
-    );
-    let (rate, groups, lag) = (
-        r.opt_f64("bytes_in_per_sec")?,
-        r.i64("consumer_groups")?,
-        r.i64("max_group_lag")?,
-    );
+    let (owner, team, cc, esc, channel) =
+        (r.str("owner")?, r.str("team")?, r.str("cost_center")?, r.str("escalation")?, r.opt_str("channel")?);
+    let (n_topics, partitions, bytes) = (r.i64("topics")?, r.i64("partitions")?, r.i64("retained_bytes")?);
+    let (rate, groups, lag) = (r.opt_f64("bytes_in_per_sec")?, r.i64("consumer_groups")?, r.i64("max_group_lag")?);
     let incomplete = r.i64("incomplete_topics")?;
     Ok((0..r.len())
         .map(|i| {
             let mine = topics.iter().filter(|t| t.owner == owner[i]);
             let (local, shared) = mine.fold((Decimal::ZERO, Decimal::ZERO), |(l, s), t| {
-                (
-                    l + t.broker_local.monthly_usd,
-                    s + t.shared_storage.monthly_usd,
-                )
+                (l + t.broker_local.monthly_usd, s + t.shared_storage.monthly_usd)
             });
             OwnerSummary {
                 owner: owner[i].clone(),
@@ -341,16 +260,11 @@ fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>, ModelError
     let r = reader(tables, "cluster_costs")?;
     let (cluster, class, service) = (r.str("cluster")?, r.str("cost_class")?, r.str("service")?);
     let (usage_type, unit) = (r.str("usage_type")?, r.str("usage_unit")?);
-    let (quantity, amount, days) = (
-        r.decimal("usage_quantity")?,
-        r.decimal("amount")?,
-        r.i64("days")?,
-    );
+    let (quantity, amount, days) = (r.decimal("usage_quantity")?, r.decimal("amount")?, r.i64("days")?);
     let (first, last) = (r.str("first_day")?, r.str("last_day")?);
     Ok((0..r.len())
         .map(|i| {
-            let unit_price = (!quantity[i].is_zero())
-                .then(|| (amount[i] / quantity[i]).round_dp(10).normalize());
+            let unit_price = (!quantity[i].is_zero()).then(|| (amount[i] / quantity[i]).round_dp(10).normalize());
             let line = BilledLine {
                 cost_class: class[i].clone(),
                 service: service[i].clone(),
@@ -370,12 +284,8 @@ fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>, ModelError
 
 fn daily_costs(tables: &Tables) -> Result<Vec<DailyCost>, ModelError> {
     let r = reader(tables, "daily_costs")?;
-    let (date, cluster, class, amount) = (
-        r.str("billing_day")?,
-        r.str("cluster")?,
-        r.str("cost_class")?,
-        r.decimal("amount")?,
-    );
+    let (date, cluster, class, amount) =
+        (r.str("billing_day")?, r.str("cluster")?, r.str("cost_class")?, r.decimal("amount")?);
     Ok((0..r.len())
         .map(|i| DailyCost {
             date: date[i].clone(),
@@ -388,14 +298,8 @@ fn daily_costs(tables: &Tables) -> Result<Vec<DailyCost>, ModelError> {
 
 fn group_lags(tables: &Tables) -> Result<Vec<GroupLag>, ModelError> {
     let r = reader(tables, "group_lag")?;
-    let (cluster, group, owner, state) = (
-        r.str("cluster")?,
-        r.str("group_id")?,
-        r.str("owner")?,
-        r.str("state")?,
-    );
-    let (topic, topic_owner, partitions) =
-        (r.str("topic")?, r.str("topic_owner")?, r.i64("partitions")?);
+    let (cluster, group, owner, state) = (r.str("cluster")?, r.str("group_id")?, r.str("owner")?, r.str("state")?);
+    let (topic, topic_owner, partitions) = (r.str("topic")?, r.str("topic_owner")?, r.i64("partitions")?);
     let (total, max) = (r.opt_i64("total_lag")?, r.opt_i64("max_partition_lag")?);
     Ok((0..r.len())
         .map(|i| GroupLag {

@@ -26,16 +26,12 @@ pub struct PriceBook {
 }
 
 /// Keys a config may add although the default book lacks them: further broker instance types.
-const ADDABLE_PREFIXES: &[(&str, &str)] = &[
-    ("msk.broker.", "broker-hour"),
-    ("ec2.instance.", "instance-hour"),
-];
+const ADDABLE_PREFIXES: &[(&str, &str)] = &[("msk.broker.", "broker-hour"), ("ec2.instance.", "instance-hour")];
 
 impl PriceBook {
     /// The compiled-in book (us-east-1 list prices).
     pub fn default_us_east_1() -> Self {
-        toml::from_str(DEFAULT_BOOK)
-            .expect("the compiled-in price book is valid TOML (checked by a unit test)")
+        toml::from_str(DEFAULT_BOOK).expect("the compiled-in price book is valid TOML (checked by a unit test)")
     }
 
     pub fn get(&self, key: &str) -> Option<&Price> {
@@ -45,9 +41,7 @@ impl PriceBook {
     /// Replaces (or, for instance types, adds) one price. `origin` names the config file for the price source.
     pub fn set_override(&mut self, key: &str, usd: Decimal, origin: &str) -> Result<(), String> {
         if usd < Decimal::ZERO {
-            return Err(format!(
-                "expected a price of 0 or more (USD per unit), found {usd}"
-            ));
+            return Err(format!("expected a price of 0 or more (USD per unit), found {usd}"));
         }
         let source = format!("override in {origin}");
         if let Some(p) = self.prices.iter_mut().find(|p| p.key == key) {
@@ -56,18 +50,9 @@ impl PriceBook {
             p.as_of = "config".into();
             return Ok(());
         }
-        match ADDABLE_PREFIXES
-            .iter()
-            .find(|(prefix, _)| key.starts_with(prefix))
-        {
+        match ADDABLE_PREFIXES.iter().find(|(prefix, _)| key.starts_with(prefix)) {
             Some((_, unit)) => {
-                self.prices.push(Price {
-                    key: key.into(),
-                    unit: (*unit).into(),
-                    usd,
-                    source,
-                    as_of: "config".into(),
-                });
+                self.prices.push(Price { key: key.into(), unit: (*unit).into(), usd, source, as_of: "config".into() });
                 self.prices.sort_by(|a, b| a.key.cmp(&b.key));
                 Ok(())
             }
@@ -92,10 +77,7 @@ mod tests {
         let book = PriceBook::default_us_east_1();
         assert!(book.prices.len() >= 10);
         for p in &book.prices {
-            assert!(
-                !p.source.is_empty() && !p.as_of.is_empty() && !p.unit.is_empty(),
-                "{p:?}"
-            );
+            assert!(!p.source.is_empty() && !p.as_of.is_empty() && !p.unit.is_empty(), "{p:?}");
             assert!(p.usd >= Decimal::ZERO, "{p:?}");
         }
         assert_eq!(book.get("ebs.gp3.storage").unwrap().usd, dec!(0.08));
@@ -104,28 +86,12 @@ mod tests {
     #[test]
     fn overrides_replace_add_instance_types_and_refuse_negatives_and_typos() {
         let mut book = PriceBook::default_us_east_1();
-        book.set_override("ebs.gp3.storage", dec!(0.07), "my.toml")
-            .unwrap();
+        book.set_override("ebs.gp3.storage", dec!(0.07), "my.toml").unwrap();
         assert_eq!(book.get("ebs.gp3.storage").unwrap().usd, dec!(0.07));
-        assert_eq!(
-            book.get("ebs.gp3.storage").unwrap().source,
-            "override in my.toml"
-        );
-        book.set_override("msk.broker.kafka.m7g.large", dec!(0.204), "my.toml")
-            .unwrap();
-        assert_eq!(
-            book.get("msk.broker.kafka.m7g.large").unwrap().unit,
-            "broker-hour"
-        );
-        assert!(
-            book.set_override("ebs.gp3.storage", dec!(-1), "my.toml")
-                .unwrap_err()
-                .contains("0 or more")
-        );
-        assert!(
-            book.set_override("ebs.gp9.storage", dec!(1), "my.toml")
-                .unwrap_err()
-                .contains("unknown price key")
-        );
+        assert_eq!(book.get("ebs.gp3.storage").unwrap().source, "override in my.toml");
+        book.set_override("msk.broker.kafka.m7g.large", dec!(0.204), "my.toml").unwrap();
+        assert_eq!(book.get("msk.broker.kafka.m7g.large").unwrap().unit, "broker-hour");
+        assert!(book.set_override("ebs.gp3.storage", dec!(-1), "my.toml").unwrap_err().contains("0 or more"));
+        assert!(book.set_override("ebs.gp9.storage", dec!(1), "my.toml").unwrap_err().contains("unknown price key"));
     }
 }

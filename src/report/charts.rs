@@ -24,12 +24,7 @@ pub struct Series<'a> {
 const FONT: &str = "sans-serif";
 
 /// Horizontal bars, one band per label, one bar per series within a band.
-pub fn horizontal_bars(
-    title: &str,
-    x_label: &str,
-    labels: &[String],
-    series: &[Series<'_>],
-) -> String {
+pub fn horizontal_bars(title: &str, x_label: &str, labels: &[String], series: &[Series<'_>]) -> String {
     let rows = labels.len().max(1);
     let height = 70 + 26 * rows as u32 * series.len().max(1) as u32 / 2 + 40;
     let mut svg = String::new();
@@ -49,10 +44,7 @@ fn draw_horizontal_bars(
     series: &[Series<'_>],
 ) -> Result<(), Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
-    let max = series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .fold(0.0_f64, f64::max);
+    let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0_f64, f64::max);
     let x_max = if max > 0.0 { max * 1.08 } else { 1.0 };
     let n = labels.len().max(1) as f64;
     let mut chart = ChartBuilder::on(root)
@@ -64,6 +56,7 @@ fn draw_horizontal_bars(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .light_line_style(TRANSPARENT)
         .disable_y_axis()
         .y_labels(0)
         .x_desc(x_label)
@@ -84,8 +77,7 @@ fn draw_horizontal_bars(
     }
     for (i, label) in labels.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(0.0, n - i as f64 - 0.5));
-        let style =
-            TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+        let style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
         root.draw(&Text::new(truncate(label, 34), (x - 8, y), style))?;
     }
     if series.len() > 1 {
@@ -100,12 +92,7 @@ fn draw_horizontal_bars(
 }
 
 /// Stacked columns, one per x label (e.g. a day), one segment per series.
-pub fn stacked_columns(
-    title: &str,
-    y_label: &str,
-    x_labels: &[String],
-    series: &[Series<'_>],
-) -> String {
+pub fn stacked_columns(title: &str, y_label: &str, x_labels: &[String], series: &[Series<'_>]) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (860, 340)).into_drawing_area();
@@ -124,16 +111,11 @@ fn draw_stacked_columns(
 ) -> Result<(), Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
     let n = x_labels.len().max(1);
-    let totals: Vec<f64> = (0..n)
-        .map(|i| {
-            series
-                .iter()
-                .map(|s| s.values.get(i).copied().unwrap_or(0.0))
-                .sum()
-        })
-        .collect();
+    let totals: Vec<f64> =
+        (0..n).map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum()).collect();
     let max = totals.iter().copied().fold(0.0_f64, f64::max);
-    let y_max = if max > 0.0 { max * 1.1 } else { 1.0 };
+    // Head room above the tallest column keeps the legend off the bars.
+    let y_max = if max > 0.0 { max * 1.5 } else { 1.0 };
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 18))
         .margin(10)
@@ -144,6 +126,7 @@ fn draw_stacked_columns(
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .light_line_style(TRANSPARENT)
         .x_labels(8)
         .x_label_formatter(&move |v| labels.get(v.floor() as usize).cloned().unwrap_or_default())
         .y_desc(y_label)
@@ -155,10 +138,7 @@ fn draw_stacked_columns(
         let bars: Vec<_> = (0..n)
             .map(|i| {
                 let v = s.values.get(i).copied().unwrap_or(0.0);
-                let r = Rectangle::new(
-                    [(i as f64 + 0.1, base[i]), (i as f64 + 0.9, base[i] + v)],
-                    color.filled(),
-                );
+                let r = Rectangle::new([(i as f64 + 0.1, base[i]), (i as f64 + 0.9, base[i] + v)], color.filled());
                 base[i] += v;
                 r
             })
@@ -191,11 +171,7 @@ fn short_number(v: f64) -> String {
 }
 
 fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
-    }
+    if s.chars().count() <= max { s.to_string() } else { format!("{}…", s.chars().take(max - 1).collect::<String>()) }
 }
 
 /// Inline SVG in HTML needs no namespace declaration; dropping it keeps the report free of any URL.

@@ -6,11 +6,7 @@ use rust_decimal::prelude::ToPrimitive;
 /// `$1,234.57` (two decimals, thousands separators); negative as `-$12.00`.
 pub fn usd(amount: Decimal) -> String {
     let rounded = amount.round_dp(2);
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
-        "-"
-    } else {
-        ""
-    };
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
     let text = format!("{:.2}", rounded.abs());
     let (whole, frac) = text.split_once('.').unwrap_or((&text, "00"));
     format!("{sign}${}.{frac}", group_thousands(whole))
@@ -41,11 +37,7 @@ pub fn bytes(n: i64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.2} {}", UNITS[unit])
-    }
+    if unit == 0 { format!("{n} B") } else { format!("{value:.2} {}", UNITS[unit]) }
 }
 
 pub fn opt_bytes(n: Option<i64>) -> String {
@@ -75,19 +67,14 @@ pub fn retention_ms(ms: i64) -> String {
 }
 
 pub fn percent(share: Decimal) -> String {
-    format!(
-        "{:.1}%",
-        (share * Decimal::ONE_HUNDRED).to_f64().unwrap_or(0.0)
-    )
+    format!("{:.1}%", (share * Decimal::ONE_HUNDRED).to_f64().unwrap_or(0.0))
 }
 
 /// A quantity with at most 3 decimals and thousands separators.
 pub fn quantity(q: Decimal) -> String {
     let text = format!("{:.3}", q.round_dp(3));
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    let (whole, frac) = text
-        .split_once('.')
-        .map_or((text, None), |(w, f)| (w, Some(f)));
+    let (whole, frac) = text.split_once('.').map_or((text, None), |(w, f)| (w, Some(f)));
     let (sign, whole) = whole.strip_prefix('-').map_or(("", whole), |w| ("-", w));
     match frac {
         Some(f) => format!("{sign}{}.{f}", group_thousands(whole)),
@@ -96,11 +83,7 @@ pub fn quantity(q: Decimal) -> String {
 }
 
 pub fn count(n: i64) -> String {
-    let (sign, digits) = if n < 0 {
-        ("-", (-n).to_string())
-    } else {
-        ("", n.to_string())
-    };
+    let (sign, digits) = if n < 0 { ("-", (-n).to_string()) } else { ("", n.to_string()) };
     format!("{sign}{}", group_thousands(&digits))
 }
 

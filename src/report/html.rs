@@ -28,18 +28,9 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
     env.add_template("index.html", TEMPLATE)?;
 
     let mut by_cost: Vec<&TopicReport> = model.topics.iter().collect();
-    by_cost.sort_by(|a, b| {
-        b.broker_local
-            .monthly_usd
-            .cmp(&a.broker_local.monthly_usd)
-            .then(a.topic.cmp(&b.topic))
-    });
+    by_cost.sort_by(|a, b| b.broker_local.monthly_usd.cmp(&a.broker_local.monthly_usd).then(a.topic.cmp(&b.topic)));
     let top: Vec<&TopicReport> = by_cost.iter().take(TOP_TOPICS).copied().collect();
-    let unowned: Vec<&TopicReport> = by_cost
-        .iter()
-        .filter(|t| t.owner == UNOWNED)
-        .copied()
-        .collect();
+    let unowned: Vec<&TopicReport> = by_cost.iter().filter(|t| t.owner == UNOWNED).copied().collect();
 
     let charts = context! {
         daily => daily_chart(model),
@@ -66,11 +57,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
     let assumptions = serde_json::to_value(&model.assumptions)
         .ok()
         .and_then(|v| v.as_object().cloned())
-        .map(|m| {
-            m.into_iter()
-                .map(|(k, v)| (k, v.to_string().trim_matches('"').to_string()))
-                .collect::<Vec<_>>()
-        })
+        .map(|m| m.into_iter().map(|(k, v)| (k, v.to_string().trim_matches('"').to_string())).collect::<Vec<_>>())
         .unwrap_or_default();
 
     env.get_template("index.html")?.render(context! {
@@ -160,12 +147,7 @@ fn cost_view(cost: &CostBreakdown) -> minijinja::Value {
 }
 
 fn topic_row(t: &TopicReport) -> minijinja::Value {
-    let missing: Vec<&String> = t
-        .broker_local
-        .missing
-        .iter()
-        .chain(&t.shared_storage.missing)
-        .collect();
+    let missing: Vec<&String> = t.broker_local.missing.iter().chain(&t.shared_storage.missing).collect();
     context! {
         topic => &t.topic, owner => &t.owner, partitions => t.partitions, replication_factor => t.replication_factor,
         retention_ms => t.retention_ms, retention => format::retention_ms(t.retention_ms),
@@ -185,20 +167,8 @@ fn topic_chart(title: &str, topics: &[&TopicReport]) -> String {
         "USD per month",
         &topics.iter().map(|t| t.topic.clone()).collect::<Vec<_>>(),
         &[
-            Series {
-                name: "broker-local",
-                values: topics
-                    .iter()
-                    .map(|t| f(t.broker_local.monthly_usd))
-                    .collect(),
-            },
-            Series {
-                name: "shared storage",
-                values: topics
-                    .iter()
-                    .map(|t| f(t.shared_storage.monthly_usd))
-                    .collect(),
-            },
+            Series { name: "broker-local", values: topics.iter().map(|t| f(t.broker_local.monthly_usd)).collect() },
+            Series { name: "shared storage", values: topics.iter().map(|t| f(t.shared_storage.monthly_usd)).collect() },
         ],
     )
 }
@@ -206,11 +176,7 @@ fn topic_chart(title: &str, topics: &[&TopicReport]) -> String {
 fn daily_chart(model: &ReportModel) -> String {
     let mut days: Vec<String> = model.daily_costs.iter().map(|d| d.date.clone()).collect();
     days.dedup();
-    let mut classes: Vec<&str> = model
-        .daily_costs
-        .iter()
-        .map(|d| d.cost_class.as_str())
-        .collect();
+    let mut classes: Vec<&str> = model.daily_costs.iter().map(|d| d.cost_class.as_str()).collect();
     classes.sort();
     classes.dedup();
     let series: Vec<Series<'_>> = classes
@@ -231,9 +197,6 @@ fn daily_chart(model: &ReportModel) -> String {
                 .collect(),
         })
         .collect();
-    let labels: Vec<String> = days
-        .iter()
-        .map(|d| d.get(5..).unwrap_or(d).to_string())
-        .collect();
+    let labels: Vec<String> = days.iter().map(|d| d.get(5..).unwrap_or(d).to_string()).collect();
     charts::stacked_columns("Billed cost per day", "USD per day", &labels, &series)
 }

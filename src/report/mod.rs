@@ -23,13 +23,7 @@ pub enum ReportError {
 }
 
 /// The files a report consists of, in the order they are written.
-pub const REPORT_FILES: &[&str] = &[
-    "model.json",
-    "owners.csv",
-    "topics.csv",
-    "cost_components.csv",
-    "index.html",
-];
+pub const REPORT_FILES: &[&str] = &["model.json", "owners.csv", "topics.csv", "cost_components.csv", "index.html"];
 
 /// Renders every report file for `model` as (file name, contents).
 pub fn render_all(model: &ReportModel) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
@@ -47,29 +41,22 @@ pub fn render_all(model: &ReportModel) -> Result<Vec<(&'static str, Vec<u8>)>, R
 pub fn write_all(model: &ReportModel, dir: &Path) -> Result<(), ReportError> {
     for (name, bytes) in render_all(model)? {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| ReportError::Write {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| ReportError::Write { path: path.display().to_string(), reason: e.to_string() })?;
     }
     Ok(())
 }
 
 /// Reads a saved `model.json`, refusing versions this build cannot draw.
 pub fn read_model(path: &Path) -> Result<ReportModel, ReportError> {
-    let err = |reason: String| ReportError::ReadModel {
-        path: path.display().to_string(),
-        reason,
-    };
+    let err = |reason: String| ReportError::ReadModel { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     let version = serde_json::from_str::<serde_json::Value>(&text)
         .map_err(|e| err(format!("not JSON: {e}")))?
         .get("version")
         .and_then(|v| v.as_u64());
     if version != Some(u64::from(MODEL_VERSION)) {
-        return Err(err(format!(
-            "model version {version:?}; this build draws version {MODEL_VERSION}"
-        )));
+        return Err(err(format!("model version {version:?}; this build draws version {MODEL_VERSION}")));
     }
     serde_json::from_str(&text).map_err(|e| err(format!("line {}: {e}", e.line())))
 }

@@ -50,9 +50,7 @@ pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
                 o.max_group_lag.to_string(),
                 o.broker_local_monthly_usd.normalize().to_string(),
                 o.shared_storage_monthly_usd.normalize().to_string(),
-                (o.broker_local_monthly_usd - o.shared_storage_monthly_usd)
-                    .normalize()
-                    .to_string(),
+                (o.broker_local_monthly_usd - o.shared_storage_monthly_usd).normalize().to_string(),
                 o.incomplete_topics.to_string(),
             ]
         }),
@@ -85,13 +83,8 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
             "missing",
         ],
         m.topics.iter().map(|t| {
-            let missing: Vec<&str> = t
-                .broker_local
-                .missing
-                .iter()
-                .chain(&t.shared_storage.missing)
-                .map(String::as_str)
-                .collect();
+            let missing: Vec<&str> =
+                t.broker_local.missing.iter().chain(&t.shared_storage.missing).map(String::as_str).collect();
             vec![
                 t.cluster.clone(),
                 t.topic.clone(),
@@ -121,10 +114,8 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
 
 pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
     let rows = m.topics.iter().flat_map(|t| {
-        let scenarios: [(&str, &CostBreakdown); 2] = [
-            ("broker_local", &t.broker_local),
-            ("shared_storage", &t.shared_storage),
-        ];
+        let scenarios: [(&str, &CostBreakdown); 2] =
+            [("broker_local", &t.broker_local), ("shared_storage", &t.shared_storage)];
         scenarios.into_iter().flat_map(move |(scenario, cost)| {
             cost.components.iter().map(move |c| {
                 vec![

@@ -1,0 +1,160 @@
+//! Bad input: each case exits 2, names the file, line and field, and creates no run directory.
+
+use std::path::Path;
+
+use crate::support::*;
+
+/// Runs `run` on an edited copy of the demo and checks the failure contract. Returns stderr.
+fn fails(edit_fixture: impl FnOnce(&Path)) -> String {
+    let fixture = demo_copy();
+    edit_fixture(fixture.path());
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 2, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert!(entries(work.path()).is_empty(), "nothing may be written: {:?}", entries(work.path()));
+    assert!(out.stdout.is_empty(), "no run directory is printed: {}", out.stdout);
+    // validate reports the same problem and writes nothing either.
+    let v = run(&["validate", "--config", config.to_str().unwrap()], work.path());
+    assert_eq!(v.code, 2, "validate: {}", v.stderr);
+    assert!(entries(work.path()).is_empty());
+    out.stderr
+}
+
+fn line_of(path: &Path, needle: &str) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle} not in {}", path.display())) + 1
+}
+
+#[test]
+fn malformed_toml_names_file_and_line() {
+    let mut line = 0;
+    let err = fails(|dir| {
+        let cfg = dir.join("kafka-finops.toml");
+        edit(&cfg, "[[clusters]]", "[[clusters]");
+        line = line_of(&cfg, "[[clusters]");
+    });
+    assert!(err.contains(&format!("kafka-finops.toml:{line}")), "{err}");
+}
+
+#[test]
+fn unknown_key_names_the_key_and_its_line() {
+    let mut line = 0;
+    let err = fails(|dir| {
+        let cfg = dir.join("kafka-finops.toml");
+        edit(&cfg, "region = \"us-east-1\"", "region = \"us-east-1\"\nbroker_colour = \"blue\"");
+        line = line_of(&cfg, "broker_colour");
+    });
+    assert!(err.contains(&format!("kafka-finops.toml:{line}")), "{err}");
+    assert!(err.contains("broker_colour"), "{err}");
+}
+
+#[test]
+fn invalid_regex_names_catalog_line_and_field() {
+    let mut line = 0;
+    let err = fails(|dir| {
+        let cat = dir.join("catalog.toml");
+        edit(&cat, "regex = \"(clickstream|analytics)\\\\..+\"", "regex = \"(clickstream|analytics\\\\..+\"");
+        line = line_of(&cat, "regex = \"(clickstream|analytics\\\\");
+    });
+    assert!(err.contains(&format!("catalog.toml:{line}: `rules[3].regex`: invalid regex")), "{err}");
+}
+
+#[test]
+fn two_rules_tying_for_the_same_topic_are_an_error() {
+    let err = fails(|dir| {
+        let cat = dir.join("catalog.toml");
+        edit(
+            &cat,
+            "prefix = \"orders.\"",
+            "prefix = \"orders.\"\n\n[[rules]]\nowner = \"search\"\nkind = \"topic\"\nprefix = \"orders.\"",
+        );
+    });
+    assert!(err.contains("ties with the rule at line"), "{err}");
+    assert!(err.contains("catalog.toml:"), "{err}");
+}
+
+#[test]
+fn two_regexes_tying_on_a_real_topic_are_an_error() {
+    let err = fails(|dir| {
+        let cat = dir.join("catalog.toml");
+        edit(
+            &cat,
+            "# --- consumer groups ---",
+            "[[rules]]\nowner = \"observability\"\nkind = \"topic\"\nregex = \"clickstream\\\\.sess.*\"\n\n# --- consumer groups ---",
+        );
+    });
+    assert!(err.contains("`clickstream.sessions` is matched by two rules of equal precedence"), "{err}");
+}
+
+#[test]
+fn missing_scenario_file_is_named() {
+    let err = fails(|dir| std::fs::remove_file(dir.join("topics.csv")).unwrap());
+    assert!(err.contains("topics.csv"), "{err}");
+}
+
+#[test]
+fn bad_csv_value_names_file_line_and_column() {
+    let err = fails(|dir| {
+        let p = dir.join("topics.csv");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replacen(",12,3,2592000000,", ",twelve,3,2592000000,", 1)).unwrap();
+    });
+    assert!(err.contains("topics.csv:"), "{err}");
+    assert!(err.contains("`partitions`"), "{err}");
+}
+
+#[test]
+fn negative_price_is_refused() {
+    let mut line = 0;
+    let err = fails(|dir| {
+        let cfg = dir.join("kafka-finops.toml");
+        edit(&cfg, "# \"ebs.gp3.storage\" = 0.08", "\"ebs.gp3.storage\" = -0.08");
+        line = line_of(&cfg, "\"ebs.gp3.storage\" = -0.08");
+    });
+    assert!(
+        err.contains(&format!("kafka-finops.toml:{line}: `prices.ebs.gp3.storage`: expected a price of 0 or more")),
+        "{err}"
+    );
+}
+
+#[test]
+fn owner_referenced_but_not_declared() {
+    let mut line = 0;
+    let err = fails(|dir| {
+        let cat = dir.join("catalog.toml");
+        edit(&cat, "owner = \"search\"\nkind = \"topic\"", "owner = \"serch\"\nkind = \"topic\"");
+        line = line_of(&cat, "owner = \"serch\"");
+    });
+    assert!(err.contains(&format!("catalog.toml:{line}: `rules[2].owner`: owner `serch` is not declared")), "{err}");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let err = fails(|dir| {
+        let cfg = dir.join("kafka-finops.toml");
+        edit(&cfg, "platform = \"msk\"", "platform = \"mks\"");
+        edit(&cfg, "target_disk_utilization = 0.6", "target_disk_utilization = 1.6");
+        edit(&dir.join("catalog.toml"), "owner = \"search\"\nkind = \"topic\"", "owner = \"serch\"\nkind = \"topic\"");
+    });
+    assert!(err.contains("3 problems found"), "{err}");
+    for needle in ["unknown platform `mks`", "model.target_disk_utilization", "owner `serch` is not declared"] {
+        assert!(err.contains(needle), "{needle} missing in {err}");
+    }
+}
+
+#[test]
+fn a_missing_config_file_exits_2() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["run", "--config", "nope.toml"], work.path());
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("nope.toml"), "{}", out.stderr);
+    assert!(entries(work.path()).is_empty());
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let out = run(&["run"], Path::new("."));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--config"), "{}", out.stderr);
+}

@@ -1,0 +1,184 @@
+//! The demo end to end through the binary: files, totals, HTML, determinism, render, partial sources.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+
+use crate::support::*;
+
+fn decimal(s: &str) -> Decimal {
+    s.parse().unwrap_or_else(|e| panic!("{s:?} is not a decimal: {e}"))
+}
+
+#[test]
+fn demo_writes_every_report_file_and_prints_the_run_dir_last() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let run_dir = work.path().join(out.run_dir());
+    assert!(run_dir.starts_with(work.path().join("runs")), "{}", run_dir.display());
+    for f in ["index.html", "owners.csv", "topics.csv", "cost_components.csv", "model.json", "run.json"] {
+        assert!(run_dir.join(f).is_file(), "{f} missing in {}", run_dir.display());
+    }
+    // Nothing temporary is left behind.
+    assert_eq!(entries(&work.path().join("runs")).len(), 1);
+}
+
+#[test]
+fn owner_totals_equal_the_sum_of_their_topics() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let dir = work.path().join(out.run_dir());
+    let (th, topics) = read_csv(&dir.join("topics.csv"));
+    let (oh, owners) = read_csv(&dir.join("owners.csv"));
+
+    let mut sums: BTreeMap<&str, (Decimal, Decimal, i64, i64)> = BTreeMap::new();
+    let t_owner = column(&th, &topics, "owner");
+    let t_local = column(&th, &topics, "broker_local_monthly_usd");
+    let t_shared = column(&th, &topics, "shared_storage_monthly_usd");
+    let t_bytes = column(&th, &topics, "retained_bytes");
+    for i in 0..topics.len() {
+        let e = sums.entry(t_owner[i]).or_default();
+        e.0 += decimal(t_local[i]);
+        e.1 += decimal(t_shared[i]);
+        e.2 += 1;
+        e.3 += t_bytes[i].parse::<i64>().unwrap_or(0);
+    }
+    let o_owner = column(&oh, &owners, "owner");
+    let o_local = column(&oh, &owners, "broker_local_monthly_usd");
+    let o_shared = column(&oh, &owners, "shared_storage_monthly_usd");
+    let o_topics = column(&oh, &owners, "topics");
+    let o_bytes = column(&oh, &owners, "retained_bytes");
+    assert!(o_owner.contains(&"unowned"), "the unowned bucket is always listed");
+    assert_eq!(o_owner.len(), 8, "7 declared owners + unowned: {o_owner:?}");
+    for i in 0..owners.len() {
+        let (local, shared, n, bytes) = sums.get(o_owner[i]).copied().unwrap_or_default();
+        assert_eq!(decimal(o_local[i]), local, "broker-local of {}", o_owner[i]);
+        assert_eq!(decimal(o_shared[i]), shared, "shared of {}", o_owner[i]);
+        assert_eq!(o_topics[i].parse::<i64>().unwrap(), n, "topics of {}", o_owner[i]);
+        assert_eq!(o_bytes[i].parse::<i64>().unwrap(), bytes, "bytes of {}", o_owner[i]);
+    }
+    // Every topic is somewhere: the owners' topic counts cover all of topics.csv.
+    assert_eq!(o_topics.iter().map(|n| n.parse::<usize>().unwrap()).sum::<usize>(), topics.len());
+    // The unowned demo topics are the four without a rule.
+    let unowned: Vec<&str> =
+        (0..topics.len()).filter(|&i| t_owner[i] == "unowned").map(|i| column(&th, &topics, "topic")[i]).collect();
+    assert_eq!(unowned, ["legacy-export-2023", "legacy-export-orders", "test-loadgen", "tmp.backfill-2025"]);
+}
+
+#[test]
+fn html_is_self_contained_with_one_chart_per_chart_section() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--out", "runs"], work.path());
+    let html = std::fs::read_to_string(work.path().join(out.run_dir()).join("index.html")).unwrap();
+    assert!(!html.contains("http://") && !html.contains("https://"), "the report must not reference any URL");
+    for forbidden in ["<link", "src=", "@import", "url("] {
+        assert!(!html.contains(forbidden), "found {forbidden:?}: the report must load nothing");
+    }
+    let sections: Vec<&str> = html.split("<section").skip(1).collect();
+    let chart_sections: Vec<&&str> =
+        sections.iter().filter(|s| s.starts_with(" id=\"") && s.contains("class=\"chart-section\"")).collect();
+    assert_eq!(chart_sections.len(), 4, "totals, owners, top topics, unowned");
+    for s in chart_sections {
+        let body = s.split("</section>").next().unwrap();
+        assert_eq!(body.matches("<svg").count(), 1, "section {}", &body[..40.min(body.len())]);
+    }
+    for anchor in ["id=\"owners\"", "id=\"unowned\"", "id=\"completeness\"", "id=\"assumptions\"", "legacy-export-2023"]
+    {
+        assert!(html.contains(anchor), "{anchor} missing");
+    }
+}
+
+#[test]
+fn same_inputs_give_byte_identical_tables_and_model_and_render_reproduces_them() {
+    let work = tempfile::tempdir().unwrap();
+    let a = work.path().join(run(&["demo", "--out", "runs"], work.path()).run_dir());
+    let b = work.path().join(run(&["demo", "--out", "runs"], work.path()).run_dir());
+    assert_ne!(a, b, "each run gets its own directory");
+    let model = a.join("model.json");
+    let r = run(&["render", "--from", model.to_str().unwrap(), "--out", "rendered"], work.path());
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let c = work.path().join(r.run_dir());
+    for f in ["model.json", "owners.csv", "topics.csv", "cost_components.csv", "index.html"] {
+        let first = std::fs::read(a.join(f)).unwrap();
+        assert_eq!(first, std::fs::read(b.join(f)).unwrap(), "{f} differs between two runs");
+        assert_eq!(first, std::fs::read(c.join(f)).unwrap(), "{f} differs after render --from");
+    }
+}
+
+#[test]
+fn run_with_the_fixture_config_matches_the_embedded_demo() {
+    let work = tempfile::tempdir().unwrap();
+    let embedded = work.path().join(run(&["demo", "--out", "runs"], work.path()).run_dir());
+    let config = demo_fixture().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let from_disk = work.path().join(out.run_dir());
+    for f in ["owners.csv", "cost_components.csv"] {
+        assert_eq!(std::fs::read(embedded.join(f)).unwrap(), std::fs::read(from_disk.join(f)).unwrap(), "{f}");
+    }
+}
+
+fn partial_copy() -> tempfile::TempDir {
+    let dir = demo_copy();
+    edit(
+        &dir.path().join("scenario.toml"),
+        "name = \"kafka:demo-msk\"\nkind = \"kafka\"\nstatus = \"complete\"",
+        "name = \"kafka:demo-msk\"\nkind = \"kafka\"\nstatus = \"partial\"\ndetail = \"broker 3 did not answer DescribeLogDirs\"",
+    );
+    // Blank the size of one partition of orders.events, as a collector does for a broker that did not answer.
+    let path = dir.path().join("partitions.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let i = lines.iter().position(|l| l.starts_with("demo-msk,orders.events,0,")).unwrap();
+    let mut fields: Vec<&str> = lines[i].split(',').collect();
+    fields[7] = "";
+    lines[i] = fields.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    dir
+}
+
+#[test]
+fn a_partial_source_writes_the_report_flags_it_and_exits_1() {
+    let fixture = partial_copy();
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("broker 3 did not answer"), "{}", out.stderr);
+    let dir = work.path().join(out.run_dir());
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("Incomplete data"));
+    assert!(html.contains("broker 3 did not answer DescribeLogDirs"));
+
+    let (h, rows) = read_csv(&dir.join("topics.csv"));
+    let topic = column(&h, &rows, "topic");
+    let i = topic.iter().position(|t| *t == "orders.events").unwrap();
+    assert_eq!(column(&h, &rows, "retained_bytes")[i], "", "an unknown size is empty, never 0");
+    assert_eq!(column(&h, &rows, "partitions_size_unknown")[i], "1");
+    assert!(column(&h, &rows, "missing")[i].contains("size on disk not collected for 1 partition"));
+    let (oh, owners) = read_csv(&dir.join("owners.csv"));
+    let o = column(&oh, &owners, "owner").iter().position(|o| *o == "orders").unwrap();
+    assert_eq!(column(&oh, &owners, "incomplete_topics")[o], "1");
+}
+
+#[test]
+fn validate_accepts_the_demo_config_and_writes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let config = demo_fixture().join("kafka-finops.toml");
+    let out = run(&["validate", "--config", config.to_str().unwrap()], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert!(out.stdout.contains("39 topic(s)"), "{}", out.stdout);
+    assert!(entries(work.path()).is_empty());
+}
+
+#[test]
+fn help_names_every_command_and_the_exit_codes() {
+    let out = run(&["--help"], Path::new("."));
+    assert_eq!(out.code, 0);
+    for word in ["demo", "run", "validate", "render", "Exit codes"] {
+        assert!(out.stdout.contains(word), "{word} missing from --help");
+    }
+}

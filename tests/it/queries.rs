@@ -1,0 +1,273 @@
+//! Each SQL file in queries/ on a tiny hand-made scenario whose results are worked out by hand below.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use kafka_finops::collect::Collected;
+use kafka_finops::config::{ClusterConfig, Platform};
+use kafka_finops::normalize::{Tables, normalize};
+use kafka_finops::schema::*;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+const CATALOG: &str = r#"
+[owners.pay]
+team = "Payments"
+cost_center = "CC-1"
+escalation = "pay@example.com"
+
+[[rules]]
+owner = "pay"
+kind = "topic"
+prefix = "pay."
+
+[[rules]]
+owner = "pay"
+kind = "consumer_group"
+prefix = "g-pay"
+"#;
+
+fn broker(id: i64, rack: &str) -> Broker {
+    Broker { cluster: "c1".into(), broker_id: id, rack: Some(rack.into()), host: format!("b{id}") }
+}
+
+fn topic(name: &str, partitions: i64, rf: i64) -> Topic {
+    Topic {
+        cluster: "c1".into(),
+        topic: name.into(),
+        is_internal: false,
+        partitions,
+        replication_factor: rf,
+        retention_ms: 604_800_000,
+        retention_bytes: -1,
+        cleanup_policy: "delete".into(),
+        min_insync_replicas: 1,
+        segment_bytes: 1 << 30,
+        remote_storage_enable: false,
+        local_retention_ms: -2,
+        local_retention_bytes: -2,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn partition(
+    t: &str,
+    p: i64,
+    leader: i64,
+    replicas: &str,
+    racks: &str,
+    size: Option<i64>,
+    first: i64,
+    last: i64,
+) -> Partition {
+    Partition {
+        cluster: "c1".into(),
+        topic: t.into(),
+        partition: p,
+        leader: Some(leader),
+        replicas: replicas.into(),
+        isr: replicas.into(),
+        replica_racks: racks.into(),
+        size_bytes: size,
+        earliest_offset: Some(first),
+        latest_offset: Some(last),
+    }
+}
+
+fn offset(group: &str, t: &str, p: i64, lag: i64) -> ConsumerGroupOffset {
+    ConsumerGroupOffset {
+        cluster: "c1".into(),
+        group_id: group.into(),
+        state: "Stable".into(),
+        topic: t.into(),
+        partition: p,
+        committed_offset: Some(0),
+        lag: Some(lag),
+    }
+}
+
+fn cost(day: u32, usage_type: &str, resource: &str, quantity: &str, amount: &str) -> CostLine {
+    CostLine {
+        date: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+        account_id: "1".into(),
+        service: "svc".into(),
+        usage_type: usage_type.into(),
+        operation: None,
+        resource_id: Some(resource.into()),
+        tags: "{}".into(),
+        usage_quantity: quantity.parse().unwrap(),
+        usage_unit: "u".into(),
+        amount: amount.parse().unwrap(),
+        currency: "USD".into(),
+        source: "test".into(),
+    }
+}
+
+fn metric(topic: &str, day: u32, value: f64) -> MetricPoint {
+    MetricPoint {
+        namespace: "AWS/Kafka".into(),
+        metric: "BytesInPerSec".into(),
+        dimensions: format!("Cluster Name=c1,Topic={topic}"),
+        timestamp: Utc.with_ymd_and_hms(2026, 11, day, 0, 0, 0).unwrap(),
+        stat: "Average".into(),
+        value,
+        unit: "Bytes/Second".into(),
+    }
+}
+
+/// Four brokers in three zones (3 and 4 share az-c); `pay.tx` RF 3 over two partitions, `misc` RF 2 with one
+/// partition whose size was not collected and whose racks come from the brokers table.
+fn joined() -> Tables {
+    let c = Collected {
+        brokers: vec![broker(1, "az-a"), broker(2, "az-b"), broker(3, "az-c"), broker(4, "az-c")],
+        topics: vec![topic("pay.tx", 2, 3), topic("misc", 1, 2)],
+        partitions: vec![
+            partition("pay.tx", 0, 1, "1;2;3", "az-a;az-b;az-c", Some(100), 0, 10),
+            partition("pay.tx", 1, 2, "2;1;3", "az-b;az-a;az-c", Some(50), 5, 20),
+            partition("misc", 0, 3, "3;4", "", None, 0, 1000),
+        ],
+        consumer_group_offsets: vec![
+            offset("g-pay", "pay.tx", 0, 5),
+            offset("g-pay", "pay.tx", 1, 7),
+            offset("g-other", "pay.tx", 0, 1),
+            offset("g-other", "misc", 0, 100),
+        ],
+        cost_lines: vec![
+            cost(1, "USE1-Kafka.m5.large", "arn1", "24", "10.50"),
+            cost(1, "USE1-DataTransfer-Regional-Bytes", "arn1", "12.345678", "0.1234567891"),
+            cost(2, "USE1-Kafka.m5.large", "arn1", "24", "10.50"),
+            cost(2, "USE1-Something", "elsewhere", "1", "1"),
+        ],
+        metric_points: vec![metric("pay.tx", 1, 100.0), metric("pay.tx", 2, 300.0)],
+        ..Default::default()
+    };
+    let catalog = kafka_finops::catalog::parse("catalog.toml", CATALOG).unwrap();
+    let clusters = vec![ClusterConfig {
+        name: "c1".into(),
+        platform: Platform::Msk,
+        region: "us-east-1".into(),
+        broker_instance_type: "kafka.m5.large".into(),
+        billing_resource_ids: vec!["arn1".into()],
+    }];
+    kafka_finops::join::run(normalize(&c).unwrap(), &catalog, &clusters).unwrap()
+}
+
+/// One row of `table` where `key` equals `value`, as name → printed value.
+fn row(tables: &Tables, table: &str, filter: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    let df = tables.get(table).unwrap_or_else(|| panic!("no table {table}"));
+    let mut matches = (0..df.height()).filter(|&i| filter.iter().all(|(k, v)| cell(df, k, i) == *v));
+    let i = matches.next().unwrap_or_else(|| panic!("no row {filter:?} in {table}: {df}"));
+    assert!(matches.next().is_none(), "several rows {filter:?} in {table}");
+    df.get_column_names().iter().map(|n| (n.to_string(), cell(df, n, i))).collect()
+}
+
+fn cell(df: &DataFrame, column: &str, i: usize) -> String {
+    match df.column(column).unwrap().get(i).unwrap() {
+        AnyValue::Null => "null".into(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn topic_facts_sizes_placement_rates_lag_and_owner() {
+    let t = joined();
+    let pay = row(&t, "topic_facts", &[("topic", "pay.tx")]);
+    assert_eq!(pay["owner"], "pay");
+    assert_eq!(pay["retained_bytes"], "150"); // 100 + 50
+    assert_eq!(pay["messages_retained"], "25"); // (10 − 0) + (20 − 5)
+    assert_eq!(pay["follower_replicas"], "4"); // 2 partitions × 2 followers
+    assert_eq!(pay["followers_in_other_zone"], "4"); // rack-aware: every follower in another zone
+    assert_eq!(pay["bytes_in_per_sec"], "200.0"); // mean of 100 and 300
+    assert_eq!(pay["consumer_groups"], "2");
+    assert_eq!(pay["total_lag"], "13"); // 5 + 7 + 1
+    assert_eq!(pay["max_group_lag"], "12"); // g-pay: 5 + 7
+
+    let misc = row(&t, "topic_facts", &[("topic", "misc")]);
+    assert_eq!(misc["owner"], "unowned");
+    assert_eq!(misc["retained_bytes"], "null", "an unknown size stays unknown");
+    assert_eq!(misc["partitions_size_unknown"], "1");
+    assert_eq!(misc["followers_in_other_zone"], "0", "brokers 3 and 4 share az-c (racks from brokers)");
+    assert_eq!(misc["bytes_in_per_sec"], "null");
+}
+
+#[test]
+fn group_lag_per_group_and_topic_with_both_owners() {
+    let t = joined();
+    let g = row(&t, "group_lag", &[("group_id", "g-pay"), ("topic", "pay.tx")]);
+    assert_eq!((g["owner"].as_str(), g["topic_owner"].as_str()), ("pay", "pay"));
+    assert_eq!((g["partitions"].as_str(), g["total_lag"].as_str(), g["max_partition_lag"].as_str()), ("2", "12", "7"));
+    let o = row(&t, "group_lag", &[("group_id", "g-other"), ("topic", "pay.tx")]);
+    assert_eq!((o["owner"].as_str(), o["topic_owner"].as_str(), o["total_lag"].as_str()), ("unowned", "pay", "1"));
+    assert_eq!(t.get("group_lag").unwrap().height(), 3);
+}
+
+#[test]
+fn owner_facts_lists_every_owner_with_their_inventory() {
+    let t = joined();
+    let pay = row(&t, "owner_facts", &[("owner", "pay")]);
+    assert_eq!(pay["team"], "Payments");
+    assert_eq!((pay["topics"].as_str(), pay["partitions"].as_str(), pay["retained_bytes"].as_str()), ("1", "2", "150"));
+    assert_eq!((pay["consumer_groups"].as_str(), pay["max_group_lag"].as_str()), ("1", "12"));
+    let un = row(&t, "owner_facts", &[("owner", "unowned")]);
+    assert_eq!(
+        (un["topics"].as_str(), un["incomplete_topics"].as_str(), un["retained_bytes"].as_str()),
+        ("1", "1", "0")
+    );
+    assert_eq!(un["max_group_lag"], "100");
+}
+
+#[test]
+fn cluster_facts_counts_brokers_and_zones() {
+    let t = joined();
+    let c = row(&t, "cluster_facts", &[("cluster", "c1")]);
+    assert_eq!((c["brokers"].as_str(), c["zones"].as_str(), c["topics"].as_str()), ("4", "3", "2"));
+    assert_eq!((c["retained_bytes"].as_str(), c["bytes_in_per_sec"].as_str()), ("150", "200.0"));
+}
+
+#[test]
+fn cost_lines_are_classified_and_attributed_to_clusters() {
+    let t = joined();
+    let classified = t.get("cost_lines_classified").unwrap();
+    assert_eq!(classified.height(), 4);
+    let transfer = row(&t, "cost_lines_classified", &[("cost_class", "inter_az_transfer")]);
+    assert_eq!(transfer["cluster"], "c1");
+    let other = row(&t, "cost_lines_classified", &[("cost_class", "other")]);
+    assert_eq!(other["cluster"], "(unattributed)");
+}
+
+#[test]
+fn cluster_costs_sum_exactly_in_decimal() {
+    let t = joined();
+    let hours = row(&t, "cluster_costs", &[("cluster", "c1"), ("cost_class", "msk_broker_hours")]);
+    assert_eq!(hours["amount"].parse::<Decimal>().unwrap(), "21.00".parse::<Decimal>().unwrap());
+    assert_eq!(hours["usage_quantity"].parse::<Decimal>().unwrap(), Decimal::from(48));
+    assert_eq!(
+        (hours["days"].as_str(), hours["first_day"].as_str(), hours["last_day"].as_str()),
+        ("2", "2026-11-01", "2026-11-02")
+    );
+    let transfer = row(&t, "cluster_costs", &[("cluster", "c1"), ("cost_class", "inter_az_transfer")]);
+    assert_eq!(
+        transfer["amount"].parse::<Decimal>().unwrap(),
+        "0.1234567891".parse::<Decimal>().unwrap(),
+        "ten fraction digits survive"
+    );
+}
+
+#[test]
+fn daily_costs_one_row_per_day_cluster_and_class() {
+    let t = joined();
+    let daily = t.get("daily_costs").unwrap();
+    assert_eq!(daily.height(), 4); // day 1: hours, transfer; day 2: hours, unattributed other
+    let d2 = row(&t, "daily_costs", &[("billing_day", "2026-11-02"), ("cluster", "c1")]);
+    assert_eq!(d2["amount"].parse::<Decimal>().unwrap(), "10.5".parse::<Decimal>().unwrap());
+}
+
+#[test]
+fn every_query_file_opens_with_inputs_output_and_grain() {
+    for (name, sql) in kafka_finops::join::QUERIES {
+        for key in ["-- inputs:", "-- output:", "-- grain:"] {
+            assert!(sql.contains(key), "queries/{name}.sql lacks `{key}`");
+        }
+        assert!(sql.starts_with(&format!("-- {name}:")), "queries/{name}.sql must start with `-- {name}:`");
+    }
+}
