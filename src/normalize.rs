@@ -1,7 +1,6 @@
 //! Normalize: collected rows → polars frames with the fixed schemas of `schema`, plus tables derived from them.
 //!
-//! Derived here: `replica_placements` (one row per replica, from each partition's `;`-joined lists, racks filled in
-//! from `brokers` when a partition does not carry them). Consistency checks that need several tables (a partition
+//! Derived here: `replica_placements` (see `schema::ReplicaPlacement`). Consistency checks that need several tables (a partition
 //! of an unknown topic, racks that do not line up with replicas) are reported as problems naming the table.
 //! No I/O, no SQL.
 
@@ -11,7 +10,9 @@ use polars::prelude::*;
 
 use crate::collect::Collected;
 use crate::error::{Problem, Problems};
-use crate::schema::{self, Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, Table, Topic};
+use crate::schema::{
+    self, Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaPlacement, Table, Topic,
+};
 
 /// Every normalized table by name, in a fixed order.
 #[derive(Debug, Clone, Default)]
@@ -41,9 +42,6 @@ fn frame<T: Table>(rows: &[T]) -> Result<DataFrame, NormalizeError> {
     T::to_frame(rows).map_err(|source| NormalizeError::Frame { table: T::NAME, source })
 }
 
-/// One row per replica of each partition (derived from `partitions`).
-pub const REPLICA_PLACEMENTS: &str = "replica_placements";
-
 pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {
     check_consistency(c)?;
     let mut t = Tables::default();
@@ -53,39 +51,31 @@ pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {
     t.insert(ConsumerGroupOffset::NAME, frame(&c.consumer_group_offsets)?);
     t.insert(CostLine::NAME, frame(&c.cost_lines)?);
     t.insert(MetricPoint::NAME, frame(&c.metric_points)?);
-    t.insert(
-        REPLICA_PLACEMENTS,
-        replica_placements(c).map_err(|source| NormalizeError::Frame { table: REPLICA_PLACEMENTS, source })?,
-    );
+    t.insert(ReplicaPlacement::NAME, frame(&replica_placements(c))?);
     Ok(t)
 }
 
-fn replica_placements(c: &Collected) -> PolarsResult<DataFrame> {
+/// One row per replica of each partition, racks filled in from `brokers` when the partition does not carry them.
+fn replica_placements(c: &Collected) -> Vec<ReplicaPlacement> {
     let rack_of: HashMap<(&str, i64), Option<&str>> =
         c.brokers.iter().map(|b| ((b.cluster.as_str(), b.broker_id), b.rack.as_deref())).collect();
-    let (mut cluster, mut topic, mut partition, mut broker, mut rack, mut leader) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut rows = Vec::new();
     for p in &c.partitions {
         let racks: Vec<&str> = schema::split_list(&p.replica_racks).collect();
         for (i, id) in schema::split_list(&p.replicas).enumerate() {
             let id: i64 = id.parse().unwrap_or(-1);
-            let known = racks.get(i).copied().or_else(|| rack_of.get(&(p.cluster.as_str(), id)).copied().flatten());
-            cluster.push(p.cluster.clone());
-            topic.push(p.topic.clone());
-            partition.push(p.partition);
-            broker.push(id);
-            rack.push(known.map(str::to_string));
-            leader.push(p.leader == Some(id));
+            let rack = racks.get(i).copied().or_else(|| rack_of.get(&(p.cluster.as_str(), id)).copied().flatten());
+            rows.push(ReplicaPlacement {
+                cluster: p.cluster.clone(),
+                topic: p.topic.clone(),
+                partition: p.partition,
+                broker_id: id,
+                rack: rack.map(str::to_string),
+                is_leader: p.leader == Some(id),
+            });
         }
     }
-    DataFrame::new_infer_height(vec![
-        Column::new("cluster".into(), cluster),
-        Column::new("topic".into(), topic),
-        Column::new("partition".into(), partition),
-        Column::new("broker_id".into(), broker),
-        Column::new("rack".into(), rack),
-        Column::new("is_leader".into(), leader),
-    ])
+    rows
 }
 
 fn check_consistency(c: &Collected) -> Result<(), Problems> {

@@ -131,6 +131,19 @@ pub struct TopicReport {
     pub cheapest: String,
 }
 
+impl TopicReport {
+    /// What was missing for either scenario, each message once.
+    pub fn missing(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for m in self.broker_local.missing.iter().chain(&self.shared_storage.missing) {
+            if !out.contains(&m.as_str()) {
+                out.push(m);
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupLag {
     pub cluster: String,

@@ -211,6 +211,19 @@ table! {
     }
 }
 
+table! {
+    /// Derived by `normalize` from `partitions`: one row per replica. `rack` comes from the partition's
+    /// `replica_racks`, else from `brokers`; null when neither knows it.
+    ReplicaPlacement = "replica_placements" {
+        cluster: String,
+        topic: String,
+        partition: i64,
+        broker_id: i64,
+        rack: Option<String>,
+        is_leader: bool,
+    }
+}
+
 /// Every table of the contract, for documentation and checks.
 pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
     vec![
@@ -220,6 +233,7 @@ pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
         (ConsumerGroupOffset::NAME, ConsumerGroupOffset::columns()),
         (CostLine::NAME, CostLine::columns()),
         (MetricPoint::NAME, MetricPoint::columns()),
+        (ReplicaPlacement::NAME, ReplicaPlacement::columns()),
     ]
 }
 

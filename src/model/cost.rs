@@ -172,13 +172,17 @@ fn replication_price_key(platform: Platform) -> &'static str {
     }
 }
 
-fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs, needs_rate: &[&str]) {
+fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
     if t.retained_bytes.is_none() {
         cost.missing
             .push(format!("storage: size on disk not collected for {} partition(s)", t.partitions_size_unknown));
     }
     if t.bytes_in_per_sec.is_none() {
-        cost.missing.push(format!("{}: no write-rate metric (BytesInPerSec) for this topic", needs_rate.join(", ")));
+        cost.missing.push(
+            "traffic: no write-rate metric (BytesInPerSec) for this topic; transfer, request, WAL and compute \
+             components left out"
+                .to_string(),
+        );
     }
 }
 
@@ -203,7 +207,7 @@ pub fn broker_local(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices:
         cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
     }
     push_compute(&mut cost, t, c, a, prices);
-    note_missing_inputs(&mut cost, t, &["inter_az_*", "broker_compute"]);
+    note_missing_inputs(&mut cost, t);
     cost
 }
 
@@ -233,7 +237,7 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
         }
     }
     push_compute(&mut cost, t, c, a, prices);
-    note_missing_inputs(&mut cost, t, &["s3_put", "s3_get", "wal_volume", "broker_compute"]);
+    note_missing_inputs(&mut cost, t);
     cost
 }
 

@@ -147,7 +147,7 @@ fn cost_view(cost: &CostBreakdown) -> minijinja::Value {
 }
 
 fn topic_row(t: &TopicReport) -> minijinja::Value {
-    let missing: Vec<&String> = t.broker_local.missing.iter().chain(&t.shared_storage.missing).collect();
+    let missing = t.missing();
     context! {
         topic => &t.topic, owner => &t.owner, partitions => t.partitions, replication_factor => t.replication_factor,
         retention_ms => t.retention_ms, retention => format::retention_ms(t.retention_ms),
@@ -157,7 +157,7 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         local => format::usd(t.broker_local.monthly_usd), local_raw => f(t.broker_local.monthly_usd),
         shared => format::usd(t.shared_storage.monthly_usd), shared_raw => f(t.shared_storage.monthly_usd),
         cheapest => t.cheapest.replace('_', " "),
-        missing => missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; "),
+        missing => missing.join("; "),
     }
 }
 

@@ -83,8 +83,7 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
             "missing",
         ],
         m.topics.iter().map(|t| {
-            let missing: Vec<&str> =
-                t.broker_local.missing.iter().chain(&t.shared_storage.missing).map(String::as_str).collect();
+            let missing = t.missing();
             vec![
                 t.cluster.clone(),
                 t.topic.clone(),
