@@ -199,12 +199,9 @@ pub fn broker_local(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices:
     }
     if let Some(rate) = t.bytes_in_per_sec {
         let written_gib = monthly_bytes(rate, a) / GIB;
-        let p = client_cross_zone_share(c, a);
         let replicated = written_gib * (rf - Decimal::ONE) * t.cross_zone_follower_share;
         cost.push(prices, "inter_az_replication", "GiB", replicated, replication_price_key(c.platform), TWO_SIDES);
-        cost.push(prices, "inter_az_produce", "GiB", written_gib * p, "transfer.inter_az", TWO_SIDES);
-        let read = written_gib * Decimal::from(t.consumer_groups) * p;
-        cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
+        push_client_traffic(&mut cost, written_gib, t, c, a, prices);
     }
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t);
@@ -229,16 +226,27 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
             cost.push(prices, "wal_volume", "GiB-month", wal, "ebs.gp3.storage", Decimal::ONE);
         }
         if !a.zone_aware_clients {
-            let written_gib = written / GIB;
-            let p = client_cross_zone_share(c, a);
-            cost.push(prices, "inter_az_produce", "GiB", written_gib * p, "transfer.inter_az", TWO_SIDES);
-            let read = written_gib * Decimal::from(t.consumer_groups) * p;
-            cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
+            push_client_traffic(&mut cost, written / GIB, t, c, a, prices);
         }
     }
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t);
     cost
+}
+
+/// Producers writing to, and consumer groups reading from, a broker in another zone.
+fn push_client_traffic(
+    cost: &mut CostBreakdown,
+    written_gib: Decimal,
+    t: &TopicInputs,
+    c: &ClusterInputs,
+    a: &Assumptions,
+    prices: &PriceBook,
+) {
+    let p = client_cross_zone_share(c, a);
+    cost.push(prices, "inter_az_produce", "GiB", written_gib * p, "transfer.inter_az", TWO_SIDES);
+    let read = written_gib * Decimal::from(t.consumer_groups) * p;
+    cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
 }
 
 fn push_compute(cost: &mut CostBreakdown, t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) {
@@ -327,6 +335,20 @@ mod tests {
         // WAL: 10 GiB × 6 brokers × 1/4 = 15 GiB-month × $0.08 = $1.20
         assert_eq!(component(&cost, "wal_volume").monthly_usd, dec!(1.2));
         assert!(cost.components.iter().all(|c| !c.name.starts_with("inter_az")));
+    }
+
+    #[test]
+    fn shared_storage_without_zone_aware_clients_pays_client_traffic_like_today() {
+        let book = PriceBook::default_us_east_1();
+        let a = Assumptions { zone_aware_clients: false, ..Assumptions::default() };
+        let c = cluster(Platform::SelfManaged);
+        let shared = shared_storage(&topic(), &c, &a, &book);
+        let local = broker_local(&topic(), &c, &a, &book);
+        for name in ["inter_az_produce", "inter_az_consume"] {
+            assert_eq!(component(&shared, name), component(&local, name), "{name}");
+        }
+        // and still no replication traffic: one copy in S3
+        assert!(shared.components.iter().all(|x| x.name != "inter_az_replication"));
     }
 
     #[test]
