@@ -66,12 +66,6 @@ bootstrap() { # bootstrap list of one listener kind: bootstrap plaintext|sasl_ss
   local IFS=,
   echo "${out[*]}"
 }
-all_ports() {
-  local n
-  for n in "${NODES[@]}"; do
-    echo "$(plaintext_port "$n") $(sasl_ssl_port "$n") $(controller_port "$n") $(ssl_port "$n")"
-  done
-}
 
 log() { echo "kafka.sh: $*" >&2; }
 die() {
@@ -209,7 +203,9 @@ foreign_run_dir() { # true if $RUN exists, is not marked as ours and holds anyth
 }
 
 check_run_dir() {
-  [[ $RUN == /* ]] || die "KAFKA_FINOPS_RUN must be an absolute path (got '$RUN')"
+  # A plain absolute path: it is pasted into properties files, sed replacements and JVM flags.
+  [[ $RUN =~ ^/[A-Za-z0-9._/-]+$ ]] ||
+    die "KAFKA_FINOPS_RUN must be an absolute path of letters, digits and . _ - / (got '$RUN')"
   [[ $RUN != / ]] || die "KAFKA_FINOPS_RUN must not be /"
   # Refuse to write into (and later `reset` would delete) an existing non-empty dir that is not one of ours.
   if foreign_run_dir; then
@@ -535,6 +531,7 @@ cmd_stop() {
   # SIGTERM to every node at once (a clean controlled shutdown), wait up to STOP_TIMEOUT, then SIGKILL what is
   # left and wait again (bounded). Only PIDs from our pid files that node_pid() recognises are signalled.
   local n pid pids=() deadline
+  check_run_dir
   [[ -d $RUN ]] && lock_run_dir
   for n in "${NODES[@]}"; do
     if pid=$(node_pid "$n"); then
