@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::collect::kafka::settings::{self, ConnectionSettings, PasswordFrom};
 use crate::error::{Problem, Problems};
 use crate::files::{InputFiles, line_of};
 use crate::model::assumptions::Assumptions;
@@ -49,7 +50,17 @@ struct ClusterFile {
 struct SourceFile {
     name: Spanned<String>,
     kind: Spanned<String>,
+    /// scenario: the folder holding scenario.toml.
     path: Option<Spanned<String>>,
+    /// kafka: the [[clusters]] name the data belongs to.
+    cluster: Option<Spanned<String>>,
+    /// kafka: librdkafka-named connection properties.
+    properties: Option<Spanned<BTreeMap<String, String>>>,
+    /// kafka: the environment variable or file holding the SASL password.
+    password_env: Option<String>,
+    password_file: Option<String>,
+    /// kafka: how long to wait for any one connection or answer (default 30 s).
+    timeout_seconds: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -84,10 +95,12 @@ pub struct ClusterConfig {
     pub billing_resource_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
     /// A recorded scenario folder (`fixtures/demo` or the output of `collect --record`).
     Scenario { files: InputFiles },
+    /// A live Kafka cluster, read over the admin protocol.
+    Kafka { cluster: String, settings: ConnectionSettings, timeout: std::time::Duration },
 }
 
 #[derive(Debug, Clone)]
@@ -109,7 +122,8 @@ pub struct Config {
     pub assumptions: Assumptions,
 }
 
-const SOURCE_KINDS: &[&str] = &["scenario"];
+const SOURCE_KINDS: &[&str] = &["scenario", "kafka"];
+const DEFAULT_KAFKA_TIMEOUT_SECONDS: i64 = 30;
 
 /// Reads and validates a config file and the catalog it names, reporting every problem found.
 pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
@@ -173,6 +187,84 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                     "a `scenario` source needs `path`, the folder holding scenario.toml",
                 )),
             },
+            "kafka" => {
+                let mut push = |key: &str, line: Option<usize>, message: String| {
+                    problems.push(Problem::new(&display, line, Some(&format!("{field}.{key}")), message))
+                };
+                let cluster = match &s.cluster {
+                    Some(c) if raw.clusters.iter().any(|k| k.name.get_ref() == c.get_ref()) => {
+                        Some(c.get_ref().clone())
+                    }
+                    Some(c) => {
+                        push("cluster", at(c.span()), format!("no [[clusters]] table is named `{}`", c.get_ref()));
+                        None
+                    }
+                    None => {
+                        push(
+                            "cluster",
+                            at(s.kind.span()),
+                            "a `kafka` source needs `cluster`, a [[clusters]] name".into(),
+                        );
+                        None
+                    }
+                };
+                let password = match (&s.password_env, &s.password_file) {
+                    (Some(_), Some(_)) => {
+                        push(
+                            "password_env",
+                            at(s.kind.span()),
+                            "set `password_env` or `password_file`, not both".into(),
+                        );
+                        None
+                    }
+                    (Some(var), None) => Some(PasswordFrom::Env(var.clone())),
+                    (None, Some(file)) => Some(PasswordFrom::File(files.join(file))),
+                    (None, None) => None,
+                };
+                let secret = match password.as_ref().map(settings::resolve_password) {
+                    Some(Ok(secret)) => Some(secret),
+                    Some(Err(message)) => {
+                        push("password_env", at(s.kind.span()), message);
+                        None
+                    }
+                    None => None,
+                };
+                let empty = Spanned::new(0..0, BTreeMap::new());
+                let properties = s.properties.as_ref().unwrap_or(&empty);
+                let props_line = if s.properties.is_some() { at(properties.span()) } else { at(s.kind.span()) };
+                let connection = match settings::from_properties(properties.get_ref(), secret) {
+                    Ok(c) => Some(c),
+                    Err(list) => {
+                        for (key, message) in list {
+                            let key = if key.starts_with("password") { key } else { format!("properties.\"{key}\"") };
+                            push(&key, props_line, message);
+                        }
+                        None
+                    }
+                };
+                let timeout = match &s.timeout_seconds {
+                    Some(t) if !(1..=600).contains(t.get_ref()) => {
+                        push(
+                            "timeout_seconds",
+                            at(t.span()),
+                            format!("expected 1 to 600 seconds, found {}", t.get_ref()),
+                        );
+                        None
+                    }
+                    Some(t) => Some(*t.get_ref()),
+                    None => Some(DEFAULT_KAFKA_TIMEOUT_SECONDS),
+                };
+                if let (Some(cluster), Some(settings), Some(timeout)) = (cluster, connection, timeout) {
+                    sources.push(SourceConfig {
+                        name: s.name.get_ref().clone(),
+                        kind: SourceKind::Kafka {
+                            cluster,
+                            settings,
+                            timeout: std::time::Duration::from_secs(timeout as u64),
+                        },
+                    });
+                }
+            }
             other => problems.push(Problem::new(
                 &display,
                 at(s.kind.span()),

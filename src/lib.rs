@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
-use collect::{Collected, Source, scenario::ScenarioSource};
+use collect::{Collected, Source, kafka::KafkaSource, scenario::ScenarioSource};
 use config::{Config, SourceKind};
 use error::{Error, Problems};
 use files::InputFiles;
@@ -74,6 +74,16 @@ pub fn collect(config: &Config) -> Result<Collected, Error> {
                 tracing::info!(source = s.name(), "collecting");
                 s.collect(&mut collected)?;
             }
+            SourceKind::Kafka { cluster, settings, timeout } => {
+                let s = KafkaSource {
+                    name: source.name.clone(),
+                    cluster: cluster.clone(),
+                    settings: settings.clone(),
+                    timeout: *timeout,
+                };
+                tracing::info!(source = s.name(), "collecting");
+                s.collect(&mut collected)?;
+            }
         }
     }
     Ok(collected)
@@ -90,10 +100,14 @@ pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel
 }
 
 /// The whole job: collect, model, write a new run directory under `out` (or the config's `output_dir`).
-pub fn run(job: &Job, out: Option<&Path>) -> Result<RunOutcome, Error> {
+/// With `record`, what was collected is also saved there as a recorded scenario.
+pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOutcome, Error> {
     let started_at = Utc::now();
     let config = load_config(job)?;
-    let collected = collect(&config)?;
+    let collected = collect_named(job, &config)?;
+    if let Some(dir) = record {
+        record_to(&collected, dir)?;
+    }
     let model = build_model(&config, &collected)?;
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&config.output_dir));
     let input = match job {
@@ -102,6 +116,23 @@ pub fn run(job: &Job, out: Option<&Path>) -> Result<RunOutcome, Error> {
     };
     let run_dir = output::write_run(&out, started_at, &input, &model)?;
     Ok(RunOutcome { run_dir, complete: model.totals.complete, model })
+}
+
+/// Collects, naming a live collection after its config file (a recorded scenario keeps its own name).
+fn collect_named(job: &Job, config: &Config) -> Result<Collected, Error> {
+    let mut collected = collect(config)?;
+    if collected.scenario_name.is_empty() {
+        collected.scenario_name = match job {
+            Job::Demo => "demo".to_string(),
+            Job::ConfigFile(p) => p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        };
+    }
+    Ok(collected)
+}
+
+fn record_to(collected: &Collected, dir: &Path) -> Result<(), Error> {
+    collect::record::write_scenario(collected, &collected.scenario_name, dir)
+        .map_err(|reason| Error::Report(report::ReportError::Write { path: dir.display().to_string(), reason }))
 }
 
 /// Checks config, catalog and recorded inputs without writing anything. Returns a one-line summary per check.
@@ -123,6 +154,14 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
         ));
     }
     Ok(lines)
+}
+
+/// Collects from every configured source and writes the result as a recorded scenario folder at `dir`.
+pub fn collect_and_record(job: &Job, dir: &Path) -> Result<Collected, Error> {
+    let config = load_config(job)?;
+    let collected = collect_named(job, &config)?;
+    record_to(&collected, dir)?;
+    Ok(collected)
 }
 
 /// Redraws every report file from a saved `model.json` into a new run directory, without collecting anything.

@@ -46,6 +46,18 @@ enum Command {
         /// Directory that receives the run directory [default: the config's `output_dir`, else `out`].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Also save what was collected as a recorded scenario in this new folder (replay it with a `scenario`
+        /// source).
+        #[arg(long, value_name = "DIR")]
+        record: Option<PathBuf>,
+    },
+    /// Collect from the configured sources and save the result as a recorded scenario that `run` can replay.
+    Collect {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// New folder to write the scenario into (scenario.toml + one CSV per table).
+        #[arg(long, value_name = "DIR")]
+        record: PathBuf,
     },
     /// Check a config, its ownership catalog and any recorded scenario; writes nothing.
     Validate {
@@ -72,8 +84,10 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out)).map(finished),
-        Command::Run { config, out } => kafka_finops::run(&Job::ConfigFile(config), out.as_deref()).map(finished),
+        Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out), None).map(finished),
+        Command::Run { config, out, record } => {
+            kafka_finops::run(&Job::ConfigFile(config), out.as_deref(), record.as_deref()).map(finished)
+        }
         Command::Validate { config } => kafka_finops::validate(&Job::ConfigFile(config)).map(|lines| {
             for line in lines {
                 println!("ok: {line}");
@@ -81,6 +95,16 @@ fn main() -> ExitCode {
             EXIT_COMPLETE
         }),
         Command::Render { from, out } => kafka_finops::render(&from, &out).map(finished),
+        Command::Collect { config, record } => {
+            kafka_finops::collect_and_record(&Job::ConfigFile(config), &record).map(|collected| {
+                for s in &collected.sources {
+                    let detail = s.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
+                    eprintln!("source `{}`: {:?}, {} request(s){detail}", s.name, s.status, s.requests);
+                }
+                println!("{}", record.display());
+                if collected.is_complete() { EXIT_COMPLETE } else { EXIT_PARTIAL }
+            })
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

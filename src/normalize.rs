@@ -11,7 +11,8 @@ use polars::prelude::*;
 use crate::collect::Collected;
 use crate::error::{Problem, Problems};
 use crate::schema::{
-    self, Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaPlacement, Table, Topic,
+    self, Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, ReplicaPlacement, Table, Topic,
+    TopicConfig,
 };
 
 /// Every normalized table by name, in a fixed order.
@@ -47,7 +48,9 @@ pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {
     let mut t = Tables::default();
     t.insert(Broker::NAME, frame(&c.brokers)?);
     t.insert(Topic::NAME, frame(&c.topics)?);
+    t.insert(TopicConfig::NAME, frame(&c.topic_configs)?);
     t.insert(Partition::NAME, frame(&c.partitions)?);
+    t.insert(ReplicaLogDir::NAME, frame(&c.replica_log_dirs)?);
     t.insert(ConsumerGroupOffset::NAME, frame(&c.consumer_group_offsets)?);
     t.insert(CostLine::NAME, frame(&c.cost_lines)?);
     t.insert(MetricPoint::NAME, frame(&c.metric_points)?);

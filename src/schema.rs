@@ -144,6 +144,21 @@ table! {
 }
 
 table! {
+    /// One row per (topic, config) as DescribeConfigs reports it, with where the value comes from.
+    /// Optional in a recorded scenario (absent file = not collected).
+    TopicConfig = "topic_configs" {
+        cluster: String,
+        topic: String,
+        name: String,
+        /// Null for sensitive values.
+        value: Option<String>,
+        /// `topic` (set on the topic), `default`, `static_broker`, `dynamic_broker`, ...
+        source: String,
+        is_default: bool,
+    }
+}
+
+table! {
     /// One row per partition. Replica lists are broker ids joined by `;`, leader first; racks in the same order.
     Partition = "partitions" {
         cluster: String,
@@ -157,6 +172,22 @@ table! {
         size_bytes: Option<i64>,
         earliest_offset: Option<i64>,
         latest_offset: Option<i64>,
+    }
+}
+
+table! {
+    /// One row per replica on disk, as DescribeLogDirs reports it. Optional in a recorded scenario.
+    ReplicaLogDir = "replica_log_dirs" {
+        cluster: String,
+        topic: String,
+        partition: i64,
+        broker_id: i64,
+        log_dir: String,
+        size_bytes: i64,
+        /// How far this replica is behind the log end (0 for an in-sync replica).
+        offset_lag: i64,
+        /// True for a replica being moved between log dirs (its bytes are counted apart).
+        is_future: bool,
     }
 }
 
@@ -234,6 +265,8 @@ pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
         (CostLine::NAME, CostLine::columns()),
         (MetricPoint::NAME, MetricPoint::columns()),
         (ReplicaPlacement::NAME, ReplicaPlacement::columns()),
+        (TopicConfig::NAME, TopicConfig::columns()),
+        (ReplicaLogDir::NAME, ReplicaLogDir::columns()),
     ]
 }
 

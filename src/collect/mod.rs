@@ -4,12 +4,14 @@
 //! [`SourceReport`] saying how complete its data is. A failing source is data (status `failed`, detail filled),
 //! never an empty table taken as zero. Recorded scenarios (`scenario`) enter at this same seam as live collectors.
 
+pub mod kafka;
+pub mod record;
 pub mod scenario;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, Topic};
+use crate::schema::{Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, Topic, TopicConfig};
 
 /// How much of what a source should deliver it delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +47,9 @@ pub struct Collected {
     pub captured_at: Option<DateTime<Utc>>,
     pub brokers: Vec<Broker>,
     pub topics: Vec<Topic>,
+    pub topic_configs: Vec<TopicConfig>,
     pub partitions: Vec<Partition>,
+    pub replica_log_dirs: Vec<ReplicaLogDir>,
     pub consumer_group_offsets: Vec<ConsumerGroupOffset>,
     pub cost_lines: Vec<CostLine>,
     pub metric_points: Vec<MetricPoint>,
@@ -70,4 +74,7 @@ pub trait Source {
 pub enum CollectError {
     #[error("{0}")]
     Input(#[from] crate::error::Problems),
+    /// The source cannot be read at all (e.g. no bootstrap server answers): nothing is written.
+    #[error("{0}")]
+    Fatal(String),
 }

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use super::{CollectError, Collected, Source, SourceReport};
 use crate::error::{Problem, Problems};
 use crate::files::InputFiles;
-use crate::schema::{Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, Table, Topic};
+use crate::schema::{
+    Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,12 +42,15 @@ impl Source for ScenarioSource {
             toml::from_str(&text).map_err(|e| Problems(vec![crate::config::toml_problem(&meta_path, &text, &e)]))?;
 
         let mut problems = Vec::new();
-        into.brokers.extend(read_table::<Broker>(&self.files, &mut problems));
-        into.topics.extend(read_table::<Topic>(&self.files, &mut problems));
-        into.partitions.extend(read_table::<Partition>(&self.files, &mut problems));
-        into.consumer_group_offsets.extend(read_table::<ConsumerGroupOffset>(&self.files, &mut problems));
-        into.cost_lines.extend(read_table::<CostLine>(&self.files, &mut problems));
-        into.metric_points.extend(read_table::<MetricPoint>(&self.files, &mut problems));
+        let files = &self.files;
+        into.brokers.extend(read_table::<Broker>(files, Required::Yes, &mut problems));
+        into.topics.extend(read_table::<Topic>(files, Required::Yes, &mut problems));
+        into.topic_configs.extend(read_table::<TopicConfig>(files, Required::No, &mut problems));
+        into.partitions.extend(read_table::<Partition>(files, Required::Yes, &mut problems));
+        into.replica_log_dirs.extend(read_table::<ReplicaLogDir>(files, Required::No, &mut problems));
+        into.consumer_group_offsets.extend(read_table::<ConsumerGroupOffset>(files, Required::Yes, &mut problems));
+        into.cost_lines.extend(read_table::<CostLine>(files, Required::Yes, &mut problems));
+        into.metric_points.extend(read_table::<MetricPoint>(files, Required::Yes, &mut problems));
         if !problems.is_empty() {
             return Err(Problems(problems).into());
         }
@@ -62,14 +67,23 @@ fn one(file: &str, message: String) -> CollectError {
     CollectError::Input(Problems(vec![Problem::new(file, None, None, message)]))
 }
 
+/// Whether a scenario must have a table's file. Optional tables were added after the first format; their absence
+/// means "not collected".
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Required {
+    Yes,
+    No,
+}
+
 /// Reads `<table>.csv`, checking its header against the schema and each row's types. Problems are appended, not
 /// returned early, so one pass reports every bad file and the first bad rows of each.
-fn read_table<T: Table>(files: &InputFiles, problems: &mut Vec<Problem>) -> Vec<T> {
+fn read_table<T: Table>(files: &InputFiles, required: Required, problems: &mut Vec<Problem>) -> Vec<T> {
     const MAX_ROW_PROBLEMS_PER_FILE: usize = 5;
     let name = format!("{}.csv", T::NAME);
     let path = files.display(&name);
     let text = match files.read(&name) {
         Ok(text) => text,
+        Err(_) if required == Required::No => return Vec::new(),
         Err(e) => {
             problems.push(Problem::new(
                 &path,

@@ -1,0 +1,485 @@
+//! The Kafka source: reads a live cluster over the admin protocol into the normalized tables.
+//!
+//! Requests, batched rather than per topic: one Metadata (brokers with racks, every topic and partition) and one
+//! DescribeConfigs (every topic) on the bootstrap connection; then, per broker and concurrently (bounded), one
+//! DescribeLogDirs (size of every replica it holds), two ListOffsets (earliest and latest of the partitions it
+//! leads), one ListGroups, and for the groups it coordinates one DescribeGroups and one OffsetFetch (many groups per
+//! request). Results are kept per broker with an error slot: a broker that does not answer leaves its partitions'
+//! sizes and offsets unknown (never 0) and marks the source `partial`. Every request is counted.
+
+pub mod connection;
+pub mod settings;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use kafka_protocol::error::ParseResponseErrorCode;
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
+use kafka_protocol::messages::{
+    BrokerId, DescribeConfigsRequest, DescribeGroupsRequest, DescribeLogDirsRequest, GroupId, ListGroupsRequest,
+    ListOffsetsRequest, MetadataRequest, OffsetFetchRequest, TopicName,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{CollectError, Collected, Source, SourceReport, SourceStatus};
+use crate::schema::{Broker, ConsumerGroupOffset, Partition, ReplicaLogDir, Topic, TopicConfig};
+use connection::{BrokerConnection, ConnectionError};
+use settings::ConnectionSettings;
+
+/// How many brokers are asked at the same time.
+const BROKER_CONCURRENCY: usize = 8;
+/// Kafka's ListOffsets timestamps for "earliest" and "latest".
+const EARLIEST: i64 = -2;
+const LATEST: i64 = -1;
+/// DescribeConfigs resource type for topics.
+const TOPIC_RESOURCE: i8 = 2;
+
+pub struct KafkaSource {
+    pub name: String,
+    /// The `[[clusters]]` name rows are recorded under.
+    pub cluster: String,
+    pub settings: ConnectionSettings,
+    pub timeout: Duration,
+}
+
+/// Earliest and latest offset per (topic, partition).
+type OffsetRange = HashMap<(String, i32), (i64, i64)>;
+
+/// What one broker answered; each request has its own error slot.
+#[derive(Default)]
+struct BrokerAnswers {
+    log_dirs: Option<Result<Vec<ReplicaLogDir>, String>>,
+    /// (topic, partition) → (earliest, latest)
+    offsets: Option<Result<OffsetRange, String>>,
+    groups: Option<Result<Vec<ConsumerGroupOffset>, String>>,
+}
+
+impl Source for KafkaSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CollectError::Fatal(format!("starting the async runtime: {e}")))?;
+        runtime.block_on(self.collect_async(into))
+    }
+}
+
+impl KafkaSource {
+    async fn collect_async(&self, into: &mut Collected) -> Result<(), CollectError> {
+        let requests = Arc::new(AtomicU64::new(0));
+        let mut boot = self.bootstrap(&requests).await?;
+        let mut problems: Vec<String> = Vec::new();
+
+        let metadata = boot
+            .send(MetadataRequest::default().with_topics(None).with_allow_auto_topic_creation(false))
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        let mut brokers: BTreeMap<i32, (String, Option<String>)> = BTreeMap::new();
+        for b in &metadata.brokers {
+            brokers.insert(b.node_id.0, (format!("{}:{}", b.host, b.port), b.rack.as_ref().map(|r| r.to_string())));
+        }
+        let mut topic_meta = Vec::new();
+        for t in &metadata.topics {
+            let Some(name) = t.name.as_ref().map(|n| n.0.to_string()) else { continue };
+            if let Some(e) = t.error_code.err() {
+                problems.push(format!("Metadata for topic `{name}`: {e}"));
+                continue;
+            }
+            topic_meta.push((name, t.is_internal, t.partitions.clone()));
+        }
+        topic_meta.sort_by(|a, b| a.0.cmp(&b.0));
+
+        let configs =
+            self.describe_configs(&mut boot, &topic_meta.iter().map(|t| t.0.clone()).collect::<Vec<_>>()).await;
+        let configs = match configs {
+            Ok((rows, denied)) => {
+                problems.extend(denied);
+                rows
+            }
+            Err(e) => {
+                problems.push(format!("DescribeConfigs: {e}"));
+                Vec::new()
+            }
+        };
+
+        // Per broker, concurrently: log dirs, offsets of the partitions it leads, the groups it coordinates.
+        let mut led: HashMap<i32, Vec<(String, i32)>> = HashMap::new();
+        for (name, _, partitions) in &topic_meta {
+            for p in partitions {
+                led.entry(p.leader_id.0).or_default().push((name.clone(), p.partition_index));
+            }
+        }
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(BROKER_CONCURRENCY));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (&id, (addr, _)) in &brokers {
+            let (addr, settings, timeout) = (addr.clone(), self.settings.clone(), self.timeout);
+            let (requests, semaphore) = (requests.clone(), semaphore.clone());
+            let cluster = self.cluster.clone();
+            let leading = led.remove(&id).unwrap_or_default();
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                (id, ask_broker(&cluster, id, &addr, &settings, timeout, requests, leading).await)
+            });
+        }
+        let mut answers: HashMap<i32, Result<BrokerAnswers, ConnectionError>> = HashMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((id, answer)) => {
+                    answers.insert(id, answer);
+                }
+                Err(e) => problems.push(format!("a broker task failed: {e}")),
+            }
+        }
+
+        // Assemble rows; anything a broker did not deliver stays unknown.
+        let mut sizes: HashMap<(String, i32, i32), i64> = HashMap::new();
+        let mut offsets: OffsetRange = HashMap::new();
+        for (&id, answer) in answers.iter().collect::<BTreeMap<_, _>>() {
+            match answer {
+                Err(e) => problems.push(format!("broker {id}: {e}")),
+                Ok(a) => {
+                    match &a.log_dirs {
+                        Some(Ok(dirs)) => {
+                            for d in dirs.iter().filter(|d| !d.is_future) {
+                                sizes.insert((d.topic.clone(), d.partition as i32, id), d.size_bytes);
+                            }
+                            into.replica_log_dirs.extend(dirs.iter().cloned());
+                        }
+                        Some(Err(e)) => problems.push(format!("broker {id}: DescribeLogDirs: {e}")),
+                        None => {}
+                    }
+                    match &a.offsets {
+                        Some(Ok(o)) => offsets.extend(o.iter().map(|(k, v)| (k.clone(), *v))),
+                        Some(Err(e)) => problems.push(format!("broker {id}: ListOffsets: {e}")),
+                        None => {}
+                    }
+                    match &a.groups {
+                        Some(Ok(g)) => into.consumer_group_offsets.extend(g.iter().cloned()),
+                        Some(Err(e)) => problems.push(format!("broker {id}: consumer groups: {e}")),
+                        None => {}
+                    }
+                }
+            }
+        }
+
+        for (&id, (addr, rack)) in &brokers {
+            into.brokers.push(Broker {
+                cluster: self.cluster.clone(),
+                broker_id: i64::from(id),
+                rack: rack.clone(),
+                host: addr.clone(),
+            });
+        }
+        let config_of = |topic: &str, name: &str| {
+            configs.iter().find(|c| c.topic == topic && c.name == name).and_then(|c| c.value.clone())
+        };
+        let int = |topic: &str, name: &str, default: i64| {
+            config_of(topic, name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(default)
+        };
+        for (name, internal, partitions) in &topic_meta {
+            let rf = partitions.iter().map(|p| p.replica_nodes.len()).max().unwrap_or(0) as i64;
+            into.topics.push(Topic {
+                cluster: self.cluster.clone(),
+                topic: name.clone(),
+                is_internal: *internal,
+                partitions: partitions.len() as i64,
+                replication_factor: rf,
+                retention_ms: int(name, "retention.ms", 604_800_000),
+                retention_bytes: int(name, "retention.bytes", -1),
+                cleanup_policy: config_of(name, "cleanup.policy").unwrap_or_else(|| "delete".into()),
+                min_insync_replicas: int(name, "min.insync.replicas", 1),
+                segment_bytes: int(name, "segment.bytes", 1_073_741_824),
+                remote_storage_enable: config_of(name, "remote.storage.enable").as_deref() == Some("true"),
+                local_retention_ms: int(name, "local.retention.ms", -2),
+                local_retention_bytes: int(name, "local.retention.bytes", -2),
+            });
+            let mut sorted = partitions.clone();
+            sorted.sort_by_key(|p| p.partition_index);
+            for p in &sorted {
+                let leader = p.leader_id.0;
+                let rack_of = |id: &BrokerId| brokers.get(&id.0).and_then(|(_, r)| r.clone()).unwrap_or_default();
+                let (earliest, latest) = offsets.get(&(name.clone(), p.partition_index)).copied().unzip();
+                into.partitions.push(Partition {
+                    cluster: self.cluster.clone(),
+                    topic: name.clone(),
+                    partition: i64::from(p.partition_index),
+                    leader: (leader >= 0).then_some(i64::from(leader)),
+                    replicas: join_ids(&p.replica_nodes),
+                    isr: join_ids(&p.isr_nodes),
+                    replica_racks: p.replica_nodes.iter().map(rack_of).collect::<Vec<_>>().join(";"),
+                    size_bytes: sizes.get(&(name.clone(), p.partition_index, leader)).copied(),
+                    earliest_offset: earliest,
+                    latest_offset: latest,
+                });
+            }
+        }
+        // Lag needs the latest offsets, which come from the leaders, not the coordinators.
+        for row in into.consumer_group_offsets.iter_mut().filter(|r| r.cluster == self.cluster) {
+            let latest = offsets.get(&(row.topic.clone(), row.partition as i32)).map(|o| o.1);
+            row.lag = match (latest, row.committed_offset) {
+                (Some(l), Some(c)) => Some((l - c).max(0)),
+                _ => None,
+            };
+        }
+        into.topic_configs.extend(configs);
+
+        let count = requests.load(Ordering::Relaxed);
+        tracing::info!(source = %self.name, requests = count, brokers = brokers.len(), topics = topic_meta.len(), "kafka collected");
+        into.sources.push(SourceReport {
+            name: self.name.clone(),
+            kind: "kafka".into(),
+            status: if problems.is_empty() { SourceStatus::Complete } else { SourceStatus::Partial },
+            detail: (!problems.is_empty()).then(|| problems.join("; ")),
+            tables: ["brokers", "topics", "topic_configs", "partitions", "replica_log_dirs", "consumer_group_offsets"]
+                .map(String::from)
+                .to_vec(),
+            requests: count,
+        });
+        if into.captured_at.is_none() {
+            into.captured_at = Some(chrono::Utc::now());
+        }
+        Ok(())
+    }
+
+    /// The first bootstrap server that answers; none answering is fatal (exit 2), naming cluster and addresses.
+    async fn bootstrap(&self, requests: &Arc<AtomicU64>) -> Result<BrokerConnection, CollectError> {
+        let mut errors = Vec::new();
+        for addr in &self.settings.bootstrap_servers {
+            match BrokerConnection::open(addr, &self.settings, self.timeout, requests.clone()).await {
+                Ok(conn) => return Ok(conn),
+                Err(e @ ConnectionError::Auth { .. }) => return Err(self.unreachable(e)),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        Err(CollectError::Fatal(format!(
+            "cluster `{}`: no bootstrap server answered ({})",
+            self.cluster,
+            errors.join("; ")
+        )))
+    }
+
+    fn unreachable(&self, e: ConnectionError) -> CollectError {
+        CollectError::Fatal(format!("cluster `{}`: {e}", self.cluster))
+    }
+
+    /// One DescribeConfigs for every topic. Returns the rows and one problem per denied topic.
+    async fn describe_configs(
+        &self,
+        conn: &mut BrokerConnection,
+        topics: &[String],
+    ) -> Result<(Vec<TopicConfig>, Vec<String>), ConnectionError> {
+        if topics.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let resources = topics
+            .iter()
+            .map(|t| {
+                DescribeConfigsResource::default()
+                    .with_resource_type(TOPIC_RESOURCE)
+                    .with_resource_name(StrBytes::from_string(t.clone()))
+                    .with_configuration_keys(None)
+            })
+            .collect();
+        let response = conn.send(DescribeConfigsRequest::default().with_resources(resources)).await?;
+        let mut rows = Vec::new();
+        let mut denied = Vec::new();
+        for r in response.results {
+            if let Some(e) = r.error_code.err() {
+                denied.push(format!(
+                    "DescribeConfigs for topic `{}`: {e}{}",
+                    r.resource_name,
+                    acl_hint(r.error_code, "DESCRIBE_CONFIGS on TOPIC")
+                ));
+                continue;
+            }
+            for c in r.configs {
+                rows.push(TopicConfig {
+                    cluster: self.cluster.clone(),
+                    topic: r.resource_name.to_string(),
+                    name: c.name.to_string(),
+                    value: if c.is_sensitive { None } else { c.value.map(|v| v.to_string()) },
+                    source: config_source_name(c.config_source).into(),
+                    is_default: c.config_source == 5,
+                });
+            }
+        }
+        rows.sort_by(|a, b| (a.topic.as_str(), a.name.as_str()).cmp(&(b.topic.as_str(), b.name.as_str())));
+        Ok((rows, denied))
+    }
+}
+
+fn join_ids(ids: &[BrokerId]) -> String {
+    ids.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(";")
+}
+
+/// Names the ACL a user needs when the broker says "authorization failed".
+fn acl_hint(code: i16, operation: &str) -> String {
+    match code {
+        29..=31 => format!(" (the principal needs the {operation} ACL)"),
+        _ => String::new(),
+    }
+}
+
+/// DescribeConfigs `config_source` codes (KIP-226).
+fn config_source_name(code: i8) -> &'static str {
+    match code {
+        1 => "topic",
+        2 => "dynamic_broker",
+        3 => "dynamic_default_broker",
+        4 => "static_broker",
+        5 => "default",
+        6 => "dynamic_broker_logger",
+        7 => "client_metrics",
+        8 => "group",
+        _ => "unknown",
+    }
+}
+
+/// Everything asked of one broker. A connection failure fails the whole broker; a request failure fills only its
+/// own slot.
+async fn ask_broker(
+    cluster: &str,
+    id: i32,
+    addr: &str,
+    settings: &ConnectionSettings,
+    timeout: Duration,
+    requests: Arc<AtomicU64>,
+    leading: Vec<(String, i32)>,
+) -> Result<BrokerAnswers, ConnectionError> {
+    let mut conn = BrokerConnection::open(addr, settings, timeout, requests).await?;
+    let mut answers = BrokerAnswers { log_dirs: Some(log_dirs(&mut conn, cluster, id).await), ..Default::default() };
+    answers.offsets = Some(list_offsets(&mut conn, &leading).await);
+    answers.groups = Some(groups(&mut conn, cluster).await);
+    Ok(answers)
+}
+
+async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result<Vec<ReplicaLogDir>, String> {
+    let response = conn.send(DescribeLogDirsRequest::default().with_topics(None)).await.map_err(|e| e.to_string())?;
+    if let Some(e) = response.error_code.err() {
+        return Err(format!("{e}{}", acl_hint(response.error_code, "DESCRIBE on CLUSTER")));
+    }
+    let mut rows = Vec::new();
+    for dir in response.results {
+        if let Some(e) = dir.error_code.err() {
+            return Err(format!("log dir {}: {e}", dir.log_dir));
+        }
+        for t in dir.topics {
+            for p in t.partitions {
+                rows.push(ReplicaLogDir {
+                    cluster: cluster.to_string(),
+                    topic: t.name.0.to_string(),
+                    partition: i64::from(p.partition_index),
+                    broker_id: i64::from(id),
+                    log_dir: dir.log_dir.to_string(),
+                    size_bytes: p.partition_size,
+                    offset_lag: p.offset_lag,
+                    is_future: p.is_future_key,
+                });
+            }
+        }
+    }
+    rows.sort_by(|a, b| (a.topic.as_str(), a.partition).cmp(&(b.topic.as_str(), b.partition)));
+    Ok(rows)
+}
+
+/// Earliest and latest offsets of the partitions this broker leads: two requests, each for all of them.
+async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) -> Result<OffsetRange, String> {
+    let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    for (t, p) in leading {
+        by_topic.entry(t.as_str()).or_default().push(*p);
+    }
+    let mut found: HashMap<(String, i32), (Option<i64>, Option<i64>)> = HashMap::new();
+    if by_topic.is_empty() {
+        return Ok(HashMap::new());
+    }
+    for timestamp in [EARLIEST, LATEST] {
+        let topics = by_topic
+            .iter()
+            .map(|(t, ps)| {
+                ListOffsetsTopic::default().with_name(TopicName(StrBytes::from_string(t.to_string()))).with_partitions(
+                    ps.iter()
+                        .map(|p| ListOffsetsPartition::default().with_partition_index(*p).with_timestamp(timestamp))
+                        .collect(),
+                )
+            })
+            .collect();
+        let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(topics);
+        let response = conn.send(request).await.map_err(|e| e.to_string())?;
+        for t in response.topics {
+            for p in t.partitions {
+                if let Some(e) = p.error_code.err() {
+                    return Err(format!(
+                        "{} partition {}: {e}{}",
+                        t.name.0,
+                        p.partition_index,
+                        acl_hint(p.error_code, "DESCRIBE on TOPIC")
+                    ));
+                }
+                let slot = found.entry((t.name.0.to_string(), p.partition_index)).or_default();
+                if timestamp == EARLIEST {
+                    slot.0 = Some(p.offset);
+                } else {
+                    slot.1 = Some(p.offset);
+                }
+            }
+        }
+    }
+    Ok(found.into_iter().filter_map(|(k, (e, l))| Some((k, (e?, l?)))).collect())
+}
+
+/// The consumer groups this broker coordinates, with their committed offsets (lag is filled in later).
+async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<Vec<ConsumerGroupOffset>, String> {
+    let listed = conn.send(ListGroupsRequest::default()).await.map_err(|e| e.to_string())?;
+    if let Some(e) = listed.error_code.err() {
+        return Err(format!("ListGroups: {e}{}", acl_hint(listed.error_code, "DESCRIBE on CLUSTER")));
+    }
+    let ids: Vec<GroupId> = listed
+        .groups
+        .iter()
+        .filter(|g| g.protocol_type.is_empty() || &*g.protocol_type == "consumer")
+        .map(|g| g.group_id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let described =
+        conn.send(DescribeGroupsRequest::default().with_groups(ids.clone())).await.map_err(|e| e.to_string())?;
+    let states: HashMap<String, String> =
+        described.groups.iter().map(|g| (g.group_id.0.to_string(), g.group_state.to_string())).collect();
+    let request = OffsetFetchRequest::default().with_groups(
+        ids.iter().map(|g| OffsetFetchRequestGroup::default().with_group_id(g.clone()).with_topics(None)).collect(),
+    );
+    let fetched = conn.send(request).await.map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    for g in fetched.groups {
+        let group = g.group_id.0.to_string();
+        if let Some(e) = g.error_code.err() {
+            return Err(format!("OffsetFetch for group `{group}`: {e}{}", acl_hint(g.error_code, "DESCRIBE on GROUP")));
+        }
+        for t in g.topics {
+            for p in t.partitions {
+                rows.push(ConsumerGroupOffset {
+                    cluster: cluster.to_string(),
+                    group_id: group.clone(),
+                    state: states.get(&group).cloned().unwrap_or_default(),
+                    topic: t.name.0.to_string(),
+                    partition: i64::from(p.partition_index),
+                    committed_offset: (p.committed_offset >= 0).then_some(p.committed_offset),
+                    lag: None,
+                });
+            }
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.group_id.as_str(), a.topic.as_str(), a.partition).cmp(&(b.group_id.as_str(), b.topic.as_str(), b.partition))
+    });
+    Ok(rows)
+}
