@@ -1,0 +1,408 @@
+//! The Kafka source against a real Apache Kafka cluster (three KRaft brokers with racks, started by ci/kafka.sh).
+//!
+//! Test data is written with rdkafka: topics with known configs and replication factors, records of known sizes
+//! into known partitions, and consumer-group offsets committed at known positions. The tests then run the real
+//! binary and check what it recorded. They share one cluster, so they take a lock and use their own topic names.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::support::*;
+
+static CLUSTER: Mutex<()> = Mutex::new(());
+
+/// The cluster's environment (from `ci/kafka.sh env`), or None when no cluster runs. ci/test.sh sets
+/// KAFKA_FINOPS_REQUIRE_KAFKA=1, so in CI a missing cluster fails instead of skipping.
+struct Env {
+    bootstrap: String,
+    ssl_bootstrap: String,
+    sasl_bootstrap: String,
+    ca: String,
+    client_cert: String,
+    client_key: String,
+    secrets: String,
+    run_dir: String,
+}
+
+fn env() -> Option<Env> {
+    let get = |k: &str| std::env::var(k).ok();
+    let found = (|| {
+        Some(Env {
+            bootstrap: get("KAFKA_FINOPS_BOOTSTRAP")?,
+            ssl_bootstrap: get("KAFKA_FINOPS_SSL_BOOTSTRAP")?,
+            sasl_bootstrap: get("KAFKA_FINOPS_SASL_BOOTSTRAP")?,
+            ca: get("KAFKA_FINOPS_CA")?,
+            client_cert: get("KAFKA_FINOPS_CLIENT_CERT")?,
+            client_key: get("KAFKA_FINOPS_CLIENT_KEY")?,
+            secrets: get("KAFKA_FINOPS_SECRETS")?,
+            run_dir: get("KAFKA_FINOPS_KAFKA_RUN")?,
+        })
+    })();
+    if found.is_none() {
+        assert!(
+            std::env::var("KAFKA_FINOPS_REQUIRE_KAFKA").is_err(),
+            "KAFKA_FINOPS_REQUIRE_KAFKA is set but no cluster env: run the tests with `bash ci/test.sh`"
+        );
+        eprintln!("skipping: no Kafka test cluster (run `bash ci/test.sh`, which starts one)");
+    }
+    found
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{prefix}-{nanos}")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn create_topic(bootstrap: &str, name: &str, partitions: i32, rf: i32, configs: &[(&str, &str)]) {
+    let admin: AdminClient<DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", bootstrap).create().unwrap();
+    let mut topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
+    for (k, v) in configs {
+        topic = topic.set(k, v);
+    }
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = runtime().block_on(admin.create_topics(&[topic], &options)).unwrap();
+    for r in results {
+        r.unwrap_or_else(|(t, e)| panic!("creating {t}: {e}"));
+    }
+}
+
+/// Writes `counts[p]` records of `size` bytes into partition p.
+fn produce(bootstrap: &str, topic: &str, counts: &[usize], size: usize) {
+    let producer: BaseProducer =
+        ClientConfig::new().set("bootstrap.servers", bootstrap).set("linger.ms", "5").create().unwrap();
+    let payload = vec![b'x'; size];
+    for (p, &n) in counts.iter().enumerate() {
+        for i in 0..n {
+            let key = format!("k{i}");
+            let record = BaseRecord::to(topic).partition(p as i32).key(&key).payload(&payload);
+            if let Err((e, _)) = producer.send(record) {
+                panic!("producing to {topic}/{p}: {e}");
+            }
+            producer.poll(Duration::ZERO);
+        }
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
+/// Commits `offsets[p]` for `group` on `topic` (a group with no members, as after a consumer stopped).
+fn commit(bootstrap: &str, group: &str, topic: &str, offsets: &[i64]) {
+    let consumer: BaseConsumer =
+        ClientConfig::new().set("bootstrap.servers", bootstrap).set("group.id", group).create().unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for (p, &o) in offsets.iter().enumerate() {
+        tpl.add_partition_offset(topic, p as i32, Offset::Offset(o)).unwrap();
+    }
+    consumer.commit(&tpl, CommitMode::Sync).unwrap();
+}
+
+/// Writes a config with one kafka source whose connection lines are `properties` (TOML inline-table body).
+fn write_config(dir: &Path, properties: &str, extra: &str) -> std::path::PathBuf {
+    std::fs::copy(demo_fixture().join("catalog.toml"), dir.join("catalog.toml")).unwrap();
+    let text = format!(
+        r#"catalog = "catalog.toml"
+
+[[clusters]]
+name = "local"
+platform = "self-managed"
+region = "us-east-1"
+broker_instance_type = "m5.large"
+
+[[sources]]
+name = "kafka:local"
+kind = "kafka"
+cluster = "local"
+timeout_seconds = 10
+{extra}
+properties = {{ {properties} }}
+"#
+    );
+    let path = dir.join("live.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn rows_where<'a>(h: &[String], rows: &'a [Vec<String>], column: &str, value: &str) -> Vec<&'a Vec<String>> {
+    let i = h.iter().position(|c| c == column).unwrap();
+    rows.iter().filter(|r| r[i] == value).collect()
+}
+
+fn get<'a>(h: &[String], row: &'a [String], column: &str) -> &'a str {
+    &row[h.iter().position(|c| c == column).unwrap_or_else(|| panic!("no column {column}"))]
+}
+
+#[test]
+fn collects_racks_placement_configs_offsets_lag_and_sizes() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (t3, t2, t1, group) =
+        (unique("payments.rf3"), unique("orders.rf2"), unique("search.rf1"), unique("payments-g"));
+    create_topic(&env.bootstrap, &t3, 3, 3, &[("retention.ms", "3600000")]);
+    create_topic(&env.bootstrap, &t2, 2, 2, &[]);
+    create_topic(&env.bootstrap, &t1, 1, 1, &[("cleanup.policy", "compact")]);
+    produce(&env.bootstrap, &t3, &[100, 200, 300], 1000);
+    produce(&env.bootstrap, &t1, &[10], 100);
+    commit(&env.bootstrap, &group, &t3, &[50, 200, 0]);
+
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "rec"], work.path());
+    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let rec = work.path().join("rec");
+
+    // Brokers and their racks, as broker.rack sets them.
+    let (bh, brokers) = read_csv(&rec.join("brokers.csv"));
+    let racks: BTreeMap<String, String> =
+        brokers.iter().map(|r| (get(&bh, r, "broker_id").to_string(), get(&bh, r, "rack").to_string())).collect();
+    let expected: BTreeMap<String, String> =
+        [("1", "use1-az1"), ("2", "use1-az2"), ("3", "use1-az4")].map(|(a, b)| (a.into(), b.into())).into();
+    assert_eq!(racks, expected);
+
+    // Topics: replication factor, configs and where each value comes from.
+    let (th, topics) = read_csv(&rec.join("topics.csv"));
+    for (t, rf) in [(&t3, "3"), (&t2, "2"), (&t1, "1")] {
+        let row = rows_where(&th, &topics, "topic", t);
+        assert_eq!(get(&th, row[0], "replication_factor"), rf, "{t}");
+    }
+    assert_eq!(get(&th, rows_where(&th, &topics, "topic", &t3)[0], "retention_ms"), "3600000");
+    assert_eq!(get(&th, rows_where(&th, &topics, "topic", &t1)[0], "cleanup_policy"), "compact");
+    let (ch, configs) = read_csv(&rec.join("topic_configs.csv"));
+    let config_row = |topic: &str, name: &str| {
+        configs
+            .iter()
+            .find(|r| get(&ch, r, "topic") == topic && get(&ch, r, "name") == name)
+            .unwrap_or_else(|| panic!("no {name} for {topic}"))
+            .clone()
+    };
+    let retention = config_row(&t3, "retention.ms");
+    assert_eq!((get(&ch, &retention, "source"), get(&ch, &retention, "is_default")), ("topic", "false"));
+    let cleanup = config_row(&t3, "cleanup.policy");
+    assert_eq!((get(&ch, &cleanup, "value"), get(&ch, &cleanup, "is_default")), ("delete", "true"));
+
+    // Partitions: placement matches the brokers' racks, offsets match what was written.
+    let (ph, partitions) = read_csv(&rec.join("partitions.csv"));
+    for (t, rf) in [(&t3, 3), (&t2, 2), (&t1, 1)] {
+        for row in rows_where(&ph, &partitions, "topic", t) {
+            let replicas: Vec<&str> = get(&ph, row, "replicas").split(';').collect();
+            let replica_racks: Vec<&str> = get(&ph, row, "replica_racks").split(';').collect();
+            assert_eq!(replicas.len(), rf, "{t}");
+            assert_eq!(replicas[0], get(&ph, row, "leader"), "leader first");
+            for (id, rack) in replicas.iter().zip(&replica_racks) {
+                assert_eq!(racks[*id], *rack, "{t}: rack of broker {id}");
+            }
+            let mut distinct = replica_racks.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), rf, "{t}: rack-aware placement puts each replica in its own zone");
+        }
+    }
+    for (p, latest) in [("0", "100"), ("1", "200"), ("2", "300")] {
+        let row =
+            rows_where(&ph, &partitions, "topic", &t3).into_iter().find(|r| get(&ph, r, "partition") == p).unwrap();
+        assert_eq!((get(&ph, row, "earliest_offset"), get(&ph, row, "latest_offset")), ("0", latest), "{t3}/{p}");
+        let size: i64 = get(&ph, row, "size_bytes").parse().unwrap();
+        let payload = latest.parse::<i64>().unwrap() * 1000;
+        assert!(size > payload && size < payload * 2, "{t3}/{p}: {size} bytes on disk for {payload} bytes of payload");
+    }
+
+    // Lag per partition: latest − committed, exactly.
+    let (gh, groups) = read_csv(&rec.join("consumer_group_offsets.csv"));
+    let mine: BTreeMap<&str, (&str, &str)> = rows_where(&gh, &groups, "group_id", &group)
+        .into_iter()
+        .map(|r| (get(&gh, r, "partition"), (get(&gh, r, "committed_offset"), get(&gh, r, "lag"))))
+        .collect();
+    let expected: BTreeMap<&str, (&str, &str)> = [("0", ("50", "50")), ("1", ("200", "0")), ("2", ("0", "300"))].into();
+    assert_eq!(mine, expected);
+
+    // Sizes equal what the brokers report to Kafka's own tool (kafka-log-dirs --describe).
+    let tool = std::process::Command::new("bash")
+        .args([
+            &format!("{}/ci/kafka.sh", env!("CARGO_MANIFEST_DIR")),
+            "log-dirs",
+            "--bootstrap-server",
+            env.bootstrap.split(',').next().unwrap(),
+            "--describe",
+            "--topic-list",
+            &format!("{t3},{t2},{t1}"),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&tool.stdout);
+    let json_line =
+        stdout.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON from the tool: {stdout}"));
+    let reported: serde_json::Value = serde_json::from_str(json_line).unwrap();
+    let mut from_tool: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+    for broker in reported["brokers"].as_array().unwrap() {
+        let id = broker["broker"].to_string();
+        for dir in broker["logDirs"].as_array().unwrap() {
+            for p in dir["partitions"].as_array().unwrap() {
+                let name = p["partition"].as_str().unwrap();
+                let (topic, partition) = name.rsplit_once('-').unwrap();
+                from_tool.insert((topic.into(), partition.into(), id.clone()), p["size"].as_i64().unwrap());
+            }
+        }
+    }
+    let (lh, dirs) = read_csv(&rec.join("replica_log_dirs.csv"));
+    let ours: BTreeMap<(String, String, String), i64> = dirs
+        .iter()
+        .filter(|r| [&t3, &t2, &t1].contains(&&get(&lh, r, "topic").to_string()))
+        .map(|r| {
+            let key = (get(&lh, r, "topic").into(), get(&lh, r, "partition").into(), get(&lh, r, "broker_id").into());
+            (key, get(&lh, r, "size_bytes").parse().unwrap())
+        })
+        .collect();
+    assert_eq!(ours.len(), 3 * 3 + 2 * 2 + 1, "one row per replica");
+    assert_eq!(ours, from_tool);
+
+    // The source reports itself complete, with its request count.
+    let scenario = std::fs::read_to_string(rec.join("scenario.toml")).unwrap();
+    assert!(scenario.contains("status = \"complete\""), "{scenario}");
+    assert!(out.stderr.contains("request(s)"), "{}", out.stderr);
+}
+
+#[test]
+fn a_recording_replays_to_the_same_report() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
+    let live = run(&["run", "--config", config.to_str().unwrap(), "--record", "rec", "--out", "runs"], work.path());
+    assert!(live.code == 0, "stdout: {}\nstderr: {}", live.stdout, live.stderr);
+    let replay_config = work.path().join("replay.toml");
+    let live_text = std::fs::read_to_string(&config).unwrap();
+    let head = live_text.split("[[sources]]").next().unwrap();
+    std::fs::write(
+        &replay_config,
+        format!("{head}[[sources]]\nname = \"recorded\"\nkind = \"scenario\"\npath = \"rec\"\n"),
+    )
+    .unwrap();
+    let replay = run(&["run", "--config", replay_config.to_str().unwrap(), "--out", "replays"], work.path());
+    assert_eq!(replay.code, 0, "stderr: {}", replay.stderr);
+    let (a, b) = (work.path().join(live.run_dir()), work.path().join(replay.run_dir()));
+    for f in ["model.json", "owners.csv", "topics.csv", "cost_components.csv"] {
+        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f} differs on replay");
+    }
+}
+
+#[test]
+fn tls_client_certificates_and_sasl_plain_work_and_a_wrong_password_fails_clearly() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let work = tempfile::tempdir().unwrap();
+
+    let mtls = format!(
+        "\"bootstrap.servers\" = \"{}\", \"security.protocol\" = \"SSL\", \"ssl.ca.location\" = \"{}\", \
+         \"ssl.certificate.location\" = \"{}\", \"ssl.key.location\" = \"{}\"",
+        env.ssl_bootstrap, env.ca, env.client_cert, env.client_key
+    );
+    let config = write_config(work.path(), &mtls, "");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "mtls"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let (bh, brokers) = read_csv(&work.path().join("mtls/brokers.csv"));
+    let first_ssl = env.ssl_bootstrap.split(',').next().unwrap();
+    assert!(brokers.iter().any(|r| get(&bh, r, "host") == first_ssl), "brokers advertise the SSL listener");
+
+    let sasl = |user: &str| {
+        format!(
+            "\"bootstrap.servers\" = \"{}\", \"security.protocol\" = \"SASL_SSL\", \"sasl.mechanism\" = \"PLAIN\", \
+             \"sasl.username\" = \"{user}\", \"ssl.ca.location\" = \"{}\"",
+            env.sasl_bootstrap, env.ca
+        )
+    };
+    let password_file = format!("password_file = \"{}/finops.password\"", env.secrets);
+    let config = write_config(work.path(), &sasl("finops"), &password_file);
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "sasl"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+
+    let wrong = "zz-not-the-password-zz";
+    let config = write_config(work.path(), &sasl("finops"), "password_env = \"KF_TEST_WRONG_PASSWORD\"");
+    let out = std::process::Command::new(BIN)
+        .args(["collect", "--config", config.to_str().unwrap(), "--record", "wrong"])
+        .current_dir(work.path())
+        .env("KF_TEST_WRONG_PASSWORD", wrong)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cluster `local`") && stderr.contains("authentication failed"), "{stderr}");
+    assert!(!stderr.contains(wrong) && !String::from_utf8_lossy(&out.stdout).contains(wrong), "password leaked");
+    assert!(!work.path().join("wrong").exists(), "nothing recorded");
+}
+
+#[test]
+fn missing_describe_configs_permission_names_the_acl_and_marks_the_source_partial() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let work = tempfile::tempdir().unwrap();
+    let properties = format!(
+        "\"bootstrap.servers\" = \"{}\", \"security.protocol\" = \"SASL_SSL\", \"sasl.mechanism\" = \"PLAIN\", \
+         \"sasl.username\" = \"limited\", \"ssl.ca.location\" = \"{}\"",
+        env.sasl_bootstrap, env.ca
+    );
+    let config =
+        write_config(work.path(), &properties, &format!("password_file = \"{}/limited.password\"", env.secrets));
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("DESCRIBE_CONFIGS on TOPIC"), "{}", out.stderr);
+    let html = std::fs::read_to_string(work.path().join(out.run_dir()).join("index.html")).unwrap();
+    assert!(html.contains("Incomplete data") && html.contains("DESCRIBE_CONFIGS on TOPIC"));
+}
+
+/// Pauses a broker process (SIGSTOP) and resumes it when dropped, so a failing test never leaves it paused.
+struct Paused(String);
+
+impl Paused {
+    fn broker(run_dir: &str, node: u32) -> Paused {
+        let pid = std::fs::read_to_string(format!("{run_dir}/node-{node}/kafka.pid")).unwrap().trim().to_string();
+        assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+        Paused(pid)
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-CONT", &self.0]).status();
+    }
+}
+
+#[test]
+fn a_broker_that_stops_answering_gives_a_flagged_partial_report_and_exit_1() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let topic = unique("observability.paused");
+    create_topic(&env.bootstrap, &topic, 3, 3, &[]);
+    produce(&env.bootstrap, &topic, &[20, 20, 20], 200);
+
+    let work = tempfile::tempdir().unwrap();
+    let first = env.bootstrap.split(',').next().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{first}\""), "");
+    let text = std::fs::read_to_string(&config).unwrap().replace("timeout_seconds = 10", "timeout_seconds = 2");
+    std::fs::write(&config, text).unwrap();
+
+    let out = {
+        let _paused = Paused::broker(&env.run_dir, 3);
+        run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path())
+    };
+    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("broker 3"), "{}", out.stderr);
+    let dir = work.path().join(out.run_dir());
+    let (h, rows) = read_csv(&dir.join("topics.csv"));
+    let row = rows_where(&h, &rows, "topic", &topic)[0];
+    // One of the three partitions is led by broker 3: its size is unknown, so the topic's size is unknown, not 0.
+    assert_eq!(get(&h, row, "retained_bytes"), "", "{row:?}");
+    assert_eq!(get(&h, row, "partitions_size_unknown"), "1");
+    assert!(get(&h, row, "missing").contains("size on disk not collected"));
+}
