@@ -235,7 +235,9 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 let connection = match settings::from_properties(properties.get_ref(), secret) {
                     Ok(c) => Some(c),
                     Err(list) => {
-                        for (key, message) in list {
+                        // A named but unreadable password was reported above; do not report it twice.
+                        let named = password.is_some();
+                        for (key, message) in list.into_iter().filter(|(k, _)| !(named && k == "password_env")) {
                             let key = if key.starts_with("password") { key } else { format!("properties.\"{key}\"") };
                             push(&key, props_line, message);
                         }

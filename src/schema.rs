@@ -207,6 +207,19 @@ table! {
 }
 
 table! {
+    /// One row per member of a consumer group, as DescribeGroups reports it. Optional in a recorded scenario.
+    ConsumerGroupMember = "consumer_group_members" {
+        cluster: String,
+        group_id: String,
+        member_id: String,
+        /// Static membership id (`group.instance.id`), when set.
+        group_instance_id: Option<String>,
+        client_id: String,
+        client_host: String,
+    }
+}
+
+table! {
     /// One row per billed line per day, from Cost Explorer, CUR or FOCUS, already in one shape.
     CostLine = "cost_lines" {
         date: NaiveDate,
@@ -267,6 +280,7 @@ pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
         (ReplicaPlacement::NAME, ReplicaPlacement::columns()),
         (TopicConfig::NAME, TopicConfig::columns()),
         (ReplicaLogDir::NAME, ReplicaLogDir::columns()),
+        (ConsumerGroupMember::NAME, ConsumerGroupMember::columns()),
     ]
 }
 

@@ -11,7 +11,10 @@ pub mod scenario;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, Topic, TopicConfig};
+use crate::schema::{
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, Topic,
+    TopicConfig,
+};
 
 /// How much of what a source should deliver it delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +54,7 @@ pub struct Collected {
     pub partitions: Vec<Partition>,
     pub replica_log_dirs: Vec<ReplicaLogDir>,
     pub consumer_group_offsets: Vec<ConsumerGroupOffset>,
+    pub consumer_group_members: Vec<ConsumerGroupMember>,
     pub cost_lines: Vec<CostLine>,
     pub metric_points: Vec<MetricPoint>,
     pub sources: Vec<SourceReport>,

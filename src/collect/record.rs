@@ -56,6 +56,7 @@ pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(
             (file_name::<crate::schema::Partition>(), csv_bytes(&collected.partitions)?),
             (file_name::<crate::schema::ReplicaLogDir>(), csv_bytes(&collected.replica_log_dirs)?),
             (file_name::<crate::schema::ConsumerGroupOffset>(), csv_bytes(&collected.consumer_group_offsets)?),
+            (file_name::<crate::schema::ConsumerGroupMember>(), csv_bytes(&collected.consumer_group_members)?),
             (file_name::<crate::schema::CostLine>(), csv_bytes(&collected.cost_lines)?),
             (file_name::<crate::schema::MetricPoint>(), csv_bytes(&collected.metric_points)?),
         ];

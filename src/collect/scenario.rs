@@ -10,7 +10,8 @@ use super::{CollectError, Collected, Source, SourceReport};
 use crate::error::{Problem, Problems};
 use crate::files::InputFiles;
 use crate::schema::{
-    Broker, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, Table, Topic,
+    TopicConfig,
 };
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +50,7 @@ impl Source for ScenarioSource {
         into.partitions.extend(read_table::<Partition>(files, Required::Yes, &mut problems));
         into.replica_log_dirs.extend(read_table::<ReplicaLogDir>(files, Required::No, &mut problems));
         into.consumer_group_offsets.extend(read_table::<ConsumerGroupOffset>(files, Required::Yes, &mut problems));
+        into.consumer_group_members.extend(read_table::<ConsumerGroupMember>(files, Required::No, &mut problems));
         into.cost_lines.extend(read_table::<CostLine>(files, Required::Yes, &mut problems));
         into.metric_points.extend(read_table::<MetricPoint>(files, Required::Yes, &mut problems));
         if !problems.is_empty() {

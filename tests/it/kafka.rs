@@ -298,7 +298,7 @@ fn a_recording_replays_to_the_same_report() {
 }
 
 #[test]
-fn tls_client_certificates_and_sasl_plain_work_and_a_wrong_password_fails_clearly() {
+fn tls_client_certificates_and_sasl_scram_and_plain_work_and_a_wrong_password_fails_clearly() {
     let Some(env) = env() else { return };
     let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
@@ -315,20 +315,27 @@ fn tls_client_certificates_and_sasl_plain_work_and_a_wrong_password_fails_clearl
     let first_ssl = env.ssl_bootstrap.split(',').next().unwrap();
     assert!(brokers.iter().any(|r| get(&bh, r, "host") == first_ssl), "brokers advertise the SSL listener");
 
-    let sasl = |user: &str| {
+    let sasl = |mechanism: &str, user: &str| {
         format!(
-            "\"bootstrap.servers\" = \"{}\", \"security.protocol\" = \"SASL_SSL\", \"sasl.mechanism\" = \"PLAIN\", \
+            "\"bootstrap.servers\" = \"{}\", \"security.protocol\" = \"SASL_SSL\", \"sasl.mechanism\" = \"{mechanism}\", \
              \"sasl.username\" = \"{user}\", \"ssl.ca.location\" = \"{}\"",
             env.sasl_bootstrap, env.ca
         )
     };
     let password_file = format!("password_file = \"{}/finops.password\"", env.secrets);
-    let config = write_config(work.path(), &sasl("finops"), &password_file);
-    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "sasl"], work.path());
-    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    for mechanism in ["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] {
+        let config = write_config(work.path(), &sasl(mechanism, "finops"), &password_file);
+        let record = format!("sasl-{mechanism}");
+        let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", &record], work.path());
+        assert_eq!(out.code, 0, "{mechanism}: {}", out.stderr);
+        let (bh, brokers) = read_csv(&work.path().join(&record).join("brokers.csv"));
+        assert_eq!(brokers.len(), 3, "{mechanism}");
+        assert!(get(&bh, &brokers[0], "host").starts_with("127.0.0.1:1919"), "{mechanism}: the SASL_SSL listener");
+    }
 
     let wrong = "zz-not-the-password-zz";
-    let config = write_config(work.path(), &sasl("finops"), "password_env = \"KF_TEST_WRONG_PASSWORD\"");
+    let config =
+        write_config(work.path(), &sasl("SCRAM-SHA-512", "finops"), "password_env = \"KF_TEST_WRONG_PASSWORD\"");
     let out = std::process::Command::new(BIN)
         .args(["collect", "--config", config.to_str().unwrap(), "--record", "wrong"])
         .current_dir(work.path())
@@ -348,7 +355,7 @@ fn missing_describe_configs_permission_names_the_acl_and_marks_the_source_partia
     let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
     let properties = format!(
-        "\"bootstrap.servers\" = \"{}\", \"security.protocol\" = \"SASL_SSL\", \"sasl.mechanism\" = \"PLAIN\", \
+        "\"bootstrap.servers\" = \"{}\", \"security.protocol\" = \"SASL_SSL\", \"sasl.mechanism\" = \"SCRAM-SHA-512\", \
          \"sasl.username\" = \"limited\", \"ssl.ca.location\" = \"{}\"",
         env.sasl_bootstrap, env.ca
     );
@@ -405,4 +412,38 @@ fn a_broker_that_stops_answering_gives_a_flagged_partial_report_and_exit_1() {
     assert_eq!(get(&h, row, "retained_bytes"), "", "{row:?}");
     assert_eq!(get(&h, row, "partitions_size_unknown"), "1");
     assert!(get(&h, row, "missing").contains("size on disk not collected"));
+}
+
+#[test]
+fn members_of_a_live_group_are_recorded_with_client_id_and_host() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (topic, group) = (unique("identity.members"), unique("identity-live"));
+    create_topic(&env.bootstrap, &topic, 2, 3, &[]);
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &env.bootstrap)
+        .set("group.id", &group)
+        .set("client.id", "finops-test-client")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
+    // Poll until the group has assigned the partitions (bounded: 60 × 0.5 s).
+    for _ in 0..60 {
+        let _ = consumer.poll(Duration::from_millis(500));
+        if consumer.assignment().map(|a| a.count()).unwrap_or(0) > 0 {
+            break;
+        }
+    }
+    assert!(consumer.assignment().unwrap().count() > 0, "the consumer never joined its group");
+
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "rec"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let (h, rows) = read_csv(&work.path().join("rec/consumer_group_members.csv"));
+    let mine = rows_where(&h, &rows, "group_id", &group);
+    assert_eq!(mine.len(), 1, "{rows:?}");
+    assert_eq!(get(&h, mine[0], "client_id"), "finops-test-client");
+    assert!(get(&h, mine[0], "client_host").contains("127.0.0.1"), "{:?}", mine[0]);
+    drop(consumer);
 }

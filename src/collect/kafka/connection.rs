@@ -14,6 +14,7 @@ use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader, SaslAuthenticateRequest, SaslHandshakeRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, Request, StrBytes};
+use rsasl::prelude::{Mechname, MessageSent, SASLClient, SASLConfig, State};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -125,28 +126,31 @@ impl BrokerConnection {
             let offered: Vec<String> = response.mechanisms.iter().map(|m| m.to_string()).collect();
             return Err(auth_err(&self.addr, format!("{e} (the broker offers: {})", offered.join(", "))));
         }
-        match mechanism {
-            SaslMechanism::Plain => {
-                let mut token = Vec::with_capacity(user.len() + password.len() + 2);
-                token.push(0);
-                token.extend_from_slice(user.as_bytes());
-                token.push(0);
-                token.extend_from_slice(password.as_bytes());
-                let response = self.send(SaslAuthenticateRequest::default().with_auth_bytes(token.into())).await?;
+        // The exchange itself (PLAIN or SCRAM's challenge/response) is rsasl's; Kafka only carries the bytes in
+        // SaslAuthenticate requests until the mechanism is finished.
+        let config = SASLConfig::with_credentials(None, user.to_string(), password.to_string())
+            .map_err(|e| auth_err(&self.addr, e.to_string()))?;
+        let wanted = Mechname::parse(mechanism.as_str().as_bytes()).map_err(|e| auth_err(&self.addr, e.to_string()))?;
+        let mut session =
+            SASLClient::new(config).start_suggested(&[wanted]).map_err(|e| auth_err(&self.addr, e.to_string()))?;
+        let mut input: Option<Vec<u8>> = None;
+        // SCRAM needs two round trips, PLAIN one; a mechanism asking for more is refused.
+        for _ in 0..4 {
+            let mut out = Vec::new();
+            let state = session.step(input.as_deref(), &mut out).map_err(|e| auth_err(&self.addr, e.to_string()))?;
+            if matches!(state, State::Running | State::Finished(MessageSent::Yes)) {
+                let response = self.send(SaslAuthenticateRequest::default().with_auth_bytes(out.into())).await?;
                 if let Some(e) = response.error_code.err() {
                     let detail = response.error_message.map(|m| m.to_string()).unwrap_or_else(|| e.to_string());
                     return Err(auth_err(&self.addr, detail));
                 }
-                Ok(())
+                input = Some(response.auth_bytes.to_vec());
             }
-            other => Err(auth_err(
-                &self.addr,
-                format!(
-                    "{} is not supported by the protocol client yet; use PLAIN or TLS client certificates",
-                    other.as_str()
-                ),
-            )),
+            if state.is_finished() {
+                return Ok(());
+            }
         }
+        Err(auth_err(&self.addr, "the exchange did not finish".into()))
     }
 
     fn protocol_error(&self, api: &str, reason: String) -> ConnectionError {

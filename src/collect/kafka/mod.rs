@@ -26,7 +26,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::{CollectError, Collected, Source, SourceReport, SourceStatus};
-use crate::schema::{Broker, ConsumerGroupOffset, Partition, ReplicaLogDir, Topic, TopicConfig};
+use crate::schema::{Broker, ConsumerGroupMember, ConsumerGroupOffset, Partition, ReplicaLogDir, Topic, TopicConfig};
 use connection::{BrokerConnection, ConnectionError};
 use settings::ConnectionSettings;
 
@@ -49,13 +49,16 @@ pub struct KafkaSource {
 /// Earliest and latest offset per (topic, partition).
 type OffsetRange = HashMap<(String, i32), (i64, i64)>;
 
+/// The groups one broker coordinates: committed offsets and members.
+type GroupAnswers = (Vec<ConsumerGroupOffset>, Vec<ConsumerGroupMember>);
+
 /// What one broker answered; each request has its own error slot.
 #[derive(Default)]
 struct BrokerAnswers {
     log_dirs: Option<Result<Vec<ReplicaLogDir>, String>>,
     /// (topic, partition) → (earliest, latest)
     offsets: Option<Result<OffsetRange, String>>,
-    groups: Option<Result<Vec<ConsumerGroupOffset>, String>>,
+    groups: Option<Result<GroupAnswers, String>>,
 }
 
 impl Source for KafkaSource {
@@ -162,7 +165,10 @@ impl KafkaSource {
                         None => {}
                     }
                     match &a.groups {
-                        Some(Ok(g)) => into.consumer_group_offsets.extend(g.iter().cloned()),
+                        Some(Ok((offsets, members))) => {
+                            into.consumer_group_offsets.extend(offsets.iter().cloned());
+                            into.consumer_group_members.extend(members.iter().cloned());
+                        }
                         Some(Err(e)) => problems.push(format!("broker {id}: consumer groups: {e}")),
                         None => {}
                     }
@@ -238,9 +244,17 @@ impl KafkaSource {
             kind: "kafka".into(),
             status: if problems.is_empty() { SourceStatus::Complete } else { SourceStatus::Partial },
             detail: (!problems.is_empty()).then(|| problems.join("; ")),
-            tables: ["brokers", "topics", "topic_configs", "partitions", "replica_log_dirs", "consumer_group_offsets"]
-                .map(String::from)
-                .to_vec(),
+            tables: [
+                "brokers",
+                "topics",
+                "topic_configs",
+                "partitions",
+                "replica_log_dirs",
+                "consumer_group_offsets",
+                "consumer_group_members",
+            ]
+            .map(String::from)
+            .to_vec(),
             requests: count,
         });
         if into.captured_at.is_none() {
@@ -435,8 +449,8 @@ async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) ->
     Ok(found.into_iter().filter_map(|(k, (e, l))| Some((k, (e?, l?)))).collect())
 }
 
-/// The consumer groups this broker coordinates, with their committed offsets (lag is filled in later).
-async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<Vec<ConsumerGroupOffset>, String> {
+/// The consumer groups this broker coordinates: committed offsets (lag is filled in later) and members.
+async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswers, String> {
     let listed = conn.send(ListGroupsRequest::default()).await.map_err(|e| e.to_string())?;
     if let Some(e) = listed.error_code.err() {
         return Err(format!("ListGroups: {e}{}", acl_hint(listed.error_code, "DESCRIBE on CLUSTER")));
@@ -448,10 +462,32 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<Vec<Consum
         .map(|g| g.group_id.clone())
         .collect();
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let described =
         conn.send(DescribeGroupsRequest::default().with_groups(ids.clone())).await.map_err(|e| e.to_string())?;
+    let mut members = Vec::new();
+    for g in &described.groups {
+        if let Some(e) = g.error_code.err() {
+            return Err(format!(
+                "DescribeGroups `{}`: {e}{}",
+                g.group_id.0,
+                acl_hint(g.error_code, "DESCRIBE on GROUP")
+            ));
+        }
+        for m in &g.members {
+            members.push(ConsumerGroupMember {
+                cluster: cluster.to_string(),
+                group_id: g.group_id.0.to_string(),
+                member_id: m.member_id.to_string(),
+                group_instance_id: m.group_instance_id.as_ref().map(|i| i.to_string()),
+                client_id: m.client_id.to_string(),
+                client_host: m.client_host.to_string(),
+            });
+        }
+    }
+    members
+        .sort_by(|a, b| (a.group_id.as_str(), a.member_id.as_str()).cmp(&(b.group_id.as_str(), b.member_id.as_str())));
     let states: HashMap<String, String> =
         described.groups.iter().map(|g| (g.group_id.0.to_string(), g.group_state.to_string())).collect();
     let request = OffsetFetchRequest::default().with_groups(
@@ -481,5 +517,5 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<Vec<Consum
     rows.sort_by(|a, b| {
         (a.group_id.as_str(), a.topic.as_str(), a.partition).cmp(&(b.group_id.as_str(), b.topic.as_str(), b.partition))
     });
-    Ok(rows)
+    Ok((rows, members))
 }
