@@ -11,7 +11,7 @@ use crate::model::assumptions::Assumptions;
 use crate::model::cost::CostBreakdown;
 use crate::model::prices::PriceBook;
 
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportModel {
@@ -114,10 +114,11 @@ pub struct TopicReport {
     pub is_internal: bool,
     pub partitions: i64,
     pub replication_factor: i64,
-    pub retention_ms: i64,
-    pub retention_bytes: i64,
-    pub cleanup_policy: String,
-    pub remote_storage_enable: bool,
+    /// Topic configs; None when they could not be read (the source says why).
+    pub retention_ms: Option<i64>,
+    pub retention_bytes: Option<i64>,
+    pub cleanup_policy: Option<String>,
+    pub remote_storage_enable: Option<bool>,
     /// One copy's bytes; None when a partition's size was not collected.
     pub retained_bytes: Option<i64>,
     pub partitions_size_unknown: i64,

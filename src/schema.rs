@@ -53,6 +53,7 @@ plain_column!(
     Option<i64> => "i64?",
     f64 => "f64",
     bool => "bool",
+    Option<bool> => "bool?",
     String => "str",
     Option<String> => "str?",
 );
@@ -126,20 +127,21 @@ table! {
         is_internal: bool,
         partitions: i64,
         replication_factor: i64,
-        /// `retention.ms`; -1 = keep forever.
-        retention_ms: i64,
+        /// `retention.ms`; -1 = keep forever. The config columns are null when the configs could not be read
+        /// (e.g. DescribeConfigs denied): unknown, never a guessed default.
+        retention_ms: Option<i64>,
         /// `retention.bytes` per partition; -1 = unlimited.
-        retention_bytes: i64,
+        retention_bytes: Option<i64>,
         /// `cleanup.policy`: `delete`, `compact` or `compact,delete`.
-        cleanup_policy: String,
-        min_insync_replicas: i64,
-        segment_bytes: i64,
+        cleanup_policy: Option<String>,
+        min_insync_replicas: Option<i64>,
+        segment_bytes: Option<i64>,
         /// `remote.storage.enable` (KIP-405 tiered storage).
-        remote_storage_enable: bool,
+        remote_storage_enable: Option<bool>,
         /// `local.retention.ms`; -2 = same as `retention.ms`.
-        local_retention_ms: i64,
+        local_retention_ms: Option<i64>,
         /// `local.retention.bytes`; -2 = same as `retention.bytes`.
-        local_retention_bytes: i64,
+        local_retention_bytes: Option<i64>,
     }
 }
 

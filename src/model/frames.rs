@@ -47,9 +47,13 @@ impl<'a> FrameReader<'a> {
         Ok(s.f64().expect("cast to Float64").iter().collect())
     }
 
-    pub fn bool(&self, name: &str) -> Result<Vec<bool>, ModelError> {
+    pub fn opt_bool(&self, name: &str) -> Result<Vec<Option<bool>>, ModelError> {
         let s = self.column(name, DataType::Boolean)?;
-        Ok(s.bool().expect("cast to Boolean").iter().map(Option::unwrap_or_default).collect())
+        Ok(s.bool().expect("cast to Boolean").iter().collect())
+    }
+
+    pub fn bool(&self, name: &str) -> Result<Vec<bool>, ModelError> {
+        Ok(self.opt_bool(name)?.into_iter().map(Option::unwrap_or_default).collect())
     }
 
     /// Decimal columns go through their exact text form, never through f64.

@@ -158,8 +158,8 @@ fn topic_reports(
     let r = reader(tables, "topic_facts")?;
     let (cluster, topic, owner, rule) = (r.str("cluster")?, r.str("topic")?, r.str("owner")?, r.str("owner_rule")?);
     let (internal, partitions, rf) = (r.bool("is_internal")?, r.i64("partitions")?, r.i64("replication_factor")?);
-    let (retention_ms, retention_bytes) = (r.i64("retention_ms")?, r.i64("retention_bytes")?);
-    let (cleanup, remote) = (r.str("cleanup_policy")?, r.bool("remote_storage_enable")?);
+    let (retention_ms, retention_bytes) = (r.opt_i64("retention_ms")?, r.opt_i64("retention_bytes")?);
+    let (cleanup, remote) = (r.opt_str("cleanup_policy")?, r.opt_bool("remote_storage_enable")?);
     let (retained, unknown) = (r.opt_i64("retained_bytes")?, r.i64("partitions_size_unknown")?);
     let (followers, cross) = (r.i64("follower_replicas")?, r.i64("followers_in_other_zone")?);
     let (rate, groups, max_lag) = (r.opt_f64("bytes_in_per_sec")?, r.i64("consumer_groups")?, r.i64("max_group_lag")?);

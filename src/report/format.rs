@@ -51,6 +51,11 @@ pub fn rate(bytes_per_sec: Option<f64>) -> String {
     }
 }
 
+/// Kafka retention: `-1` is forever; None is a config that could not be read.
+pub fn opt_retention_ms(ms: Option<i64>) -> String {
+    ms.map(retention_ms).unwrap_or_else(|| "unknown".into())
+}
+
 /// Kafka retention: `-1` is forever.
 pub fn retention_ms(ms: i64) -> String {
     if ms < 0 {

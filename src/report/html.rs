@@ -150,8 +150,8 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
     let missing = t.missing();
     context! {
         topic => &t.topic, owner => &t.owner, partitions => t.partitions, replication_factor => t.replication_factor,
-        retention_ms => t.retention_ms, retention => format::retention_ms(t.retention_ms),
-        cleanup_policy => &t.cleanup_policy,
+        retention_ms => t.retention_ms, retention => format::opt_retention_ms(t.retention_ms),
+        cleanup_policy => t.cleanup_policy.as_deref().unwrap_or("unknown"),
         retained => format::opt_bytes(t.retained_bytes), retained_raw => t.retained_bytes,
         rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
         local => format::usd(t.broker_local.monthly_usd), local_raw => f(t.broker_local.monthly_usd),

@@ -364,8 +364,15 @@ fn missing_describe_configs_permission_names_the_acl_and_marks_the_source_partia
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
     assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
     assert!(out.stderr.contains("DESCRIBE_CONFIGS on TOPIC"), "{}", out.stderr);
-    let html = std::fs::read_to_string(work.path().join(out.run_dir()).join("index.html")).unwrap();
+    let dir = work.path().join(out.run_dir());
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("Incomplete data") && html.contains("DESCRIBE_CONFIGS on TOPIC"));
+    // Configs that could not be read are unknown, not Kafka's defaults.
+    let (h, rows) = read_csv(&dir.join("topics.csv"));
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert_eq!((get(&h, row, "retention_ms"), get(&h, row, "cleanup_policy")), ("", ""), "{row:?}");
+    }
 }
 
 /// Pauses a broker process (SIGSTOP) and resumes it when dropped, so a failing test never leaves it paused.
@@ -446,4 +453,49 @@ fn members_of_a_live_group_are_recorded_with_client_id_and_host() {
     assert_eq!(get(&h, mine[0], "client_id"), "finops-test-client");
     assert!(get(&h, mine[0], "client_host").contains("127.0.0.1"), "{:?}", mine[0]);
     drop(consumer);
+}
+
+#[test]
+fn an_unreachable_or_silent_bootstrap_server_fails_within_the_timeout_naming_cluster_and_address() {
+    // No cluster needed: a closed port, and a listener that accepts connections but never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_addr = silent.local_addr().unwrap().to_string();
+    let closed_addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    for addr in [closed_addr, silent_addr] {
+        let work = tempfile::tempdir().unwrap();
+        let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{addr}\""), "");
+        let text = std::fs::read_to_string(&config).unwrap().replace("timeout_seconds = 10", "timeout_seconds = 2");
+        std::fs::write(&config, text).unwrap();
+        let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+        assert_eq!(out.code, 2, "{addr}: {}", out.stderr);
+        assert!(out.stderr.contains("cluster `local`") && out.stderr.contains(&addr), "{}", out.stderr);
+        assert!(!work.path().join("runs").exists(), "nothing written");
+    }
+    drop(silent);
+}
+
+#[test]
+fn several_clusters_in_one_config_are_collected_under_their_own_names() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let second = format!(
+        "\n[[clusters]]\nname = \"other\"\nplatform = \"msk\"\nregion = \"eu-west-1\"\nbroker_instance_type = \"kafka.m5.large\"\n\n\
+         [[sources]]\nname = \"kafka:other\"\nkind = \"kafka\"\ncluster = \"other\"\nproperties = {{ \"bootstrap.servers\" = \"{}\" }}\n",
+        env.bootstrap
+    );
+    std::fs::write(&config, text + &second).unwrap();
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "rec"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let (h, brokers) = read_csv(&work.path().join("rec/brokers.csv"));
+    for cluster in ["local", "other"] {
+        assert_eq!(rows_where(&h, &brokers, "cluster", cluster).len(), 3, "{cluster}");
+    }
+    let scenario = std::fs::read_to_string(work.path().join("rec/scenario.toml")).unwrap();
+    assert_eq!(scenario.matches("status = \"complete\"").count(), 2, "{scenario}");
 }

@@ -36,14 +36,14 @@ fn topic(name: &str, partitions: i64, rf: i64) -> Topic {
         is_internal: false,
         partitions,
         replication_factor: rf,
-        retention_ms: 604_800_000,
-        retention_bytes: -1,
-        cleanup_policy: "delete".into(),
-        min_insync_replicas: 1,
-        segment_bytes: 1 << 30,
-        remote_storage_enable: false,
-        local_retention_ms: -2,
-        local_retention_bytes: -2,
+        retention_ms: Some(604_800_000),
+        retention_bytes: Some(-1),
+        cleanup_policy: Some("delete".into()),
+        min_insync_replicas: Some(1),
+        segment_bytes: Some(1 << 30),
+        remote_storage_enable: Some(false),
+        local_retention_ms: Some(-2),
+        local_retention_bytes: Some(-2),
     }
 }
 

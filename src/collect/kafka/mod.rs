@@ -187,9 +187,7 @@ impl KafkaSource {
         let config_of = |topic: &str, name: &str| {
             configs.iter().find(|c| c.topic == topic && c.name == name).and_then(|c| c.value.clone())
         };
-        let int = |topic: &str, name: &str, default: i64| {
-            config_of(topic, name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(default)
-        };
+        let int = |topic: &str, name: &str| config_of(topic, name).and_then(|v| v.parse::<i64>().ok());
         for (name, internal, partitions) in &topic_meta {
             let rf = partitions.iter().map(|p| p.replica_nodes.len()).max().unwrap_or(0) as i64;
             into.topics.push(Topic {
@@ -198,14 +196,14 @@ impl KafkaSource {
                 is_internal: *internal,
                 partitions: partitions.len() as i64,
                 replication_factor: rf,
-                retention_ms: int(name, "retention.ms", 604_800_000),
-                retention_bytes: int(name, "retention.bytes", -1),
-                cleanup_policy: config_of(name, "cleanup.policy").unwrap_or_else(|| "delete".into()),
-                min_insync_replicas: int(name, "min.insync.replicas", 1),
-                segment_bytes: int(name, "segment.bytes", 1_073_741_824),
-                remote_storage_enable: config_of(name, "remote.storage.enable").as_deref() == Some("true"),
-                local_retention_ms: int(name, "local.retention.ms", -2),
-                local_retention_bytes: int(name, "local.retention.bytes", -2),
+                retention_ms: int(name, "retention.ms"),
+                retention_bytes: int(name, "retention.bytes"),
+                cleanup_policy: config_of(name, "cleanup.policy"),
+                min_insync_replicas: int(name, "min.insync.replicas"),
+                segment_bytes: int(name, "segment.bytes"),
+                remote_storage_enable: config_of(name, "remote.storage.enable").map(|v| v == "true"),
+                local_retention_ms: int(name, "local.retention.ms"),
+                local_retention_bytes: int(name, "local.retention.bytes"),
             });
             let mut sorted = partitions.clone();
             sorted.sort_by_key(|p| p.partition_index);

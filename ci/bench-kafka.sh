@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Benchmark of the Kafka collector against Kafka's own CLI tools, on a real cluster seeded with many topics.
+#
+#   bash ci/bench-kafka.sh [topics] [partitions] [groups] [rf]      (defaults: 2000 6 300 3)
+#
+# Starts a cluster from ci/kafka.sh in its own run dir (it must not be running already), seeds it with
+# `examples/seed_kafka.rs` (rdkafka), then times in the same run:
+#   (a) kafka-finops collecting everything (collect --record), and
+#   (b) the CLI tools collecting the same information, through the same jars:
+#       kafka-log-dirs --describe, kafka-consumer-groups --describe --all-groups,
+#       kafka-configs --describe --all --entity-type topics.
+# Prints both times, their ratio and kafka-finops' request count (also before seeding, to show the count grows
+# with brokers and groups, not topics). Stops and deletes its cluster at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+topics="${1:-2000}" partitions="${2:-6}" groups="${3:-300}" rf="${4:-3}"
+export KAFKA_FINOPS_RUN="${KAFKA_FINOPS_BENCH_RUN:-/tmp/kafka-finops-bench}"
+export KAFKA_FINOPS_BROKER_HEAP="${KAFKA_FINOPS_BROKER_HEAP:--Xms512m -Xmx1g}"
+
+cargo build --release --locked --quiet --bin kafka-finops --example seed_kafka
+bin=target/release/kafka-finops
+seed=target/release/examples/seed_kafka
+
+bash ci/kafka.sh reset >/dev/null 2>&1 || true
+bash ci/kafka.sh start
+trap 'bash ci/kafka.sh stop >/dev/null 2>&1 || true; bash ci/kafka.sh reset >/dev/null 2>&1 || true' EXIT
+eval "$(bash ci/kafka.sh env)"
+first="${KAFKA_FINOPS_BOOTSTRAP%%,*}"
+
+work=$(mktemp -d)
+cp fixtures/demo/catalog.toml "$work/"
+cat > "$work/bench.toml" <<TOML
+catalog = "catalog.toml"
+[[clusters]]
+name = "bench"
+platform = "self-managed"
+region = "us-east-1"
+broker_instance_type = "m5.large"
+[[sources]]
+name = "kafka:bench"
+kind = "kafka"
+cluster = "bench"
+timeout_seconds = 120
+properties = { "bootstrap.servers" = "$KAFKA_FINOPS_BOOTSTRAP" }
+TOML
+
+requests_of() { grep -o '[0-9]* request(s)' "$1" | head -1 | cut -d' ' -f1; }
+
+"$bin" collect --config "$work/bench.toml" --record "$work/empty" 2> "$work/empty.log" >/dev/null
+before=$(requests_of "$work/empty.log")
+
+t0=$(date +%s%N)
+"$seed" "$KAFKA_FINOPS_BOOTSTRAP" "$topics" "$partitions" "$rf" "$groups"
+t1=$(date +%s%N)
+echo "seeded in $(( (t1 - t0) / 1000000 )) ms"
+
+ms() { local a b; a=$(date +%s%N); "$@" > /dev/null 2>&1; b=$(date +%s%N); echo $(( (b - a) / 1000000 )); }
+
+ours=$(ms "$bin" collect --config "$work/bench.toml" --record "$work/rec")
+"$bin" collect --config "$work/bench.toml" --record "$work/rec2" 2> "$work/rec2.log" >/dev/null
+after=$(requests_of "$work/rec2.log")
+log_dirs=$(ms bash ci/kafka.sh log-dirs --bootstrap-server "$first" --describe)
+cg=$(ms bash ci/kafka.sh consumer-groups --bootstrap-server "$first" --describe --all-groups)
+configs=$(ms bash ci/kafka.sh configs --bootstrap-server "$first" --describe --all --entity-type topics)
+cli=$(( log_dirs + cg + configs ))
+
+rows() { tail -n +2 "$1" | wc -l; }
+echo
+echo "cluster: 3 brokers, $topics topics × $partitions partitions (RF $rf), $groups groups"
+echo "kafka-finops recorded: $(rows "$work/rec/topics.csv") topics, $(rows "$work/rec/partitions.csv") partitions," \
+     "$(rows "$work/rec/replica_log_dirs.csv") replica sizes, $(rows "$work/rec/consumer_group_offsets.csv") committed offsets"
+printf '%-62s %8s ms\n' "(a) kafka-finops collect (everything, one process)" "$ours"
+printf '%-62s %8s ms\n' "(b) kafka-log-dirs --describe" "$log_dirs"
+printf '%-62s %8s ms\n' "    kafka-consumer-groups --describe --all-groups" "$cg"
+printf '%-62s %8s ms\n' "    kafka-configs --describe --all --entity-type topics" "$configs"
+printf '%-62s %8s ms\n' "    CLI tools combined" "$cli"
+awk -v a="$ours" -v b="$cli" 'BEGIN { printf "ratio (CLI / kafka-finops): %.1fx\n", b / a }'
+echo "kafka-finops requests: $after with $topics topics (was $before with none seeded)"
+rm -rf "$work"
