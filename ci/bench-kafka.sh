@@ -21,9 +21,15 @@ cargo build --release --locked --quiet --bin kafka-finops --example seed_kafka
 bin=target/release/kafka-finops
 seed=target/release/examples/seed_kafka
 
-bash ci/kafka.sh reset >/dev/null 2>&1 || true
-bash ci/kafka.sh start
-trap 'bash ci/kafka.sh stop >/dev/null 2>&1 || true; bash ci/kafka.sh reset >/dev/null 2>&1 || true' EXIT
+# KAFKA_FINOPS_BENCH_KEEP=1 keeps the seeded cluster for another run (seeding is idempotent); by default the bench
+# starts from an empty cluster and deletes it at the end.
+if [ "${KAFKA_FINOPS_BENCH_KEEP:-0}" = 1 ]; then
+  bash ci/kafka.sh start
+else
+  bash ci/kafka.sh reset >/dev/null 2>&1 || true
+  bash ci/kafka.sh start
+  trap 'bash ci/kafka.sh stop >/dev/null 2>&1 || true; bash ci/kafka.sh reset >/dev/null 2>&1 || true' EXIT
+fi
 eval "$(bash ci/kafka.sh env)"
 first="${KAFKA_FINOPS_BOOTSTRAP%%,*}"
 
@@ -48,6 +54,7 @@ requests_of() { grep -o '[0-9]* request(s)' "$1" | head -1 | cut -d' ' -f1; }
 
 "$bin" collect --config "$work/bench.toml" --record "$work/empty" 2> "$work/empty.log" >/dev/null
 before=$(requests_of "$work/empty.log")
+before_topics=$(( $(wc -l < "$work/empty/topics.csv") - 1 ))
 
 t0=$(date +%s%N)
 "$seed" "$KAFKA_FINOPS_BOOTSTRAP" "$topics" "$partitions" "$rf" "$groups"
@@ -75,5 +82,5 @@ printf '%-62s %8s ms\n' "    kafka-consumer-groups --describe --all-groups" "$cg
 printf '%-62s %8s ms\n' "    kafka-configs --describe --all --entity-type topics" "$configs"
 printf '%-62s %8s ms\n' "    CLI tools combined" "$cli"
 awk -v a="$ours" -v b="$cli" 'BEGIN { printf "ratio (CLI / kafka-finops): %.1fx\n", b / a }'
-echo "kafka-finops requests: $after with $topics topics (was $before with none seeded)"
+echo "kafka-finops requests: $after with $(( $(wc -l < "$work/rec2/topics.csv") - 1 )) topics, $before with $before_topics before seeding"
 rm -rf "$work"

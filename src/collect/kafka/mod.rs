@@ -1,11 +1,13 @@
 //! The Kafka source: reads a live cluster over the admin protocol into the normalized tables.
 //!
-//! Requests, batched rather than per topic: one Metadata (brokers with racks, every topic and partition) and one
-//! DescribeConfigs (every topic) on the bootstrap connection; then, per broker and concurrently (bounded), one
-//! DescribeLogDirs (size of every replica it holds), two ListOffsets (earliest and latest of the partitions it
-//! leads), one ListGroups, and for the groups it coordinates one DescribeGroups and one OffsetFetch (many groups per
-//! request). Results are kept per broker with an error slot: a broker that does not answer leaves its partitions'
-//! sizes and offsets unknown (never 0) and marks the source `partial`. Every request is counted.
+//! Requests, batched rather than per topic: one Metadata (brokers with racks, every topic and partition) on the
+//! bootstrap connection; then per broker, concurrently (at most 8 brokers at once, four connections each so the
+//! broker works in parallel): one DescribeLogDirs (size of every replica it holds), two ListOffsets (earliest and
+//! latest of the partitions it leads), one DescribeConfigs (the topics whose partition 0 it leads, only the keys
+//! the model uses), one ListGroups and, for the groups it coordinates, one DescribeGroups and one OffsetFetch (many
+//! groups per request). Results are kept per broker with an error slot: a broker that does not answer leaves its
+//! partitions' sizes, offsets and configs unknown (never 0) and marks the source `partial`. Every request is
+//! counted.
 
 pub mod connection;
 pub mod settings;
@@ -37,6 +39,17 @@ const EARLIEST: i64 = -2;
 const LATEST: i64 = -1;
 /// DescribeConfigs resource type for topics.
 const TOPIC_RESOURCE: i8 = 2;
+/// The topic configs the model and the reports use; asking only for these keeps DescribeConfigs small.
+const TOPIC_CONFIG_KEYS: &[&str] = &[
+    "cleanup.policy",
+    "local.retention.bytes",
+    "local.retention.ms",
+    "min.insync.replicas",
+    "remote.storage.enable",
+    "retention.bytes",
+    "retention.ms",
+    "segment.bytes",
+];
 
 pub struct KafkaSource {
     pub name: String,
@@ -52,6 +65,9 @@ type OffsetRange = HashMap<(String, i32), (i64, i64)>;
 /// The groups one broker coordinates: committed offsets and members.
 type GroupAnswers = (Vec<ConsumerGroupOffset>, Vec<ConsumerGroupMember>);
 
+/// Topic config rows and one line per kind of DescribeConfigs failure.
+type ConfigAnswers = (Vec<TopicConfig>, Vec<String>);
+
 /// What one broker answered; each request has its own error slot.
 #[derive(Default)]
 struct BrokerAnswers {
@@ -59,6 +75,7 @@ struct BrokerAnswers {
     /// (topic, partition) → (earliest, latest)
     offsets: Option<Result<OffsetRange, String>>,
     groups: Option<Result<GroupAnswers, String>>,
+    configs: Option<Result<ConfigAnswers, String>>,
 }
 
 impl Source for KafkaSource {
@@ -100,25 +117,19 @@ impl KafkaSource {
         }
         topic_meta.sort_by(|a, b| a.0.cmp(&b.0));
 
-        let configs =
-            self.describe_configs(&mut boot, &topic_meta.iter().map(|t| t.0.clone()).collect::<Vec<_>>()).await;
-        let configs = match configs {
-            Ok((rows, denied)) => {
-                problems.extend(denied);
-                rows
-            }
-            Err(e) => {
-                problems.push(format!("DescribeConfigs: {e}"));
-                Vec::new()
-            }
-        };
-
         // Per broker, concurrently: log dirs, offsets of the partitions it leads, the groups it coordinates.
+        // Each topic's configs are asked of the leader of its partition 0 (any broker can answer; spreading them
+        // spreads the work), so there is one DescribeConfigs per broker.
         let mut led: HashMap<i32, Vec<(String, i32)>> = HashMap::new();
+        let mut config_topics: HashMap<i32, Vec<String>> = HashMap::new();
+        let fallback = brokers.keys().next().copied().unwrap_or(-1);
         for (name, _, partitions) in &topic_meta {
             for p in partitions {
                 led.entry(p.leader_id.0).or_default().push((name.clone(), p.partition_index));
             }
+            let first = partitions.iter().min_by_key(|p| p.partition_index).map(|p| p.leader_id.0);
+            let asked = first.filter(|id| brokers.contains_key(id)).unwrap_or(fallback);
+            config_topics.entry(asked).or_default().push(name.clone());
         }
         let semaphore = Arc::new(tokio::sync::Semaphore::new(BROKER_CONCURRENCY));
         let mut tasks = tokio::task::JoinSet::new();
@@ -127,9 +138,11 @@ impl KafkaSource {
             let (requests, semaphore) = (requests.clone(), semaphore.clone());
             let cluster = self.cluster.clone();
             let leading = led.remove(&id).unwrap_or_default();
+            let configs_of = config_topics.remove(&id).unwrap_or_default();
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                (id, ask_broker(&cluster, id, &addr, &settings, timeout, requests, leading).await)
+                let asked = Asked { cluster: &cluster, id, leading, config_topics: configs_of };
+                (id, ask_broker(&addr, &settings, timeout, requests, asked).await)
             });
         }
         let mut answers: HashMap<i32, Result<BrokerAnswers, ConnectionError>> = HashMap::new();
@@ -143,6 +156,7 @@ impl KafkaSource {
         }
 
         // Assemble rows; anything a broker did not deliver stays unknown.
+        let mut configs: Vec<TopicConfig> = Vec::new();
         let mut sizes: HashMap<(String, i32, i32), i64> = HashMap::new();
         let mut offsets: OffsetRange = HashMap::new();
         for (&id, answer) in answers.iter().collect::<BTreeMap<_, _>>() {
@@ -162,6 +176,14 @@ impl KafkaSource {
                     match &a.offsets {
                         Some(Ok(o)) => offsets.extend(o.iter().map(|(k, v)| (k.clone(), *v))),
                         Some(Err(e)) => problems.push(format!("broker {id}: ListOffsets: {e}")),
+                        None => {}
+                    }
+                    match &a.configs {
+                        Some(Ok((rows, denied))) => {
+                            configs.extend(rows.iter().cloned());
+                            problems.extend(denied.iter().map(|d| format!("broker {id}: {d}")));
+                        }
+                        Some(Err(e)) => problems.push(format!("broker {id}: DescribeConfigs: {e}")),
                         None => {}
                     }
                     match &a.groups {
@@ -233,6 +255,7 @@ impl KafkaSource {
                 _ => None,
             };
         }
+        configs.sort_by(|a, b| (a.topic.as_str(), a.name.as_str()).cmp(&(b.topic.as_str(), b.name.as_str())));
         into.topic_configs.extend(configs);
 
         let count = requests.load(Ordering::Relaxed);
@@ -281,51 +304,63 @@ impl KafkaSource {
     fn unreachable(&self, e: ConnectionError) -> CollectError {
         CollectError::Fatal(format!("cluster `{}`: {e}", self.cluster))
     }
+}
 
-    /// One DescribeConfigs for every topic. Returns the rows and one problem per denied topic.
-    async fn describe_configs(
-        &self,
-        conn: &mut BrokerConnection,
-        topics: &[String],
-    ) -> Result<(Vec<TopicConfig>, Vec<String>), ConnectionError> {
-        if topics.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        let resources = topics
-            .iter()
-            .map(|t| {
-                DescribeConfigsResource::default()
-                    .with_resource_type(TOPIC_RESOURCE)
-                    .with_resource_name(StrBytes::from_string(t.clone()))
-                    .with_configuration_keys(None)
-            })
-            .collect();
-        let response = conn.send(DescribeConfigsRequest::default().with_resources(resources)).await?;
-        let mut rows = Vec::new();
-        let mut denied = Vec::new();
-        for r in response.results {
-            if let Some(e) = r.error_code.err() {
-                denied.push(format!(
-                    "DescribeConfigs for topic `{}`: {e}{}",
-                    r.resource_name,
-                    acl_hint(r.error_code, "DESCRIBE_CONFIGS on TOPIC")
-                ));
-                continue;
-            }
-            for c in r.configs {
-                rows.push(TopicConfig {
-                    cluster: self.cluster.clone(),
-                    topic: r.resource_name.to_string(),
-                    name: c.name.to_string(),
-                    value: if c.is_sensitive { None } else { c.value.map(|v| v.to_string()) },
-                    source: config_source_name(c.config_source).into(),
-                    is_default: c.config_source == 5,
-                });
-            }
-        }
-        rows.sort_by(|a, b| (a.topic.as_str(), a.name.as_str()).cmp(&(b.topic.as_str(), b.name.as_str())));
-        Ok((rows, denied))
+/// One DescribeConfigs for the given topics, asking only for the configs the model uses. Returns the rows and
+/// one line per kind of failure.
+async fn describe_configs(
+    conn: &mut BrokerConnection,
+    cluster: &str,
+    topics: &[String],
+) -> Result<ConfigAnswers, String> {
+    if topics.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
     }
+    let resources = topics
+        .iter()
+        .map(|t| {
+            DescribeConfigsResource::default()
+                .with_resource_type(TOPIC_RESOURCE)
+                .with_resource_name(StrBytes::from_string(t.clone()))
+                .with_configuration_keys(Some(TOPIC_CONFIG_KEYS.iter().map(|k| StrBytes::from_static_str(k)).collect()))
+        })
+        .collect();
+    let response =
+        conn.send(DescribeConfigsRequest::default().with_resources(resources)).await.map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    // Failures are grouped by error, so 2,000 denied topics make one line, not 2,000.
+    let mut failed: BTreeMap<i16, Vec<String>> = BTreeMap::new();
+    for r in response.results {
+        if r.error_code != 0 {
+            failed.entry(r.error_code).or_default().push(r.resource_name.to_string());
+            continue;
+        }
+        for c in r.configs {
+            rows.push(TopicConfig {
+                cluster: cluster.to_string(),
+                topic: r.resource_name.to_string(),
+                name: c.name.to_string(),
+                value: if c.is_sensitive { None } else { c.value.map(|v| v.to_string()) },
+                source: config_source_name(c.config_source).into(),
+                is_default: c.config_source == 5,
+            });
+        }
+    }
+    rows.sort_by(|a, b| (a.topic.as_str(), a.name.as_str()).cmp(&(b.topic.as_str(), b.name.as_str())));
+    let denied = failed
+        .into_iter()
+        .map(|(code, topics)| {
+            let error = code.err().map(|e| e.to_string()).unwrap_or_default();
+            let examples: Vec<&str> = topics.iter().take(3).map(String::as_str).collect();
+            format!(
+                "DescribeConfigs failed for {} topic(s) (e.g. {}): {error}{}; their configs are unknown",
+                topics.len(),
+                examples.join(", "),
+                acl_hint(code, "DESCRIBE_CONFIGS on TOPIC")
+            )
+        })
+        .collect();
+    Ok((rows, denied))
 }
 
 fn join_ids(ids: &[BrokerId]) -> String {
@@ -355,22 +390,32 @@ fn config_source_name(code: i8) -> &'static str {
     }
 }
 
-/// Everything asked of one broker. A connection failure fails the whole broker; a request failure fills only its
-/// own slot.
-async fn ask_broker(
-    cluster: &str,
+/// What one broker is asked about: the partitions it leads and the topics whose configs it reports.
+struct Asked<'a> {
+    cluster: &'a str,
     id: i32,
+    leading: Vec<(String, i32)>,
+    config_topics: Vec<String>,
+}
+
+/// Everything asked of one broker, on four connections at once so the broker works on them in parallel. A failed
+/// connection fails the whole broker; a failed request fills only its own slot.
+async fn ask_broker(
     addr: &str,
     settings: &ConnectionSettings,
     timeout: Duration,
     requests: Arc<AtomicU64>,
-    leading: Vec<(String, i32)>,
+    asked: Asked<'_>,
 ) -> Result<BrokerAnswers, ConnectionError> {
-    let mut conn = BrokerConnection::open(addr, settings, timeout, requests).await?;
-    let mut answers = BrokerAnswers { log_dirs: Some(log_dirs(&mut conn, cluster, id).await), ..Default::default() };
-    answers.offsets = Some(list_offsets(&mut conn, &leading).await);
-    answers.groups = Some(groups(&mut conn, cluster).await);
-    Ok(answers)
+    let open = || BrokerConnection::open(addr, settings, timeout, requests.clone());
+    let (mut a, mut b, mut c, mut d) = tokio::try_join!(open(), open(), open(), open())?;
+    let (log_dirs, offsets, groups, configs) = tokio::join!(
+        log_dirs(&mut a, asked.cluster, asked.id),
+        list_offsets(&mut b, &asked.leading),
+        groups(&mut c, asked.cluster),
+        describe_configs(&mut d, asked.cluster, &asked.config_topics),
+    );
+    Ok(BrokerAnswers { log_dirs: Some(log_dirs), offsets: Some(offsets), groups: Some(groups), configs: Some(configs) })
 }
 
 async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result<Vec<ReplicaLogDir>, String> {
