@@ -197,6 +197,7 @@ impl BrokerConnection {
         frame.extend_from_slice(&body);
 
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let started = std::time::Instant::now();
         let seconds = self.timeout.as_secs();
         let addr = self.addr.clone();
         let io = async {
@@ -214,6 +215,7 @@ impl BrokerConnection {
             .await
             .map_err(|_| ConnectionError::Timeout { addr: addr.clone(), seconds, what: api.clone() })?
             .map_err(|e| ConnectionError::Connect { addr: addr.clone(), reason: format!("{api}: {e}") })?;
+        let response_bytes = bytes.len();
         let response_header_version = <R::Response as HeaderVersion>::header_version(version);
         let header = ResponseHeader::decode(&mut bytes, response_header_version)
             .map_err(|e| self.protocol_error(&api, format!("bad response header: {e}")))?;
@@ -222,6 +224,7 @@ impl BrokerConnection {
         }
         let response = R::Response::decode(&mut bytes, version)
             .map_err(|e| self.protocol_error(&api, format!("bad response: {e}")))?;
+        tracing::debug!(addr = %self.addr, api, version, response_bytes, ms = started.elapsed().as_millis() as u64, "request");
         if bytes.has_remaining() {
             tracing::debug!(api, remaining = bytes.remaining(), "response had trailing bytes");
         }
