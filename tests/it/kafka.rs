@@ -499,3 +499,32 @@ fn several_clusters_in_one_config_are_collected_under_their_own_names() {
     let scenario = std::fs::read_to_string(work.path().join("rec/scenario.toml")).unwrap();
     assert_eq!(scenario.matches("status = \"complete\"").count(), 2, "{scenario}");
 }
+
+/// The `requests = N` line of a recorded scenario.
+fn recorded_requests(dir: &Path) -> u64 {
+    let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+    let line = text.lines().find(|l| l.starts_with("requests = ")).unwrap_or_else(|| panic!("{text}"));
+    line["requests = ".len()..].trim().parse().unwrap()
+}
+
+#[test]
+fn the_request_count_does_not_grow_with_the_number_of_topics() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    // Every broker leads something before the first count, so more topics change no broker's request list.
+    create_topic(&env.bootstrap, &unique("search.count-base"), 3, 3, &[]);
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
+    let first = run(&["collect", "--config", config.to_str().unwrap(), "--record", "before"], work.path());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    for i in 0..20 {
+        create_topic(&env.bootstrap, &unique(&format!("search.count-{i}")), 6, 2, &[]);
+    }
+    let second = run(&["collect", "--config", config.to_str().unwrap(), "--record", "after"], work.path());
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let (before, after) =
+        (recorded_requests(&work.path().join("before")), recorded_requests(&work.path().join("after")));
+    let topics = |d: &str| read_csv(&work.path().join(d).join("topics.csv")).1.len();
+    assert_eq!(topics("after"), topics("before") + 20);
+    assert_eq!(after, before, "20 more topics must not mean more requests");
+}
