@@ -119,14 +119,16 @@ fn main() -> ExitCode {
 fn finished(outcome: RunOutcome) -> u8 {
     let m = &outcome.model;
     let fmt = kafka_finops::report::format::usd;
+    let billed = match m.totals.billed_usd {
+        Some(usd) => format!("billed {} over {} days", fmt(usd), m.totals.billed_days),
+        None => "no billing data collected".to_string(),
+    };
     println!(
-        "{} topics, {} owners: broker-local {} / month, shared storage {} / month, billed {} over {} days",
+        "{} topics, {} owners: broker-local {} / month, shared storage {} / month, {billed}",
         m.totals.topics,
         m.totals.owners,
         fmt(m.totals.broker_local_monthly_usd),
         fmt(m.totals.shared_storage_monthly_usd),
-        fmt(m.totals.billed_usd),
-        m.totals.billed_days
     );
     for s in m.sources.iter().filter(|s| s.status != kafka_finops::collect::SourceStatus::Complete) {
         eprintln!("warning: source `{}` is {:?}: {}", s.name, s.status, s.detail.as_deref().unwrap_or("no detail"));

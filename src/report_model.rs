@@ -45,7 +45,8 @@ pub struct Totals {
     pub retained_bytes: i64,
     pub broker_local_monthly_usd: Decimal,
     pub shared_storage_monthly_usd: Decimal,
-    pub billed_usd: Decimal,
+    /// Sum of all billed lines; None when no cost lines were collected (not the same as $0).
+    pub billed_usd: Option<Decimal>,
     pub billed_days: i64,
     /// Topics whose cost is a lower bound because an input was missing.
     pub incomplete_topics: i64,
@@ -68,7 +69,8 @@ pub struct ClusterSummary {
     pub shared_storage: CostBreakdown,
     /// Billed lines attributed to this cluster over the cost window, one per usage type.
     pub billed: Vec<BilledLine>,
-    pub billed_usd: Decimal,
+    /// None when no billed line is attributed to this cluster.
+    pub billed_usd: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -65,7 +65,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
                 bytes_in_per_sec: inputs.cluster_bytes_in_per_sec,
                 broker_local,
                 shared_storage,
-                billed_usd: lines.iter().map(|l| l.amount_usd).sum(),
+                billed_usd: (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount_usd).sum()),
                 billed: lines,
             }
         })
@@ -82,7 +82,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         retained_bytes: topics.iter().filter_map(|t| t.retained_bytes).sum(),
         broker_local_monthly_usd: owners.iter().map(|o| o.broker_local_monthly_usd).sum(),
         shared_storage_monthly_usd: owners.iter().map(|o| o.shared_storage_monthly_usd).sum(),
-        billed_usd: billed.iter().map(|(_, l)| l.amount_usd).sum(),
+        billed_usd: (!billed.is_empty()).then(|| billed.iter().map(|(_, l)| l.amount_usd).sum()),
         billed_days,
         incomplete_topics: topics.iter().filter(|t| !t.broker_local.missing.is_empty()).count() as i64,
         complete: collected.is_complete(),

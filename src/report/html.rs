@@ -71,7 +71,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             broker_local => format::usd(t.broker_local_monthly_usd),
             shared_storage => format::usd(t.shared_storage_monthly_usd),
             saving => format::usd(t.broker_local_monthly_usd - t.shared_storage_monthly_usd),
-            billed => format::usd(t.billed_usd),
+            billed => t.billed_usd.map(format::usd).unwrap_or_else(|| "no billing data".into()),
             billed_days => t.billed_days,
             retained => format::bytes(t.retained_bytes),
             topics => t.topics,
@@ -95,7 +95,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             broker_instance_type => &c.broker_instance_type, zones => c.zones, topics => c.topics,
             retained => format::bytes(c.retained_bytes),
             broker_local => cost_view(&c.broker_local), shared_storage => cost_view(&c.shared_storage),
-            billed_total => format::usd(c.billed_usd),
+            billed_total => c.billed_usd.map(format::usd).unwrap_or_default(),
             billed => c.billed.iter().map(|b| context! {
                 cost_class => &b.cost_class, usage_type => &b.usage_type, quantity => format::quantity(b.usage_quantity),
                 unit => &b.usage_unit, unit_price => b.unit_price_usd.map(format::unit_price).unwrap_or_default(),

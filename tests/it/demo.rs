@@ -182,3 +182,21 @@ fn help_names_every_command_and_the_exit_codes() {
         assert!(out.stdout.contains(word), "{word} missing from --help");
     }
 }
+
+#[test]
+fn no_cost_lines_reads_as_no_billing_data_never_as_zero_dollars() {
+    let fixture = demo_copy();
+    let path = fixture.path().join("cost_lines.csv");
+    let header = std::fs::read_to_string(&path).unwrap().lines().next().unwrap().to_string();
+    std::fs::write(&path, header + "\n").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("no billing data collected"), "{}", out.stdout);
+    let dir = work.path().join(out.run_dir());
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("no billing data") && !html.contains("Total billed"), "billed must not read as $0");
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
+    assert!(model["totals"]["billed_usd"].is_null());
+}
