@@ -9,7 +9,7 @@
 #   (b) the CLI tools collecting the same information, through the same jars:
 #       kafka-log-dirs --describe, kafka-consumer-groups --describe --all-groups,
 #       kafka-configs --describe --all --entity-type topics.
-# Prints both times, their ratio and kafka-finops' request count (also before seeding, to show the count grows
+# Each figure is the median of 3 runs after one warm-up run. Prints both times, their ratio and kafka-finops' request count (also before seeding, to show the count grows
 # with brokers and groups, not topics). Stops and deletes its cluster at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,13 +62,21 @@ t1=$(date +%s%N)
 echo "seeded in $(( (t1 - t0) / 1000000 )) ms"
 
 ms() { local a b; a=$(date +%s%N); "$@" > /dev/null 2>&1; b=$(date +%s%N); echo $(( (b - a) / 1000000 )); }
+# Median of 3 timed runs, after one untimed warm-up run of the same command (both sides get warm brokers).
+median3() {
+  "$@" > /dev/null 2>&1 || true
+  local t1 t2 t3
+  t1=$(ms "$@"); t2=$(ms "$@"); t3=$(ms "$@")
+  printf '%s\n' "$t1" "$t2" "$t3" | sort -n | sed -n 2p
+}
+collect_once() { rm -rf "$work/rec"; "$bin" collect --config "$work/bench.toml" --record "$work/rec"; }
 
-ours=$(ms "$bin" collect --config "$work/bench.toml" --record "$work/rec")
+ours=$(median3 collect_once)
 "$bin" collect --config "$work/bench.toml" --record "$work/rec2" 2> "$work/rec2.log" >/dev/null
 after=$(requests_of "$work/rec2.log")
-log_dirs=$(ms bash ci/kafka.sh log-dirs --bootstrap-server "$first" --describe)
-cg=$(ms bash ci/kafka.sh consumer-groups --bootstrap-server "$first" --describe --all-groups)
-configs=$(ms bash ci/kafka.sh configs --bootstrap-server "$first" --describe --all --entity-type topics)
+log_dirs=$(median3 bash ci/kafka.sh log-dirs --bootstrap-server "$first" --describe)
+cg=$(median3 bash ci/kafka.sh consumer-groups --bootstrap-server "$first" --describe --all-groups)
+configs=$(median3 bash ci/kafka.sh configs --bootstrap-server "$first" --describe --all --entity-type topics)
 cli=$(( log_dirs + cg + configs ))
 
 rows() { tail -n +2 "$1" | wc -l; }
