@@ -64,27 +64,23 @@ pub fn load_config(job: &Job) -> Result<Config, Problems> {
     config::load(&files, &name)
 }
 
+/// The collector for one configured source: each kind's module, behind the one `Source` trait.
+fn source_for(source: &config::SourceConfig) -> Box<dyn Source> {
+    let name = source.name.clone();
+    match &source.kind {
+        SourceKind::Scenario { files } => Box::new(ScenarioSource { name, files: files.clone() }),
+        SourceKind::Kafka { cluster, settings, timeout } => {
+            Box::new(KafkaSource { name, cluster: cluster.clone(), settings: settings.clone(), timeout: *timeout })
+        }
+    }
+}
+
 /// Runs every configured source.
 pub fn collect(config: &Config) -> Result<Collected, Error> {
     let mut collected = Collected::default();
-    for source in &config.sources {
-        match &source.kind {
-            SourceKind::Scenario { files } => {
-                let s = ScenarioSource { name: source.name.clone(), files: files.clone() };
-                tracing::info!(source = s.name(), "collecting");
-                s.collect(&mut collected)?;
-            }
-            SourceKind::Kafka { cluster, settings, timeout } => {
-                let s = KafkaSource {
-                    name: source.name.clone(),
-                    cluster: cluster.clone(),
-                    settings: settings.clone(),
-                    timeout: *timeout,
-                };
-                tracing::info!(source = s.name(), "collecting");
-                s.collect(&mut collected)?;
-            }
-        }
+    for source in config.sources.iter().map(source_for) {
+        tracing::info!(source = source.name(), "collecting");
+        source.collect(&mut collected)?;
     }
     Ok(collected)
 }
