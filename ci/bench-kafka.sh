@@ -9,13 +9,18 @@
 #   (b) the CLI tools collecting the same information, through the same jars:
 #       kafka-log-dirs --describe, kafka-consumer-groups --describe --all-groups,
 #       kafka-configs --describe --all --entity-type topics.
-# Each figure is the median of 3 runs after one warm-up run. Prints both times, their ratio and kafka-finops' request count (also before seeding, to show the count grows
+# Each figure is the median of 3 interleaved rounds after one warm-up round. Prints both times, their ratio and kafka-finops' request count (also before seeding, to show the count grows
 # with brokers and groups, not topics). Stops and deletes its cluster at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 topics="${1:-2000}" partitions="${2:-6}" groups="${3:-300}" rf="${4:-3}"
 export KAFKA_FINOPS_RUN="${KAFKA_FINOPS_BENCH_RUN:-/tmp/kafka-finops-bench}"
-export KAFKA_FINOPS_BROKER_HEAP="${KAFKA_FINOPS_BROKER_HEAP:--Xms512m -Xmx1g}"
+# Brokers and tools run with Kafka's own default JVM settings (bin/kafka-run-class.sh and kafka-server-start.sh),
+# not the lean CI ones: a benchmark measures a warmed, normally configured cluster, and the CLI tools as shipped.
+kafka_perf_opts="-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15"
+export KAFKA_FINOPS_BROKER_HEAP="${KAFKA_FINOPS_BROKER_HEAP:--Xms2g -Xmx2g}"
+export KAFKA_FINOPS_BROKER_OPTS="${KAFKA_FINOPS_BROKER_OPTS:-$kafka_perf_opts -XX:+ExitOnOutOfMemoryError}"
+export KAFKA_FINOPS_TOOL_OPTS="${KAFKA_FINOPS_TOOL_OPTS:--Xmx256M $kafka_perf_opts}"
 
 cargo build --release --locked --quiet --bin kafka-finops --example seed_kafka
 bin=target/release/kafka-finops
@@ -62,22 +67,24 @@ t1=$(date +%s%N)
 echo "seeded in $(( (t1 - t0) / 1000000 )) ms"
 
 ms() { local a b; a=$(date +%s%N); "$@" > /dev/null 2>&1; b=$(date +%s%N); echo $(( (b - a) / 1000000 )); }
-# Median of 3 timed runs, after one untimed warm-up run of the same command (both sides get warm brokers).
-median3() {
-  "$@" > /dev/null 2>&1 || true
-  local t1 t2 t3
-  t1=$(ms "$@"); t2=$(ms "$@"); t3=$(ms "$@")
-  printf '%s\n' "$t1" "$t2" "$t3" | sort -n | sed -n 2p
-}
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 collect_once() { rm -rf "$work/rec"; "$bin" collect --config "$work/bench.toml" --record "$work/rec"; }
+log_dirs_once() { bash ci/kafka.sh log-dirs --bootstrap-server "$first" --describe; }
+groups_once() { bash ci/kafka.sh consumer-groups --bootstrap-server "$first" --describe --all-groups; }
+configs_once() { bash ci/kafka.sh configs --bootstrap-server "$first" --describe --all --entity-type topics; }
 
-ours=$(median3 collect_once)
+# One untimed warm-up round, then three timed rounds. Each round runs every command once, in turn, so both sides
+# meet the brokers in the same state (right after seeding they are still busy compacting, loading and compiling);
+# each figure is the median of its three runs.
+for f in collect_once log_dirs_once groups_once configs_once; do "$f" > /dev/null 2>&1 || true; done
+a=() b=() c=() d=()
+for _ in 1 2 3; do
+  a+=("$(ms collect_once)"); b+=("$(ms log_dirs_once)"); c+=("$(ms groups_once)"); d+=("$(ms configs_once)")
+done
+ours=$(median "${a[@]}") log_dirs=$(median "${b[@]}") cg=$(median "${c[@]}") configs=$(median "${d[@]}")
+cli=$(( log_dirs + cg + configs ))
 "$bin" collect --config "$work/bench.toml" --record "$work/rec2" 2> "$work/rec2.log" >/dev/null
 after=$(requests_of "$work/rec2.log")
-log_dirs=$(median3 bash ci/kafka.sh log-dirs --bootstrap-server "$first" --describe)
-cg=$(median3 bash ci/kafka.sh consumer-groups --bootstrap-server "$first" --describe --all-groups)
-configs=$(median3 bash ci/kafka.sh configs --bootstrap-server "$first" --describe --all --entity-type topics)
-cli=$(( log_dirs + cg + configs ))
 
 rows() { tail -n +2 "$1" | wc -l; }
 echo
@@ -89,6 +96,7 @@ printf '%-62s %8s ms\n' "(b) kafka-log-dirs --describe" "$log_dirs"
 printf '%-62s %8s ms\n' "    kafka-consumer-groups --describe --all-groups" "$cg"
 printf '%-62s %8s ms\n' "    kafka-configs --describe --all --entity-type topics" "$configs"
 printf '%-62s %8s ms\n' "    CLI tools combined" "$cli"
+echo "runs (ms): kafka-finops ${a[*]} | log-dirs ${b[*]} | consumer-groups ${c[*]} | configs ${d[*]}"
 awk -v a="$ours" -v b="$cli" 'BEGIN { printf "ratio (CLI / kafka-finops): %.1fx\n", b / a }'
 echo "kafka-finops requests: $after with $(( $(wc -l < "$work/rec2/topics.csv") - 1 )) topics, $before with $before_topics before seeding"
 rm -rf "$work"

@@ -206,9 +206,9 @@ impl KafkaSource {
                 host: addr.clone(),
             });
         }
-        let config_of = |topic: &str, name: &str| {
-            configs.iter().find(|c| c.topic == topic && c.name == name).and_then(|c| c.value.clone())
-        };
+        let config_index: HashMap<(&str, &str), &Option<String>> =
+            configs.iter().map(|c| ((c.topic.as_str(), c.name.as_str()), &c.value)).collect();
+        let config_of = |topic: &str, name: &str| config_index.get(&(topic, name)).and_then(|v| (*v).clone());
         let int = |topic: &str, name: &str| config_of(topic, name).and_then(|v| v.parse::<i64>().ok());
         for (name, internal, partitions) in &topic_meta {
             let rf = partitions.iter().map(|p| p.replica_nodes.len()).max().unwrap_or(0) as i64;
