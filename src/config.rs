@@ -1,14 +1,18 @@
 //! The run configuration (TOML): clusters, sources, catalog, price overrides, model assumptions, output dir.
 //!
 //! Parsing is strict (unknown keys are errors) and validation is pure: [`load`] reports every problem at once, each
-//! with file, line and what was expected. Nothing here reads Kafka or AWS.
+//! with file, line and what was expected. Nothing here calls Kafka or AWS.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::collect::aws::AwsSettings;
+use crate::collect::aws::billing_export::{BillingExportSettings, ExportLocation};
+use crate::collect::aws::exports::ExportFormat;
 use crate::collect::kafka::settings::{self, ConnectionSettings, PasswordFrom};
 use crate::error::{Problem, Problems};
 use crate::files::{InputFiles, line_of};
@@ -61,7 +65,68 @@ struct SourceFile {
     password_file: Option<String>,
     /// kafka: how long to wait for any one connection or answer (default 30 s).
     timeout_seconds: Option<Spanned<i64>>,
+    /// AWS sources: region, endpoint override (emulator, VPC endpoint) and named profile. Credentials come from
+    /// the SDK's default chain, never from this file.
+    region: Option<String>,
+    endpoint_url: Option<Spanned<String>>,
+    profile: Option<String>,
+    /// billing-export: the S3 bucket and key prefix (or `path`, a local file or folder), an optional manifest key.
+    bucket: Option<Spanned<String>>,
+    prefix: Option<String>,
+    manifest: Option<String>,
+    /// billing-export: `auto` (default), `cur`, `cur2` or `focus`.
+    format: Option<Spanned<String>>,
+    /// billing-export: `YYYY-MM` periods to read; default every period found.
+    billing_periods: Option<Spanned<Vec<String>>>,
+    /// AWS billing sources: tag keys whose values name owners.
+    #[serde(default)]
+    owner_tag_keys: Vec<String>,
 }
+
+impl SourceFile {
+    /// The optional keys set in this table, by name, to refuse those another kind of source uses.
+    fn set_keys(&self) -> Vec<&'static str> {
+        let pairs = [
+            ("path", self.path.is_some()),
+            ("cluster", self.cluster.is_some()),
+            ("properties", self.properties.is_some()),
+            ("password_env", self.password_env.is_some()),
+            ("password_file", self.password_file.is_some()),
+            ("timeout_seconds", self.timeout_seconds.is_some()),
+            ("region", self.region.is_some()),
+            ("endpoint_url", self.endpoint_url.is_some()),
+            ("profile", self.profile.is_some()),
+            ("bucket", self.bucket.is_some()),
+            ("prefix", self.prefix.is_some()),
+            ("manifest", self.manifest.is_some()),
+            ("format", self.format.is_some()),
+            ("billing_periods", self.billing_periods.is_some()),
+            ("owner_tag_keys", !self.owner_tag_keys.is_empty()),
+        ];
+        pairs.into_iter().filter(|(_, set)| *set).map(|(k, _)| k).collect()
+    }
+}
+
+/// The optional keys each source kind takes (besides `name` and `kind`).
+const SOURCE_KEYS: &[(&str, &[&str])] = &[
+    ("scenario", &["path"]),
+    ("kafka", &["cluster", "properties", "password_env", "password_file", "timeout_seconds"]),
+    (
+        "billing-export",
+        &[
+            "path",
+            "bucket",
+            "prefix",
+            "manifest",
+            "format",
+            "billing_periods",
+            "owner_tag_keys",
+            "region",
+            "endpoint_url",
+            "profile",
+        ],
+    ),
+];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +166,8 @@ pub enum SourceKind {
     Scenario { files: InputFiles },
     /// A live Kafka cluster, read over the admin protocol.
     Kafka { cluster: String, settings: ConnectionSettings, timeout: std::time::Duration },
+    /// CUR / CUR 2.0 / FOCUS billing exports, in S3 or on local disk.
+    BillingExport(BillingExportSettings),
 }
 
 #[derive(Debug, Clone)]
@@ -122,7 +189,7 @@ pub struct Config {
     pub assumptions: Assumptions,
 }
 
-const SOURCE_KINDS: &[&str] = &["scenario", "kafka"];
+const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export"];
 const DEFAULT_KAFKA_TIMEOUT_SECONDS: i64 = 30;
 
 /// Reads and validates a config file and the catalog it names, reporting every problem found.
@@ -174,6 +241,16 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
     let mut sources = Vec::new();
     for (i, s) in raw.sources.iter().enumerate() {
         let field = format!("sources[{i}]");
+        if let Some((kind, keys)) = SOURCE_KEYS.iter().find(|(k, _)| k == s.kind.get_ref()) {
+            for key in s.set_keys().into_iter().filter(|k| !keys.contains(k)) {
+                problems.push(Problem::new(
+                    &display,
+                    at(s.kind.span()),
+                    Some(&format!("{field}.{key}")),
+                    format!("`{key}` does not apply to a `{kind}` source; it takes: {}", keys.join(", ")),
+                ));
+            }
+        }
         match s.kind.get_ref().as_str() {
             "scenario" => match &s.path {
                 Some(path) => sources.push(SourceConfig {
@@ -264,6 +341,73 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                             settings,
                             timeout: std::time::Duration::from_secs(timeout as u64),
                         },
+                    });
+                }
+            }
+            "billing-export" => {
+                let mut push = |key: &str, line: Option<usize>, message: String| {
+                    problems.push(Problem::new(&display, line, Some(&format!("{field}.{key}")), message))
+                };
+                let location = match (&s.bucket, &s.path) {
+                    (Some(bucket), None) => Some(ExportLocation::S3 {
+                        bucket: bucket.get_ref().clone(),
+                        prefix: s.prefix.clone().unwrap_or_default(),
+                        manifest: s.manifest.clone(),
+                    }),
+                    (None, Some(path)) => {
+                        if s.prefix.is_some() || s.manifest.is_some() {
+                            push(
+                                "path",
+                                at(path.span()),
+                                "`prefix` and `manifest` go with `bucket`, not `path`".into(),
+                            );
+                        }
+                        Some(ExportLocation::Local { path: PathBuf::from(files.join(path.get_ref())) })
+                    }
+                    (Some(bucket), Some(_)) => {
+                        push("bucket", at(bucket.span()), "set `bucket` (S3) or `path` (local), not both".into());
+                        None
+                    }
+                    (None, None) => {
+                        push(
+                            "bucket",
+                            at(s.kind.span()),
+                            "a `billing-export` source needs `bucket` (S3) or `path` (a local file or folder)".into(),
+                        );
+                        None
+                    }
+                };
+                let format = match &s.format {
+                    None => Some(None),
+                    Some(f) => match ExportFormat::parse(f.get_ref()) {
+                        Ok(found) => Some(found),
+                        Err(message) => {
+                            push("format", at(f.span()), message);
+                            None
+                        }
+                    },
+                };
+                let periods = s.billing_periods.as_ref().map(|p| p.get_ref().clone()).unwrap_or_default();
+                if let Some(p) = &s.billing_periods {
+                    for bad in p.get_ref().iter().filter(|v| !is_billing_period(v)) {
+                        push(
+                            "billing_periods",
+                            at(p.span()),
+                            format!("`{bad}` is not a billing period; expected YYYY-MM"),
+                        );
+                    }
+                }
+                let aws = aws_settings(s, &mut push, at);
+                if let (Some(location), Some(format), Some(aws)) = (location, format, aws) {
+                    sources.push(SourceConfig {
+                        name: s.name.get_ref().clone(),
+                        kind: SourceKind::BillingExport(BillingExportSettings {
+                            location,
+                            aws,
+                            format,
+                            billing_periods: periods,
+                            owner_tag_keys: s.owner_tag_keys.clone(),
+                        }),
                     });
                 }
             }
@@ -379,4 +523,32 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
 pub(crate) fn toml_problem(file: &str, text: &str, e: &toml::de::Error) -> Problem {
     let line = e.span().map(|s| line_of(text, s.start));
     Problem::new(file, line, None, e.message().trim().to_string())
+}
+
+/// `YYYY-MM` with a month from 01 to 12.
+fn is_billing_period(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && text[..4].bytes().all(|c| c.is_ascii_digit())
+        && text[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+}
+
+/// The AWS connection keys shared by every AWS source.
+fn aws_settings(
+    s: &SourceFile,
+    push: &mut impl FnMut(&str, Option<usize>, String),
+    at: impl Fn(std::ops::Range<usize>) -> Option<usize>,
+) -> Option<AwsSettings> {
+    if let Some(url) = &s.endpoint_url
+        && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
+    {
+        push("endpoint_url", at(url.span()), format!("expected an http:// or https:// URL, found `{}`", url.get_ref()));
+        return None;
+    }
+    Some(AwsSettings {
+        region: s.region.clone(),
+        endpoint_url: s.endpoint_url.as_ref().map(|u| u.get_ref().clone()),
+        profile: s.profile.clone(),
+    })
 }

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
+use collect::aws::billing_export::BillingExportSource;
 use collect::{Collected, Source, kafka::KafkaSource, scenario::ScenarioSource};
 use config::{Config, SourceKind};
 use error::{Error, Problems};
@@ -72,6 +73,7 @@ fn source_for(source: &config::SourceConfig) -> Box<dyn Source> {
         SourceKind::Kafka { cluster, settings, timeout } => {
             Box::new(KafkaSource { name, cluster: cluster.clone(), settings: settings.clone(), timeout: *timeout })
         }
+        SourceKind::BillingExport(settings) => Box::new(BillingExportSource { name, settings: settings.clone() }),
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`SourceReport`] saying how complete its data is. A failing source is data (status `failed`, detail filled),
 //! never an empty table taken as zero. Recorded scenarios (`scenario`) enter at this same seam as live collectors.
 
+pub mod aws;
 pub mod kafka;
 pub mod record;
 pub mod scenario;

@@ -158,3 +158,24 @@ fn bad_usage_exits_2() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--config"), "{}", out.stderr);
 }
+
+#[test]
+fn a_billing_export_source_with_misplaced_or_missing_keys_names_each() {
+    let err = fails(|dir| {
+        let cfg = dir.join("kafka-finops.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        let extra = "\n[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\ntimeout_seconds = 5\n\
+                     format = \"parquet\"\nbilling_periods = [\"2024-13\"]\nendpoint_url = \"localhost:5000\"\n";
+        std::fs::write(&cfg, format!("{text}{extra}")).unwrap();
+    });
+    for needle in [
+        "sources[1].timeout_seconds",
+        "`timeout_seconds` does not apply to a `billing-export` source",
+        "needs `bucket` (S3) or `path`",
+        "unknown export format `parquet`",
+        "`2024-13` is not a billing period",
+        "expected an http:// or https:// URL",
+    ] {
+        assert!(err.contains(needle), "{needle} missing in {err}");
+    }
+}

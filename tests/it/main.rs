@@ -1,5 +1,6 @@
 //! All integration tests, compiled into one binary (one link instead of one per file).
 
+mod aws;
 mod bad_input;
 mod demo;
 mod kafka;

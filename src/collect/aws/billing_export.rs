@@ -1,0 +1,438 @@
+//! The `billing-export` source: finds CUR / CUR 2.0 / FOCUS export files in S3 (or a local folder synced from
+//! it), downloads them to a temporary folder (streamed to disk, gzip inflated on the way), and hands them to
+//! `exports` to be rolled up into cost lines.
+//!
+//! Which files: the ones a manifest names when `manifest` is set; otherwise every data file under the prefix, and
+//! when the listing holds manifests (`*Manifest.json`, legacy CUR and Data Exports both write them), only the files
+//! the newest manifest of each billing period names, so superseded report versions are not counted twice. With
+//! `billing_periods`, only keys of those periods (`BILLING_PERIOD=2024-09`, `/20240901-20241001/` or
+//! `year=2024/month=9`) are read.
+
+use std::path::{Path, PathBuf};
+
+use super::exports::{ExportFile, ExportFormat, read_exports};
+use super::{AwsSettings, describe_error, runtime, s3_client, sdk_config};
+use crate::collect::{CollectError, Collected, Source, SourceReport, SourceStatus};
+
+/// Where the export lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportLocation {
+    S3 {
+        bucket: String,
+        prefix: String,
+        manifest: Option<String>,
+    },
+    /// A file or a folder on local disk (e.g. `aws s3 sync` output).
+    Local {
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillingExportSettings {
+    pub location: ExportLocation,
+    pub aws: AwsSettings,
+    /// `None` detects the format per file.
+    pub format: Option<ExportFormat>,
+    /// `YYYY-MM`; empty = every period found.
+    pub billing_periods: Vec<String>,
+    pub owner_tag_keys: Vec<String>,
+}
+
+pub struct BillingExportSource {
+    pub name: String,
+    pub settings: BillingExportSettings,
+}
+
+impl Source for BillingExportSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
+        let mut report = SourceReport {
+            name: self.name.clone(),
+            kind: "billing-export".into(),
+            status: SourceStatus::Complete,
+            detail: None,
+            tables: vec!["cost_lines".into()],
+            requests: 0,
+        };
+        let staging = tempfile::Builder::new()
+            .prefix("kafka-finops-export-")
+            .tempdir()
+            .map_err(|e| CollectError::Fatal(format!("creating a temporary folder for the exports: {e}")))?;
+        let fetched = match &self.settings.location {
+            ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods, staging.path()),
+            ExportLocation::S3 { .. } => {
+                let rt = runtime().map_err(CollectError::Fatal)?;
+                rt.block_on(self.fetch_s3(staging.path(), &mut report.requests))
+            }
+        };
+        let files = match fetched {
+            Ok(files) => files,
+            Err(message) => {
+                report.status = SourceStatus::Failed;
+                report.detail = Some(message);
+                into.sources.push(report);
+                return Ok(());
+            }
+        };
+        if files.is_empty() {
+            report.status = SourceStatus::Failed;
+            report.detail = Some(format!("no export file found at {}", self.where_()));
+            into.sources.push(report);
+            return Ok(());
+        }
+        let source = match self.settings.format {
+            Some(ExportFormat::Focus) => "focus",
+            _ => "billing-export",
+        };
+        match read_exports(&files, self.settings.format, &self.settings.owner_tag_keys, source) {
+            Ok((mut lines, summary)) => {
+                // Name the format each line came from, as the cost_lines table documents (`cur`, `focus`).
+                if summary.formats.iter().all(|(_, f)| *f == summary.formats[0].1) {
+                    let name = summary.formats[0].1.name();
+                    lines.iter_mut().for_each(|l| l.source = name.to_string());
+                }
+                tracing::info!(
+                    source = %self.name,
+                    files = files.len(),
+                    line_items = summary.lines,
+                    cost_lines = summary.cost_lines,
+                    requests = report.requests,
+                    "billing export read"
+                );
+                let mut notes = vec![format!("{} file(s), {} line items", files.len(), summary.lines)];
+                if summary.inferred_usage_types > 0 {
+                    notes.push(format!(
+                        "usage type inferred from the charge description for {} FOCUS line items (no x_UsageType)",
+                        summary.inferred_usage_types
+                    ));
+                }
+                report.detail = Some(notes.join("; "));
+                into.cost_lines.extend(lines);
+            }
+            Err(e) => {
+                report.status = SourceStatus::Failed;
+                report.detail = Some(e.to_string());
+            }
+        }
+        into.sources.push(report);
+        Ok(())
+    }
+}
+
+impl BillingExportSource {
+    fn where_(&self) -> String {
+        match &self.settings.location {
+            ExportLocation::S3 { bucket, prefix, manifest: Some(m) } => {
+                format!("s3://{bucket}/{prefix} (manifest {m})")
+            }
+            ExportLocation::S3 { bucket, prefix, manifest: None } => format!("s3://{bucket}/{prefix}"),
+            ExportLocation::Local { path } => path.display().to_string(),
+        }
+    }
+
+    async fn fetch_s3(&self, staging: &Path, requests: &mut u64) -> Result<Vec<ExportFile>, String> {
+        let ExportLocation::S3 { bucket, prefix, manifest } = &self.settings.location else {
+            return Ok(Vec::new());
+        };
+        let config = sdk_config(&self.settings.aws).await;
+        let client = s3_client(&config, &self.settings.aws);
+        let keys = match manifest {
+            Some(key) => {
+                let text = get_text(&client, bucket, key, requests).await?;
+                manifest_keys(&text, bucket).map_err(|e| format!("s3://{bucket}/{key}: {e}"))?
+            }
+            None => {
+                let listed = list_keys(&client, bucket, prefix, requests).await?;
+                let mut chosen = Vec::new();
+                let manifests = newest_manifests(&listed, &self.settings.billing_periods);
+                if manifests.is_empty() {
+                    chosen.extend(data_files(&listed, &self.settings.billing_periods));
+                } else {
+                    for key in manifests {
+                        let text = get_text(&client, bucket, &key, requests).await?;
+                        chosen.extend(manifest_keys(&text, bucket).map_err(|e| format!("s3://{bucket}/{key}: {e}"))?);
+                    }
+                }
+                chosen
+            }
+        };
+        let mut files = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            files.push(download(&client, bucket, key, staging, i, requests).await?);
+        }
+        Ok(files)
+    }
+}
+
+async fn list_keys(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    requests: &mut u64,
+) -> Result<Vec<String>, String> {
+    let mut keys = Vec::new();
+    let mut token = None;
+    loop {
+        *requests += 1;
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token)
+            .send()
+            .await
+            .map_err(|e| describe_error("s3:ListBucket", &format!("listing s3://{bucket}/{prefix}"), &e))?;
+        keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+        match page.next_continuation_token() {
+            Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    keys.sort();
+    Ok(keys)
+}
+
+async fn get_text(client: &aws_sdk_s3::Client, bucket: &str, key: &str, requests: &mut u64) -> Result<String, String> {
+    *requests += 1;
+    let what = format!("reading s3://{bucket}/{key}");
+    let object = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| describe_error("s3:GetObject", &what, &e))?;
+    let bytes = object.body.collect().await.map_err(|e| format!("{what}: {e}"))?.into_bytes();
+    String::from_utf8(bytes.to_vec()).map_err(|e| format!("{what}: not UTF-8 text: {e}"))
+}
+
+/// Streams one object to disk; `.gz` objects are inflated into the staged file, so it can be scanned lazily.
+async fn download(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    staging: &Path,
+    index: usize,
+    requests: &mut u64,
+) -> Result<ExportFile, String> {
+    use tokio::io::AsyncWriteExt;
+    *requests += 1;
+    let display = format!("s3://{bucket}/{key}");
+    let what = format!("reading {display}");
+    let mut object = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| describe_error("s3:GetObject", &what, &e))?;
+    let base = key.rsplit('/').next().unwrap_or("export");
+    let raw = staging.join(format!("{index:05}-{base}"));
+    let mut out = tokio::fs::File::create(&raw).await.map_err(|e| format!("{what}: writing {}: {e}", raw.display()))?;
+    while let Some(chunk) = object.body.try_next().await.map_err(|e| format!("{what}: {e}"))? {
+        out.write_all(&chunk).await.map_err(|e| format!("{what}: writing {}: {e}", raw.display()))?;
+    }
+    out.flush().await.map_err(|e| format!("{what}: {e}"))?;
+    drop(out);
+    let path = if let Some(stem) = raw.to_string_lossy().strip_suffix(".gz") {
+        let plain = PathBuf::from(stem);
+        inflate(&raw, &plain).map_err(|e| format!("{what}: inflating gzip: {e}"))?;
+        let _ = std::fs::remove_file(&raw);
+        plain
+    } else {
+        raw
+    };
+    Ok(ExportFile { path, display })
+}
+
+fn inflate(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut reader = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(std::fs::File::open(from)?));
+    let mut writer = std::io::BufWriter::new(std::fs::File::create(to)?);
+    std::io::copy(&mut reader, &mut writer)?;
+    Ok(())
+}
+
+/// The files of a local export: the file itself, or every data file under the folder (manifests honoured as in S3).
+fn local_files(path: &Path, periods: &[String], staging: &Path) -> Result<Vec<ExportFile>, String> {
+    if path.is_file() {
+        return staged_local(path, staging, 0).map(|f| vec![f]);
+    }
+    if !path.is_dir() {
+        return Err(format!("{}: no such file or folder", path.display()));
+    }
+    let mut keys = Vec::new();
+    walk(path, path, &mut keys).map_err(|e| format!("{}: {e}", path.display()))?;
+    keys.sort();
+    let manifests = newest_manifests(&keys, periods);
+    let chosen: Vec<String> = if manifests.is_empty() {
+        data_files(&keys, periods)
+    } else {
+        let mut out = Vec::new();
+        for m in manifests {
+            let text =
+                std::fs::read_to_string(path.join(&m)).map_err(|e| format!("{}: {e}", path.join(&m).display()))?;
+            // Keys in a manifest are bucket keys; locally they are found under the folder by the same relative key.
+            out.extend(manifest_keys(&text, "").map_err(|e| format!("{}: {e}", path.join(&m).display()))?);
+        }
+        out.into_iter().map(|k| keys.iter().find(|l| k.ends_with(l.as_str())).cloned().unwrap_or(k)).collect()
+    };
+    chosen.iter().enumerate().map(|(i, k)| staged_local(&path.join(k), staging, i)).collect()
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let p = entry.path();
+        if p.is_dir() {
+            walk(root, &p, out)?;
+        } else if let Ok(rel) = p.strip_prefix(root) {
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok(())
+}
+
+/// A local gzip file is inflated into the staging folder; others are read where they are.
+fn staged_local(path: &Path, staging: &Path, index: usize) -> Result<ExportFile, String> {
+    let display = path.display().to_string();
+    if !path.is_file() {
+        return Err(format!("{display}: no such file (named by a manifest?)"));
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match name.strip_suffix(".gz") {
+        Some(stem) => {
+            let plain = staging.join(format!("{index:05}-{stem}"));
+            inflate(path, &plain).map_err(|e| format!("{display}: inflating gzip: {e}"))?;
+            Ok(ExportFile { path: plain, display })
+        }
+        None => Ok(ExportFile { path: path.to_path_buf(), display }),
+    }
+}
+
+/// Data files among listed keys, in the given billing periods (all when none given).
+fn data_files(keys: &[String], periods: &[String]) -> Vec<String> {
+    keys.iter().filter(|k| is_data_file(k) && in_periods(k, periods)).cloned().collect()
+}
+
+fn is_data_file(key: &str) -> bool {
+    let k = key.to_lowercase();
+    [".parquet", ".csv", ".csv.gz"].iter().any(|ext| k.ends_with(ext))
+}
+
+/// The period a key belongs to (`YYYY-MM`), from the layouts AWS writes.
+fn period_of(key: &str) -> Option<String> {
+    if let Some(i) = key.find("BILLING_PERIOD=") {
+        return key.get(i + 15..i + 22).map(str::to_string);
+    }
+    // legacy CUR: /20240901-20241001/
+    for part in key.split('/') {
+        let b = part.as_bytes();
+        if b.len() == 17 && b[8] == b'-' && part[..8].bytes().all(|c| c.is_ascii_digit()) {
+            return Some(format!("{}-{}", &part[..4], &part[4..6]));
+        }
+    }
+    // Athena-integrated CUR: year=2024/month=9/
+    let year = key.split('/').find_map(|p| p.strip_prefix("year="))?;
+    let month: u32 = key.split('/').find_map(|p| p.strip_prefix("month="))?.parse().ok()?;
+    Some(format!("{year}-{month:02}"))
+}
+
+fn in_periods(key: &str, periods: &[String]) -> bool {
+    periods.is_empty() || period_of(key).is_some_and(|p| periods.contains(&p))
+}
+
+/// The newest manifest per billing period (keys sort by time within a period for both AWS layouts).
+fn newest_manifests(keys: &[String], periods: &[String]) -> Vec<String> {
+    let mut by_period: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for k in keys.iter().filter(|k| k.to_lowercase().ends_with("manifest.json") && in_periods(k, periods)) {
+        let period = period_of(k).unwrap_or_default();
+        // Legacy CUR writes a manifest per assembly too (under the assembly folder); the period-level one is the
+        // current one. Prefer the shortest key of a period, then the last.
+        let better = match by_period.get(&period) {
+            None => true,
+            Some(old) => k.matches('/').count() < old.matches('/').count(),
+        };
+        if better {
+            by_period.insert(period, k.clone());
+        }
+    }
+    by_period.into_values().collect()
+}
+
+/// The data-file keys a manifest names: legacy CUR (`reportKeys`, bucket keys) or Data Exports (`dataFiles`,
+/// `s3://` URLs).
+fn manifest_keys(text: &str, bucket: &str) -> Result<Vec<String>, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not a JSON manifest: {e}"))?;
+    if let Some(keys) = value.get("reportKeys").and_then(|v| v.as_array()) {
+        return Ok(keys.iter().filter_map(|k| k.as_str().map(str::to_string)).collect());
+    }
+    if let Some(files) = value.get("dataFiles").and_then(|v| v.as_array()) {
+        let prefix = format!("s3://{bucket}/");
+        return Ok(files
+            .iter()
+            .filter_map(|f| f.as_str())
+            .map(|f| f.strip_prefix(&prefix).map(str::to_string).unwrap_or_else(|| after_bucket(f)))
+            .collect());
+    }
+    Err("a manifest lists its files in `reportKeys` (CUR) or `dataFiles` (Data Exports); found neither".into())
+}
+
+fn after_bucket(url: &str) -> String {
+    url.strip_prefix("s3://")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(_, key)| key.to_string())
+        .unwrap_or_else(|| url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_from_every_aws_layout() {
+        assert_eq!(period_of("cur/data/BILLING_PERIOD=2024-09/x-00001.parquet").as_deref(), Some("2024-09"));
+        assert_eq!(period_of("cur/r/20181101-20181201/abc/r-1.csv.gz").as_deref(), Some("2018-11"));
+        assert_eq!(period_of("cur/r/r/year=2018/month=11/r-1.snappy.parquet").as_deref(), Some("2018-11"));
+        assert_eq!(period_of("cur/other.parquet"), None);
+    }
+
+    #[test]
+    fn newest_manifest_per_period_is_the_period_level_one() {
+        let keys: Vec<String> = [
+            "p/r/20181101-20181201/r-Manifest.json",
+            "p/r/20181101-20181201/abc/r-Manifest.json",
+            "p/r/20181201-20190101/r-Manifest.json",
+            "p/r/20181101-20181201/abc/r-1.csv.gz",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            newest_manifests(&keys, &[]),
+            vec!["p/r/20181101-20181201/r-Manifest.json", "p/r/20181201-20190101/r-Manifest.json"]
+        );
+        assert_eq!(newest_manifests(&keys, &["2018-12".into()]), vec!["p/r/20181201-20190101/r-Manifest.json"]);
+    }
+
+    #[test]
+    fn manifests_of_both_generations() {
+        let legacy = r#"{"reportKeys": ["p/r/20181101-20181201/abc/r-1.csv.gz"], "bucket": "b"}"#;
+        assert_eq!(manifest_keys(legacy, "b").unwrap(), vec!["p/r/20181101-20181201/abc/r-1.csv.gz"]);
+        let exports = r#"{"dataFiles": ["s3://b/e/data/BILLING_PERIOD=2024-09/e-00001.snappy.parquet"]}"#;
+        assert_eq!(manifest_keys(exports, "b").unwrap(), vec!["e/data/BILLING_PERIOD=2024-09/e-00001.snappy.parquet"]);
+        assert!(manifest_keys("{}", "b").unwrap_err().contains("reportKeys"));
+    }
+
+    #[test]
+    fn data_files_skip_manifests_and_other_periods() {
+        let keys: Vec<String> =
+            ["a/BILLING_PERIOD=2024-09/x.parquet", "a/BILLING_PERIOD=2024-10/y.parquet", "a/m-Manifest.json"]
+                .map(String::from)
+                .to_vec();
+        assert_eq!(data_files(&keys, &["2024-09".into()]), vec!["a/BILLING_PERIOD=2024-09/x.parquet"]);
+        assert_eq!(data_files(&keys, &[]).len(), 2);
+    }
+}

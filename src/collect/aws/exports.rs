@@ -1,0 +1,445 @@
+//! Billing exports (legacy CUR, CUR 2.0, FOCUS 1.x; CSV, gzipped CSV or Parquet) read from local files and
+//! rolled up, through polars' streaming engine, to one cost line per day × account × service × usage type ×
+//! operation × resource × owner-tag values × unit × currency.
+//!
+//! An hourly export has many lines per resource and day; the rollup keeps what the model and the report use, so
+//! memory follows the number of distinct resource-days, not the export's size. Amounts are summed as
+//! Decimal(38,10). Fetching the files (S3 or a local folder) is `billing_export.rs`'s job; this module only reads.
+//!
+//! Column mapping (the names each format must have; a missing one is an error naming it and the file):
+//!
+//! | cost line      | legacy CUR / CUR 2.0            | FOCUS 1.x                                   |
+//! |----------------|---------------------------------|---------------------------------------------|
+//! | date           | line_item_usage_start_date      | ChargePeriodStart                           |
+//! | account_id     | line_item_usage_account_id      | SubAccountId                                |
+//! | service        | line_item_product_code          | ServiceName                                 |
+//! | usage_type     | line_item_usage_type            | x_UsageType, else inferred (see below)      |
+//! | operation      | line_item_operation             | x_Operation when present                    |
+//! | resource_id    | line_item_resource_id           | ResourceId                                  |
+//! | usage_quantity | line_item_usage_amount          | ConsumedQuantity                            |
+//! | usage_unit     | pricing_unit                    | ConsumedUnit                                |
+//! | amount         | line_item_unblended_cost        | BilledCost                                  |
+//! | currency       | line_item_currency_code         | BillingCurrency                             |
+//! | owner tags     | resource_tags_user_<key> (CUR); resource_tags JSON, key `user:<key>` (CUR 2.0 CSV) | Tags JSON |
+//!
+//! FOCUS 1.0 has no usage type. When `x_UsageType` is absent, the usage type is inferred from `ChargeDescription`,
+//! `ServiceName` and `PricingUnit` into the AWS usage-type names the cost classifier (queries/cost_lines_classified.sql)
+//! knows: `DataTransfer-Regional-Bytes`, `EBS:VolumeUsage.gp3|gp2`, `EBS:VolumeP-IOPS.gp3`,
+//! `EBS:VolumeP-Throughput.gp3`, `BoxUsage`, `TimedStorage-ByteHrs`, `Requests-Tier1`; anything else keeps its
+//! charge description. The source report counts the inferred lines.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::schema::CostLine;
+
+/// Which export format a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ExportFormat {
+    /// Legacy Cost and Usage Report (Athena column names) and CUR 2.0, which share the line-item columns.
+    Cur,
+    /// FinOps FOCUS 1.x (AWS Data Exports or any other producer).
+    Focus,
+}
+
+impl ExportFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Cur => "cur",
+            ExportFormat::Focus => "focus",
+        }
+    }
+
+    /// Parses a config value; `auto` is `None`.
+    pub fn parse(text: &str) -> Result<Option<ExportFormat>, String> {
+        match text {
+            "auto" => Ok(None),
+            "cur" | "cur2" => Ok(Some(ExportFormat::Cur)),
+            "focus" => Ok(Some(ExportFormat::Focus)),
+            other => Err(format!("unknown export format `{other}`; expected auto, cur, cur2 or focus")),
+        }
+    }
+
+    fn required(self) -> &'static [&'static str] {
+        match self {
+            ExportFormat::Cur => &[
+                "line_item_usage_start_date",
+                "line_item_usage_account_id",
+                "line_item_product_code",
+                "line_item_usage_type",
+                "line_item_operation",
+                "line_item_resource_id",
+                "line_item_usage_amount",
+                "pricing_unit",
+                "line_item_unblended_cost",
+                "line_item_currency_code",
+            ],
+            ExportFormat::Focus => &[
+                "ChargePeriodStart",
+                "SubAccountId",
+                "ServiceName",
+                "ChargeDescription",
+                "ResourceId",
+                "ConsumedQuantity",
+                "ConsumedUnit",
+                "PricingUnit",
+                "BilledCost",
+                "BillingCurrency",
+            ],
+        }
+    }
+}
+
+/// One export file on local disk, with the name messages use for it (e.g. its `s3://` URL).
+#[derive(Debug, Clone)]
+pub struct ExportFile {
+    pub path: PathBuf,
+    pub display: String,
+}
+
+/// What reading the exports found, for the source report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportSummary {
+    /// Line items read.
+    pub lines: u64,
+    /// Rolled-up cost lines produced.
+    pub cost_lines: usize,
+    /// FOCUS lines whose usage type was inferred from the charge description.
+    pub inferred_usage_types: u64,
+    /// Format per file, in the order given.
+    pub formats: Vec<(String, ExportFormat)>,
+}
+
+/// A file that cannot be read as an export: names the file and, when it is about a column, the column.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ExportError {
+    pub file: String,
+    pub message: String,
+}
+
+const MONEY: DataType = DataType::Decimal(38, 10);
+
+/// Reads every file and rolls the lines up into cost lines. `format` forces a format; `None` detects it per file.
+pub fn read_exports(
+    files: &[ExportFile],
+    format: Option<ExportFormat>,
+    owner_tag_keys: &[String],
+    source: &str,
+) -> Result<(Vec<CostLine>, ExportSummary), ExportError> {
+    let mut frames = Vec::new();
+    let mut summary = ExportSummary::default();
+    for file in files {
+        let err = |message: String| ExportError { file: file.display.clone(), message };
+        let mut scan = scan(&file.path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let schema = scan.collect_schema().map_err(|e| err(format!("cannot read its columns: {e}")))?;
+        let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        let found = match format {
+            Some(f) => f,
+            None => detect(&names).ok_or_else(|| {
+                err(format!(
+                    "not a CUR or FOCUS export: found neither `line_item_usage_type` (CUR) nor `BilledCost` and \
+                     `ChargePeriodStart` (FOCUS) among its {} columns",
+                    names.len()
+                ))
+            })?,
+        };
+        if let Some(missing) = found.required().iter().find(|c| !names.contains(c)) {
+            let near = closest(missing, &names).map(|n| format!(" (closest column: `{n}`)")).unwrap_or_default();
+            return Err(err(format!(
+                "column `{missing}` is missing; a {} export needs it{near}",
+                found.name().to_uppercase()
+            )));
+        }
+        summary.formats.push((file.display.clone(), found));
+        let mapped = match found {
+            ExportFormat::Cur => map_cur(scan, &names, &schema, owner_tag_keys),
+            ExportFormat::Focus => map_focus(scan, &names, &schema, owner_tag_keys),
+        };
+        frames.push(mapped);
+    }
+    if frames.is_empty() {
+        return Ok((Vec::new(), summary));
+    }
+    let all = concat(frames, UnionArgs::default())
+        .map_err(|e| ExportError { file: "exports".into(), message: e.to_string() })?;
+
+    let tag_cols: Vec<String> = (0..owner_tag_keys.len()).map(|i| format!("tag_{i}")).collect();
+    let mut keys: Vec<Expr> =
+        ["day", "account_id", "service", "usage_type", "operation", "resource_id", "usage_unit", "currency"]
+            .iter()
+            .map(|c| col(*c))
+            .collect();
+    keys.extend(tag_cols.iter().map(|c| col(c.as_str())));
+    let rolled = all
+        .group_by(keys)
+        .agg([
+            col("usage_quantity").sum(),
+            col("amount").sum(),
+            len().cast(DataType::UInt64).alias("lines"),
+            col("inferred").sum().cast(DataType::UInt64).alias("inferred"),
+        ])
+        .sort(["day", "account_id", "service", "usage_type", "resource_id"], SortMultipleOptions::default())
+        .with_columns([
+            col("usage_quantity").cast(DataType::String),
+            col("amount").cast(DataType::String),
+            col("day").cast(DataType::String),
+        ])
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
+        .map_err(|e| ExportError {
+            file: files.iter().map(|f| f.display.as_str()).collect::<Vec<_>>().join(", "),
+            message: e.to_string(),
+        })?;
+
+    let text = |name: &str| -> Result<Vec<Option<String>>, ExportError> {
+        let column = rolled.column(name).map_err(|e| ExportError { file: "rollup".into(), message: e.to_string() })?;
+        let ca = column.str().map_err(|e| ExportError { file: "rollup".into(), message: e.to_string() })?;
+        Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    let days = text("day")?;
+    let accounts = text("account_id")?;
+    let services = text("service")?;
+    let usage_types = text("usage_type")?;
+    let operations = text("operation")?;
+    let resources = text("resource_id")?;
+    let units = text("usage_unit")?;
+    let currencies = text("currency")?;
+    let quantities = text("usage_quantity")?;
+    let amounts = text("amount")?;
+    let tags: Vec<Vec<Option<String>>> = tag_cols.iter().map(|c| text(c)).collect::<Result<_, _>>()?;
+    let count = |name: &str| -> u64 {
+        rolled.column(name).ok().and_then(|c| c.u64().ok().map(|ca| ca.iter().flatten().sum())).unwrap_or(0)
+    };
+    summary.lines = count("lines");
+    summary.inferred_usage_types = count("inferred");
+
+    let decimal = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<Decimal>().ok()).unwrap_or_default();
+    let mut out = Vec::with_capacity(rolled.height());
+    for i in 0..rolled.height() {
+        let Some(date) = days[i].as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else {
+            continue;
+        };
+        let mut tag_map = BTreeMap::new();
+        for (k, key) in owner_tag_keys.iter().enumerate() {
+            if let Some(v) = &tags[k][i] {
+                tag_map.insert(key.clone(), v.clone());
+            }
+        }
+        out.push(CostLine {
+            date,
+            account_id: accounts[i].clone().unwrap_or_default(),
+            service: services[i].clone().unwrap_or_default(),
+            usage_type: usage_types[i].clone().unwrap_or_default(),
+            operation: operations[i].clone(),
+            resource_id: resources[i].clone(),
+            tags: serde_json::to_string(&tag_map).unwrap_or_else(|_| "{}".into()),
+            usage_quantity: decimal(&quantities[i]).normalize(),
+            usage_unit: units[i].clone().unwrap_or_default(),
+            amount: decimal(&amounts[i]).normalize(),
+            currency: currencies[i].clone().unwrap_or_default(),
+            source: source.to_string(),
+        });
+    }
+    summary.cost_lines = out.len();
+    Ok((out, summary))
+}
+
+/// Parquet by extension (`.parquet`), anything else as CSV (already decompressed). CSV is read as text and cast
+/// by us, so money is parsed exactly and `NULL` (FOCUS samples) means null.
+fn scan(path: &Path) -> PolarsResult<LazyFrame> {
+    let name = path.to_string_lossy().to_string();
+    if name.ends_with(".parquet") {
+        LazyFrame::scan_parquet(PlRefPath::new(name), ScanArgsParquet::default())
+    } else {
+        LazyCsvReader::new(PlRefPath::new(name))
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_null_values(Some(NullValues::AllColumns(vec!["NULL".into(), "".into()])))
+            .finish()
+    }
+}
+
+fn detect(names: &[&str]) -> Option<ExportFormat> {
+    if names.contains(&"line_item_usage_type") {
+        Some(ExportFormat::Cur)
+    } else if names.contains(&"BilledCost") && names.contains(&"ChargePeriodStart") {
+        Some(ExportFormat::Focus)
+    } else {
+        None
+    }
+}
+
+/// The column whose name is nearest to `wanted` (same words in another order or case, or one renamed part), to
+/// help the user see a renamed column.
+fn closest<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
+    let norm = |s: &str| s.to_lowercase().replace(['_', ' ', '/'], "");
+    let w = norm(wanted);
+    names
+        .iter()
+        .map(|n| (strsim_distance(&w, &norm(n)), *n))
+        .filter(|(d, _)| *d <= w.len() / 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance; the inputs are column names, so quadratic is fine.
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A text column as it is, or null when the file lacks it.
+fn text_or_null(names: &[&str], name: &str) -> Expr {
+    if names.contains(&name) { col(name).cast(DataType::String) } else { lit(NULL).cast(DataType::String) }
+}
+
+/// A money or quantity column as Decimal(38,10): text is parsed exactly, floats (Parquet CUR) are converted.
+fn money(name: &str) -> Expr {
+    col(name).cast(MONEY).fill_null(lit(0).cast(MONEY))
+}
+
+/// The calendar day (UTC) of a timestamp column, whether typed (Parquet) or text (CSV, ISO 8601 either form).
+fn day_of(schema: &Schema, name: &str) -> Expr {
+    match schema.get(name) {
+        Some(DataType::Datetime(_, _)) => col(name).dt().date(),
+        Some(DataType::Date) => col(name),
+        _ => col(name).cast(DataType::String).str().slice(lit(0), lit(10)).str().to_date(StrptimeOptions {
+            format: Some("%Y-%m-%d".into()),
+            strict: true,
+            exact: true,
+            cache: true,
+        }),
+    }
+}
+
+/// The value of one key in a JSON object column (text), null when absent.
+fn json_key(column: &str, key: &str) -> Expr {
+    let escaped = key.replace('\'', "\\'");
+    col(column).cast(DataType::String).str().json_path_match(lit(format!("$['{escaped}']")))
+}
+
+/// Athena's column name for a user tag key: lowercase, anything but letters and digits becomes `_`.
+fn athena_tag_column(key: &str) -> String {
+    let mut s: String =
+        key.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    s.insert_str(0, "resource_tags_user_");
+    s
+}
+
+fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> LazyFrame {
+    let mut cols = vec![
+        day_of(schema, "line_item_usage_start_date").alias("day"),
+        text_or_null(names, "line_item_usage_account_id").alias("account_id"),
+        text_or_null(names, "line_item_product_code").alias("service"),
+        text_or_null(names, "line_item_usage_type").alias("usage_type"),
+        text_or_null(names, "line_item_operation").alias("operation"),
+        text_or_null(names, "line_item_resource_id").alias("resource_id"),
+        text_or_null(names, "pricing_unit").alias("usage_unit"),
+        text_or_null(names, "line_item_currency_code").alias("currency"),
+        money("line_item_usage_amount").alias("usage_quantity"),
+        money("line_item_unblended_cost").alias("amount"),
+        lit(0u32).alias("inferred"),
+    ];
+    for (i, key) in owner_tag_keys.iter().enumerate() {
+        let legacy = athena_tag_column(key);
+        let tag = if names.contains(&legacy.as_str()) {
+            col(legacy.as_str()).cast(DataType::String)
+        } else if matches!(schema.get("resource_tags"), Some(DataType::String)) {
+            json_key("resource_tags", &format!("user:{key}"))
+        } else {
+            lit(NULL).cast(DataType::String)
+        };
+        cols.push(tag.alias(format!("tag_{i}")));
+    }
+    scan.select(cols)
+}
+
+fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> LazyFrame {
+    let description = col("ChargeDescription").cast(DataType::String).str().to_lowercase();
+    let service = col("ServiceName").cast(DataType::String);
+    let pricing_unit = col("PricingUnit").cast(DataType::String);
+    let has = |needle: &str| description.clone().str().contains_literal(lit(needle.to_string()));
+    let inferred = when(has("regional data transfer"))
+        .then(lit("DataTransfer-Regional-Bytes"))
+        .when(has("provisioned iops").and(has("gp3")))
+        .then(lit("EBS:VolumeP-IOPS.gp3"))
+        .when(has("throughput").and(has("gp3")).or(pricing_unit.clone().eq(lit("GiB/Second-Months"))))
+        .then(lit("EBS:VolumeP-Throughput.gp3"))
+        .when(has("(gp3) provisioned storage"))
+        .then(lit("EBS:VolumeUsage.gp3"))
+        .when(has("(gp2) provisioned storage").or(has("ssd (gp2)")))
+        .then(lit("EBS:VolumeUsage.gp2"))
+        .when(has("instance hour").and(service.clone().eq(lit("Amazon Elastic Compute Cloud"))))
+        .then(lit("BoxUsage"))
+        .when(
+            service
+                .clone()
+                .eq(lit("Amazon Simple Storage Service"))
+                .and(pricing_unit.clone().str().contains_literal(lit("GB-Mo"))),
+        )
+        .then(lit("TimedStorage-ByteHrs"))
+        .when(service.clone().eq(lit("Amazon Simple Storage Service")).and(has("requests")))
+        .then(lit("Requests-Tier1"))
+        .otherwise(col("ChargeDescription").cast(DataType::String));
+    let (usage_type, inferred_flag) = if names.contains(&"x_UsageType") {
+        (col("x_UsageType").cast(DataType::String), lit(0u32))
+    } else {
+        (inferred, lit(1u32))
+    };
+    let mut cols = vec![
+        day_of(schema, "ChargePeriodStart").alias("day"),
+        text_or_null(names, "SubAccountId").alias("account_id"),
+        service.alias("service"),
+        usage_type.alias("usage_type"),
+        text_or_null(names, "x_Operation").alias("operation"),
+        text_or_null(names, "ResourceId").alias("resource_id"),
+        text_or_null(names, "ConsumedUnit").fill_null(pricing_unit).alias("usage_unit"),
+        text_or_null(names, "BillingCurrency").alias("currency"),
+        money("ConsumedQuantity").alias("usage_quantity"),
+        money("BilledCost").alias("amount"),
+        inferred_flag.alias("inferred"),
+    ];
+    for (i, key) in owner_tag_keys.iter().enumerate() {
+        let tag = if names.contains(&"Tags") { json_key("Tags", key) } else { lit(NULL).cast(DataType::String) };
+        cols.push(tag.alias(format!("tag_{i}")));
+    }
+    scan.select(cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_formats_from_columns() {
+        assert_eq!(detect(&["line_item_usage_type", "x"]), Some(ExportFormat::Cur));
+        assert_eq!(detect(&["BilledCost", "ChargePeriodStart"]), Some(ExportFormat::Focus));
+        assert_eq!(detect(&["BilledCost"]), None);
+    }
+
+    #[test]
+    fn names_the_closest_column_for_a_renamed_one() {
+        let names = ["line_item_unblended_costs", "line_item_usage_type", "pricing_unit"];
+        assert_eq!(closest("line_item_unblended_cost", &names), Some("line_item_unblended_costs"));
+        assert_eq!(closest("line_item_resource_id", &names), None);
+    }
+
+    #[test]
+    fn athena_tag_columns_follow_athena_naming() {
+        assert_eq!(athena_tag_column("cost-center"), "resource_tags_user_cost_center");
+        assert_eq!(athena_tag_column("Team"), "resource_tags_user_team");
+    }
+}

@@ -1,0 +1,118 @@
+//! The AWS sources, and the one place their clients are built: the SDK's default credential chain (environment,
+//! profile, SSO, container or instance role), a region and an optional endpoint override per source (the emulator
+//! in tests, VPC endpoints in production), standard retries with bounded backoff for throttling and 5xx.
+//!
+//! Every AWS action the tool calls is in [`IAM_ACTIONS`]; the README's read-only policy lists exactly these, and a
+//! test checks both against the SDK calls in this folder. A denied call flags its source as failed and names the
+//! missing action; it is never read as "no cost".
+
+pub mod billing_export;
+pub mod exports;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::error::ProvideErrorMetadata;
+
+/// Every IAM action kafka-finops calls, with the SDK call that needs it (`client.<call>()`). Read-only.
+pub const IAM_ACTIONS: &[(&str, &str)] = &[("s3:ListBucket", "list_objects_v2"), ("s3:GetObject", "get_object")];
+
+/// Where and as whom an AWS source connects. Credentials are never in the config: the SDK's default chain finds them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsSettings {
+    pub region: Option<String>,
+    /// e.g. `http://127.0.0.1:15000` (the emulator) or a VPC endpoint.
+    pub endpoint_url: Option<String>,
+    /// A named profile of the shared config files (SSO profiles included).
+    pub profile: Option<String>,
+}
+
+/// Attempts per call, the first included: throttling and 5xx are retried with exponential backoff and jitter.
+const MAX_ATTEMPTS: u32 = 4;
+
+/// The shared SDK config of one source.
+pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(5)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(120))
+                .build(),
+        );
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    loader.load().await
+}
+
+/// An S3 client; path-style addressing when an endpoint is overridden (emulators and VPC endpoints need it).
+pub fn s3_client(config: &SdkConfig, settings: &AwsSettings) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(config).force_path_style(settings.endpoint_url.is_some()).build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// A single-threaded runtime for one source's calls; sources run one after another.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))
+}
+
+/// One line for a failed AWS call: what was asked, the service's error code and message, and, when access was
+/// denied, the IAM action to grant.
+pub fn describe_error<E, R>(action: &str, what: &str, err: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    use aws_sdk_s3::error::SdkError;
+    match err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().unwrap_or("unknown error");
+            let message = e.message().unwrap_or("");
+            if is_access_denied(code) {
+                format!(
+                    "{what}: access denied ({code}); grant the IAM action `{action}` to these credentials. {message}"
+                )
+            } else {
+                format!("{what}: {code}: {message}").trim_end_matches([' ', ':']).to_string()
+            }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            format!("{what}: no answer from the service ({})", error_chain(err))
+        }
+        other => format!("{what}: {}", error_chain(other)),
+    }
+}
+
+fn is_access_denied(code: &str) -> bool {
+    matches!(code, "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "UnauthorizedAccess")
+}
+
+/// The error and its causes on one line (the SDK's top-level messages alone are vague: "dispatch failure").
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(e) = source {
+        parts.push(e.to_string());
+        source = e.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}

@@ -1,0 +1,353 @@
+//! The AWS sources against moto in server mode (started by `bash ci/test.sh` through ci/moto.sh), fed with the
+//! real exports in ../shared/data/public (read by path, never copied into the project):
+//! - `focus-1.0_sample_1000.csv`: FinOps Foundation, FOCUS Sample Data (CC BY 4.0);
+//! - `wal_Nov2018-WorkshopCUR-00001.snappy.parquet`: awslabs/aws-well-architected-labs (Apache-2.0).
+//!
+//! Every expected figure is computed here, independently of the tool: the FOCUS CSV with the csv crate, the CUR
+//! Parquet with an eager polars read and plain Rust sums.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use polars::prelude::SerReader;
+use rust_decimal::Decimal;
+
+use crate::support::{column, demo_copy, demo_fixture, read_csv, run};
+
+/// moto's state (buckets, seeded answers, the auth switch) is global: the tests that use it run one at a time.
+static MOTO: Mutex<()> = Mutex::new(());
+
+fn public_data(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/public").join(name);
+    assert!(path.is_file(), "{} is missing: the tests read ../shared/data/public by path", path.display());
+    path
+}
+
+/// The emulator's endpoint, or None (and the test skips) when no emulator runs and none is required.
+fn endpoint() -> Option<String> {
+    let found = std::env::var("KAFKA_FINOPS_AWS_ENDPOINT").ok();
+    if found.is_none() {
+        assert!(
+            std::env::var("KAFKA_FINOPS_REQUIRE_AWS").is_err(),
+            "KAFKA_FINOPS_REQUIRE_AWS is set but KAFKA_FINOPS_AWS_ENDPOINT is not: run the tests with `bash ci/test.sh`"
+        );
+        eprintln!("skipping: no AWS emulator (run `bash ci/test.sh`, which starts moto)");
+    }
+    found
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{prefix}-{nanos}")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn s3(endpoint: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+fn put(endpoint: &str, bucket: &str, objects: &[(&str, Vec<u8>)]) {
+    let client = s3(endpoint);
+    runtime().block_on(async {
+        let _ = client.create_bucket().bucket(bucket).send().await;
+        for (key, body) in objects {
+            client.put_object().bucket(bucket).key(*key).body(body.clone().into()).send().await.unwrap();
+        }
+    });
+}
+
+/// A config with one cluster and the given source tables, written with the demo catalog into `dir`.
+fn write_config(dir: &Path, sources: &str) -> PathBuf {
+    std::fs::copy(demo_fixture().join("catalog.toml"), dir.join("catalog.toml")).unwrap();
+    let text = format!(
+        r#"catalog = "catalog.toml"
+
+[[clusters]]
+name = "prod"
+platform = "msk"
+region = "us-east-1"
+broker_instance_type = "kafka.m5.large"
+
+{sources}
+"#
+    );
+    let path = dir.join("aws.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A copy of the demo fixture (its scenario, cluster and catalog) with more `[[sources]]` appended to its config.
+fn with_demo(sources: &str) -> tempfile::TempDir {
+    let dir = demo_copy();
+    let path = dir.path().join("kafka-finops.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\n{sources}")).unwrap();
+    dir
+}
+
+/// Sums of a recorded cost_lines.csv: per service, per usage type, and the total.
+struct Recorded {
+    by_service: BTreeMap<String, Decimal>,
+    by_usage_type: BTreeMap<String, Decimal>,
+    total: Decimal,
+    sources: Vec<String>,
+}
+
+fn recorded(dir: &Path) -> Recorded {
+    let (h, rows) = read_csv(&dir.join("cost_lines.csv"));
+    let services = column(&h, &rows, "service");
+    let usage = column(&h, &rows, "usage_type");
+    let amounts = column(&h, &rows, "amount");
+    let sources = column(&h, &rows, "source");
+    let mut r = Recorded {
+        by_service: BTreeMap::new(),
+        by_usage_type: BTreeMap::new(),
+        total: Decimal::ZERO,
+        sources: sources.iter().map(|s| s.to_string()).collect(),
+    };
+    for i in 0..rows.len() {
+        let a = Decimal::from_str(amounts[i]).unwrap();
+        *r.by_service.entry(services[i].to_string()).or_default() += a;
+        *r.by_usage_type.entry(usage[i].to_string()).or_default() += a;
+        r.total += a;
+    }
+    r.sources.sort();
+    r.sources.dedup();
+    r
+}
+
+/// Amounts are kept to 10 decimal places (Decimal(38,10)); a few sample values carry an 11th, so sums of n lines
+/// may differ by n × 1e-10.
+fn assert_close(what: &str, ours: Decimal, theirs: Decimal, lines: usize) {
+    let tolerance = Decimal::new(lines as i64 + 1, 10);
+    assert!((ours - theirs).abs() <= tolerance, "{what}: tool {ours} vs independent {theirs} (tolerance {tolerance})");
+}
+
+#[test]
+fn a_focus_export_in_s3_gives_the_same_totals_per_service_and_for_inter_az_transfer() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let source = public_data("focus-1.0_sample_1000.csv");
+
+    // Independent sums, straight from the CSV.
+    let mut reader = csv::Reader::from_path(&source).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let idx = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (cost, service, description) = (idx("BilledCost"), idx("ServiceName"), idx("ChargeDescription"));
+    let mut by_service: BTreeMap<String, Decimal> = BTreeMap::new();
+    let (mut inter_az, mut total, mut lines) = (Decimal::ZERO, Decimal::ZERO, 0usize);
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        lines += 1;
+        let amount = match &rec[cost] {
+            "NULL" | "" => Decimal::ZERO,
+            v => Decimal::from_str(v).unwrap(),
+        };
+        *by_service.entry(rec[service].to_string()).or_default() += amount;
+        total += amount;
+        if rec[description].to_lowercase().contains("regional data transfer") {
+            inter_az += amount;
+        }
+    }
+    assert_eq!(lines, 1000);
+    assert!(inter_az > Decimal::ZERO, "the sample has inter-AZ lines");
+
+    let bucket = unique("focus");
+    let key = "exports/focus/data/BILLING_PERIOD=2024-09/focus-00001.csv.gz";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::copy(&mut std::fs::File::open(&source).unwrap(), &mut gz).unwrap();
+    put(&endpoint, &bucket, &[(key, gz.finish().unwrap())]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            r#"[[sources]]
+name = "focus"
+kind = "billing-export"
+bucket = "{bucket}"
+prefix = "exports/focus/"
+billing_periods = ["2024-09"]
+endpoint_url = "{endpoint}"
+region = "us-east-1"
+owner_tag_keys = ["business_unit"]
+"#
+        ),
+    );
+    let rec = dir.path().join("rec");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()], dir.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let got = recorded(&rec);
+    assert_eq!(got.sources, vec!["focus"]);
+    assert_eq!(got.by_service.keys().collect::<Vec<_>>(), by_service.keys().collect::<Vec<_>>());
+    for (s, want) in &by_service {
+        assert_close(s, got.by_service[s], *want, lines);
+    }
+    assert_close("total", got.total, total, lines);
+    assert_close("inter-AZ", got.by_usage_type["DataTransfer-Regional-Bytes"], inter_az, lines);
+    // The owner tag came through on tagged lines.
+    let (h, rows) = read_csv(&rec.join("cost_lines.csv"));
+    assert!(column(&h, &rows, "tags").iter().any(|t| t.contains("\"business_unit\":")));
+    assert!(out.stderr.contains("1000 line items"), "stderr: {}", out.stderr);
+}
+
+#[test]
+fn a_legacy_cur_parquet_in_s3_gives_the_same_totals_per_product_and_for_inter_az_transfer() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let source = public_data("wal_Nov2018-WorkshopCUR-00001.snappy.parquet");
+
+    // Independent sums: an eager read of the three columns, summed in Rust.
+    let df = polars::prelude::ParquetReader::new(std::fs::File::open(&source).unwrap())
+        .with_columns(Some(vec![
+            "line_item_product_code".into(),
+            "line_item_usage_type".into(),
+            "line_item_unblended_cost".into(),
+        ]))
+        .finish()
+        .unwrap();
+    let products = df.column("line_item_product_code").unwrap().str().unwrap().clone();
+    let usage = df.column("line_item_usage_type").unwrap().str().unwrap().clone();
+    let costs = df.column("line_item_unblended_cost").unwrap().f64().unwrap().clone();
+    let mut by_product: BTreeMap<String, f64> = BTreeMap::new();
+    let mut inter_az = 0.0;
+    for i in 0..df.height() {
+        let c = costs.get(i).unwrap_or(0.0);
+        *by_product.entry(products.get(i).unwrap_or("").to_string()).or_default() += c;
+        if usage.get(i).unwrap_or("").contains("DataTransfer-Regional-Bytes") {
+            inter_az += c;
+        }
+    }
+    assert_eq!(df.height(), 124_340);
+
+    let bucket = unique("cur");
+    let key = "cur/wal/wal/year=2018/month=11/wal-00001.snappy.parquet";
+    put(&endpoint, &bucket, &[(key, std::fs::read(&source).unwrap())]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            r#"[[sources]]
+name = "cur"
+kind = "billing-export"
+bucket = "{bucket}"
+prefix = "cur/wal/"
+format = "cur"
+endpoint_url = "{endpoint}"
+owner_tag_keys = ["cost_center"]
+"#
+        ),
+    );
+    let rec = dir.path().join("rec");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()], dir.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let got = recorded(&rec);
+    assert_eq!(got.sources, vec!["cur"]);
+    // Doubles in the file, decimals in the tool: equal to the cent on every product.
+    let cent = |v: f64| (v * 100.0).round() / 100.0;
+    for (p, want) in &by_product {
+        let ours: f64 = got.by_service[p].to_string().parse().unwrap();
+        assert!((cent(ours) - cent(*want)).abs() < 0.011, "{p}: tool {ours} vs independent {want}");
+    }
+    let ours_az: f64 = got
+        .by_usage_type
+        .iter()
+        .filter(|(u, _)| u.contains("DataTransfer-Regional-Bytes"))
+        .map(|(_, a)| a.to_string().parse::<f64>().unwrap())
+        .sum();
+    assert!(inter_az > 0.0);
+    assert!((ours_az - inter_az).abs() < 0.01, "inter-AZ: tool {ours_az} vs independent {inter_az}");
+    assert!(out.stderr.contains("124340 line items"), "stderr: {}", out.stderr);
+}
+
+#[test]
+fn a_renamed_cur_column_fails_the_source_naming_the_column_and_the_run_exits_1() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let bucket = unique("renamed");
+    let csv = "line_item_usage_start_date,line_item_usage_account_id,line_item_product_code,line_item_usage_type,\
+line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,line_item_unblended_costs,line_item_currency_code\n\
+2024-09-01T00:00:00Z,123,AmazonEC2,BoxUsage:m5.large,RunInstances,i-1,1,Hrs,0.096,USD\n";
+    put(&endpoint, &bucket, &[("cur/BILLING_PERIOD=2024-09/part-0.csv", csv.as_bytes().to_vec())]);
+    let dir = with_demo(&format!(
+        "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"{bucket}\"\nprefix = \"cur/\"\nendpoint_url = \"{endpoint}\"\n"
+    ));
+    let config = dir.path().join("kafka-finops.toml");
+    let out = run(
+        &["run", "--config", config.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let model = std::fs::read_to_string(out.run_dir().join("model.json")).unwrap();
+    assert!(model.contains("column `line_item_unblended_cost` is missing"), "{model}");
+    assert!(model.contains("closest column: `line_item_unblended_costs`"), "{model}");
+    assert!(model.contains(&format!("s3://{bucket}/cur/BILLING_PERIOD=2024-09/part-0.csv")));
+}
+
+#[test]
+fn a_manifest_naming_a_missing_object_fails_the_source_with_the_key_and_exit_1() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let bucket = unique("missing");
+    let manifest = r#"{"dataFiles": ["s3://BUCKET/e/data/BILLING_PERIOD=2024-09/e-00001.snappy.parquet"]}"#
+        .replace("BUCKET", &bucket);
+    put(&endpoint, &bucket, &[("e/metadata/BILLING_PERIOD=2024-09/e-Manifest.json", manifest.into_bytes())]);
+    let dir = with_demo(&format!(
+        "[[sources]]\nname = \"focus\"\nkind = \"billing-export\"\nbucket = \"{bucket}\"\nprefix = \"e/\"\nendpoint_url = \"{endpoint}\"\n"
+    ));
+    let config = dir.path().join("kafka-finops.toml");
+    let out = run(
+        &["run", "--config", config.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let model = std::fs::read_to_string(out.run_dir().join("model.json")).unwrap();
+    assert!(model.contains("e/data/BILLING_PERIOD=2024-09/e-00001.snappy.parquet"), "{model}");
+    assert!(model.contains("NoSuchKey"), "{model}");
+}
+
+/// The README's policy, `IAM_ACTIONS` and the SDK calls in src/collect/aws are the same set. SDK calls are found as
+/// `client.<operation>()`, the one way the AWS code calls a client.
+#[test]
+fn the_readme_policy_lists_exactly_the_actions_the_code_calls() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block = readme.split("<!-- iam-policy -->").nth(1).unwrap().split("<!-- /iam-policy -->").next().unwrap();
+    let json = block.trim().trim_start_matches("```json").trim_end_matches("```");
+    let policy: serde_json::Value = serde_json::from_str(json).unwrap();
+    let mut documented: Vec<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()))
+        .collect();
+    documented.sort();
+    let mut declared: Vec<String> =
+        kafka_finops::collect::aws::IAM_ACTIONS.iter().map(|(a, _)| a.to_string()).collect();
+    declared.sort();
+    declared.dedup();
+    assert_eq!(documented, declared, "README policy vs IAM_ACTIONS");
+
+    let mut calls = std::collections::BTreeSet::new();
+    let call = regex::Regex::new(r"client\s*\.\s*([a-z0-9_]+)\(\)").unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect/aws");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        calls.extend(call.captures_iter(&text).map(|c| c[1].to_string()));
+    }
+    let mapped: std::collections::BTreeSet<String> =
+        kafka_finops::collect::aws::IAM_ACTIONS.iter().map(|(_, c)| c.to_string()).collect();
+    assert_eq!(calls, mapped, "SDK calls in src/collect/aws vs IAM_ACTIONS");
+}
