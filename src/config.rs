@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use crate::collect::aws::AwsSettings;
 use crate::collect::aws::billing_export::{BillingExportSettings, ExportLocation};
+use crate::collect::aws::cost_explorer::CostExplorerSettings;
 use crate::collect::aws::exports::ExportFormat;
 use crate::collect::kafka::settings::{self, ConnectionSettings, PasswordFrom};
 use crate::error::{Problem, Problems};
@@ -78,6 +79,11 @@ struct SourceFile {
     format: Option<Spanned<String>>,
     /// billing-export: `YYYY-MM` periods to read; default every period found.
     billing_periods: Option<Spanned<Vec<String>>>,
+    /// cost-explorer: window length, restatement window, fixed end date (`YYYY-MM-DD`, exclusive), cache folder.
+    days: Option<Spanned<i64>>,
+    restatement_days: Option<Spanned<i64>>,
+    end_date: Option<Spanned<String>>,
+    cache_dir: Option<String>,
     /// AWS billing sources: tag keys whose values name owners.
     #[serde(default)]
     owner_tag_keys: Vec<String>,
@@ -102,6 +108,10 @@ impl SourceFile {
             ("format", self.format.is_some()),
             ("billing_periods", self.billing_periods.is_some()),
             ("owner_tag_keys", !self.owner_tag_keys.is_empty()),
+            ("days", self.days.is_some()),
+            ("restatement_days", self.restatement_days.is_some()),
+            ("end_date", self.end_date.is_some()),
+            ("cache_dir", self.cache_dir.is_some()),
         ];
         pairs.into_iter().filter(|(_, set)| *set).map(|(k, _)| k).collect()
     }
@@ -126,6 +136,7 @@ const SOURCE_KEYS: &[(&str, &[&str])] = &[
             "profile",
         ],
     ),
+    ("cost-explorer", &["days", "restatement_days", "end_date", "cache_dir", "region", "endpoint_url", "profile"]),
 ];
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -168,6 +179,8 @@ pub enum SourceKind {
     Kafka { cluster: String, settings: ConnectionSettings, timeout: std::time::Duration },
     /// CUR / CUR 2.0 / FOCUS billing exports, in S3 or on local disk.
     BillingExport(BillingExportSettings),
+    /// AWS Cost Explorer, daily by service and usage type, closed days cached.
+    CostExplorer(CostExplorerSettings),
 }
 
 #[derive(Debug, Clone)]
@@ -189,7 +202,7 @@ pub struct Config {
     pub assumptions: Assumptions,
 }
 
-const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export"];
+const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export", "cost-explorer"];
 const DEFAULT_KAFKA_TIMEOUT_SECONDS: i64 = 30;
 
 /// Reads and validates a config file and the catalog it names, reporting every problem found.
@@ -411,6 +424,64 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                     });
                 }
             }
+            "cost-explorer" => {
+                let mut push = |key: &str, line: Option<usize>, message: String| {
+                    problems.push(Problem::new(&display, line, Some(&format!("{field}.{key}")), message))
+                };
+                let mut days_in = |key: &str,
+                                   value: &Option<Spanned<i64>>,
+                                   default: i64,
+                                   range: std::ops::RangeInclusive<i64>| {
+                    match value {
+                        None => Some(default as u32),
+                        Some(v) if range.contains(v.get_ref()) => Some(*v.get_ref() as u32),
+                        Some(v) => {
+                            push(
+                                key,
+                                at(v.span()),
+                                format!("expected {} to {} days, found {}", range.start(), range.end(), v.get_ref()),
+                            );
+                            None
+                        }
+                    }
+                };
+                let days = days_in("days", &s.days, 30, 1..=365);
+                let restatement = days_in("restatement_days", &s.restatement_days, 3, 0..=30);
+                let end_date = match &s.end_date {
+                    None => Some(None),
+                    Some(d) => match chrono::NaiveDate::parse_from_str(d.get_ref(), "%Y-%m-%d") {
+                        Ok(date) => Some(Some(date)),
+                        Err(_) => {
+                            push(
+                                "end_date",
+                                at(d.span()),
+                                format!("expected a date YYYY-MM-DD, found `{}`", d.get_ref()),
+                            );
+                            None
+                        }
+                    },
+                };
+                let cache_dir = match &s.cache_dir {
+                    Some(dir) => PathBuf::from(files.join(dir)),
+                    None => default_cache_dir(),
+                }
+                .join("cost-explorer");
+                let aws = aws_settings(s, &mut push, at);
+                if let (Some(days), Some(restatement_days), Some(end_date), Some(aws)) =
+                    (days, restatement, end_date, aws)
+                {
+                    sources.push(SourceConfig {
+                        name: s.name.get_ref().clone(),
+                        kind: SourceKind::CostExplorer(CostExplorerSettings {
+                            aws,
+                            days,
+                            restatement_days,
+                            end_date,
+                            cache_dir,
+                        }),
+                    });
+                }
+            }
             other => problems.push(Problem::new(
                 &display,
                 at(s.kind.span()),
@@ -523,6 +594,15 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
 pub(crate) fn toml_problem(file: &str, text: &str, e: &toml::de::Error) -> Problem {
     let line = e.span().map(|s| line_of(text, s.start));
     Problem::new(file, line, None, e.message().trim().to_string())
+}
+
+/// `$XDG_CACHE_HOME/kafka-finops`, else `~/.cache/kafka-finops`, else `.kafka-finops-cache`.
+fn default_cache_dir() -> PathBuf {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("XDG_CACHE_HOME")
+        .or_else(|| env("HOME").map(|h| h.join(".cache")))
+        .map(|d| d.join("kafka-finops"))
+        .unwrap_or_else(|| PathBuf::from(".kafka-finops-cache"))
 }
 
 /// `YYYY-MM` with a month from 01 to 12.

@@ -351,3 +351,204 @@ fn the_readme_policy_lists_exactly_the_actions_the_code_calls() {
         kafka_finops::collect::aws::IAM_ACTIONS.iter().map(|(_, c)| c.to_string()).collect();
     assert_eq!(calls, mapped, "SDK calls in src/collect/aws vs IAM_ACTIONS");
 }
+
+/// POSTs to moto's own API (`/moto-api/...`).
+fn moto_api(endpoint: &str, path: &str, body: &str) {
+    let out = std::process::Command::new("curl")
+        // A non-form content type: moto reads the raw body, which Flask leaves empty for form posts.
+        .args(["-fsS", "-m", "10", "-H", "Content-Type: application/json", "--data-binary", body])
+        .arg(format!("{endpoint}{path}"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "moto {path}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The real `GetCostAndUsage` days in kcp's MSK state file (confluentinc/kcp, Apache-2.0): 2025-04-13..15,
+/// grouped by SERVICE and USAGE_TYPE.
+fn kcp_results_by_time() -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(public_data("kcp_msk_state-with-metrics.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+    state["msk_sources"]["regions"][0]["costs"]["results"].as_array().unwrap().clone()
+}
+
+fn ce_config(dir: &Path, endpoint: &str, restatement_days: u32) -> PathBuf {
+    write_config(
+        dir,
+        &format!(
+            r#"[[sources]]
+name = "ce"
+kind = "cost-explorer"
+endpoint_url = "{endpoint}"
+end_date = "2025-04-16"
+days = 3
+restatement_days = {restatement_days}
+cache_dir = "cache"
+"#
+        ),
+    )
+}
+
+fn requests_in(stderr: &str, source: &str) -> u64 {
+    let line =
+        stderr.lines().find(|l| l.starts_with(&format!("source `{source}`"))).unwrap_or_else(|| panic!("{stderr}"));
+    line.split(", ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn cost_explorer_follows_pages_caches_closed_days_and_asks_only_the_restatement_window_again() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    moto_api(&endpoint, "/moto-api/reset", "");
+    let days = kcp_results_by_time();
+    assert_eq!(days.len(), 3);
+    // Two pages for the first run; then, for the restatement run, 2025-04-15 revised.
+    let mut revised = days[2].clone();
+    revised["Groups"][2]["Metrics"]["UnblendedCost"]["Amount"] = "2.5".into();
+    let seed = serde_json::json!({"results": [
+        {"ResultsByTime": [days[0], days[1]], "NextPageToken": "page-2", "DimensionValueAttributes": []},
+        {"ResultsByTime": [days[2]], "DimensionValueAttributes": []},
+        {"ResultsByTime": [revised], "DimensionValueAttributes": []},
+    ]});
+    moto_api(&endpoint, "/moto-api/static/ce/cost-and-usage-results", &seed.to_string());
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = ce_config(dir.path(), &endpoint, 0);
+    let record = |name: &str| {
+        let rec = dir.path().join(name);
+        let out =
+            run(&["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()], dir.path());
+        assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+        (rec, out.stderr)
+    };
+
+    let (first, stderr) = record("first");
+    assert_eq!(requests_in(&stderr, "ce"), 2, "two pages: {stderr}");
+    let (h, rows) = read_csv(&first.join("cost_lines.csv"));
+    let storage: Vec<(&str, &str)> = column(&h, &rows, "date")
+        .into_iter()
+        .zip(column(&h, &rows, "usage_type"))
+        .zip(column(&h, &rows, "amount"))
+        .filter(|((_, u), _)| *u == "USE1-Kafka.Storage.GP2")
+        .map(|((d, _), a)| (d, a))
+        .collect();
+    assert_eq!(
+        storage,
+        vec![("2025-04-13", "1.9999999992"), ("2025-04-14", "1.9999999992"), ("2025-04-15", "1.9999999992")]
+    );
+    let transfer: Vec<&str> = column(&h, &rows, "usage_type")
+        .into_iter()
+        .zip(column(&h, &rows, "amount"))
+        .filter(|(u, _)| *u == "DataTransfer-Regional-Bytes")
+        .map(|(_, a)| a)
+        .collect();
+    assert_eq!(transfer, vec!["0.0023065471", "0.0024634807", "0.002340323"]);
+    assert_eq!(rows.len(), 12);
+
+    // Same closed days again: nothing asked, the same lines from the cache.
+    let (second, stderr) = record("second");
+    assert_eq!(requests_in(&stderr, "ce"), 0, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(first.join("cost_lines.csv")).unwrap(),
+        std::fs::read_to_string(second.join("cost_lines.csv")).unwrap()
+    );
+
+    // A one-day restatement window: only 2025-04-15 is asked again, and its revision replaces the cached day.
+    let config = ce_config(dir.path(), &endpoint, 1);
+    let rec = dir.path().join("third");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()], dir.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_eq!(requests_in(&out.stderr, "ce"), 1, "{}", out.stderr);
+    let (h, rows) = read_csv(&rec.join("cost_lines.csv"));
+    let day15: Vec<&str> = column(&h, &rows, "date")
+        .into_iter()
+        .zip(column(&h, &rows, "usage_type"))
+        .zip(column(&h, &rows, "amount"))
+        .filter(|((d, u), _)| *d == "2025-04-15" && *u == "USE1-Kafka.Storage.GP2")
+        .map(|(_, a)| a)
+        .collect();
+    assert_eq!(day15, vec!["2.5"]);
+    assert_eq!(rows.len(), 12);
+}
+
+/// Turns moto's IAM enforcement on for as long as it lives, for a user allowed `allowed` actions only.
+struct RestrictedUser {
+    endpoint: String,
+    key_id: String,
+    secret: String,
+}
+
+impl RestrictedUser {
+    fn new(endpoint: &str, allowed: &[&str]) -> RestrictedUser {
+        let iam = |params: &[(&str, &str)]| -> String {
+            let mut args = vec![
+                "-fsS".to_string(),
+                "-m".into(),
+                "10".into(),
+                "--aws-sigv4".into(),
+                "aws:amz:us-east-1:iam".into(),
+                "--user".into(),
+                "testing:testing".into(),
+                format!("{endpoint}/"),
+                "--data-urlencode".into(),
+                "Version=2010-05-08".into(),
+            ];
+            for (k, v) in params {
+                args.push("--data-urlencode".into());
+                args.push(format!("{k}={v}"));
+            }
+            let out = std::process::Command::new("curl").args(&args).output().unwrap();
+            assert!(out.status.success(), "IAM {params:?}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let user = unique("finops-reader");
+        iam(&[("Action", "CreateUser"), ("UserName", &user)]);
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": allowed, "Resource": "*"}]});
+        iam(&[
+            ("Action", "PutUserPolicy"),
+            ("UserName", &user),
+            ("PolicyName", "finops"),
+            ("PolicyDocument", &policy.to_string()),
+        ]);
+        let created = iam(&[("Action", "CreateAccessKey"), ("UserName", &user)]);
+        let tag =
+            |name: &str| created.split(&format!("<{name}>")).nth(1).unwrap().split('<').next().unwrap().to_string();
+        let (key_id, secret) = (tag("AccessKeyId"), tag("SecretAccessKey"));
+        moto_api(endpoint, "/moto-api/reset-auth", "0");
+        RestrictedUser { endpoint: endpoint.to_string(), key_id, secret }
+    }
+}
+
+impl Drop for RestrictedUser {
+    fn drop(&mut self) {
+        moto_api(&self.endpoint, "/moto-api/reset-auth", "inf");
+    }
+}
+
+#[test]
+fn access_denied_fails_the_source_naming_the_iam_action_and_the_run_still_reports_with_exit_1() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let bucket = unique("denied");
+    put(&endpoint, &bucket, &[("cur/BILLING_PERIOD=2024-09/part-0.csv", b"a,b\n1,2\n".to_vec())]);
+    let dir = with_demo(&format!(
+        "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"{bucket}\"\nprefix = \"cur/\"\nendpoint_url = \"{endpoint}\"\n"
+    ));
+    let config = dir.path().join("kafka-finops.toml");
+    let user = RestrictedUser::new(&endpoint, &["s3:ListBucket"]);
+    let out = std::process::Command::new(crate::support::BIN)
+        .args(["run", "--config", config.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()])
+        .env("AWS_ACCESS_KEY_ID", &user.key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &user.secret)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    drop(user);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stdout: {stdout}\nstderr: {stderr}");
+    let run_dir = PathBuf::from(stdout.lines().last().unwrap().trim());
+    let model = std::fs::read_to_string(run_dir.join("model.json")).unwrap();
+    assert!(model.contains("access denied"), "{model}");
+    assert!(model.contains("grant the IAM action `s3:GetObject`"), "{model}");
+    assert!(run_dir.join("index.html").is_file());
+}

@@ -7,6 +7,7 @@
 //! missing action; it is never read as "no cost".
 
 pub mod billing_export;
+pub mod cost_explorer;
 pub mod exports;
 
 use std::time::Duration;
@@ -17,7 +18,11 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 
 /// Every IAM action kafka-finops calls, with the SDK call that needs it (`client.<call>()`). Read-only.
-pub const IAM_ACTIONS: &[(&str, &str)] = &[("s3:ListBucket", "list_objects_v2"), ("s3:GetObject", "get_object")];
+pub const IAM_ACTIONS: &[(&str, &str)] = &[
+    ("ce:GetCostAndUsage", "get_cost_and_usage"),
+    ("s3:ListBucket", "list_objects_v2"),
+    ("s3:GetObject", "get_object"),
+];
 
 /// Where and as whom an AWS source connects. Credentials are never in the config: the SDK's default chain finds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
