@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use crate::collect::aws::AwsSettings;
 use crate::collect::aws::billing_export::{BillingExportSettings, ExportLocation};
+use crate::collect::aws::cloudwatch::{CloudWatchSettings, MetricSpec, default_metrics};
 use crate::collect::aws::cost_explorer::CostExplorerSettings;
 use crate::collect::aws::exports::ExportFormat;
 use crate::collect::kafka::settings::{self, ConnectionSettings, PasswordFrom};
@@ -84,9 +85,31 @@ struct SourceFile {
     restatement_days: Option<Spanned<i64>>,
     end_date: Option<Spanned<String>>,
     cache_dir: Option<String>,
+    /// cloudwatch: the MSK cluster name (default: the cluster's name on `msk` clusters), EC2 broker instances,
+    /// tiered/shared storage buckets, the metric period, a fixed window end (RFC 3339), and an explicit metric list
+    /// replacing the defaults.
+    msk_cluster_name: Option<String>,
+    instance_ids: Option<Vec<String>>,
+    buckets: Option<Vec<String>>,
+    period_seconds: Option<Spanned<i64>>,
+    end_time: Option<Spanned<String>>,
+    metrics: Option<Vec<MetricFile>>,
     /// AWS billing sources: tag keys whose values name owners.
     #[serde(default)]
     owner_tag_keys: Vec<String>,
+}
+
+/// One `[[sources.metrics]]` entry of a cloudwatch source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricFile {
+    namespace: String,
+    metric: String,
+    /// Default `Average`.
+    stat: Option<String>,
+    /// Dimensions every series must have; the others are discovered.
+    #[serde(default)]
+    dimensions: BTreeMap<String, String>,
 }
 
 impl SourceFile {
@@ -112,6 +135,12 @@ impl SourceFile {
             ("restatement_days", self.restatement_days.is_some()),
             ("end_date", self.end_date.is_some()),
             ("cache_dir", self.cache_dir.is_some()),
+            ("msk_cluster_name", self.msk_cluster_name.is_some()),
+            ("instance_ids", self.instance_ids.is_some()),
+            ("buckets", self.buckets.is_some()),
+            ("period_seconds", self.period_seconds.is_some()),
+            ("end_time", self.end_time.is_some()),
+            ("metrics", self.metrics.is_some()),
         ];
         pairs.into_iter().filter(|(_, set)| *set).map(|(k, _)| k).collect()
     }
@@ -181,6 +210,8 @@ pub enum SourceKind {
     BillingExport(BillingExportSettings),
     /// AWS Cost Explorer, daily by service and usage type, closed days cached.
     CostExplorer(CostExplorerSettings),
+    /// CloudWatch metrics of a cluster (MSK, EC2 brokers, storage buckets).
+    CloudWatch(CloudWatchSettings),
 }
 
 #[derive(Debug, Clone)]
@@ -202,7 +233,7 @@ pub struct Config {
     pub assumptions: Assumptions,
 }
 
-const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export", "cost-explorer"];
+const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export", "cost-explorer", "cloudwatch"];
 const DEFAULT_KAFKA_TIMEOUT_SECONDS: i64 = 30;
 
 /// Reads and validates a config file and the catalog it names, reporting every problem found.
@@ -478,6 +509,106 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                             restatement_days,
                             end_date,
                             cache_dir,
+                        }),
+                    });
+                }
+            }
+            "cloudwatch" => {
+                let mut push = |key: &str, line: Option<usize>, message: String| {
+                    problems.push(Problem::new(&display, line, Some(&format!("{field}.{key}")), message))
+                };
+                let cluster = match &s.cluster {
+                    Some(c) => match raw.clusters.iter().find(|k| k.name.get_ref() == c.get_ref()) {
+                        Some(k) => Some(k),
+                        None => {
+                            push("cluster", at(c.span()), format!("no [[clusters]] table is named `{}`", c.get_ref()));
+                            None
+                        }
+                    },
+                    None => {
+                        push(
+                            "cluster",
+                            at(s.kind.span()),
+                            "a `cloudwatch` source needs `cluster`, a [[clusters]] name".into(),
+                        );
+                        None
+                    }
+                };
+                let days = match &s.days {
+                    None => Some(14),
+                    Some(d) if (1..=455).contains(d.get_ref()) => Some(*d.get_ref() as u32),
+                    Some(d) => {
+                        push(
+                            "days",
+                            at(d.span()),
+                            format!("expected 1 to 455 days (CloudWatch keeps 15 months), found {}", d.get_ref()),
+                        );
+                        None
+                    }
+                };
+                let period = match &s.period_seconds {
+                    None => Some(3600),
+                    Some(p) if *p.get_ref() >= 60 && p.get_ref() % 60 == 0 && *p.get_ref() <= 86_400 => {
+                        Some(*p.get_ref() as i32)
+                    }
+                    Some(p) => {
+                        push(
+                            "period_seconds",
+                            at(p.span()),
+                            format!("expected a multiple of 60 from 60 to 86400, found {}", p.get_ref()),
+                        );
+                        None
+                    }
+                };
+                let end_time = match &s.end_time {
+                    None => Some(None),
+                    Some(t) => match chrono::DateTime::parse_from_rfc3339(t.get_ref()) {
+                        Ok(v) => Some(Some(v.with_timezone(&chrono::Utc))),
+                        Err(_) => {
+                            push(
+                                "end_time",
+                                at(t.span()),
+                                format!("expected an RFC 3339 time like 2026-11-01T00:00:00Z, found `{}`", t.get_ref()),
+                            );
+                            None
+                        }
+                    },
+                };
+                let aws = aws_settings(s, &mut push, at);
+                if let (Some(cluster), Some(days), Some(period_seconds), Some(end_time), Some(mut aws)) =
+                    (cluster, days, period, end_time, aws)
+                {
+                    aws.region.get_or_insert_with(|| cluster.region.get_ref().clone());
+                    let metrics = match &s.metrics {
+                        Some(list) => list
+                            .iter()
+                            .map(|m| MetricSpec {
+                                namespace: m.namespace.clone(),
+                                metric: m.metric.clone(),
+                                stat: m.stat.clone().unwrap_or_else(|| "Average".into()),
+                                filter: m.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                            })
+                            .collect(),
+                        None => {
+                            let msk = s.msk_cluster_name.clone().or_else(|| {
+                                (cluster.platform.get_ref() == "msk").then(|| cluster.name.get_ref().clone())
+                            });
+                            default_metrics(
+                                msk.as_deref(),
+                                s.instance_ids.as_deref().unwrap_or_default(),
+                                s.buckets.as_deref().unwrap_or_default(),
+                            )
+                        }
+                    };
+                    sources.push(SourceConfig {
+                        name: s.name.get_ref().clone(),
+                        kind: SourceKind::CloudWatch(CloudWatchSettings {
+                            aws,
+                            cluster: cluster.name.get_ref().clone(),
+                            metrics,
+                            days,
+                            period_seconds,
+                            end_time,
                         }),
                     });
                 }

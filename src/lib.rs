@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 
 use collect::aws::billing_export::BillingExportSource;
+use collect::aws::cloudwatch::CloudWatchSource;
 use collect::aws::cost_explorer::CostExplorerSource;
 use collect::{Collected, Source, kafka::KafkaSource, scenario::ScenarioSource};
 use config::{Config, SourceKind};
@@ -76,6 +77,7 @@ fn source_for(source: &config::SourceConfig) -> Box<dyn Source> {
         }
         SourceKind::BillingExport(settings) => Box::new(BillingExportSource { name, settings: settings.clone() }),
         SourceKind::CostExplorer(settings) => Box::new(CostExplorerSource { name, settings: settings.clone() }),
+        SourceKind::CloudWatch(settings) => Box::new(CloudWatchSource { name, settings: settings.clone() }),
     }
 }
 

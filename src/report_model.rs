@@ -11,7 +11,7 @@ use crate::model::assumptions::Assumptions;
 use crate::model::cost::CostBreakdown;
 use crate::model::prices::PriceBook;
 
-pub const MODEL_VERSION: u32 = 2;
+pub const MODEL_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportModel {
@@ -23,6 +23,9 @@ pub struct ReportModel {
     pub topics: Vec<TopicReport>,
     pub consumer_groups: Vec<GroupLag>,
     pub daily_costs: Vec<DailyCost>,
+    /// Data completeness per cost source and day: every day of each cost source's window, with what it delivered;
+    /// a day it delivered nothing for has `amount_usd: null` (missing), never 0.
+    pub cost_days: Vec<CostDay>,
     /// Data completeness: one entry per source, as collected.
     pub sources: Vec<SourceReport>,
     pub assumptions: Assumptions,
@@ -158,6 +161,15 @@ pub struct GroupLag {
     pub partitions: i64,
     pub total_lag: Option<i64>,
     pub max_partition_lag: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostDay {
+    pub source: String,
+    pub day: String,
+    pub lines: i64,
+    /// Null when the source delivered no cost line for the day.
+    pub amount_usd: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

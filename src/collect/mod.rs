@@ -41,6 +41,36 @@ pub struct SourceReport {
     /// Requests made to the outside world (0 for recorded data).
     #[serde(default)]
     pub requests: u64,
+    /// Cost sources: the days the source was asked to cover (first and last, inclusive), so a day without cost
+    /// lines shows as missing rather than as $0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<DayWindow>,
+    /// Cost sources: the value this source writes in `cost_lines.source`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_source: Option<String>,
+}
+
+/// A range of calendar days, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayWindow {
+    pub first: chrono::NaiveDate,
+    pub last: chrono::NaiveDate,
+}
+
+impl SourceReport {
+    /// A complete report with no request made yet.
+    pub fn new(name: &str, kind: &str, tables: &[&str]) -> SourceReport {
+        SourceReport {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            status: SourceStatus::Complete,
+            detail: None,
+            tables: tables.iter().map(|t| t.to_string()).collect(),
+            requests: 0,
+            window: None,
+            line_source: None,
+        }
+    }
 }
 
 /// Everything collected in one run, as rows of the normalized tables (see `schema`).

@@ -102,6 +102,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         topics,
         consumer_groups: group_lags(tables)?,
         daily_costs,
+        cost_days: cost_days(collected),
         sources: collected.sources.clone(),
         assumptions: config.assumptions.clone(),
         prices: config.prices.clone(),
@@ -314,4 +315,28 @@ fn group_lags(tables: &Tables) -> Result<Vec<GroupLag>, ModelError> {
             max_partition_lag: max[i],
         })
         .collect())
+}
+
+/// Every day of every cost source's window with the lines and amount it delivered (see `CostDay`).
+fn cost_days(collected: &Collected) -> Vec<CostDay> {
+    let mut out = Vec::new();
+    for source in &collected.sources {
+        let (Some(window), Some(tag)) = (source.window, source.line_source.as_deref()) else { continue };
+        let mut per_day: std::collections::BTreeMap<chrono::NaiveDate, (i64, Decimal)> = Default::default();
+        for line in collected.cost_lines.iter().filter(|l| l.source == tag) {
+            let slot = per_day.entry(line.date).or_default();
+            slot.0 += 1;
+            slot.1 += line.amount;
+        }
+        for day in window.first.iter_days().take_while(|d| *d <= window.last) {
+            let found = per_day.get(&day);
+            out.push(CostDay {
+                source: source.name.clone(),
+                day: day.to_string(),
+                lines: found.map(|f| f.0).unwrap_or(0),
+                amount_usd: found.map(|f| f.1),
+            });
+        }
+    }
+    out
 }

@@ -111,9 +111,55 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             max => g.max_partition_lag.map(format::count).unwrap_or_else(|| "unknown".into()), max_raw => g.max_partition_lag,
         }).collect::<Vec<_>>(),
         sources => &model.sources,
+        cost_days => cost_day_views(model),
         assumptions => assumptions,
         prices => &model.prices,
     })
+}
+
+/// Per cost source: how many days of its window have cost lines, which are missing (as ranges) and the total.
+fn cost_day_views(model: &ReportModel) -> Vec<minijinja::Value> {
+    let mut names: Vec<&str> = model.cost_days.iter().map(|d| d.source.as_str()).collect();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let days: Vec<&crate::report_model::CostDay> =
+                model.cost_days.iter().filter(|d| d.source == name).collect();
+            let missing: Vec<&str> = days.iter().filter(|d| d.amount_usd.is_none()).map(|d| d.day.as_str()).collect();
+            let total: Decimal = days.iter().filter_map(|d| d.amount_usd).sum();
+            context! {
+                source => name,
+                first => days.first().map(|d| d.day.as_str()).unwrap_or(""),
+                last => days.last().map(|d| d.day.as_str()).unwrap_or(""),
+                days => days.len(),
+                with_data => days.len() - missing.len(),
+                missing => day_ranges(&missing),
+                total => format::usd(total),
+            }
+        })
+        .collect()
+}
+
+/// `2026-10-01..2026-10-03, 2026-10-07` from sorted ISO days.
+fn day_ranges(days: &[&str]) -> String {
+    let parse = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let mut out: Vec<String> = Vec::new();
+    let mut run: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
+    for day in days.iter().filter_map(|d| parse(d)) {
+        run = match run {
+            Some((a, b)) if b.succ_opt() == Some(day) => Some((a, day)),
+            Some((a, b)) => {
+                out.push(if a == b { a.to_string() } else { format!("{a}..{b}") });
+                Some((day, day))
+            }
+            None => Some((day, day)),
+        };
+    }
+    if let Some((a, b)) = run {
+        out.push(if a == b { a.to_string() } else { format!("{a}..{b}") });
+    }
+    out.join(", ")
 }
 
 fn f(d: Decimal) -> f64 {
@@ -199,4 +245,18 @@ fn daily_chart(model: &ReportModel) -> String {
         .collect();
     let labels: Vec<String> = days.iter().map(|d| d.get(5..).unwrap_or(d).to_string()).collect();
     charts::stacked_columns("Billed cost per day", "USD per day", &labels, &series)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_ranges;
+
+    #[test]
+    fn missing_days_are_shown_as_ranges() {
+        assert_eq!(
+            day_ranges(&["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-07"]),
+            "2026-10-01..2026-10-03, 2026-10-07"
+        );
+        assert_eq!(day_ranges(&[]), "");
+    }
 }

@@ -552,3 +552,159 @@ fn access_denied_fails_the_source_naming_the_iam_action_and_the_run_still_report
     assert!(model.contains("grant the IAM action `s3:GetObject`"), "{model}");
     assert!(run_dir.join("index.html").is_file());
 }
+
+fn cloudwatch(endpoint: &str) -> aws_sdk_cloudwatch::Client {
+    let config = aws_sdk_cloudwatch::Config::builder()
+        .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+        .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .build();
+    aws_sdk_cloudwatch::Client::from_conf(config)
+}
+
+/// A metric point to put: (dimensions, unix seconds, value).
+type Point<'a> = (Vec<(&'a str, String)>, i64, f64);
+
+/// Points of one AWS/Kafka metric, 1,000 per PutMetricData call.
+fn put_points(endpoint: &str, metric: &str, points: &[Point]) {
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    let client = cloudwatch(endpoint);
+    runtime().block_on(async {
+        for chunk in points.chunks(1000) {
+            let data = chunk
+                .iter()
+                .map(|(dims, t, v)| {
+                    MetricDatum::builder()
+                        .metric_name(metric)
+                        .set_dimensions(Some(
+                            dims.iter().map(|(n, v)| Dimension::builder().name(*n).value(v).build()).collect(),
+                        ))
+                        .timestamp(aws_sdk_cloudwatch::primitives::DateTime::from_secs(*t))
+                        .value(*v)
+                        .build()
+                })
+                .collect();
+            client.put_metric_data().namespace("AWS/Kafka").set_metric_data(Some(data)).send().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn cloudwatch_reads_real_msk_series_more_than_500_at_a_time_and_sums_topic_rates_over_brokers() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    moto_api(&endpoint, "/moto-api/reset", "");
+    // The real daily BytesInPerSec of kcp's `kcp-playground` MSK cluster (confluentinc/kcp, Apache-2.0).
+    let text = std::fs::read_to_string(public_data("kcp_msk_state-with-metrics.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cluster = &state["msk_sources"]["regions"][0]["clusters"][0];
+    assert_eq!(cluster["name"], "kcp-playground");
+    let result =
+        cluster["metrics"]["results"].as_array().unwrap().iter().find(|r| r["Label"] == "BytesInPerSec").unwrap();
+    let real: Vec<(i64, f64)> = result["Timestamps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(result["Values"].as_array().unwrap())
+        .map(|(t, v)| {
+            (chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap()).unwrap().timestamp(), v.as_f64().unwrap())
+        })
+        .collect();
+    assert_eq!(real.len(), 126);
+    let broker = |id: &str| vec![("Cluster Name", "kcp-playground".to_string()), ("Broker ID", id.to_string())];
+    let mut points: Vec<Point> = real.iter().map(|(t, v)| (broker("1"), *t, *v)).collect();
+    // 520 topics on two brokers each: 1,040 per-topic series, more than two GetMetricData calls' worth.
+    let day = real[0].0;
+    for i in 0..520 {
+        for (b, v) in [("1", 100.0), ("2", 50.0 + f64::from(i))] {
+            let mut dims = broker(b);
+            dims.push(("Topic", format!("topic-{i:03}")));
+            points.push((dims, day, v));
+        }
+    }
+    put_points(&endpoint, "BytesInPerSec", &points);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            r#"[[sources]]
+name = "cw"
+kind = "cloudwatch"
+cluster = "prod"
+msk_cluster_name = "kcp-playground"
+endpoint_url = "{endpoint}"
+period_seconds = 86400
+days = 130
+end_time = "2026-04-13T00:00:00Z"
+"#
+        ),
+    );
+    let rec = dir.path().join("rec");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()], dir.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert!(out.stderr.contains("1041 series"), "{}", out.stderr);
+    assert!(requests_in(&out.stderr, "cw") >= 6 + 3, "six ListMetrics, at least three GetMetricData: {}", out.stderr);
+
+    let (h, rows) = read_csv(&rec.join("metric_points.csv"));
+    let dims = column(&h, &rows, "dimensions");
+    let times = column(&h, &rows, "timestamp");
+    let values = column(&h, &rows, "value");
+    let mut broker_series: Vec<(i64, f64)> = (0..rows.len())
+        .filter(|i| dims[*i] == "Broker ID=1,Cluster Name=kcp-playground")
+        .map(|i| (chrono::DateTime::parse_from_rfc3339(times[i]).unwrap().timestamp(), values[i].parse().unwrap()))
+        .collect();
+    broker_series.sort_by_key(|p| p.0);
+    let mut want = real.clone();
+    want.sort_by_key(|p| p.0);
+    assert_eq!(broker_series.len(), want.len());
+    for (got, want) in broker_series.iter().zip(&want) {
+        assert_eq!(got.0, want.0);
+        assert!((got.1 - want.1).abs() < 1e-6 * want.1.abs().max(1.0), "{got:?} vs {want:?}");
+    }
+    for i in [0, 519] {
+        let total: Vec<f64> = (0..rows.len())
+            .filter(|r| dims[*r] == format!("Cluster Name=prod,Topic=topic-{i:03}"))
+            .map(|r| values[r].parse().unwrap())
+            .collect();
+        assert_eq!(total, vec![150.0 + f64::from(i)]);
+    }
+}
+
+#[test]
+fn days_cost_explorer_has_no_data_for_are_missing_in_the_model_and_report_not_zero() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    moto_api(&endpoint, "/moto-api/reset", "");
+    // Five days asked (2025-04-11..15); the answer has groups for the last three only.
+    let mut days = kcp_results_by_time();
+    days.insert(0, serde_json::json!({"TimePeriod": {"Start": "2025-04-12", "End": "2025-04-13"}, "Groups": [], "Total": {}, "Estimated": false}));
+    let seed = serde_json::json!({"results": [{"ResultsByTime": days, "DimensionValueAttributes": []}]});
+    moto_api(&endpoint, "/moto-api/static/ce/cost-and-usage-results", &seed.to_string());
+    let dir = with_demo(&format!(
+        "[[sources]]\nname = \"ce\"\nkind = \"cost-explorer\"\nendpoint_url = \"{endpoint}\"\nend_date = \"2025-04-16\"\ndays = 5\nrestatement_days = 0\ncache_dir = \"cache\"\n"
+    ));
+    let config = dir.path().join("kafka-finops.toml");
+    let out = run(
+        &["run", "--config", config.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.run_dir().join("model.json")).unwrap()).unwrap();
+    let ce: Vec<(String, serde_json::Value)> = model["cost_days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["source"] == "ce")
+        .map(|d| (d["day"].as_str().unwrap().to_string(), d["amount_usd"].clone()))
+        .collect();
+    let days: Vec<&str> = ce.iter().map(|(d, _)| d.as_str()).collect();
+    assert_eq!(days, ["2025-04-11", "2025-04-12", "2025-04-13", "2025-04-14", "2025-04-15"]);
+    assert!(ce[0].1.is_null() && ce[1].1.is_null(), "{ce:?}");
+    assert!(ce[2..].iter().all(|(_, a)| !a.is_null()), "{ce:?}");
+    let html = std::fs::read_to_string(out.run_dir().join("index.html")).unwrap();
+    assert!(html.contains("3 of 5"), "the report counts the days with data");
+    assert!(html.contains("2025-04-11..2025-04-12"), "and names the missing ones");
+}

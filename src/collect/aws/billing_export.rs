@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use super::exports::{ExportFile, ExportFormat, read_exports};
 use super::{AwsSettings, describe_error, runtime, s3_client, sdk_config};
-use crate::collect::{CollectError, Collected, Source, SourceReport, SourceStatus};
+use crate::collect::{CollectError, Collected, DayWindow, Source, SourceReport, SourceStatus};
+use crate::schema::CostLine;
 
 /// Where the export lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,14 +51,7 @@ impl Source for BillingExportSource {
     }
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
-        let mut report = SourceReport {
-            name: self.name.clone(),
-            kind: "billing-export".into(),
-            status: SourceStatus::Complete,
-            detail: None,
-            tables: vec!["cost_lines".into()],
-            requests: 0,
-        };
+        let mut report = SourceReport::new(&self.name, "billing-export", &["cost_lines"]);
         let staging = tempfile::Builder::new()
             .prefix("kafka-finops-export-")
             .tempdir()
@@ -111,6 +105,8 @@ impl Source for BillingExportSource {
                     ));
                 }
                 report.detail = Some(notes.join("; "));
+                report.window = window(&self.settings.billing_periods, &lines);
+                report.line_source = lines.first().map(|l| l.source.clone());
                 into.cost_lines.extend(lines);
             }
             Err(e) => {
@@ -254,6 +250,22 @@ fn inflate(from: &Path, to: &Path) -> std::io::Result<()> {
     let mut writer = std::io::BufWriter::new(std::fs::File::create(to)?);
     std::io::copy(&mut reader, &mut writer)?;
     Ok(())
+}
+
+/// The days an export should cover: its configured billing periods up to yesterday (UTC), else the days between
+/// its first and last line, so a day missing inside is shown as missing.
+fn window(periods: &[String], lines: &[CostLine]) -> Option<DayWindow> {
+    let month = |p: &String| chrono::NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").ok();
+    let starts: Vec<chrono::NaiveDate> = periods.iter().filter_map(month).collect();
+    if let (Some(first), Some(last_start)) = (starts.iter().min(), starts.iter().max()) {
+        let next_month = last_start.checked_add_months(chrono::Months::new(1))?;
+        let yesterday = chrono::Utc::now().date_naive().pred_opt()?;
+        let last = next_month.pred_opt()?.min(yesterday);
+        return (last >= *first).then_some(DayWindow { first: *first, last });
+    }
+    let first = lines.iter().map(|l| l.date).min()?;
+    let last = lines.iter().map(|l| l.date).max()?;
+    Some(DayWindow { first, last })
 }
 
 /// The files of a local export: the file itself, or every data file under the folder (manifests honoured as in S3).

@@ -15,7 +15,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::{AwsSettings, describe_error, runtime, sdk_config};
-use crate::collect::{CollectError, Collected, Source, SourceReport, SourceStatus};
+use crate::collect::{CollectError, Collected, DayWindow, Source, SourceReport, SourceStatus};
 use crate::schema::CostLine;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,15 +61,10 @@ impl Source for CostExplorerSource {
         // Days before `closed_before` will not change any more: they are cached and never asked again.
         let closed_before = end - Days::new(u64::from(s.restatement_days));
         let cache_file = s.cache_dir.join(format!("{}.parquet", sanitize(&self.name)));
-        let mut report = SourceReport {
-            name: self.name.clone(),
-            kind: "cost-explorer".into(),
-            status: SourceStatus::Complete,
-            detail: None,
-            tables: vec!["cost_lines".into()],
-            requests: 0,
-        };
+        let mut report = SourceReport::new(&self.name, "cost-explorer", &["cost_lines"]);
 
+        report.window = Some(DayWindow { first: start, last: end - Days::new(1) });
+        report.line_source = Some("cost-explorer".into());
         let cached = match read_cache(&cache_file) {
             Ok(rows) => rows,
             Err(e) => {

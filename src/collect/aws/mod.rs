@@ -7,6 +7,7 @@
 //! missing action; it is never read as "no cost".
 
 pub mod billing_export;
+pub mod cloudwatch;
 pub mod cost_explorer;
 pub mod exports;
 
@@ -20,6 +21,8 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 /// Every IAM action kafka-finops calls, with the SDK call that needs it (`client.<call>()`). Read-only.
 pub const IAM_ACTIONS: &[(&str, &str)] = &[
     ("ce:GetCostAndUsage", "get_cost_and_usage"),
+    ("cloudwatch:GetMetricData", "get_metric_data"),
+    ("cloudwatch:ListMetrics", "list_metrics"),
     ("s3:ListBucket", "list_objects_v2"),
     ("s3:GetObject", "get_object"),
 ];

@@ -277,6 +277,8 @@ impl KafkaSource {
             .map(String::from)
             .to_vec(),
             requests: count,
+            window: None,
+            line_source: None,
         });
         if into.captured_at.is_none() {
             into.captured_at = Some(chrono::Utc::now());
