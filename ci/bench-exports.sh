@@ -110,7 +110,7 @@ COPY (
   GROUP BY ALL
 ) TO '{out}' (FORMAT parquet)
 """)
-print(duckdb.sql(f"SELECT count(*), sum(amount) FROM read_parquet('{out}')").fetchone())
+print(duckdb.sql(f"SELECT count(*), sum(amount) FROM read_parquet('{out}')").fetchall()[0])
 PY
 
 # GNU time (the binary, not the shell keyword) gives peak RSS; use /proc-free fallback if missing.
@@ -121,15 +121,21 @@ measure() { # prints "seconds kilobytes"
   "$gnu_time" -f "%e %M" -o "$out" "$@" > /dev/null 2> "$work/last.err" || { cat "$work/last.err" >&2; return 1; }
   cat "$out"
 }
-ours_once() { rm -rf "$work/rec"; "$bin" collect --config "$work/bench.toml" --record "$work/rec"; }
-duck_once() { "$py" "$work/duck.py" "$export_file" "$work/duck.parquet"; }
+# GNU time runs programs, not shell functions: each side is a small script.
+printf '#!/bin/sh\nrm -rf "%s/rec" && exec "%s" collect --config "%s/bench.toml" --record "%s/rec"\n' \
+  "$work" "$PWD/$bin" "$work" "$work" > "$work/ours.sh"
+printf '#!/bin/sh\nexec "%s" "%s/duck.py" "%s" "%s/duck.parquet"\n' "$py" "$work" "$export_file" "$work" > "$work/duck.sh"
+chmod +x "$work/ours.sh" "$work/duck.sh"
+ours_once() { "$work/ours.sh"; }
+duck_once() { "$work/duck.sh"; }
 median_of() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 
-ours_once > /dev/null 2>&1; duck_once > /dev/null 2>&1
+ours_once > /dev/null 2>&1 || { echo "kafka-finops failed:" >&2; ours_once >/dev/null; exit 1; }
+duck_once > /dev/null 2>&1 || { echo "DuckDB failed:" >&2; duck_once >/dev/null; exit 1; }
 declare -a ot om dt dm
 for _ in 1 2 3; do
-  read -r t m < <(measure ours_once); ot+=("$t"); om+=("$m")
-  read -r t m < <(measure duck_once); dt+=("$t"); dm+=("$m")
+  read -r t m < <(measure "$work/ours.sh"); ot+=("$t"); om+=("$m")
+  read -r t m < <(measure "$work/duck.sh"); dt+=("$t"); dm+=("$m")
 done
 o_t=$(median_of "${ot[@]}") o_m=$(median_of "${om[@]}") d_t=$(median_of "${dt[@]}") d_m=$(median_of "${dm[@]}")
 
