@@ -64,6 +64,8 @@ pub enum NameKind {
     Topic,
     ConsumerGroup,
     Principal,
+    /// A cost-allocation tag value on the bill (the `owner_tag_keys` of the AWS sources).
+    Tag,
 }
 
 impl NameKind {
@@ -72,6 +74,7 @@ impl NameKind {
             "topic" => Some(NameKind::Topic),
             "consumer_group" => Some(NameKind::ConsumerGroup),
             "principal" => Some(NameKind::Principal),
+            "tag" => Some(NameKind::Tag),
             _ => None,
         }
     }
@@ -80,6 +83,7 @@ impl NameKind {
             NameKind::Topic => "topic",
             NameKind::ConsumerGroup => "consumer_group",
             NameKind::Principal => "principal",
+            NameKind::Tag => "tag",
         }
     }
 }
@@ -264,7 +268,10 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
                 path,
                 Some(line(r.kind.span())),
                 Some(&field("kind")),
-                format!("unknown kind `{}`; expected `topic`, `consumer_group` or `principal`", r.kind.get_ref()),
+                format!(
+                    "unknown kind `{}`; expected `topic`, `consumer_group`, `principal` or `tag`",
+                    r.kind.get_ref()
+                ),
             ));
         }
         let given: Vec<(&str, &Spanned<String>)> = [("exact", &r.exact), ("prefix", &r.prefix), ("regex", &r.regex)]

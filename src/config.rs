@@ -165,7 +165,26 @@ const SOURCE_KEYS: &[(&str, &[&str])] = &[
             "profile",
         ],
     ),
-    ("cost-explorer", &["days", "restatement_days", "end_date", "cache_dir", "region", "endpoint_url", "profile"]),
+    (
+        "cost-explorer",
+        &["days", "restatement_days", "end_date", "cache_dir", "owner_tag_keys", "region", "endpoint_url", "profile"],
+    ),
+    (
+        "cloudwatch",
+        &[
+            "cluster",
+            "msk_cluster_name",
+            "instance_ids",
+            "buckets",
+            "days",
+            "period_seconds",
+            "end_time",
+            "metrics",
+            "region",
+            "endpoint_url",
+            "profile",
+        ],
+    ),
 ];
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -509,6 +528,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                             restatement_days,
                             end_date,
                             cache_dir,
+                            owner_tag_keys: s.owner_tag_keys.clone(),
                         }),
                     });
                 }

@@ -11,8 +11,8 @@ use polars::prelude::*;
 use crate::collect::Collected;
 use crate::error::{Problem, Problems};
 use crate::schema::{
-    self, Broker, ConsumerGroupMember, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir,
-    ReplicaPlacement, Table, Topic, TopicConfig,
+    self, Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition,
+    ReplicaLogDir, ReplicaPlacement, Table, Topic, TopicConfig,
 };
 
 /// Every normalized table by name, in a fixed order.
@@ -54,6 +54,7 @@ pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {
     t.insert(ConsumerGroupOffset::NAME, frame(&c.consumer_group_offsets)?);
     t.insert(ConsumerGroupMember::NAME, frame(&c.consumer_group_members)?);
     t.insert(CostLine::NAME, frame(&c.cost_lines)?);
+    t.insert(CostAllocation::NAME, frame(&c.cost_allocations)?);
     t.insert(MetricPoint::NAME, frame(&c.metric_points)?);
     t.insert(ReplicaPlacement::NAME, frame(&replica_placements(c))?);
     Ok(t)

@@ -26,6 +26,8 @@ pub struct ReportModel {
     /// Data completeness per cost source and day: every day of each cost source's window, with what it delivered;
     /// a day it delivered nothing for has `amount_usd: null` (missing), never 0.
     pub cost_days: Vec<CostDay>,
+    /// Billed cost per owner from cost-allocation tags (a second view of the bill, beside the model's allocation).
+    pub tag_costs: Vec<TagCost>,
     /// Data completeness: one entry per source, as collected.
     pub sources: Vec<SourceReport>,
     pub assumptions: Assumptions,
@@ -161,6 +163,21 @@ pub struct GroupLag {
     pub partitions: i64,
     pub total_lag: Option<i64>,
     pub max_partition_lag: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagCost {
+    pub owner: String,
+    /// Why this tag value belongs to the owner (catalog rule, `tag value is an owner id`, `(untagged)`).
+    pub owner_rule: String,
+    pub tag_key: String,
+    /// Empty when the cost carries no such tag.
+    pub tag_value: String,
+    pub source: String,
+    pub first_day: String,
+    pub last_day: String,
+    pub days: i64,
+    pub amount_usd: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -243,6 +243,23 @@ table! {
 }
 
 table! {
+    /// Billed cost per day and owner tag value, as a cost source allocates it (Cost Explorer grouped by a tag key,
+    /// or an export's lines summed per tag value). Another view of the same money as `cost_lines`: never added to
+    /// it. Optional in a recorded scenario.
+    CostAllocation = "cost_allocations" {
+        date: NaiveDate,
+        /// The tag key (`team`) and its value; an empty value means the cost carries no such tag.
+        tag_key: String,
+        tag_value: String,
+        service: String,
+        amount: Decimal,
+        currency: String,
+        /// Where the allocation came from: `cost-explorer`, `cur`, `focus`, `scenario`.
+        source: String,
+    }
+}
+
+table! {
     /// One row per metric datapoint.
     MetricPoint = "metric_points" {
         namespace: String,
@@ -278,6 +295,7 @@ pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
         (Partition::NAME, Partition::columns()),
         (ConsumerGroupOffset::NAME, ConsumerGroupOffset::columns()),
         (CostLine::NAME, CostLine::columns()),
+        (CostAllocation::NAME, CostAllocation::columns()),
         (MetricPoint::NAME, MetricPoint::columns()),
         (ReplicaPlacement::NAME, ReplicaPlacement::columns()),
         (TopicConfig::NAME, TopicConfig::columns()),

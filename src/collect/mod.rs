@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, Topic,
-    TopicConfig,
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
+    Topic, TopicConfig,
 };
 
 /// How much of what a source should deliver it delivered.
@@ -87,6 +87,7 @@ pub struct Collected {
     pub consumer_group_offsets: Vec<ConsumerGroupOffset>,
     pub consumer_group_members: Vec<ConsumerGroupMember>,
     pub cost_lines: Vec<CostLine>,
+    pub cost_allocations: Vec<CostAllocation>,
     pub metric_points: Vec<MetricPoint>,
     pub sources: Vec<SourceReport>,
 }

@@ -58,6 +58,7 @@ pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(
             (file_name::<crate::schema::ConsumerGroupOffset>(), csv_bytes(&collected.consumer_group_offsets)?),
             (file_name::<crate::schema::ConsumerGroupMember>(), csv_bytes(&collected.consumer_group_members)?),
             (file_name::<crate::schema::CostLine>(), csv_bytes(&collected.cost_lines)?),
+            (file_name::<crate::schema::CostAllocation>(), csv_bytes(&collected.cost_allocations)?),
             (file_name::<crate::schema::MetricPoint>(), csv_bytes(&collected.metric_points)?),
         ];
         for (name, bytes) in files {

@@ -10,8 +10,8 @@ use super::{CollectError, Collected, Source, SourceReport};
 use crate::error::{Problem, Problems};
 use crate::files::InputFiles;
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostLine, MetricPoint, Partition, ReplicaLogDir, Table, Topic,
-    TopicConfig,
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
+    Table, Topic, TopicConfig,
 };
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +52,7 @@ impl Source for ScenarioSource {
         into.consumer_group_offsets.extend(read_table::<ConsumerGroupOffset>(files, Required::Yes, &mut problems));
         into.consumer_group_members.extend(read_table::<ConsumerGroupMember>(files, Required::No, &mut problems));
         into.cost_lines.extend(read_table::<CostLine>(files, Required::Yes, &mut problems));
+        into.cost_allocations.extend(read_table::<CostAllocation>(files, Required::No, &mut problems));
         into.metric_points.extend(read_table::<MetricPoint>(files, Required::Yes, &mut problems));
         if !problems.is_empty() {
             return Err(Problems(problems).into());

@@ -1,7 +1,7 @@
 //! Join: the only stage that runs SQL. Runs `queries/*.sql` with polars' SQL context over the normalized tables.
 //!
 //! Before the SQL, the ownership catalog is applied in Rust (precedence rules do not belong in SQL) to produce
-//! three small tables the queries join on: `topic_owners`, `group_owners` and `owners`; the config adds
+//! small tables the queries join on: `topic_owners`, `group_owners`, `tag_owners` and `owners`; the config adds
 //! `cluster_resources`. Queries run in the order of [`QUERIES`], and each result is registered under its file name
 //! so later queries can read it.
 
@@ -22,6 +22,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("cost_lines_classified", include_str!("../../queries/cost_lines_classified.sql")),
     ("cluster_costs", include_str!("../../queries/cluster_costs.sql")),
     ("daily_costs", include_str!("../../queries/daily_costs.sql")),
+    ("owner_tag_costs", include_str!("../../queries/owner_tag_costs.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -88,10 +89,64 @@ fn add_ownership(tables: &mut Tables, catalog: &Catalog) -> Result<(), JoinError
         problems.dedup();
         return Err(Problems(problems).into());
     }
+    let tag_owners =
+        tag_owners(tables.get("cost_allocations"), catalog, &mut problems).map_err(frame_err("tag_owners"))?;
+    if !problems.is_empty() {
+        problems.dedup();
+        return Err(Problems(problems).into());
+    }
+    tables.insert("tag_owners", tag_owners);
     tables.insert("topic_owners", topic_owners);
     tables.insert("group_owners", group_owners);
     tables.insert("owners", owners_frame(catalog).map_err(frame_err("owners"))?);
     Ok(())
+}
+
+/// The owner of every (tag key, tag value) in `cost_allocations`: by the catalog's `tag` rules, else the declared
+/// owner whose id is the value; a cost without the tag (empty value) belongs to `unowned`, rule `(untagged)`.
+fn tag_owners(
+    frame: Option<&DataFrame>,
+    catalog: &Catalog,
+    problems: &mut Vec<crate::error::Problem>,
+) -> PolarsResult<DataFrame> {
+    let mut pairs: Vec<(String, String)> = match frame {
+        Some(f) => {
+            let keys = f.column("tag_key")?.str()?;
+            let values = f.column("tag_value")?.str()?;
+            keys.iter().zip(values.iter()).filter_map(|(k, v)| Some((k?.to_string(), v?.to_string()))).collect()
+        }
+        None => Vec::new(),
+    };
+    pairs.sort();
+    pairs.dedup();
+    let (mut keys, mut values, mut owners, mut rules) = (vec![], vec![], vec![], vec![]);
+    for (key, value) in pairs {
+        let (owner, rule) = if value.is_empty() {
+            (crate::catalog::UNOWNED.to_string(), "(untagged)".to_string())
+        } else {
+            match catalog.resolve(NameKind::Tag, &value) {
+                // A tag value that is itself a declared owner id needs no rule.
+                Ok(r) if r.owner == crate::catalog::UNOWNED && catalog.owners().iter().any(|o| o.owner == value) => {
+                    (value.clone(), "tag value is an owner id".to_string())
+                }
+                Ok(r) => (r.owner, r.rule),
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            }
+        };
+        keys.push(key);
+        values.push(value);
+        owners.push(owner);
+        rules.push(rule);
+    }
+    DataFrame::new_infer_height(vec![
+        Column::new("tag_key".into(), keys),
+        Column::new("tag_value".into(), values),
+        Column::new("owner".into(), owners),
+        Column::new("owner_rule".into(), rules),
+    ])
 }
 
 /// Distinct (cluster, name) pairs of a table, sorted.

@@ -103,6 +103,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         consumer_groups: group_lags(tables)?,
         daily_costs,
         cost_days: cost_days(collected),
+        tag_costs: tag_costs(tables)?,
         sources: collected.sources.clone(),
         assumptions: config.assumptions.clone(),
         prices: config.prices.clone(),
@@ -279,6 +280,26 @@ fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>, ModelError
                 last_day: last[i].clone(),
             };
             (cluster[i].clone(), line)
+        })
+        .collect())
+}
+
+fn tag_costs(tables: &Tables) -> Result<Vec<TagCost>, ModelError> {
+    let r = reader(tables, "owner_tag_costs")?;
+    let (owner, rule, key, value, source) =
+        (r.str("owner")?, r.str("owner_rule")?, r.str("tag_key")?, r.str("tag_value")?, r.str("source")?);
+    let (first, last, days, amount) = (r.str("first_day")?, r.str("last_day")?, r.i64("days")?, r.decimal("amount")?);
+    Ok((0..r.len())
+        .map(|i| TagCost {
+            owner: owner[i].clone(),
+            owner_rule: rule[i].clone(),
+            tag_key: key[i].clone(),
+            tag_value: value[i].clone(),
+            source: source[i].clone(),
+            first_day: first[i].clone(),
+            last_day: last[i].clone(),
+            days: days[i],
+            amount_usd: amount[i].normalize(),
         })
         .collect())
 }

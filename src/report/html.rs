@@ -112,6 +112,12 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         }).collect::<Vec<_>>(),
         sources => &model.sources,
         cost_days => cost_day_views(model),
+        tag_costs => model.tag_costs.iter().map(|t| context! {
+            owner => &t.owner, rule => &t.owner_rule, source => &t.source, days => t.days,
+            tag => if t.tag_value.is_empty() { format!("no `{}` tag", t.tag_key) } else { format!("{}={}", t.tag_key, t.tag_value) },
+            window => format!("{} to {}", t.first_day, t.last_day),
+            amount => format::usd(t.amount_usd), amount_raw => f(t.amount_usd),
+        }).collect::<Vec<_>>(),
         assumptions => assumptions,
         prices => &model.prices,
     })

@@ -201,6 +201,11 @@ owner_tag_keys = ["business_unit"]
     // The owner tag came through on tagged lines.
     let (h, rows) = read_csv(&rec.join("cost_lines.csv"));
     assert!(column(&h, &rows, "tags").iter().any(|t| t.contains("\"business_unit\":")));
+    // The per-tag view of the same money adds up to the same total (untagged lines under an empty value).
+    let (h, rows) = read_csv(&rec.join("cost_allocations.csv"));
+    let allocated: Decimal = column(&h, &rows, "amount").iter().map(|a| Decimal::from_str(a).unwrap()).sum();
+    assert_close("allocated by business_unit", allocated, total, lines);
+    assert!(column(&h, &rows, "tag_value").contains(&""));
     assert!(out.stderr.contains("1000 line items"), "stderr: {}", out.stderr);
 }
 
@@ -707,4 +712,67 @@ fn days_cost_explorer_has_no_data_for_are_missing_in_the_model_and_report_not_ze
     let html = std::fs::read_to_string(out.run_dir().join("index.html")).unwrap();
     assert!(html.contains("3 of 5"), "the report counts the days with data");
     assert!(html.contains("2025-04-11..2025-04-12"), "and names the missing ones");
+}
+
+#[test]
+fn cost_explorer_by_owner_tag_allocates_to_owners_beside_the_lines_not_on_top_of_them() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    moto_api(&endpoint, "/moto-api/reset", "");
+    let day = kcp_results_by_time()[0].clone();
+    let msk = "Amazon Managed Streaming for Apache Kafka";
+    let group = |keys: [&str; 2], amount: &str| serde_json::json!({"Keys": keys, "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}});
+    let by_tag = serde_json::json!({
+        "TimePeriod": day["TimePeriod"], "Total": {}, "Estimated": false,
+        "Groups": [group([msk, "team$payments"], "1.25"), group([msk, "team$"], "0.7499999992"), group(["EC2 - Other", "team$orphan"], "0.84")],
+    });
+    let seed = serde_json::json!({"results": [
+        {"ResultsByTime": [day], "DimensionValueAttributes": []},
+        {"ResultsByTime": [by_tag], "DimensionValueAttributes": []},
+    ]});
+    moto_api(&endpoint, "/moto-api/static/ce/cost-and-usage-results", &seed.to_string());
+    let dir = with_demo(&format!(
+        "[[sources]]\nname = \"ce\"\nkind = \"cost-explorer\"\nendpoint_url = \"{endpoint}\"\nend_date = \"2025-04-14\"\ndays = 1\nrestatement_days = 0\ncache_dir = \"cache\"\nowner_tag_keys = [\"team\"]\n"
+    ));
+    let config = dir.path().join("kafka-finops.toml");
+    let rec = dir.path().join("rec");
+    let out = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+            "--record",
+            rec.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    // Two requests (by usage type, by tag); the tag view is its own table, the cost lines hold the usage-type view.
+    let (h, rows) = read_csv(&rec.join("cost_allocations.csv"));
+    let got: Vec<(&str, &str)> = column(&h, &rows, "tag_value").into_iter().zip(column(&h, &rows, "amount")).collect();
+    assert_eq!(got.len(), 3);
+    assert!(
+        got.contains(&("payments", "1.25")) && got.contains(&("", "0.7499999992")) && got.contains(&("orphan", "0.84"))
+    );
+    let (h, rows) = read_csv(&rec.join("cost_lines.csv"));
+    let ce_lines = column(&h, &rows, "source").into_iter().filter(|s| *s == "cost-explorer").count();
+    assert_eq!(ce_lines, 4, "the four usage-type groups of the day, not the tag groups");
+
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.run_dir().join("model.json")).unwrap()).unwrap();
+    let tags: Vec<(String, String, String)> = model["tag_costs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (t["owner"].as_str().unwrap().into(), t["tag_value"].as_str().unwrap().into(), t["amount_usd"].to_string())
+        })
+        .collect();
+    assert!(tags.contains(&("payments".into(), "payments".into(), "\"1.25\"".into())), "{tags:?}");
+    assert!(tags.contains(&("unowned".into(), "".into(), "\"0.7499999992\"".into())), "{tags:?}");
+    assert!(tags.contains(&("unowned".into(), "orphan".into(), "\"0.84\"".into())), "{tags:?}");
+    let html = std::fs::read_to_string(out.run_dir().join("index.html")).unwrap();
+    assert!(html.contains("Billed cost by owner tag") && html.contains("no `team` tag"));
 }

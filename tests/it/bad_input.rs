@@ -179,3 +179,20 @@ fn a_billing_export_source_with_misplaced_or_missing_keys_names_each() {
         assert!(err.contains(needle), "{needle} missing in {err}");
     }
 }
+
+#[test]
+fn a_cloudwatch_source_refuses_keys_of_other_kinds_and_needs_its_cluster() {
+    let err = fails(|dir| {
+        let cfg = dir.join("kafka-finops.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        let extra = "\n[[sources]]\nname = \"cw\"\nkind = \"cloudwatch\"\nbucket = \"x\"\nperiod_seconds = 90\n";
+        std::fs::write(&cfg, format!("{text}{extra}")).unwrap();
+    });
+    for needle in [
+        "`bucket` does not apply to a `cloudwatch` source",
+        "a `cloudwatch` source needs `cluster`",
+        "expected a multiple of 60 from 60 to 86400, found 90",
+    ] {
+        assert!(err.contains(needle), "{needle} missing in {err}");
+    }
+}

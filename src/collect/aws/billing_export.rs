@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::exports::{ExportFile, ExportFormat, read_exports};
 use super::{AwsSettings, describe_error, runtime, s3_client, sdk_config};
 use crate::collect::{CollectError, Collected, DayWindow, Source, SourceReport, SourceStatus};
-use crate::schema::CostLine;
+use crate::schema::{CostAllocation, CostLine};
 
 /// Where the export lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +106,7 @@ impl Source for BillingExportSource {
                 }
                 report.detail = Some(notes.join("; "));
                 report.window = window(&self.settings.billing_periods, &lines);
+                into.cost_allocations.extend(allocations(&lines, &self.settings.owner_tag_keys));
                 report.line_source = lines.first().map(|l| l.source.clone());
                 into.cost_lines.extend(lines);
             }
@@ -250,6 +251,34 @@ fn inflate(from: &Path, to: &Path) -> std::io::Result<()> {
     let mut writer = std::io::BufWriter::new(std::fs::File::create(to)?);
     std::io::copy(&mut reader, &mut writer)?;
     Ok(())
+}
+
+/// The lines' amounts per day, owner tag key and value, and service (an empty value: the line has no such tag).
+fn allocations(lines: &[CostLine], tag_keys: &[String]) -> Vec<CostAllocation> {
+    let mut sums: std::collections::BTreeMap<
+        (chrono::NaiveDate, &str, String, &str, &str, &str),
+        rust_decimal::Decimal,
+    > = std::collections::BTreeMap::new();
+    for line in lines {
+        let tags: std::collections::BTreeMap<String, String> = serde_json::from_str(&line.tags).unwrap_or_default();
+        for key in tag_keys {
+            let value = tags.get(key).cloned().unwrap_or_default();
+            let slot =
+                (line.date, key.as_str(), value, line.service.as_str(), line.currency.as_str(), line.source.as_str());
+            *sums.entry(slot).or_default() += line.amount;
+        }
+    }
+    sums.into_iter()
+        .map(|((date, key, value, service, currency, source), amount)| CostAllocation {
+            date,
+            tag_key: key.to_string(),
+            tag_value: value,
+            service: service.to_string(),
+            amount,
+            currency: currency.to_string(),
+            source: source.to_string(),
+        })
+        .collect()
 }
 
 /// The days an export should cover: its configured billing periods up to yesterday (UTC), else the days between

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::{AwsSettings, describe_error, runtime, sdk_config};
 use crate::collect::{CollectError, Collected, DayWindow, Source, SourceReport, SourceStatus};
-use crate::schema::CostLine;
+use crate::schema::{CostAllocation, CostLine};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CostExplorerSettings {
@@ -26,6 +26,8 @@ pub struct CostExplorerSettings {
     /// The first day not asked (exclusive end of the window); `None` = today (UTC).
     pub end_date: Option<NaiveDate>,
     pub cache_dir: PathBuf,
+    /// Tag keys asked in separate groupings (SERVICE × TAG); their values become owner candidates.
+    pub owner_tag_keys: Vec<String>,
 }
 
 pub struct CostExplorerSource {
@@ -37,6 +39,9 @@ pub struct CostExplorerSource {
 #[derive(Debug, Clone, PartialEq)]
 struct DayGroup {
     day: NaiveDate,
+    /// `` for the SERVICE × USAGE_TYPE grouping; `tag:<key>` for SERVICE × a tag key, whose value is then kept in
+    /// `usage_type` (empty when the cost has no such tag).
+    grouping: String,
     service: String,
     usage_type: String,
     unblended: Decimal,
@@ -82,7 +87,7 @@ impl Source for CostExplorerSource {
         let mut answered_days = BTreeSet::new();
         if let Some(ask_from) = first_missing {
             let rt = runtime().map_err(CollectError::Fatal)?;
-            match rt.block_on(ask(&s.aws, ask_from, end, &mut report.requests)) {
+            match rt.block_on(ask_all(&s.aws, &s.owner_tag_keys, ask_from, end, &mut report.requests)) {
                 Ok((groups, days)) => {
                     fresh = groups;
                     answered_days = days;
@@ -99,7 +104,9 @@ impl Source for CostExplorerSource {
         let mut rows: Vec<DayGroup> =
             cached.into_iter().filter(|g| g.day >= start && (g.day < asked_from || failed)).collect();
         rows.extend(fresh);
-        rows.sort_by(|a, b| (a.day, &a.service, &a.usage_type).cmp(&(b.day, &b.service, &b.usage_type)));
+        rows.sort_by(|a, b| {
+            (a.day, &a.grouping, &a.service, &a.usage_type).cmp(&(b.day, &b.grouping, &b.service, &b.usage_type))
+        });
 
         if !failed {
             let closed: Vec<DayGroup> = rows.iter().filter(|g| g.day < closed_before).cloned().collect();
@@ -114,7 +121,8 @@ impl Source for CostExplorerSource {
             }
         }
 
-        let days_with_data: BTreeSet<NaiveDate> = rows.iter().map(|g| g.day).collect();
+        let days_with_data: BTreeSet<NaiveDate> =
+            rows.iter().filter(|g| g.grouping.is_empty()).map(|g| g.day).collect();
         let window: Vec<NaiveDate> = start.iter_days().take_while(|d| *d < end).collect();
         let empty = window.iter().filter(|d| !days_with_data.contains(d)).count();
         let mut notes = vec![format!(
@@ -134,6 +142,16 @@ impl Source for CostExplorerSource {
         }
         report.detail = Some(notes.join("; "));
         tracing::info!(source = %self.name, requests = report.requests, lines = rows.len(), "Cost Explorer read");
+        let (by_tag, rows): (Vec<DayGroup>, Vec<DayGroup>) = rows.into_iter().partition(|g| !g.grouping.is_empty());
+        into.cost_allocations.extend(by_tag.into_iter().map(|g| CostAllocation {
+            date: g.day,
+            tag_key: g.grouping.trim_start_matches("tag:").to_string(),
+            tag_value: g.usage_type,
+            service: g.service,
+            amount: g.unblended,
+            currency: g.currency,
+            source: "cost-explorer".into(),
+        }));
         into.cost_lines.extend(rows.into_iter().map(|g| CostLine {
             date: g.day,
             account_id: String::new(),
@@ -153,9 +171,10 @@ impl Source for CostExplorerSource {
     }
 }
 
-/// Asks Cost Explorer for [from, end), following every page. Returns the groups and the days answered.
-async fn ask(
+/// Asks Cost Explorer for [from, end) grouped by SERVICE × USAGE_TYPE, then by SERVICE × each tag key.
+async fn ask_all(
     aws: &AwsSettings,
+    tag_keys: &[String],
     from: NaiveDate,
     end: NaiveDate,
     requests: &mut u64,
@@ -165,12 +184,31 @@ async fn ask(
     settings.region.get_or_insert_with(|| "us-east-1".into());
     let config = sdk_config(&settings).await;
     let client = aws_sdk_costexplorer::Client::new(&config);
+    let dimension = |key: &str| GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key(key).build();
+    let (mut groups, days) =
+        ask(&client, [dimension("SERVICE"), dimension("USAGE_TYPE")], "", from, end, requests).await?;
+    for key in tag_keys {
+        let tag = GroupDefinition::builder().r#type(GroupDefinitionType::Tag).key(key).build();
+        let (by_tag, _) = ask(&client, [dimension("SERVICE"), tag], &format!("tag:{key}"), from, end, requests).await?;
+        groups.extend(by_tag);
+    }
+    Ok((groups, days))
+}
+
+/// One grouping of [from, end), following every page. Returns the groups and the days answered.
+async fn ask(
+    client: &aws_sdk_costexplorer::Client,
+    group_by: [GroupDefinition; 2],
+    grouping: &str,
+    from: NaiveDate,
+    end: NaiveDate,
+    requests: &mut u64,
+) -> Result<(Vec<DayGroup>, BTreeSet<NaiveDate>), String> {
     let period = DateInterval::builder()
         .start(from.to_string())
         .end(end.to_string())
         .build()
         .map_err(|e| format!("building the request: {e}"))?;
-    let by = |key: &str| GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key(key).build();
     let mut groups = Vec::new();
     let mut days = BTreeSet::new();
     let mut token: Option<String> = None;
@@ -181,16 +219,15 @@ async fn ask(
             .get_cost_and_usage()
             .time_period(period.clone())
             .granularity(Granularity::Daily)
-            .group_by(by("SERVICE"))
-            .group_by(by("USAGE_TYPE"))
+            .set_group_by(Some(group_by.to_vec()))
             .set_next_page_token(token.clone());
         for m in METRICS {
             request = request.metrics(m);
         }
-        let page = request
-            .send()
-            .await
-            .map_err(|e| describe_error("ce:GetCostAndUsage", &format!("GetCostAndUsage {from} to {end}"), &e))?;
+        let page = request.send().await.map_err(|e| {
+            let what = if grouping.is_empty() { String::new() } else { format!(" by {grouping}") };
+            describe_error("ce:GetCostAndUsage", &format!("GetCostAndUsage {from} to {end}{what}"), &e)
+        })?;
         for result in page.results_by_time() {
             let Some(day) = result.time_period().and_then(|p| NaiveDate::parse_from_str(p.start(), "%Y-%m-%d").ok())
             else {
@@ -201,10 +238,17 @@ async fn ask(
                 let keys = g.keys();
                 let metric = |name: &str| g.metrics().and_then(|m| m.get(name));
                 let amount = |name: &str| metric(name).and_then(|v| v.amount()).and_then(|a| a.parse::<Decimal>().ok());
+                let second = keys.get(1).cloned().unwrap_or_default();
+                // Tag groups come back as `key$value` (`key$` when untagged).
+                let second = match grouping.strip_prefix("tag:") {
+                    Some(key) => second.strip_prefix(&format!("{key}$")).map(str::to_string).unwrap_or(second),
+                    None => second,
+                };
                 groups.push(DayGroup {
                     day,
+                    grouping: grouping.to_string(),
                     service: keys.first().cloned().unwrap_or_default(),
-                    usage_type: keys.get(1).cloned().unwrap_or_default(),
+                    usage_type: second,
                     unblended: amount("UnblendedCost").unwrap_or_default(),
                     amortized: amount("AmortizedCost").unwrap_or_default(),
                     quantity: amount("UsageQuantity"),
@@ -244,6 +288,12 @@ fn read_cache(path: &Path) -> Result<Vec<DayGroup>, String> {
         let c = df.column(name).map_err(|e| e.to_string())?;
         Ok(c.str().map_err(|e| e.to_string())?.iter().map(|v| v.unwrap_or("").to_string()).collect())
     };
+    // Caches written before tag groupings existed have no `grouping` column: all their rows are the main grouping.
+    let grouping = if df.get_column_names().iter().any(|n| n.as_str() == "grouping") {
+        text("grouping")?
+    } else {
+        vec![String::new(); df.height()]
+    };
     let (day, service, usage, unblended, amortized, quantity, unit, currency) = (
         text("day")?,
         text("service")?,
@@ -267,6 +317,7 @@ fn read_cache(path: &Path) -> Result<Vec<DayGroup>, String> {
         .map(|i| {
             Ok(DayGroup {
                 day: NaiveDate::parse_from_str(&day[i], "%Y-%m-%d").map_err(|e| e.to_string())?,
+                grouping: grouping[i].clone(),
                 service: service[i].clone(),
                 usage_type: usage[i].clone(),
                 unblended: dec(&unblended[i])?,
@@ -289,6 +340,7 @@ fn write_cache(path: &Path, rows: &[DayGroup], closed_days: &BTreeSet<NaiveDate>
     };
     let mut df = DataFrame::new_infer_height(vec![
         col_of("day", &|g| g.day.to_string()),
+        col_of("grouping", &|g| g.grouping.clone()),
         col_of("service", &|g| g.service.clone()),
         col_of("usage_type", &|g| g.usage_type.clone()),
         col_of("unblended", &|g| g.unblended.to_string()),
@@ -320,6 +372,7 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2025, 4, 13).unwrap();
         let rows = vec![DayGroup {
             day,
+            grouping: String::new(),
             service: "Amazon Managed Streaming for Apache Kafka".into(),
             usage_type: "USE1-Kafka.Storage.GP2".into(),
             unblended: "1.9999999992".parse().unwrap(),
