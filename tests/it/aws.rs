@@ -776,3 +776,100 @@ fn cost_explorer_by_owner_tag_allocates_to_owners_beside_the_lines_not_on_top_of
     let html = std::fs::read_to_string(out.run_dir().join("index.html")).unwrap();
     assert!(html.contains("Billed cost by owner tag") && html.contains("no `team` tag"));
 }
+
+/// A local HTTP endpoint that answers `503 SlowDown` (S3's throttling answer) `failures` times, then an empty
+/// bucket listing. Serves exactly `connections` requests (one per connection), then stops; returns how many it saw.
+fn throttling_endpoint(failures: usize, connections: usize) -> (String, std::thread::JoinHandle<usize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut seen = 0;
+        // Bounded: stops after `connections` requests or 30 s without one.
+        listener.set_nonblocking(true).unwrap();
+        let mut deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while seen < connections && std::time::Instant::now() < deadline {
+            let mut stream = match listener.accept() {
+                Ok((s, _)) => s,
+                Err(_) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                }
+            };
+            deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            stream.set_nonblocking(false).unwrap();
+            stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            seen += 1;
+            let (status, xml) = if seen <= failures {
+                (
+                    "503 Slow Down",
+                    "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>",
+                )
+            } else {
+                (
+                    "200 OK",
+                    "<ListBucketResult><Name>b</Name><Prefix>cur/</Prefix><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>",
+                )
+            };
+            let response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                xml.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+        seen
+    });
+    (url, handle)
+}
+
+#[test]
+fn throttling_is_retried_with_bounded_attempts() {
+    // Two throttled answers, then an answer: the listing goes through on the third attempt.
+    let (url, server) = throttling_endpoint(2, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let source = format!(
+        "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"b\"\nprefix = \"cur/\"\nregion = \"eu-west-1\"\nendpoint_url = \"{url}\"\n"
+    );
+    let config = write_config(dir.path(), &source);
+    let rec = dir.path().join("rec");
+    let out = std::process::Command::new(crate::support::BIN)
+        .args(["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(server.join().unwrap(), 3, "{stderr}");
+    // The listing succeeded (empty), so the failure is about finding no file, not about throttling.
+    assert!(stderr.contains("no export file found"), "{stderr}");
+
+    // Throttled for ever: four attempts (the configured maximum), then the source fails and says why.
+    let (url, server) = throttling_endpoint(4, 4);
+    let source = format!(
+        "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"b\"\nprefix = \"cur/\"\nregion = \"eu-west-1\"\nendpoint_url = \"{url}\"\n"
+    );
+    let config = write_config(dir.path(), &source);
+    let rec = dir.path().join("rec2");
+    let out = std::process::Command::new(crate::support::BIN)
+        .args(["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(server.join().unwrap(), 4, "{stderr}");
+    assert!(stderr.contains("SlowDown"), "{stderr}");
+}

@@ -64,8 +64,17 @@ pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }
-    loader.load().await
+    let config = loader.load().await;
+    if config.region().is_some() {
+        return config;
+    }
+    // Neither the config, the environment nor a profile names a region: us-east-1, where Cost Explorer lives and
+    // where most billing buckets are; said in the log so a redirect error is not a mystery.
+    tracing::warn!("no AWS region set (config `region`, AWS_REGION or a profile); using {DEFAULT_REGION}");
+    config.to_builder().region(Region::new(DEFAULT_REGION)).build()
 }
+
+const DEFAULT_REGION: &str = "us-east-1";
 
 /// An S3 client; path-style addressing when an endpoint is overridden (emulators and VPC endpoints need it).
 pub fn s3_client(config: &SdkConfig, settings: &AwsSettings) -> aws_sdk_s3::Client {
