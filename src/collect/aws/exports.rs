@@ -20,7 +20,7 @@
 //! | usage_unit     | pricing_unit                    | ConsumedUnit                                |
 //! | amount         | line_item_unblended_cost        | BilledCost                                  |
 //! | currency       | line_item_currency_code         | BillingCurrency                             |
-//! | owner tags     | resource_tags_user_<key> (CUR); resource_tags JSON, key `user:<key>` (CUR 2.0 CSV) | Tags JSON |
+//! | owner tags     | resource_tags_user_<key> (CUR); resource_tags, key `user:<key>` (CUR 2.0: JSON text in CSV, a MAP in Parquet) | Tags JSON |
 //!
 //! FOCUS 1.0 has no usage type. When `x_UsageType` is absent, the usage type is inferred from `ChargeDescription`,
 //! `ServiceName` and `PricingUnit` into the AWS usage-type names the cost classifier (queries/cost_lines_classified.sql)
@@ -331,6 +331,36 @@ fn json_key(column: &str, key: &str) -> Expr {
     col(column).cast(DataType::String).str().json_path_match(lit(format!("$['{escaped}']")))
 }
 
+/// A Parquet MAP column (CUR 2.0's `resource_tags`), which polars reads as a list of {key, value} structs.
+fn is_map(dtype: Option<&DataType>) -> bool {
+    match dtype {
+        Some(DataType::List(inner)) => match inner.as_ref() {
+            DataType::Struct(fields) => {
+                fields.iter().any(|f| f.name() == "key") && fields.iter().any(|f| f.name() == "value")
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The value of `key` in a MAP column, null when absent.
+fn map_value(column: &str, key: &str) -> Expr {
+    let entry = element();
+    col(column)
+        .list()
+        .eval(
+            entry
+                .clone()
+                .filter(entry.clone().struct_().field_by_name("key").eq(lit(key.to_string())))
+                .struct_()
+                .field_by_name("value"),
+        )
+        .list()
+        .first()
+        .cast(DataType::String)
+}
+
 /// Athena's column name for a user tag key: lowercase, anything but letters and digits becomes `_`.
 fn athena_tag_column(key: &str) -> String {
     let mut s: String =
@@ -359,6 +389,8 @@ fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[S
             col(legacy.as_str()).cast(DataType::String)
         } else if matches!(schema.get("resource_tags"), Some(DataType::String)) {
             json_key("resource_tags", &format!("user:{key}"))
+        } else if is_map(schema.get("resource_tags")) {
+            map_value("resource_tags", &format!("user:{key}"))
         } else {
             lit(NULL).cast(DataType::String)
         };
@@ -435,6 +467,50 @@ mod tests {
         let names = ["line_item_unblended_costs", "line_item_usage_type", "pricing_unit"];
         assert_eq!(closest("line_item_unblended_cost", &names), Some("line_item_unblended_costs"));
         assert_eq!(closest("line_item_resource_id", &names), None);
+    }
+
+    /// CUR 2.0 in Parquet keeps tags in a MAP column; the owner tag comes out of it, and a line without the tag
+    /// has none.
+    #[test]
+    fn owner_tags_come_out_of_a_cur2_map_column() {
+        let tags = df!(
+            "row" => [0i64, 0, 1],
+            "key" => ["user:team", "user:env", "user:env"],
+            "value" => ["payments", "prod", "dev"],
+        )
+        .unwrap()
+        .lazy()
+        .group_by_stable([col("row")])
+        .agg([as_struct(vec![col("key"), col("value")]).alias("resource_tags")]);
+        let lines = df!(
+            "row" => [0i64, 1],
+            "line_item_usage_start_date" => ["2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z"],
+            "line_item_usage_account_id" => ["1", "1"],
+            "line_item_product_code" => ["AmazonEC2", "AmazonEC2"],
+            "line_item_usage_type" => ["EBS:VolumeUsage.gp3", "EBS:VolumeUsage.gp3"],
+            "line_item_operation" => ["CreateVolume-Gp3", "CreateVolume-Gp3"],
+            "line_item_resource_id" => ["vol-1", "vol-2"],
+            "line_item_usage_amount" => [10.0, 20.0],
+            "pricing_unit" => ["GB-Mo", "GB-Mo"],
+            "line_item_unblended_cost" => [0.8, 1.6],
+            "line_item_currency_code" => ["USD", "USD"],
+        )
+        .unwrap()
+        .lazy()
+        .join(tags, [col("row")], [col("row")], JoinArgs::new(JoinType::Left))
+        .collect()
+        .unwrap();
+        assert!(is_map(lines.schema().get("resource_tags")), "{:?}", lines.schema());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cur2.parquet");
+        let mut frame = lines;
+        ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut frame).unwrap();
+        let file = ExportFile { path, display: "cur2.parquet".into() };
+        let (got, summary) = read_exports(&[file], None, &["team".into()], "cur").unwrap();
+        assert_eq!(summary.formats[0].1, ExportFormat::Cur);
+        let tags: Vec<(&str, &str)> =
+            got.iter().map(|l| (l.resource_id.as_deref().unwrap(), l.tags.as_str())).collect();
+        assert_eq!(tags, vec![("vol-1", r#"{"team":"payments"}"#), ("vol-2", "{}")]);
     }
 
     #[test]
