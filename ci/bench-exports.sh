@@ -6,7 +6,8 @@
 # Generates (once, cached in $KAFKA_FINOPS_BENCH_DIR, default /tmp/kafka-finops-bench-exports) a legacy-CUR Parquet
 # export with realistic columns and cardinalities: hourly lines over 30 days, 2,000 resources, 40 usage types
 # (EBS, EC2, MSK, inter-AZ transfer, S3), 12 owner tag values with 10 % untagged, 3 accounts, plus 100 filler
-# columns' worth of product/pricing text (4 wide string columns) so files are as heavy as real exports.
+# columns' worth of product/pricing text (4 wide string columns) so files are as heavy as real exports. As on a real
+# bill, a resource belongs to one account, and service and pricing unit follow from the usage type.
 # Then times, in the same run, each the median of 3 after a warm-up:
 #   (a) kafka-finops reading it (a `billing-export` source with a local `path`) into cost lines rolled up per
 #       day x resource x usage type x owner tag, and writing them (collect --record);
@@ -20,7 +21,7 @@ dir="${KAFKA_FINOPS_BENCH_DIR:-/tmp/kafka-finops-bench-exports}"
 mkdir -p "$dir"
 venv=$(bash ci/moto.sh venv)
 py="$venv/bin/python"
-export_file="$dir/cur-$rows.parquet"
+export_file="$dir/cur-v2-$rows.parquet"
 
 cargo build --release --locked --quiet --bin kafka-finops
 bin=target/release/kafka-finops
@@ -36,7 +37,7 @@ COPY (
     'line-' || i AS identity_line_item_id,
     TIMESTAMPTZ '2026-10-01 00:00:00+00' + to_hours((i // 7000) % 720) AS line_item_usage_start_date,
     TIMESTAMPTZ '2026-10-01 01:00:00+00' + to_hours((i // 7000) % 720) AS line_item_usage_end_date,
-    ['111111111111','222222222222','333333333333'][1 + (i % 3)] AS line_item_usage_account_id,
+    ['111111111111','222222222222','333333333333'][1 + ((i * 7919) % 2000) % 3] AS line_item_usage_account_id,
     'Usage' AS line_item_line_item_type,
     ['AmazonEC2','AmazonEC2','AmazonEC2','AmazonMSK','AmazonS3'][1 + (i % 5)] AS line_item_product_code,
     ['EBS:VolumeUsage.gp3','EBS:VolumeP-IOPS.gp3','EBS:VolumeP-Throughput.gp3','BoxUsage:m5.2xlarge',
@@ -52,7 +53,7 @@ COPY (
     ((i % 977) / 1000.0)::DOUBLE AS line_item_unblended_cost,
     ((i % 977) / 1000.0)::DOUBLE AS line_item_blended_cost,
     'USD' AS line_item_currency_code,
-    ['Hrs','GB-Mo','IOPS-Mo','GiBps-mo','GB','Requests'][1 + (i % 6)] AS pricing_unit,
+    ['Hrs','GB-Mo','IOPS-Mo','GiBps-mo','GB','Requests'][1 + ((i % 20) % 6)] AS pricing_unit,
     'Amazon Elastic Compute Cloud running Linux/UNIX, ' || (i % 97) || ' usage in US East (N. Virginia)' AS line_item_line_item_description,
     'General Purpose SSD (gp3) provisioned storage, US East (N. Virginia), product family Storage' AS product_description,
     'OnDemand pricing term, public on demand rate, offering class standard, sku ' || (i % 3001) AS pricing_term,

@@ -513,6 +513,43 @@ mod tests {
         assert_eq!(tags, vec![("vol-1", r#"{"team":"payments"}"#), ("vol-2", "{}")]);
     }
 
+    /// Lines that differ only in account or unit (two accounts share a resource id, one line has no unit) are
+    /// different cost lines.
+    #[test]
+    fn lines_that_differ_only_in_a_dependent_column_stay_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cur.csv");
+        let header = "line_item_usage_start_date,line_item_usage_account_id,line_item_product_code,line_item_usage_type,\
+line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,line_item_unblended_cost,line_item_currency_code";
+        let rows = [
+            "2026-10-01T00:00:00Z,111,AmazonEC2,BoxUsage:m5.large,RunInstances,i-1,1,Hrs,0.096,USD",
+            "2026-10-01T01:00:00Z,111,AmazonEC2,BoxUsage:m5.large,RunInstances,i-1,1,Hrs,0.096,USD",
+            "2026-10-01T02:00:00Z,222,AmazonEC2,BoxUsage:m5.large,RunInstances,i-1,1,Hrs,0.5,USD",
+            "2026-10-01T00:00:00Z,111,AmazonEC2,BoxUsage:m5.large,RunInstances,i-2,1,Hrs,1,USD",
+            "2026-10-01T01:00:00Z,111,AmazonEC2,BoxUsage:m5.large,RunInstances,i-2,1,,2,USD",
+        ];
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        let file = ExportFile { path, display: "cur.csv".into() };
+        let (got, summary) = read_exports(&[file], None, &[], "cur").unwrap();
+        assert_eq!(summary.lines, 5);
+        let mut view: Vec<(&str, &str, &str, String)> = got
+            .iter()
+            .map(|l| {
+                (l.account_id.as_str(), l.resource_id.as_deref().unwrap(), l.usage_unit.as_str(), l.amount.to_string())
+            })
+            .collect();
+        view.sort();
+        assert_eq!(
+            view,
+            vec![
+                ("111", "i-1", "Hrs", "0.192".to_string()),
+                ("111", "i-2", "", "2".to_string()),
+                ("111", "i-2", "Hrs", "1".to_string()),
+                ("222", "i-1", "Hrs", "0.5".to_string()),
+            ]
+        );
+    }
+
     #[test]
     fn athena_tag_columns_follow_athena_naming() {
         assert_eq!(athena_tag_column("cost-center"), "resource_tags_user_cost_center");
