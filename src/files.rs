@@ -15,6 +15,7 @@ const DEMO_FILES: &[(&str, &str)] = &[
     ("partitions.csv", include_str!("../fixtures/demo/partitions.csv")),
     ("consumer_group_offsets.csv", include_str!("../fixtures/demo/consumer_group_offsets.csv")),
     ("cost_lines.csv", include_str!("../fixtures/demo/cost_lines.csv")),
+    ("cost_allocations.csv", include_str!("../fixtures/demo/cost_allocations.csv")),
     ("metric_points.csv", include_str!("../fixtures/demo/metric_points.csv")),
 ];
 
