@@ -66,6 +66,14 @@ impl ColumnValue for Decimal {
     }
 }
 
+impl ColumnValue for Option<Decimal> {
+    const DTYPE: &'static str = "decimal(38,10)?";
+    fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
+        let text: Vec<Option<String>> = values.iter().map(|d| d.map(|d| d.to_string())).collect();
+        Column::new(name.into(), text).cast(&DataType::Decimal(DECIMAL_PRECISION, DECIMAL_SCALE as usize))
+    }
+}
+
 impl ColumnValue for NaiveDate {
     const DTYPE: &'static str = "date";
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
@@ -235,7 +243,11 @@ table! {
         tags: String,
         usage_quantity: Decimal,
         usage_unit: String,
+        /// Unblended cost (what was charged for the usage that day).
         amount: Decimal,
+        /// Amortized cost (upfront fees and commitments spread over the usage): Cost Explorer's AmortizedCost,
+        /// FOCUS's EffectiveCost. Null when the source does not give it (legacy CUR, CUR 2.0).
+        amortized_amount: Option<Decimal>,
         currency: String,
         /// Where the line came from: `cost-explorer`, `cur`, `focus`, `scenario`.
         source: String,

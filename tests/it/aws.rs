@@ -147,6 +147,8 @@ fn a_focus_export_in_s3_gives_the_same_totals_per_service_and_for_inter_az_trans
     let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
     let idx = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (cost, service, description) = (idx("BilledCost"), idx("ServiceName"), idx("ChargeDescription"));
+    let effective = idx("EffectiveCost");
+    let mut effective_total = Decimal::ZERO;
     let mut by_service: BTreeMap<String, Decimal> = BTreeMap::new();
     let (mut inter_az, mut total, mut lines) = (Decimal::ZERO, Decimal::ZERO, 0usize);
     for rec in reader.records() {
@@ -158,6 +160,9 @@ fn a_focus_export_in_s3_gives_the_same_totals_per_service_and_for_inter_az_trans
         };
         *by_service.entry(rec[service].to_string()).or_default() += amount;
         total += amount;
+        if !matches!(&rec[effective], "NULL" | "") {
+            effective_total += Decimal::from_str(&rec[effective]).unwrap();
+        }
         if rec[description].to_lowercase().contains("regional data transfer") {
             inter_az += amount;
         }
@@ -201,6 +206,13 @@ owner_tag_keys = ["business_unit"]
     // The owner tag came through on tagged lines.
     let (h, rows) = read_csv(&rec.join("cost_lines.csv"));
     assert!(column(&h, &rows, "tags").iter().any(|t| t.contains("\"business_unit\":")));
+    // FOCUS's EffectiveCost is the amortized cost.
+    let amortized: Decimal = column(&h, &rows, "amortized_amount")
+        .iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| Decimal::from_str(a).unwrap())
+        .sum();
+    assert_close("amortized (EffectiveCost)", amortized, effective_total, lines);
     // The per-tag view of the same money adds up to the same total (untagged lines under an empty value).
     let (h, rows) = read_csv(&rec.join("cost_allocations.csv"));
     let allocated: Decimal = column(&h, &rows, "amount").iter().map(|a| Decimal::from_str(a).unwrap()).sum();
@@ -448,6 +460,8 @@ fn cost_explorer_follows_pages_caches_closed_days_and_asks_only_the_restatement_
         .collect();
     assert_eq!(transfer, vec!["0.0023065471", "0.0024634807", "0.002340323"]);
     assert_eq!(rows.len(), 12);
+    let amortized = column(&h, &rows, "amortized_amount");
+    assert!(amortized.iter().all(|a| !a.is_empty()), "Cost Explorer gives AmortizedCost for every group");
 
     // Same closed days again: nothing asked, the same lines from the cache.
     let (second, stderr) = record("second");

@@ -96,6 +96,7 @@ fn cost(day: u32, usage_type: &str, resource: &str, quantity: &str, amount: &str
         usage_quantity: quantity.parse().unwrap(),
         usage_unit: "u".into(),
         amount: amount.parse().unwrap(),
+        amortized_amount: None,
         currency: "USD".into(),
         source: "test".into(),
     }

@@ -163,6 +163,7 @@ impl Source for CostExplorerSource {
             usage_quantity: g.quantity.unwrap_or_default(),
             usage_unit: g.quantity_unit,
             amount: g.unblended,
+            amortized_amount: Some(g.amortized),
             currency: g.currency,
             source: "cost-explorer".into(),
         }));

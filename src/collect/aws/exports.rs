@@ -19,6 +19,7 @@
 //! | usage_quantity | line_item_usage_amount          | ConsumedQuantity                            |
 //! | usage_unit     | pricing_unit                    | ConsumedUnit                                |
 //! | amount         | line_item_unblended_cost        | BilledCost                                  |
+//! | amortized      | (null: not derived yet)         | EffectiveCost                               |
 //! | currency       | line_item_currency_code         | BillingCurrency                             |
 //! | owner tags     | resource_tags_user_<key> (CUR); resource_tags, key `user:<key>` (CUR 2.0: JSON text in CSV, a MAP in Parquet) | Tags JSON |
 //!
@@ -180,6 +181,11 @@ pub fn read_exports(
         .agg([
             col("usage_quantity").sum(),
             col("amount").sum(),
+            // Null unless every line of the group has it: a sum over missing values is not 0.
+            when(col("amortized").null_count().eq(lit(0)))
+                .then(col("amortized").sum())
+                .otherwise(lit(NULL).cast(MONEY))
+                .alias("amortized"),
             len().cast(DataType::UInt64).alias("lines"),
             col("inferred").sum().cast(DataType::UInt64).alias("inferred"),
         ])
@@ -187,6 +193,7 @@ pub fn read_exports(
         .with_columns([
             col("usage_quantity").cast(DataType::String),
             col("amount").cast(DataType::String),
+            col("amortized").cast(DataType::String),
             col("day").cast(DataType::String),
         ])
         .collect_with_engine(Engine::Streaming)
@@ -211,6 +218,7 @@ pub fn read_exports(
     let currencies = text("currency")?;
     let quantities = text("usage_quantity")?;
     let amounts = text("amount")?;
+    let amortized = text("amortized")?;
     let tags: Vec<Vec<Option<String>>> = tag_cols.iter().map(|c| text(c)).collect::<Result<_, _>>()?;
     let count = |name: &str| -> u64 {
         rolled.column(name).ok().and_then(|c| c.u64().ok().map(|ca| ca.iter().flatten().sum())).unwrap_or(0)
@@ -241,6 +249,7 @@ pub fn read_exports(
             usage_quantity: decimal(&quantities[i]).normalize(),
             usage_unit: units[i].clone().unwrap_or_default(),
             amount: decimal(&amounts[i]).normalize(),
+            amortized_amount: amortized[i].as_deref().and_then(|s| s.parse::<Decimal>().ok()).map(|d| d.normalize()),
             currency: currencies[i].clone().unwrap_or_default(),
             source: source.to_string(),
         });
@@ -381,6 +390,7 @@ fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[S
         text_or_null(names, "line_item_currency_code").alias("currency"),
         money("line_item_usage_amount").alias("usage_quantity"),
         money("line_item_unblended_cost").alias("amount"),
+        lit(NULL).cast(MONEY).alias("amortized"),
         lit(0u32).alias("inferred"),
     ];
     for (i, key) in owner_tag_keys.iter().enumerate() {
@@ -442,6 +452,8 @@ fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &
         text_or_null(names, "BillingCurrency").alias("currency"),
         money("ConsumedQuantity").alias("usage_quantity"),
         money("BilledCost").alias("amount"),
+        if names.contains(&"EffectiveCost") { col("EffectiveCost").cast(MONEY) } else { lit(NULL).cast(MONEY) }
+            .alias("amortized"),
         inferred_flag.alias("inferred"),
     ];
     for (i, key) in owner_tag_keys.iter().enumerate() {
