@@ -197,6 +197,7 @@ struct ModelFile {
     shared_cold_read_fraction: Option<Spanned<Decimal>>,
     wal_gib_per_broker: Option<Spanned<Decimal>>,
     zone_aware_clients: Option<bool>,
+    fetch_from_follower: Option<bool>,
 }
 
 /// Where the Kafka cluster runs, which decides what inter-AZ traffic is billed.
@@ -737,6 +738,9 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     }
     if let Some(z) = m.zone_aware_clients {
         a.zone_aware_clients = z;
+    }
+    if let Some(f) = m.fetch_from_follower {
+        a.fetch_from_follower = f;
     }
     if problems.is_empty() { Ok(a) } else { Err(problems) }
 }

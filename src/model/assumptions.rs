@@ -19,6 +19,9 @@ pub struct Assumptions {
     /// Shared storage: clients produce to and consume from a broker in their own zone (AutoMQ zone routing).
     /// Default true.
     pub zone_aware_clients: bool,
+    /// Broker-local: consumers fetch from a replica in their own zone (KIP-392, `client.rack` set) wherever the
+    /// topic has at least as many replicas as there are client zones; their reads then cross no zone. Default false.
+    pub fetch_from_follower: bool,
     /// Shared storage: average size of an object uploaded to S3, in MiB; PUTs = bytes in ÷ this. Default 8.
     pub s3_upload_object_mib: Decimal,
     /// Shared storage: average size of one ranged GET for reads that miss the broker cache, in MiB. Default 4.
@@ -36,6 +39,7 @@ impl Default for Assumptions {
             target_disk_utilization: dec!(0.6),
             client_zones: None,
             zone_aware_clients: true,
+            fetch_from_follower: false,
             s3_upload_object_mib: dec!(8),
             s3_read_object_mib: dec!(4),
             shared_cold_read_fraction: dec!(0.1),

@@ -10,7 +10,8 @@
 //! - `disk_headroom`      = B × RF / GiB × (1/u − 1) GiB-month × the same price (provisioned but unused)
 //! - `inter_az_replication` = W × (RF − 1) × f / GiB GiB × 2 × inter-AZ price (on MSK the replication price is 0)
 //! - `inter_az_produce`   = W × p / GiB GiB × 2 × inter-AZ price (producers writing to a leader in another zone)
-//! - `inter_az_consume`   = W × G × p / GiB GiB × 2 × inter-AZ price (consumers reading from a leader elsewhere)
+//! - `inter_az_consume`   = W × G × p / GiB GiB × 2 × inter-AZ price (consumers reading from a leader elsewhere);
+//!   0 with fetch-from-follower (KIP-392) when RF ≥ Z, since every zone then holds a replica to read from
 //! - `broker_compute`     = brokers × month hours × share broker-hours × hourly price, share = W ÷ cluster W
 //!
 //! Shared storage (AutoMQ-style: one copy in S3, WAL per broker, stateless brokers):
@@ -201,7 +202,7 @@ pub fn broker_local(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices:
         let written_gib = monthly_bytes(rate, a) / GIB;
         let replicated = written_gib * (rf - Decimal::ONE) * t.cross_zone_follower_share;
         cost.push(prices, "inter_az_replication", "GiB", replicated, replication_price_key(c.platform), TWO_SIDES);
-        push_client_traffic(&mut cost, written_gib, t, c, a, prices);
+        push_client_traffic(&mut cost, written_gib, t, c, a, prices, a.fetch_from_follower);
     }
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t);
@@ -226,7 +227,7 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
             cost.push(prices, "wal_volume", "GiB-month", wal, "ebs.gp3.storage", Decimal::ONE);
         }
         if !a.zone_aware_clients {
-            push_client_traffic(&mut cost, written / GIB, t, c, a, prices);
+            push_client_traffic(&mut cost, written / GIB, t, c, a, prices, false);
         }
     }
     push_compute(&mut cost, t, c, a, prices);
@@ -242,10 +243,14 @@ fn push_client_traffic(
     c: &ClusterInputs,
     a: &Assumptions,
     prices: &PriceBook,
+    fetch_from_follower: bool,
 ) {
     let p = client_cross_zone_share(c, a);
     cost.push(prices, "inter_az_produce", "GiB", written_gib * p, "transfer.inter_az", TWO_SIDES);
-    let read = written_gib * Decimal::from(t.consumer_groups) * p;
+    let zones = i64::from(a.client_zones.unwrap_or(c.zones.max(1) as u32));
+    let local_replica_everywhere = fetch_from_follower && t.replication_factor >= zones;
+    let read =
+        if local_replica_everywhere { Decimal::ZERO } else { written_gib * Decimal::from(t.consumer_groups) * p };
     cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
 }
 
@@ -285,6 +290,53 @@ mod tests {
 
     fn component<'a>(cost: &'a CostBreakdown, name: &str) -> &'a CostComponent {
         cost.components.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no {name} in {cost:?}"))
+    }
+
+    /// The inter-AZ components of a cost.
+    fn cross_az(cost: &CostBreakdown) -> Decimal {
+        cost.components.iter().filter(|c| c.name.starts_with("inter_az")).map(|c| c.monthly_usd).sum()
+    }
+
+    fn published(rate_mib: f64, platform: Platform, fetch_from_follower: bool) -> Decimal {
+        let t = TopicInputs {
+            replication_factor: 3,
+            retained_bytes: Some(0),
+            partitions_size_unknown: 0,
+            bytes_in_per_sec: Some(rate_mib * 1_048_576.0),
+            consumer_groups: 3,
+            cross_zone_follower_share: Decimal::ONE,
+        };
+        let c = ClusterInputs { zones: 3, cluster_bytes_in_per_sec: rate_mib * 1_048_576.0, ..cluster(platform) };
+        let a = Assumptions { month_hours: dec!(720), fetch_from_follower, ..Assumptions::default() };
+        cross_az(&broker_local(&t, &c, &a, &PriceBook::default_us_east_1()))
+    }
+
+    fn within_one_percent(got: Decimal, published: Decimal) {
+        assert!((got - published).abs() <= published / dec!(100), "{got} vs published {published}");
+    }
+
+    #[test]
+    /// AutoMQ's published example (automq.com, "Kafka cross-AZ cost"): 100 MiB/s written, RF 3, 3 AZs, 3 consumer
+    /// groups, a 30-day month, $0.01 per GiB on each side. Written: 100 MiB/s × 2,592,000 s = 253,125 GiB. Crossing
+    /// per GiB written: 2/3 (producers) + 2 (replication) + 3 × 2/3 (consumers) → $23,625; with fetch-from-follower
+    /// the consumers' term drops → $13,500; on MSK the replication term drops instead → $13,500.
+    /// AutoMQ's 1 GiB/s benchmark (consumers local): 2,592,000 GiB × (2/3 + 2) × $0.02 → $138,240.
+    fn reproduces_automq_published_cross_az_figures() {
+        within_one_percent(published(100.0, Platform::SelfManaged, false), dec!(23625));
+        within_one_percent(published(100.0, Platform::SelfManaged, true), dec!(13500));
+        within_one_percent(published(100.0, Platform::Msk, false), dec!(13500));
+        within_one_percent(published(1024.0, Platform::SelfManaged, true), dec!(138240));
+    }
+
+    #[test]
+    fn fetch_from_follower_needs_a_replica_in_every_zone() {
+        let a = Assumptions { fetch_from_follower: true, ..Assumptions::default() };
+        let book = PriceBook::default_us_east_1();
+        let rf2 = TopicInputs { replication_factor: 2, ..topic() };
+        let cost = broker_local(&rf2, &cluster(Platform::SelfManaged), &a, &book);
+        assert!(component(&cost, "inter_az_consume").monthly_usd > Decimal::ZERO, "RF 2 over 3 zones");
+        let cost = broker_local(&topic(), &cluster(Platform::SelfManaged), &a, &book);
+        assert_eq!(component(&cost, "inter_az_consume").monthly_usd, Decimal::ZERO);
     }
 
     #[test]
