@@ -26,6 +26,10 @@ pub struct ReportModel {
     /// Data completeness per cost source and day: every day of each cost source's window, with what it delivered;
     /// a day it delivered nothing for has `amount_usd: null` (missing), never 0.
     pub cost_days: Vec<CostDay>,
+    /// The bill allocated to owners by the model's usage shares: per (cluster, cost class) the rows sum to the billed
+    /// amount to the cent. Rows `(idle headroom)` and `(unallocated)` hold what no owner uses or what the model has
+    /// no share for; `unowned` is the topics without an owner.
+    pub reconciliation: Vec<Reconciled>,
     /// Billed cost per owner from cost-allocation tags (a second view of the bill, beside the model's allocation).
     pub tag_costs: Vec<TagCost>,
     /// Data completeness: one entry per source, as collected.
@@ -163,6 +167,17 @@ pub struct GroupLag {
     pub partitions: i64,
     pub total_lag: Option<i64>,
     pub max_partition_lag: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reconciled {
+    pub cluster: String,
+    pub cost_class: String,
+    pub owner: String,
+    /// The owner's part of the billed amount over the billing window, in USD to the cent.
+    pub billed_usd: Decimal,
+    /// The modelled components whose monthly cost gave the shares.
+    pub basis: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

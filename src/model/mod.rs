@@ -4,6 +4,7 @@
 //! topic under each placement scenario (`cost`), rolls topics up per owner and per cluster in decimal, and sets the
 //! billed cost beside the modelled one. polars types stop here.
 
+pub mod allocate;
 pub mod assumptions;
 pub mod cost;
 mod frames;
@@ -71,6 +72,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         })
         .collect();
 
+    let reconciliation = reconcile(&cluster_summaries_for_reconcile(&billed), &topics);
     let billed_days = {
         let mut days: Vec<&str> = daily_costs.iter().map(|d| d.date.as_str()).collect();
         days.dedup();
@@ -104,11 +106,74 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         daily_costs,
         cost_days: cost_days(collected),
         tag_costs: tag_costs(tables)?,
+        reconciliation,
         sources: collected.sources.clone(),
         assumptions: config.assumptions.clone(),
         prices: config.prices.clone(),
     })
 }
+
+/// Billed amount per (cluster, cost class), in a stable order.
+fn cluster_summaries_for_reconcile(billed: &[(String, BilledLine)]) -> BTreeMap<(String, String), Decimal> {
+    let mut out: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    for (cluster, line) in billed {
+        *out.entry((cluster.clone(), line.cost_class.clone())).or_default() += line.amount_usd;
+    }
+    out
+}
+
+/// Which modelled broker-local components carry a billed cost class's usage shares (see `Reconciled`).
+fn basis_of(cost_class: &str) -> Option<(&'static [&'static str], Option<&'static str>)> {
+    match cost_class {
+        "msk_storage" | "ebs_storage" => Some((&["retained_storage"], Some("disk_headroom"))),
+        "msk_broker_hours" | "ec2_instance_hours" => Some((&["broker_compute"], None)),
+        "inter_az_transfer" => Some((&["inter_az_replication", "inter_az_produce", "inter_az_consume"], None)),
+        _ => None,
+    }
+}
+
+/// The bill allocated to owners by the model's usage shares, exact to the cent per (cluster, cost class).
+fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[TopicReport]) -> Vec<Reconciled> {
+    let mut out = Vec::new();
+    for ((cluster, class), amount) in billed {
+        let row = |owner: &str, billed_usd: Decimal, basis: String| Reconciled {
+            cluster: cluster.clone(),
+            cost_class: class.clone(),
+            owner: owner.to_string(),
+            billed_usd,
+            basis,
+        };
+        let Some((components, idle)) = basis_of(class) else {
+            out.push(row(UNALLOCATED, amount.round_dp(2), "the model has no usage share for this cost class".into()));
+            continue;
+        };
+        let mut weights: BTreeMap<String, Decimal> = BTreeMap::new();
+        for t in topics.iter().filter(|t| &t.cluster == cluster) {
+            for c in t.broker_local.components.iter() {
+                if components.contains(&c.name.as_str()) {
+                    *weights.entry(t.owner.clone()).or_default() += c.monthly_usd;
+                }
+                if idle == Some(c.name.as_str()) {
+                    *weights.entry(IDLE.to_string()).or_default() += c.monthly_usd;
+                }
+            }
+        }
+        let basis =
+            format!("modelled {}", components.iter().chain(idle.iter()).copied().collect::<Vec<_>>().join(" + "));
+        let weights: Vec<(String, Decimal)> = weights.into_iter().collect();
+        match allocate::split(*amount, &weights) {
+            Some(parts) => out.extend(parts.into_iter().map(|p| row(&p.key, p.amount, basis.clone()))),
+            None => {
+                out.push(row(UNALLOCATED, amount.round_dp(2), "no modelled usage in this cluster to share by".into()))
+            }
+        }
+    }
+    out
+}
+
+/// Owner rows of the reconciliation that are not owners.
+pub const IDLE: &str = "(idle headroom)";
+pub const UNALLOCATED: &str = "(unallocated)";
 
 fn platform_name(p: Platform) -> &'static str {
     match p {

@@ -112,6 +112,10 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         }).collect::<Vec<_>>(),
         sources => &model.sources,
         cost_days => cost_day_views(model),
+        reconciliation => model.reconciliation.iter().map(|r| context! {
+            cluster => &r.cluster, cost_class => &r.cost_class, owner => &r.owner, basis => &r.basis,
+            billed => format::usd(r.billed_usd), billed_raw => f(r.billed_usd),
+        }).collect::<Vec<_>>(),
         tag_costs => model.tag_costs.iter().map(|t| context! {
             owner => &t.owner, rule => &t.owner_rule, source => &t.source, days => t.days,
             tag => if t.tag_value.is_empty() { format!("no `{}` tag", t.tag_key) } else { format!("{}={}", t.tag_key, t.tag_value) },

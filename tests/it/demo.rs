@@ -200,3 +200,40 @@ fn no_cost_lines_reads_as_no_billing_data_never_as_zero_dollars() {
     let model: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
     assert!(model["totals"]["billed_usd"].is_null());
 }
+
+#[test]
+fn the_bill_allocated_to_owners_adds_up_to_the_cent_per_cluster_and_class_and_is_deterministic() {
+    let work = tempfile::tempdir().unwrap();
+    let model = |name: &str| -> serde_json::Value {
+        let out = run(&["demo", "--out", name], work.path());
+        assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+        serde_json::from_str(&std::fs::read_to_string(work.path().join(out.run_dir()).join("model.json")).unwrap())
+            .unwrap()
+    };
+    let first = model("a");
+    // The bill per (cluster, class), summed here from the billed lines and rounded to the cent.
+    let mut billed: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    for c in first["clusters"].as_array().unwrap() {
+        for l in c["billed"].as_array().unwrap() {
+            let key = (c["cluster"].as_str().unwrap().to_string(), l["cost_class"].as_str().unwrap().to_string());
+            *billed.entry(key).or_default() += decimal(l["amount_usd"].as_str().unwrap());
+        }
+    }
+    assert!(!billed.is_empty());
+    let mut allocated: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    let rows = first["reconciliation"].as_array().unwrap();
+    for r in rows {
+        let key = (r["cluster"].as_str().unwrap().to_string(), r["cost_class"].as_str().unwrap().to_string());
+        let amount = decimal(r["billed_usd"].as_str().unwrap());
+        assert_eq!(amount, amount.round_dp(2), "to the cent: {r}");
+        *allocated.entry(key).or_default() += amount;
+    }
+    for (key, total) in &billed {
+        assert_eq!(allocated[key], total.round_dp(2), "{key:?}");
+    }
+    let owners: Vec<&str> = rows.iter().map(|r| r["owner"].as_str().unwrap()).collect();
+    for special in ["unowned", "(idle headroom)", "(unallocated)"] {
+        assert!(owners.contains(&special), "{special} row missing: {owners:?}");
+    }
+    assert_eq!(first["reconciliation"], model("b")["reconciliation"], "the same inputs, the same split");
+}
