@@ -80,6 +80,21 @@ pub struct ClusterSummary {
     pub billed: Vec<BilledLine>,
     /// None when no billed line is attributed to this cluster.
     pub billed_usd: Option<Decimal>,
+    /// Per billed cost class: the bill as a monthly rate beside the modelled broker-local cost, and the residual.
+    pub residuals: Vec<ClassResidual>,
+}
+
+/// How far the model is from the bill for one cost class of a cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassResidual {
+    pub cost_class: String,
+    /// Billed amount ÷ days with data × days in a month (month_hours ÷ 24).
+    pub billed_monthly_usd: Decimal,
+    pub billed_days: i64,
+    /// The modelled broker-local components that carry this class; None when the model has none.
+    pub modelled_monthly_usd: Option<Decimal>,
+    /// billed − modelled, per month.
+    pub residual_usd: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -54,6 +54,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
                 shared_storage.absorb(&t.shared_storage);
             }
             let lines: Vec<BilledLine> = billed.iter().filter(|(c, _)| c == name).map(|(_, l)| l.clone()).collect();
+            let residuals = residuals(&lines, &broker_local, config.assumptions.month_hours);
             ClusterSummary {
                 cluster: name.clone(),
                 platform: platform_name(cfg.platform).into(),
@@ -67,6 +68,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
                 broker_local,
                 shared_storage,
                 billed_usd: (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount_usd).sum()),
+                residuals,
                 billed: lines,
             }
         })
@@ -169,6 +171,40 @@ fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[TopicReport
         }
     }
     out
+}
+
+/// Per billed cost class of a cluster: the bill as a monthly rate beside the modelled broker-local cost.
+fn residuals(lines: &[BilledLine], modelled: &CostBreakdown, month_hours: Decimal) -> Vec<ClassResidual> {
+    let mut classes: BTreeMap<&str, (Decimal, i64)> = BTreeMap::new();
+    for l in lines {
+        let slot = classes.entry(l.cost_class.as_str()).or_default();
+        slot.0 += l.amount_usd;
+        slot.1 = slot.1.max(l.days);
+    }
+    let month_days = month_hours / Decimal::from(24);
+    classes
+        .into_iter()
+        .map(|(class, (amount, days))| {
+            let billed_monthly =
+                if days > 0 { (amount / Decimal::from(days) * month_days).round_dp(2) } else { amount };
+            let modelled = basis_of(class).map(|(names, idle)| {
+                modelled
+                    .components
+                    .iter()
+                    .filter(|c| names.contains(&c.name.as_str()) || idle == Some(c.name.as_str()))
+                    .map(|c| c.monthly_usd)
+                    .sum::<Decimal>()
+                    .round_dp(2)
+            });
+            ClassResidual {
+                cost_class: class.to_string(),
+                billed_monthly_usd: billed_monthly,
+                billed_days: days,
+                modelled_monthly_usd: modelled,
+                residual_usd: modelled.map(|m| billed_monthly - m),
+            }
+        })
+        .collect()
 }
 
 /// Owner rows of the reconciliation that are not owners.

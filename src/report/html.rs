@@ -96,6 +96,16 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             retained => format::bytes(c.retained_bytes),
             broker_local => cost_view(&c.broker_local), shared_storage => cost_view(&c.shared_storage),
             billed_total => c.billed_usd.map(format::usd).unwrap_or_default(),
+            residuals => c.residuals.iter().map(|r| context! {
+                cost_class => &r.cost_class, days => r.billed_days,
+                billed => format::usd(r.billed_monthly_usd),
+                modelled => r.modelled_monthly_usd.map(format::usd).unwrap_or_else(|| "not modelled".into()),
+                residual => r.residual_usd.map(format::usd).unwrap_or_default(),
+                share => match (r.residual_usd, r.modelled_monthly_usd) {
+                    (Some(res), Some(m)) if !m.is_zero() => format!("{:+.0} %", (res / m * Decimal::from(100)).round()),
+                    _ => String::new(),
+                },
+            }).collect::<Vec<_>>(),
             billed => c.billed.iter().map(|b| context! {
                 cost_class => &b.cost_class, usage_type => &b.usage_type, quantity => format::quantity(b.usage_quantity),
                 unit => &b.usage_unit, unit_price => b.unit_price_usd.map(format::unit_price).unwrap_or_default(),

@@ -237,3 +237,34 @@ fn the_bill_allocated_to_owners_adds_up_to_the_cent_per_cluster_and_class_and_is
     }
     assert_eq!(first["reconciliation"], model("b")["reconciliation"], "the same inputs, the same split");
 }
+
+#[test]
+fn model_vs_bill_per_cost_class_gives_the_bill_as_a_monthly_rate_and_the_residual() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join(out.run_dir()).join("model.json")).unwrap())
+            .unwrap();
+    let cluster = &model["clusters"][0];
+    let month_days = decimal(model["assumptions"]["month_hours"].as_str().unwrap()) / Decimal::from(24);
+    let residuals = cluster["residuals"].as_array().unwrap();
+    let classes: Vec<&str> = residuals.iter().map(|r| r["cost_class"].as_str().unwrap()).collect();
+    assert_eq!(classes, ["inter_az_transfer", "msk_broker_hours", "msk_storage", "s3_requests", "s3_storage"]);
+    for r in residuals {
+        let class = r["cost_class"].as_str().unwrap();
+        let lines: Vec<&serde_json::Value> =
+            cluster["billed"].as_array().unwrap().iter().filter(|l| l["cost_class"] == class).collect();
+        let amount: Decimal = lines.iter().map(|l| decimal(l["amount_usd"].as_str().unwrap())).sum();
+        let days = lines.iter().map(|l| l["days"].as_i64().unwrap()).max().unwrap();
+        let billed = decimal(r["billed_monthly_usd"].as_str().unwrap());
+        assert_eq!(billed, (amount / Decimal::from(days) * month_days).round_dp(2), "{class}");
+        match r["modelled_monthly_usd"].as_str() {
+            Some(m) => assert_eq!(decimal(r["residual_usd"].as_str().unwrap()), billed - decimal(m), "{class}"),
+            None => assert!(class.starts_with("s3_") && r["residual_usd"].is_null(), "{class}: {r}"),
+        }
+    }
+    // Storage, broker hours and transfer are modelled; S3 (the tiered-archive bucket) is not, in v1.
+    let storage = residuals.iter().find(|r| r["cost_class"] == "msk_storage").unwrap();
+    assert!(storage["modelled_monthly_usd"].is_string());
+}
