@@ -856,41 +856,31 @@ fn throttling_endpoint(failures: usize, connections: usize) -> (String, std::thr
 
 #[test]
 fn throttling_is_retried_with_bounded_attempts() {
-    // Two throttled answers, then an answer: the listing goes through on the third attempt.
-    let (url, server) = throttling_endpoint(2, 3);
     let dir = tempfile::tempdir().unwrap();
-    let source = format!(
-        "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"b\"\nprefix = \"cur/\"\nregion = \"eu-west-1\"\nendpoint_url = \"{url}\"\n"
-    );
-    let config = write_config(dir.path(), &source);
-    let rec = dir.path().join("rec");
-    let out = std::process::Command::new(crate::support::BIN)
-        .args(["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(server.join().unwrap(), 3, "{stderr}");
-    // The listing succeeded (empty), so the failure is about finding no file, not about throttling.
+    // Runs `collect` against a throttling endpoint; returns what the endpoint saw and the tool's stderr.
+    let collect = |failures: usize, connections: usize, record: &str| -> (usize, String) {
+        let (url, server) = throttling_endpoint(failures, connections);
+        let source = format!(
+            "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"b\"\nprefix = \"cur/\"\nregion = \"eu-west-1\"\nendpoint_url = \"{url}\"\n"
+        );
+        let config = write_config(dir.path(), &source);
+        let rec = dir.path().join(record);
+        let out = std::process::Command::new(crate::support::BIN)
+            .args(["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        (server.join().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // Two throttled answers, then an answer: the listing goes through on the third attempt. It was empty, so the
+    // source fails for finding no file, not for throttling.
+    let (seen, stderr) = collect(2, 3, "rec");
+    assert_eq!(seen, 3, "{stderr}");
     assert!(stderr.contains("no export file found"), "{stderr}");
-
     // Throttled for ever: four attempts (the configured maximum), then the source fails and says why.
-    let (url, server) = throttling_endpoint(4, 4);
-    let source = format!(
-        "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"b\"\nprefix = \"cur/\"\nregion = \"eu-west-1\"\nendpoint_url = \"{url}\"\n"
-    );
-    let config = write_config(dir.path(), &source);
-    let rec = dir.path().join("rec2");
-    let out = std::process::Command::new(crate::support::BIN)
-        .args(["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(server.join().unwrap(), 4, "{stderr}");
+    let (seen, stderr) = collect(4, 4, "rec2");
+    assert_eq!(seen, 4, "{stderr}");
     assert!(stderr.contains("SlowDown"), "{stderr}");
 }

@@ -193,16 +193,26 @@ async fn list_keys(
     Ok(keys)
 }
 
-async fn get_text(client: &aws_sdk_s3::Client, bucket: &str, key: &str, requests: &mut u64) -> Result<String, String> {
+/// One GetObject, counted; errors say which object and, when denied, which IAM action is missing.
+async fn get_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    requests: &mut u64,
+) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, String> {
     *requests += 1;
-    let what = format!("reading s3://{bucket}/{key}");
-    let object = client
+    client
         .get_object()
         .bucket(bucket)
         .key(key)
         .send()
         .await
-        .map_err(|e| describe_error("s3:GetObject", &what, &e))?;
+        .map_err(|e| describe_error("s3:GetObject", &format!("reading s3://{bucket}/{key}"), &e))
+}
+
+async fn get_text(client: &aws_sdk_s3::Client, bucket: &str, key: &str, requests: &mut u64) -> Result<String, String> {
+    let what = format!("reading s3://{bucket}/{key}");
+    let object = get_object(client, bucket, key, requests).await?;
     let bytes = object.body.collect().await.map_err(|e| format!("{what}: {e}"))?.into_bytes();
     String::from_utf8(bytes.to_vec()).map_err(|e| format!("{what}: not UTF-8 text: {e}"))
 }
@@ -217,16 +227,9 @@ async fn download(
     requests: &mut u64,
 ) -> Result<ExportFile, String> {
     use tokio::io::AsyncWriteExt;
-    *requests += 1;
     let display = format!("s3://{bucket}/{key}");
     let what = format!("reading {display}");
-    let mut object = client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(|e| describe_error("s3:GetObject", &what, &e))?;
+    let mut object = get_object(client, bucket, key, requests).await?;
     let base = key.rsplit('/').next().unwrap_or("export");
     let raw = staging.join(format!("{index:05}-{base}"));
     let mut out = tokio::fs::File::create(&raw).await.map_err(|e| format!("{what}: writing {}: {e}", raw.display()))?;
