@@ -74,7 +74,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         })
         .collect();
 
-    let reconciliation = reconcile(&cluster_summaries_for_reconcile(&billed), &topics);
+    let reconciliation = reconcile(&billed_per_class(&billed), &topics);
     let billed_days = {
         let mut days: Vec<&str> = daily_costs.iter().map(|d| d.date.as_str()).collect();
         days.dedup();
@@ -116,7 +116,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
 }
 
 /// Billed amount per (cluster, cost class), in a stable order.
-fn cluster_summaries_for_reconcile(billed: &[(String, BilledLine)]) -> BTreeMap<(String, String), Decimal> {
+fn billed_per_class(billed: &[(String, BilledLine)]) -> BTreeMap<(String, String), Decimal> {
     let mut out: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     for (cluster, line) in billed {
         *out.entry((cluster.clone(), line.cost_class.clone())).or_default() += line.amount_usd;
@@ -444,7 +444,7 @@ fn cost_days(collected: &Collected) -> Vec<CostDay> {
     let mut out = Vec::new();
     for source in &collected.sources {
         let (Some(window), Some(tag)) = (source.window, source.line_source.as_deref()) else { continue };
-        let mut per_day: std::collections::BTreeMap<chrono::NaiveDate, (i64, Decimal)> = Default::default();
+        let mut per_day: BTreeMap<chrono::NaiveDate, (i64, Decimal)> = BTreeMap::new();
         for line in collected.cost_lines.iter().filter(|l| l.source == tag) {
             let slot = per_day.entry(line.date).or_default();
             slot.0 += 1;

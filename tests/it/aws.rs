@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use polars::prelude::SerReader;
 use rust_decimal::Decimal;
 
-use crate::support::{column, demo_copy, demo_fixture, read_csv, run};
+use crate::support::{Output, column, demo_copy, demo_fixture, read_csv, run};
 
 /// moto's state (buckets, seeded answers, the auth switch) is global: the tests that use it run one at a time.
 static MOTO: Mutex<()> = Mutex::new(());
@@ -30,11 +30,7 @@ fn public_data(name: &str) -> PathBuf {
 fn endpoint() -> Option<String> {
     let found = std::env::var("KAFKA_FINOPS_AWS_ENDPOINT").ok();
     if found.is_none() {
-        assert!(
-            std::env::var("KAFKA_FINOPS_REQUIRE_AWS").is_err(),
-            "KAFKA_FINOPS_REQUIRE_AWS is set but KAFKA_FINOPS_AWS_ENDPOINT is not: run the tests with `bash ci/test.sh`"
-        );
-        eprintln!("skipping: no AWS emulator (run `bash ci/test.sh`, which starts moto)");
+        crate::support::service_missing("KAFKA_FINOPS_REQUIRE_AWS", "AWS emulator");
     }
     found
 }
@@ -96,6 +92,36 @@ fn with_demo(sources: &str) -> tempfile::TempDir {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("{text}\n{sources}")).unwrap();
     dir
+}
+
+/// A `billing-export` source table reading `s3://<bucket>/<prefix>` from the emulator.
+fn s3_export(name: &str, bucket: &str, prefix: &str, endpoint: &str) -> String {
+    format!(
+        "[[sources]]\nname = \"{name}\"\nkind = \"billing-export\"\nbucket = \"{bucket}\"\nprefix = \"{prefix}\"\nendpoint_url = \"{endpoint}\"\n"
+    )
+}
+
+/// `run` on a `with_demo` folder, writing under `<dir>/out`, with extra arguments and environment.
+fn run_demo(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let config = dir.join("kafka-finops.toml");
+    let out_dir = dir.join("out");
+    let out = std::process::Command::new(crate::support::BIN)
+        .args(["run", "--config", config.to_str().unwrap(), "--out", out_dir.to_str().unwrap()])
+        .args(extra)
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The model.json of a run that printed its run directory.
+fn model_text(out: &Output) -> String {
+    std::fs::read_to_string(out.run_dir().join("model.json")).unwrap()
 }
 
 /// Sums of a recorded cost_lines.csv: per service, per usage type, and the total.
@@ -299,16 +325,10 @@ fn a_renamed_cur_column_fails_the_source_naming_the_column_and_the_run_exits_1()
 line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,line_item_unblended_costs,line_item_currency_code\n\
 2024-09-01T00:00:00Z,123,AmazonEC2,BoxUsage:m5.large,RunInstances,i-1,1,Hrs,0.096,USD\n";
     put(&endpoint, &bucket, &[("cur/BILLING_PERIOD=2024-09/part-0.csv", csv.as_bytes().to_vec())]);
-    let dir = with_demo(&format!(
-        "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"{bucket}\"\nprefix = \"cur/\"\nendpoint_url = \"{endpoint}\"\n"
-    ));
-    let config = dir.path().join("kafka-finops.toml");
-    let out = run(
-        &["run", "--config", config.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()],
-        dir.path(),
-    );
+    let dir = with_demo(&s3_export("cur", &bucket, "cur/", &endpoint));
+    let out = run_demo(dir.path(), &[], &[]);
     assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
-    let model = std::fs::read_to_string(out.run_dir().join("model.json")).unwrap();
+    let model = model_text(&out);
     assert!(model.contains("column `line_item_unblended_cost` is missing"), "{model}");
     assert!(model.contains("closest column: `line_item_unblended_costs`"), "{model}");
     assert!(model.contains(&format!("s3://{bucket}/cur/BILLING_PERIOD=2024-09/part-0.csv")));
@@ -322,16 +342,10 @@ fn a_manifest_naming_a_missing_object_fails_the_source_with_the_key_and_exit_1()
     let manifest = r#"{"dataFiles": ["s3://BUCKET/e/data/BILLING_PERIOD=2024-09/e-00001.snappy.parquet"]}"#
         .replace("BUCKET", &bucket);
     put(&endpoint, &bucket, &[("e/metadata/BILLING_PERIOD=2024-09/e-Manifest.json", manifest.into_bytes())]);
-    let dir = with_demo(&format!(
-        "[[sources]]\nname = \"focus\"\nkind = \"billing-export\"\nbucket = \"{bucket}\"\nprefix = \"e/\"\nendpoint_url = \"{endpoint}\"\n"
-    ));
-    let config = dir.path().join("kafka-finops.toml");
-    let out = run(
-        &["run", "--config", config.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()],
-        dir.path(),
-    );
+    let dir = with_demo(&s3_export("focus", &bucket, "e/", &endpoint));
+    let out = run_demo(dir.path(), &[], &[]);
     assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
-    let model = std::fs::read_to_string(out.run_dir().join("model.json")).unwrap();
+    let model = model_text(&out);
     assert!(model.contains("e/data/BILLING_PERIOD=2024-09/e-00001.snappy.parquet"), "{model}");
     assert!(model.contains("NoSuchKey"), "{model}");
 }
@@ -549,24 +563,14 @@ fn access_denied_fails_the_source_naming_the_iam_action_and_the_run_still_report
     let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
     let bucket = unique("denied");
     put(&endpoint, &bucket, &[("cur/BILLING_PERIOD=2024-09/part-0.csv", b"a,b\n1,2\n".to_vec())]);
-    let dir = with_demo(&format!(
-        "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"{bucket}\"\nprefix = \"cur/\"\nendpoint_url = \"{endpoint}\"\n"
-    ));
-    let config = dir.path().join("kafka-finops.toml");
+    let dir = with_demo(&s3_export("cur", &bucket, "cur/", &endpoint));
     let user = RestrictedUser::new(&endpoint, &["s3:ListBucket"]);
-    let out = std::process::Command::new(crate::support::BIN)
-        .args(["run", "--config", config.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()])
-        .env("AWS_ACCESS_KEY_ID", &user.key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &user.secret)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out =
+        run_demo(dir.path(), &[], &[("AWS_ACCESS_KEY_ID", &user.key_id), ("AWS_SECRET_ACCESS_KEY", &user.secret)]);
     drop(user);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stdout: {stdout}\nstderr: {stderr}");
-    let run_dir = PathBuf::from(stdout.lines().last().unwrap().trim());
-    let model = std::fs::read_to_string(run_dir.join("model.json")).unwrap();
+    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let run_dir = out.run_dir();
+    let model = model_text(&out);
     assert!(model.contains("access denied"), "{model}");
     assert!(model.contains("grant the IAM action `s3:GetObject`"), "{model}");
     assert!(run_dir.join("index.html").is_file());
@@ -704,14 +708,9 @@ fn days_cost_explorer_has_no_data_for_are_missing_in_the_model_and_report_not_ze
     let dir = with_demo(&format!(
         "[[sources]]\nname = \"ce\"\nkind = \"cost-explorer\"\nendpoint_url = \"{endpoint}\"\nend_date = \"2025-04-16\"\ndays = 5\nrestatement_days = 0\ncache_dir = \"cache\"\n"
     ));
-    let config = dir.path().join("kafka-finops.toml");
-    let out = run(
-        &["run", "--config", config.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()],
-        dir.path(),
-    );
+    let out = run_demo(dir.path(), &[], &[]);
     assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
-    let model: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.run_dir().join("model.json")).unwrap()).unwrap();
+    let model: serde_json::Value = serde_json::from_str(&model_text(&out)).unwrap();
     let ce: Vec<(String, serde_json::Value)> = model["cost_days"]
         .as_array()
         .unwrap()
@@ -748,20 +747,8 @@ fn cost_explorer_by_owner_tag_allocates_to_owners_beside_the_lines_not_on_top_of
     let dir = with_demo(&format!(
         "[[sources]]\nname = \"ce\"\nkind = \"cost-explorer\"\nendpoint_url = \"{endpoint}\"\nend_date = \"2025-04-14\"\ndays = 1\nrestatement_days = 0\ncache_dir = \"cache\"\nowner_tag_keys = [\"team\"]\n"
     ));
-    let config = dir.path().join("kafka-finops.toml");
     let rec = dir.path().join("rec");
-    let out = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            dir.path().join("out").to_str().unwrap(),
-            "--record",
-            rec.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let out = run_demo(dir.path(), &["--record", rec.to_str().unwrap()], &[]);
     assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
     // Two requests (by usage type, by tag); the tag view is its own table, the cost lines hold the usage-type view.
     let (h, rows) = read_csv(&rec.join("cost_allocations.csv"));
@@ -781,8 +768,7 @@ fn cost_explorer_by_owner_tag_allocates_to_owners_beside_the_lines_not_on_top_of
     let ce_lines = column(&h, &rows, "source").into_iter().filter(|s| *s == "cost-explorer").count();
     assert_eq!(ce_lines, 4, "the four usage-type groups of the day, not the tag groups");
 
-    let model: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.run_dir().join("model.json")).unwrap()).unwrap();
+    let model: serde_json::Value = serde_json::from_str(&model_text(&out)).unwrap();
     let tags: Vec<(String, String, String)> = model["tag_costs"]
         .as_array()
         .unwrap()
@@ -860,9 +846,7 @@ fn throttling_is_retried_with_bounded_attempts() {
     // Runs `collect` against a throttling endpoint; returns what the endpoint saw and the tool's stderr.
     let collect = |failures: usize, connections: usize, record: &str| -> (usize, String) {
         let (url, server) = throttling_endpoint(failures, connections);
-        let source = format!(
-            "[[sources]]\nname = \"cur\"\nkind = \"billing-export\"\nbucket = \"b\"\nprefix = \"cur/\"\nregion = \"eu-west-1\"\nendpoint_url = \"{url}\"\n"
-        );
+        let source = format!("{}region = \"eu-west-1\"\n", s3_export("cur", "b", "cur/", &url));
         let config = write_config(dir.path(), &source);
         let rec = dir.path().join(record);
         let out = std::process::Command::new(crate::support::BIN)

@@ -48,11 +48,7 @@ fn env() -> Option<Env> {
         })
     })();
     if found.is_none() {
-        assert!(
-            std::env::var("KAFKA_FINOPS_REQUIRE_KAFKA").is_err(),
-            "KAFKA_FINOPS_REQUIRE_KAFKA is set but no cluster env: run the tests with `bash ci/test.sh`"
-        );
-        eprintln!("skipping: no Kafka test cluster (run `bash ci/test.sh`, which starts one)");
+        crate::support::service_missing("KAFKA_FINOPS_REQUIRE_KAFKA", "Kafka test cluster");
     }
     found
 }

@@ -73,3 +73,9 @@ pub fn entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A test service (`what`) is not there: fails when `require` is set (CI), else says the test is skipped.
+pub fn service_missing(require: &str, what: &str) {
+    assert!(std::env::var(require).is_err(), "{require} is set but no {what}: run the tests with `bash ci/test.sh`");
+    eprintln!("skipping: no {what} (run `bash ci/test.sh`, which starts one)");
+}
