@@ -259,9 +259,31 @@ fn a_legacy_cur_parquet_in_s3_gives_the_same_totals_per_product_and_for_inter_az
             "line_item_product_code".into(),
             "line_item_usage_type".into(),
             "line_item_unblended_cost".into(),
+            "line_item_line_item_type".into(),
+            "reservation_effective_cost".into(),
+            "reservation_unused_amortized_upfront_fee_for_billing_period".into(),
+            "reservation_unused_recurring_fee".into(),
         ]))
         .finish()
         .unwrap();
+    // Amortized cost by line item type (this file has Usage, DiscountedUsage and RIFee lines): a covered hour
+    // costs the reservation's effective cost, and a reservation's fee only what went unused.
+    let f64_col = |name: &str| df.column(name).unwrap().f64().unwrap().clone();
+    let kinds = df.column("line_item_line_item_type").unwrap().str().unwrap().clone();
+    let (unblended_cost, effective, unused_upfront, unused_recurring) = (
+        f64_col("line_item_unblended_cost"),
+        f64_col("reservation_effective_cost"),
+        f64_col("reservation_unused_amortized_upfront_fee_for_billing_period"),
+        f64_col("reservation_unused_recurring_fee"),
+    );
+    let mut amortized_total = 0.0;
+    for i in 0..df.height() {
+        amortized_total += match kinds.get(i).unwrap_or("") {
+            "DiscountedUsage" => effective.get(i).unwrap_or(0.0),
+            "RIFee" => unused_upfront.get(i).unwrap_or(0.0) + unused_recurring.get(i).unwrap_or(0.0),
+            _ => unblended_cost.get(i).unwrap_or(0.0),
+        };
+    }
     let products = df.column("line_item_product_code").unwrap().str().unwrap().clone();
     let usage = df.column("line_item_usage_type").unwrap().str().unwrap().clone();
     let costs = df.column("line_item_unblended_cost").unwrap().f64().unwrap().clone();
@@ -314,6 +336,16 @@ owner_tag_keys = ["cost_center"]
     assert!(inter_az > 0.0);
     assert!((ours_az - inter_az).abs() < 0.01, "inter-AZ: tool {ours_az} vs independent {inter_az}");
     assert!(out.stderr.contains("124340 line items"), "stderr: {}", out.stderr);
+
+    let (h, rows) = read_csv(&rec.join("cost_lines.csv"));
+    let ours_amortized: f64 =
+        column(&h, &rows, "amortized_amount").iter().map(|a| a.parse::<f64>().expect("every line has one")).sum();
+    let unblended: f64 = by_product.values().sum();
+    assert!((amortized_total - unblended).abs() > 100.0, "reservations make amortized differ from unblended here");
+    assert!(
+        (ours_amortized - amortized_total).abs() < 0.01,
+        "amortized: tool {ours_amortized} vs independent {amortized_total}"
+    );
 }
 
 #[test]

@@ -19,7 +19,7 @@
 //! | usage_quantity | line_item_usage_amount          | ConsumedQuantity                            |
 //! | usage_unit     | pricing_unit                    | ConsumedUnit                                |
 //! | amount         | line_item_unblended_cost        | BilledCost                                  |
-//! | amortized      | (null: not derived yet)         | EffectiveCost                               |
+//! | amortized      | by line item type (see below)   | EffectiveCost                               |
 //! | currency       | line_item_currency_code         | BillingCurrency                             |
 //! | owner tags     | resource_tags_user_<key> (CUR); resource_tags, key `user:<key>` (CUR 2.0: JSON text in CSV, a MAP in Parquet) | Tags JSON |
 //!
@@ -28,6 +28,15 @@
 //! knows: `DataTransfer-Regional-Bytes`, `EBS:VolumeUsage.gp3|gp2`, `EBS:VolumeP-IOPS.gp3`,
 //! `EBS:VolumeP-Throughput.gp3`, `BoxUsage`, `TimedStorage-ByteHrs`, `Requests-Tier1`; anything else keeps its
 //! charge description. The source report counts the inferred lines.
+//!
+//! CUR has no amortized-cost column; it is derived per line item type the way AWS's CUR query library does
+//! (and Cost Explorer's AmortizedCost agrees): `DiscountedUsage` → `reservation_effective_cost`;
+//! `RIFee` → `reservation_unused_amortized_upfront_fee_for_billing_period + reservation_unused_recurring_fee`;
+//! `SavingsPlanCoveredUsage` → `savings_plan_savings_plan_effective_cost`; `SavingsPlanRecurringFee` →
+//! `savings_plan_total_commitment_to_date - savings_plan_used_commitment`; `SavingsPlanNegation`,
+//! `SavingsPlanUpfrontFee` and an RI's upfront `Fee` → 0 (they are spread over the covered usage); anything else
+//! → the unblended cost. A line whose type needs a column the file lacks has no amortized cost (null), and so has
+//! the cost line it rolls into: unknown, never a guess.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -390,7 +399,7 @@ fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[S
         text_or_null(names, "line_item_currency_code").alias("currency"),
         money("line_item_usage_amount").alias("usage_quantity"),
         money("line_item_unblended_cost").alias("amount"),
-        lit(NULL).cast(MONEY).alias("amortized"),
+        cur_amortized(names).alias("amortized"),
         lit(0u32).alias("inferred"),
     ];
     for (i, key) in owner_tag_keys.iter().enumerate() {
@@ -407,6 +416,37 @@ fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[S
         cols.push(tag.alias(format!("tag_{i}")));
     }
     scan.select(cols)
+}
+
+/// The amortized cost of a CUR line (module docs give the rule and its source).
+fn cur_amortized(names: &[&str]) -> Expr {
+    let kind = "line_item_line_item_type";
+    if !names.contains(&kind) {
+        return lit(NULL).cast(MONEY);
+    }
+    let column = |name: &str| if names.contains(&name) { col(name).cast(MONEY) } else { lit(NULL).cast(MONEY) };
+    let is = |t: &str| col(kind).cast(DataType::String).eq(lit(t.to_string()));
+    let zero = || lit(0).cast(MONEY);
+    let ri_arn = "reservation_reservation_a_r_n";
+    let ri_upfront_fee = if names.contains(&ri_arn) {
+        is("Fee").and(col(ri_arn).cast(DataType::String).fill_null(lit("")).neq(lit("")))
+    } else {
+        lit(false)
+    };
+    when(is("DiscountedUsage"))
+        .then(column("reservation_effective_cost"))
+        .when(is("RIFee"))
+        .then(
+            column("reservation_unused_amortized_upfront_fee_for_billing_period")
+                + column("reservation_unused_recurring_fee"),
+        )
+        .when(is("SavingsPlanCoveredUsage"))
+        .then(column("savings_plan_savings_plan_effective_cost"))
+        .when(is("SavingsPlanRecurringFee"))
+        .then(column("savings_plan_total_commitment_to_date") - column("savings_plan_used_commitment"))
+        .when(is("SavingsPlanNegation").or(is("SavingsPlanUpfrontFee")).or(ri_upfront_fee))
+        .then(zero())
+        .otherwise(column("line_item_unblended_cost"))
 }
 
 fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> LazyFrame {
