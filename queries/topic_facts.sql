@@ -1,7 +1,7 @@
 -- topic_facts: everything the cost model needs to know about one topic, with its owner.
 -- inputs:  topics, partitions, replica_placements, metric_points, consumer_group_offsets, topic_owners
 -- output:  cluster, topic, owner, owner_rule, is_internal, partitions, replication_factor, retention_ms,
---          retention_bytes, cleanup_policy, remote_storage_enable, retained_bytes (null if any partition size is
+--          retention_bytes, cleanup_policy, remote_storage_enable, local_retention_ms, retained_bytes (null if any partition size is
 --          unknown), partitions_size_unknown, messages_retained, follower_replicas, followers_in_other_zone,
 --          bytes_in_per_sec, bytes_out_per_sec (window averages; null when no metric), consumer_groups,
 --          total_lag, max_group_lag
@@ -50,7 +50,7 @@ groups AS (
     GROUP BY cluster, topic
 )
 SELECT t.cluster, t.topic, o.owner, o.owner_rule, t.is_internal, t.partitions, t.replication_factor,
-       t.retention_ms, t.retention_bytes, t.cleanup_policy, t.remote_storage_enable,
+       t.retention_ms, t.retention_bytes, t.cleanup_policy, t.remote_storage_enable, t.local_retention_ms,
        CASE WHEN COALESCE(p.partitions_size_unknown, 0) = 0 THEN COALESCE(p.known_bytes, 0) END AS retained_bytes,
        COALESCE(p.partitions_size_unknown, 0) AS partitions_size_unknown,
        p.messages_retained,

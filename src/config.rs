@@ -19,7 +19,8 @@ use crate::collect::kafka::settings::{self, ConnectionSettings, PasswordFrom};
 use crate::error::{Problem, Problems};
 use crate::files::{InputFiles, line_of};
 use crate::model::assumptions::Assumptions;
-use crate::model::prices::PriceBook;
+use crate::model::assumptions::ClientRule;
+use crate::model::prices::{PriceBook, PriceOverride};
 
 /// The config file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,11 +34,41 @@ struct ConfigFile {
     clusters: Vec<ClusterFile>,
     #[serde(default)]
     sources: Vec<SourceFile>,
-    /// Price overrides: price key → USD per unit.
+    /// Price overrides for every region: price key → USD per unit.
     #[serde(default)]
     prices: BTreeMap<String, Spanned<Decimal>>,
+    /// Price overrides for one region: region → price key → USD per unit.
+    #[serde(default)]
+    prices_by_region: BTreeMap<String, BTreeMap<String, Spanned<Decimal>>>,
     #[serde(default)]
     model: ModelFile,
+    /// What-if scenarios: changes to selected topics, priced beside today's cost.
+    #[serde(default)]
+    what_if: Vec<WhatIfFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatIfFile {
+    name: Spanned<String>,
+    #[serde(default)]
+    owners: Vec<Spanned<String>>,
+    #[serde(default)]
+    topics: Vec<Spanned<String>>,
+    retention_hours: Option<Spanned<Decimal>>,
+    replication_factor: Option<Spanned<i64>>,
+    fetch_from_follower: Option<bool>,
+    tiered_storage: Option<bool>,
+    local_retention_hours: Option<Spanned<Decimal>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientFile {
+    owner: Option<Spanned<String>>,
+    group: Option<Spanned<String>>,
+    zones: Option<Spanned<i64>>,
+    fetch_from_follower: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -198,6 +229,9 @@ struct ModelFile {
     wal_gib_per_broker: Option<Spanned<Decimal>>,
     zone_aware_clients: Option<bool>,
     fetch_from_follower: Option<bool>,
+    tiered_local_retention_hours: Option<Spanned<Decimal>>,
+    #[serde(default)]
+    clients: Vec<ClientFile>,
 }
 
 /// Where the Kafka cluster runs, which decides what inter-AZ traffic is billed.
@@ -249,8 +283,37 @@ pub struct Config {
     pub catalog: crate::catalog::Catalog,
     pub clusters: Vec<ClusterConfig>,
     pub sources: Vec<SourceConfig>,
+    /// The default price book (every region); each cluster settles its own from it (see `PriceBook::settle`).
     pub prices: PriceBook,
+    pub price_overrides: Vec<PriceOverride>,
     pub assumptions: Assumptions,
+    pub what_if: Vec<WhatIf>,
+}
+
+/// A what-if scenario: which topics (by owner or by name) and what changes for them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct WhatIf {
+    pub name: String,
+    /// Catalog owner ids whose topics change.
+    pub owners: Vec<String>,
+    /// Topic names (or prefixes ending in `*`), in any cluster, that change.
+    pub topics: Vec<String>,
+    pub retention_hours: Option<Decimal>,
+    pub replication_factor: Option<i64>,
+    pub fetch_from_follower: Option<bool>,
+    pub tiered_storage: Option<bool>,
+    pub local_retention_hours: Option<Decimal>,
+}
+
+impl WhatIf {
+    /// Whether the scenario changes this topic.
+    pub fn selects(&self, topic: &str, owner: &str) -> bool {
+        self.owners.iter().any(|o| o == owner)
+            || self.topics.iter().any(|t| match t.strip_suffix('*') {
+                Some(prefix) => topic.starts_with(prefix),
+                None => t == topic,
+            })
+    }
 }
 
 const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export", "cost-explorer", "cloudwatch"];
@@ -646,11 +709,21 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
         problems.push(Problem::new(&display, None, Some("sources"), "no source declared; add a [[sources]] table"));
     }
 
-    let mut prices = PriceBook::default_us_east_1();
-    for (key, value) in &raw.prices {
-        let field = format!("prices.{key}");
-        if let Err(message) = prices.set_override(key, *value.get_ref(), &display) {
-            problems.push(Problem::new(&display, at(value.span()), Some(&field), message));
+    let prices = PriceBook::defaults();
+    let mut price_overrides = Vec::new();
+    let everywhere = raw.prices.iter().map(|(k, v)| (None, k, v, format!("prices.{k}")));
+    let regional = raw.prices_by_region.iter().flat_map(|(region, table)| {
+        table.iter().map(move |(k, v)| (Some(region.clone()), k, v, format!("prices_by_region.{region}.{k}")))
+    });
+    for (region, key, value, field) in everywhere.chain(regional) {
+        match prices.check_override(key, *value.get_ref()) {
+            Ok(()) => price_overrides.push(PriceOverride {
+                region,
+                key: key.clone(),
+                usd: *value.get_ref(),
+                origin: display.clone(),
+            }),
+            Err(message) => problems.push(Problem::new(&display, at(value.span()), Some(&field), message)),
         }
     }
 
@@ -663,6 +736,8 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
             Assumptions::default()
         }
     };
+
+    let what_if = what_ifs(&raw.what_if, &display, &at, &mut problems);
 
     let catalog = match crate::catalog::load(files, raw.catalog.get_ref()) {
         Ok(c) => Some(c),
@@ -680,6 +755,30 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
         }
     };
 
+    if let Some(catalog) = &catalog {
+        let known: Vec<String> = catalog.owners().into_iter().map(|o| o.owner).collect();
+        let mut unknown_owner = |field: String, owner: &Spanned<String>| {
+            if !known.contains(owner.get_ref()) {
+                problems.push(Problem::new(
+                    &display,
+                    at(owner.span()),
+                    Some(&field),
+                    format!("unknown owner `{}`; the catalog declares: {}", owner.get_ref(), known.join(", ")),
+                ));
+            }
+        };
+        for (i, w) in raw.what_if.iter().enumerate() {
+            for o in &w.owners {
+                unknown_owner(format!("what_if[{i}].owners"), o);
+            }
+        }
+        for (i, c) in raw.model.clients.iter().enumerate() {
+            if let Some(o) = &c.owner {
+                unknown_owner(format!("model.clients[{i}].owner"), o);
+            }
+        }
+    }
+
     match catalog {
         Some(catalog) if problems.is_empty() => Ok(Config {
             path: display,
@@ -688,10 +787,75 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
             clusters,
             sources,
             prices,
+            price_overrides,
             assumptions,
+            what_if,
         }),
         _ => Err(Problems(problems)),
     }
+}
+
+/// Validates the what-if tables: a name, a selection, at least one change, values in range. Owners are checked
+/// against the catalog by the caller; topic names against the data by the model.
+fn what_ifs(
+    raw: &[WhatIfFile],
+    display: &str,
+    at: &impl Fn(std::ops::Range<usize>) -> Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> Vec<WhatIf> {
+    let mut out = Vec::new();
+    for (i, w) in raw.iter().enumerate() {
+        let field = |f: &str| format!("what_if[{i}].{f}");
+        let mut push = |f: &str, line: Option<usize>, message: String| {
+            problems.push(Problem::new(display, line, Some(&field(f)), message))
+        };
+        let name = w.name.get_ref().trim();
+        if name.is_empty() || out.iter().any(|o: &WhatIf| o.name == name) {
+            push("name", at(w.name.span()), format!("expected a unique, non-empty name, found `{name}`"));
+        }
+        if w.owners.is_empty() && w.topics.is_empty() {
+            push("owners", at(w.name.span()), "select topics with `owners = [...]` or `topics = [...]`".into());
+        }
+        let changes = [
+            w.retention_hours.is_some(),
+            w.replication_factor.is_some(),
+            w.fetch_from_follower.is_some(),
+            w.tiered_storage.is_some(),
+            w.local_retention_hours.is_some(),
+        ];
+        if !changes.contains(&true) {
+            push(
+                "name",
+                at(w.name.span()),
+                "changes nothing; set retention_hours, replication_factor, fetch_from_follower, tiered_storage or \
+                 local_retention_hours"
+                    .into(),
+            );
+        }
+        for (f, v) in [("retention_hours", &w.retention_hours), ("local_retention_hours", &w.local_retention_hours)] {
+            if let Some(v) = v
+                && *v.get_ref() <= Decimal::ZERO
+            {
+                push(f, at(v.span()), format!("expected a number of hours above 0, found {}", v.get_ref()));
+            }
+        }
+        if let Some(rf) = &w.replication_factor
+            && !(1..=6).contains(rf.get_ref())
+        {
+            push("replication_factor", at(rf.span()), format!("expected 1 to 6, found {}", rf.get_ref()));
+        }
+        out.push(WhatIf {
+            name: name.to_string(),
+            owners: w.owners.iter().map(|o| o.get_ref().clone()).collect(),
+            topics: w.topics.iter().map(|t| t.get_ref().clone()).collect(),
+            retention_hours: w.retention_hours.as_ref().map(|v| *v.get_ref()),
+            replication_factor: w.replication_factor.as_ref().map(|v| *v.get_ref()),
+            fetch_from_follower: w.fetch_from_follower,
+            tiered_storage: w.tiered_storage,
+            local_retention_hours: w.local_retention_hours.as_ref().map(|v| *v.get_ref()),
+        });
+    }
+    out
 }
 
 type FieldProblem = (&'static str, std::ops::Range<usize>, String);
@@ -725,6 +889,12 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
         &mut a.shared_cold_read_fraction,
     );
     positive("wal_gib_per_broker", &m.wal_gib_per_broker, None, &mut a.wal_gib_per_broker);
+    positive(
+        "tiered_local_retention_hours",
+        &m.tiered_local_retention_hours,
+        None,
+        &mut a.tiered_local_retention_hours,
+    );
     if let Some(z) = &m.client_zones {
         if *z.get_ref() < 1 || *z.get_ref() > 6 {
             problems.push((
@@ -741,6 +911,23 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     }
     if let Some(f) = m.fetch_from_follower {
         a.fetch_from_follower = f;
+    }
+    for c in &m.clients {
+        if let Some(z) = &c.zones
+            && !(1..=6).contains(z.get_ref())
+        {
+            problems.push((
+                "clients.zones",
+                z.span(),
+                format!("expected a zone count from 1 to 6, found {}", z.get_ref()),
+            ));
+        }
+        a.clients.push(ClientRule {
+            owner: c.owner.as_ref().map(|o| o.get_ref().clone()),
+            group: c.group.as_ref().map(|g| g.get_ref().clone()),
+            zones: c.zones.as_ref().map(|z| (*z.get_ref()).clamp(1, 6) as u32),
+            fetch_from_follower: c.fetch_from_follower,
+        });
     }
     if problems.is_empty() { Ok(a) } else { Err(problems) }
 }

@@ -7,11 +7,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::collect::SourceReport;
+use crate::config::WhatIf;
 use crate::model::assumptions::Assumptions;
+use crate::model::choice::{Choice, Scenario};
 use crate::model::cost::CostBreakdown;
-use crate::model::prices::PriceBook;
+use crate::model::prices::Price;
 
-pub const MODEL_VERSION: u32 = 3;
+pub const MODEL_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportModel {
@@ -35,7 +37,10 @@ pub struct ReportModel {
     /// Data completeness: one entry per source, as collected.
     pub sources: Vec<SourceReport>,
     pub assumptions: Assumptions,
-    pub prices: PriceBook,
+    /// The default price book's version; each cluster lists the prices it was priced with.
+    pub price_book_version: String,
+    /// What-if scenarios from the config, each priced against today.
+    pub what_ifs: Vec<WhatIfResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,7 +58,10 @@ pub struct Totals {
     pub owners: i64,
     pub retained_bytes: i64,
     pub broker_local_monthly_usd: Decimal,
+    pub tiered_storage_monthly_usd: Decimal,
     pub shared_storage_monthly_usd: Decimal,
+    /// Today's placement of every topic (broker-local, or tiered where it is tiered today).
+    pub current_monthly_usd: Decimal,
     /// Sum of all billed lines; None when no cost lines were collected (not the same as $0).
     pub billed_usd: Option<Decimal>,
     pub billed_days: i64,
@@ -75,7 +83,11 @@ pub struct ClusterSummary {
     pub retained_bytes: i64,
     pub bytes_in_per_sec: f64,
     pub broker_local: CostBreakdown,
+    /// Tiered storage for every topic that can be tiered, broker-local for the rest.
+    pub tiered_storage: CostBreakdown,
     pub shared_storage: CostBreakdown,
+    /// The prices this cluster was priced with: its region's list prices, the bill's effective prices, overrides.
+    pub prices: Vec<Price>,
     /// Billed lines attributed to this cluster over the cost window, one per usage type.
     pub billed: Vec<BilledLine>,
     /// None when no billed line is attributed to this cluster.
@@ -126,8 +138,14 @@ pub struct OwnerSummary {
     pub consumer_groups: i64,
     pub max_group_lag: i64,
     pub broker_local_monthly_usd: Decimal,
+    pub tiered_storage_monthly_usd: Decimal,
     pub shared_storage_monthly_usd: Decimal,
+    pub current_monthly_usd: Decimal,
     pub incomplete_topics: i64,
+    /// Over the owner's topics whose cost is complete (`choice_topics` of them): the cheapest placement, the
+    /// saving and the retention multiple at which the choice flips. None when no topic is complete.
+    pub choice: Option<Choice>,
+    pub choice_topics: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,24 +163,46 @@ pub struct TopicReport {
     pub retention_bytes: Option<i64>,
     pub cleanup_policy: Option<String>,
     pub remote_storage_enable: Option<bool>,
-    /// One copy's bytes; None when a partition's size was not collected.
+    pub local_retention_ms: Option<i64>,
+    /// One copy's bytes on the brokers' disks; None when a partition's size was not collected.
     pub retained_bytes: Option<i64>,
     pub partitions_size_unknown: i64,
     pub bytes_in_per_sec: Option<f64>,
     pub consumer_groups: i64,
     pub max_group_lag: i64,
+    /// Groups further behind than the tiered scenario's local window: they would read from remote storage.
+    pub groups_reading_remote: i64,
     pub cross_zone_follower_share: Decimal,
+    /// Today's placement: tiered storage where `remote.storage.enable` is on, else broker-local.
+    pub current: Scenario,
     pub broker_local: CostBreakdown,
+    /// None when the topic cannot be tiered (`tiered_not_applicable` says why).
+    pub tiered_storage: Option<CostBreakdown>,
+    pub tiered_not_applicable: Option<String>,
     pub shared_storage: CostBreakdown,
-    /// `broker_local` or `shared_storage`, whichever is lower.
-    pub cheapest: String,
+    /// Cheapest placement, saving and flip point; None when today's cost is incomplete.
+    pub choice: Option<Choice>,
 }
 
 impl TopicReport {
     /// What was missing for either scenario, each message once.
+    /// Today's placement's cost.
+    pub fn current_cost(&self) -> &CostBreakdown {
+        match (self.current, &self.tiered_storage) {
+            (Scenario::TieredStorage, Some(t)) => t,
+            _ => &self.broker_local,
+        }
+    }
+
+    /// Tiered storage where it applies, else broker-local (a cluster's or owner's "tier what can be tiered").
+    pub fn tiered_or_local(&self) -> &CostBreakdown {
+        self.tiered_storage.as_ref().unwrap_or(&self.broker_local)
+    }
+
     pub fn missing(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for m in self.broker_local.missing.iter().chain(&self.shared_storage.missing) {
+        let tiered = self.tiered_storage.iter().flat_map(|t| t.missing.iter());
+        for m in self.broker_local.missing.iter().chain(tiered).chain(&self.shared_storage.missing) {
             if !out.contains(&m.as_str()) {
                 out.push(m);
             }
@@ -225,4 +265,42 @@ pub struct DailyCost {
     pub cluster: String,
     pub cost_class: String,
     pub amount_usd: Decimal,
+}
+
+/// One what-if scenario: what changed, for which topics, and the monthly cost of today's placement before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhatIfResult {
+    pub what_if: WhatIf,
+    pub topics: Vec<WhatIfTopic>,
+    /// Per owner of a changed topic: before, after, delta.
+    pub owners: Vec<WhatIfOwner>,
+    pub before_usd: Decimal,
+    pub after_usd: Decimal,
+    pub delta_usd: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhatIfTopic {
+    pub cluster: String,
+    pub topic: String,
+    pub owner: String,
+    pub placement_before: Scenario,
+    pub placement_after: Scenario,
+    pub before_usd: Decimal,
+    pub after_usd: Decimal,
+    pub delta_usd: Decimal,
+    /// Inputs the change needed and did not have (e.g. a new retention for a topic with unlimited retention and
+    /// no write rate): the topic is then left unchanged and named here.
+    pub notes: Vec<String>,
+    /// What was missing for the cost after the change (a lower bound when non-empty).
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhatIfOwner {
+    pub owner: String,
+    pub topics: i64,
+    pub before_usd: Decimal,
+    pub after_usd: Decimal,
+    pub delta_usd: Decimal,
 }

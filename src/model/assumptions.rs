@@ -30,6 +30,53 @@ pub struct Assumptions {
     pub shared_cold_read_fraction: Decimal,
     /// Shared storage: write-ahead-log volume per broker, GiB of gp3. Default 10.
     pub wal_gib_per_broker: Decimal,
+    /// Tiered storage: hours kept on broker disks (`local.retention.ms`) for topics not tiered today. Default 24.
+    pub tiered_local_retention_hours: Decimal,
+    /// Client placement per owner or consumer group (`[[model.clients]]`), first match wins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientRule>,
+}
+
+/// Where an owner's clients (or some consumer groups) run, and whether they fetch from followers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRule {
+    /// The owner of the producing topic or of the consumer group (catalog owner id); `None` = any.
+    pub owner: Option<String>,
+    /// Consumer group ids this rule covers: exact, or a prefix ending in `*`; `None` = all of the owner's groups
+    /// (and the owner's producers).
+    pub group: Option<String>,
+    /// Zones the clients run in, evenly; `None` = the default.
+    pub zones: Option<u32>,
+    /// The consumers set `client.rack` and read from a replica in their zone (KIP-392).
+    pub fetch_from_follower: Option<bool>,
+}
+
+impl ClientRule {
+    fn group_matches(&self, group_id: &str) -> bool {
+        match self.group.as_deref() {
+            None => true,
+            Some(p) => match p.strip_suffix('*') {
+                Some(prefix) => group_id.starts_with(prefix),
+                None => p == group_id,
+            },
+        }
+    }
+
+    fn owner_matches(&self, owner: &str) -> bool {
+        self.owner.as_deref().is_none_or(|o| o == owner)
+    }
+}
+
+impl Assumptions {
+    /// The rule for a consumer group (owned by `owner`), if any.
+    pub fn group_rule(&self, group_id: &str, owner: &str) -> Option<&ClientRule> {
+        self.clients.iter().find(|r| r.owner_matches(owner) && r.group_matches(group_id))
+    }
+
+    /// The rule for producers to a topic owned by `owner`: the first rule for the owner that names no group.
+    pub fn producer_rule(&self, owner: &str) -> Option<&ClientRule> {
+        self.clients.iter().find(|r| r.group.is_none() && r.owner_matches(owner))
+    }
 }
 
 impl Default for Assumptions {
@@ -44,6 +91,8 @@ impl Default for Assumptions {
             s3_read_object_mib: dec!(4),
             shared_cold_read_fraction: dec!(0.1),
             wal_gib_per_broker: dec!(10),
+            tiered_local_retention_hours: dec!(24),
+            clients: Vec::new(),
         }
     }
 }

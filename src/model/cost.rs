@@ -1,30 +1,21 @@
 //! The cost formulas, per topic and per month, as lists of components. Pure decimal arithmetic; no I/O, no polars.
 //!
-//! Notation (all per topic): `B` retained bytes of one copy (sum of the leaders' partition sizes), `RF` replication
-//! factor, `W` bytes written per month (`BytesInPerSec` average × 3600 × month hours), `G` consumer groups reading
-//! the topic, `Z` client zones, `p = (Z − 1) / Z` the share of clients outside any one zone, `f` the share of
-//! follower replicas placed in another zone than their leader, `u` the target disk utilisation, `GiB = 2^30` bytes.
+//! Every formula, its inputs and the assumptions' defaults are written out in `docs/cost-model.md`; the unit tests
+//! below recompute small cases by hand. In short (per topic): `B` one copy's retained bytes, `RF` replication
+//! factor, `W` bytes written per month, `Z` client zones, `u` target disk utilisation.
 //!
-//! Broker-local (today):
-//! - `retained_storage`   = B × RF / GiB GiB-month × storage price (MSK storage on MSK, gp3 on self-managed)
-//! - `disk_headroom`      = B × RF / GiB × (1/u − 1) GiB-month × the same price (provisioned but unused)
-//! - `inter_az_replication` = W × (RF − 1) × f / GiB GiB × 2 × inter-AZ price (on MSK the replication price is 0)
-//! - `inter_az_produce`   = W × p / GiB GiB × 2 × inter-AZ price (producers writing to a leader in another zone)
-//! - `inter_az_consume`   = W × G × p / GiB GiB × 2 × inter-AZ price (consumers reading from a leader elsewhere);
-//!   0 with fetch-from-follower (KIP-392) when RF ≥ Z, since every zone then holds a replica to read from
-//! - `broker_compute`     = brokers × month hours × share broker-hours × hourly price, share = W ÷ cluster W
-//!
-//! Shared storage (AutoMQ-style: one copy in S3, WAL per broker, stateless brokers):
-//! - `s3_storage`  = B / GiB GiB-month × S3 Standard price
-//! - `s3_put`      = W / (upload object MiB × 2^20) requests × PUT price
-//! - `s3_get`      = W × G × cold-read share / (read object MiB × 2^20) requests × GET price
-//! - `wal_volume`  = WAL GiB × brokers × share GiB-month × gp3 price
-//! - `inter_az_produce`, `inter_az_consume` as above unless clients are zone-aware (then none)
-//! - `broker_compute` as above (v1 keeps the broker count; stateless brokers could shrink it)
+//! - broker-local: `B × RF` on EBS (MSK storage on MSK) plus the headroom `× (1/u − 1)` as its own line; replication
+//!   `W × (RF − 1) × f` across zones (not billed on MSK); producers `W × (Z − 1)/Z`; each consumer group
+//!   `W × (Z − 1)/Z`, or `W × (Z − min(RF, Z))/Z` when it fetches from followers; broker hours by write share.
+//! - tiered storage (KIP-405): the local window on EBS × RF; every rolled segment in object storage (one copy of
+//!   `B`: S3 on self-managed Kafka, MSK tiered storage on MSK); traffic as broker-local; uploads; groups further
+//!   behind than the local window read from remote storage.
+//! - shared storage (AutoMQ-style): one copy of `B` in S3, PUTs from `W`, GETs for cold reads, a WAL per broker, no
+//!   replication traffic, and no client traffic across zones when clients are zone-aware.
 //!
 //! The inter-AZ price is charged on each side of a transfer, hence the factor 2. A quantity that cannot be known
-//! (a partition size not collected, no write-rate metric) leaves its component out and is named in `missing`, so a
-//! total is never silently low.
+//! (a partition size not collected, no write-rate metric) or a price missing from the book leaves its component out
+//! and is named in `missing`, so a total is never silently low.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
@@ -115,18 +106,63 @@ impl CostBreakdown {
     }
 }
 
-/// What the formulas need to know about a topic. Built from the join stage's `topic_facts`.
+/// What the formulas need to know about a topic. Built from the join stage's `topic_facts` and `group_lag`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicInputs {
     pub replication_factor: i64,
-    /// Bytes of one copy; `None` when a partition's size was not collected.
+    /// Bytes of one copy on the brokers' disks; `None` when a partition's size was not collected. On a topic that
+    /// is tiered today this is only the local part.
     pub retained_bytes: Option<i64>,
     pub partitions_size_unknown: i64,
     /// Average write rate over the window; `None` when no metric was collected.
     pub bytes_in_per_sec: Option<f64>,
-    pub consumer_groups: i64,
+    /// `retention.ms`: `None` unknown, negative = unlimited.
+    pub retention_ms: Option<i64>,
+    /// `cleanup.policy` includes `compact` (KIP-405 tiered storage does not take compacted topics).
+    pub compacted: bool,
+    /// Tiered today (`remote.storage.enable`), with `local.retention.ms` (−2 = same as retention).
+    pub tiered_today: Option<i64>,
+    /// The tiered scenario's local window, when set (a what-if); else `tiered_today`'s, else the assumption's.
+    pub tiered_window_ms: Option<i64>,
+    /// Offsets retained (sum of latest − earliest over partitions): with the bytes, the average record size.
+    pub messages_retained: Option<i64>,
+    /// Producers' zone spread (the topic owner's `[[model.clients]]` rule, else the cluster's default).
+    pub producer_zones: Option<u32>,
+    /// Each consumer group reading the topic.
+    pub groups: Vec<GroupInputs>,
     /// Share of follower replicas in another zone than their leader (0..=1).
     pub cross_zone_follower_share: Decimal,
+}
+
+/// One consumer group's reading of a topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupInputs {
+    pub group_id: String,
+    /// Messages behind, summed over the topic's partitions; `None` when not known.
+    pub lag: Option<i64>,
+    /// Zones the group's members run in, evenly (`None`: the cluster's default).
+    pub zones: Option<u32>,
+    /// The group's consumers set `client.rack` and the brokers a rack-aware replica selector (KIP-392);
+    /// `None` = `[model] fetch_from_follower`.
+    pub fetch_from_follower: Option<bool>,
+}
+
+impl TopicInputs {
+    /// The same topic with its retention × `factor`, writes unchanged: the bytes and records retained scale with
+    /// it (on a topic tiered today, only the remote part grows; the local window stays).
+    pub fn with_retention_factor(&self, factor: Decimal) -> TopicInputs {
+        let scale = |v: i64| i64::try_from((Decimal::from(v) * factor).round().mantissa()).unwrap_or(i64::MAX);
+        TopicInputs {
+            retained_bytes: if self.tiered_today.is_some() {
+                self.retained_bytes
+            } else {
+                self.retained_bytes.map(scale)
+            },
+            retention_ms: self.retention_ms.map(|r| if r > 0 { scale(r) } else { r }),
+            messages_retained: self.messages_retained.map(scale),
+            ..self.clone()
+        }
+    }
 }
 
 /// What the formulas need to know about the topic's cluster.
@@ -145,9 +181,9 @@ fn monthly_bytes(rate: f64, a: &Assumptions) -> Decimal {
     Decimal::from_f64(rate).unwrap_or_default() * SECONDS_PER_HOUR * a.month_hours
 }
 
-fn client_cross_zone_share(cluster: &ClusterInputs, a: &Assumptions) -> Decimal {
-    let zones = Decimal::from(a.client_zones.map(i64::from).unwrap_or(cluster.zones).max(1));
-    (zones - Decimal::ONE) / zones
+/// Client zones: the explicit spread, else the assumption, else the zones the cluster's brokers span.
+fn zones_of(explicit: Option<u32>, cluster: &ClusterInputs, a: &Assumptions) -> i64 {
+    explicit.or(a.client_zones).map(i64::from).unwrap_or(cluster.zones).max(1)
 }
 
 /// The topic's share of the cluster's write rate (0 when the cluster writes nothing).
@@ -173,10 +209,30 @@ fn replication_price_key(platform: Platform) -> &'static str {
     }
 }
 
+/// Bytes of one copy of everything the topic retains. A topic tiered today has only its local part on disk; the
+/// rest is estimated as write rate × (retention − local window), and is unknown without a rate.
+pub fn one_copy_bytes(t: &TopicInputs) -> Option<Decimal> {
+    let local = Decimal::from(t.retained_bytes?);
+    match t.tiered_today {
+        None | Some(-2) => Some(local),
+        Some(local_ms) => {
+            let rate = Decimal::from_f64(t.bytes_in_per_sec?)?;
+            let retention_ms = t.retention_ms.filter(|r| *r >= 0)?;
+            let remote_ms = Decimal::from((retention_ms - local_ms.max(0)).max(0));
+            Some(local + rate * remote_ms / Decimal::ONE_THOUSAND)
+        }
+    }
+}
+
 fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
     if t.retained_bytes.is_none() {
         cost.missing
             .push(format!("storage: size on disk not collected for {} partition(s)", t.partitions_size_unknown));
+    } else if one_copy_bytes(t).is_none() {
+        cost.missing.push(
+            "storage: the topic is tiered today and its remote bytes need a write rate and a finite retention"
+                .to_string(),
+        );
     }
     if t.bytes_in_per_sec.is_none() {
         cost.missing.push(
@@ -187,39 +243,83 @@ fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
     }
 }
 
-/// Broker-local disk, as Kafka runs today.
+/// Broker-local disk: every byte retained on EBS (or MSK storage) × RF.
 pub fn broker_local(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) -> CostBreakdown {
     let mut cost = CostBreakdown::default();
-    let rf = Decimal::from(t.replication_factor.max(1));
-    if let Some(bytes) = t.retained_bytes {
-        let stored_gib = Decimal::from(bytes) * rf / GIB;
-        let key = storage_price_key(c.platform);
-        cost.push(prices, "retained_storage", "GiB-month", stored_gib, key, Decimal::ONE);
-        let headroom = stored_gib * (Decimal::ONE / a.target_disk_utilization - Decimal::ONE);
-        cost.push(prices, "disk_headroom", "GiB-month", headroom, key, Decimal::ONE);
+    if let Some(bytes) = one_copy_bytes(t) {
+        push_local_disk(&mut cost, bytes, t, c, a, prices);
     }
-    if let Some(rate) = t.bytes_in_per_sec {
-        let written_gib = monthly_bytes(rate, a) / GIB;
-        let replicated = written_gib * (rf - Decimal::ONE) * t.cross_zone_follower_share;
-        cost.push(prices, "inter_az_replication", "GiB", replicated, replication_price_key(c.platform), TWO_SIDES);
-        push_client_traffic(&mut cost, written_gib, t, c, a, prices, a.fetch_from_follower);
-    }
+    push_kafka_traffic(&mut cost, t, c, a, prices);
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t);
     cost
 }
 
+/// Tiered storage (KIP-405): the local window on EBS × RF, one copy of everything retained in object storage,
+/// replication and client traffic as broker-local, uploads, and remote reads for the groups further behind than
+/// the local window. An error with the reason when the topic cannot be tiered.
+pub fn tiered_storage(
+    t: &TopicInputs,
+    c: &ClusterInputs,
+    a: &Assumptions,
+    prices: &PriceBook,
+) -> Result<CostBreakdown, String> {
+    if t.compacted {
+        return Err("compacted topics cannot use tiered storage (KIP-405)".into());
+    }
+    let mut cost = CostBreakdown::default();
+    let window_ms = local_window_ms(t, a);
+    let remote_key = |msk: &'static str, s3: &'static str| match c.platform {
+        Platform::Msk => msk,
+        Platform::SelfManaged => s3,
+    };
+    if let Some(total) = one_copy_bytes(t) {
+        let local = local_bytes(total, t, window_ms);
+        push_local_disk(&mut cost, local, t, c, a, prices);
+        // KIP-405 copies every rolled segment to remote storage and keeps the local copy only for the window.
+        let remote_gib = total / GIB;
+        cost.push(
+            prices,
+            "remote_storage",
+            "GiB-month",
+            remote_gib,
+            remote_key("msk.tiered.storage", "s3.standard.storage"),
+            Decimal::ONE,
+        );
+    }
+    push_kafka_traffic(&mut cost, t, c, a, prices);
+    if let Some(rate) = t.bytes_in_per_sec {
+        let written = monthly_bytes(rate, a);
+        if c.platform == Platform::SelfManaged {
+            let puts = written / (a.s3_upload_object_mib * MIB);
+            cost.push(prices, "remote_put", "requests", puts, "s3.standard.put", Decimal::ONE);
+        }
+        let behind = groups_behind(t, window_ms);
+        let read = written * Decimal::from(behind);
+        match c.platform {
+            Platform::Msk => cost.push(prices, "remote_reads", "GiB", read / GIB, "msk.tiered.retrieval", Decimal::ONE),
+            Platform::SelfManaged => {
+                let gets = read / (a.s3_read_object_mib * MIB);
+                cost.push(prices, "remote_reads", "requests", gets, "s3.standard.get", Decimal::ONE)
+            }
+        }
+    }
+    push_compute(&mut cost, t, c, a, prices);
+    note_missing_inputs(&mut cost, t);
+    Ok(cost)
+}
+
 /// Shared storage, AutoMQ-style: one copy in S3, a small WAL per broker, no replication between zones.
 pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) -> CostBreakdown {
     let mut cost = CostBreakdown::default();
-    if let Some(bytes) = t.retained_bytes {
-        cost.push(prices, "s3_storage", "GiB-month", Decimal::from(bytes) / GIB, "s3.standard.storage", Decimal::ONE);
+    if let Some(bytes) = one_copy_bytes(t) {
+        cost.push(prices, "s3_storage", "GiB-month", bytes / GIB, "s3.standard.storage", Decimal::ONE);
     }
     if let Some(rate) = t.bytes_in_per_sec {
         let written = monthly_bytes(rate, a);
         let puts = written / (a.s3_upload_object_mib * MIB);
         cost.push(prices, "s3_put", "requests", puts, "s3.standard.put", Decimal::ONE);
-        let cold = written * Decimal::from(t.consumer_groups) * a.shared_cold_read_fraction;
+        let cold = written * Decimal::from(t.groups.len() as i64) * a.shared_cold_read_fraction;
         let gets = cold / (a.s3_read_object_mib * MIB);
         cost.push(prices, "s3_get", "requests", gets, "s3.standard.get", Decimal::ONE);
         if let Some(share) = write_share(t, c) {
@@ -235,7 +335,88 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
     cost
 }
 
-/// Producers writing to, and consumer groups reading from, a broker in another zone.
+/// The local retention window of the tiered scenario: the topic's own `local.retention.ms` when it is tiered
+/// today, else the assumption. `None` = unlimited.
+pub fn local_window_ms(t: &TopicInputs, a: &Assumptions) -> Option<Decimal> {
+    let retention = t.retention_ms.filter(|r| *r >= 0).map(Decimal::from);
+    let assumed = a.tiered_local_retention_hours * SECONDS_PER_HOUR * Decimal::ONE_THOUSAND;
+    let window = match t.tiered_window_ms.or(t.tiered_today) {
+        Some(ms) if ms >= 0 => Decimal::from(ms),
+        Some(_) => return retention,
+        None => assumed,
+    };
+    Some(retention.map_or(window, |r| window.min(r)))
+}
+
+/// Bytes of one copy inside the local window: the window's share of retention, or, with unlimited retention, the
+/// window's worth of writes.
+fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Decimal>) -> Decimal {
+    let Some(window) = window_ms else { return total };
+    match t.retention_ms.filter(|r| *r > 0) {
+        Some(r) => total * (window / Decimal::from(r)).min(Decimal::ONE),
+        None => match t.bytes_in_per_sec.and_then(Decimal::from_f64) {
+            Some(rate) => (rate * window / Decimal::ONE_THOUSAND).min(total),
+            None => total,
+        },
+    }
+}
+
+/// Groups whose lag, in time, is longer than the local window: they read from remote storage. Lag in time =
+/// messages behind × average record size ÷ write rate.
+pub fn groups_behind(t: &TopicInputs, window_ms: Option<Decimal>) -> i64 {
+    let (Some(window), Some(total), Some(messages), Some(rate)) =
+        (window_ms, one_copy_bytes(t), t.messages_retained, t.bytes_in_per_sec.and_then(Decimal::from_f64))
+    else {
+        return 0;
+    };
+    if messages <= 0 || rate <= Decimal::ZERO {
+        return 0;
+    }
+    let record = total / Decimal::from(messages);
+    t.groups
+        .iter()
+        .filter(|g| g.lag.is_some_and(|lag| Decimal::from(lag) * record / rate * Decimal::ONE_THOUSAND > window))
+        .count() as i64
+}
+
+/// `bytes` of one copy × RF on broker disks, and the headroom the target utilisation leaves unused.
+fn push_local_disk(
+    cost: &mut CostBreakdown,
+    bytes: Decimal,
+    t: &TopicInputs,
+    c: &ClusterInputs,
+    a: &Assumptions,
+    prices: &PriceBook,
+) {
+    let rf = Decimal::from(t.replication_factor.max(1));
+    let stored_gib = bytes * rf / GIB;
+    let key = storage_price_key(c.platform);
+    cost.push(prices, "retained_storage", "GiB-month", stored_gib, key, Decimal::ONE);
+    let headroom = stored_gib * (Decimal::ONE / a.target_disk_utilization - Decimal::ONE);
+    cost.push(prices, "disk_headroom", "GiB-month", headroom, key, Decimal::ONE);
+}
+
+/// Replication between zones and client traffic, as Kafka moves bytes with replicas on broker disks.
+fn push_kafka_traffic(
+    cost: &mut CostBreakdown,
+    t: &TopicInputs,
+    c: &ClusterInputs,
+    a: &Assumptions,
+    prices: &PriceBook,
+) {
+    let Some(rate) = t.bytes_in_per_sec else { return };
+    let written_gib = monthly_bytes(rate, a) / GIB;
+    let rf = Decimal::from(t.replication_factor.max(1));
+    let replicated = written_gib * (rf - Decimal::ONE) * t.cross_zone_follower_share;
+    cost.push(prices, "inter_az_replication", "GiB", replicated, replication_price_key(c.platform), TWO_SIDES);
+    push_client_traffic(cost, written_gib, t, c, a, prices, true);
+}
+
+/// Producers writing to, and consumer groups reading from, a broker in another zone. A producer in one of `Z`
+/// zones reaches the leader's zone with probability 1/Z. A consumer group reads from the leader too, unless it
+/// fetches from followers (KIP-392; per group, or `[model] fetch_from_follower` for all): then only consumers in a
+/// zone without a replica cross, `(Z − min(RF, Z)) / Z` of them. `followers_allowed` is false where the scenario
+/// has no replicas to read from.
 fn push_client_traffic(
     cost: &mut CostBreakdown,
     written_gib: Decimal,
@@ -243,14 +424,21 @@ fn push_client_traffic(
     c: &ClusterInputs,
     a: &Assumptions,
     prices: &PriceBook,
-    fetch_from_follower: bool,
+    followers_allowed: bool,
 ) {
-    let p = client_cross_zone_share(c, a);
-    cost.push(prices, "inter_az_produce", "GiB", written_gib * p, "transfer.inter_az", TWO_SIDES);
-    let zones = i64::from(a.client_zones.unwrap_or(c.zones.max(1) as u32));
-    let local_replica_everywhere = fetch_from_follower && t.replication_factor >= zones;
-    let read =
-        if local_replica_everywhere { Decimal::ZERO } else { written_gib * Decimal::from(t.consumer_groups) * p };
+    let share = |zones: i64| (Decimal::from(zones) - Decimal::ONE) / Decimal::from(zones);
+    let produced = written_gib * share(zones_of(t.producer_zones, c, a));
+    cost.push(prices, "inter_az_produce", "GiB", produced, "transfer.inter_az", TWO_SIDES);
+    let mut read = Decimal::ZERO;
+    for g in &t.groups {
+        let zones = zones_of(g.zones, c, a);
+        let crossing = if followers_allowed && g.fetch_from_follower.unwrap_or(a.fetch_from_follower) {
+            Decimal::from(zones - t.replication_factor.clamp(1, zones)) / Decimal::from(zones)
+        } else {
+            share(zones)
+        };
+        read += written_gib * crossing;
+    }
     cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
 }
 
@@ -265,6 +453,17 @@ fn push_compute(cost: &mut CostBreakdown, t: &TopicInputs, c: &ClusterInputs, a:
 mod tests {
     use super::*;
     use rust_decimal::dec;
+
+    /// us-east-1 list prices, and a broker price for the test cluster's instance type (not in the book).
+    fn book() -> PriceBook {
+        let broker = crate::model::prices::PriceOverride {
+            region: None,
+            key: "msk.broker.kafka.m5.2xlarge".into(),
+            usd: dec!(0.84),
+            origin: "test".into(),
+        };
+        PriceBook::defaults().settle("us-east-1", &[], &[broker])
+    }
 
     fn cluster(platform: Platform) -> ClusterInputs {
         ClusterInputs {
@@ -283,9 +482,22 @@ mod tests {
             retained_bytes: Some(100 * 1_073_741_824),
             partitions_size_unknown: 0,
             bytes_in_per_sec: Some(1_048_576.0),
-            consumer_groups: 2,
+            retention_ms: Some(7 * 86_400_000),
+            compacted: false,
+            tiered_today: None,
+            tiered_window_ms: None,
+            messages_retained: Some(100 * 1_048_576),
+            producer_zones: None,
+            groups: groups(2),
             cross_zone_follower_share: Decimal::ONE,
         }
+    }
+
+    /// `n` groups, caught up.
+    fn groups(n: usize) -> Vec<GroupInputs> {
+        (0..n)
+            .map(|i| GroupInputs { group_id: format!("g{i}"), lag: Some(0), zones: None, fetch_from_follower: None })
+            .collect()
     }
 
     fn component<'a>(cost: &'a CostBreakdown, name: &str) -> &'a CostComponent {
@@ -299,16 +511,14 @@ mod tests {
 
     fn published(rate_mib: f64, platform: Platform, fetch_from_follower: bool) -> Decimal {
         let t = TopicInputs {
-            replication_factor: 3,
             retained_bytes: Some(0),
-            partitions_size_unknown: 0,
             bytes_in_per_sec: Some(rate_mib * 1_048_576.0),
-            consumer_groups: 3,
-            cross_zone_follower_share: Decimal::ONE,
+            groups: groups(3),
+            ..topic()
         };
         let c = ClusterInputs { zones: 3, cluster_bytes_in_per_sec: rate_mib * 1_048_576.0, ..cluster(platform) };
         let a = Assumptions { month_hours: dec!(720), fetch_from_follower, ..Assumptions::default() };
-        cross_az(&broker_local(&t, &c, &a, &PriceBook::default_us_east_1()))
+        cross_az(&broker_local(&t, &c, &a, &book()))
     }
 
     fn within_one_percent(got: Decimal, published: Decimal) {
@@ -331,7 +541,7 @@ mod tests {
     #[test]
     fn fetch_from_follower_needs_a_replica_in_every_zone() {
         let a = Assumptions { fetch_from_follower: true, ..Assumptions::default() };
-        let book = PriceBook::default_us_east_1();
+        let book = book();
         let rf2 = TopicInputs { replication_factor: 2, ..topic() };
         let cost = broker_local(&rf2, &cluster(Platform::SelfManaged), &a, &book);
         assert!(component(&cost, "inter_az_consume").monthly_usd > Decimal::ZERO, "RF 2 over 3 zones");
@@ -341,7 +551,7 @@ mod tests {
 
     #[test]
     fn broker_local_on_self_managed_kafka_by_hand() {
-        let book = PriceBook::default_us_east_1();
+        let book = book();
         let cost = broker_local(&topic(), &cluster(Platform::SelfManaged), &Assumptions::default(), &book);
         // 100 GiB × RF 3 = 300 GiB-month × $0.08 = $24
         assert_eq!(component(&cost, "retained_storage").monthly_usd, dec!(24));
@@ -364,7 +574,7 @@ mod tests {
 
     #[test]
     fn msk_does_not_bill_replication_and_prices_storage_as_msk_storage() {
-        let book = PriceBook::default_us_east_1();
+        let book = book();
         let cost = broker_local(&topic(), &cluster(Platform::Msk), &Assumptions::default(), &book);
         assert_eq!(component(&cost, "inter_az_replication").monthly_usd, dec!(0));
         // 300 GiB-month × $0.10 = $30
@@ -374,7 +584,7 @@ mod tests {
 
     #[test]
     fn shared_storage_by_hand() {
-        let book = PriceBook::default_us_east_1();
+        let book = book();
         let cost = shared_storage(&topic(), &cluster(Platform::SelfManaged), &Assumptions::default(), &book);
         // one copy: 100 GiB × $0.023 = $2.30
         assert_eq!(component(&cost, "s3_storage").monthly_usd, dec!(2.3));
@@ -391,7 +601,7 @@ mod tests {
 
     #[test]
     fn shared_storage_without_zone_aware_clients_pays_client_traffic_like_today() {
-        let book = PriceBook::default_us_east_1();
+        let book = book();
         let a = Assumptions { zone_aware_clients: false, ..Assumptions::default() };
         let c = cluster(Platform::SelfManaged);
         let shared = shared_storage(&topic(), &c, &a, &book);
@@ -405,7 +615,7 @@ mod tests {
 
     #[test]
     fn unknown_sizes_and_rates_are_named_not_zeroed() {
-        let book = PriceBook::default_us_east_1();
+        let book = book();
         let t = TopicInputs { retained_bytes: None, partitions_size_unknown: 2, bytes_in_per_sec: None, ..topic() };
         let cost = broker_local(&t, &cluster(Platform::SelfManaged), &Assumptions::default(), &book);
         assert!(cost.components.is_empty());
@@ -415,10 +625,82 @@ mod tests {
 
     #[test]
     fn a_missing_broker_price_is_flagged() {
-        let book = PriceBook::default_us_east_1();
+        let book = book();
         let c = ClusterInputs { broker_price_key: "msk.broker.kafka.x9.huge".into(), ..cluster(Platform::Msk) };
         let cost = broker_local(&topic(), &c, &Assumptions::default(), &book);
         assert!(cost.components.iter().all(|x| x.name != "broker_compute"));
         assert!(cost.missing.iter().any(|m| m.contains("msk.broker.kafka.x9.huge")));
+    }
+
+    #[test]
+    fn tiered_storage_on_self_managed_kafka_by_hand() {
+        let c = cluster(Platform::SelfManaged);
+        let tiered = tiered_storage(&topic(), &c, &Assumptions::default(), &book()).unwrap();
+        // local window 24 h of 7 days: 100 GiB / 7 × RF 3 = 42.857143 GiB-month × $0.08 = $3.428571
+        assert_eq!(component(&tiered, "retained_storage").monthly_usd, dec!(3.428571));
+        // headroom at u = 0.6: 42.857143 × 2/3 GiB-month × $0.08 = $2.285714
+        assert_eq!(component(&tiered, "disk_headroom").monthly_usd, dec!(2.285714));
+        // every rolled segment in S3, one copy: 100 GiB × $0.023 = $2.30
+        assert_eq!(component(&tiered, "remote_storage").monthly_usd, dec!(2.3));
+        // uploads: 2,628,000 MiB ÷ 8 MiB = 328,500 PUTs × $0.000005 = $1.6425
+        assert_eq!(component(&tiered, "remote_put").monthly_usd, dec!(1.6425));
+        // both groups are caught up: nothing read from S3
+        assert_eq!(component(&tiered, "remote_reads").quantity, dec!(0));
+        // traffic and compute as broker-local
+        let local = broker_local(&topic(), &c, &Assumptions::default(), &book());
+        for name in ["inter_az_replication", "inter_az_produce", "inter_az_consume", "broker_compute"] {
+            assert_eq!(component(&tiered, name), component(&local, name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_group_further_behind_than_the_local_window_reads_from_remote_storage() {
+        // records: 100 GiB / (100 × 2^20) = 1 KiB; at 1 MiB/s that is 1,024 records/s. Two days behind:
+        // 2 × 86,400 × 1,024 = 176,947,200 messages > 24 h of window.
+        let mut t = topic();
+        t.groups[0].lag = Some(176_947_200);
+        t.groups[1].lag = Some(1_024 * 3_600); // one hour behind: reads from the brokers
+        assert_eq!(groups_behind(&t, local_window_ms(&t, &Assumptions::default())), 1);
+        let tiered = tiered_storage(&t, &cluster(Platform::SelfManaged), &Assumptions::default(), &book()).unwrap();
+        // 2,628,000 MiB × 1 group ÷ 4 MiB = 657,000 GETs × $0.0000004 = $0.2628
+        assert_eq!(component(&tiered, "remote_reads").quantity, dec!(657000));
+        assert_eq!(component(&tiered, "remote_reads").monthly_usd, dec!(0.2628));
+    }
+
+    #[test]
+    fn compacted_topics_cannot_be_tiered_and_msk_needs_its_tiered_prices() {
+        let compacted = TopicInputs { compacted: true, ..topic() };
+        let err = tiered_storage(&compacted, &cluster(Platform::Msk), &Assumptions::default(), &book()).unwrap_err();
+        assert!(err.contains("compacted"), "{err}");
+        let msk = tiered_storage(&topic(), &cluster(Platform::Msk), &Assumptions::default(), &book()).unwrap();
+        assert!(msk.missing.iter().any(|m| m.contains("msk.tiered.storage")), "{:?}", msk.missing);
+        assert!(msk.components.iter().all(|c| c.name != "remote_storage"), "missing, not $0");
+    }
+
+    #[test]
+    fn fetch_from_follower_and_zones_per_group_and_producer_zones_per_owner() {
+        let mut t = TopicInputs { replication_factor: 2, producer_zones: Some(2), ..topic() };
+        t.groups[0].fetch_from_follower = Some(true);
+        t.groups[1].zones = Some(2);
+        let cost = broker_local(&t, &cluster(Platform::SelfManaged), &Assumptions::default(), &book());
+        // written 2566.40625 GiB. producers over 2 zones: ½ crosses → 1283.203125 GiB
+        assert_eq!(component(&cost, "inter_az_produce").quantity, dec!(1283.203125));
+        // group 0 fetches from followers, RF 2 over 3 zones: (3 − 2)/3 crosses; group 1 in 2 zones: ½ crosses
+        // 2566.40625 × (1/3 + 1/2) = 2138.671875 GiB
+        assert_eq!(component(&cost, "inter_az_consume").quantity.round_dp(4), dec!(2138.6719));
+    }
+
+    #[test]
+    fn doubling_retention_doubles_what_is_stored_and_nothing_else() {
+        let c = cluster(Platform::SelfManaged);
+        let a = Assumptions::default();
+        let once = broker_local(&topic(), &c, &a, &book());
+        let twice = broker_local(&topic().with_retention_factor(dec!(2)), &c, &a, &book());
+        for name in ["retained_storage", "disk_headroom"] {
+            assert_eq!(component(&twice, name).monthly_usd, component(&once, name).monthly_usd * dec!(2), "{name}");
+        }
+        for name in ["inter_az_replication", "inter_az_produce", "inter_az_consume", "broker_compute"] {
+            assert_eq!(component(&twice, name), component(&once, name), "{name}");
+        }
     }
 }

@@ -5,10 +5,14 @@
 //! billed cost beside the modelled one. polars types stop here.
 
 pub mod allocate;
+pub use bill::{IDLE, UNALLOCATED};
 pub mod assumptions;
+mod bill;
+pub mod choice;
 pub mod cost;
 mod frames;
 pub mod prices;
+mod whatif;
 
 use std::collections::BTreeMap;
 
@@ -19,8 +23,11 @@ use crate::config::{Config, Platform};
 use crate::error::{Problem, Problems};
 use crate::normalize::Tables;
 use crate::report_model::*;
-use cost::{ClusterInputs, CostBreakdown, TopicInputs};
+use assumptions::Assumptions;
+use choice::{Choice, Line, Scenario};
+use cost::{ClusterInputs, CostBreakdown, GroupInputs, TopicInputs};
 use frames::FrameReader;
+use prices::PriceBook;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -39,22 +46,37 @@ fn reader<'a>(tables: &'a Tables, table: &'static str) -> Result<FrameReader<'a>
 /// Builds the report model from joined tables, the config and what the sources said about themselves.
 pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<ReportModel, ModelError> {
     let clusters = cluster_inputs(tables, config)?;
-    let topics = topic_reports(tables, config, &clusters)?;
-    let owners = owner_summaries(tables, &topics)?;
-    let billed = billed_lines(tables)?;
+    let billed = bill::billed_lines(tables)?;
+    let billed_of =
+        |name: &str| -> Vec<BilledLine> { billed.iter().filter(|(c, _)| c == name).map(|(_, l)| l.clone()).collect() };
+    // Each cluster's prices: its region's list prices, the bill's effective prices, the config's overrides.
+    let books: BTreeMap<String, PriceBook> = clusters
+        .iter()
+        .map(|(name, (cfg, _, _))| {
+            let effective = bill::effective_prices(cfg, &billed_of(name));
+            (name.clone(), config.prices.settle(&cfg.region, &effective, &config.price_overrides))
+        })
+        .collect();
+    let priced = priced_topics(tables, config, &clusters, &books)?;
+    let what_ifs = whatif::evaluate(&config.what_if, &priced, config, &books)?;
+    let owner_choices = owner_choices(&priced);
+    let topics: Vec<TopicReport> = priced.into_iter().map(|p| p.report).collect();
+    let owners = owner_summaries(tables, &topics, &owner_choices)?;
     let daily_costs = daily_costs(tables)?;
 
     let cluster_summaries: Vec<ClusterSummary> = clusters
         .iter()
         .map(|(name, (cfg, inputs, facts))| {
             let mut broker_local = CostBreakdown::default();
+            let mut tiered_storage = CostBreakdown::default();
             let mut shared_storage = CostBreakdown::default();
             for t in topics.iter().filter(|t| &t.cluster == name) {
                 broker_local.absorb(&t.broker_local);
+                tiered_storage.absorb(t.tiered_or_local());
                 shared_storage.absorb(&t.shared_storage);
             }
-            let lines: Vec<BilledLine> = billed.iter().filter(|(c, _)| c == name).map(|(_, l)| l.clone()).collect();
-            let residuals = residuals(&lines, &broker_local, config.assumptions.month_hours);
+            let lines = billed_of(name);
+            let residuals = bill::residuals(&lines, &broker_local, config.assumptions.month_hours);
             ClusterSummary {
                 cluster: name.clone(),
                 platform: platform_name(cfg.platform).into(),
@@ -66,7 +88,9 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
                 retained_bytes: facts.1,
                 bytes_in_per_sec: inputs.cluster_bytes_in_per_sec,
                 broker_local,
+                tiered_storage,
                 shared_storage,
+                prices: books.get(name).map(|b| b.prices.clone()).unwrap_or_default(),
                 billed_usd: (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount_usd).sum()),
                 residuals,
                 billed: lines,
@@ -74,21 +98,24 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         })
         .collect();
 
-    let reconciliation = reconcile(&billed_per_class(&billed), &topics);
+    let reconciliation = bill::reconcile(&bill::billed_per_class(&billed), &topics);
     let billed_days = {
         let mut days: Vec<&str> = daily_costs.iter().map(|d| d.date.as_str()).collect();
         days.dedup();
         days.len() as i64
     };
+    let sum = |f: fn(&OwnerSummary) -> Decimal| owners.iter().map(f).sum();
     let totals = Totals {
         topics: topics.len() as i64,
         owners: owners.len() as i64,
         retained_bytes: topics.iter().filter_map(|t| t.retained_bytes).sum(),
-        broker_local_monthly_usd: owners.iter().map(|o| o.broker_local_monthly_usd).sum(),
-        shared_storage_monthly_usd: owners.iter().map(|o| o.shared_storage_monthly_usd).sum(),
+        broker_local_monthly_usd: sum(|o| o.broker_local_monthly_usd),
+        tiered_storage_monthly_usd: sum(|o| o.tiered_storage_monthly_usd),
+        shared_storage_monthly_usd: sum(|o| o.shared_storage_monthly_usd),
+        current_monthly_usd: sum(|o| o.current_monthly_usd),
         billed_usd: (!billed.is_empty()).then(|| billed.iter().map(|(_, l)| l.amount_usd).sum()),
         billed_days,
-        incomplete_topics: topics.iter().filter(|t| !t.broker_local.missing.is_empty()).count() as i64,
+        incomplete_topics: topics.iter().filter(|t| !t.current_cost().missing.is_empty()).count() as i64,
         complete: collected.is_complete(),
     };
 
@@ -111,105 +138,10 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         reconciliation,
         sources: collected.sources.clone(),
         assumptions: config.assumptions.clone(),
-        prices: config.prices.clone(),
+        price_book_version: config.prices.version.clone(),
+        what_ifs,
     })
 }
-
-/// Billed amount per (cluster, cost class), in a stable order.
-fn billed_per_class(billed: &[(String, BilledLine)]) -> BTreeMap<(String, String), Decimal> {
-    let mut out: BTreeMap<(String, String), Decimal> = BTreeMap::new();
-    for (cluster, line) in billed {
-        *out.entry((cluster.clone(), line.cost_class.clone())).or_default() += line.amount_usd;
-    }
-    out
-}
-
-/// Which modelled broker-local components carry a billed cost class's usage shares (see `Reconciled`).
-fn basis_of(cost_class: &str) -> Option<(&'static [&'static str], Option<&'static str>)> {
-    match cost_class {
-        "msk_storage" | "ebs_storage" => Some((&["retained_storage"], Some("disk_headroom"))),
-        "msk_broker_hours" | "ec2_instance_hours" => Some((&["broker_compute"], None)),
-        "inter_az_transfer" => Some((&["inter_az_replication", "inter_az_produce", "inter_az_consume"], None)),
-        _ => None,
-    }
-}
-
-/// The bill allocated to owners by the model's usage shares, exact to the cent per (cluster, cost class).
-fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[TopicReport]) -> Vec<Reconciled> {
-    let mut out = Vec::new();
-    for ((cluster, class), amount) in billed {
-        let row = |owner: &str, billed_usd: Decimal, basis: String| Reconciled {
-            cluster: cluster.clone(),
-            cost_class: class.clone(),
-            owner: owner.to_string(),
-            billed_usd,
-            basis,
-        };
-        let Some((components, idle)) = basis_of(class) else {
-            out.push(row(UNALLOCATED, amount.round_dp(2), "the model has no usage share for this cost class".into()));
-            continue;
-        };
-        let mut weights: BTreeMap<String, Decimal> = BTreeMap::new();
-        for t in topics.iter().filter(|t| &t.cluster == cluster) {
-            for c in t.broker_local.components.iter() {
-                if components.contains(&c.name.as_str()) {
-                    *weights.entry(t.owner.clone()).or_default() += c.monthly_usd;
-                }
-                if idle == Some(c.name.as_str()) {
-                    *weights.entry(IDLE.to_string()).or_default() += c.monthly_usd;
-                }
-            }
-        }
-        let basis =
-            format!("modelled {}", components.iter().chain(idle.iter()).copied().collect::<Vec<_>>().join(" + "));
-        let weights: Vec<(String, Decimal)> = weights.into_iter().collect();
-        match allocate::split(*amount, &weights) {
-            Some(parts) => out.extend(parts.into_iter().map(|p| row(&p.key, p.amount, basis.clone()))),
-            None => {
-                out.push(row(UNALLOCATED, amount.round_dp(2), "no modelled usage in this cluster to share by".into()))
-            }
-        }
-    }
-    out
-}
-
-/// Per billed cost class of a cluster: the bill as a monthly rate beside the modelled broker-local cost.
-fn residuals(lines: &[BilledLine], modelled: &CostBreakdown, month_hours: Decimal) -> Vec<ClassResidual> {
-    let mut classes: BTreeMap<&str, (Decimal, i64)> = BTreeMap::new();
-    for l in lines {
-        let slot = classes.entry(l.cost_class.as_str()).or_default();
-        slot.0 += l.amount_usd;
-        slot.1 = slot.1.max(l.days);
-    }
-    let month_days = month_hours / Decimal::from(24);
-    classes
-        .into_iter()
-        .map(|(class, (amount, days))| {
-            let billed_monthly =
-                if days > 0 { (amount / Decimal::from(days) * month_days).round_dp(2) } else { amount };
-            let modelled = basis_of(class).map(|(names, idle)| {
-                modelled
-                    .components
-                    .iter()
-                    .filter(|c| names.contains(&c.name.as_str()) || idle == Some(c.name.as_str()))
-                    .map(|c| c.monthly_usd)
-                    .sum::<Decimal>()
-                    .round_dp(2)
-            });
-            ClassResidual {
-                cost_class: class.to_string(),
-                billed_monthly_usd: billed_monthly,
-                billed_days: days,
-                modelled_monthly_usd: modelled,
-                residual_usd: modelled.map(|m| billed_monthly - m),
-            }
-        })
-        .collect()
-}
-
-/// Owner rows of the reconciliation that are not owners.
-pub const IDLE: &str = "(idle headroom)";
-pub const UNALLOCATED: &str = "(unallocated)";
 
 fn platform_name(p: Platform) -> &'static str {
     match p {
@@ -253,23 +185,90 @@ fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<St
     if problems.is_empty() { Ok(out) } else { Err(Problems(problems).into()) }
 }
 
-fn topic_reports(
+/// A topic's formula inputs and the cluster's, kept beside its report for what-ifs and owner roll-ups.
+pub(crate) struct Priced {
+    pub report: TopicReport,
+    pub inputs: TopicInputs,
+    pub cluster: ClusterInputs,
+    /// Complete scenarios' costs at today's retention and twice it (see `choice`).
+    pub lines: Vec<Line>,
+}
+
+/// Consumer groups per (cluster, topic), with the `[[model.clients]]` rule that applies to each.
+fn topic_groups(tables: &Tables, config: &Config) -> Result<BTreeMap<(String, String), Vec<GroupInputs>>, ModelError> {
+    let r = reader(tables, "group_lag")?;
+    let (cluster, group, owner, topic, lag) =
+        (r.str("cluster")?, r.str("group_id")?, r.str("owner")?, r.str("topic")?, r.opt_i64("total_lag")?);
+    let mut out: BTreeMap<(String, String), Vec<GroupInputs>> = BTreeMap::new();
+    for i in 0..r.len() {
+        let rule = config.assumptions.group_rule(&group[i], &owner[i]);
+        out.entry((cluster[i].clone(), topic[i].clone())).or_default().push(GroupInputs {
+            group_id: group[i].clone(),
+            lag: lag[i],
+            zones: rule.and_then(|r| r.zones),
+            fetch_from_follower: rule.and_then(|r| r.fetch_from_follower),
+        });
+    }
+    Ok(out)
+}
+
+/// Prices a topic under the three scenarios, with each complete one's cost at today's retention and twice it.
+pub(crate) fn price(
+    t: &TopicInputs,
+    c: &ClusterInputs,
+    a: &Assumptions,
+    prices: &PriceBook,
+) -> (CostBreakdown, Result<CostBreakdown, String>, CostBreakdown, Vec<Line>) {
+    let local = cost::broker_local(t, c, a, prices);
+    let tiered = cost::tiered_storage(t, c, a, prices);
+    let shared = cost::shared_storage(t, c, a, prices);
+    let doubled = t.with_retention_factor(Decimal::TWO);
+    let complete = |b: &CostBreakdown| b.missing.is_empty();
+    let mut lines = Vec::new();
+    if complete(&local) {
+        lines.push(Line {
+            scenario: Scenario::BrokerLocal,
+            at_1: local.monthly_usd,
+            at_2: cost::broker_local(&doubled, c, a, prices).monthly_usd,
+        });
+    }
+    if let Ok(tiered) = &tiered
+        && complete(tiered)
+    {
+        let at_2 = cost::tiered_storage(&doubled, c, a, prices).map(|b| b.monthly_usd).unwrap_or(tiered.monthly_usd);
+        lines.push(Line { scenario: Scenario::TieredStorage, at_1: tiered.monthly_usd, at_2 });
+    }
+    if complete(&shared) {
+        lines.push(Line {
+            scenario: Scenario::SharedStorage,
+            at_1: shared.monthly_usd,
+            at_2: cost::shared_storage(&doubled, c, a, prices).monthly_usd,
+        });
+    }
+    (local, tiered, shared, lines)
+}
+
+fn priced_topics(
     tables: &Tables,
     config: &Config,
     clusters: &BTreeMap<String, ClusterEntry<'_>>,
-) -> Result<Vec<TopicReport>, ModelError> {
+    books: &BTreeMap<String, PriceBook>,
+) -> Result<Vec<Priced>, ModelError> {
     let r = reader(tables, "topic_facts")?;
     let (cluster, topic, owner, rule) = (r.str("cluster")?, r.str("topic")?, r.str("owner")?, r.str("owner_rule")?);
     let (internal, partitions, rf) = (r.bool("is_internal")?, r.i64("partitions")?, r.i64("replication_factor")?);
     let (retention_ms, retention_bytes) = (r.opt_i64("retention_ms")?, r.opt_i64("retention_bytes")?);
     let (cleanup, remote) = (r.opt_str("cleanup_policy")?, r.opt_bool("remote_storage_enable")?);
+    let local_retention = r.opt_i64("local_retention_ms")?;
     let (retained, unknown) = (r.opt_i64("retained_bytes")?, r.i64("partitions_size_unknown")?);
+    let messages = r.opt_i64("messages_retained")?;
     let (followers, cross) = (r.i64("follower_replicas")?, r.i64("followers_in_other_zone")?);
     let (rate, groups, max_lag) = (r.opt_f64("bytes_in_per_sec")?, r.i64("consumer_groups")?, r.i64("max_group_lag")?);
+    let mut readers = topic_groups(tables, config)?;
 
     let mut out = Vec::with_capacity(r.len());
     for i in 0..r.len() {
-        let Some((_, cluster_inputs, _)) = clusters.get(&cluster[i]) else {
+        let (Some((_, cluster_inputs, _)), Some(prices)) = (clusters.get(&cluster[i]), books.get(&cluster[i])) else {
             return Err(Problems(vec![Problem::new(
                 &config.path,
                 None,
@@ -283,19 +282,26 @@ fn topic_reports(
         } else {
             Decimal::ZERO
         };
+        let tiered_today = (remote[i] == Some(true)).then(|| local_retention[i].unwrap_or(-2));
         let inputs = TopicInputs {
             replication_factor: rf[i],
             retained_bytes: retained[i],
             partitions_size_unknown: unknown[i],
             bytes_in_per_sec: rate[i],
-            consumer_groups: groups[i],
+            retention_ms: retention_ms[i],
+            compacted: cleanup[i].as_deref().is_some_and(|p| p.contains("compact")),
+            tiered_today,
+            tiered_window_ms: None,
+            messages_retained: messages[i],
+            producer_zones: config.assumptions.producer_rule(&owner[i]).and_then(|r| r.zones),
+            groups: readers.remove(&(cluster[i].clone(), topic[i].clone())).unwrap_or_default(),
             cross_zone_follower_share,
         };
-        let broker_local = cost::broker_local(&inputs, cluster_inputs, &config.assumptions, &config.prices);
-        let shared_storage = cost::shared_storage(&inputs, cluster_inputs, &config.assumptions, &config.prices);
-        let cheapest =
-            if shared_storage.monthly_usd < broker_local.monthly_usd { "shared_storage" } else { "broker_local" };
-        out.push(TopicReport {
+        let current = if tiered_today.is_some() { Scenario::TieredStorage } else { Scenario::BrokerLocal };
+        let (broker_local, tiered, shared_storage, lines) = price(&inputs, cluster_inputs, &config.assumptions, prices);
+        let choice = choice::choose_for_topic(current, &lines, inputs.retention_ms);
+        let window = cost::local_window_ms(&inputs, &config.assumptions);
+        let report = TopicReport {
             cluster: cluster[i].clone(),
             topic: topic[i].clone(),
             owner: owner[i].clone(),
@@ -307,16 +313,22 @@ fn topic_reports(
             retention_bytes: retention_bytes[i],
             cleanup_policy: cleanup[i].clone(),
             remote_storage_enable: remote[i],
+            local_retention_ms: local_retention[i],
             retained_bytes: retained[i],
             partitions_size_unknown: unknown[i],
             bytes_in_per_sec: rate[i].map(round_rate),
             consumer_groups: groups[i],
             max_group_lag: max_lag[i],
+            groups_reading_remote: cost::groups_behind(&inputs, window),
             cross_zone_follower_share,
+            current,
             broker_local,
+            tiered_not_applicable: tiered.as_ref().err().cloned(),
+            tiered_storage: tiered.ok(),
             shared_storage,
-            cheapest: cheapest.into(),
-        });
+            choice,
+        };
+        out.push(Priced { report, inputs, cluster: cluster_inputs.clone(), lines });
     }
     Ok(out)
 }
@@ -326,7 +338,29 @@ fn round_rate(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn owner_summaries(tables: &Tables, topics: &[TopicReport]) -> Result<Vec<OwnerSummary>, ModelError> {
+/// Per owner: the choice over their complete topics, and how many topics that is.
+fn owner_choices(priced: &[Priced]) -> BTreeMap<String, (Option<Choice>, i64)> {
+    let mut per_owner: BTreeMap<&str, Vec<&Priced>> = BTreeMap::new();
+    for p in priced.iter().filter(|p| p.report.choice.is_some()) {
+        per_owner.entry(&p.report.owner).or_default().push(p);
+    }
+    per_owner
+        .into_iter()
+        .map(|(owner, topics)| {
+            let today: Decimal = topics.iter().map(|p| p.report.current_cost().monthly_usd).sum();
+            let lines =
+                choice::sum_lines(topics.iter().map(|p| (&p.lines[..], p.report.tiered_not_applicable.is_none())));
+            let chosen = choice::choose(Some(today), Scenario::BrokerLocal, &lines, None);
+            (owner.to_string(), (chosen, topics.len() as i64))
+        })
+        .collect()
+}
+
+fn owner_summaries(
+    tables: &Tables,
+    topics: &[TopicReport],
+    choices: &BTreeMap<String, (Option<Choice>, i64)>,
+) -> Result<Vec<OwnerSummary>, ModelError> {
     let r = reader(tables, "owner_facts")?;
     let (owner, team, cc, esc, channel) =
         (r.str("owner")?, r.str("team")?, r.str("cost_center")?, r.str("escalation")?, r.opt_str("channel")?);
@@ -335,10 +369,9 @@ fn owner_summaries(tables: &Tables, topics: &[TopicReport]) -> Result<Vec<OwnerS
     let incomplete = r.i64("incomplete_topics")?;
     Ok((0..r.len())
         .map(|i| {
-            let mine = topics.iter().filter(|t| t.owner == owner[i]);
-            let (local, shared) = mine.fold((Decimal::ZERO, Decimal::ZERO), |(l, s), t| {
-                (l + t.broker_local.monthly_usd, s + t.shared_storage.monthly_usd)
-            });
+            let mine: Vec<&TopicReport> = topics.iter().filter(|t| t.owner == owner[i]).collect();
+            let sum = |f: fn(&TopicReport) -> Decimal| mine.iter().map(|t| f(t)).sum::<Decimal>();
+            let (choice, choice_topics) = choices.get(&owner[i]).cloned().unwrap_or((None, 0));
             OwnerSummary {
                 owner: owner[i].clone(),
                 team: team[i].clone(),
@@ -351,36 +384,14 @@ fn owner_summaries(tables: &Tables, topics: &[TopicReport]) -> Result<Vec<OwnerS
                 bytes_in_per_sec: round_rate(rate[i].unwrap_or(0.0)),
                 consumer_groups: groups[i],
                 max_group_lag: lag[i],
-                broker_local_monthly_usd: local,
-                shared_storage_monthly_usd: shared,
+                broker_local_monthly_usd: sum(|t| t.broker_local.monthly_usd),
+                tiered_storage_monthly_usd: sum(|t| t.tiered_or_local().monthly_usd),
+                shared_storage_monthly_usd: sum(|t| t.shared_storage.monthly_usd),
+                current_monthly_usd: sum(|t| t.current_cost().monthly_usd),
                 incomplete_topics: incomplete[i],
+                choice,
+                choice_topics,
             }
-        })
-        .collect())
-}
-
-fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>, ModelError> {
-    let r = reader(tables, "cluster_costs")?;
-    let (cluster, class, service) = (r.str("cluster")?, r.str("cost_class")?, r.str("service")?);
-    let (usage_type, unit) = (r.str("usage_type")?, r.str("usage_unit")?);
-    let (quantity, amount, days) = (r.decimal("usage_quantity")?, r.decimal("amount")?, r.i64("days")?);
-    let (first, last) = (r.str("first_day")?, r.str("last_day")?);
-    Ok((0..r.len())
-        .map(|i| {
-            let unit_price = (!quantity[i].is_zero()).then(|| (amount[i] / quantity[i]).round_dp(10).normalize());
-            let line = BilledLine {
-                cost_class: class[i].clone(),
-                service: service[i].clone(),
-                usage_type: usage_type[i].clone(),
-                usage_unit: unit[i].clone(),
-                usage_quantity: quantity[i].normalize(),
-                amount_usd: amount[i].normalize(),
-                unit_price_usd: unit_price,
-                days: days[i],
-                first_day: first[i].clone(),
-                last_day: last[i].clone(),
-            };
-            (cluster[i].clone(), line)
         })
         .collect())
 }

@@ -12,6 +12,12 @@ pub fn usd(amount: Decimal) -> String {
     format!("{sign}${}.{frac}", group_thousands(whole))
 }
 
+/// A change in money: `+$12.00`, `-$3.50`, `$0.00`.
+pub fn signed_usd(amount: Decimal) -> String {
+    let rounded = amount.round_dp(2);
+    if rounded > Decimal::ZERO { format!("+{}", usd(rounded)) } else { usd(rounded) }
+}
+
 /// A unit price, with as many decimals as it needs (`$0.0000004`).
 pub fn unit_price(amount: Decimal) -> String {
     format!("${}", amount.normalize())

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::charts::{self, Series};
 use super::format;
 use crate::catalog::UNOWNED;
+use crate::model::choice::Choice;
 use crate::model::cost::CostBreakdown;
 use crate::report_model::{ReportModel, TopicReport};
 
@@ -28,7 +29,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
     env.add_template("index.html", TEMPLATE)?;
 
     let mut by_cost: Vec<&TopicReport> = model.topics.iter().collect();
-    by_cost.sort_by(|a, b| b.broker_local.monthly_usd.cmp(&a.broker_local.monthly_usd).then(a.topic.cmp(&b.topic)));
+    by_cost.sort_by(|a, b| b.current_cost().monthly_usd.cmp(&a.current_cost().monthly_usd).then(a.topic.cmp(&b.topic)));
     let top: Vec<&TopicReport> = by_cost.iter().take(TOP_TOPICS).copied().collect();
     let unowned: Vec<&TopicReport> = by_cost.iter().filter(|t| t.owner == UNOWNED).copied().collect();
 
@@ -40,6 +41,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             &model.owners.iter().map(|o| o.owner.clone()).collect::<Vec<_>>(),
             &[
                 Series { name: "broker-local", values: model.owners.iter().map(|o| f(o.broker_local_monthly_usd)).collect() },
+                Series { name: "tiered storage", values: model.owners.iter().map(|o| f(o.tiered_storage_monthly_usd)).collect() },
                 Series { name: "shared storage", values: model.owners.iter().map(|o| f(o.shared_storage_monthly_usd)).collect() },
             ],
         ),
@@ -68,9 +70,10 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         js => JS,
         charts => charts,
         totals => context! {
+            current => format::usd(t.current_monthly_usd),
             broker_local => format::usd(t.broker_local_monthly_usd),
+            tiered_storage => format::usd(t.tiered_storage_monthly_usd),
             shared_storage => format::usd(t.shared_storage_monthly_usd),
-            saving => format::usd(t.broker_local_monthly_usd - t.shared_storage_monthly_usd),
             billed => t.billed_usd.map(format::usd).unwrap_or_else(|| "no billing data".into()),
             billed_days => t.billed_days,
             retained => format::bytes(t.retained_bytes),
@@ -83,10 +86,12 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             channel => &o.channel, topics => o.topics, retained_bytes => o.retained_bytes,
             retained => format::bytes(o.retained_bytes), rate => format::rate(Some(o.bytes_in_per_sec)),
             rate_raw => o.bytes_in_per_sec, consumer_groups => o.consumer_groups,
+            current => format::usd(o.current_monthly_usd), current_raw => f(o.current_monthly_usd),
             local => format::usd(o.broker_local_monthly_usd), local_raw => f(o.broker_local_monthly_usd),
+            tiered => format::usd(o.tiered_storage_monthly_usd), tiered_raw => f(o.tiered_storage_monthly_usd),
             shared => format::usd(o.shared_storage_monthly_usd), shared_raw => f(o.shared_storage_monthly_usd),
-            saving => format::usd(o.broker_local_monthly_usd - o.shared_storage_monthly_usd),
-            saving_raw => f(o.broker_local_monthly_usd - o.shared_storage_monthly_usd),
+            choice => choice_view(o.choice.as_ref(), None),
+            choice_topics => o.choice_topics,
         }).collect::<Vec<_>>(),
         top_topics => top.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
         unowned_topics => unowned.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
@@ -94,7 +99,12 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             cluster => &c.cluster, platform => &c.platform, region => &c.region, brokers => c.brokers,
             broker_instance_type => &c.broker_instance_type, zones => c.zones, topics => c.topics,
             retained => format::bytes(c.retained_bytes),
-            broker_local => cost_view(&c.broker_local), shared_storage => cost_view(&c.shared_storage),
+            broker_local => cost_view(&c.broker_local), tiered_storage => cost_view(&c.tiered_storage),
+            shared_storage => cost_view(&c.shared_storage),
+            prices => c.prices.iter().map(|p| context! {
+                key => &p.key, unit => &p.unit, usd => format::unit_price(p.usd), source => &p.source,
+                as_of => &p.as_of, basis => format!("{:?}", p.basis).to_lowercase(),
+            }).collect::<Vec<_>>(),
             billed_total => c.billed_usd.map(format::usd).unwrap_or_default(),
             residuals => c.residuals.iter().map(|r| context! {
                 cost_class => &r.cost_class, days => r.billed_days,
@@ -133,7 +143,24 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             amount => format::usd(t.amount_usd), amount_raw => f(t.amount_usd),
         }).collect::<Vec<_>>(),
         assumptions => assumptions,
-        prices => &model.prices,
+        price_book_version => &model.price_book_version,
+        what_ifs => model.what_ifs.iter().map(|w| context! {
+            name => &w.what_if.name,
+            changes => what_if_changes(&w.what_if),
+            selection => what_if_selection(&w.what_if),
+            before => format::usd(w.before_usd), after => format::usd(w.after_usd), delta => format::signed_usd(w.delta_usd),
+            owners => w.owners.iter().map(|o| context! {
+                owner => &o.owner, topics => o.topics, before => format::usd(o.before_usd), after => format::usd(o.after_usd),
+                delta => format::signed_usd(o.delta_usd), delta_raw => f(o.delta_usd),
+            }).collect::<Vec<_>>(),
+            topics => w.topics.iter().map(|t| context! {
+                cluster => &t.cluster, topic => &t.topic, owner => &t.owner,
+                placement => if t.placement_before == t.placement_after { t.placement_after.label().to_string() } else { format!("{} → {}", t.placement_before.label(), t.placement_after.label()) },
+                before => format::usd(t.before_usd), after => format::usd(t.after_usd),
+                delta => format::signed_usd(t.delta_usd), delta_raw => f(t.delta_usd),
+                notes => t.notes.iter().chain(t.missing.iter()).cloned().collect::<Vec<_>>().join("; "),
+            }).collect::<Vec<_>>(),
+        }).collect::<Vec<_>>(),
     })
 }
 
@@ -220,11 +247,64 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         cleanup_policy => t.cleanup_policy.as_deref().unwrap_or("unknown"),
         retained => format::opt_bytes(t.retained_bytes), retained_raw => t.retained_bytes,
         rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
+        current => format::usd(t.current_cost().monthly_usd), current_raw => f(t.current_cost().monthly_usd),
+        placement => t.current.label(),
         local => format::usd(t.broker_local.monthly_usd), local_raw => f(t.broker_local.monthly_usd),
+        tiered => t.tiered_storage.as_ref().map(|c| format::usd(c.monthly_usd)).unwrap_or_else(|| "n/a".into()),
+        tiered_raw => t.tiered_storage.as_ref().map(|c| f(c.monthly_usd)),
+        tiered_note => t.tiered_not_applicable.as_deref().unwrap_or(""),
         shared => format::usd(t.shared_storage.monthly_usd), shared_raw => f(t.shared_storage.monthly_usd),
-        cheapest => t.cheapest.replace('_', " "),
+        choice => choice_view(t.choice.as_ref(), t.retention_ms),
         missing => missing.join("; "),
     }
+}
+
+/// Cheapest placement, saving and flip point, as text; "unknown" when today's cost is incomplete.
+fn choice_view(choice: Option<&Choice>, retention_ms: Option<i64>) -> minijinja::Value {
+    let Some(c) = choice else {
+        return context! { cheapest => "unknown (incomplete inputs)", saving => "", saving_raw => 0.0, flip => "" };
+    };
+    let flip = match &c.flip {
+        Some(flip) => match flip.retention_ms.filter(|_| retention_ms.is_some_and(|r| r > 0)) {
+            Some(ms) => format!("{} at {}", flip.to.label(), format::opt_retention_ms(Some(ms))),
+            None => format!("{} at {}× retention", flip.to.label(), flip.retention_factor.normalize()),
+        },
+        None => "never".into(),
+    };
+    context! {
+        cheapest => c.cheapest.label(), saving => format::usd(c.saving_usd), saving_raw => f(c.saving_usd), flip => flip,
+    }
+}
+
+fn what_if_changes(w: &crate::config::WhatIf) -> String {
+    let mut out = Vec::new();
+    if let Some(h) = w.retention_hours {
+        out.push(format!("retention {} h", h.normalize()));
+    }
+    if let Some(rf) = w.replication_factor {
+        out.push(format!("replication factor {rf}"));
+    }
+    if let Some(b) = w.fetch_from_follower {
+        out.push(format!("fetch-from-follower {}", if b { "on" } else { "off" }));
+    }
+    if let Some(b) = w.tiered_storage {
+        out.push(format!("tiered storage {}", if b { "on" } else { "off" }));
+    }
+    if let Some(h) = w.local_retention_hours {
+        out.push(format!("local retention {} h", h.normalize()));
+    }
+    out.join(", ")
+}
+
+fn what_if_selection(w: &crate::config::WhatIf) -> String {
+    let mut out = Vec::new();
+    if !w.owners.is_empty() {
+        out.push(format!("owners {}", w.owners.join(", ")));
+    }
+    if !w.topics.is_empty() {
+        out.push(format!("topics {}", w.topics.join(", ")));
+    }
+    out.join("; ")
 }
 
 fn topic_chart(title: &str, topics: &[&TopicReport]) -> String {
@@ -234,6 +314,10 @@ fn topic_chart(title: &str, topics: &[&TopicReport]) -> String {
         &topics.iter().map(|t| t.topic.clone()).collect::<Vec<_>>(),
         &[
             Series { name: "broker-local", values: topics.iter().map(|t| f(t.broker_local.monthly_usd)).collect() },
+            Series {
+                name: "tiered storage",
+                values: topics.iter().map(|t| f(t.tiered_or_local().monthly_usd)).collect(),
+            },
             Series { name: "shared storage", values: topics.iter().map(|t| f(t.shared_storage.monthly_usd)).collect() },
         ],
     )

@@ -1,5 +1,6 @@
 //! The CSV tables of a report: one row per owner, per topic, and per cost component. Money keeps full precision.
 
+use crate::model::choice::Choice;
 use crate::model::cost::CostBreakdown;
 use crate::report_model::ReportModel;
 
@@ -16,6 +17,21 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// cheapest, saving_usd, flips_to, flip_retention_factor, flip_retention_ms (empty when unknown).
+fn choice_cells(c: Option<&Choice>) -> [String; 5] {
+    let flip = c.and_then(|c| c.flip.as_ref());
+    [
+        c.map(|c| c.cheapest.key().to_string()).unwrap_or_default(),
+        opt(c.map(|c| c.saving_usd.normalize())),
+        flip.map(|f| f.to.key().to_string()).unwrap_or_default(),
+        opt(flip.map(|f| f.retention_factor.normalize())),
+        opt(flip.and_then(|f| f.retention_ms)),
+    ]
+}
+
+const CHOICE_COLUMNS: [&str; 5] =
+    ["cheapest", "saving_monthly_usd", "flips_to", "flip_retention_factor", "flip_retention_ms"];
+
 pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
     to_bytes(
         &[
@@ -30,12 +46,19 @@ pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
             "bytes_in_per_sec",
             "consumer_groups",
             "max_group_lag",
+            "current_monthly_usd",
             "broker_local_monthly_usd",
+            "tiered_storage_monthly_usd",
             "shared_storage_monthly_usd",
-            "monthly_difference_usd",
             "incomplete_topics",
+            "choice_topics",
+            CHOICE_COLUMNS[0],
+            CHOICE_COLUMNS[1],
+            CHOICE_COLUMNS[2],
+            CHOICE_COLUMNS[3],
         ],
         m.owners.iter().map(|o| {
+            let [cheapest, saving, to, factor, _] = choice_cells(o.choice.as_ref());
             vec![
                 o.owner.clone(),
                 o.team.clone(),
@@ -48,10 +71,16 @@ pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
                 o.bytes_in_per_sec.to_string(),
                 o.consumer_groups.to_string(),
                 o.max_group_lag.to_string(),
+                o.current_monthly_usd.normalize().to_string(),
                 o.broker_local_monthly_usd.normalize().to_string(),
+                o.tiered_storage_monthly_usd.normalize().to_string(),
                 o.shared_storage_monthly_usd.normalize().to_string(),
-                (o.broker_local_monthly_usd - o.shared_storage_monthly_usd).normalize().to_string(),
                 o.incomplete_topics.to_string(),
+                o.choice_topics.to_string(),
+                cheapest,
+                saving,
+                to,
+                factor,
             ]
         }),
     )
@@ -77,14 +106,22 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
             "consumer_groups",
             "max_group_lag",
             "cross_zone_follower_share",
+            "groups_reading_remote",
+            "placement",
+            "current_monthly_usd",
             "broker_local_monthly_usd",
+            "tiered_storage_monthly_usd",
             "shared_storage_monthly_usd",
-            "cheapest",
+            CHOICE_COLUMNS[0],
+            CHOICE_COLUMNS[1],
+            CHOICE_COLUMNS[2],
+            CHOICE_COLUMNS[3],
+            CHOICE_COLUMNS[4],
             "missing",
         ],
         m.topics.iter().map(|t| {
             let missing = t.missing();
-            vec![
+            let mut row = vec![
                 t.cluster.clone(),
                 t.topic.clone(),
                 t.owner.clone(),
@@ -102,20 +139,28 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
                 t.consumer_groups.to_string(),
                 t.max_group_lag.to_string(),
                 t.cross_zone_follower_share.normalize().to_string(),
+                t.groups_reading_remote.to_string(),
+                t.current.key().to_string(),
+                t.current_cost().monthly_usd.normalize().to_string(),
                 t.broker_local.monthly_usd.normalize().to_string(),
+                opt(t.tiered_storage.as_ref().map(|c| c.monthly_usd.normalize())),
                 t.shared_storage.monthly_usd.normalize().to_string(),
-                t.cheapest.clone(),
-                missing.join("; "),
-            ]
+            ];
+            row.extend(choice_cells(t.choice.as_ref()));
+            row.push(missing.join("; "));
+            row
         }),
     )
 }
 
 pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
     let rows = m.topics.iter().flat_map(|t| {
-        let scenarios: [(&str, &CostBreakdown); 2] =
-            [("broker_local", &t.broker_local), ("shared_storage", &t.shared_storage)];
-        scenarios.into_iter().flat_map(move |(scenario, cost)| {
+        let scenarios: [(&str, Option<&CostBreakdown>); 3] = [
+            ("broker_local", Some(&t.broker_local)),
+            ("tiered_storage", t.tiered_storage.as_ref()),
+            ("shared_storage", Some(&t.shared_storage)),
+        ];
+        scenarios.into_iter().filter_map(|(s, c)| c.map(|c| (s, c))).flat_map(move |(scenario, cost)| {
             cost.components.iter().map(move |c| {
                 vec![
                     t.cluster.clone(),

@@ -1,0 +1,221 @@
+//! Which placement is cheapest (for a topic, or an owner's topics), what moving to it saves, and the retention at
+//! which the choice flips. Pure decimal arithmetic on scenario totals.
+//!
+//! Retention enters every scenario's cost through the bytes retained, and each scenario is affine in them: storage
+//! grows with retention, traffic, requests and compute do not. So a scenario's monthly cost at retention `k × R`
+//! (today's retention `R`) is `cost(1) + (cost(2) − cost(1)) × (k − 1)`, known from two evaluations. The flip point
+//! is the nearest `k` (up or down from 1) where another scenario's line crosses the cheapest one's. For tiered
+//! storage this holds while retention is at least the local window (below it nothing leaves the brokers' disks).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The three placements the model prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    BrokerLocal,
+    TieredStorage,
+    SharedStorage,
+}
+
+impl Scenario {
+    /// The name in model.json and the CSV tables.
+    pub fn key(self) -> &'static str {
+        match self {
+            Scenario::BrokerLocal => "broker_local",
+            Scenario::TieredStorage => "tiered_storage",
+            Scenario::SharedStorage => "shared_storage",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scenario::BrokerLocal => "broker-local",
+            Scenario::TieredStorage => "tiered storage",
+            Scenario::SharedStorage => "shared storage",
+        }
+    }
+}
+
+/// A scenario's monthly cost at today's retention and at twice it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub scenario: Scenario,
+    pub at_1: Decimal,
+    pub at_2: Decimal,
+}
+
+impl Line {
+    fn slope(&self) -> Decimal {
+        self.at_2 - self.at_1
+    }
+}
+
+/// Where the cheapest choice changes: to which scenario, at which multiple of today's retention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flip {
+    pub to: Scenario,
+    /// Multiple of today's retention (below 1: shorter) at which `to` becomes the cheapest.
+    pub retention_factor: Decimal,
+    /// The same as a retention, when today's retention is finite.
+    pub retention_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub cheapest: Scenario,
+    /// Today's cost minus the cheapest scenario's (0 when today's placement is the cheapest).
+    pub saving_usd: Decimal,
+    pub flip: Option<Flip>,
+}
+
+/// The cheapest of `lines` (ties go to `prefer`, today's placement: the smaller change), the saving against
+/// `today_usd`, and the nearest flip. `None` without lines or without a complete cost for today.
+pub fn choose(
+    today_usd: Option<Decimal>,
+    prefer: Scenario,
+    lines: &[Line],
+    retention_ms: Option<i64>,
+) -> Option<Choice> {
+    let today = today_usd?;
+    let best = lines
+        .iter()
+        .min_by(|a, b| a.at_1.cmp(&b.at_1).then_with(|| (a.scenario != prefer).cmp(&(b.scenario != prefer))))?;
+    let flip = nearest_flip(best, lines).map(|(to, k)| Flip {
+        to,
+        retention_factor: k.round_dp(4),
+        retention_ms: retention_ms
+            .filter(|r| *r > 0)
+            .and_then(|r| i64::try_from((Decimal::from(r) * k).round().mantissa()).ok()),
+    });
+    Some(Choice { cheapest: best.scenario, saving_usd: (today - best.at_1).max(Decimal::ZERO), flip })
+}
+
+/// For a topic: today's cost is its current scenario's line.
+pub fn choose_for_topic(current: Scenario, lines: &[Line], retention_ms: Option<i64>) -> Option<Choice> {
+    let today = lines.iter().find(|l| l.scenario == current).map(|l| l.at_1);
+    choose(today, current, lines, retention_ms)
+}
+
+/// Lines summed over several topics (an owner's), scenario by scenario; a scenario missing from any topic's lines
+/// is dropped, except that a topic that cannot be tiered counts its broker-local line as its tiered one.
+pub fn sum_lines<'a>(topics: impl IntoIterator<Item = (&'a [Line], bool)>) -> Vec<Line> {
+    let mut sums: Vec<Option<Line>> = [Scenario::BrokerLocal, Scenario::TieredStorage, Scenario::SharedStorage]
+        .into_iter()
+        .map(|scenario| Some(Line { scenario, at_1: Decimal::ZERO, at_2: Decimal::ZERO }))
+        .collect();
+    for (lines, tierable) in topics {
+        for slot in sums.iter_mut() {
+            let Some(sum) = slot else { continue };
+            let own = lines.iter().find(|l| l.scenario == sum.scenario);
+            let stand_in = (sum.scenario == Scenario::TieredStorage && !tierable)
+                .then(|| lines.iter().find(|l| l.scenario == Scenario::BrokerLocal))
+                .flatten();
+            match own.or(stand_in) {
+                Some(l) => {
+                    sum.at_1 += l.at_1;
+                    sum.at_2 += l.at_2;
+                }
+                None => *slot = None,
+            }
+        }
+    }
+    sums.into_iter().flatten().collect()
+}
+
+/// The crossing nearest to k = 1 (in ratio: ×2 and ÷2 are as near) of another line with `best`'s.
+fn nearest_flip(best: &Line, lines: &[Line]) -> Option<(Scenario, Decimal)> {
+    let mut found: Option<(Scenario, Decimal)> = None;
+    for other in lines.iter().filter(|l| l.scenario != best.scenario) {
+        let gap = other.at_1 - best.at_1; // ≥ 0
+        let closing = best.slope() - other.slope();
+        if closing.is_zero() {
+            continue;
+        }
+        let k = Decimal::ONE + gap / closing;
+        if k <= Decimal::ZERO || k == Decimal::ONE {
+            continue;
+        }
+        let distance = |k: Decimal| if k >= Decimal::ONE { k } else { Decimal::ONE / k };
+        if found.is_none_or(|(_, f)| distance(k) < distance(f)) {
+            found = Some((other.scenario, k));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn line(scenario: Scenario, at_1: Decimal, at_2: Decimal) -> Line {
+        Line { scenario, at_1, at_2 }
+    }
+
+    #[test]
+    fn cheapest_saving_and_flip_by_hand() {
+        // Broker-local: $10 fixed + $30 of storage at today's retention (7 days) → 10 + 30k.
+        // Shared: $25 fixed + $3 of storage → 25 + 3k. Equal where 10 + 30k = 25 + 3k → k = 15/27 = 0.5556,
+        // i.e. at 3.89 days: above it shared storage is cheaper.
+        let lines =
+            [line(Scenario::BrokerLocal, dec!(40), dec!(70)), line(Scenario::SharedStorage, dec!(28), dec!(31))];
+        let week = 7 * 24 * 3_600_000;
+        let c = choose_for_topic(Scenario::BrokerLocal, &lines, Some(week)).unwrap();
+        assert_eq!(c.cheapest, Scenario::SharedStorage);
+        assert_eq!(c.saving_usd, dec!(12));
+        let flip = c.flip.unwrap();
+        assert_eq!(flip.to, Scenario::BrokerLocal);
+        assert_eq!(flip.retention_factor, dec!(0.5556));
+        assert_eq!(flip.retention_ms, Some(336_000_000)); // 604,800,000 × 15/27
+    }
+
+    #[test]
+    fn the_nearest_crossing_wins_and_parallel_lines_never_cross() {
+        let lines = [
+            line(Scenario::BrokerLocal, dec!(10), dec!(20)),   // 10k
+            line(Scenario::TieredStorage, dec!(15), dec!(19)), // 11 + 4k: crosses at k = 11/6 = 1.8333
+            line(Scenario::SharedStorage, dec!(30), dec!(31)), // 29 + k: crosses at k = 29/9 = 3.2222
+        ];
+        let c = choose_for_topic(Scenario::BrokerLocal, &lines, None).unwrap();
+        assert_eq!(c.cheapest, Scenario::BrokerLocal);
+        assert_eq!(c.saving_usd, dec!(0));
+        assert_eq!(c.flip.as_ref().map(|f| (f.to, f.retention_factor)), Some((Scenario::TieredStorage, dec!(1.8333))));
+        assert_eq!(c.flip.unwrap().retention_ms, None, "no finite retention to scale");
+
+        let parallel =
+            [line(Scenario::BrokerLocal, dec!(10), dec!(20)), line(Scenario::SharedStorage, dec!(12), dec!(22))];
+        assert_eq!(choose_for_topic(Scenario::BrokerLocal, &parallel, None).unwrap().flip, None);
+    }
+
+    #[test]
+    fn ties_keep_todays_placement_and_an_incomplete_today_gives_no_choice() {
+        let lines =
+            [line(Scenario::BrokerLocal, dec!(10), dec!(20)), line(Scenario::SharedStorage, dec!(10), dec!(12))];
+        assert_eq!(choose_for_topic(Scenario::BrokerLocal, &lines, None).unwrap().cheapest, Scenario::BrokerLocal);
+        assert_eq!(choose_for_topic(Scenario::TieredStorage, &lines, None), None);
+    }
+
+    #[test]
+    fn an_owners_lines_sum_its_topics_and_untierable_topics_stay_local() {
+        let a = [line(Scenario::BrokerLocal, dec!(10), dec!(20)), line(Scenario::SharedStorage, dec!(8), dec!(9))];
+        let b = [
+            line(Scenario::BrokerLocal, dec!(5), dec!(6)),
+            line(Scenario::TieredStorage, dec!(4), dec!(5)),
+            line(Scenario::SharedStorage, dec!(7), dec!(8)),
+        ];
+        // `a` is compacted (cannot be tiered): its broker-local line stands in for tiered.
+        let sum = sum_lines([(&a[..], false), (&b[..], true)]);
+        assert_eq!(
+            sum,
+            [
+                line(Scenario::BrokerLocal, dec!(15), dec!(26)),
+                line(Scenario::TieredStorage, dec!(14), dec!(25)),
+                line(Scenario::SharedStorage, dec!(15), dec!(17)),
+            ]
+        );
+        // A tierable topic whose tiered cost is incomplete drops the scenario for the owner.
+        assert_eq!(sum_lines([(&a[..], true), (&b[..], true)]).len(), 2);
+    }
+}

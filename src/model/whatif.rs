@@ -1,0 +1,157 @@
+//! What-if scenarios: the config's `[[what_if]]` changes (retention, replication factor, fetch-from-follower,
+//! tiered storage) applied to the selected topics' formula inputs, priced again with the same formulas and prices,
+//! and set against today's cost per topic and per owner.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+
+use super::choice::Scenario;
+use super::cost::{self, CostBreakdown, TopicInputs};
+use super::prices::PriceBook;
+use super::{ModelError, Priced};
+use crate::config::{Config, WhatIf};
+use crate::error::{Problem, Problems};
+use crate::report_model::{WhatIfOwner, WhatIfResult, WhatIfTopic};
+
+const MS_PER_HOUR: i64 = 3_600_000;
+
+/// Prices every what-if; a topic name that matches no topic in the data is an error naming the what-if.
+pub(crate) fn evaluate(
+    what_ifs: &[WhatIf],
+    priced: &[Priced],
+    config: &Config,
+    books: &BTreeMap<String, PriceBook>,
+) -> Result<Vec<WhatIfResult>, ModelError> {
+    let mut problems = Vec::new();
+    for (i, w) in what_ifs.iter().enumerate() {
+        for name in &w.topics {
+            let probe = WhatIf { owners: Vec::new(), topics: vec![name.clone()], ..w.clone() };
+            if !priced.iter().any(|p| probe.selects(&p.report.topic, &p.report.owner)) {
+                problems.push(Problem::new(
+                    &config.path,
+                    None,
+                    Some(&format!("what_if[{i}].topics")),
+                    format!(
+                        "what-if `{}` names topic `{name}`, which is in no cluster's data ({} topics collected)",
+                        w.name,
+                        priced.len()
+                    ),
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems).into());
+    }
+    Ok(what_ifs.iter().map(|w| evaluate_one(w, priced, config, books)).collect())
+}
+
+fn evaluate_one(w: &WhatIf, priced: &[Priced], config: &Config, books: &BTreeMap<String, PriceBook>) -> WhatIfResult {
+    let mut topics = Vec::new();
+    for p in priced.iter().filter(|p| w.selects(&p.report.topic, &p.report.owner)) {
+        let Some(prices) = books.get(&p.report.cluster) else { continue };
+        let before = p.report.current_cost();
+        let mut notes = Vec::new();
+        let inputs = changed_inputs(w, &p.inputs, &mut notes);
+        let mut placement = match w.tiered_storage {
+            Some(true) => Scenario::TieredStorage,
+            Some(false) => Scenario::BrokerLocal,
+            None => p.report.current,
+        };
+        let after: CostBreakdown = match placement {
+            Scenario::TieredStorage => match cost::tiered_storage(&inputs, &p.cluster, &config.assumptions, prices) {
+                Ok(cost) => cost,
+                Err(reason) => {
+                    notes.push(format!("{reason}; kept on broker-local disk"));
+                    placement = Scenario::BrokerLocal;
+                    cost::broker_local(&inputs, &p.cluster, &config.assumptions, prices)
+                }
+            },
+            _ => cost::broker_local(&inputs, &p.cluster, &config.assumptions, prices),
+        };
+        topics.push(WhatIfTopic {
+            cluster: p.report.cluster.clone(),
+            topic: p.report.topic.clone(),
+            owner: p.report.owner.clone(),
+            placement_before: p.report.current,
+            placement_after: placement,
+            before_usd: before.monthly_usd,
+            after_usd: after.monthly_usd,
+            delta_usd: after.monthly_usd - before.monthly_usd,
+            notes,
+            missing: after.missing.clone(),
+        });
+    }
+    let mut owners: BTreeMap<&str, WhatIfOwner> = BTreeMap::new();
+    for t in &topics {
+        let o = owners.entry(&t.owner).or_insert_with(|| WhatIfOwner {
+            owner: t.owner.clone(),
+            topics: 0,
+            before_usd: Decimal::ZERO,
+            after_usd: Decimal::ZERO,
+            delta_usd: Decimal::ZERO,
+        });
+        o.topics += 1;
+        o.before_usd += t.before_usd;
+        o.after_usd += t.after_usd;
+        o.delta_usd += t.delta_usd;
+    }
+    let before_usd = topics.iter().map(|t| t.before_usd).sum();
+    let after_usd = topics.iter().map(|t| t.after_usd).sum();
+    WhatIfResult {
+        what_if: w.clone(),
+        owners: owners.into_values().collect(),
+        before_usd,
+        after_usd,
+        delta_usd: after_usd - before_usd,
+        topics,
+    }
+}
+
+/// The topic's inputs with the what-if's changes; what could not be applied is noted.
+fn changed_inputs(w: &WhatIf, today: &TopicInputs, notes: &mut Vec<String>) -> TopicInputs {
+    let mut t = today.clone();
+    if let Some(hours) = w.retention_hours {
+        let new_ms = hours * Decimal::from(MS_PER_HOUR);
+        match (today.retention_ms.filter(|r| *r > 0), today.bytes_in_per_sec.and_then(Decimal::from_f64)) {
+            (Some(old), _) => t = t.with_retention_factor(new_ms / Decimal::from(old)),
+            (None, Some(rate)) if today.tiered_today.is_none() => {
+                // Unlimited (or unknown) retention today: size the new one as its window's worth of writes.
+                let bytes = rate * new_ms / Decimal::ONE_THOUSAND;
+                let factor = match today.retained_bytes {
+                    Some(b) if b > 0 => bytes / Decimal::from(b),
+                    _ => Decimal::ONE,
+                };
+                t = TopicInputs {
+                    retained_bytes: Some(to_i64(bytes)),
+                    retention_ms: Some(to_i64(new_ms)),
+                    messages_retained: today.messages_retained.map(|m| to_i64(Decimal::from(m) * factor)),
+                    ..t
+                };
+            }
+            _ => notes.push(
+                "retention is unlimited or unknown today and there is no write rate to size a new one: retention \
+                 left unchanged"
+                    .into(),
+            ),
+        }
+    }
+    if let Some(rf) = w.replication_factor {
+        t.replication_factor = rf;
+    }
+    if let Some(fff) = w.fetch_from_follower {
+        for g in &mut t.groups {
+            g.fetch_from_follower = Some(fff);
+        }
+    }
+    if let Some(hours) = w.local_retention_hours {
+        t.tiered_window_ms = Some(to_i64(hours * Decimal::from(MS_PER_HOUR)));
+    }
+    t
+}
+
+fn to_i64(d: Decimal) -> i64 {
+    i64::try_from(d.round().mantissa()).unwrap_or(i64::MAX)
+}
