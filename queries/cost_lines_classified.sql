@@ -3,12 +3,14 @@
 -- output:  billing_day, cluster ('(unattributed)' when no cluster lists its resource id), cost_class, service,
 --          usage_type, usage_unit, usage_quantity, amount, currency, source
 -- grain:   one row per cost line
--- cost_class: msk_broker_hours, msk_storage, ec2_instance_hours, ebs_storage, ebs_iops, ebs_throughput,
---             inter_az_transfer, s3_storage, s3_requests, other
+-- cost_class: msk_broker_hours, msk_storage, msk_tiered_storage, msk_tiered_retrieval, ec2_instance_hours,
+--             ebs_storage, ebs_iops, ebs_throughput, inter_az_transfer, s3_storage, s3_requests, other
 SELECT c."date" AS billing_day,
        COALESCE(r.cluster, '(unattributed)') AS cluster,
        CASE
            WHEN c.usage_type LIKE '%DataTransfer-Regional-Bytes%' THEN 'inter_az_transfer'
+           WHEN c.usage_type LIKE '%Kafka.Storage.Tiered%' THEN 'msk_tiered_storage'
+           WHEN c.usage_type LIKE '%Kafka.DataRetrieval.Tiered%' THEN 'msk_tiered_retrieval'
            WHEN c.usage_type LIKE '%Kafka.Storage%' THEN 'msk_storage'
            WHEN c.usage_type LIKE '%Kafka.%' THEN 'msk_broker_hours'
            WHEN c.usage_type LIKE '%BoxUsage%' THEN 'ec2_instance_hours'

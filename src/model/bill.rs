@@ -55,6 +55,11 @@ pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) ->
             "msk_storage" => Some("msk.storage".into()),
             "ebs_storage" if l.usage_type.contains("gp3") => Some("ebs.gp3.storage".into()),
             "ebs_storage" if l.usage_type.contains("gp2") => Some("ebs.gp2.storage".into()),
+            "msk_tiered_storage" => Some("msk.tiered.storage".into()),
+            "msk_tiered_retrieval" => Some("msk.tiered.retrieval".into()),
+            "s3_storage" if l.usage_type.ends_with("TimedStorage-ByteHrs") => Some("s3.standard.storage".into()),
+            "s3_requests" if l.usage_type.ends_with("Requests-Tier1") => Some("s3.standard.put".into()),
+            "s3_requests" if l.usage_type.ends_with("Requests-Tier2") => Some("s3.standard.get".into()),
             "inter_az_transfer" => Some("transfer.inter_az".into()),
             "msk_broker_hours" if cluster.platform == Platform::Msk && is_instance(&l.usage_type) => {
                 Some(format!("msk.broker.{}", cluster.broker_instance_type))
@@ -109,17 +114,22 @@ pub(crate) fn billed_per_class(billed: &[(String, BilledLine)]) -> BTreeMap<(Str
     out
 }
 
-/// Which modelled broker-local components carry a billed cost class's usage shares (see `Reconciled`).
+/// Which modelled components of today's placement carry a billed cost class's usage shares (see `Reconciled`),
+/// and which one is idle capacity.
 fn basis_of(cost_class: &str) -> Option<(&'static [&'static str], Option<&'static str>)> {
     match cost_class {
         "msk_storage" | "ebs_storage" => Some((&["retained_storage"], Some("disk_headroom"))),
         "msk_broker_hours" | "ec2_instance_hours" => Some((&["broker_compute"], None)),
         "inter_az_transfer" => Some((&["inter_az_replication", "inter_az_produce", "inter_az_consume"], None)),
+        "msk_tiered_storage" | "s3_storage" => Some((&["remote_storage"], None)),
+        "msk_tiered_retrieval" => Some((&["remote_reads"], None)),
+        "s3_requests" => Some((&["remote_put", "remote_reads"], None)),
         _ => None,
     }
 }
 
-/// The bill allocated to owners by the model's usage shares, exact to the cent per (cluster, cost class).
+/// The bill allocated to owners by the usage shares of each topic's placement today, exact to the cent per
+/// (cluster, cost class).
 pub(crate) fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[TopicReport]) -> Vec<Reconciled> {
     let mut out = Vec::new();
     for ((cluster, class), amount) in billed {
@@ -136,7 +146,7 @@ pub(crate) fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[
         };
         let mut weights: BTreeMap<String, Decimal> = BTreeMap::new();
         for t in topics.iter().filter(|t| &t.cluster == cluster) {
-            for c in t.broker_local.components.iter() {
+            for c in t.current_cost().components.iter() {
                 if components.contains(&c.name.as_str()) {
                     *weights.entry(t.owner.clone()).or_default() += c.monthly_usd;
                 }
@@ -158,7 +168,8 @@ pub(crate) fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[
     out
 }
 
-/// Per billed cost class of a cluster: the bill as a monthly rate beside the modelled broker-local cost.
+/// Per billed cost class of a cluster: the bill as a monthly rate beside the modelled cost of today's placement
+/// (`None` when the model has no component for the class, or none could be priced).
 pub(crate) fn residuals(lines: &[BilledLine], modelled: &CostBreakdown, month_hours: Decimal) -> Vec<ClassResidual> {
     let mut classes: BTreeMap<&str, (Decimal, i64)> = BTreeMap::new();
     for l in lines {
@@ -172,14 +183,14 @@ pub(crate) fn residuals(lines: &[BilledLine], modelled: &CostBreakdown, month_ho
         .map(|(class, (amount, days))| {
             let billed_monthly =
                 if days > 0 { (amount / Decimal::from(days) * month_days).round_dp(2) } else { amount };
-            let modelled = basis_of(class).map(|(names, idle)| {
-                modelled
+            let modelled = basis_of(class).and_then(|(names, idle)| {
+                let parts: Vec<Decimal> = modelled
                     .components
                     .iter()
                     .filter(|c| names.contains(&c.name.as_str()) || idle == Some(c.name.as_str()))
                     .map(|c| c.monthly_usd)
-                    .sum::<Decimal>()
-                    .round_dp(2)
+                    .collect();
+                (!parts.is_empty()).then(|| parts.into_iter().sum::<Decimal>().round_dp(2))
             });
             ClassResidual {
                 cost_class: class.to_string(),

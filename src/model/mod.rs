@@ -70,13 +70,15 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
             let mut broker_local = CostBreakdown::default();
             let mut tiered_storage = CostBreakdown::default();
             let mut shared_storage = CostBreakdown::default();
+            let mut today = CostBreakdown::default();
             for t in topics.iter().filter(|t| &t.cluster == name) {
                 broker_local.absorb(&t.broker_local);
                 tiered_storage.absorb(t.tiered_or_local());
                 shared_storage.absorb(&t.shared_storage);
+                today.absorb(t.current_cost());
             }
             let lines = billed_of(name);
-            let residuals = bill::residuals(&lines, &broker_local, config.assumptions.month_hours);
+            let residuals = bill::residuals(&lines, &today, config.assumptions.month_hours);
             ClusterSummary {
                 cluster: name.clone(),
                 platform: platform_name(cfg.platform).into(),

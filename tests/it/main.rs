@@ -4,5 +4,6 @@ mod aws;
 mod bad_input;
 mod demo;
 mod kafka;
+mod model;
 mod queries;
 mod support;

@@ -1,0 +1,210 @@
+//! The placement model end to end: what-if scenarios against full runs, prices a region lacks, bad what-ifs.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::support::*;
+
+fn model_of(fixture: &Path) -> (Output, Value) {
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let text = std::fs::read_to_string(work.path().join(out.run_dir()).join("model.json")).unwrap();
+    (out, serde_json::from_str(&text).unwrap())
+}
+
+fn decimal(v: &Value) -> Decimal {
+    Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}"))).unwrap()
+}
+
+/// Today's cost of a topic: its current placement's breakdown.
+fn current_cost(model: &Value, topic: &str) -> Decimal {
+    let t = model["topics"].as_array().unwrap().iter().find(|t| t["topic"] == topic).unwrap();
+    decimal(&t[t["current"].as_str().unwrap()]["monthly_usd"])
+}
+
+fn append(path: &Path, text: &str) {
+    let mut s = std::fs::read_to_string(path).unwrap();
+    s.push_str(text);
+    std::fs::write(path, s).unwrap();
+}
+
+/// Rewrites one topic's rows of a scenario CSV: `f(header, row)` edits the row in place.
+fn edit_rows(path: &Path, topic: &str, f: impl Fn(&[String], &mut Vec<String>)) {
+    let (header, rows) = read_csv(path);
+    let topic_at = header.iter().position(|h| h == "topic").unwrap();
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(&header).unwrap();
+    for mut row in rows {
+        if row[topic_at] == topic {
+            f(&header, &mut row);
+        }
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+fn set(header: &[String], row: &mut [String], column: &str, value: String) {
+    let i = header.iter().position(|h| h == column).unwrap();
+    row[i] = value;
+}
+
+#[test]
+fn what_if_deltas_equal_the_difference_of_two_full_runs() {
+    // Run A: the demo with two what-ifs. Run B: the demo with those changes made in the data itself.
+    let a = demo_copy();
+    append(
+        &a.path().join("kafka-finops.toml"),
+        r#"
+[[what_if]]
+name = "payments.transactions at RF 2"
+topics = ["payments.transactions"]
+replication_factor = 2
+
+[[what_if]]
+name = "orders.events kept 14 days"
+topics = ["orders.events"]
+retention_hours = 336
+"#,
+    );
+    let (_, with_what_ifs) = model_of(a.path());
+
+    let b = demo_copy();
+    edit_rows(&b.path().join("topics.csv"), "payments.transactions", |h, row| {
+        set(h, row, "replication_factor", "2".into())
+    });
+    edit_rows(&b.path().join("topics.csv"), "orders.events", |h, row| {
+        set(h, row, "retention_ms", (14 * 86_400_000_i64).to_string())
+    });
+    // Twice the retention at the same write rate: twice the bytes on disk.
+    edit_rows(&b.path().join("partitions.csv"), "orders.events", |h, row| {
+        let i = h.iter().position(|c| c == "size_bytes").unwrap();
+        row[i] = (row[i].parse::<i64>().unwrap() * 2).to_string();
+    });
+    let (_, changed) = model_of(b.path());
+
+    let what_ifs = with_what_ifs["what_ifs"].as_array().unwrap();
+    assert_eq!(what_ifs.len(), 2);
+    for (w, topic, owner) in
+        [(&what_ifs[0], "payments.transactions", "payments"), (&what_ifs[1], "orders.events", "orders")]
+    {
+        let t = &w["topics"].as_array().unwrap()[0];
+        assert_eq!(t["topic"], topic);
+        let full_runs = current_cost(&changed, topic) - current_cost(&with_what_ifs, topic);
+        assert!(!full_runs.is_zero(), "{topic}: the change must move the cost");
+        assert_eq!(decimal(&t["delta_usd"]), full_runs, "{topic}");
+        let o = &w["owners"].as_array().unwrap()[0];
+        assert_eq!(o["owner"], owner);
+        let owner_cost = |m: &Value| {
+            let o = m["owners"].as_array().unwrap().iter().find(|o| o["owner"] == owner).unwrap();
+            decimal(&o["current_monthly_usd"])
+        };
+        assert_eq!(decimal(&o["delta_usd"]), owner_cost(&changed) - owner_cost(&with_what_ifs), "{owner}");
+    }
+    // RF 3 → 2 saves a third of the stored bytes; longer retention costs more.
+    assert!(decimal(&what_ifs[0]["delta_usd"]) < Decimal::ZERO);
+    assert!(decimal(&what_ifs[1]["delta_usd"]) > Decimal::ZERO);
+}
+
+#[test]
+fn a_what_if_naming_an_unknown_topic_exits_2_naming_it() {
+    let fixture = demo_copy();
+    append(
+        &fixture.path().join("kafka-finops.toml"),
+        "\n[[what_if]]\nname = \"typo\"\ntopics = [\"payments.transactionz\"]\nreplication_factor = 2\n",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 2, "stderr: {}", out.stderr);
+    assert!(out.stderr.contains("what_if[0].topics") && out.stderr.contains("payments.transactionz"), "{}", out.stderr);
+    assert!(entries(work.path()).is_empty(), "nothing written: {:?}", entries(work.path()));
+}
+
+#[test]
+fn a_region_without_a_price_is_flagged_never_priced_at_zero() {
+    // eu-west-1 has no sourced S3 prices in the book and the demo bill has no S3 lines: the shared-storage
+    // scenario names the missing prices instead of counting them as $0.
+    let fixture = demo_copy();
+    edit(&fixture.path().join("kafka-finops.toml"), "region = \"us-east-1\"", "region = \"eu-west-1\"");
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let dir = work.path().join(out.run_dir());
+    let model: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
+    let cluster = &model["clusters"][0];
+    let keys: Vec<&str> = cluster["prices"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
+    assert!(!keys.contains(&"s3.standard.storage"), "{keys:?}");
+    // Bill prices fill what the region's list lacks, and say so.
+    let storage = cluster["prices"].as_array().unwrap().iter().find(|p| p["key"] == "msk.storage").unwrap();
+    assert_eq!(storage["basis"], "bill");
+    let shared = &cluster["shared_storage"];
+    assert!(
+        shared["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m.as_str().unwrap().contains("no price `s3.standard.storage`")),
+        "{}",
+        shared["missing"]
+    );
+    assert!(shared["components"].as_array().unwrap().iter().all(|c| c["price_key"] != "s3.standard.storage"));
+    for t in model["topics"].as_array().unwrap() {
+        assert!(
+            t["choice"].is_null() || t["choice"]["cheapest"] != "shared_storage",
+            "{}: an incomplete scenario never wins",
+            t["topic"]
+        );
+    }
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("no price `s3.standard.storage`"), "the report names the missing price");
+}
+
+#[test]
+fn what_if_and_client_rules_naming_unknown_owners_and_bad_overrides_exit_2_each_named() {
+    let fixture = demo_copy();
+    let config = fixture.path().join("kafka-finops.toml");
+    edit(&config, "# \"ebs.gp3.storage\" = 0.08", "\"ebs.gp3.storage\" = \"cheap\"");
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["validate", "--config", config.to_str().unwrap()], work.path());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("kafka-finops.toml:") && out.stderr.contains("cheap"), "{}", out.stderr);
+
+    edit(&config, "\"ebs.gp3.storage\" = \"cheap\"", "\"ebs.gp3.storage\" = 0.07");
+    append(
+        &config,
+        r#"
+[prices_by_region.eu-west-1]
+"s3.standard.storage" = -1
+
+[[model.clients]]
+owner = "paymnets"
+fetch_from_follower = true
+
+[[what_if]]
+name = "nobody"
+owners = ["nobody"]
+fetch_from_follower = true
+
+[[what_if]]
+name = "does nothing"
+owners = ["payments"]
+"#,
+    );
+    let out = run(&["validate", "--config", config.to_str().unwrap()], work.path());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for needle in [
+        "`prices_by_region.eu-west-1.s3.standard.storage`: expected a price of 0 or more",
+        "`model.clients[0].owner`: unknown owner `paymnets`",
+        "`what_if[0].owners`: unknown owner `nobody`",
+        "`what_if[1].name`: changes nothing",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle} missing from:\n{}", out.stderr);
+    }
+    assert!(entries(work.path()).is_empty());
+}
