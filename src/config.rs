@@ -221,6 +221,7 @@ const SOURCE_KEYS: &[(&str, &[&str])] = &[
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ModelFile {
+    month_hours: Option<Spanned<Decimal>>,
     target_disk_utilization: Option<Spanned<Decimal>>,
     client_zones: Option<Spanned<i64>>,
     s3_upload_object_mib: Option<Spanned<Decimal>>,
@@ -889,6 +890,7 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
         &mut a.shared_cold_read_fraction,
     );
     positive("wal_gib_per_broker", &m.wal_gib_per_broker, None, &mut a.wal_gib_per_broker);
+    positive("month_hours", &m.month_hours, Some(Decimal::from(744)), &mut a.month_hours);
     positive(
         "tiered_local_retention_hours",
         &m.tiered_local_retention_hours,
