@@ -19,7 +19,7 @@ use crate::collect::kafka::settings::{self, ConnectionSettings, PasswordFrom};
 use crate::error::{Problem, Problems};
 use crate::files::{InputFiles, line_of};
 use crate::model::assumptions::Assumptions;
-use crate::model::assumptions::ClientRule;
+use crate::model::assumptions::{ClientRule, WalKind};
 use crate::model::prices::{PriceBook, PriceOverride};
 
 /// The config file as written.
@@ -222,6 +222,9 @@ const SOURCE_KEYS: &[(&str, &[&str])] = &[
 #[serde(deny_unknown_fields)]
 struct ModelFile {
     month_hours: Option<Spanned<Decimal>>,
+    wal: Option<Spanned<String>>,
+    wal_upload_interval_ms: Option<Spanned<Decimal>>,
+    ebs_io_kib: Option<Spanned<Decimal>>,
     target_disk_utilization: Option<Spanned<Decimal>>,
     client_zones: Option<Spanned<i64>>,
     s3_upload_object_mib: Option<Spanned<Decimal>>,
@@ -891,6 +894,8 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     );
     positive("wal_gib_per_broker", &m.wal_gib_per_broker, None, &mut a.wal_gib_per_broker);
     positive("month_hours", &m.month_hours, Some(Decimal::from(744)), &mut a.month_hours);
+    positive("wal_upload_interval_ms", &m.wal_upload_interval_ms, None, &mut a.wal_upload_interval_ms);
+    positive("ebs_io_kib", &m.ebs_io_kib, None, &mut a.ebs_io_kib);
     positive(
         "tiered_local_retention_hours",
         &m.tiered_local_retention_hours,
@@ -913,6 +918,19 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     }
     if let Some(f) = m.fetch_from_follower {
         a.fetch_from_follower = f;
+    }
+    if let Some(w) = &m.wal {
+        match w.get_ref().as_str() {
+            "ebs" => a.wal = WalKind::Ebs,
+            "regional-disk" => a.wal = WalKind::RegionalDisk,
+            "s3" => a.wal = WalKind::S3,
+            "s3-express" => a.wal = WalKind::S3Express,
+            other => problems.push((
+                "wal",
+                w.span(),
+                format!("expected one of `ebs`, `regional-disk`, `s3`, `s3-express`, found `{other}`"),
+            )),
+        }
     }
     for c in &m.clients {
         if let Some(z) = &c.zones

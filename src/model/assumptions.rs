@@ -28,13 +28,45 @@ pub struct Assumptions {
     pub s3_read_object_mib: Decimal,
     /// Shared storage: share of consumer bytes read from S3 rather than from the brokers' cache. Default 0.1.
     pub shared_cold_read_fraction: Decimal,
-    /// Shared storage: write-ahead-log volume per broker, GiB of gp3. Default 10.
+    /// Shared storage: where the write-ahead log lives. Default `ebs`.
+    #[serde(default)]
+    pub wal: WalKind,
+    /// Shared storage: write-ahead-log volume per broker, GiB (`ebs`, `regional-disk`). Default 10.
     pub wal_gib_per_broker: Decimal,
+    /// Shared storage: how often each broker uploads its WAL object (`s3`, `s3-express`), in ms. Default 250.
+    #[serde(default = "default_wal_upload_interval_ms")]
+    pub wal_upload_interval_ms: Decimal,
+    /// Size an EBS SSD volume counts one I/O up to, KiB (AWS: 256). Default 256.
+    #[serde(default = "default_ebs_io_kib")]
+    pub ebs_io_kib: Decimal,
     /// Tiered storage: hours kept on broker disks (`local.retention.ms`) for topics not tiered today. Default 24.
     pub tiered_local_retention_hours: Decimal,
     /// Client placement per owner or consumer group (`[[model.clients]]`), first match wins.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientRule>,
+}
+
+/// Where shared storage keeps its write-ahead log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WalKind {
+    /// A gp3 volume per broker.
+    #[default]
+    Ebs,
+    /// A volume per broker on a disk replicated across zones (priced by `wal.regional_disk.storage`).
+    RegionalDisk,
+    /// Objects in S3 Standard.
+    S3,
+    /// Objects in S3 Express One Zone.
+    S3Express,
+}
+
+fn default_wal_upload_interval_ms() -> Decimal {
+    dec!(250)
+}
+
+fn default_ebs_io_kib() -> Decimal {
+    dec!(256)
 }
 
 /// Where an owner's clients (or some consumer groups) run, and whether they fetch from followers.
@@ -90,7 +122,10 @@ impl Default for Assumptions {
             s3_upload_object_mib: dec!(8),
             s3_read_object_mib: dec!(4),
             shared_cold_read_fraction: dec!(0.1),
+            wal: WalKind::Ebs,
             wal_gib_per_broker: dec!(10),
+            wal_upload_interval_ms: default_wal_upload_interval_ms(),
+            ebs_io_kib: default_ebs_io_kib(),
             tiered_local_retention_hours: dec!(24),
             clients: Vec::new(),
         }

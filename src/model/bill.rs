@@ -55,6 +55,8 @@ pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) ->
             "msk_storage" => Some("msk.storage".into()),
             "ebs_storage" if l.usage_type.contains("gp3") => Some("ebs.gp3.storage".into()),
             "ebs_storage" if l.usage_type.contains("gp2") => Some("ebs.gp2.storage".into()),
+            "ebs_iops" if l.usage_type.contains("gp3") => Some("ebs.gp3.iops".into()),
+            "ebs_throughput" if l.usage_type.contains("gp3") => Some("ebs.gp3.throughput".into()),
             "msk_tiered_storage" => Some("msk.tiered.storage".into()),
             "msk_tiered_retrieval" => Some("msk.tiered.retrieval".into()),
             "s3_storage" if l.usage_type.ends_with("TimedStorage-ByteHrs") => Some("s3.standard.storage".into()),
@@ -87,8 +89,11 @@ pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) ->
             let first = lines.iter().map(|l| l.first_day.as_str()).min().unwrap_or_default();
             let last = lines.iter().map(|l| l.last_day.as_str()).max().unwrap_or_default();
             let usage: Vec<&str> = lines.iter().map(|l| l.usage_type.as_str()).collect();
+            // gp3 throughput may be billed per GiB/s-month; the book prices it per MiB/s-month.
+            let per_gib_per_second = lines[0].usage_unit.to_ascii_lowercase().contains("gibps");
+            let scale = if per_gib_per_second { Decimal::from(1024) } else { Decimal::ONE };
             Some(EffectivePrice {
-                usd: (amount / quantity).round_dp(8).normalize(),
+                usd: (amount / quantity / scale).round_dp(8).normalize(),
                 source: format!(
                     "the bill: ${} for {} {} of {} ({} to {})",
                     amount.round_dp(2),
@@ -120,6 +125,8 @@ fn basis_of(cost_class: &str) -> Option<(&'static [&'static str], Option<&'stati
     match cost_class {
         "msk_storage" | "ebs_storage" => Some((&["retained_storage"], Some("disk_headroom"))),
         "msk_broker_hours" | "ec2_instance_hours" => Some((&["broker_compute"], None)),
+        "ebs_iops" => Some((&["ebs_iops"], None)),
+        "ebs_throughput" => Some((&["ebs_throughput"], None)),
         "inter_az_transfer" => Some((&["inter_az_replication", "inter_az_produce", "inter_az_consume"], None)),
         "msk_tiered_storage" | "s3_storage" => Some((&["remote_storage"], None)),
         "msk_tiered_retrieval" => Some((&["remote_reads"], None)),

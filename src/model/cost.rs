@@ -22,7 +22,7 @@ use rust_decimal::prelude::FromPrimitive;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Platform;
-use crate::model::assumptions::Assumptions;
+use crate::model::assumptions::{Assumptions, WalKind};
 use crate::model::prices::PriceBook;
 
 pub const GIB: Decimal = Decimal::from_parts(1_073_741_824, 0, 0, false, 0);
@@ -174,7 +174,13 @@ pub struct ClusterInputs {
     pub broker_price_key: String,
     /// Sum of the cluster's topics' write rates; the denominator of compute and WAL shares.
     pub cluster_bytes_in_per_sec: f64,
+    /// Sum over the cluster's topics of write rate × RF: what the brokers' disks take in.
+    pub disk_write_bytes_per_sec: f64,
 }
+
+/// gp3's baseline per volume, included in the storage price (AWS EBS volume types).
+const GP3_BASELINE_MIBPS: Decimal = Decimal::from_parts(125, 0, 0, false, 0);
+const GP3_BASELINE_IOPS: Decimal = Decimal::from_parts(3000, 0, 0, false, 0);
 
 /// Monthly bytes written, from an average rate.
 fn monthly_bytes(rate: f64, a: &Assumptions) -> Decimal {
@@ -249,6 +255,7 @@ pub fn broker_local(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices:
     if let Some(bytes) = one_copy_bytes(t) {
         push_local_disk(&mut cost, bytes, t, c, a, prices);
     }
+    push_provisioned_performance(&mut cost, t, c, a, prices);
     push_kafka_traffic(&mut cost, t, c, a, prices);
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t);
@@ -287,6 +294,7 @@ pub fn tiered_storage(
             Decimal::ONE,
         );
     }
+    push_provisioned_performance(&mut cost, t, c, a, prices);
     push_kafka_traffic(&mut cost, t, c, a, prices);
     if let Some(rate) = t.bytes_in_per_sec {
         let written = monthly_bytes(rate, a);
@@ -323,8 +331,7 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
         let gets = cold / (a.s3_read_object_mib * MIB);
         cost.push(prices, "s3_get", "requests", gets, "s3.standard.get", Decimal::ONE);
         if let Some(share) = write_share(t, c) {
-            let wal = a.wal_gib_per_broker * Decimal::from(c.brokers) * share;
-            cost.push(prices, "wal_volume", "GiB-month", wal, "ebs.gp3.storage", Decimal::ONE);
+            push_wal(&mut cost, share, c, a, prices);
         }
         if !a.zone_aware_clients {
             push_client_traffic(&mut cost, written / GIB, t, c, a, prices, false);
@@ -333,6 +340,24 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t);
     cost
+}
+
+/// The write-ahead log of shared storage, the topic's write share of it: a gp3 volume per broker (`ebs`), a
+/// volume on a regional disk (`regional-disk`, priced by `wal.regional_disk.storage`, which a config supplies), or
+/// objects uploaded every `wal_upload_interval_ms` by every broker to S3 Standard (`s3`) or S3 Express One Zone
+/// (`s3-express`); WAL objects are deleted once compacted, so their storage is negligible.
+fn push_wal(cost: &mut CostBreakdown, share: Decimal, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) {
+    let brokers = Decimal::from(c.brokers);
+    let volume = a.wal_gib_per_broker * brokers * share;
+    let uploads = brokers * a.month_hours * SECONDS_PER_HOUR * Decimal::ONE_THOUSAND / a.wal_upload_interval_ms * share;
+    match a.wal {
+        WalKind::Ebs => cost.push(prices, "wal_volume", "GiB-month", volume, "ebs.gp3.storage", Decimal::ONE),
+        WalKind::RegionalDisk => {
+            cost.push(prices, "wal_volume", "GiB-month", volume, "wal.regional_disk.storage", Decimal::ONE)
+        }
+        WalKind::S3 => cost.push(prices, "wal_put", "requests", uploads, "s3.standard.put", Decimal::ONE),
+        WalKind::S3Express => cost.push(prices, "wal_put", "requests", uploads, "s3.express.put", Decimal::ONE),
+    }
 }
 
 /// The local retention window of the tiered scenario: the topic's own `local.retention.ms` when it is tiered
@@ -396,6 +421,39 @@ fn push_local_disk(
     cost.push(prices, "disk_headroom", "GiB-month", headroom, key, Decimal::ONE);
 }
 
+/// Self-managed brokers' gp3 volumes: the throughput and IOPS the writes need above gp3's baseline (125 MiB/s and
+/// 3,000 IOPS per volume, one volume per broker), shared by the topics in proportion to write rate × RF. Writes
+/// only: consumers are assumed to read from the page cache. An I/O counts up to `ebs_io_kib` (256 KiB on SSD).
+fn push_provisioned_performance(
+    cost: &mut CostBreakdown,
+    t: &TopicInputs,
+    c: &ClusterInputs,
+    a: &Assumptions,
+    prices: &PriceBook,
+) {
+    let Some(rate) = t.bytes_in_per_sec else { return };
+    if c.platform != Platform::SelfManaged || c.disk_write_bytes_per_sec <= 0.0 || c.brokers <= 0 {
+        return;
+    }
+    let (Some(cluster_rate), Some(topic_rate)) =
+        (Decimal::from_f64(c.disk_write_bytes_per_sec), Decimal::from_f64(rate * t.replication_factor.max(1) as f64))
+    else {
+        return;
+    };
+    let brokers = Decimal::from(c.brokers);
+    let share = topic_rate / cluster_rate;
+    let per_broker = cluster_rate / brokers;
+    let mibps_over = (per_broker / MIB - GP3_BASELINE_MIBPS).max(Decimal::ZERO);
+    let iops_over = (per_broker / (a.ebs_io_kib * Decimal::from(1024)) - GP3_BASELINE_IOPS).max(Decimal::ZERO);
+    if !mibps_over.is_zero() {
+        let q = mibps_over * brokers * share;
+        cost.push(prices, "ebs_throughput", "MiB/s-month", q, "ebs.gp3.throughput", Decimal::ONE);
+    }
+    if !iops_over.is_zero() {
+        cost.push(prices, "ebs_iops", "IOPS-month", iops_over * brokers * share, "ebs.gp3.iops", Decimal::ONE);
+    }
+}
+
 /// Replication between zones and client traffic, as Kafka moves bytes with replicas on broker disks.
 fn push_kafka_traffic(
     cost: &mut CostBreakdown,
@@ -452,6 +510,7 @@ fn push_compute(cost: &mut CostBreakdown, t: &TopicInputs, c: &ClusterInputs, a:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::assumptions::WalKind;
     use rust_decimal::dec;
 
     /// us-east-1 list prices, and a broker price for the test cluster's instance type (not in the book).
@@ -472,6 +531,7 @@ mod tests {
             zones: 3,
             broker_price_key: "msk.broker.kafka.m5.2xlarge".into(),
             cluster_bytes_in_per_sec: 4.0 * 1_048_576.0,
+            disk_write_bytes_per_sec: 12.0 * 1_048_576.0,
         }
     }
 
@@ -702,5 +762,51 @@ mod tests {
         for name in ["inter_az_replication", "inter_az_produce", "inter_az_consume", "broker_compute"] {
             assert_eq!(component(&twice, name), component(&once, name), "{name}");
         }
+    }
+
+    #[test]
+    fn throughput_and_iops_above_the_gp3_baseline_are_priced_by_share_of_disk_writes() {
+        let book = book();
+        // 6 brokers take in 12 MiB/s × RF: 2 MiB/s each, far below 125 MiB/s: nothing above the baseline.
+        let quiet = broker_local(&topic(), &cluster(Platform::SelfManaged), &Assumptions::default(), &book);
+        assert!(quiet.components.iter().all(|c| c.name != "ebs_throughput" && c.name != "ebs_iops"));
+        // 1,200 MiB/s of disk writes over 6 brokers: 200 MiB/s each, 75 over the baseline; 6 × 75 = 450 MiB/s-month
+        // for the cluster, of which this topic (3 MiB/s of the 1,200) has 1/400: 1.125 MiB/s-month × $0.04 = $0.045.
+        // IOPS: 200 MiB/s ÷ 256 KiB = 800 per broker, under 3,000: none.
+        let busy = ClusterInputs { disk_write_bytes_per_sec: 1200.0 * 1_048_576.0, ..cluster(Platform::SelfManaged) };
+        let cost = broker_local(&topic(), &busy, &Assumptions::default(), &book);
+        assert_eq!(component(&cost, "ebs_throughput").quantity, dec!(1.125));
+        assert_eq!(component(&cost, "ebs_throughput").monthly_usd, dec!(0.045));
+        assert!(cost.components.iter().all(|c| c.name != "ebs_iops"));
+        // With 64 KiB I/Os: 3,200 IOPS per broker, 200 over: 1,200 for the cluster, 3 IOPS-month here × $0.005.
+        let small_io = Assumptions { ebs_io_kib: dec!(64), ..Assumptions::default() };
+        let cost = broker_local(&topic(), &busy, &small_io, &book);
+        assert_eq!(component(&cost, "ebs_iops").quantity, dec!(3));
+        assert_eq!(component(&cost, "ebs_iops").monthly_usd, dec!(0.015));
+        // MSK prices storage throughput separately: no gp3 lines there.
+        let msk = ClusterInputs { platform: Platform::Msk, ..busy };
+        let cost = broker_local(&topic(), &msk, &Assumptions::default(), &book);
+        assert!(cost.components.iter().all(|c| c.name != "ebs_throughput"));
+    }
+
+    #[test]
+    fn the_wal_is_a_volume_or_uploads_as_configured() {
+        let c = cluster(Platform::SelfManaged);
+        let wal = |kind: WalKind| {
+            let a = Assumptions { wal: kind, ..Assumptions::default() };
+            let cost = shared_storage(&topic(), &c, &a, &book());
+            cost.components
+                .iter()
+                .find(|x| x.name.starts_with("wal_"))
+                .map(|x| (x.name.clone(), x.quantity, x.monthly_usd))
+                .ok_or(cost.missing)
+        };
+        // S3: 6 brokers × 730 h × 3,600 s × 4 uploads/s × ¼ write share = 15,768,000 PUTs × $0.000005 = $78.84
+        assert_eq!(wal(WalKind::S3), Ok(("wal_put".into(), dec!(15768000), dec!(78.84))));
+        // S3 Express One Zone: the same uploads × $0.00000113 = $17.81784
+        assert_eq!(wal(WalKind::S3Express), Ok(("wal_put".into(), dec!(15768000), dec!(17.81784))));
+        assert_eq!(wal(WalKind::Ebs), Ok(("wal_volume".into(), dec!(15), dec!(1.2))));
+        let regional = wal(WalKind::RegionalDisk).unwrap_err();
+        assert!(regional.iter().any(|m| m.contains("wal.regional_disk.storage")), "{regional:?}");
     }
 }

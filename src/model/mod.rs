@@ -181,6 +181,7 @@ fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<St
             zones: zones[i],
             broker_price_key,
             cluster_bytes_in_per_sec: rate[i].unwrap_or(0.0),
+            disk_write_bytes_per_sec: 0.0,
         };
         out.insert(names[i].clone(), (cfg, inputs, (topics[i], bytes[i])));
     }
@@ -267,10 +268,15 @@ fn priced_topics(
     let (followers, cross) = (r.i64("follower_replicas")?, r.i64("followers_in_other_zone")?);
     let (rate, groups, max_lag) = (r.opt_f64("bytes_in_per_sec")?, r.i64("consumer_groups")?, r.i64("max_group_lag")?);
     let mut readers = topic_groups(tables, config)?;
+    // What each cluster's disks take in: Σ write rate × RF (the share of provisioned throughput and IOPS).
+    let mut disk_writes: BTreeMap<&str, f64> = BTreeMap::new();
+    for i in 0..r.len() {
+        *disk_writes.entry(cluster[i].as_str()).or_default() += rate[i].unwrap_or(0.0) * rf[i].max(1) as f64;
+    }
 
     let mut out = Vec::with_capacity(r.len());
     for i in 0..r.len() {
-        let (Some((_, cluster_inputs, _)), Some(prices)) = (clusters.get(&cluster[i]), books.get(&cluster[i])) else {
+        let (Some((_, cluster_entry, _)), Some(prices)) = (clusters.get(&cluster[i]), books.get(&cluster[i])) else {
             return Err(Problems(vec![Problem::new(
                 &config.path,
                 None,
@@ -278,6 +284,10 @@ fn priced_topics(
                 format!("topic `{}` is in cluster `{}`, which has no brokers in the data", topic[i], cluster[i]),
             )])
             .into());
+        };
+        let cluster_inputs = &ClusterInputs {
+            disk_write_bytes_per_sec: disk_writes.get(cluster[i].as_str()).copied().unwrap_or(0.0),
+            ..cluster_entry.clone()
         };
         let cross_zone_follower_share = if followers[i] > 0 {
             (Decimal::from(cross[i]) / Decimal::from(followers[i])).round_dp(6)

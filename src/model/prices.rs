@@ -65,8 +65,15 @@ pub struct EffectivePrice {
     pub as_of: String,
 }
 
-/// Keys a config may set although the book lacks them: further broker instance types.
-const ADDABLE_PREFIXES: &[(&str, &str)] = &[("msk.broker.", "broker-hour"), ("ec2.instance.", "instance-hour")];
+/// Keys a config may set although the book lacks them: further broker instance types, and prices the book has no
+/// sourced entry for in any region.
+const ADDABLE_PREFIXES: &[(&str, &str)] = &[
+    ("msk.broker.", "broker-hour"),
+    ("ec2.instance.", "instance-hour"),
+    ("msk.tiered.storage", "GiB-month"),
+    ("msk.tiered.retrieval", "GiB"),
+    ("wal.regional_disk.storage", "GiB-month"),
+];
 
 impl PriceBook {
     /// The compiled-in book, every region.
@@ -160,7 +167,8 @@ impl PriceBook {
         known.sort();
         known.dedup();
         Err(format!(
-            "unknown price key `{key}`; expected one of: {} (or a new `msk.broker.<type>` / `ec2.instance.<type>`)",
+            "unknown price key `{key}`; expected one of: {} (or a new `msk.broker.<type>`, `ec2.instance.<type>`, \
+             `msk.tiered.storage`, `msk.tiered.retrieval`, `wal.regional_disk.storage`)",
             known.join(", ")
         ))
     }

@@ -94,6 +94,12 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             choice_topics => o.choice_topics,
         }).collect::<Vec<_>>(),
         top_topics => top.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
+        top_details => top.iter().map(|t| context! {
+            topic => &t.topic, owner => &t.owner, cluster => &t.cluster, placement => t.current.label(),
+            local => cost_view(&t.broker_local), tiered => t.tiered_storage.as_ref().map(cost_view),
+            tiered_note => &t.tiered_not_applicable, shared => cost_view(&t.shared_storage),
+            choice => choice_view(t.choice.as_ref(), t.retention_ms),
+        }).collect::<Vec<_>>(),
         unowned_topics => unowned.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
         clusters => model.clusters.iter().map(|c| context! {
             cluster => &c.cluster, platform => &c.platform, region => &c.region, brokers => c.brokers,
