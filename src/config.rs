@@ -21,6 +21,7 @@ use crate::files::{InputFiles, line_of};
 use crate::model::assumptions::Assumptions;
 use crate::model::assumptions::{ClientRule, WalKind};
 use crate::model::prices::{PriceBook, PriceOverride};
+use crate::model::readiness::Rules;
 
 /// The config file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -45,6 +46,22 @@ struct ConfigFile {
     /// What-if scenarios: changes to selected topics, priced beside today's cost.
     #[serde(default)]
     what_if: Vec<WhatIfFile>,
+    /// Thresholds of the readiness scorecard and the next-action rules.
+    #[serde(default)]
+    readiness: ReadinessFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadinessFile {
+    cross_az_share_watch: Option<Spanned<Decimal>>,
+    min_saving_usd: Option<Spanned<Decimal>>,
+    migration_saving_share: Option<Spanned<Decimal>>,
+    replay_margin: Option<Spanned<Decimal>>,
+    retention_excess_factor: Option<Spanned<Decimal>>,
+    min_retention_hours: Option<Spanned<Decimal>>,
+    headroom_excess_share: Option<Spanned<Decimal>>,
+    platform_owner: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -292,6 +309,7 @@ pub struct Config {
     pub price_overrides: Vec<PriceOverride>,
     pub assumptions: Assumptions,
     pub what_if: Vec<WhatIf>,
+    pub readiness: Rules,
 }
 
 /// A what-if scenario: which topics (by owner or by name) and what changes for them.
@@ -742,6 +760,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
     };
 
     let what_if = what_ifs(&raw.what_if, &display, &at, &mut problems);
+    let readiness = readiness_rules(&raw.readiness, &display, &at, &mut problems);
 
     let catalog = match crate::catalog::load(files, raw.catalog.get_ref()) {
         Ok(c) => Some(c),
@@ -781,6 +800,9 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 unknown_owner(format!("model.clients[{i}].owner"), o);
             }
         }
+        if let Some(o) = &raw.readiness.platform_owner {
+            unknown_owner("readiness.platform_owner".into(), o);
+        }
     }
 
     match catalog {
@@ -794,6 +816,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
             price_overrides,
             assumptions,
             what_if,
+            readiness,
         }),
         _ => Err(Problems(problems)),
     }
@@ -860,6 +883,46 @@ fn what_ifs(
         });
     }
     out
+}
+
+/// The `[readiness]` thresholds over their defaults; each must be a number above 0 (shares at most 1).
+fn readiness_rules(
+    raw: &ReadinessFile,
+    display: &str,
+    at: &impl Fn(std::ops::Range<usize>) -> Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> Rules {
+    let mut r = Rules::default();
+    let one = Some(Decimal::ONE);
+    type Field<'a> = (&'a str, &'a Option<Spanned<Decimal>>, Option<Decimal>, &'a mut Decimal);
+    let fields: [Field<'_>; 7] = [
+        ("cross_az_share_watch", &raw.cross_az_share_watch, one, &mut r.cross_az_share_watch),
+        ("min_saving_usd", &raw.min_saving_usd, None, &mut r.min_saving_usd),
+        ("migration_saving_share", &raw.migration_saving_share, one, &mut r.migration_saving_share),
+        ("replay_margin", &raw.replay_margin, None, &mut r.replay_margin),
+        ("retention_excess_factor", &raw.retention_excess_factor, None, &mut r.retention_excess_factor),
+        ("min_retention_hours", &raw.min_retention_hours, None, &mut r.min_retention_hours),
+        ("headroom_excess_share", &raw.headroom_excess_share, one, &mut r.headroom_excess_share),
+    ];
+    for (field, value, max, slot) in fields {
+        let Some(v) = value else { continue };
+        let x = *v.get_ref();
+        if x <= Decimal::ZERO || max.is_some_and(|m| x > m) {
+            let range = max.map(|m| format!("above 0 and at most {m}")).unwrap_or_else(|| "above 0".into());
+            problems.push(Problem::new(
+                display,
+                at(v.span()),
+                Some(&format!("readiness.{field}")),
+                format!("expected a number {range}, found {x}"),
+            ));
+        } else {
+            *slot = x;
+        }
+    }
+    if let Some(p) = &raw.platform_owner {
+        r.platform_owner = p.get_ref().clone();
+    }
+    r
 }
 
 type FieldProblem = (&'static str, std::ops::Range<usize>, String);

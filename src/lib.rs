@@ -9,6 +9,7 @@ pub mod collect;
 pub mod config;
 pub mod error;
 pub mod files;
+pub mod format;
 pub mod join;
 pub mod model;
 pub mod normalize;

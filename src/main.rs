@@ -133,7 +133,7 @@ fn main() -> ExitCode {
 /// Prints the summary and, last, the run directory; returns the exit code.
 fn finished(outcome: RunOutcome) -> u8 {
     let m = &outcome.model;
-    let fmt = kafka_finops::report::format::usd;
+    let fmt = kafka_finops::format::usd;
     let billed = match m.totals.billed_usd {
         Some(usd) => format!("billed {} over {} days", fmt(usd), m.totals.billed_days),
         None => "no billing data collected".to_string(),

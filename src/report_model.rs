@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::collect::SourceReport;
 use crate::config::WhatIf;
+use crate::model::actions::Action;
 use crate::model::assumptions::Assumptions;
 use crate::model::choice::{Choice, Scenario};
 use crate::model::cost::CostBreakdown;
 use crate::model::prices::Price;
+use crate::model::readiness::{Rules, Scorecard};
 
 pub const MODEL_VERSION: u32 = 4;
 
@@ -41,6 +43,10 @@ pub struct ReportModel {
     pub price_book_version: String,
     /// What-if scenarios from the config, each priced against today.
     pub what_ifs: Vec<WhatIfResult>,
+    /// The scorecard and next-action thresholds this run used (`[readiness]`).
+    pub readiness_rules: Rules,
+    /// Proposed next actions, biggest saving first (savings of one topic's actions overlap; do not add them).
+    pub actions: Vec<Action>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,6 +152,11 @@ pub struct OwnerSummary {
     /// saving and the retention multiple at which the choice flips. None when no topic is complete.
     pub choice: Option<Choice>,
     pub choice_topics: i64,
+    /// The owner's topics' scorecards rolled up (worst verdict per dimension); None without topics.
+    pub readiness: Option<Scorecard>,
+    /// Proposed next actions in this owner's pack, and the largest one's monthly saving.
+    pub actions: i64,
+    pub action_saving_usd: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,6 +193,7 @@ pub struct TopicReport {
     pub shared_storage: CostBreakdown,
     /// Cheapest placement, saving and flip point; None when today's cost is incomplete.
     pub choice: Option<Choice>,
+    pub readiness: Option<Scorecard>,
 }
 
 impl TopicReport {

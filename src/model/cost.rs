@@ -389,19 +389,20 @@ fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Decimal>) -> D
 /// Groups whose lag, in time, is longer than the local window: they read from remote storage. Lag in time =
 /// messages behind × average record size ÷ write rate.
 pub fn groups_behind(t: &TopicInputs, window_ms: Option<Decimal>) -> i64 {
-    let (Some(window), Some(total), Some(messages), Some(rate)) =
-        (window_ms, one_copy_bytes(t), t.messages_retained, t.bytes_in_per_sec.and_then(Decimal::from_f64))
-    else {
-        return 0;
-    };
+    let Some(window) = window_ms else { return 0 };
+    t.groups.iter().filter(|g| g.lag.and_then(|lag| lag_ms(t, lag)).is_some_and(|behind| behind > window)).count()
+        as i64
+}
+
+/// How far behind `lag` messages are, in ms: messages × average record size (one copy's bytes ÷ messages
+/// retained) ÷ write rate. `None` when any of those is unknown or zero.
+pub fn lag_ms(t: &TopicInputs, lag: i64) -> Option<Decimal> {
+    let (total, messages, rate) =
+        (one_copy_bytes(t)?, t.messages_retained?, t.bytes_in_per_sec.and_then(Decimal::from_f64)?);
     if messages <= 0 || rate <= Decimal::ZERO {
-        return 0;
+        return None;
     }
-    let record = total / Decimal::from(messages);
-    t.groups
-        .iter()
-        .filter(|g| g.lag.is_some_and(|lag| Decimal::from(lag) * record / rate * Decimal::ONE_THOUSAND > window))
-        .count() as i64
+    Some(Decimal::from(lag) * (total / Decimal::from(messages)) / rate * Decimal::ONE_THOUSAND)
 }
 
 /// `bytes` of one copy × RF on broker disks, and the headroom the target utilisation leaves unused.

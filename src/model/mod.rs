@@ -6,12 +6,14 @@
 
 pub mod allocate;
 pub use bill::{IDLE, UNALLOCATED};
+pub mod actions;
 pub mod assumptions;
 mod bill;
 pub mod choice;
 pub mod cost;
 mod frames;
 pub mod prices;
+pub mod readiness;
 mod whatif;
 
 use std::collections::BTreeMap;
@@ -57,9 +59,34 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
             (name.clone(), config.prices.settle(&cfg.region, &effective, &config.price_overrides))
         })
         .collect();
-    let priced = priced_topics(tables, config, &clusters, &books)?;
+    let mut priced = priced_topics(tables, config, &clusters, &books)?;
     let what_ifs = whatif::evaluate(&config.what_if, &priced, config, &books)?;
     let owner_choices = owner_choices(&priced);
+
+    // Scorecards and next actions: what the next team needs to act.
+    let rules = &config.readiness;
+    let catalog_owners = config.catalog.owners();
+    let platform = if catalog_owners.iter().any(|o| o.owner == rules.platform_owner) {
+        rules.platform_owner.clone()
+    } else {
+        "the platform team".to_string()
+    };
+    let partial: Vec<String> = collected
+        .sources
+        .iter()
+        .filter(|s| s.status != crate::collect::SourceStatus::Complete)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut actions = Vec::new();
+    for p in priced.iter_mut() {
+        let escalation = catalog_owners.iter().find(|o| o.owner == p.report.owner).map(|o| o.escalation.as_str());
+        let billed_cluster = billed.iter().any(|(c, _)| c == &p.report.cluster);
+        let ctx = readiness::Context { escalation, partial_sources: &partial, billed: billed_cluster };
+        p.report.readiness = Some(readiness::score(&p.report, &p.inputs, &ctx, rules));
+        if let Some(book) = books.get(&p.report.cluster) {
+            actions.extend(actions::for_topic(p, &config.assumptions, book, rules, &platform));
+        }
+    }
     let topics: Vec<TopicReport> = priced.into_iter().map(|p| p.report).collect();
     let owners = owner_summaries(tables, &topics, &owner_choices)?;
     let daily_costs = daily_costs(tables)?;
@@ -99,6 +126,27 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
             }
         })
         .collect();
+
+    for c in &cluster_summaries {
+        let msk = c.platform == platform_name(Platform::Msk);
+        actions.extend(actions::shrink_volumes(&c.cluster, msk, &c.residuals, rules, &platform));
+    }
+    actions::sort(&mut actions);
+    let owners = owners
+        .into_iter()
+        .map(|mut o| {
+            let cards: Vec<(&str, &readiness::Scorecard)> = topics
+                .iter()
+                .filter(|t| t.owner == o.owner)
+                .filter_map(|t| t.readiness.as_ref().map(|r| (t.topic.as_str(), r)))
+                .collect();
+            o.readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards));
+            let mine = actions.iter().filter(|a| a.owner == o.owner);
+            o.actions = mine.clone().count() as i64;
+            o.action_saving_usd = mine.map(|a| a.monthly_saving_usd).max().unwrap_or_default();
+            o
+        })
+        .collect::<Vec<_>>();
 
     let reconciliation = bill::reconcile(&bill::billed_per_class(&billed), &topics);
     let billed_days = {
@@ -142,6 +190,8 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         assumptions: config.assumptions.clone(),
         price_book_version: config.prices.version.clone(),
         what_ifs,
+        readiness_rules: rules.clone(),
+        actions,
     })
 }
 
@@ -339,6 +389,7 @@ fn priced_topics(
             tiered_storage: tiered.ok(),
             shared_storage,
             choice,
+            readiness: None,
         };
         out.push(Priced { report, inputs, cluster: cluster_inputs.clone(), lines });
     }
@@ -403,6 +454,9 @@ fn owner_summaries(
                 incomplete_topics: incomplete[i],
                 choice,
                 choice_topics,
+                readiness: None,
+                actions: 0,
+                action_saving_usd: Decimal::ZERO,
             }
         })
         .collect())

@@ -9,8 +9,8 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::charts::{self, Series};
-use super::format;
 use crate::catalog::UNOWNED;
+use crate::format;
 use crate::model::choice::Choice;
 use crate::model::cost::CostBreakdown;
 use crate::report_model::{ReportModel, TopicReport};

@@ -4,7 +4,7 @@
 //! a function of the model alone, so `render --from model.json` redraws them byte for byte.
 
 mod charts;
-pub mod format;
+
 mod html;
 mod tables;
 

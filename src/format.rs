@@ -1,4 +1,5 @@
-//! All formatting of money, bytes, rates, durations and percentages for people. Renderers call these, nothing else.
+//! All formatting of money, bytes, rates, durations and percentages for people: the renderers, and the model's
+//! one-line reasons (scorecard, next actions), call these; nothing else formats a figure.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;

@@ -1,0 +1,244 @@
+//! Proposed next actions with their monthly saving, from documented rules (docs/handoff.md) and the `[readiness]`
+//! thresholds. Each saving is computed alone, by pricing the changed topic with the same formulas and prices; the
+//! savings of different actions on one topic overlap and are not to be added up.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::Priced;
+use super::assumptions::Assumptions;
+use super::choice::Scenario;
+use super::cost::{self, CostBreakdown, TopicInputs};
+use super::prices::PriceBook;
+use super::readiness::{Rules, slowest_group};
+use crate::catalog::UNOWNED;
+use crate::format;
+use crate::report_model::ClassResidual;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    AssignOwner,
+    ShortenRetention,
+    EnableFetchFromFollower,
+    ShrinkVolumes,
+    MoveToTieredStorage,
+    MoveToBrokerLocal,
+    MigrateToSharedStorage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    /// The owner whose pack carries the action (the topic's owner; the platform owner for cluster-level actions).
+    pub owner: String,
+    pub cluster: String,
+    pub topic: Option<String>,
+    /// What to do, in one line.
+    pub summary: String,
+    /// Why: the rule and the figures it fired on.
+    pub evidence: String,
+    pub monthly_saving_usd: Decimal,
+    /// Who can approve it: the topic's owner, or the platform owner for broker and volume changes.
+    pub approver: String,
+}
+
+/// The topic's today cost after a change to its inputs (its placement unchanged).
+fn today_after(p: &Priced, changed: &TopicInputs, a: &Assumptions, prices: &PriceBook) -> Option<CostBreakdown> {
+    let cost = match p.report.current {
+        Scenario::TieredStorage => cost::tiered_storage(changed, &p.cluster, a, prices).ok()?,
+        _ => cost::broker_local(changed, &p.cluster, a, prices),
+    };
+    cost.missing.is_empty().then_some(cost)
+}
+
+pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Rules, platform: &str) -> Vec<Action> {
+    let t = &p.report;
+    let today = t.current_cost();
+    let mut out = Vec::new();
+    let action = |kind, summary: String, evidence: String, saving: Decimal, approver: &str| Action {
+        kind,
+        owner: t.owner.clone(),
+        cluster: t.cluster.clone(),
+        topic: Some(t.topic.clone()),
+        summary,
+        evidence,
+        monthly_saving_usd: saving.round_dp(2),
+        approver: approver.to_string(),
+    };
+
+    if t.owner == UNOWNED && today.monthly_usd > Decimal::ZERO {
+        out.push(action(
+            ActionKind::AssignOwner,
+            "assign an owner in the catalog".into(),
+            format!("{}/month with nobody to route it to", format::usd(today.monthly_usd)),
+            Decimal::ZERO,
+            platform,
+        ));
+    }
+    if let Some(a_) = shorten_retention(p, a, prices, rules) {
+        out.push(action(ActionKind::ShortenRetention, a_.0, a_.1, a_.2, &t.owner));
+    }
+    if let Some(a_) = fetch_from_follower(p, a, prices, rules) {
+        out.push(action(ActionKind::EnableFetchFromFollower, a_.0, a_.1, a_.2, platform));
+    }
+    if let Some(choice) = &t.choice
+        && choice.cheapest != t.current
+        && choice.saving_usd >= rules.min_saving_usd
+        && choice.saving_usd >= today.monthly_usd * rules.migration_saving_share
+    {
+        let (kind, to) = match choice.cheapest {
+            Scenario::SharedStorage => (ActionKind::MigrateToSharedStorage, "shared storage"),
+            Scenario::TieredStorage => (ActionKind::MoveToTieredStorage, "tiered storage"),
+            Scenario::BrokerLocal => (ActionKind::MoveToBrokerLocal, "broker-local disk"),
+        };
+        out.push(action(
+            kind,
+            format!("candidate for {to}"),
+            format!(
+                "{}/month today vs {} on {to} (saves {} of today's cost)",
+                format::usd(today.monthly_usd),
+                format::usd(today.monthly_usd - choice.saving_usd),
+                format::percent(choice.saving_usd / today.monthly_usd)
+            ),
+            choice.saving_usd,
+            &format!("{} with {platform}", t.owner),
+        ));
+    }
+    out
+}
+
+/// Retention far above what replay needs: shorten it to the slowest group's lag × margin (at least the minimum).
+fn shorten_retention(
+    p: &Priced,
+    a: &Assumptions,
+    prices: &PriceBook,
+    rules: &Rules,
+) -> Option<(String, String, Decimal)> {
+    let (t, inputs) = (&p.report, &p.inputs);
+    let retention = Decimal::from(t.retention_ms.filter(|r| *r > 0)?);
+    if inputs.compacted {
+        return None;
+    }
+    let floor = rules.min_retention_hours * Decimal::from(3_600_000);
+    let (needed, why) = match slowest_group(inputs) {
+        None => (floor, "no consumer group is behind".to_string()),
+        Some((_, None)) => return None,
+        Some((group, Some(behind))) => {
+            let need = (behind * rules.replay_margin).max(floor);
+            (need, format!("slowest group `{group}` is {} behind", format::retention_ms(to_i64(behind))))
+        }
+    };
+    if retention < needed * rules.retention_excess_factor {
+        return None;
+    }
+    // Round up to whole hours.
+    let hour = Decimal::from(3_600_000);
+    let proposed = (needed / hour).ceil() * hour;
+    let changed = inputs.with_retention_factor(proposed / retention);
+    let after = today_after(p, &changed, a, prices)?;
+    let saving = t.current_cost().monthly_usd - after.monthly_usd;
+    (saving >= rules.min_saving_usd).then(|| {
+        (
+            format!(
+                "shorten retention from {} to {}",
+                format::retention_ms(to_i64(retention)),
+                format::retention_ms(to_i64(proposed))
+            ),
+            format!(
+                "{why}; {}× margin, at least {} h: retention is {}× what replay needs",
+                rules.replay_margin.normalize(),
+                rules.min_retention_hours.normalize(),
+                (retention / needed).round_dp(1).normalize()
+            ),
+            saving,
+        )
+    })
+}
+
+/// Consumers reading across zones: with fetch-from-follower (KIP-392) each reads a replica in its own zone.
+fn fetch_from_follower(
+    p: &Priced,
+    a: &Assumptions,
+    prices: &PriceBook,
+    rules: &Rules,
+) -> Option<(String, String, Decimal)> {
+    let inputs = &p.inputs;
+    let reading_across: Vec<&str> = inputs
+        .groups
+        .iter()
+        .filter(|g| !g.fetch_from_follower.unwrap_or(a.fetch_from_follower))
+        .map(|g| g.group_id.as_str())
+        .collect();
+    if reading_across.is_empty() {
+        return None;
+    }
+    let mut changed = inputs.clone();
+    for g in &mut changed.groups {
+        g.fetch_from_follower = Some(true);
+    }
+    let after = today_after(p, &changed, a, prices)?;
+    let saving = p.report.current_cost().monthly_usd - after.monthly_usd;
+    (saving >= rules.min_saving_usd).then(|| {
+        (
+            "enable fetch-from-follower (broker `replica.selector.class`, consumers' `client.rack`)".to_string(),
+            format!(
+                "{} group(s) read from leaders in other zones: {}",
+                reading_across.len(),
+                reading_across.join(", ")
+            ),
+            saving,
+        )
+    })
+}
+
+/// Billed broker storage well above what the retained bytes need at the target utilisation: smaller volumes.
+pub(crate) fn shrink_volumes(
+    cluster: &str,
+    platform_is_msk: bool,
+    residuals: &[ClassResidual],
+    rules: &Rules,
+    platform: &str,
+) -> Option<Action> {
+    let r = residuals.iter().find(|r| r.cost_class == "msk_storage" || r.cost_class == "ebs_storage")?;
+    let modelled = r.modelled_monthly_usd?;
+    let excess = r.billed_monthly_usd - modelled;
+    if excess < rules.min_saving_usd || excess < r.billed_monthly_usd * rules.headroom_excess_share {
+        return None;
+    }
+    let how = if platform_is_msk {
+        "MSK cannot shrink a volume in place: size new brokers (or a migration target) to it"
+    } else {
+        "move to smaller gp3 volumes"
+    };
+    Some(Action {
+        kind: ActionKind::ShrinkVolumes,
+        owner: platform.to_string(),
+        cluster: cluster.to_string(),
+        topic: None,
+        summary: format!("shrink provisioned broker storage to what retention needs at the target utilisation; {how}"),
+        evidence: format!(
+            "billed {}/month for storage, the retained bytes and target headroom need {}/month ({} above)",
+            format::usd(r.billed_monthly_usd),
+            format::usd(modelled),
+            format::percent(excess / r.billed_monthly_usd)
+        ),
+        monthly_saving_usd: excess.round_dp(2),
+        approver: platform.to_string(),
+    })
+}
+
+fn to_i64(d: Decimal) -> i64 {
+    d.round().try_into().unwrap_or(i64::MAX)
+}
+
+/// Actions in report order: biggest saving first, then by owner, topic and kind.
+pub(crate) fn sort(actions: &mut [Action]) {
+    actions.sort_by(|a, b| {
+        b.monthly_saving_usd
+            .cmp(&a.monthly_saving_usd)
+            .then_with(|| a.owner.cmp(&b.owner))
+            .then_with(|| a.topic.cmp(&b.topic))
+            .then_with(|| a.kind.cmp(&b.kind))
+    });
+}

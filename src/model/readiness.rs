@@ -1,0 +1,336 @@
+//! The readiness scorecard: per topic, five dimensions each with `ready` / `watch` / `blocked` and a one-line
+//! reason, rolled up per owner (the worst verdict wins). The thresholds are the config's `[readiness]` table
+//! (`Rules`, defaults documented there and in docs/handoff.md); the rules themselves are the functions below.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::cost::{self, TopicInputs};
+use crate::catalog::UNOWNED;
+use crate::format;
+use crate::report_model::TopicReport;
+
+/// Ordered from best to worst, so the worst of several is their maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Ready,
+    Watch,
+    Blocked,
+}
+
+impl Verdict {
+    pub fn key(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::Watch => "watch",
+            Verdict::Blocked => "blocked",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// A declared owner with an escalation contact.
+    Ownership,
+    /// Sizes, configs, lag and costs collected this run.
+    Evidence,
+    /// Cross-AZ share of the cost, and whether another placement is cheaper.
+    CostPlacement,
+    /// Retention covers the slowest consumer group's lag with margin.
+    RollbackReplay,
+    /// A summary of the above and of the shared-storage saving.
+    Migration,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 5] = [
+        Dimension::Ownership,
+        Dimension::Evidence,
+        Dimension::CostPlacement,
+        Dimension::RollbackReplay,
+        Dimension::Migration,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Dimension::Ownership => "ownership & routing",
+            Dimension::Evidence => "evidence",
+            Dimension::CostPlacement => "cost & cloud placement",
+            Dimension::RollbackReplay => "rollback & replay",
+            Dimension::Migration => "migration to shared storage",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub dimension: Dimension,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scorecard {
+    /// The worst of the checks.
+    pub verdict: Verdict,
+    pub checks: Vec<Check>,
+}
+
+impl Scorecard {
+    pub fn check(&self, d: Dimension) -> Option<&Check> {
+        self.checks.iter().find(|c| c.dimension == d)
+    }
+}
+
+/// The thresholds of the scorecard and the next-action rules (`[readiness]` in the config).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Cross-AZ transfer above this share of a topic's cost today: placement is `watch`. Default 0.25.
+    pub cross_az_share_watch: Decimal,
+    /// Savings below this (USD per month) are not worth an action or a `watch`. Default 10.
+    pub min_saving_usd: Decimal,
+    /// Shared storage must save at least this share of today's cost to propose a migration. Default 0.2.
+    pub migration_saving_share: Decimal,
+    /// Retention must cover the slowest group's lag this many times over; less is `watch`, lag beyond retention
+    /// is `blocked`. Default 2.
+    pub replay_margin: Decimal,
+    /// Retention this many times above what replay needs (the slowest lag × margin, at least
+    /// `min_retention_hours`) is proposed shorter. Default 4.
+    pub retention_excess_factor: Decimal,
+    /// Never propose a retention shorter than this. Default 24.
+    pub min_retention_hours: Decimal,
+    /// Billed broker storage above the modelled need (retained bytes at the target utilisation) by more than this
+    /// share: propose smaller volumes. Default 0.1.
+    pub headroom_excess_share: Decimal,
+    /// The catalog owner that approves cluster-level changes (broker settings, volumes, owners). Default
+    /// `platform`; when the catalog has no such owner, actions name "the platform team".
+    pub platform_owner: String,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            cross_az_share_watch: Decimal::new(25, 2),
+            min_saving_usd: Decimal::from(10),
+            migration_saving_share: Decimal::new(2, 1),
+            replay_margin: Decimal::TWO,
+            retention_excess_factor: Decimal::from(4),
+            min_retention_hours: Decimal::from(24),
+            headroom_excess_share: Decimal::new(1, 1),
+            platform_owner: "platform".into(),
+        }
+    }
+}
+
+/// What the scorecard reads besides the topic itself.
+pub struct Context<'a> {
+    pub escalation: Option<&'a str>,
+    /// Sources that were partial or failed this run, by name.
+    pub partial_sources: &'a [String],
+    /// Whether the topic's cluster has billed cost lines this run.
+    pub billed: bool,
+}
+
+/// The slowest group reading the topic: its id and how far behind it is in ms (`None`: unknown).
+pub fn slowest_group(inputs: &TopicInputs) -> Option<(&str, Option<Decimal>)> {
+    let lagging = inputs.groups.iter().filter(|g| g.lag.is_some_and(|l| l > 0));
+    let timed: Vec<(&str, Option<Decimal>)> =
+        lagging.map(|g| (g.group_id.as_str(), g.lag.and_then(|l| cost::lag_ms(inputs, l)))).collect();
+    if let Some(unknown) = timed.iter().find(|(_, ms)| ms.is_none()) {
+        return Some(*unknown);
+    }
+    timed.into_iter().max_by(|a, b| a.1.cmp(&b.1))
+}
+
+pub fn score(t: &TopicReport, inputs: &TopicInputs, ctx: &Context<'_>, rules: &Rules) -> Scorecard {
+    let mut checks = vec![ownership(t, ctx), evidence(t, ctx), placement(t, rules), replay(t, inputs, rules)];
+    checks.push(migration(t, &checks, rules));
+    Scorecard { verdict: checks.iter().map(|c| c.verdict).max().unwrap_or(Verdict::Ready), checks }
+}
+
+fn check(dimension: Dimension, verdict: Verdict, reason: impl Into<String>) -> Check {
+    Check { dimension, verdict, reason: reason.into() }
+}
+
+fn ownership(t: &TopicReport, ctx: &Context<'_>) -> Check {
+    match (t.owner.as_str(), ctx.escalation.filter(|e| !e.trim().is_empty())) {
+        (UNOWNED, _) => check(Dimension::Ownership, Verdict::Blocked, "no catalog rule matches: nobody to route to"),
+        (owner, None) => {
+            check(Dimension::Ownership, Verdict::Blocked, format!("owner `{owner}` has no escalation contact"))
+        }
+        (owner, Some(esc)) => check(Dimension::Ownership, Verdict::Ready, format!("owner `{owner}`, escalation {esc}")),
+    }
+}
+
+fn evidence(t: &TopicReport, ctx: &Context<'_>) -> Check {
+    let d = Dimension::Evidence;
+    if t.retained_bytes.is_none() {
+        return check(
+            d,
+            Verdict::Blocked,
+            format!("size on disk not collected for {} partition(s)", t.partitions_size_unknown),
+        );
+    }
+    if t.retention_ms.is_none() || t.cleanup_policy.is_none() {
+        return check(d, Verdict::Blocked, "topic configs (retention, cleanup) not collected");
+    }
+    if !ctx.partial_sources.is_empty() {
+        return check(d, Verdict::Watch, format!("partial or failed this run: {}", ctx.partial_sources.join(", ")));
+    }
+    if t.bytes_in_per_sec.is_none() {
+        return check(d, Verdict::Watch, "no write-rate metric: traffic, compute and lag in time unknown");
+    }
+    if !ctx.billed {
+        return check(d, Verdict::Watch, "no billed cost for its cluster this run: modelled cost only");
+    }
+    check(d, Verdict::Ready, "sizes, configs, lag, write rate and bill collected this run")
+}
+
+fn placement(t: &TopicReport, rules: &Rules) -> Check {
+    let d = Dimension::CostPlacement;
+    let today = t.current_cost();
+    let Some(choice) = &t.choice else {
+        return check(d, Verdict::Watch, "cost incomplete: cannot compare placements");
+    };
+    let cross: Decimal =
+        today.components.iter().filter(|c| c.name.starts_with("inter_az")).map(|c| c.monthly_usd).sum();
+    let share = if today.monthly_usd.is_zero() { Decimal::ZERO } else { cross / today.monthly_usd };
+    let cross_text = format!("cross-AZ {} of {}/month", format::percent(share), format::usd(today.monthly_usd));
+    if share >= rules.cross_az_share_watch {
+        return check(d, Verdict::Watch, cross_text);
+    }
+    if choice.cheapest != t.current && choice.saving_usd >= rules.min_saving_usd {
+        let saving = format::usd(choice.saving_usd);
+        return check(
+            d,
+            Verdict::Watch,
+            format!("{cross_text}; {} would save {saving}/month", choice.cheapest.label()),
+        );
+    }
+    check(
+        d,
+        Verdict::Ready,
+        format!("{cross_text}; today's placement is within {} of the cheapest", format::usd(rules.min_saving_usd)),
+    )
+}
+
+fn replay(t: &TopicReport, inputs: &TopicInputs, rules: &Rules) -> Check {
+    let d = Dimension::RollbackReplay;
+    if inputs.compacted {
+        return check(d, Verdict::Ready, "compacted: a replay restores the latest value per key, not history");
+    }
+    let Some(retention) = t.retention_ms else {
+        return check(d, Verdict::Watch, "retention unknown");
+    };
+    if retention < 0 {
+        return check(d, Verdict::Ready, "unlimited retention");
+    }
+    let Some((group, behind)) = slowest_group(inputs) else {
+        return check(
+            d,
+            Verdict::Ready,
+            format!("retention {}; no consumer group is behind", format::retention_ms(retention)),
+        );
+    };
+    let Some(behind) = behind else {
+        return check(d, Verdict::Watch, format!("group `{group}` is behind by an unknown time (no write rate)"));
+    };
+    let behind_text = format::retention_ms(behind.round().try_into().unwrap_or(i64::MAX));
+    let retention_d = Decimal::from(retention);
+    if behind > retention_d {
+        return check(
+            d,
+            Verdict::Blocked,
+            format!(
+                "group `{group}` is {behind_text} behind, beyond the {} retention: it is losing data",
+                format::retention_ms(retention)
+            ),
+        );
+    }
+    if behind * rules.replay_margin > retention_d {
+        return check(
+            d,
+            Verdict::Watch,
+            format!(
+                "group `{group}` is {behind_text} behind; {} retention covers it less than {}×",
+                format::retention_ms(retention),
+                rules.replay_margin.normalize()
+            ),
+        );
+    }
+    check(
+        d,
+        Verdict::Ready,
+        format!(
+            "{} retention covers the slowest group (`{group}`, {behind_text} behind) {}× or more",
+            format::retention_ms(retention),
+            rules.replay_margin.normalize()
+        ),
+    )
+}
+
+fn migration(t: &TopicReport, checks: &[Check], rules: &Rules) -> Check {
+    let d = Dimension::Migration;
+    let blockers: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Blocked && c.dimension != Dimension::CostPlacement)
+        .map(|c| c.dimension.label())
+        .collect();
+    if !blockers.is_empty() {
+        return check(d, Verdict::Blocked, format!("blocked by {}", blockers.join(", ")));
+    }
+    let today = t.current_cost();
+    if !t.shared_storage.missing.is_empty() || !today.missing.is_empty() {
+        return check(d, Verdict::Watch, "shared-storage or today's cost incomplete");
+    }
+    let saving = today.monthly_usd - t.shared_storage.monthly_usd;
+    if saving < rules.min_saving_usd {
+        return check(
+            d,
+            Verdict::Watch,
+            format!(
+                "shared storage would save {}/month (under {})",
+                format::usd(saving),
+                format::usd(rules.min_saving_usd)
+            ),
+        );
+    }
+    let watching: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Watch && c.dimension != Dimension::CostPlacement)
+        .map(|c| c.dimension.label())
+        .collect();
+    let saves = format!("saves {}/month on shared storage", format::usd(saving));
+    if watching.is_empty() {
+        check(d, Verdict::Ready, saves)
+    } else {
+        check(d, Verdict::Watch, format!("{saves} once {} clear", watching.join(", ")))
+    }
+}
+
+/// An owner's scorecard: per dimension the worst verdict of their topics, with how many are blocked or watched
+/// and the first such topic's reason.
+pub fn roll_up(cards: &[(&str, &Scorecard)]) -> Scorecard {
+    let checks: Vec<Check> = Dimension::ALL
+        .iter()
+        .map(|&d| {
+            let of_d: Vec<(&str, &Check)> = cards.iter().filter_map(|(t, c)| c.check(d).map(|c| (*t, c))).collect();
+            let worst = of_d.iter().map(|(_, c)| c.verdict).max().unwrap_or(Verdict::Ready);
+            let count = |v: Verdict| of_d.iter().filter(|(_, c)| c.verdict == v).count();
+            let reason = match of_d.iter().find(|(_, c)| c.verdict == worst) {
+                Some((topic, c)) if worst != Verdict::Ready => format!(
+                    "{} blocked, {} watch of {} topics; e.g. {topic}: {}",
+                    count(Verdict::Blocked),
+                    count(Verdict::Watch),
+                    of_d.len(),
+                    c.reason
+                ),
+                _ => format!("all {} topics ready", of_d.len()),
+            };
+            Check { dimension: d, verdict: worst, reason }
+        })
+        .collect();
+    Scorecard { verdict: checks.iter().map(|c| c.verdict).max().unwrap_or(Verdict::Ready), checks }
+}
