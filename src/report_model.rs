@@ -234,6 +234,8 @@ pub struct GroupLag {
     pub partitions: i64,
     pub total_lag: Option<i64>,
     pub max_partition_lag: Option<i64>,
+    /// The lag in time: messages behind × average record size ÷ write rate; None when any is unknown.
+    pub lag_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

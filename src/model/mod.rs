@@ -87,6 +87,18 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
             actions.extend(actions::for_topic(p, &config.assumptions, book, rules, &platform));
         }
     }
+    let mut consumer_groups = group_lags(tables)?;
+    let by_topic: BTreeMap<(&str, &str), &Priced> =
+        priced.iter().map(|p| ((p.report.cluster.as_str(), p.report.topic.as_str()), p)).collect();
+    for g in consumer_groups.iter_mut() {
+        let inputs = by_topic.get(&(g.cluster.as_str(), g.topic.as_str()));
+        g.lag_ms = match (inputs, g.total_lag) {
+            (Some(p), Some(lag)) => {
+                cost::lag_ms(&p.inputs, lag).and_then(|ms| i64::try_from(ms.round().mantissa()).ok())
+            }
+            _ => None,
+        };
+    }
     let topics: Vec<TopicReport> = priced.into_iter().map(|p| p.report).collect();
     let owners = owner_summaries(tables, &topics, &owner_choices)?;
     let daily_costs = daily_costs(tables)?;
@@ -181,7 +193,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         clusters: cluster_summaries,
         owners,
         topics,
-        consumer_groups: group_lags(tables)?,
+        consumer_groups,
         daily_costs,
         cost_days: cost_days(collected),
         tag_costs: tag_costs(tables)?,
@@ -512,6 +524,7 @@ fn group_lags(tables: &Tables) -> Result<Vec<GroupLag>, ModelError> {
             partitions: partitions[i],
             total_lag: total[i],
             max_partition_lag: max[i],
+            lag_ms: None,
         })
         .collect())
 }

@@ -9,10 +9,12 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::charts::{self, Series};
+use super::packs;
 use crate::catalog::UNOWNED;
 use crate::format;
 use crate::model::choice::Choice;
 use crate::model::cost::CostBreakdown;
+use crate::model::readiness::{Scorecard, Verdict};
 use crate::report_model::{ReportModel, TopicReport};
 
 const TEMPLATE: &str = include_str!("../../reports/templates/index.html");
@@ -150,6 +152,8 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         }).collect::<Vec<_>>(),
         assumptions => assumptions,
         price_book_version => &model.price_book_version,
+        actions => model.actions.iter().map(action_view).collect::<Vec<_>>(),
+        packs => pack_views(model),
         what_ifs => model.what_ifs.iter().map(|w| context! {
             name => &w.what_if.name,
             changes => what_if_changes(&w.what_if),
@@ -263,6 +267,89 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         choice => choice_view(t.choice.as_ref(), t.retention_ms),
         missing => missing.join("; "),
     }
+}
+
+fn action_view(a: &crate::model::actions::Action) -> minijinja::Value {
+    context! {
+        owner => &a.owner, cluster => &a.cluster, topic => a.topic.as_deref().unwrap_or("(cluster)"),
+        kind => format!("{:?}", a.kind), summary => &a.summary, evidence => &a.evidence, approver => &a.approver,
+        saving => format::usd(a.monthly_saving_usd), saving_raw => f(a.monthly_saving_usd),
+    }
+}
+
+fn scorecard_view(card: Option<&Scorecard>) -> Vec<minijinja::Value> {
+    card.map(|c| {
+        c.checks
+            .iter()
+            .map(|ch| context! { dimension => ch.dimension.label(), verdict => ch.verdict.key(), reason => &ch.reason })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The owners' handoff packs, blocked first, then watch, then ready; by today's cost within each.
+fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
+    let slugs = packs::slugs(model);
+    let mut order: Vec<usize> = (0..model.owners.len()).collect();
+    let verdict = |i: usize| model.owners[i].readiness.as_ref().map(|r| r.verdict).unwrap_or(Verdict::Ready);
+    order.sort_by(|&a, &b| {
+        verdict(b)
+            .cmp(&verdict(a))
+            .then(model.owners[b].current_monthly_usd.cmp(&model.owners[a].current_monthly_usd))
+            .then(model.owners[a].owner.cmp(&model.owners[b].owner))
+    });
+    order
+        .into_iter()
+        .map(|i| {
+            let o = &model.owners[i];
+            let mut topics: Vec<&TopicReport> = model.topics.iter().filter(|t| t.owner == o.owner).collect();
+            let topic_verdict = |t: &TopicReport| t.readiness.as_ref().map(|r| r.verdict).unwrap_or(Verdict::Ready);
+            topics.sort_by(|a, b| {
+                topic_verdict(b)
+                    .cmp(&topic_verdict(a))
+                    .then(b.current_cost().monthly_usd.cmp(&a.current_cost().monthly_usd))
+            });
+            let groups: Vec<&crate::report_model::GroupLag> =
+                model.consumer_groups.iter().filter(|g| g.owner == o.owner || g.topic_owner == o.owner).collect();
+            let billed: Decimal = model.reconciliation.iter().filter(|r| r.owner == o.owner).map(|r| r.billed_usd).sum();
+            context! {
+                owner => &o.owner, slug => &slugs[i], team => &o.team, cost_center => &o.cost_center,
+                escalation => &o.escalation, channel => &o.channel,
+                verdict => verdict(i).key(),
+                today => format::usd(o.current_monthly_usd),
+                billed => if billed.is_zero() { None } else { Some(format::usd(billed)) },
+                scorecard => scorecard_view(o.readiness.as_ref()),
+                actions => model.actions.iter().filter(|a| a.owner == o.owner).map(action_view).collect::<Vec<_>>(),
+                topics => topics.iter().map(|t| {
+                    let today = t.current_cost();
+                    let cross = today.components.iter().filter(|c| c.name.starts_with("inter_az"));
+                    let cross_gib: Decimal = cross.clone().map(|c| c.quantity).sum();
+                    let cross_usd: Decimal = cross.map(|c| c.monthly_usd).sum();
+                    let slowest = groups.iter().filter(|g| g.cluster == t.cluster && g.topic == t.topic).filter_map(|g| g.lag_ms).max();
+                    context! {
+                        topic => &t.topic, cluster => &t.cluster,
+                        verdict => topic_verdict(t).key(),
+                        reasons => t.readiness.as_ref().map(|r| r.checks.iter().filter(|c| c.verdict != Verdict::Ready).map(|c| format!("{}: {}", c.dimension.label(), c.reason)).collect::<Vec<_>>().join(" · ")).unwrap_or_default(),
+                        retained => format::opt_bytes(t.retained_bytes), retained_raw => t.retained_bytes,
+                        retention => format::opt_retention_ms(t.retention_ms), retention_raw => t.retention_ms,
+                        cleanup => t.cleanup_policy.as_deref().unwrap_or("unknown"),
+                        rf => t.replication_factor, spread => format::percent(t.cross_zone_follower_share),
+                        rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
+                        groups => t.consumer_groups,
+                        slowest => slowest.map(format::retention_ms).unwrap_or_else(|| "–".into()), slowest_raw => slowest,
+                        today => format::usd(today.monthly_usd), today_raw => f(today.monthly_usd),
+                        cross => format!("{} GiB · {}", format::quantity(cross_gib.round_dp(1)), format::usd(cross_usd)), cross_raw => f(cross_usd),
+                        missing => t.missing().join("; "),
+                    }
+                }).collect::<Vec<_>>(),
+                groups => groups.iter().map(|g| context! {
+                    group_id => &g.group_id, owner => &g.owner, topic => &g.topic, state => &g.state,
+                    lag => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), lag_raw => g.total_lag,
+                    lag_time => g.lag_ms.map(format::retention_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect()
 }
 
 /// Cheapest placement, saving and flip point, as text; "unknown" when today's cost is incomplete.

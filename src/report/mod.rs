@@ -1,11 +1,13 @@
 //! Report: pure renderers of one [`ReportModel`] into the files of a run directory.
 //!
-//! `model.json` (the model itself), `owners.csv`, `topics.csv`, `cost_components.csv` and `index.html`. Each file is
+//! `model.json` (the model itself), `owners.csv`, `topics.csv`, `cost_components.csv`, the handoff packs
+//! `owners/<owner>.json|csv` and `index.html`. Each file is
 //! a function of the model alone, so `render --from model.json` redraws them byte for byte.
 
 mod charts;
 
 mod html;
+pub mod packs;
 mod tables;
 
 use std::path::Path;
@@ -22,27 +24,31 @@ pub enum ReportError {
     ReadModel { path: String, reason: String },
 }
 
-/// The files a report consists of, in the order they are written.
-pub const REPORT_FILES: &[&str] = &["model.json", "owners.csv", "topics.csv", "cost_components.csv", "index.html"];
-
-/// Renders every report file for `model` as (file name, contents).
-pub fn render_all(model: &ReportModel) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
+/// Renders every report file for `model` as (path relative to the run directory, contents): `model.json`, the
+/// CSV tables, the owners' handoff packs under `owners/`, and `index.html`.
+pub fn render_all(model: &ReportModel) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let json = serde_json::to_vec_pretty(model).expect("the report model serializes");
-    Ok(vec![
-        ("model.json", json),
-        ("owners.csv", tables::owners_csv(model)),
-        ("topics.csv", tables::topics_csv(model)),
-        ("cost_components.csv", tables::cost_components_csv(model)),
-        ("index.html", html::render(model)?.into_bytes()),
-    ])
+    let mut files = vec![
+        ("model.json".to_string(), json),
+        ("owners.csv".to_string(), tables::owners_csv(model)),
+        ("topics.csv".to_string(), tables::topics_csv(model)),
+        ("cost_components.csv".to_string(), tables::cost_components_csv(model)),
+    ];
+    files.extend(packs::files(model));
+    files.push(("index.html".to_string(), html::render(model)?.into_bytes()));
+    Ok(files)
 }
 
-/// Writes every report file into `dir` (which must exist).
+/// Writes every report file into `dir` (which must exist), creating `owners/`.
 pub fn write_all(model: &ReportModel, dir: &Path) -> Result<(), ReportError> {
+    let werr =
+        |path: &Path, e: std::io::Error| ReportError::Write { path: path.display().to_string(), reason: e.to_string() };
     for (name, bytes) in render_all(model)? {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(|e| ReportError::Write { path: path.display().to_string(), reason: e.to_string() })?;
+        let path = dir.join(&name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| werr(parent, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| werr(&path, e))?;
     }
     Ok(())
 }

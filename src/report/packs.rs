@@ -1,0 +1,179 @@
+//! Per-owner handoff packs, ready to attach to a ticket: `owners/<slug>.json` (the owner's slice of the model:
+//! contacts, scorecard, topics with their evidence and cost components, consumer groups, next actions, billed
+//! share, data completeness) and `owners/<slug>.csv` (one row per topic: evidence, verdicts, today's cost, actions).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::collect::SourceReport;
+use crate::model::actions::Action;
+use crate::model::readiness::{Dimension, Scorecard};
+use crate::report_model::{GroupLag, OwnerSummary, Reconciled, ReportModel, ScenarioInfo, TagCost, TopicReport};
+
+#[derive(Serialize)]
+struct OwnerPack<'a> {
+    model_version: u32,
+    scenario: &'a ScenarioInfo,
+    owner: &'a OwnerSummary,
+    topics: Vec<&'a TopicReport>,
+    /// Groups the owner runs, and groups of others reading the owner's topics.
+    consumer_groups: Vec<&'a GroupLag>,
+    actions: Vec<&'a Action>,
+    billed: Vec<&'a Reconciled>,
+    tag_costs: Vec<&'a TagCost>,
+    sources: &'a [SourceReport],
+}
+
+/// A file-name-safe, unique name per owner, in the order of `model.owners` (see `slug_all`).
+pub fn slugs(model: &ReportModel) -> Vec<String> {
+    slug_all(model.owners.iter().map(|o| o.owner.as_str()))
+}
+
+/// Letters, digits, `-` and `_` kept (lowercased), anything else `-`, trimmed; empty → `owner`; a name taken
+/// already gets `-2`, `-3`...
+fn slug_all<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut taken: BTreeMap<String, usize> = BTreeMap::new();
+    names
+        .map(|name| {
+            let slug: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' })
+                .collect();
+            let slug = match slug.trim_matches('-') {
+                "" => "owner".to_string(),
+                s => s.to_string(),
+            };
+            let n = taken.entry(slug.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 { format!("{slug}-{n}") } else { slug }
+        })
+        .collect()
+}
+
+/// One verdict and reason as a CSV cell: `watch: cross-AZ 41% of $12.00/month`.
+fn cell(card: Option<&Scorecard>, d: Dimension) -> String {
+    card.and_then(|c| c.check(d)).map(|c| format!("{}: {}", c.verdict.key(), c.reason)).unwrap_or_default()
+}
+
+/// `(path, bytes)` of every owner's pack files.
+pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (o, slug) in model.owners.iter().zip(slugs(model)) {
+        let topics: Vec<&TopicReport> = model.topics.iter().filter(|t| t.owner == o.owner).collect();
+        let pack = OwnerPack {
+            model_version: model.version,
+            scenario: &model.scenario,
+            owner: o,
+            consumer_groups: model
+                .consumer_groups
+                .iter()
+                .filter(|g| g.owner == o.owner || g.topic_owner == o.owner)
+                .collect(),
+            actions: model.actions.iter().filter(|a| a.owner == o.owner).collect(),
+            billed: model.reconciliation.iter().filter(|r| r.owner == o.owner).collect(),
+            tag_costs: model.tag_costs.iter().filter(|t| t.owner == o.owner).collect(),
+            sources: &model.sources,
+            topics: topics.clone(),
+        };
+        let json = serde_json::to_vec_pretty(&pack).expect("an owner pack serializes");
+        out.push((format!("owners/{slug}.json"), json));
+        out.push((format!("owners/{slug}.csv"), topics_csv(model, &o.owner, &topics)));
+    }
+    out
+}
+
+fn topics_csv(model: &ReportModel, owner: &str, topics: &[&TopicReport]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "cluster",
+        "topic",
+        "verdict",
+        "ownership",
+        "evidence",
+        "cost_placement",
+        "rollback_replay",
+        "migration",
+        "partitions",
+        "replication_factor",
+        "cross_zone_follower_share",
+        "retention_ms",
+        "cleanup_policy",
+        "retained_bytes",
+        "bytes_in_per_sec",
+        "consumer_groups",
+        "max_group_lag",
+        "slowest_group_lag_ms",
+        "placement",
+        "today_monthly_usd",
+        "cross_az_gib_per_month",
+        "cross_az_monthly_usd",
+        "cheapest",
+        "saving_monthly_usd",
+        "actions",
+        "missing",
+    ])
+    .expect("writing to memory");
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    for t in topics {
+        let card = t.readiness.as_ref();
+        let today = t.current_cost();
+        let cross = today.components.iter().filter(|c| c.name.starts_with("inter_az"));
+        let cross_gib: rust_decimal::Decimal = cross.clone().map(|c| c.quantity).sum();
+        let cross_usd: rust_decimal::Decimal = cross.map(|c| c.monthly_usd).sum();
+        let slowest = model
+            .consumer_groups
+            .iter()
+            .filter(|g| g.cluster == t.cluster && g.topic == t.topic)
+            .filter_map(|g| g.lag_ms)
+            .max();
+        let actions: Vec<&str> = model
+            .actions
+            .iter()
+            .filter(|a| a.owner == owner && a.topic.as_deref() == Some(t.topic.as_str()) && a.cluster == t.cluster)
+            .map(|a| a.summary.as_str())
+            .collect();
+        w.write_record([
+            t.cluster.clone(),
+            t.topic.clone(),
+            card.map(|c| c.verdict.key().to_string()).unwrap_or_default(),
+            cell(card, Dimension::Ownership),
+            cell(card, Dimension::Evidence),
+            cell(card, Dimension::CostPlacement),
+            cell(card, Dimension::RollbackReplay),
+            cell(card, Dimension::Migration),
+            t.partitions.to_string(),
+            t.replication_factor.to_string(),
+            t.cross_zone_follower_share.normalize().to_string(),
+            opt(t.retention_ms.map(|v| v.to_string())),
+            opt(t.cleanup_policy.clone()),
+            opt(t.retained_bytes.map(|v| v.to_string())),
+            opt(t.bytes_in_per_sec.map(|v| v.to_string())),
+            t.consumer_groups.to_string(),
+            t.max_group_lag.to_string(),
+            opt(slowest.map(|v| v.to_string())),
+            t.current.key().to_string(),
+            today.monthly_usd.normalize().to_string(),
+            cross_gib.normalize().to_string(),
+            cross_usd.normalize().to_string(),
+            opt(t.choice.as_ref().map(|c| c.cheapest.key().to_string())),
+            opt(t.choice.as_ref().map(|c| c.saving_usd.normalize().to_string())),
+            actions.join("; "),
+            t.missing().join("; "),
+        ])
+        .expect("writing to memory");
+    }
+    w.into_inner().expect("flushing to memory")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs_are_file_safe_and_unique() {
+        let names = ["payments", "<script>alert(1)</script>", "Payments", "../../etc", "", "a b"];
+        assert_eq!(
+            super::slug_all(names.into_iter()),
+            ["payments", "script-alert-1---script", "payments-2", "etc", "owner", "a-b"]
+        );
+    }
+}
