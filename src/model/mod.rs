@@ -552,3 +552,6 @@ fn cost_days(collected: &Collected) -> Vec<CostDay> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -274,3 +274,42 @@ fn model_vs_bill_per_cost_class_gives_the_bill_as_a_monthly_rate_and_the_residua
     );
     assert!((billed - modelled).abs() < billed / Decimal::from(20), "billed {billed} vs modelled {modelled}");
 }
+
+#[test]
+fn hostile_owner_names_and_tag_values_render_as_text_never_as_markup() {
+    let fixture = demo_copy();
+    let catalog = fixture.path().join("catalog.toml");
+    let hostile = "<script>alert(1)</script>";
+    let text = std::fs::read_to_string(&catalog).unwrap();
+    let text = text
+        .replace("[owners.payments]", &format!("[owners.\"{hostile}\"]"))
+        .replace("owner = \"payments\"", &format!("owner = \"{hostile}\""))
+        .replace("channel = \"#payments-oncall\"", "channel = \"#pay\\\"ments' </td><td>x\"");
+    std::fs::write(&catalog, text).unwrap();
+    let tag = r#""CC ""quoted"" </td><b>bold</b>""#; // CSV: quotes doubled inside a quoted field
+    let alloc = fixture.path().join("cost_allocations.csv");
+    let text = std::fs::read_to_string(&alloc).unwrap().replace(",CC-PLAT-001,", &format!(",{tag},"));
+    std::fs::write(&alloc, text).unwrap();
+    // A catalog tag rule maps the cost-center value to the platform owner; point it at the new value.
+    let text =
+        std::fs::read_to_string(&catalog).unwrap().replace("\"CC-PLAT-001\"", "'CC \"quoted\" </td><b>bold</b>'");
+    std::fs::write(&catalog, text).unwrap();
+
+    let config = fixture.path().join("kafka-finops.toml");
+    edit(&config, "owners = [\"payments\"]", &format!("owners = [\"{hostile}\"]"));
+
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let dir = work.path().join(out.run_dir());
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    for raw in [hostile, "</td><b>bold</b>", "</td><td>x"] {
+        assert!(!html.contains(raw), "{raw} reached the page as markup");
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "the owner is shown, escaped");
+    assert!(html.contains("&lt;b&gt;bold&lt;&#x2f;b&gt;"), "the tag value is shown, escaped");
+    // The owner's pack is written under a file-safe name and keeps the real name inside.
+    let pack = std::fs::read_to_string(dir.join("owners/script-alert-1---script.json")).unwrap();
+    let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
+    assert_eq!(pack["owner"]["owner"], hostile);
+}

@@ -1,0 +1,184 @@
+//! The scorecard and next-action rules on small topics whose verdicts and savings are worked out by hand.
+//!
+//! The topic: 100 GiB of one copy, RF 3 over 3 zones (every follower in another zone), 1 MiB/s written, 1 KiB
+//! records, 7 days' retention, two consumer groups, on a self-managed cluster of 6 brokers writing 4 MiB/s, priced
+//! with us-east-1 list prices and $0.84 per broker-hour. Its broker-local cost by hand (see `cost.rs`'s tests):
+//! storage $24 + headroom $16 + replication $102.65625 + produce $34.21875 + consume $68.4375 + compute $919.80
+//! = $1,165.1125 per month.
+
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+
+use super::actions::{self, ActionKind};
+use super::assumptions::Assumptions;
+use super::choice::{self, Scenario};
+use super::cost::{ClusterInputs, GroupInputs, TopicInputs};
+use super::prices::{PriceBook, PriceOverride};
+use super::readiness::{self, Context, Dimension, Rules, Verdict};
+use super::{Priced, price};
+use crate::config::Platform;
+use crate::report_model::TopicReport;
+
+const MIB: f64 = 1_048_576.0;
+const DAY_MS: i64 = 86_400_000;
+/// Records per hour at 1 MiB/s of 1 KiB records.
+const RECORDS_PER_HOUR: i64 = 1024 * 3600;
+
+fn book() -> PriceBook {
+    let broker =
+        PriceOverride { region: None, key: "ec2.instance.m5.2xlarge".into(), usd: dec!(0.84), origin: "test".into() };
+    PriceBook::defaults().settle("us-east-1", &[], &[broker])
+}
+
+fn cluster() -> ClusterInputs {
+    ClusterInputs {
+        platform: Platform::SelfManaged,
+        brokers: 6,
+        zones: 3,
+        broker_price_key: "ec2.instance.m5.2xlarge".into(),
+        cluster_bytes_in_per_sec: 4.0 * MIB,
+        disk_write_bytes_per_sec: 12.0 * MIB,
+    }
+}
+
+/// The topic, with its second group `lag_hours` behind.
+fn inputs(lag_hours: i64) -> TopicInputs {
+    let group = |id: &str, lag: i64| GroupInputs {
+        group_id: id.into(),
+        lag: Some(lag),
+        zones: None,
+        fetch_from_follower: None,
+    };
+    TopicInputs {
+        replication_factor: 3,
+        retained_bytes: Some(100 * 1_073_741_824),
+        partitions_size_unknown: 0,
+        bytes_in_per_sec: Some(MIB),
+        retention_ms: Some(7 * DAY_MS),
+        compacted: false,
+        tiered_today: None,
+        tiered_window_ms: None,
+        messages_retained: Some(100 * 1_048_576),
+        producer_zones: None,
+        groups: vec![group("fast", 0), group("slow", lag_hours * RECORDS_PER_HOUR)],
+        cross_zone_follower_share: Decimal::ONE,
+    }
+}
+
+/// A topic priced as the model prices it.
+fn priced(owner: &str, t: TopicInputs) -> Priced {
+    let a = Assumptions::default();
+    let (broker_local, tiered, shared_storage, lines) = price(&t, &cluster(), &a, &book());
+    let choice = choice::choose_for_topic(Scenario::BrokerLocal, &lines, t.retention_ms);
+    let report = TopicReport {
+        cluster: "c".into(),
+        topic: "t".into(),
+        owner: owner.into(),
+        owner_rule: "test".into(),
+        is_internal: false,
+        partitions: 6,
+        replication_factor: t.replication_factor,
+        retention_ms: t.retention_ms,
+        retention_bytes: Some(-1),
+        cleanup_policy: Some("delete".into()),
+        remote_storage_enable: Some(false),
+        local_retention_ms: Some(-2),
+        retained_bytes: t.retained_bytes,
+        partitions_size_unknown: 0,
+        bytes_in_per_sec: t.bytes_in_per_sec,
+        consumer_groups: t.groups.len() as i64,
+        max_group_lag: 0,
+        groups_reading_remote: 0,
+        cross_zone_follower_share: t.cross_zone_follower_share,
+        current: Scenario::BrokerLocal,
+        broker_local,
+        tiered_not_applicable: tiered.as_ref().err().cloned(),
+        tiered_storage: tiered.ok(),
+        shared_storage,
+        choice,
+        readiness: None,
+    };
+    Priced { report, inputs: t, cluster: cluster(), lines }
+}
+
+fn scorecard(p: &Priced, partial: &[String]) -> readiness::Scorecard {
+    let ctx = Context { escalation: Some("oncall@example.com"), partial_sources: partial, billed: true };
+    readiness::score(&p.report, &p.inputs, &ctx, &Rules::default())
+}
+
+fn verdict(card: &readiness::Scorecard, d: Dimension) -> (Verdict, String) {
+    let c = card.check(d).unwrap();
+    (c.verdict, c.reason.clone())
+}
+
+#[test]
+fn the_topic_costs_what_the_hand_computation_says() {
+    assert_eq!(priced("payments", inputs(1)).report.broker_local.monthly_usd, dec!(1165.1125));
+}
+
+#[test]
+fn rollback_and_replay_by_the_slowest_groups_lag_in_time() {
+    // 1 h behind, 7 d retention: covered more than twice.
+    let (v, why) = verdict(&scorecard(&priced("payments", inputs(1)), &[]), Dimension::RollbackReplay);
+    assert_eq!(v, Verdict::Ready, "{why}");
+    assert!(why.contains("`slow`, 1 h behind"), "{why}");
+    // 4 days behind: 4 × 2 = 8 days of margin needed, 7 retained.
+    assert_eq!(verdict(&scorecard(&priced("payments", inputs(96)), &[]), Dimension::RollbackReplay).0, Verdict::Watch);
+    // 8 days behind: beyond retention, the group is losing data.
+    let (v, why) = verdict(&scorecard(&priced("payments", inputs(192)), &[]), Dimension::RollbackReplay);
+    assert_eq!(v, Verdict::Blocked);
+    assert!(why.contains("losing data"), "{why}");
+}
+
+#[test]
+fn ownership_evidence_placement_and_migration_verdicts() {
+    let p = priced("payments", inputs(1));
+    let card = scorecard(&p, &[]);
+    assert_eq!(verdict(&card, Dimension::Ownership).0, Verdict::Ready);
+    assert_eq!(verdict(&card, Dimension::Evidence).0, Verdict::Ready);
+    // Cross-AZ: 205.3125 of 1,165.1125 = 17.6 %, under 25 %; but shared storage costs 924.99506 (S3 2.30 + PUTs
+    // 1.6425 + GETs 0.05256 + WAL 1.20 + compute 919.80), saving 240.11744 ≥ $10: watch.
+    let (v, why) = verdict(&card, Dimension::CostPlacement);
+    assert_eq!(v, Verdict::Watch);
+    assert!(why.contains("cross-AZ 17.6%") && why.contains("shared storage would save $240.12/month"), "{why}");
+    let (v, why) = verdict(&card, Dimension::Migration);
+    assert_eq!((v, why.as_str()), (Verdict::Ready, "saves $240.12/month on shared storage"));
+    assert_eq!(card.verdict, Verdict::Watch);
+
+    // A partial source makes the evidence (and so the migration) a watch; an unowned topic blocks both.
+    let card = scorecard(&p, &["kafka:prod".to_string()]);
+    assert_eq!(verdict(&card, Dimension::Evidence), (Verdict::Watch, "partial or failed this run: kafka:prod".into()));
+    assert_eq!(verdict(&card, Dimension::Migration).0, Verdict::Watch);
+    let unowned = priced("unowned", inputs(1));
+    let card = scorecard(&unowned, &[]);
+    assert_eq!(verdict(&card, Dimension::Ownership).0, Verdict::Blocked);
+    assert_eq!(verdict(&card, Dimension::Migration), (Verdict::Blocked, "blocked by ownership & routing".into()));
+    // Sizes not collected: evidence blocked.
+    let blind = priced("payments", TopicInputs { retained_bytes: None, ..inputs(1) });
+    assert_eq!(verdict(&scorecard(&blind, &[]), Dimension::Evidence).0, Verdict::Blocked);
+}
+
+#[test]
+fn next_actions_and_their_savings_by_hand() {
+    let p = priced("payments", inputs(1));
+    let found = actions::for_topic(&p, &Assumptions::default(), &book(), &Rules::default(), "platform");
+    let saving = |k: ActionKind| found.iter().find(|a| a.kind == k).map(|a| (a.monthly_saving_usd, a.approver.clone()));
+    // Retention: the slowest group needs 1 h × 2, at least 24 h; 7 d is 7 × that ≥ 4 ×: shorten to 24 h. Stored
+    // bytes drop to 1/7: storage and headroom, $40, become $5.714286: saves $34.29.
+    assert_eq!(saving(ActionKind::ShortenRetention), Some((dec!(34.29), "payments".to_string())));
+    // Fetch-from-follower with RF 3 in 3 zones: consumers stop crossing zones: saves the $68.4375 consume line.
+    assert_eq!(saving(ActionKind::EnableFetchFromFollower), Some((dec!(68.44), "platform".to_string())));
+    // Shared storage saves 240.11744, 20.6 % of today's cost (≥ 20 %): a migration candidate.
+    assert_eq!(saving(ActionKind::MigrateToSharedStorage), Some((dec!(240.12), "payments with platform".to_string())));
+    assert_eq!(saving(ActionKind::AssignOwner), None);
+
+    // A group 4 days behind needs 8 days: 7 days' retention is not too long, so no retention action.
+    let slow = priced("payments", inputs(96));
+    let found = actions::for_topic(&slow, &Assumptions::default(), &book(), &Rules::default(), "platform");
+    assert!(found.iter().all(|a| a.kind != ActionKind::ShortenRetention), "{found:?}");
+    // Unowned topics with a cost get an owner assigned by the platform team.
+    let unowned = priced("unowned", inputs(1));
+    let found = actions::for_topic(&unowned, &Assumptions::default(), &book(), &Rules::default(), "platform");
+    let assign = found.iter().find(|a| a.kind == ActionKind::AssignOwner).unwrap();
+    assert_eq!((assign.monthly_saving_usd, assign.approver.as_str()), (dec!(0), "platform"));
+}
