@@ -22,6 +22,7 @@ use crate::model::assumptions::Assumptions;
 use crate::model::assumptions::{ClientRule, WalKind};
 use crate::model::prices::{PriceBook, PriceOverride};
 use crate::model::readiness::Rules;
+use crate::model::trend::HistoryRules;
 
 /// The config file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +50,17 @@ struct ConfigFile {
     /// Thresholds of the readiness scorecard and the next-action rules.
     #[serde(default)]
     readiness: ReadinessFile,
+    /// How many earlier runs to compare with, and when a cost change is an anomaly.
+    #[serde(default)]
+    history: HistoryFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryFile {
+    runs: Option<Spanned<i64>>,
+    anomaly_share: Option<Spanned<Decimal>>,
+    anomaly_min_usd: Option<Spanned<Decimal>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -310,6 +322,7 @@ pub struct Config {
     pub assumptions: Assumptions,
     pub what_if: Vec<WhatIf>,
     pub readiness: Rules,
+    pub history: HistoryRules,
 }
 
 /// A what-if scenario: which topics (by owner or by name) and what changes for them.
@@ -761,6 +774,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
 
     let what_if = what_ifs(&raw.what_if, &display, &at, &mut problems);
     let readiness = readiness_rules(&raw.readiness, &display, &at, &mut problems);
+    let history = history_rules(&raw.history, &display, &at, &mut problems);
 
     let catalog = match crate::catalog::load(files, raw.catalog.get_ref()) {
         Ok(c) => Some(c),
@@ -817,6 +831,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
             assumptions,
             what_if,
             readiness,
+            history,
         }),
         _ => Err(Problems(problems)),
     }
@@ -883,6 +898,40 @@ fn what_ifs(
         });
     }
     out
+}
+
+/// The `[history]` settings over their defaults.
+fn history_rules(
+    raw: &HistoryFile,
+    display: &str,
+    at: &impl Fn(std::ops::Range<usize>) -> Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> HistoryRules {
+    let mut h = HistoryRules::default();
+    let mut bad = |field: &str, line: Option<usize>, message: String| {
+        problems.push(Problem::new(display, line, Some(&format!("history.{field}")), message))
+    };
+    if let Some(n) = &raw.runs {
+        match usize::try_from(*n.get_ref()) {
+            Ok(n @ 1..=1000) => h.runs = n,
+            _ => bad("runs", at(n.span()), format!("expected 1 to 1000 earlier runs, found {}", n.get_ref())),
+        }
+    }
+    if let Some(v) = &raw.anomaly_share {
+        if *v.get_ref() <= Decimal::ZERO {
+            bad("anomaly_share", at(v.span()), format!("expected a share above 0, found {}", v.get_ref()));
+        } else {
+            h.anomaly_share = *v.get_ref();
+        }
+    }
+    if let Some(v) = &raw.anomaly_min_usd {
+        if *v.get_ref() < Decimal::ZERO {
+            bad("anomaly_min_usd", at(v.span()), format!("expected 0 or more USD, found {}", v.get_ref()));
+        } else {
+            h.anomaly_min_usd = *v.get_ref();
+        }
+    }
+    h
 }
 
 /// The `[readiness]` thresholds over their defaults; each must be a number above 0 (shares at most 1).

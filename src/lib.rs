@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod files;
 pub mod format;
+pub mod history;
 pub mod join;
 pub mod model;
 pub mod normalize;
@@ -111,8 +112,10 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
     if let Some(dir) = record {
         record_to(&collected, dir)?;
     }
-    let model = build_model(&config, &collected)?;
+    let mut model = build_model(&config, &collected)?;
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&config.output_dir));
+    let (earlier, skipped) = history::earlier(&out);
+    model.history = Some(model::trend::compare(&model, &earlier, skipped, &config.history));
     let input = match job {
         Job::Demo => "<embedded demo>".to_string(),
         Job::ConfigFile(p) => p.display().to_string(),

@@ -64,6 +64,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// List the runs under an output directory with their totals, oldest first.
+    History {
+        /// The output directory holding the run directories.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+    },
     /// Redraw the HTML and CSV reports from a saved model.json, without collecting anything.
     Render {
         /// A run's model.json.
@@ -110,6 +116,7 @@ fn main() -> ExitCode {
             EXIT_COMPLETE
         }),
         Command::Render { from, out } => kafka_finops::render(&from, &out).map(finished),
+        Command::History { out } => Ok(history(&out)),
         Command::Collect { config, record } => {
             kafka_finops::collect_and_record(&Job::ConfigFile(config), &record).map(|collected| {
                 for s in &collected.sources {
@@ -128,6 +135,35 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// Prints one line per run under `out`: id, scenario, capture time, topics, today's monthly cost, bill, status.
+fn history(out: &std::path::Path) -> u8 {
+    let runs = kafka_finops::history::runs(out);
+    if runs.is_empty() {
+        eprintln!("no runs under {}", out.display());
+        return EXIT_COMPLETE;
+    }
+    let fmt = kafka_finops::format::usd;
+    println!(
+        "{:<22} {:<16} {:<26} {:>7} {:>16} {:>16}  status",
+        "run", "scenario", "captured at", "topics", "today / month", "billed"
+    );
+    for (id, summary) in runs {
+        match summary {
+            Ok(s) => println!(
+                "{id:<22} {:<16} {:<26} {:>7} {:>16} {:>16}  {}",
+                s.scenario,
+                s.captured_at,
+                s.topics,
+                fmt(s.current_monthly_usd),
+                s.billed_usd.map(fmt).unwrap_or_else(|| "no billing data".into()),
+                if s.complete { "complete" } else { "partial" }
+            ),
+            Err(why) => println!("{id:<22} ({why})"),
+        }
+    }
+    EXIT_COMPLETE
 }
 
 /// Prints the summary and, last, the run directory; returns the exit code.

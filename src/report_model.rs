@@ -14,8 +14,9 @@ use crate::model::choice::{Choice, Scenario};
 use crate::model::cost::CostBreakdown;
 use crate::model::prices::Price;
 use crate::model::readiness::{Rules, Scorecard};
+use crate::model::trend::HistoryReport;
 
-pub const MODEL_VERSION: u32 = 4;
+pub const MODEL_VERSION: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportModel {
@@ -47,6 +48,9 @@ pub struct ReportModel {
     pub readiness_rules: Rules,
     /// Proposed next actions, biggest saving first (savings of one topic's actions overlap; do not add them).
     pub actions: Vec<Action>,
+    /// The comparison with earlier runs under the same output directory; None when not compared (`render`
+    /// keeps what the run found).
+    pub history: Option<HistoryReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ pub mod cost;
 mod frames;
 pub mod prices;
 pub mod readiness;
+pub mod trend;
 mod whatif;
 
 use std::collections::BTreeMap;
@@ -204,6 +205,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         what_ifs,
         readiness_rules: rules.clone(),
         actions,
+        history: None,
     })
 }
 

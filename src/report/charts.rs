@@ -157,6 +157,71 @@ fn draw_stacked_columns(
     Ok(())
 }
 
+/// Lines over runs (x: run labels), one per series; for the cost trend across nightly runs.
+pub fn lines(title: &str, y_label: &str, x_labels: &[String], series: &[Series<'_>]) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (860, 340)).into_drawing_area();
+        let _ = draw_lines(&root, title, y_label, x_labels, series);
+        let _ = root.present();
+    }
+    clean_svg(svg)
+}
+
+fn draw_lines(
+    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    y_label: &str,
+    x_labels: &[String],
+    series: &[Series<'_>],
+) -> Result<(), Box<dyn std::error::Error>> {
+    root.fill(&WHITE)?;
+    let n = x_labels.len().max(1);
+    let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0_f64, f64::max);
+    let y_max = if max > 0.0 { max * 1.3 } else { 1.0 };
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 18))
+        .margin(10)
+        .set_label_area_size(LabelAreaPosition::Left, 70)
+        .set_label_area_size(LabelAreaPosition::Bottom, 40)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
+    let labels = x_labels.to_vec();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(TRANSPARENT)
+        .x_labels(n.min(10))
+        .x_label_formatter(&move |v| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(y_label)
+        .y_label_formatter(&|v| short_number(*v))
+        .draw()?;
+    for (s_index, s) in series.iter().enumerate() {
+        let color = PALETTE[s_index % PALETTE.len()];
+        let points: Vec<(f64, f64)> = s.values.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+            .label(s.name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], color.stroke_width(2)));
+        chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
+    }
+    if series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+    }
+    Ok(())
+}
+
 fn short_number(v: f64) -> String {
     let a = v.abs();
     if a >= 1e6 {

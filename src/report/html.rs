@@ -153,6 +153,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         assumptions => assumptions,
         price_book_version => &model.price_book_version,
         actions => model.actions.iter().map(action_view).collect::<Vec<_>>(),
+        history => model.history.as_ref().map(history_view),
         packs => pack_views(model),
         what_ifs => model.what_ifs.iter().map(|w| context! {
             name => &w.what_if.name,
@@ -266,6 +267,43 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         shared => format::usd(t.shared_storage.monthly_usd), shared_raw => f(t.shared_storage.monthly_usd),
         choice => choice_view(t.choice.as_ref(), t.retention_ms),
         missing => missing.join("; "),
+    }
+}
+
+/// The comparison with earlier runs, and the trend chart of the biggest owners.
+fn history_view(h: &crate::model::trend::HistoryReport) -> minijinja::Value {
+    let labels: Vec<String> = h.runs.iter().map(|r| r.run_id.get(..13).unwrap_or(&r.run_id).to_string()).collect();
+    let mut owners: Vec<(&String, &Decimal)> = h.runs.last().map(|r| r.owners.iter().collect()).unwrap_or_default();
+    owners.sort_by(|a, b| b.1.cmp(a.1));
+    let series: Vec<Series<'_>> = std::iter::once(Series {
+        name: "all owners",
+        values: h.runs.iter().map(|r| f(r.current_monthly_usd)).collect(),
+    })
+    .chain(owners.iter().take(5).map(|(name, _)| Series {
+        name: name.as_str(),
+        values: h.runs.iter().map(|r| f(r.owners.get(*name).copied().unwrap_or_default())).collect(),
+    }))
+    .collect();
+    let share = |s: Option<Decimal>| s.map(format::percent).unwrap_or_else(|| "new".into());
+    context! {
+        previous => &h.previous_run,
+        total_delta => h.total_delta_usd.map(format::signed_usd),
+        runs => h.runs.len(),
+        chart => (h.runs.len() > 1).then(|| charts::lines("Modelled monthly cost across runs", "USD per month", &labels, &series)),
+        owners => h.owners.iter().map(|o| context! {
+            owner => &o.owner, anomaly => o.anomaly,
+            previous => o.previous_usd.map(format::usd).unwrap_or_else(|| "–".into()),
+            current => o.current_usd.map(format::usd).unwrap_or_else(|| "gone".into()),
+            delta => format::signed_usd(o.delta_usd), delta_raw => f(o.delta_usd), share => share(o.delta_share),
+        }).collect::<Vec<_>>(),
+        topics => h.topics.iter().map(|t| context! {
+            topic => &t.topic, owner => &t.owner,
+            previous => t.previous_usd.map(format::usd).unwrap_or_else(|| "new".into()),
+            current => t.current_usd.map(format::usd).unwrap_or_else(|| "deleted".into()),
+            delta => format::signed_usd(t.delta_usd), delta_raw => f(t.delta_usd),
+        }).collect::<Vec<_>>(),
+        new_topics => &h.new_topics, deleted_topics => &h.deleted_topics, skipped => &h.skipped,
+        anomaly_share => format::percent(h.rules.anomaly_share), anomaly_min => format::usd(h.rules.anomaly_min_usd),
     }
 }
 

@@ -34,6 +34,8 @@ pub fn render_all(model: &ReportModel) -> Result<Vec<(String, Vec<u8>)>, ReportE
         ("topics.csv".to_string(), tables::topics_csv(model)),
         ("cost_components.csv".to_string(), tables::cost_components_csv(model)),
     ];
+    let summary = crate::model::trend::summarize(model);
+    files.push(("summary.json".to_string(), serde_json::to_vec_pretty(&summary).expect("a run summary serializes")));
     files.extend(packs::files(model));
     files.push(("index.html".to_string(), html::render(model)?.into_bytes()));
     Ok(files)

@@ -94,14 +94,23 @@ fn html_is_self_contained_with_one_chart_per_chart_section() {
 #[test]
 fn same_inputs_give_byte_identical_tables_and_model_and_render_reproduces_them() {
     let work = tempfile::tempdir().unwrap();
-    let a = work.path().join(run(&["demo", "--out", "runs"], work.path()).run_dir());
-    let b = work.path().join(run(&["demo", "--out", "runs"], work.path()).run_dir());
-    assert_ne!(a, b, "each run gets its own directory");
+    // Separate output directories: a run compares itself with earlier runs in its own, which is an input too.
+    let a = work.path().join(run(&["demo", "--out", "runs-a"], work.path()).run_dir());
+    let b = work.path().join(run(&["demo", "--out", "runs-b"], work.path()).run_dir());
     let model = a.join("model.json");
     let r = run(&["render", "--from", model.to_str().unwrap(), "--out", "rendered"], work.path());
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     let c = work.path().join(r.run_dir());
-    for f in ["model.json", "owners.csv", "topics.csv", "cost_components.csv", "index.html"] {
+    for f in [
+        "model.json",
+        "summary.json",
+        "owners.csv",
+        "topics.csv",
+        "cost_components.csv",
+        "owners/payments.json",
+        "owners/payments.csv",
+        "index.html",
+    ] {
         let first = std::fs::read(a.join(f)).unwrap();
         assert_eq!(first, std::fs::read(b.join(f)).unwrap(), "{f} differs between two runs");
         assert_eq!(first, std::fs::read(c.join(f)).unwrap(), "{f} differs after render --from");

@@ -3,6 +3,7 @@
 mod aws;
 mod bad_input;
 mod demo;
+mod history;
 mod kafka;
 mod model;
 mod queries;

@@ -1,0 +1,66 @@
+//! Earlier runs under an output directory: each run directory's `summary.json` (written by the report), for the
+//! history comparison and `kafka-finops history`. Reads only; a run directory is never written after its run.
+
+use std::path::Path;
+
+use crate::model::trend::RunSummary;
+use crate::report_model::MODEL_VERSION;
+
+/// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
+/// has none usable.
+pub fn runs(out: &Path) -> Vec<(String, Result<RunSummary, String>)> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Vec::new() };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_run_id(n))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let path = out.join(&name).join("summary.json");
+            let summary = std::fs::read_to_string(&path)
+                .map_err(|e| format!("no readable summary.json ({e})"))
+                .and_then(|text| serde_json::from_str::<RunSummary>(&text).map_err(|e| format!("summary.json: {e}")))
+                .and_then(|s| {
+                    if s.model_version == MODEL_VERSION {
+                        Ok(s)
+                    } else {
+                        Err(format!("model version {}, this build compares version {MODEL_VERSION}", s.model_version))
+                    }
+                });
+            (name, summary)
+        })
+        .collect()
+}
+
+/// `YYYYMMDDTHHMMSS.mmmZ` (see `output::run_id`).
+fn is_run_id(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == 20 && b[8] == b'T' && b[15] == b'.' && b[19] == b'Z' && name[..8].bytes().all(|c| c.is_ascii_digit())
+}
+
+/// The summaries usable for a comparison, and a note per run directory that is not.
+pub fn earlier(out: &Path) -> (Vec<(String, RunSummary)>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut skipped = Vec::new();
+    for (name, summary) in runs(out) {
+        match summary {
+            Ok(s) => ok.push((name, s)),
+            Err(why) => skipped.push(format!("{name}: {why}")),
+        }
+    }
+    (ok, skipped)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn run_ids_are_recognised() {
+        assert!(super::is_run_id("20261127T151234.089Z"));
+        assert!(!super::is_run_id(".tmp-20261127T151234.089Z-12"));
+        assert!(!super::is_run_id("notes"));
+    }
+}

@@ -1,0 +1,201 @@
+//! History across nightly runs: this run's summary (`summary.json`, written beside `model.json`) and the
+//! comparison with earlier runs' summaries: cost deltas per owner and topic, new and deleted topics, owners whose
+//! cost jumped past the `[history]` thresholds (anomalies), and the series the trend chart draws. Pure: the
+//! earlier summaries are read by `crate::history`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::report_model::ReportModel;
+
+/// What a run keeps for later runs to compare with: totals, and today's cost per owner and per topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub model_version: u32,
+    pub scenario: String,
+    pub captured_at: String,
+    pub current_monthly_usd: Decimal,
+    pub billed_usd: Option<Decimal>,
+    pub complete: bool,
+    pub topics: i64,
+    pub owners: BTreeMap<String, Decimal>,
+    /// `cluster/topic` → (owner, today's monthly cost).
+    pub topic_costs: BTreeMap<String, (String, Decimal)>,
+}
+
+pub fn summarize(model: &ReportModel) -> RunSummary {
+    RunSummary {
+        model_version: model.version,
+        scenario: model.scenario.name.clone(),
+        captured_at: model.scenario.captured_at.clone(),
+        current_monthly_usd: model.totals.current_monthly_usd,
+        billed_usd: model.totals.billed_usd,
+        complete: model.totals.complete,
+        topics: model.totals.topics,
+        owners: model.owners.iter().map(|o| (o.owner.clone(), o.current_monthly_usd)).collect(),
+        topic_costs: model
+            .topics
+            .iter()
+            .map(|t| (format!("{}/{}", t.cluster, t.topic), (t.owner.clone(), t.current_cost().monthly_usd)))
+            .collect(),
+    }
+}
+
+/// How many earlier runs to compare with, and when an owner's change is an anomaly (`[history]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRules {
+    /// Earlier runs kept in the trend. Default 10.
+    pub runs: usize,
+    /// An owner's cost moving by more than this share of the previous run's is an anomaly. Default 0.25.
+    pub anomaly_share: Decimal,
+    /// ...and by at least this many USD per month. Default 50.
+    pub anomaly_min_usd: Decimal,
+}
+
+impl Default for HistoryRules {
+    fn default() -> Self {
+        HistoryRules { runs: 10, anomaly_share: Decimal::new(25, 2), anomaly_min_usd: Decimal::from(50) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunPoint {
+    /// The run directory's name; `this run` for the run being written.
+    pub run_id: String,
+    pub captured_at: String,
+    pub current_monthly_usd: Decimal,
+    pub owners: BTreeMap<String, Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerDelta {
+    pub owner: String,
+    /// None when the owner did not exist in the previous run.
+    pub previous_usd: Option<Decimal>,
+    /// None when the owner is gone in this run.
+    pub current_usd: Option<Decimal>,
+    pub delta_usd: Decimal,
+    /// delta ÷ previous; None without a previous cost.
+    pub delta_share: Option<Decimal>,
+    pub anomaly: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicDelta {
+    /// `cluster/topic`.
+    pub topic: String,
+    pub owner: String,
+    pub previous_usd: Option<Decimal>,
+    pub current_usd: Option<Decimal>,
+    pub delta_usd: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryReport {
+    pub rules: HistoryRules,
+    /// The run compared with; None on a first run.
+    pub previous_run: Option<String>,
+    pub total_delta_usd: Option<Decimal>,
+    pub owners: Vec<OwnerDelta>,
+    /// Topics whose cost moved, biggest move first (at most 50).
+    pub topics: Vec<TopicDelta>,
+    pub new_topics: Vec<String>,
+    pub deleted_topics: Vec<String>,
+    /// Earlier runs, oldest first, then this run.
+    pub runs: Vec<RunPoint>,
+    /// Earlier run directories that could not be compared, and why.
+    pub skipped: Vec<String>,
+}
+
+/// Compares this run with earlier ones (`(run id, summary)`, any order); the newest earlier run is "previous".
+pub fn compare(
+    model: &ReportModel,
+    earlier: &[(String, RunSummary)],
+    skipped: Vec<String>,
+    rules: &HistoryRules,
+) -> HistoryReport {
+    let now = summarize(model);
+    let mut earlier: Vec<&(String, RunSummary)> = earlier.iter().collect();
+    earlier.sort_by(|a, b| a.0.cmp(&b.0));
+    let keep = earlier.len().saturating_sub(rules.runs);
+    let earlier = &earlier[keep..];
+    let mut runs: Vec<RunPoint> = earlier
+        .iter()
+        .map(|(id, s)| RunPoint {
+            run_id: id.clone(),
+            captured_at: s.captured_at.clone(),
+            current_monthly_usd: s.current_monthly_usd,
+            owners: s.owners.clone(),
+        })
+        .collect();
+    runs.push(RunPoint {
+        run_id: "this run".into(),
+        captured_at: now.captured_at.clone(),
+        current_monthly_usd: now.current_monthly_usd,
+        owners: now.owners.clone(),
+    });
+    let Some((previous_id, prev)) = earlier.last().map(|(id, s)| (id.clone(), s)) else {
+        return HistoryReport {
+            rules: rules.clone(),
+            previous_run: None,
+            total_delta_usd: None,
+            owners: Vec::new(),
+            topics: Vec::new(),
+            new_topics: Vec::new(),
+            deleted_topics: Vec::new(),
+            runs,
+            skipped,
+        };
+    };
+
+    let names: BTreeSet<&String> = prev.owners.keys().chain(now.owners.keys()).collect();
+    let owners = names
+        .into_iter()
+        .map(|owner| {
+            let (before, after) = (prev.owners.get(owner).copied(), now.owners.get(owner).copied());
+            let delta = after.unwrap_or_default() - before.unwrap_or_default();
+            let share = before.filter(|b| !b.is_zero()).map(|b| (delta / b).round_dp(4));
+            let big = share.is_none_or(|s| s.abs() > rules.anomaly_share);
+            OwnerDelta {
+                owner: owner.clone(),
+                previous_usd: before,
+                current_usd: after,
+                delta_usd: delta,
+                delta_share: share,
+                anomaly: big && delta.abs() >= rules.anomaly_min_usd,
+            }
+        })
+        .collect();
+
+    let keys: BTreeSet<&String> = prev.topic_costs.keys().chain(now.topic_costs.keys()).collect();
+    let mut topics: Vec<TopicDelta> = keys
+        .into_iter()
+        .filter_map(|key| {
+            let (before, after) = (prev.topic_costs.get(key), now.topic_costs.get(key));
+            let delta = after.map(|a| a.1).unwrap_or_default() - before.map(|b| b.1).unwrap_or_default();
+            (!delta.is_zero()).then(|| TopicDelta {
+                topic: key.clone(),
+                owner: after.or(before).map(|x| x.0.clone()).unwrap_or_default(),
+                previous_usd: before.map(|b| b.1),
+                current_usd: after.map(|a| a.1),
+                delta_usd: delta,
+            })
+        })
+        .collect();
+    topics.sort_by(|a, b| b.delta_usd.abs().cmp(&a.delta_usd.abs()).then(a.topic.cmp(&b.topic)));
+    topics.truncate(50);
+
+    HistoryReport {
+        rules: rules.clone(),
+        previous_run: Some(previous_id),
+        total_delta_usd: Some(now.current_monthly_usd - prev.current_monthly_usd),
+        owners,
+        topics,
+        new_topics: now.topic_costs.keys().filter(|k| !prev.topic_costs.contains_key(*k)).cloned().collect(),
+        deleted_topics: prev.topic_costs.keys().filter(|k| !now.topic_costs.contains_key(*k)).cloned().collect(),
+        runs,
+        skipped,
+    }
+}

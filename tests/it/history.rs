@@ -1,0 +1,107 @@
+//! History across runs: the second run compares with the first, flags owners whose cost jumped, lists new and
+//! deleted topics, and never touches the first run's files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::support::*;
+
+/// Every file under `dir` (recursively) with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn model(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap()
+}
+
+fn owner_cost(m: &Value, owner: &str) -> Decimal {
+    let o = m["owners"].as_array().unwrap().iter().find(|o| o["owner"] == owner).unwrap();
+    Decimal::from_str(o["current_monthly_usd"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn a_second_run_compares_with_the_first_flags_jumps_and_leaves_it_untouched() {
+    let fixture = demo_copy();
+    let config = fixture.path().join("kafka-finops.toml");
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config).unwrap() + "\n[history]\nanomaly_share = 0.25\nanomaly_min_usd = 5\n",
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let run_once = || {
+        let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+        assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+        work.path().join(out.run_dir())
+    };
+    let first = run_once();
+    let first_model = model(&first);
+    assert!(first_model["history"]["previous_run"].is_null(), "nothing to compare the first run with");
+    let before = snapshot(&first);
+
+    // The data changes: payments.transactions keeps twice the bytes, and orders.dlq is renamed (one topic
+    // deleted, one new).
+    let partitions = fixture.path().join("partitions.csv");
+    let (header, rows) = read_csv(&partitions);
+    let (topic_at, size_at) =
+        (header.iter().position(|h| h == "topic").unwrap(), header.iter().position(|h| h == "size_bytes").unwrap());
+    let mut w = csv::Writer::from_path(&partitions).unwrap();
+    w.write_record(&header).unwrap();
+    for mut row in rows {
+        if row[topic_at] == "payments.transactions" {
+            row[size_at] = (row[size_at].parse::<i64>().unwrap() * 2).to_string();
+        }
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+    for name in ["topics.csv", "partitions.csv", "consumer_group_offsets.csv", "metric_points.csv"] {
+        let p = fixture.path().join(name);
+        std::fs::write(&p, std::fs::read_to_string(&p).unwrap().replace("orders.dlq", "orders.dead-letters")).unwrap();
+    }
+    let second = run_once();
+    let second_model = model(&second);
+
+    assert_eq!(snapshot(&first), before, "the first run's files are byte for byte what they were");
+    let h = &second_model["history"];
+    assert_eq!(h["previous_run"], first.file_name().unwrap().to_str().unwrap());
+    assert_eq!(h["new_topics"], serde_json::json!(["demo-msk/orders.dead-letters"]));
+    assert_eq!(h["deleted_topics"], serde_json::json!(["demo-msk/orders.dlq"]));
+    let deltas = h["owners"].as_array().unwrap();
+    let delta = |owner: &str| deltas.iter().find(|o| o["owner"] == owner).unwrap();
+    let payments = delta("payments");
+    let moved = owner_cost(&second_model, "payments") - owner_cost(&first_model, "payments");
+    assert!(moved > Decimal::from(5), "doubling the biggest payments topic moves the owner: {moved}");
+    assert_eq!(Decimal::from_str(payments["delta_usd"].as_str().unwrap()).unwrap(), moved);
+    assert_eq!(payments["anomaly"], true, "{payments}");
+    // Renaming a topic moves nothing for orders; every owner but payments is unflagged.
+    for o in deltas.iter().filter(|o| o["owner"] != "payments") {
+        assert_eq!(o["anomaly"], false, "{o}");
+    }
+    assert!(Decimal::from_str(delta("orders")["delta_usd"].as_str().unwrap()).unwrap().is_zero());
+    assert_eq!(h["runs"].as_array().unwrap().len(), 2);
+    let html = std::fs::read_to_string(second.join("index.html")).unwrap();
+    assert!(html.contains("anomaly") && html.contains("orders.dead-letters"));
+
+    let listed = run(&["history", "--out", "runs"], work.path());
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let lines: Vec<&str> = listed.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and two runs: {}", listed.stdout);
+    assert!(lines[1].starts_with(first.file_name().unwrap().to_str().unwrap()), "oldest first: {}", listed.stdout);
+}
