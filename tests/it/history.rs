@@ -40,11 +40,7 @@ fn owner_cost(m: &Value, owner: &str) -> Decimal {
 fn a_second_run_compares_with_the_first_flags_jumps_and_leaves_it_untouched() {
     let fixture = demo_copy();
     let config = fixture.path().join("kafka-finops.toml");
-    std::fs::write(
-        &config,
-        std::fs::read_to_string(&config).unwrap() + "\n[history]\nanomaly_share = 0.25\nanomaly_min_usd = 5\n",
-    )
-    .unwrap();
+    edit(&config, "anomaly_min_usd = 50", "anomaly_min_usd = 5");
     let work = tempfile::tempdir().unwrap();
     let run_once = || {
         let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
