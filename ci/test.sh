@@ -3,8 +3,9 @@
 # This is the README's test command; .ci/run calls it after the format and lint gates.
 # It starts the services the tests need and stops them by PID on exit:
 #   - a real Apache Kafka cluster (3 KRaft brokers with racks, TLS, SASL, ACLs) from ci/kafka.sh;
-#   - the AWS emulator (moto in server mode, pinned in ci/requirements.txt) from ci/moto.sh.
-# With KAFKA_FINOPS_REQUIRE_KAFKA=1 / KAFKA_FINOPS_REQUIRE_AWS=1 the tests fail, rather than skip, when a service
+#   - the AWS emulator (moto in server mode, pinned in ci/requirements.txt) from ci/moto.sh;
+#   - the browser check (Debian's chromium + puppeteer-core pinned in ci/browser/package-lock.json), ci/browser.sh.
+# With KAFKA_FINOPS_REQUIRE_KAFKA=1 / _AWS=1 / _BROWSER=1 the tests fail, rather than skip, when a service
 # is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,7 @@ if ! bash ci/moto.sh status >/dev/null 2>&1; then
 fi
 eval "$(bash ci/kafka.sh env)"
 eval "$(bash ci/moto.sh env)"
-export KAFKA_FINOPS_REQUIRE_KAFKA=1 KAFKA_FINOPS_REQUIRE_AWS=1
+eval "$(bash ci/browser.sh env)"
+export KAFKA_FINOPS_REQUIRE_KAFKA=1 KAFKA_FINOPS_REQUIRE_AWS=1 KAFKA_FINOPS_REQUIRE_BROWSER=1
 
 cargo test --locked --all-targets "$@"

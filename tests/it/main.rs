@@ -2,6 +2,7 @@
 
 mod aws;
 mod bad_input;
+mod browser;
 mod demo;
 mod history;
 mod kafka;
