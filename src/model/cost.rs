@@ -37,10 +37,20 @@ pub struct CostComponent {
     pub unit: String,
     pub quantity: Decimal,
     pub unit_price_usd: Decimal,
-    /// The price-book key, and the price's source as the book gives it.
+    /// The price-book key; the cluster's `prices` give its source and basis. `unit_price_usd` is that price ×
+    /// `price_multiplier` (2 for inter-AZ transfer, billed on both sides; omitted when 1).
     pub price_key: String,
-    pub price_source: String,
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub price_multiplier: Decimal,
     pub monthly_usd: Decimal,
+}
+
+fn one() -> Decimal {
+    Decimal::ONE
+}
+
+fn is_one(d: &Decimal) -> bool {
+    *d == Decimal::ONE
 }
 
 /// A placement scenario's cost for one topic (or a roll-up): its components and what could not be priced.
@@ -67,18 +77,13 @@ impl CostBreakdown {
                 let unit_price = price.usd * factor;
                 let monthly = (quantity * unit_price).round_dp(6);
                 self.monthly_usd += monthly;
-                let source = if factor == Decimal::ONE {
-                    price.source.clone()
-                } else {
-                    format!("{} (× {factor}: billed on both sides)", price.source)
-                };
                 self.components.push(CostComponent {
                     name: name.into(),
                     unit: unit.into(),
                     quantity: quantity.round_dp(6),
                     unit_price_usd: unit_price,
                     price_key: price_key.into(),
-                    price_source: source,
+                    price_multiplier: factor,
                     monthly_usd: monthly,
                 });
             }

@@ -14,6 +14,7 @@ use crate::catalog::UNOWNED;
 use crate::format;
 use crate::model::choice::Choice;
 use crate::model::cost::CostBreakdown;
+use crate::model::prices::Price;
 use crate::model::readiness::{Scorecard, Verdict};
 use crate::report_model::{ReportModel, TopicReport};
 
@@ -98,8 +99,9 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         top_topics => top.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
         top_details => top.iter().map(|t| context! {
             topic => &t.topic, owner => &t.owner, cluster => &t.cluster, placement => t.current.label(),
-            local => cost_view(&t.broker_local), tiered => t.tiered_storage.as_ref().map(cost_view),
-            tiered_note => &t.tiered_not_applicable, shared => cost_view(&t.shared_storage),
+            local => cost_view(&t.broker_local, prices_of(model, &t.cluster)),
+            tiered => t.tiered_storage.as_ref().map(|c| cost_view(c, prices_of(model, &t.cluster))),
+            tiered_note => &t.tiered_not_applicable, shared => cost_view(&t.shared_storage, prices_of(model, &t.cluster)),
             choice => choice_view(t.choice.as_ref(), t.retention_ms),
         }).collect::<Vec<_>>(),
         unowned_topics => unowned.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
@@ -107,8 +109,8 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             cluster => &c.cluster, platform => &c.platform, region => &c.region, brokers => c.brokers,
             broker_instance_type => &c.broker_instance_type, zones => c.zones, topics => c.topics,
             retained => format::bytes(c.retained_bytes),
-            broker_local => cost_view(&c.broker_local), tiered_storage => cost_view(&c.tiered_storage),
-            shared_storage => cost_view(&c.shared_storage),
+            broker_local => cost_view(&c.broker_local, &c.prices), tiered_storage => cost_view(&c.tiered_storage, &c.prices),
+            shared_storage => cost_view(&c.shared_storage, &c.prices),
             prices => c.prices.iter().map(|p| context! {
                 key => &p.key, unit => &p.unit, usd => format::unit_price(p.usd), source => &p.source,
                 as_of => &p.as_of, basis => format!("{:?}", p.basis).to_lowercase(),
@@ -132,11 +134,13 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             }).collect::<Vec<_>>(),
         }).collect::<Vec<_>>(),
         unattributed => if unattributed.is_zero() { None } else { Some(format::usd(unattributed)) },
-        groups => model.consumer_groups.iter().map(|g| context! {
+        groups_total => model.consumer_groups.len(),
+        groups => lagging(model).into_iter().map(|g| context! {
             group_id => &g.group_id, owner => &g.owner, state => &g.state, topic => &g.topic,
             topic_owner => &g.topic_owner, partitions => g.partitions,
             total => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), total_raw => g.total_lag,
             max => g.max_partition_lag.map(format::count).unwrap_or_else(|| "unknown".into()), max_raw => g.max_partition_lag,
+            lag_time => g.lag_ms.map(format::retention_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
         }).collect::<Vec<_>>(),
         sources => &model.sources,
         cost_days => cost_day_views(model),
@@ -234,7 +238,24 @@ struct ComponentView {
     monthly: String,
 }
 
-fn cost_view(cost: &CostBreakdown) -> minijinja::Value {
+/// How many consumer groups the lag section lists (the furthest behind); every group is in the owners' packs.
+const LAG_ROWS: usize = 200;
+
+/// The groups furthest behind, in time where known, else in messages.
+fn lagging(model: &ReportModel) -> Vec<&crate::report_model::GroupLag> {
+    let mut groups: Vec<&crate::report_model::GroupLag> = model.consumer_groups.iter().collect();
+    groups
+        .sort_by(|a, b| b.lag_ms.cmp(&a.lag_ms).then(b.total_lag.cmp(&a.total_lag)).then(a.group_id.cmp(&b.group_id)));
+    groups.truncate(LAG_ROWS);
+    groups
+}
+
+fn prices_of<'a>(model: &'a ReportModel, cluster: &str) -> &'a [Price] {
+    model.clusters.iter().find(|c| c.cluster == cluster).map(|c| c.prices.as_slice()).unwrap_or_default()
+}
+
+/// A breakdown's components, each with its price's source from the cluster's prices.
+fn cost_view(cost: &CostBreakdown, prices: &[Price]) -> minijinja::Value {
     let components: Vec<ComponentView> = cost
         .components
         .iter()
@@ -243,7 +264,7 @@ fn cost_view(cost: &CostBreakdown) -> minijinja::Value {
             quantity: format::quantity(c.quantity),
             unit: c.unit.clone(),
             unit_price: format::unit_price(c.unit_price_usd),
-            price_source: c.price_source.clone(),
+            price_source: super::price_source(prices, c),
             monthly: format::usd(c.monthly_usd),
         })
         .collect();

@@ -1,6 +1,6 @@
 //! Report: pure renderers of one [`ReportModel`] into the files of a run directory.
 //!
-//! `model.json` (the model itself), `owners.csv`, `topics.csv`, `cost_components.csv`, the handoff packs
+//! `model.json` (the model itself), `owners.csv`, `topics.csv`, `cost_components.csv`, `prices.csv`, the handoff packs
 //! `owners/<owner>.json|csv` and `index.html`. Each file is
 //! a function of the model alone, so `render --from model.json` redraws them byte for byte.
 
@@ -24,6 +24,19 @@ pub enum ReportError {
     ReadModel { path: String, reason: String },
 }
 
+/// Where a component's price came from: the cluster's price for its key (source, basis), and the multiplier.
+pub(crate) fn price_source(prices: &[crate::model::prices::Price], c: &crate::model::cost::CostComponent) -> String {
+    let base = match prices.iter().find(|p| p.key == c.price_key) {
+        Some(p) => format!("{} [{}]", p.source, format!("{:?}", p.basis).to_lowercase()),
+        None => format!("`{}`", c.price_key),
+    };
+    if c.price_multiplier == rust_decimal::Decimal::ONE {
+        base
+    } else {
+        format!("{base} × {}: billed on both sides", c.price_multiplier.normalize())
+    }
+}
+
 /// Renders every report file for `model` as (path relative to the run directory, contents): `model.json`, the
 /// CSV tables, the owners' handoff packs under `owners/`, and `index.html`.
 pub fn render_all(model: &ReportModel) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
@@ -33,6 +46,7 @@ pub fn render_all(model: &ReportModel) -> Result<Vec<(String, Vec<u8>)>, ReportE
         ("owners.csv".to_string(), tables::owners_csv(model)),
         ("topics.csv".to_string(), tables::topics_csv(model)),
         ("cost_components.csv".to_string(), tables::cost_components_csv(model)),
+        ("prices.csv".to_string(), tables::prices_csv(model)),
     ];
     let summary = crate::model::trend::summarize(model);
     files.push(("summary.json".to_string(), serde_json::to_vec_pretty(&summary).expect("a run summary serializes")));

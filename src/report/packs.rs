@@ -58,6 +58,7 @@ fn cell(card: Option<&Scorecard>, d: Dimension) -> String {
 
 /// `(path, bytes)` of every owner's pack files.
 pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
+    let index = Index::new(model);
     let mut out = Vec::new();
     for (o, slug) in model.owners.iter().zip(slugs(model)) {
         let topics: Vec<&TopicReport> = model.topics.iter().filter(|t| t.owner == o.owner).collect();
@@ -78,12 +79,37 @@ pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
         };
         let json = serde_json::to_vec_pretty(&pack).expect("an owner pack serializes");
         out.push((format!("owners/{slug}.json"), json));
-        out.push((format!("owners/{slug}.csv"), topics_csv(model, &o.owner, &topics)));
+        out.push((format!("owners/{slug}.csv"), topics_csv(&index, &o.owner, &topics)));
     }
     out
 }
 
-fn topics_csv(model: &ReportModel, owner: &str, topics: &[&TopicReport]) -> Vec<u8> {
+/// Per (cluster, topic): the slowest group's lag in time, and the summaries of the topic's actions by owner.
+struct Index<'a> {
+    slowest: BTreeMap<(&'a str, &'a str), i64>,
+    actions: BTreeMap<(&'a str, &'a str, &'a str), Vec<&'a str>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(model: &'a ReportModel) -> Self {
+        let mut slowest: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        for g in &model.consumer_groups {
+            if let Some(ms) = g.lag_ms {
+                let slot = slowest.entry((g.cluster.as_str(), g.topic.as_str())).or_insert(ms);
+                *slot = (*slot).max(ms);
+            }
+        }
+        let mut actions: BTreeMap<(&str, &str, &str), Vec<&str>> = BTreeMap::new();
+        for a in &model.actions {
+            if let Some(topic) = &a.topic {
+                actions.entry((a.owner.as_str(), a.cluster.as_str(), topic.as_str())).or_default().push(&a.summary);
+            }
+        }
+        Index { slowest, actions }
+    }
+}
+
+fn topics_csv(index: &Index<'_>, owner: &str, topics: &[&TopicReport]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "cluster",
@@ -121,18 +147,9 @@ fn topics_csv(model: &ReportModel, owner: &str, topics: &[&TopicReport]) -> Vec<
         let cross = today.components.iter().filter(|c| c.name.starts_with("inter_az"));
         let cross_gib: rust_decimal::Decimal = cross.clone().map(|c| c.quantity).sum();
         let cross_usd: rust_decimal::Decimal = cross.map(|c| c.monthly_usd).sum();
-        let slowest = model
-            .consumer_groups
-            .iter()
-            .filter(|g| g.cluster == t.cluster && g.topic == t.topic)
-            .filter_map(|g| g.lag_ms)
-            .max();
-        let actions: Vec<&str> = model
-            .actions
-            .iter()
-            .filter(|a| a.owner == owner && a.topic.as_deref() == Some(t.topic.as_str()) && a.cluster == t.cluster)
-            .map(|a| a.summary.as_str())
-            .collect();
+        let slowest = index.slowest.get(&(t.cluster.as_str(), t.topic.as_str())).copied();
+        let no_actions = Vec::new();
+        let actions = index.actions.get(&(owner, t.cluster.as_str(), t.topic.as_str())).unwrap_or(&no_actions);
         w.write_record([
             t.cluster.clone(),
             t.topic.clone(),

@@ -154,7 +154,10 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
 }
 
 pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
-    let rows = m.topics.iter().flat_map(|t| {
+    let prices: std::collections::BTreeMap<&str, &[crate::model::prices::Price]> =
+        m.clusters.iter().map(|c| (c.cluster.as_str(), c.prices.as_slice())).collect();
+    let rows = m.topics.iter().flat_map(move |t| {
+        let prices: &[crate::model::prices::Price] = prices.get(t.cluster.as_str()).copied().unwrap_or_default();
         let scenarios: [(&str, Option<&CostBreakdown>); 3] = [
             ("broker_local", Some(&t.broker_local)),
             ("tiered_storage", t.tiered_storage.as_ref()),
@@ -172,7 +175,12 @@ pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
                     c.unit.clone(),
                     c.unit_price_usd.normalize().to_string(),
                     c.price_key.clone(),
-                    c.price_source.clone(),
+                    prices
+                        .iter()
+                        .find(|p| p.key == c.price_key)
+                        .map(|p| format!("{:?}", p.basis).to_lowercase())
+                        .unwrap_or_default(),
+                    c.price_multiplier.normalize().to_string(),
                     c.monthly_usd.normalize().to_string(),
                 ]
             })
@@ -189,9 +197,31 @@ pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
             "unit",
             "unit_price_usd",
             "price_key",
-            "price_source",
+            "price_basis",
+            "price_multiplier",
             "monthly_usd",
         ],
         rows,
+    )
+}
+
+/// Every cluster's settled prices: the sources the components' `price_key` refer to.
+pub fn prices_csv(m: &ReportModel) -> Vec<u8> {
+    to_bytes(
+        &["cluster", "key", "region", "unit", "usd", "basis", "source", "as_of"],
+        m.clusters.iter().flat_map(|c| {
+            c.prices.iter().map(move |p| {
+                vec![
+                    c.cluster.clone(),
+                    p.key.clone(),
+                    p.region.clone(),
+                    p.unit.clone(),
+                    p.usd.normalize().to_string(),
+                    format!("{:?}", p.basis).to_lowercase(),
+                    p.source.clone(),
+                    p.as_of.clone(),
+                ]
+            })
+        }),
     )
 }
