@@ -47,6 +47,15 @@ pub fn bytes(n: i64) -> String {
     if unit == 0 { format!("{n} B") } else { format!("{value:.2} {}", UNITS[unit]) }
 }
 
+/// A change in bytes: `+1.2 GB`, `-300 MB`, `0 B`.
+pub fn signed_bytes(n: i64) -> String {
+    match n.signum() {
+        1 => format!("+{}", bytes(n)),
+        -1 => format!("-{}", bytes(n.saturating_abs())),
+        _ => bytes(0),
+    }
+}
+
 pub fn opt_bytes(n: Option<i64>) -> String {
     n.map(bytes).unwrap_or_else(|| "unknown".into())
 }

@@ -23,6 +23,9 @@ pub struct RunSummary {
     pub owners: BTreeMap<String, Decimal>,
     /// `cluster/topic` → (owner, today's monthly cost).
     pub topic_costs: BTreeMap<String, (String, Decimal)>,
+    /// `cluster/topic` → bytes of one copy retained (when collected): the next run's growth figures.
+    #[serde(default)]
+    pub topic_bytes: BTreeMap<String, i64>,
 }
 
 pub fn summarize(model: &ReportModel) -> RunSummary {
@@ -39,6 +42,11 @@ pub fn summarize(model: &ReportModel) -> RunSummary {
             .topics
             .iter()
             .map(|t| (format!("{}/{}", t.cluster, t.topic), (t.owner.clone(), t.current_cost().monthly_usd)))
+            .collect(),
+        topic_bytes: model
+            .topics
+            .iter()
+            .filter_map(|t| t.retained_bytes.map(|b| (format!("{}/{}", t.cluster, t.topic), b)))
             .collect(),
     }
 }
@@ -93,6 +101,12 @@ pub struct TopicDelta {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Growth {
+    pub bytes: i64,
+    pub bytes_per_day: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryReport {
     pub rules: HistoryRules,
     /// The run compared with; None on a first run.
@@ -103,6 +117,9 @@ pub struct HistoryReport {
     pub topics: Vec<TopicDelta>,
     pub new_topics: Vec<String>,
     pub deleted_topics: Vec<String>,
+    /// Per `cluster/topic` known in both runs: bytes retained now minus then, and that per day of capture time
+    /// between the two runs (None when the capture times are the same or unknown).
+    pub growth: BTreeMap<String, Growth>,
     /// Earlier runs, oldest first, then this run.
     pub runs: Vec<RunPoint>,
     /// Earlier run directories that could not be compared, and why.
@@ -145,6 +162,7 @@ pub fn compare(
             topics: Vec::new(),
             new_topics: Vec::new(),
             deleted_topics: Vec::new(),
+            growth: BTreeMap::new(),
             runs,
             skipped,
         };
@@ -195,7 +213,26 @@ pub fn compare(
         topics,
         new_topics: now.topic_costs.keys().filter(|k| !prev.topic_costs.contains_key(*k)).cloned().collect(),
         deleted_topics: prev.topic_costs.keys().filter(|k| !now.topic_costs.contains_key(*k)).cloned().collect(),
+        growth: growth(prev, &now),
         runs,
         skipped,
     }
+}
+
+/// Bytes retained now minus in the previous run, per topic in both, and per day of capture time between them.
+fn growth(prev: &RunSummary, now: &RunSummary) -> BTreeMap<String, Growth> {
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let days = match (parse(&prev.captured_at), parse(&now.captured_at)) {
+        (Some(a), Some(b)) if b > a => Some(Decimal::from((b - a).num_seconds()) / Decimal::from(86_400)),
+        _ => None,
+    };
+    now.topic_bytes
+        .iter()
+        .filter_map(|(key, now_bytes)| {
+            let before = prev.topic_bytes.get(key)?;
+            let bytes = now_bytes - before;
+            let per_day = days.and_then(|d| (Decimal::from(bytes) / d).round().try_into().ok());
+            Some((key.clone(), Growth { bytes, bytes_per_day: per_day }))
+        })
+        .collect()
 }

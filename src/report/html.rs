@@ -238,6 +238,21 @@ struct ComponentView {
     monthly: String,
 }
 
+fn growth_of<'a>(model: &'a ReportModel, t: &TopicReport) -> Option<&'a crate::model::trend::Growth> {
+    model.history.as_ref()?.growth.get(&format!("{}/{}", t.cluster, t.topic))
+}
+
+/// `+1.2 GB (+40 MB/day)` since the previous run; `–` without one.
+fn growth_text(model: &ReportModel, t: &TopicReport) -> String {
+    match growth_of(model, t) {
+        Some(g) => match g.bytes_per_day {
+            Some(d) => format!("{} ({}/day)", format::signed_bytes(g.bytes), format::signed_bytes(d)),
+            None => format::signed_bytes(g.bytes),
+        },
+        None => "–".into(),
+    }
+}
+
 /// How many consumer groups the lag section lists (the furthest behind); every group is in the owners' packs.
 const LAG_ROWS: usize = 200;
 
@@ -396,6 +411,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                         rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
                         groups => t.consumer_groups,
                         slowest => slowest.map(format::retention_ms).unwrap_or_else(|| "–".into()), slowest_raw => slowest,
+                        growth => growth_text(model, t), growth_raw => growth_of(model, t).map(|g| g.bytes),
                         today => format::usd(today.monthly_usd), today_raw => f(today.monthly_usd),
                         cross => format!("{} GiB · {}", format::quantity(cross_gib.round_dp(1)), format::usd(cross_usd)), cross_raw => f(cross_usd),
                         missing => t.missing().join("; "),

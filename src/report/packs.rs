@@ -86,6 +86,7 @@ pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
 
 /// Per (cluster, topic): the slowest group's lag in time, and the summaries of the topic's actions by owner.
 struct Index<'a> {
+    growth: Option<&'a BTreeMap<String, crate::model::trend::Growth>>,
     slowest: BTreeMap<(&'a str, &'a str), i64>,
     actions: BTreeMap<(&'a str, &'a str, &'a str), Vec<&'a str>>,
 }
@@ -105,7 +106,7 @@ impl<'a> Index<'a> {
                 actions.entry((a.owner.as_str(), a.cluster.as_str(), topic.as_str())).or_default().push(&a.summary);
             }
         }
-        Index { slowest, actions }
+        Index { growth: model.history.as_ref().map(|h| &h.growth), slowest, actions }
     }
 }
 
@@ -126,6 +127,8 @@ fn topics_csv(index: &Index<'_>, owner: &str, topics: &[&TopicReport]) -> Vec<u8
         "retention_ms",
         "cleanup_policy",
         "retained_bytes",
+        "growth_bytes_since_last_run",
+        "growth_bytes_per_day",
         "bytes_in_per_sec",
         "consumer_groups",
         "max_group_lag",
@@ -148,6 +151,7 @@ fn topics_csv(index: &Index<'_>, owner: &str, topics: &[&TopicReport]) -> Vec<u8
         let cross_gib: rust_decimal::Decimal = cross.clone().map(|c| c.quantity).sum();
         let cross_usd: rust_decimal::Decimal = cross.map(|c| c.monthly_usd).sum();
         let slowest = index.slowest.get(&(t.cluster.as_str(), t.topic.as_str())).copied();
+        let growth = index.growth.and_then(|g| g.get(&format!("{}/{}", t.cluster, t.topic)));
         let no_actions = Vec::new();
         let actions = index.actions.get(&(owner, t.cluster.as_str(), t.topic.as_str())).unwrap_or(&no_actions);
         w.write_record([
@@ -165,6 +169,8 @@ fn topics_csv(index: &Index<'_>, owner: &str, topics: &[&TopicReport]) -> Vec<u8
             opt(t.retention_ms.map(|v| v.to_string())),
             opt(t.cleanup_policy.clone()),
             opt(t.retained_bytes.map(|v| v.to_string())),
+            opt(growth.map(|g| g.bytes.to_string())),
+            opt(growth.and_then(|g| g.bytes_per_day).map(|v| v.to_string())),
             opt(t.bytes_in_per_sec.map(|v| v.to_string())),
             t.consumer_groups.to_string(),
             t.max_group_lag.to_string(),

@@ -92,6 +92,22 @@ fn a_second_run_compares_with_the_first_flags_jumps_and_leaves_it_untouched() {
     }
     assert!(Decimal::from_str(delta("orders")["delta_usd"].as_str().unwrap()).unwrap().is_zero());
     assert_eq!(h["runs"].as_array().unwrap().len(), 2);
+    // Growth: payments.transactions keeps twice its bytes; orders.events is unchanged; the same capture time in
+    // both runs gives no per-day figure.
+    let topic_bytes = |m: &Value, topic: &str| {
+        m["topics"].as_array().unwrap().iter().find(|t| t["topic"] == topic).unwrap()["retained_bytes"]
+            .as_i64()
+            .unwrap()
+    };
+    let grown = &h["growth"]["demo-msk/payments.transactions"];
+    assert_eq!(
+        grown["bytes"].as_i64().unwrap(),
+        topic_bytes(&second_model, "payments.transactions") - topic_bytes(&first_model, "payments.transactions")
+    );
+    assert!(grown["bytes_per_day"].is_null());
+    assert_eq!(h["growth"]["demo-msk/orders.events"]["bytes"], 0);
+    let pack = std::fs::read_to_string(second.join("owners/payments.csv")).unwrap();
+    assert!(pack.lines().next().unwrap().contains("growth_bytes_since_last_run"));
     let html = std::fs::read_to_string(second.join("index.html")).unwrap();
     assert!(html.contains("anomaly") && html.contains("orders.dead-letters"));
 
