@@ -73,6 +73,20 @@ pub fn opt_retention_ms(ms: Option<i64>) -> String {
 }
 
 /// Kafka retention: `-1` is forever.
+/// How long something is behind: `under a minute`, `12 min`, `5.5 h`, `247.1 d`.
+pub fn duration_ms(ms: i64) -> String {
+    let minutes = ms as f64 / 60_000.0;
+    if minutes < 1.0 {
+        "under a minute".into()
+    } else if minutes < 60.0 {
+        format!("{} min", minutes.round())
+    } else if minutes < 48.0 * 60.0 {
+        format!("{:.1} h", minutes / 60.0)
+    } else {
+        format!("{:.1} d", minutes / 1440.0)
+    }
+}
+
 pub fn retention_ms(ms: i64) -> String {
     if ms < 0 {
         return "forever".into();

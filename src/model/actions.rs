@@ -126,7 +126,7 @@ fn shorten_retention(
         Some((_, None)) => return None,
         Some((group, Some(behind))) => {
             let need = (behind * rules.replay_margin).max(floor);
-            (need, format!("slowest group `{group}` is {} behind", format::retention_ms(to_i64(behind))))
+            (need, format!("slowest group `{group}` is {} behind", format::duration_ms(to_i64(behind))))
         }
     };
     if retention < needed * rules.retention_excess_factor {

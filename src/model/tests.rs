@@ -121,7 +121,7 @@ fn rollback_and_replay_by_the_slowest_groups_lag_in_time() {
     // 1 h behind, 7 d retention: covered more than twice.
     let (v, why) = verdict(&scorecard(&priced("payments", inputs(1)), &[]), Dimension::RollbackReplay);
     assert_eq!(v, Verdict::Ready, "{why}");
-    assert!(why.contains("`slow`, 1 h behind"), "{why}");
+    assert!(why.contains("`slow`, 1.0 h behind"), "{why}");
     // 4 days behind: 4 × 2 = 8 days of margin needed, 7 retained.
     assert_eq!(verdict(&scorecard(&priced("payments", inputs(96)), &[]), Dimension::RollbackReplay).0, Verdict::Watch);
     // 8 days behind: beyond retention, the group is losing data.

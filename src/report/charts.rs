@@ -114,8 +114,8 @@ fn draw_stacked_columns(
     let totals: Vec<f64> =
         (0..n).map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum()).collect();
     let max = totals.iter().copied().fold(0.0_f64, f64::max);
-    // Head room above the tallest column keeps the legend off the bars.
-    let y_max = if max > 0.0 { max * 1.5 } else { 1.0 };
+    // Head room above the tallest column keeps the legend (a row per series) off the bars.
+    let y_max = if max > 0.0 { max * (1.2 + 0.1 * series.len() as f64) } else { 1.0 };
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 18))
         .margin(10)

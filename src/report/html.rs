@@ -140,7 +140,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             topic_owner => &g.topic_owner, partitions => g.partitions,
             total => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), total_raw => g.total_lag,
             max => g.max_partition_lag.map(format::count).unwrap_or_else(|| "unknown".into()), max_raw => g.max_partition_lag,
-            lag_time => g.lag_ms.map(format::retention_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
+            lag_time => g.lag_ms.map(format::duration_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
         }).collect::<Vec<_>>(),
         sources => &model.sources,
         cost_days => cost_day_views(model),
@@ -410,7 +410,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                         rf => t.replication_factor, spread => format::percent(t.cross_zone_follower_share),
                         rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
                         groups => t.consumer_groups,
-                        slowest => slowest.map(format::retention_ms).unwrap_or_else(|| "–".into()), slowest_raw => slowest,
+                        slowest => slowest.map(format::duration_ms).unwrap_or_else(|| "–".into()), slowest_raw => slowest,
                         growth => growth_text(model, t), growth_raw => growth_of(model, t).map(|g| g.bytes),
                         today => format::usd(today.monthly_usd), today_raw => f(today.monthly_usd),
                         cross => format!("{} GiB · {}", format::quantity(cross_gib.round_dp(1)), format::usd(cross_usd)), cross_raw => f(cross_usd),
@@ -420,7 +420,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                 groups => groups.iter().map(|g| context! {
                     group_id => &g.group_id, owner => &g.owner, topic => &g.topic, state => &g.state,
                     lag => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), lag_raw => g.total_lag,
-                    lag_time => g.lag_ms.map(format::retention_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
+                    lag_time => g.lag_ms.map(format::duration_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
                 }).collect::<Vec<_>>(),
             }
         })

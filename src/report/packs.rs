@@ -77,7 +77,7 @@ pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
             sources: &model.sources,
             topics: topics.clone(),
         };
-        let json = serde_json::to_vec_pretty(&pack).expect("an owner pack serializes");
+        let json = serde_json::to_vec(&pack).expect("an owner pack serializes");
         out.push((format!("owners/{slug}.json"), json));
         out.push((format!("owners/{slug}.csv"), topics_csv(&index, &o.owner, &topics)));
     }
