@@ -8,7 +8,7 @@
 # (EBS, EC2, MSK, inter-AZ transfer, S3), 12 owner tag values with 10 % untagged, 3 accounts, plus 100 filler
 # columns' worth of product/pricing text (4 wide string columns) so files are as heavy as real exports. As on a real
 # bill, a resource belongs to one account, and service and pricing unit follow from the usage type.
-# Then times, in the same run, each the median of 3 after a warm-up:
+# Then times, in the same run, each the median of 5 interleaved runs after a warm-up (this 2-core VM is noisy):
 #   (a) kafka-finops reading it (a `billing-export` source with a local `path`) into cost lines rolled up per
 #       day x resource x usage type x owner tag, and writing them (collect --record);
 #   (b) DuckDB (PyPI, pinned in ci/requirements.txt) running the equivalent SQL rollup: owner x day x usage class,
@@ -129,12 +129,12 @@ printf '#!/bin/sh\nexec "%s" "%s/duck.py" "%s" "%s/duck.parquet"\n' "$py" "$work
 chmod +x "$work/ours.sh" "$work/duck.sh"
 ours_once() { "$work/ours.sh"; }
 duck_once() { "$work/duck.sh"; }
-median_of() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+median_of() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
 
 ours_once > /dev/null 2>&1 || { echo "kafka-finops failed:" >&2; ours_once >/dev/null; exit 1; }
 duck_once > /dev/null 2>&1 || { echo "DuckDB failed:" >&2; duck_once >/dev/null; exit 1; }
 declare -a ot om dt dm
-for _ in 1 2 3; do
+for _ in 1 2 3 4 5; do
   read -r t m < <(measure "$work/ours.sh"); ot+=("$t"); om+=("$m")
   read -r t m < <(measure "$work/duck.sh"); dt+=("$t"); dm+=("$m")
 done
@@ -142,7 +142,7 @@ o_t=$(median_of "${ot[@]}") o_m=$(median_of "${om[@]}") d_t=$(median_of "${dt[@]
 
 echo
 echo "export: $rows rows; kafka-finops rolled it up into $(( $(wc -l < "$work/rec/cost_lines.csv") - 1 )) cost lines"
-printf '%-58s %8s s %8d MB peak RSS\n' "(a) kafka-finops collect (billing-export, polars streaming)" "$o_t" $(( o_m / 1024 ))
+printf '%-58s %8s s %8d MB peak RSS\n' "(a) kafka-finops collect (billing-export, CUR dictionaries)" "$o_t" $(( o_m / 1024 ))
 printf '%-58s %8s s %8d MB peak RSS\n' "(b) DuckDB $("$py" -c 'import duckdb; print(duckdb.__version__)') (python, same rollup SQL)" "$d_t" $(( d_m / 1024 ))
 echo "runs (s): kafka-finops ${ot[*]} | duckdb ${dt[*]}"
 awk -v a="$o_t" -v b="$d_t" -v c="$o_m" -v d="$d_m" \

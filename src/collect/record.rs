@@ -18,13 +18,19 @@ struct ScenarioMeta<'a> {
     sources: &'a [super::SourceReport],
 }
 
-fn csv_bytes<T: Table>(rows: &[T]) -> Result<Vec<u8>, String> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    w.write_record(T::columns().iter().map(|c| c.name)).map_err(|e| e.to_string())?;
+/// Writes one table as `<dir>/<table>.csv`, streaming (a billing export's cost lines can be tens of MB).
+fn write_csv<T: Table>(dir: &Path, rows: &[T]) -> Result<(), String> {
+    let path = dir.join(file_name::<T>());
+    let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let file = std::fs::File::create(&path).map_err(|e| err(&e))?;
+    let mut w =
+        csv::WriterBuilder::new().has_headers(false).from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    w.write_record(T::columns().iter().map(|c| c.name)).map_err(|e| err(&e))?;
     for row in rows {
-        w.serialize(row).map_err(|e| e.to_string())?;
+        w.serialize(row).map_err(|e| err(&e))?;
     }
-    w.into_inner().map_err(|e| e.to_string())
+    w.into_inner().map_err(|e| err(&e))?.into_inner().map_err(|e| err(e.error()))?;
+    Ok(())
 }
 
 /// Writes `collected` as a scenario folder at `dir`, which must not exist yet.
@@ -48,23 +54,19 @@ pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(
             sources: &collected.sources,
         };
         let toml = toml::to_string_pretty(&meta).map_err(|e| e.to_string())?;
-        let files: Vec<(String, Vec<u8>)> = vec![
-            ("scenario.toml".into(), format!("# Recorded by kafka-finops collect --record.\n{toml}").into_bytes()),
-            (file_name::<crate::schema::Broker>(), csv_bytes(&collected.brokers)?),
-            (file_name::<crate::schema::Topic>(), csv_bytes(&collected.topics)?),
-            (file_name::<crate::schema::TopicConfig>(), csv_bytes(&collected.topic_configs)?),
-            (file_name::<crate::schema::Partition>(), csv_bytes(&collected.partitions)?),
-            (file_name::<crate::schema::ReplicaLogDir>(), csv_bytes(&collected.replica_log_dirs)?),
-            (file_name::<crate::schema::ConsumerGroupOffset>(), csv_bytes(&collected.consumer_group_offsets)?),
-            (file_name::<crate::schema::ConsumerGroupMember>(), csv_bytes(&collected.consumer_group_members)?),
-            (file_name::<crate::schema::CostLine>(), csv_bytes(&collected.cost_lines)?),
-            (file_name::<crate::schema::CostAllocation>(), csv_bytes(&collected.cost_allocations)?),
-            (file_name::<crate::schema::MetricPoint>(), csv_bytes(&collected.metric_points)?),
-        ];
-        for (name, bytes) in files {
-            let path = tmp.join(&name);
-            std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        }
+        let path = tmp.join("scenario.toml");
+        std::fs::write(&path, format!("# Recorded by kafka-finops collect --record.\n{toml}"))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        write_csv(&tmp, &collected.brokers)?;
+        write_csv(&tmp, &collected.topics)?;
+        write_csv(&tmp, &collected.topic_configs)?;
+        write_csv(&tmp, &collected.partitions)?;
+        write_csv(&tmp, &collected.replica_log_dirs)?;
+        write_csv(&tmp, &collected.consumer_group_offsets)?;
+        write_csv(&tmp, &collected.consumer_group_members)?;
+        write_csv(&tmp, &collected.cost_lines)?;
+        write_csv(&tmp, &collected.cost_allocations)?;
+        write_csv(&tmp, &collected.metric_points)?;
         std::fs::rename(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))
     })();
     if result.is_err() {

@@ -5,6 +5,8 @@
 //! An hourly export has many lines per resource and day; the rollup keeps what the model and the report use, so
 //! memory follows the number of distinct resource-days, not the export's size. Amounts are summed as
 //! Decimal(38,10). Fetching the files (S3 or a local folder) is `billing_export.rs`'s job; this module only reads.
+//! Legacy CUR Parquet with flat tag columns goes through `export_dictionary.rs` first (the same lines, faster);
+//! every other file comes here to polars.
 //!
 //! Column mapping (the names each format must have; a missing one is an error naming it and the file):
 //!
@@ -141,6 +143,23 @@ pub fn read_exports(
     owner_tag_keys: &[String],
     source: &str,
 ) -> Result<(Vec<CostLine>, ExportSummary), ExportError> {
+    let parquet_only = !files.is_empty() && files.iter().all(|f| f.path.to_string_lossy().ends_with(".parquet"));
+    if format != Some(ExportFormat::Focus)
+        && parquet_only
+        && let Some((lines, summary)) = read_by_dictionary(files, owner_tag_keys, source)
+    {
+        return Ok((lines, summary));
+    }
+    read_with_polars(files, format, owner_tag_keys, source)
+}
+
+/// Every format and file kind, through polars' streaming engine.
+fn read_with_polars(
+    files: &[ExportFile],
+    format: Option<ExportFormat>,
+    owner_tag_keys: &[String],
+    source: &str,
+) -> Result<(Vec<CostLine>, ExportSummary), ExportError> {
     let mut frames = Vec::new();
     let mut summary = ExportSummary::default();
     for file in files {
@@ -263,8 +282,76 @@ pub fn read_exports(
             source: source.to_string(),
         });
     }
+    sort_lines(&mut out);
     summary.cost_lines = out.len();
     Ok((out, summary))
+}
+
+/// Legacy CUR Parquet through `export_dictionary` (every file, or none: a file it does not cover sends them all to
+/// polars). Lines of the same key in several files are added up, as the polars rollup does.
+fn read_by_dictionary(
+    files: &[ExportFile],
+    owner_tag_keys: &[String],
+    source: &str,
+) -> Option<(Vec<CostLine>, ExportSummary)> {
+    let mut summary = ExportSummary::default();
+    let mut all = Vec::new();
+    for f in files {
+        match super::export_dictionary::read(&f.path, owner_tag_keys, source) {
+            Ok((lines, rows)) => {
+                all.extend(lines);
+                summary.lines += rows;
+                summary.formats.push((f.display.clone(), ExportFormat::Cur));
+            }
+            Err(super::export_dictionary::NotCovered(why)) => {
+                tracing::debug!(file = %f.display, %why, "export read by polars, not on its dictionaries");
+                return None;
+            }
+        }
+    }
+    // One file comes sorted; lines of several are merged in a map of the same order.
+    if files.len() > 1 {
+        type LineKey = (NaiveDate, String, String, String, Option<String>, Option<String>, String, String, String);
+        let mut merged: BTreeMap<LineKey, CostLine> = BTreeMap::new();
+        for l in all {
+            let key = (
+                l.date,
+                l.account_id.clone(),
+                l.service.clone(),
+                l.usage_type.clone(),
+                l.operation.clone(),
+                l.resource_id.clone(),
+                l.usage_unit.clone(),
+                l.currency.clone(),
+                l.tags.clone(),
+            );
+            match merged.get_mut(&key) {
+                Some(m) => {
+                    m.usage_quantity += l.usage_quantity;
+                    m.amount += l.amount;
+                    m.amortized_amount = m.amortized_amount.zip(l.amortized_amount).map(|(a, b)| a + b);
+                }
+                None => {
+                    merged.insert(key, l);
+                }
+            }
+        }
+        all = merged.into_values().collect();
+    }
+    summary.cost_lines = all.len();
+    Some((all, summary))
+}
+
+/// A total order, so a recording of the same export is the same file every time: date, account, service, usage
+/// type, operation, resource, unit, currency, tags (the dictionary path sorts the same way on ranks).
+fn sort_lines(lines: &mut [CostLine]) {
+    type SortKey<'a> =
+        (NaiveDate, &'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str, &'a str, &'a str);
+    fn key(l: &CostLine) -> SortKey<'_> {
+        let (op, res) = (l.operation.as_deref(), l.resource_id.as_deref());
+        (l.date, &l.account_id, &l.service, &l.usage_type, op, res, &l.usage_unit, &l.currency, &l.tags)
+    }
+    lines.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
 }
 
 /// Parquet by extension (`.parquet`), anything else as CSV (already decompressed). CSV is read as text and cast
@@ -380,7 +467,7 @@ fn map_value(column: &str, key: &str) -> Expr {
 }
 
 /// Athena's column name for a user tag key: lowercase, anything but letters and digits becomes `_`.
-fn athena_tag_column(key: &str) -> String {
+pub(super) fn athena_tag_column(key: &str) -> String {
     let mut s: String =
         key.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     s.insert_str(0, "resource_tags_user_");
@@ -506,6 +593,27 @@ fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The real legacy CUR (awslabs/aws-well-architected-labs, Apache-2.0; ../shared/data/public/SOURCES.md):
+    /// Usage, DiscountedUsage and RIFee lines, read on its dictionaries and by polars, give the same cost lines.
+    #[test]
+    fn the_dictionary_path_gives_the_polars_paths_lines_on_the_real_cur() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/public/wal_Nov2018-WorkshopCUR-00001.snappy.parquet");
+        assert!(path.exists(), "{} (the shared data beside the repository) is missing", path.display());
+        let file = ExportFile { path, display: "wal".into() };
+        let keys = vec!["cost_center".to_string(), "name".to_string()];
+        // Both in their own order: the dictionary path sorts on ranks, polars' lines by text.
+        let (fast, fast_summary) = read_by_dictionary(std::slice::from_ref(&file), &keys, "s").expect("covered");
+        let (slow, slow_summary) = read_with_polars(&[file], None, &keys, "s").unwrap();
+        assert_eq!(fast_summary.lines, 124_340);
+        assert_eq!(fast_summary.lines, slow_summary.lines);
+        assert_eq!(fast.len(), slow.len());
+        assert!(fast.iter().any(|l| l.tags != "{}"), "some lines carry an owner tag");
+        for (f, s) in fast.iter().zip(&slow) {
+            assert_eq!(f, s);
+        }
+    }
 
     #[test]
     fn detects_formats_from_columns() {

@@ -9,6 +9,7 @@
 pub mod billing_export;
 pub mod cloudwatch;
 pub mod cost_explorer;
+mod export_dictionary;
 pub mod exports;
 
 use std::time::Duration;
