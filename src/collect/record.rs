@@ -3,6 +3,7 @@
 //! The same format as `fixtures/demo/`: `scenario.toml` plus one CSV per table, written in a temporary sibling
 //! folder and renamed into place, so a failed recording leaves nothing half-written.
 
+use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -18,19 +19,36 @@ struct ScenarioMeta<'a> {
     sources: &'a [super::SourceReport],
 }
 
-/// Writes one table as `<dir>/<table>.csv`, streaming (a billing export's cost lines can be tens of MB).
-fn write_csv<T: Table>(dir: &Path, rows: &[T]) -> Result<(), String> {
+/// Writes one table as `<dir>/<table>.csv`. Big tables (a billing export's cost lines) are serialized in chunks
+/// on all cores, then written in order.
+fn write_csv<T: Table + Sync>(dir: &Path, rows: &[T]) -> Result<(), String> {
     let path = dir.join(file_name::<T>());
     let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let file = std::fs::File::create(&path).map_err(|e| err(&e))?;
-    let mut w =
-        csv::WriterBuilder::new().has_headers(false).from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
-    w.write_record(T::columns().iter().map(|c| c.name)).map_err(|e| err(&e))?;
-    for row in rows {
-        w.serialize(row).map_err(|e| err(&e))?;
+    let serialize = |chunk: &[T], header: bool| -> Result<Vec<u8>, String> {
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(chunk.len() * 160));
+        if header {
+            w.write_record(T::columns().iter().map(|c| c.name)).map_err(|e| e.to_string())?;
+        }
+        for row in chunk {
+            w.serialize(row).map_err(|e| e.to_string())?;
+        }
+        w.into_inner().map_err(|e| e.to_string())
+    };
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let chunk = rows.len().div_ceil(threads).max(50_000);
+    let parts: Vec<Result<Vec<u8>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            rows.chunks(chunk).enumerate().map(|(i, c)| s.spawn(move || serialize(c, i == 0))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a writer thread panicked".into()))).collect()
+    });
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| err(&e))?);
+    if rows.is_empty() {
+        file.write_all(&serialize(rows, true)?).map_err(|e| err(&e))?;
     }
-    w.into_inner().map_err(|e| err(&e))?.into_inner().map_err(|e| err(e.error()))?;
-    Ok(())
+    for part in parts {
+        file.write_all(&part.map_err(|e| err(&e))?).map_err(|e| err(&e))?;
+    }
+    file.flush().map_err(|e| err(&e))
 }
 
 /// Writes `collected` as a scenario folder at `dir`, which must not exist yet.
