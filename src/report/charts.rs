@@ -27,17 +27,25 @@ const FONT: &str = "sans-serif";
 pub fn horizontal_bars(title: &str, x_label: &str, labels: &[String], series: &[Series<'_>]) -> String {
     let rows = labels.len().max(1);
     let height = 70 + 26 * rows as u32 * series.len().max(1) as u32 / 2 + 40;
+    svg((860, height.max(160)), |root| draw_horizontal_bars(root, title, x_label, labels, series))
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// Draws on an SVG canvas of `size` and returns the SVG. A chart that fails to draw (plotters reports only
+/// layout errors) is left as far as it got rather than failing the report.
+fn svg(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Result<(), Box<dyn std::error::Error>>) -> String {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (860, height.max(160))).into_drawing_area();
-        let _ = draw_horizontal_bars(&root, title, x_label, labels, series);
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let _ = draw(&root);
         let _ = root.present();
     }
     clean_svg(svg)
 }
 
 fn draw_horizontal_bars(
-    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    root: &Area<'_>,
     title: &str,
     x_label: &str,
     labels: &[String],
@@ -93,17 +101,11 @@ fn draw_horizontal_bars(
 
 /// Stacked columns, one per x label (e.g. a day), one segment per series.
 pub fn stacked_columns(title: &str, y_label: &str, x_labels: &[String], series: &[Series<'_>]) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (860, 340)).into_drawing_area();
-        let _ = draw_stacked_columns(&root, title, y_label, x_labels, series);
-        let _ = root.present();
-    }
-    clean_svg(svg)
+    svg((860, 340), |root| draw_stacked_columns(root, title, y_label, x_labels, series))
 }
 
 fn draw_stacked_columns(
-    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    root: &Area<'_>,
     title: &str,
     y_label: &str,
     x_labels: &[String],
@@ -159,17 +161,11 @@ fn draw_stacked_columns(
 
 /// Lines over runs (x: run labels), one per series; for the cost trend across nightly runs.
 pub fn lines(title: &str, y_label: &str, x_labels: &[String], series: &[Series<'_>]) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (860, 340)).into_drawing_area();
-        let _ = draw_lines(&root, title, y_label, x_labels, series);
-        let _ = root.present();
-    }
-    clean_svg(svg)
+    svg((860, 340), |root| draw_lines(root, title, y_label, x_labels, series))
 }
 
 fn draw_lines(
-    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    root: &Area<'_>,
     title: &str,
     y_label: &str,
     x_labels: &[String],
