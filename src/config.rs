@@ -918,10 +918,9 @@ fn history_rules(
         }
     }
     if let Some(v) = &raw.anomaly_share {
-        if *v.get_ref() <= Decimal::ZERO {
-            bad("anomaly_share", at(v.span()), format!("expected a share above 0, found {}", v.get_ref()));
-        } else {
-            h.anomaly_share = *v.get_ref();
+        match above_zero(*v.get_ref(), None) {
+            Ok(x) => h.anomaly_share = x,
+            Err(message) => bad("anomaly_share", at(v.span()), message),
         }
     }
     if let Some(v) = &raw.anomaly_min_usd {
@@ -955,17 +954,11 @@ fn readiness_rules(
     ];
     for (field, value, max, slot) in fields {
         let Some(v) = value else { continue };
-        let x = *v.get_ref();
-        if x <= Decimal::ZERO || max.is_some_and(|m| x > m) {
-            let range = max.map(|m| format!("above 0 and at most {m}")).unwrap_or_else(|| "above 0".into());
-            problems.push(Problem::new(
-                display,
-                at(v.span()),
-                Some(&format!("readiness.{field}")),
-                format!("expected a number {range}, found {x}"),
-            ));
-        } else {
-            *slot = x;
+        match above_zero(*v.get_ref(), max) {
+            Ok(x) => *slot = x,
+            Err(message) => {
+                problems.push(Problem::new(display, at(v.span()), Some(&format!("readiness.{field}")), message))
+            }
         }
     }
     if let Some(p) = &raw.platform_owner {
@@ -976,22 +969,24 @@ fn readiness_rules(
 
 type FieldProblem = (&'static str, std::ops::Range<usize>, String);
 
+/// A number above 0 (and at most `max`), or the message saying what was expected.
+fn above_zero(x: Decimal, max: Option<Decimal>) -> Result<Decimal, String> {
+    if x > Decimal::ZERO && max.is_none_or(|m| x <= m) {
+        return Ok(x);
+    }
+    let range = max.map(|m| format!("above 0 and at most {m}")).unwrap_or_else(|| "above 0".into());
+    Err(format!("expected a number {range}, found {x}"))
+}
+
 fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     let mut a = Assumptions::default();
     let mut problems = Vec::new();
     let mut positive =
         |field: &'static str, value: &Option<Spanned<Decimal>>, max: Option<Decimal>, slot: &mut Decimal| {
             if let Some(v) = value {
-                let x = *v.get_ref();
-                let too_big = max.is_some_and(|m| x > m);
-                if x <= Decimal::ZERO || too_big {
-                    let range = match max {
-                        Some(m) => format!("a number above 0 and at most {m}"),
-                        None => "a number above 0".to_string(),
-                    };
-                    problems.push((field, v.span(), format!("expected {range}, found {x}")));
-                } else {
-                    *slot = x;
+                match above_zero(*v.get_ref(), max) {
+                    Ok(x) => *slot = x,
+                    Err(message) => problems.push((field, v.span(), message)),
                 }
             }
         };

@@ -126,7 +126,7 @@ fn shorten_retention(
         Some((_, None)) => return None,
         Some((group, Some(behind))) => {
             let need = (behind * rules.replay_margin).max(floor);
-            (need, format!("slowest group `{group}` is {} behind", format::duration_ms(to_i64(behind))))
+            (need, format!("slowest group `{group}` is {} behind", format::duration_ms(cost::whole(behind))))
         }
     };
     if retention < needed * rules.retention_excess_factor {
@@ -142,8 +142,8 @@ fn shorten_retention(
         (
             format!(
                 "shorten retention from {} to {}",
-                format::retention_ms(to_i64(retention)),
-                format::retention_ms(to_i64(proposed))
+                format::retention_ms(cost::whole(retention)),
+                format::retention_ms(cost::whole(proposed))
             ),
             format!(
                 "{why}; {}× margin, at least {} h: retention is {}× what replay needs",
@@ -226,10 +226,6 @@ pub(crate) fn shrink_volumes(
         monthly_saving_usd: excess.round_dp(2),
         approver: platform.to_string(),
     })
-}
-
-fn to_i64(d: Decimal) -> i64 {
-    d.round().try_into().unwrap_or(i64::MAX)
 }
 
 /// Actions in report order: biggest saving first, then by owner, topic and kind.

@@ -85,9 +85,7 @@ pub fn choose(
     let flip = nearest_flip(best, lines).map(|(to, k)| Flip {
         to,
         retention_factor: k.round_dp(4),
-        retention_ms: retention_ms
-            .filter(|r| *r > 0)
-            .and_then(|r| i64::try_from((Decimal::from(r) * k).round().mantissa()).ok()),
+        retention_ms: retention_ms.filter(|r| *r > 0).map(|r| super::cost::whole(Decimal::from(r) * k)),
     });
     Some(Choice { cheapest: best.scenario, saving_usd: (today - best.at_1).max(Decimal::ZERO), flip })
 }

@@ -18,7 +18,7 @@
 //! and is named in `missing`, so a total is never silently low.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Platform;
@@ -156,7 +156,7 @@ impl TopicInputs {
     /// The same topic with its retention × `factor`, writes unchanged: the bytes and records retained scale with
     /// it (on a topic tiered today, only the remote part grows; the local window stays).
     pub fn with_retention_factor(&self, factor: Decimal) -> TopicInputs {
-        let scale = |v: i64| i64::try_from((Decimal::from(v) * factor).round().mantissa()).unwrap_or(i64::MAX);
+        let scale = |v: i64| whole(Decimal::from(v) * factor);
         TopicInputs {
             retained_bytes: if self.tiered_today.is_some() {
                 self.retained_bytes
@@ -186,6 +186,12 @@ pub struct ClusterInputs {
 /// gp3's baseline per volume, included in the storage price (AWS EBS volume types).
 const GP3_BASELINE_MIBPS: Decimal = Decimal::from_parts(125, 0, 0, false, 0);
 const GP3_BASELINE_IOPS: Decimal = Decimal::from_parts(3000, 0, 0, false, 0);
+
+/// A decimal rounded to a whole number (half away from zero), saturating at the ends of `i64`.
+pub fn whole(d: Decimal) -> i64 {
+    let r = d.round();
+    r.to_i64().unwrap_or(if r.is_sign_negative() { i64::MIN } else { i64::MAX })
+}
 
 /// Monthly bytes written, from an average rate.
 fn monthly_bytes(rate: f64, a: &Assumptions) -> Decimal {
@@ -519,7 +525,8 @@ mod tests {
     use crate::model::assumptions::WalKind;
     use rust_decimal::dec;
 
-    /// us-east-1 list prices, and a broker price for the test cluster's instance type (not in the book).
+    /// us-east-1 list prices, with the test cluster's broker price pinned so the hand computations do not move
+    /// when the book does.
     fn book() -> PriceBook {
         let broker = crate::model::prices::PriceOverride {
             region: None,

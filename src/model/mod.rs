@@ -94,9 +94,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
     for g in consumer_groups.iter_mut() {
         let inputs = by_topic.get(&(g.cluster.as_str(), g.topic.as_str()));
         g.lag_ms = match (inputs, g.total_lag) {
-            (Some(p), Some(lag)) => {
-                cost::lag_ms(&p.inputs, lag).and_then(|ms| i64::try_from(ms.round().mantissa()).ok())
-            }
+            (Some(p), Some(lag)) => cost::lag_ms(&p.inputs, lag).map(cost::whole),
             _ => None,
         };
     }

@@ -75,6 +75,17 @@ const ADDABLE_PREFIXES: &[(&str, &str)] = &[
     ("wal.regional_disk.storage", "GiB-month"),
 ];
 
+impl Basis {
+    /// The name in model.json, the CSV tables and the report.
+    pub fn key(self) -> &'static str {
+        match self {
+            Basis::List => "list",
+            Basis::Bill => "bill",
+            Basis::Override => "override",
+        }
+    }
+}
+
 impl PriceBook {
     /// The compiled-in book, every region.
     pub fn defaults() -> Self {
@@ -103,14 +114,6 @@ impl PriceBook {
             })
             .collect();
         PriceBook { version: self.version.clone(), prices }
-    }
-
-    /// The regions the book has entries for (not counting `*`).
-    pub fn regions(&self) -> Vec<&str> {
-        let mut r: Vec<&str> = self.prices.iter().map(|p| p.region.as_str()).filter(|r| *r != ANY_REGION).collect();
-        r.sort();
-        r.dedup();
-        r
     }
 
     pub fn get(&self, key: &str) -> Option<&Price> {
@@ -192,7 +195,11 @@ mod tests {
             assert!(p.usd >= Decimal::ZERO, "{p:?}");
             assert_eq!(p.basis, Basis::List);
         }
-        assert_eq!(book.regions(), ["eu-central-1", "eu-west-1", "us-east-1", "us-west-2"]);
+        let mut regions: Vec<&str> =
+            book.prices.iter().map(|p| p.region.as_str()).filter(|r| *r != ANY_REGION).collect();
+        regions.sort();
+        regions.dedup();
+        assert_eq!(regions, ["eu-central-1", "eu-west-1", "us-east-1", "us-west-2"]);
         let mut seen = std::collections::BTreeSet::new();
         for p in &book.prices {
             assert!(seen.insert((&p.region, &p.key)), "{} listed twice for {}", p.key, p.region);

@@ -237,7 +237,7 @@ fn replay(t: &TopicReport, inputs: &TopicInputs, rules: &Rules) -> Check {
     let Some(behind) = behind else {
         return check(d, Verdict::Watch, format!("group `{group}` is behind by an unknown time (no write rate)"));
     };
-    let behind_text = format::duration_ms(behind.round().try_into().unwrap_or(i64::MAX));
+    let behind_text = format::duration_ms(cost::whole(behind));
     let retention_d = Decimal::from(retention);
     if behind > retention_d {
         return check(

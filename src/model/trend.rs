@@ -231,7 +231,7 @@ fn growth(prev: &RunSummary, now: &RunSummary) -> BTreeMap<String, Growth> {
         .filter_map(|(key, now_bytes)| {
             let before = prev.topic_bytes.get(key)?;
             let bytes = now_bytes - before;
-            let per_day = days.and_then(|d| (Decimal::from(bytes) / d).round().try_into().ok());
+            let per_day = days.map(|d| super::cost::whole(Decimal::from(bytes) / d));
             Some((key.clone(), Growth { bytes, bytes_per_day: per_day }))
         })
         .collect()

@@ -125,9 +125,9 @@ fn changed_inputs(w: &WhatIf, today: &TopicInputs, notes: &mut Vec<String>) -> T
                     _ => Decimal::ONE,
                 };
                 t = TopicInputs {
-                    retained_bytes: Some(to_i64(bytes)),
-                    retention_ms: Some(to_i64(new_ms)),
-                    messages_retained: today.messages_retained.map(|m| to_i64(Decimal::from(m) * factor)),
+                    retained_bytes: Some(cost::whole(bytes)),
+                    retention_ms: Some(cost::whole(new_ms)),
+                    messages_retained: today.messages_retained.map(|m| cost::whole(Decimal::from(m) * factor)),
                     ..t
                 };
             }
@@ -147,11 +147,7 @@ fn changed_inputs(w: &WhatIf, today: &TopicInputs, notes: &mut Vec<String>) -> T
         }
     }
     if let Some(hours) = w.local_retention_hours {
-        t.tiered_window_ms = Some(to_i64(hours * Decimal::from(MS_PER_HOUR)));
+        t.tiered_window_ms = Some(cost::whole(hours * Decimal::from(MS_PER_HOUR)));
     }
     t
-}
-
-fn to_i64(d: Decimal) -> i64 {
-    i64::try_from(d.round().mantissa()).unwrap_or(i64::MAX)
 }

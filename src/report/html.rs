@@ -113,7 +113,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             shared_storage => cost_view(&c.shared_storage, &c.prices),
             prices => c.prices.iter().map(|p| context! {
                 key => &p.key, unit => &p.unit, usd => format::unit_price(p.usd), source => &p.source,
-                as_of => &p.as_of, basis => format!("{:?}", p.basis).to_lowercase(),
+                as_of => &p.as_of, basis => p.basis.key(),
             }).collect::<Vec<_>>(),
             billed_total => c.billed_usd.map(format::usd).unwrap_or_default(),
             residuals => c.residuals.iter().map(|r| context! {

@@ -175,11 +175,7 @@ pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
                     c.unit.clone(),
                     c.unit_price_usd.normalize().to_string(),
                     c.price_key.clone(),
-                    prices
-                        .iter()
-                        .find(|p| p.key == c.price_key)
-                        .map(|p| format!("{:?}", p.basis).to_lowercase())
-                        .unwrap_or_default(),
+                    prices.iter().find(|p| p.key == c.price_key).map(|p| p.basis.key().to_string()).unwrap_or_default(),
                     c.price_multiplier.normalize().to_string(),
                     c.monthly_usd.normalize().to_string(),
                 ]
@@ -217,7 +213,7 @@ pub fn prices_csv(m: &ReportModel) -> Vec<u8> {
                     p.region.clone(),
                     p.unit.clone(),
                     p.usd.normalize().to_string(),
-                    format!("{:?}", p.basis).to_lowercase(),
+                    p.basis.key().to_string(),
                     p.source.clone(),
                     p.as_of.clone(),
                 ]

@@ -135,6 +135,9 @@ struct Plan {
     amortized: bool,
     present: Vec<String>,
     schema: Arc<Schema>,
+    row_groups: usize,
+    /// Line items in the file.
+    rows: u64,
 }
 
 fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
@@ -201,17 +204,15 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
             }
         })
         .collect();
-    Ok(Plan { keys, unit, amortized, present, schema: Arc::new(Schema::new(hinted)) })
+    let meta = builder.metadata();
+    let (row_groups, rows) = (meta.num_row_groups(), u64::try_from(meta.file_metadata().num_rows()).unwrap_or(0));
+    Ok(Plan { keys, unit, amortized, present, schema: Arc::new(Schema::new(hinted)), row_groups, rows })
 }
 
 /// Reads one CUR Parquet file into cost lines, or says why this path does not cover it.
 pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec<CostLine>, u64), NotCovered> {
     let plan = plan(path, owner_tag_keys)?;
-    let (row_groups, rows) = {
-        let file = std::fs::File::open(path).map_err(|e| NotCovered(e.to_string()))?;
-        let b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| NotCovered(e.to_string()))?;
-        (b.metadata().num_row_groups(), u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0))
-    };
+    let (row_groups, rows) = (plan.row_groups, plan.rows);
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8).min(row_groups.max(1));
     let parts: Vec<Result<Part, NotCovered>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
