@@ -47,6 +47,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn s3(endpoint: &str) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .http_client(kafka_finops::collect::aws::https_client())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .force_path_style(true)
@@ -611,6 +612,7 @@ fn access_denied_fails_the_source_naming_the_iam_action_and_the_run_still_report
 fn cloudwatch(endpoint: &str) -> aws_sdk_cloudwatch::Client {
     let config = aws_sdk_cloudwatch::Config::builder()
         .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+        .http_client(kafka_finops::collect::aws::https_client())
         .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new("testing", "testing", None, None, "tests"))

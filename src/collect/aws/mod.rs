@@ -44,6 +44,7 @@ const MAX_ATTEMPTS: u32 = 4;
 /// The shared SDK config of one source.
 pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(MAX_ATTEMPTS)
@@ -76,6 +77,13 @@ pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
 }
 
 const DEFAULT_REGION: &str = "us-east-1";
+
+/// The HTTPS client every AWS call goes through, credential providers included: hyper on rustls with the ring
+/// provider (the one the rest of the tool's TLS uses), trusting the system's root certificates.
+pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
 
 /// An S3 client; path-style addressing when an endpoint is overridden (emulators and VPC endpoints need it).
 pub fn s3_client(config: &SdkConfig, settings: &AwsSettings) -> aws_sdk_s3::Client {
