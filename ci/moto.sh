@@ -107,6 +107,7 @@ export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
+export KAFKA_FINOPS_MOTO_SERVER=$VENV/bin/moto_server
 ENV
 }
 

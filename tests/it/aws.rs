@@ -902,3 +902,91 @@ fn throttling_is_retried_with_bounded_attempts() {
     assert_eq!(seen, 4, "{stderr}");
     assert!(stderr.contains("SlowDown"), "{stderr}");
 }
+
+/// A moto_server of its own on a free loopback port, serving HTTPS with the given certificate; killed on drop.
+struct TlsMoto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl TlsMoto {
+    fn start(server: &str, cert: &Path, key: &Path) -> TlsMoto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string(), "-c"])
+            .arg(cert)
+            .arg("-k")
+            .arg(key)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let moto = TlsMoto { child, port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "the TLS moto_server did not listen within 30 s");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        moto
+    }
+}
+
+impl Drop for TlsMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `openssl` in `dir` with whitespace-separated arguments.
+fn openssl(dir: &Path, args: &str) {
+    let out = std::process::Command::new("openssl").args(args.split_whitespace()).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "openssl {args}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The AWS clients speak TLS (rustls with the ring provider) and verify the server's certificate against the
+/// system's roots, which `SSL_CERT_FILE` names here. moto serves HTTPS with a certificate for 127.0.0.1 issued by a
+/// test CA: trusting that CA, the run gets S3's own answer (no such bucket); trusting another CA, it fails on the
+/// certificate and says so. Neither case reads as "no cost".
+#[test]
+fn aws_calls_go_over_tls_and_verify_the_certificate() {
+    let Some(_) = endpoint() else { return };
+    let server = std::env::var("KAFKA_FINOPS_MOTO_SERVER").expect("KAFKA_FINOPS_MOTO_SERVER (from ci/moto.sh env)");
+    let tls = tempfile::tempdir().unwrap();
+    let d = tls.path();
+    for ca in ["ca", "other-ca"] {
+        openssl(
+            d,
+            &format!(
+                "req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=kafka-finops-test-{ca} -keyout {ca}.key -out {ca}.pem"
+            ),
+        );
+    }
+    std::fs::write(d.join("san.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(d, "req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr");
+    openssl(
+        d,
+        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.cnf -out server.pem",
+    );
+    let moto = TlsMoto::start(&server, &d.join("server.pem"), &d.join("server.key"));
+    let https = format!("https://127.0.0.1:{}", moto.port);
+    let bucket = unique("tls");
+    let dir = with_demo(&s3_export("tls", &bucket, "e/", &https));
+    let ca = d.join("ca.pem");
+    let other_ca = d.join("other-ca.pem");
+    let empty = tempfile::tempdir().unwrap();
+    let trusting = |file: &Path| {
+        let env = [("SSL_CERT_FILE", file.to_str().unwrap()), ("SSL_CERT_DIR", empty.path().to_str().unwrap())];
+        let out = run_demo(dir.path(), &[], &env);
+        assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+        model_text(&out)
+    };
+
+    let answered = trusting(&ca);
+    assert!(answered.contains("NoSuchBucket"), "{answered}");
+    assert!(!answered.to_lowercase().contains("certificate"), "{answered}");
+
+    let refused = trusting(&other_ca);
+    assert!(refused.to_lowercase().contains("certificate"), "{refused}");
+    assert!(!refused.contains("NoSuchBucket"), "{refused}");
+}
