@@ -744,18 +744,13 @@ fn days_cost_explorer_has_no_data_for_are_missing_in_the_model_and_report_not_ze
     ));
     let out = run_demo(dir.path(), &[], &[]);
     assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
-    let model: serde_json::Value = serde_json::from_str(&model_text(&out)).unwrap();
-    let ce: Vec<(String, serde_json::Value)> = model["cost_days"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["source"] == "ce")
-        .map(|d| (d["day"].as_str().unwrap().to_string(), d["amount_usd"].clone()))
-        .collect();
-    let days: Vec<&str> = ce.iter().map(|(d, _)| d.as_str()).collect();
+    let model = crate::support::read_model(&out.run_dir());
+    let ce: Vec<(&str, Option<Decimal>)> =
+        model.cost_days.iter().filter(|d| d.source == "ce").map(|d| (d.day.as_str(), d.amount_usd)).collect();
+    let days: Vec<&str> = ce.iter().map(|(d, _)| *d).collect();
     assert_eq!(days, ["2025-04-11", "2025-04-12", "2025-04-13", "2025-04-14", "2025-04-15"]);
-    assert!(ce[0].1.is_null() && ce[1].1.is_null(), "{ce:?}");
-    assert!(ce[2..].iter().all(|(_, a)| !a.is_null()), "{ce:?}");
+    assert!(ce[0].1.is_none() && ce[1].1.is_none(), "{ce:?}");
+    assert!(ce[2..].iter().all(|(_, a)| a.is_some()), "{ce:?}");
     let html = std::fs::read_to_string(out.run_dir().join("index.html")).unwrap();
     assert!(html.contains("3 of 5"), "the report counts the days with data");
     assert!(html.contains("2025-04-11..2025-04-12"), "and names the missing ones");
@@ -802,18 +797,13 @@ fn cost_explorer_by_owner_tag_allocates_to_owners_beside_the_lines_not_on_top_of
     let ce_lines = column(&h, &rows, "source").into_iter().filter(|s| *s == "cost-explorer").count();
     assert_eq!(ce_lines, 4, "the four usage-type groups of the day, not the tag groups");
 
-    let model: serde_json::Value = serde_json::from_str(&model_text(&out)).unwrap();
-    let tags: Vec<(String, String, String)> = model["tag_costs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (t["owner"].as_str().unwrap().into(), t["tag_value"].as_str().unwrap().into(), t["amount_usd"].to_string())
-        })
-        .collect();
-    assert!(tags.contains(&("payments".into(), "payments".into(), "\"1.25\"".into())), "{tags:?}");
-    assert!(tags.contains(&("unowned".into(), "".into(), "\"0.7499999992\"".into())), "{tags:?}");
-    assert!(tags.contains(&("unowned".into(), "orphan".into(), "\"0.84\"".into())), "{tags:?}");
+    let model = crate::support::read_model(&out.run_dir());
+    let tags: Vec<(&str, &str, Decimal)> =
+        model.tag_costs.iter().map(|t| (t.owner.as_str(), t.tag_value.as_str(), t.amount_usd)).collect();
+    let usd = |s: &str| Decimal::from_str(s).unwrap();
+    assert!(tags.contains(&("payments", "payments", usd("1.25"))), "{tags:?}");
+    assert!(tags.contains(&("unowned", "", usd("0.7499999992"))), "{tags:?}");
+    assert!(tags.contains(&("unowned", "orphan", usd("0.84"))), "{tags:?}");
     let html = std::fs::read_to_string(out.run_dir().join("index.html")).unwrap();
     assert!(html.contains("Billed cost by owner tag") && html.contains("no `team` tag"));
 }

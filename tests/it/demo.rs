@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use kafka_finops::report_model::ReportModel;
 use rust_decimal::Decimal;
 
 use crate::support::*;
@@ -206,45 +207,39 @@ fn no_cost_lines_reads_as_no_billing_data_never_as_zero_dollars() {
     let dir = work.path().join(out.run_dir());
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("no billing data") && !html.contains("Total billed"), "billed must not read as $0");
-    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
-    assert!(model["totals"]["billed_usd"].is_null());
+    assert_eq!(read_model(&dir).totals.billed_usd, None);
 }
 
 #[test]
 fn the_bill_allocated_to_owners_adds_up_to_the_cent_per_cluster_and_class_and_is_deterministic() {
     let work = tempfile::tempdir().unwrap();
-    let model = |name: &str| -> serde_json::Value {
+    let model = |name: &str| -> ReportModel {
         let out = run(&["demo", "--out", name], work.path());
         assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-        serde_json::from_str(&std::fs::read_to_string(work.path().join(out.run_dir()).join("model.json")).unwrap())
-            .unwrap()
+        read_model(&work.path().join(out.run_dir()))
     };
     let first = model("a");
     // The bill per (cluster, class), summed here from the billed lines and rounded to the cent.
     let mut billed: BTreeMap<(String, String), Decimal> = BTreeMap::new();
-    for c in first["clusters"].as_array().unwrap() {
-        for l in c["billed"].as_array().unwrap() {
-            let key = (c["cluster"].as_str().unwrap().to_string(), l["cost_class"].as_str().unwrap().to_string());
-            *billed.entry(key).or_default() += decimal(l["amount_usd"].as_str().unwrap());
+    for c in &first.clusters {
+        for l in &c.billed {
+            *billed.entry((c.cluster.clone(), l.cost_class.clone())).or_default() += l.amount_usd;
         }
     }
     assert!(!billed.is_empty());
     let mut allocated: BTreeMap<(String, String), Decimal> = BTreeMap::new();
-    let rows = first["reconciliation"].as_array().unwrap();
-    for r in rows {
-        let key = (r["cluster"].as_str().unwrap().to_string(), r["cost_class"].as_str().unwrap().to_string());
-        let amount = decimal(r["billed_usd"].as_str().unwrap());
-        assert_eq!(amount, amount.round_dp(2), "to the cent: {r}");
-        *allocated.entry(key).or_default() += amount;
+    for r in &first.reconciliation {
+        assert_eq!(r.billed_usd, r.billed_usd.round_dp(2), "to the cent: {r:?}");
+        *allocated.entry((r.cluster.clone(), r.cost_class.clone())).or_default() += r.billed_usd;
     }
     for (key, total) in &billed {
         assert_eq!(allocated[key], total.round_dp(2), "{key:?}");
     }
-    let owners: Vec<&str> = rows.iter().map(|r| r["owner"].as_str().unwrap()).collect();
+    let owners: Vec<&str> = first.reconciliation.iter().map(|r| r.owner.as_str()).collect();
     for special in ["unowned", "(idle headroom)", "(unallocated)"] {
         assert!(owners.contains(&special), "{special} row missing: {owners:?}");
     }
-    assert_eq!(first["reconciliation"], model("b")["reconciliation"], "the same inputs, the same split");
+    assert_eq!(first.reconciliation, model("b").reconciliation, "the same inputs, the same split");
 }
 
 #[test]
@@ -252,35 +247,27 @@ fn model_vs_bill_per_cost_class_gives_the_bill_as_a_monthly_rate_and_the_residua
     let work = tempfile::tempdir().unwrap();
     let out = run(&["demo", "--out", "runs"], work.path());
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    let model: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(work.path().join(out.run_dir()).join("model.json")).unwrap())
-            .unwrap();
-    let cluster = &model["clusters"][0];
-    let month_days = decimal(model["assumptions"]["month_hours"].as_str().unwrap()) / Decimal::from(24);
-    let residuals = cluster["residuals"].as_array().unwrap();
-    let classes: Vec<&str> = residuals.iter().map(|r| r["cost_class"].as_str().unwrap()).collect();
+    let model = read_model(&work.path().join(out.run_dir()));
+    let cluster = &model.clusters[0];
+    let month_days = model.assumptions.month_hours / Decimal::from(24);
+    let classes: Vec<&str> = cluster.residuals.iter().map(|r| r.cost_class.as_str()).collect();
     assert_eq!(
         classes,
         ["inter_az_transfer", "msk_broker_hours", "msk_storage", "msk_tiered_retrieval", "msk_tiered_storage"]
     );
-    for r in residuals {
-        let class = r["cost_class"].as_str().unwrap();
-        let lines: Vec<&serde_json::Value> =
-            cluster["billed"].as_array().unwrap().iter().filter(|l| l["cost_class"] == class).collect();
-        let amount: Decimal = lines.iter().map(|l| decimal(l["amount_usd"].as_str().unwrap())).sum();
-        let days = lines.iter().map(|l| l["days"].as_i64().unwrap()).max().unwrap();
-        let billed = decimal(r["billed_monthly_usd"].as_str().unwrap());
-        assert_eq!(billed, (amount / Decimal::from(days) * month_days).round_dp(2), "{class}");
-        let modelled = r["modelled_monthly_usd"].as_str().unwrap_or_else(|| panic!("{class} is modelled: {r}"));
-        assert_eq!(decimal(r["residual_usd"].as_str().unwrap()), billed - decimal(modelled), "{class}");
+    for r in &cluster.residuals {
+        let class = r.cost_class.as_str();
+        let lines: Vec<_> = cluster.billed.iter().filter(|l| l.cost_class == class).collect();
+        let amount: Decimal = lines.iter().map(|l| l.amount_usd).sum();
+        let days = lines.iter().map(|l| l.days).max().unwrap();
+        assert_eq!(r.billed_monthly_usd, (amount / Decimal::from(days) * month_days).round_dp(2), "{class}");
+        let modelled = r.modelled_monthly_usd.unwrap_or_else(|| panic!("{class} is modelled: {r:?}"));
+        assert_eq!(r.residual_usd, Some(r.billed_monthly_usd - modelled), "{class}");
     }
     // The demo bills the tiered topic's whole retention (rate × 30 days) as MSK tiered storage; the model sizes it
     // from the local bytes it measured plus rate × (retention − local window), so the two agree closely.
-    let tiered = residuals.iter().find(|r| r["cost_class"] == "msk_tiered_storage").unwrap();
-    let (billed, modelled) = (
-        decimal(tiered["billed_monthly_usd"].as_str().unwrap()),
-        decimal(tiered["modelled_monthly_usd"].as_str().unwrap()),
-    );
+    let tiered = cluster.residuals.iter().find(|r| r.cost_class == "msk_tiered_storage").unwrap();
+    let (billed, modelled) = (tiered.billed_monthly_usd, tiered.modelled_monthly_usd.unwrap());
     assert!((billed - modelled).abs() < billed / Decimal::from(20), "billed {billed} vs modelled {modelled}");
 }
 

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
+use kafka_finops::report_model::ReportModel;
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use crate::support::*;
 
@@ -27,13 +26,8 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-fn model(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap()
-}
-
-fn owner_cost(m: &Value, owner: &str) -> Decimal {
-    let o = m["owners"].as_array().unwrap().iter().find(|o| o["owner"] == owner).unwrap();
-    Decimal::from_str(o["current_monthly_usd"].as_str().unwrap()).unwrap()
+fn owner_cost(m: &ReportModel, owner: &str) -> Decimal {
+    m.owners.iter().find(|o| o.owner == owner).unwrap().current_monthly_usd
 }
 
 #[test]
@@ -48,8 +42,9 @@ fn a_second_run_compares_with_the_first_flags_jumps_and_leaves_it_untouched() {
         work.path().join(out.run_dir())
     };
     let first = run_once();
-    let first_model = model(&first);
-    assert!(first_model["history"]["previous_run"].is_null(), "nothing to compare the first run with");
+    let first_model = read_model(&first);
+    let first_history = first_model.history.as_ref().expect("every run has a history section");
+    assert_eq!(first_history.previous_run, None, "nothing to compare the first run with");
     let before = snapshot(&first);
 
     // The data changes: payments.transactions keeps twice the bytes, and orders.dlq is renamed (one topic
@@ -72,40 +67,36 @@ fn a_second_run_compares_with_the_first_flags_jumps_and_leaves_it_untouched() {
         std::fs::write(&p, std::fs::read_to_string(&p).unwrap().replace("orders.dlq", "orders.dead-letters")).unwrap();
     }
     let second = run_once();
-    let second_model = model(&second);
+    let second_model = read_model(&second);
 
     assert_eq!(snapshot(&first), before, "the first run's files are byte for byte what they were");
-    let h = &second_model["history"];
-    assert_eq!(h["previous_run"], first.file_name().unwrap().to_str().unwrap());
-    assert_eq!(h["new_topics"], serde_json::json!(["demo-msk/orders.dead-letters"]));
-    assert_eq!(h["deleted_topics"], serde_json::json!(["demo-msk/orders.dlq"]));
-    let deltas = h["owners"].as_array().unwrap();
-    let delta = |owner: &str| deltas.iter().find(|o| o["owner"] == owner).unwrap();
+    let h = second_model.history.as_ref().expect("every run has a history section");
+    assert_eq!(h.previous_run.as_deref(), first.file_name().unwrap().to_str());
+    assert_eq!(h.new_topics, ["demo-msk/orders.dead-letters"]);
+    assert_eq!(h.deleted_topics, ["demo-msk/orders.dlq"]);
+    let delta = |owner: &str| h.owners.iter().find(|o| o.owner == owner).unwrap();
     let payments = delta("payments");
     let moved = owner_cost(&second_model, "payments") - owner_cost(&first_model, "payments");
     assert!(moved > Decimal::from(5), "doubling the biggest payments topic moves the owner: {moved}");
-    assert_eq!(Decimal::from_str(payments["delta_usd"].as_str().unwrap()).unwrap(), moved);
-    assert_eq!(payments["anomaly"], true, "{payments}");
+    assert_eq!(payments.delta_usd, moved);
+    assert!(payments.anomaly, "{payments:?}");
     // Renaming a topic moves nothing for orders; every owner but payments is unflagged.
-    for o in deltas.iter().filter(|o| o["owner"] != "payments") {
-        assert_eq!(o["anomaly"], false, "{o}");
+    for o in h.owners.iter().filter(|o| o.owner != "payments") {
+        assert!(!o.anomaly, "{o:?}");
     }
-    assert!(Decimal::from_str(delta("orders")["delta_usd"].as_str().unwrap()).unwrap().is_zero());
-    assert_eq!(h["runs"].as_array().unwrap().len(), 2);
+    assert!(delta("orders").delta_usd.is_zero());
+    assert_eq!(h.runs.len(), 2);
     // Growth: payments.transactions keeps twice its bytes; orders.events is unchanged; the same capture time in
     // both runs gives no per-day figure.
-    let topic_bytes = |m: &Value, topic: &str| {
-        m["topics"].as_array().unwrap().iter().find(|t| t["topic"] == topic).unwrap()["retained_bytes"]
-            .as_i64()
-            .unwrap()
-    };
-    let grown = &h["growth"]["demo-msk/payments.transactions"];
+    let topic_bytes =
+        |m: &ReportModel, topic: &str| m.topics.iter().find(|t| t.topic == topic).unwrap().retained_bytes.unwrap();
+    let grown = &h.growth["demo-msk/payments.transactions"];
     assert_eq!(
-        grown["bytes"].as_i64().unwrap(),
+        grown.bytes,
         topic_bytes(&second_model, "payments.transactions") - topic_bytes(&first_model, "payments.transactions")
     );
-    assert!(grown["bytes_per_day"].is_null());
-    assert_eq!(h["growth"]["demo-msk/orders.events"]["bytes"], 0);
+    assert_eq!(grown.bytes_per_day, None);
+    assert_eq!(h.growth["demo-msk/orders.events"].bytes, 0);
     let pack = std::fs::read_to_string(second.join("owners/payments.csv")).unwrap();
     assert!(pack.lines().next().unwrap().contains("growth_bytes_since_last_run"));
     let html = std::fs::read_to_string(second.join("index.html")).unwrap();

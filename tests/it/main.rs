@@ -4,6 +4,7 @@ mod aws;
 mod bad_input;
 mod browser;
 mod demo;
+mod golden;
 mod history;
 mod kafka;
 mod model;

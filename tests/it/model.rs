@@ -1,30 +1,25 @@
 //! The placement model end to end: what-if scenarios against full runs, prices a region lacks, bad what-ifs.
 
 use std::path::Path;
-use std::str::FromStr;
 
+use kafka_finops::model::choice::Scenario;
+use kafka_finops::model::prices::Basis;
+use kafka_finops::report_model::ReportModel;
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use crate::support::*;
 
-fn model_of(fixture: &Path) -> (Output, Value) {
+fn model_of(fixture: &Path) -> ReportModel {
     let work = tempfile::tempdir().unwrap();
     let config = fixture.join("kafka-finops.toml");
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    let text = std::fs::read_to_string(work.path().join(out.run_dir()).join("model.json")).unwrap();
-    (out, serde_json::from_str(&text).unwrap())
-}
-
-fn decimal(v: &Value) -> Decimal {
-    Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}"))).unwrap()
+    read_model(&work.path().join(out.run_dir()))
 }
 
 /// Today's cost of a topic: its current placement's breakdown.
-fn current_cost(model: &Value, topic: &str) -> Decimal {
-    let t = model["topics"].as_array().unwrap().iter().find(|t| t["topic"] == topic).unwrap();
-    decimal(&t[t["current"].as_str().unwrap()]["monthly_usd"])
+fn current_cost(model: &ReportModel, topic: &str) -> Decimal {
+    model.topics.iter().find(|t| t.topic == topic).unwrap().current_cost().monthly_usd
 }
 
 fn append(path: &Path, text: &str) {
@@ -71,7 +66,7 @@ topics = ["orders.events"]
 retention_hours = 336
 "#,
     );
-    let (_, with_what_ifs) = model_of(a.path());
+    let with_what_ifs = model_of(a.path());
 
     let b = demo_copy();
     edit_rows(&b.path().join("topics.csv"), "payments.transactions", |h, row| {
@@ -85,30 +80,27 @@ retention_hours = 336
         let i = h.iter().position(|c| c == "size_bytes").unwrap();
         row[i] = (row[i].parse::<i64>().unwrap() * 2).to_string();
     });
-    let (_, changed) = model_of(b.path());
+    let changed = model_of(b.path());
 
     // The demo config has what-ifs of its own; ours come after them.
-    let all = with_what_ifs["what_ifs"].as_array().unwrap();
+    let all = &with_what_ifs.what_ifs;
     let what_ifs = &all[all.len() - 2..];
     for (w, topic, owner) in
         [(&what_ifs[0], "payments.transactions", "payments"), (&what_ifs[1], "orders.events", "orders")]
     {
-        let t = &w["topics"].as_array().unwrap()[0];
-        assert_eq!(t["topic"], topic);
+        let t = &w.topics[0];
+        assert_eq!(t.topic, topic);
         let full_runs = current_cost(&changed, topic) - current_cost(&with_what_ifs, topic);
         assert!(!full_runs.is_zero(), "{topic}: the change must move the cost");
-        assert_eq!(decimal(&t["delta_usd"]), full_runs, "{topic}");
-        let o = &w["owners"].as_array().unwrap()[0];
-        assert_eq!(o["owner"], owner);
-        let owner_cost = |m: &Value| {
-            let o = m["owners"].as_array().unwrap().iter().find(|o| o["owner"] == owner).unwrap();
-            decimal(&o["current_monthly_usd"])
-        };
-        assert_eq!(decimal(&o["delta_usd"]), owner_cost(&changed) - owner_cost(&with_what_ifs), "{owner}");
+        assert_eq!(t.delta_usd, full_runs, "{topic}");
+        let o = &w.owners[0];
+        assert_eq!(o.owner, owner);
+        let owner_cost = |m: &ReportModel| m.owners.iter().find(|o| o.owner == owner).unwrap().current_monthly_usd;
+        assert_eq!(o.delta_usd, owner_cost(&changed) - owner_cost(&with_what_ifs), "{owner}");
     }
     // RF 3 → 2 saves a third of the stored bytes; longer retention costs more.
-    assert!(decimal(&what_ifs[0]["delta_usd"]) < Decimal::ZERO);
-    assert!(decimal(&what_ifs[1]["delta_usd"]) > Decimal::ZERO);
+    assert!(what_ifs[0].delta_usd < Decimal::ZERO);
+    assert!(what_ifs[1].delta_usd > Decimal::ZERO);
 }
 
 #[test]
@@ -137,30 +129,19 @@ fn a_region_without_a_price_is_flagged_never_priced_at_zero() {
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     let dir = work.path().join(out.run_dir());
-    let model: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
-    let cluster = &model["clusters"][0];
-    let keys: Vec<&str> = cluster["prices"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
+    let model = read_model(&dir);
+    let cluster = &model.clusters[0];
+    let keys: Vec<&str> = cluster.prices.iter().map(|p| p.key.as_str()).collect();
     assert!(!keys.contains(&"s3.standard.storage"), "{keys:?}");
     // Bill prices fill what the region's list lacks, and say so.
-    let storage = cluster["prices"].as_array().unwrap().iter().find(|p| p["key"] == "msk.storage").unwrap();
-    assert_eq!(storage["basis"], "bill");
-    let shared = &cluster["shared_storage"];
-    assert!(
-        shared["missing"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m.as_str().unwrap().contains("no price `s3.standard.storage`")),
-        "{}",
-        shared["missing"]
-    );
-    assert!(shared["components"].as_array().unwrap().iter().all(|c| c["price_key"] != "s3.standard.storage"));
-    for t in model["topics"].as_array().unwrap() {
-        assert!(
-            t["choice"].is_null() || t["choice"]["cheapest"] != "shared_storage",
-            "{}: an incomplete scenario never wins",
-            t["topic"]
-        );
+    let storage = cluster.prices.iter().find(|p| p.key == "msk.storage").unwrap();
+    assert_eq!(storage.basis, Basis::Bill);
+    let shared = &cluster.shared_storage;
+    assert!(shared.missing.iter().any(|m| m.contains("no price `s3.standard.storage`")), "{:?}", shared.missing);
+    assert!(shared.components.iter().all(|c| c.price_key != "s3.standard.storage"));
+    for t in &model.topics {
+        let cheapest = t.choice.as_ref().map(|c| c.cheapest);
+        assert_ne!(cheapest, Some(Scenario::SharedStorage), "{}: an incomplete scenario never wins", t.topic);
     }
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("no price `s3.standard.storage`"), "the report names the missing price");

@@ -32,6 +32,14 @@ pub fn run(args: &[&str], cwd: &Path) -> Output {
     }
 }
 
+/// A run directory's model.json, read as the typed model this build writes: a renamed or retyped field fails here
+/// (or fails to compile where a test names it) instead of reading as null.
+pub fn read_model(run_dir: &Path) -> kafka_finops::report_model::ReportModel {
+    let path = run_dir.join("model.json");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not a ReportModel: {e}", path.display()))
+}
+
 /// A temporary copy of the demo fixture whose files a test may edit.
 pub fn demo_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
