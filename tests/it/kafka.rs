@@ -76,6 +76,19 @@ fn create_topic(bootstrap: &str, name: &str, partitions: i32, rf: i32, configs: 
     }
 }
 
+/// Creates a topic with an explicit replica assignment: `replicas[p]` lists partition p's brokers, its preferred
+/// leader first.
+fn create_topic_assigned(bootstrap: &str, name: &str, replicas: &[&[i32]]) {
+    let admin: AdminClient<DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", bootstrap).create().unwrap();
+    let topic = NewTopic::new(name, replicas.len() as i32, TopicReplication::Variable(replicas));
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = runtime().block_on(admin.create_topics(&[topic], &options)).unwrap();
+    for r in results {
+        r.unwrap_or_else(|(t, e)| panic!("creating {t}: {e}"));
+    }
+}
+
 /// Writes `counts[p]` records of `size` bytes into partition p.
 fn produce(bootstrap: &str, topic: &str, counts: &[usize], size: usize) {
     let producer: BaseProducer =
@@ -507,8 +520,13 @@ fn recorded_requests(dir: &Path) -> u64 {
 fn the_request_count_does_not_grow_with_the_number_of_topics() {
     let Some(env) = env() else { return };
     let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
-    // Every broker leads something before the first count, so more topics change no broker's request list.
-    create_topic(&env.bootstrap, &unique("search.count-base"), 3, 3, &[]);
+    // Before the first count every broker leads a partition 0 (DescribeConfigs goes to the leader of partition 0)
+    // and some partition (ListOffsets goes to leaders), so more topics change no broker's request list. Explicit
+    // assignments: on a young cluster the controller's own placement may leave a broker leading no partition 0.
+    for first in [1, 2, 3] {
+        let rotated: Vec<i32> = (0..3).map(|i| (first - 1 + i) % 3 + 1).collect();
+        create_topic_assigned(&env.bootstrap, &unique(&format!("search.count-base-{first}")), &[rotated.as_slice()]);
+    }
     let work = tempfile::tempdir().unwrap();
     let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
     let first = run(&["collect", "--config", config.to_str().unwrap(), "--record", "before"], work.path());
