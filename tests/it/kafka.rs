@@ -542,3 +542,107 @@ fn the_request_count_does_not_grow_with_the_number_of_topics() {
     assert_eq!(topics("after"), topics("before") + 20);
     assert_eq!(after, before, "20 more topics must not mean more requests");
 }
+
+/// Joins `group` on `topic` as a KIP-848 consumer (`group.protocol=consumer`, the protocol new Kafka 4 clients choose),
+/// waits until it owns every partition, and commits `offsets[p]`. The member stays while the consumer lives.
+fn join_kip848(bootstrap: &str, group: &str, topic: &str, offsets: &[i64]) -> BaseConsumer {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("group.protocol", "consumer")
+        .set("client.id", "finops-kip848")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while consumer.assignment().unwrap().count() < offsets.len() {
+        assert!(std::time::Instant::now() < deadline, "the KIP-848 consumer got no full assignment within 60 s");
+        let _ = consumer.poll(Duration::from_millis(200));
+    }
+    let mut tpl = TopicPartitionList::new();
+    for (p, &o) in offsets.iter().enumerate() {
+        tpl.add_partition_offset(topic, p as i32, Offset::Offset(o)).unwrap();
+    }
+    consumer.commit(&tpl, CommitMode::Sync).unwrap();
+    consumer
+}
+
+/// The `__consumer_offsets` partition, hence the coordinator, of a group: Java's `String.hashCode`, made
+/// non-negative, modulo the 6 partitions of the test cluster (`offsets.topic.num.partitions`).
+fn offsets_partition(group: &str) -> i32 {
+    let hash = group.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
+    (hash & 0x7fff_ffff) % 6
+}
+
+/// (partition, committed, lag) per row of `kafka-consumer-groups --describe --group <group>`.
+fn lag_from_kafkas_tool(bootstrap: &str, group: &str) -> BTreeMap<String, (String, String)> {
+    let tool = std::process::Command::new("bash")
+        .args([&format!("{}/ci/kafka.sh", env!("CARGO_MANIFEST_DIR")), "consumer-groups"])
+        .args(["--bootstrap-server", bootstrap.split(',').next().unwrap(), "--describe", "--group", group])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&tool.stdout);
+    // Columns: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
+    let rows: BTreeMap<String, (String, String)> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() >= 6 && f[0] == group)
+        .map(|f| (f[2].to_string(), (f[3].to_string(), f[5].to_string())))
+        .collect();
+    assert!(!rows.is_empty(), "no rows from kafka-consumer-groups for {group}: {stdout}");
+    rows
+}
+
+#[test]
+fn kip848_and_classic_groups_on_one_coordinator_are_recorded_side_by_side_with_kafkas_lag() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (topic, classic) = (unique("orders.kip848"), unique("classic-g"));
+    // The KIP-848 group on the classic group's coordinator: the broker that used to lose both.
+    let kip848 = (0..1000)
+        .map(|i| format!("{classic}-kip848-{i}"))
+        .find(|g| offsets_partition(g) == offsets_partition(&classic))
+        .unwrap();
+    create_topic(&env.bootstrap, &topic, 3, 3, &[]);
+    produce(&env.bootstrap, &topic, &[40, 50, 60], 100);
+    commit(&env.bootstrap, &classic, &topic, &[10, 50, 0]);
+    let member = join_kip848(&env.bootstrap, &kip848, &topic, &[40, 20, 30]);
+
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "rec"], work.path());
+    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let rec = work.path().join("rec");
+
+    // Lag = latest − committed, by hand: latest offsets 40, 50, 60.
+    // (group, [(partition, (committed, lag))])
+    let by_hand = [
+        (classic.as_str(), [("0", ("10", "30")), ("1", ("50", "0")), ("2", ("0", "60"))]),
+        (kip848.as_str(), [("0", ("40", "0")), ("1", ("20", "30")), ("2", ("30", "30"))]),
+    ];
+    let (gh, groups) = read_csv(&rec.join("consumer_group_offsets.csv"));
+    for (group, expected) in by_hand {
+        let recorded: BTreeMap<String, (String, String)> = rows_where(&gh, &groups, "group_id", group)
+            .into_iter()
+            .map(|r| {
+                let (committed, lag) = (get(&gh, r, "committed_offset"), get(&gh, r, "lag"));
+                (get(&gh, r, "partition").to_string(), (committed.to_string(), lag.to_string()))
+            })
+            .collect();
+        let expected: BTreeMap<String, (String, String)> =
+            expected.iter().map(|(p, (c, l))| (p.to_string(), (c.to_string(), l.to_string()))).collect();
+        assert_eq!(recorded, expected, "{group}: by hand");
+        assert_eq!(recorded, lag_from_kafkas_tool(&env.bootstrap, group), "{group}: as kafka-consumer-groups says");
+        let state = get(&gh, rows_where(&gh, &groups, "group_id", group)[0], "state");
+        assert!(!state.is_empty(), "{group}: the state is recorded");
+    }
+    // The KIP-848 member, from ConsumerGroupDescribe.
+    let (mh, members) = read_csv(&rec.join("consumer_group_members.csv"));
+    let mine = rows_where(&mh, &members, "group_id", &kip848);
+    assert_eq!(mine.len(), 1, "one member: {mine:?}");
+    assert_eq!(get(&mh, mine[0], "client_id"), "finops-kip848");
+    let scenario = std::fs::read_to_string(rec.join("scenario.toml")).unwrap();
+    assert!(scenario.contains("status = \"complete\""), "{scenario}");
+    drop(member);
+}

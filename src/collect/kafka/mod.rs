@@ -4,8 +4,9 @@
 //! bootstrap connection; then per broker, concurrently (at most 8 brokers at once, four connections each so the
 //! broker works in parallel): one DescribeLogDirs (size of every replica it holds), two ListOffsets (earliest and
 //! latest of the partitions it leads), one DescribeConfigs (the topics whose partition 0 it leads, only the keys
-//! the model uses), one ListGroups and, for the groups it coordinates, one DescribeGroups and one OffsetFetch (many
-//! groups per request). Results are kept per broker with an error slot: a broker that does not answer leaves its
+//! the model uses), one ListGroups and, for the groups it coordinates, one DescribeGroups (classic groups), one
+//! ConsumerGroupDescribe (KIP-848 groups) and one OffsetFetch (many groups per request; a group that cannot be read
+//! is named and never drops another). Results are kept per broker with an error slot: a broker that does not answer leaves its
 //! partitions' sizes, offsets and configs unknown (never 0) and marks the source `partial`. Every request is
 //! counted.
 
@@ -22,8 +23,8 @@ use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
 use kafka_protocol::messages::{
-    BrokerId, DescribeConfigsRequest, DescribeGroupsRequest, DescribeLogDirsRequest, GroupId, ListGroupsRequest,
-    ListOffsetsRequest, MetadataRequest, OffsetFetchRequest, TopicName,
+    BrokerId, ConsumerGroupDescribeRequest, DescribeConfigsRequest, DescribeGroupsRequest, DescribeLogDirsRequest,
+    GroupId, ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetFetchRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -62,8 +63,13 @@ pub struct KafkaSource {
 /// Earliest and latest offset per (topic, partition).
 type OffsetRange = HashMap<(String, i32), (i64, i64)>;
 
-/// The groups one broker coordinates: committed offsets and members.
-type GroupAnswers = (Vec<ConsumerGroupOffset>, Vec<ConsumerGroupMember>);
+/// The groups one broker coordinates: committed offsets, members, and one line per group it could not read.
+#[derive(Default)]
+struct GroupAnswers {
+    offsets: Vec<ConsumerGroupOffset>,
+    members: Vec<ConsumerGroupMember>,
+    problems: Vec<String>,
+}
 
 /// Topic config rows and one line per kind of DescribeConfigs failure.
 type ConfigAnswers = (Vec<TopicConfig>, Vec<String>);
@@ -187,9 +193,10 @@ impl KafkaSource {
                         None => {}
                     }
                     match &a.groups {
-                        Some(Ok((offsets, members))) => {
-                            into.consumer_group_offsets.extend(offsets.iter().cloned());
-                            into.consumer_group_members.extend(members.iter().cloned());
+                        Some(Ok(g)) => {
+                            into.consumer_group_offsets.extend(g.offsets.iter().cloned());
+                            into.consumer_group_members.extend(g.members.iter().cloned());
+                            problems.extend(g.problems.iter().map(|p| format!("broker {id}: consumer groups: {p}")));
                         }
                         Some(Err(e)) => problems.push(format!("broker {id}: consumer groups: {e}")),
                         None => {}
@@ -494,56 +501,96 @@ async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) ->
     Ok(found.into_iter().filter_map(|(k, (e, l))| Some((k, (e?, l?)))).collect())
 }
 
-/// The consumer groups this broker coordinates: committed offsets (lag is filled in later) and members.
+/// The consumer groups this broker coordinates, of both protocols: classic groups are described with DescribeGroups,
+/// KIP-848 groups (`group.protocol=consumer`, type `consumer` in ListGroups v5+) with ConsumerGroupDescribe, which
+/// they need (DescribeGroups answers GroupIdNotFound for them). One OffsetFetch reads the committed offsets of both
+/// (lag is filled in later). A group that cannot be read is named in `problems` and never drops another group.
 async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswers, String> {
     let listed = conn.send(ListGroupsRequest::default()).await.map_err(|e| e.to_string())?;
     if let Some(e) = listed.error_code.err() {
         return Err(format!("ListGroups: {e}{}", acl_hint(listed.error_code, "DESCRIBE on CLUSTER")));
     }
-    let ids: Vec<GroupId> = listed
-        .groups
-        .iter()
-        .filter(|g| g.protocol_type.is_empty() || &*g.protocol_type == "consumer")
-        .map(|g| g.group_id.clone())
-        .collect();
-    if ids.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+    let (mut classic, mut kip848) = (Vec::new(), Vec::new());
+    for g in listed.groups.iter().filter(|g| g.protocol_type.is_empty() || &*g.protocol_type == "consumer") {
+        // Brokers before ListGroups v5 send no type: every group there is classic.
+        let kind = if &*g.group_type == "consumer" { &mut kip848 } else { &mut classic };
+        kind.push(g.group_id.clone());
     }
-    let described =
-        conn.send(DescribeGroupsRequest::default().with_groups(ids.clone())).await.map_err(|e| e.to_string())?;
-    let mut members = Vec::new();
-    for g in &described.groups {
-        if let Some(e) = g.error_code.err() {
-            return Err(format!(
-                "DescribeGroups `{}`: {e}{}",
-                g.group_id.0,
-                acl_hint(g.error_code, "DESCRIBE on GROUP")
-            ));
+    let mut answers = GroupAnswers::default();
+    if classic.is_empty() && kip848.is_empty() {
+        return Ok(answers);
+    }
+    let group_error = |request: &str, group: &GroupId, code: i16, e: &dyn std::fmt::Display| {
+        format!("{request} `{}`: {e}{}", group.0, acl_hint(code, "DESCRIBE on GROUP"))
+    };
+    let member = |group: &GroupId, id: &StrBytes, instance: Option<&StrBytes>, client: &StrBytes, host: &StrBytes| {
+        ConsumerGroupMember {
+            cluster: cluster.to_string(),
+            group_id: group.0.to_string(),
+            member_id: id.to_string(),
+            group_instance_id: instance.map(|i| i.to_string()),
+            client_id: client.to_string(),
+            client_host: host.to_string(),
         }
-        for m in &g.members {
-            members.push(ConsumerGroupMember {
-                cluster: cluster.to_string(),
-                group_id: g.group_id.0.to_string(),
-                member_id: m.member_id.to_string(),
-                group_instance_id: m.group_instance_id.as_ref().map(|i| i.to_string()),
-                client_id: m.client_id.to_string(),
-                client_host: m.client_host.to_string(),
-            });
+    };
+    let mut states: HashMap<String, String> = HashMap::new();
+    if !classic.is_empty() {
+        match conn.send(DescribeGroupsRequest::default().with_groups(classic.clone())).await {
+            Err(e) => answers.problems.push(format!("DescribeGroups: {e}")),
+            Ok(described) => {
+                for g in &described.groups {
+                    if let Some(e) = g.error_code.err() {
+                        answers.problems.push(group_error("DescribeGroups", &g.group_id, g.error_code, &e));
+                        continue;
+                    }
+                    states.insert(g.group_id.0.to_string(), g.group_state.to_string());
+                    answers.members.extend(g.members.iter().map(|m| {
+                        member(&g.group_id, &m.member_id, m.group_instance_id.as_ref(), &m.client_id, &m.client_host)
+                    }));
+                }
+            }
         }
     }
-    members
+    if !kip848.is_empty() {
+        match conn.send(ConsumerGroupDescribeRequest::default().with_group_ids(kip848.clone())).await {
+            Err(e) => answers.problems.push(format!("ConsumerGroupDescribe: {e}")),
+            Ok(described) => {
+                for g in &described.groups {
+                    if let Some(e) = g.error_code.err() {
+                        answers.problems.push(group_error("ConsumerGroupDescribe", &g.group_id, g.error_code, &e));
+                        continue;
+                    }
+                    states.insert(g.group_id.0.to_string(), g.group_state.to_string());
+                    answers.members.extend(g.members.iter().map(|m| {
+                        member(&g.group_id, &m.member_id, m.instance_id.as_ref(), &m.client_id, &m.client_host)
+                    }));
+                }
+            }
+        }
+    }
+    answers
+        .members
         .sort_by(|a, b| (a.group_id.as_str(), a.member_id.as_str()).cmp(&(b.group_id.as_str(), b.member_id.as_str())));
-    let states: HashMap<String, String> =
-        described.groups.iter().map(|g| (g.group_id.0.to_string(), g.group_state.to_string())).collect();
     let request = OffsetFetchRequest::default().with_groups(
-        ids.iter().map(|g| OffsetFetchRequestGroup::default().with_group_id(g.clone()).with_topics(None)).collect(),
+        classic
+            .iter()
+            .chain(&kip848)
+            .map(|g| OffsetFetchRequestGroup::default().with_group_id(g.clone()).with_topics(None))
+            .collect(),
     );
-    let fetched = conn.send(request).await.map_err(|e| e.to_string())?;
-    let mut rows = Vec::new();
+    let fetched = match conn.send(request).await {
+        Ok(fetched) => fetched,
+        Err(e) => {
+            answers.problems.push(format!("OffsetFetch: {e}"));
+            return Ok(answers);
+        }
+    };
+    let rows = &mut answers.offsets;
     for g in fetched.groups {
         let group = g.group_id.0.to_string();
         if let Some(e) = g.error_code.err() {
-            return Err(format!("OffsetFetch for group `{group}`: {e}{}", acl_hint(g.error_code, "DESCRIBE on GROUP")));
+            answers.problems.push(group_error("OffsetFetch for group", &g.group_id, g.error_code, &e));
+            continue;
         }
         for t in g.topics {
             for p in t.partitions {
@@ -559,8 +606,8 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswe
             }
         }
     }
-    rows.sort_by(|a, b| {
+    answers.offsets.sort_by(|a, b| {
         (a.group_id.as_str(), a.topic.as_str(), a.partition).cmp(&(b.group_id.as_str(), b.topic.as_str(), b.partition))
     });
-    Ok((rows, members))
+    Ok(answers)
 }
