@@ -16,7 +16,7 @@ use crate::model::prices::Price;
 use crate::model::readiness::{Rules, Scorecard};
 use crate::model::trend::HistoryReport;
 
-pub const MODEL_VERSION: u32 = 5;
+pub const MODEL_VERSION: u32 = 6;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportModel {
@@ -126,8 +126,14 @@ pub struct BilledLine {
     pub usage_type: String,
     pub usage_unit: String,
     pub usage_quantity: Decimal,
+    /// The net bill: charges, credits and refunds.
     pub amount_usd: Decimal,
-    /// Effective unit price: amount ÷ quantity (None when the quantity is zero).
+    /// Usage of the charged lines (those with a non-negative amount).
+    pub charged_quantity: Decimal,
+    /// Credits and refunds (the negative lines), included in `amount_usd`; 0 or less.
+    pub credits_usd: Decimal,
+    /// Effective unit price of what was charged: (amount − credits) ÷ charged quantity (None when nothing was
+    /// charged for a quantity). Credits never lower it.
     pub unit_price_usd: Option<Decimal>,
     pub days: i64,
     pub first_day: String,

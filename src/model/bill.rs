@@ -22,10 +22,13 @@ pub(crate) fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>,
     let (cluster, class, service) = (r.str("cluster")?, r.str("cost_class")?, r.str("service")?);
     let (usage_type, unit) = (r.str("usage_type")?, r.str("usage_unit")?);
     let (quantity, amount, days) = (r.decimal("usage_quantity")?, r.decimal("amount")?, r.i64("days")?);
+    let (charged_quantity, charged) = (r.decimal("charged_quantity")?, r.decimal("charged_amount")?);
     let (first, last) = (r.str("first_day")?, r.str("last_day")?);
     Ok((0..r.len())
         .map(|i| {
-            let unit_price = (!quantity[i].is_zero()).then(|| (amount[i] / quantity[i]).round_dp(10).normalize());
+            // The unit price of what was charged: credits and refunds are shown and allocated, never priced in.
+            let unit_price = (charged_quantity[i] > Decimal::ZERO)
+                .then(|| (charged[i] / charged_quantity[i]).round_dp(10).normalize());
             let line = BilledLine {
                 cost_class: class[i].clone(),
                 service: service[i].clone(),
@@ -33,6 +36,8 @@ pub(crate) fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>,
                 usage_unit: unit[i].clone(),
                 usage_quantity: quantity[i].normalize(),
                 amount_usd: amount[i].normalize(),
+                charged_quantity: charged_quantity[i].normalize(),
+                credits_usd: (amount[i] - charged[i]).normalize(),
                 unit_price_usd: unit_price,
                 days: days[i],
                 first_day: first[i].clone(),
@@ -43,8 +48,8 @@ pub(crate) fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>,
         .collect())
 }
 
-/// Effective unit prices from a cluster's billed lines: per price key the model uses, billed amount ÷ usage
-/// quantity over the lines that carry it. Lines with no quantity or no amount give none.
+/// Effective unit prices from a cluster's billed lines: per price key the model uses, charged amount ÷ charged
+/// quantity over the lines that carry it, credits and refunds left out. Lines with no quantity or no amount give none.
 pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) -> Vec<EffectivePrice> {
     let instance = cluster.broker_instance_type.trim_start_matches("kafka.");
     let is_instance = |usage_type: &str| {
@@ -81,8 +86,9 @@ pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) ->
     per_key
         .into_iter()
         .filter_map(|(key, lines)| {
-            let amount: Decimal = lines.iter().map(|l| l.amount_usd).sum();
-            let quantity: Decimal = lines.iter().map(|l| l.usage_quantity).sum();
+            // What was charged, before credits and refunds: they lower the bill, never a unit price.
+            let amount: Decimal = lines.iter().map(|l| l.amount_usd - l.credits_usd).sum();
+            let quantity: Decimal = lines.iter().map(|l| l.charged_quantity).sum();
             if amount <= Decimal::ZERO || quantity <= Decimal::ZERO {
                 return None;
             }

@@ -190,3 +190,44 @@ owners = ["payments"]
     }
     assert!(entries(work.path()).is_empty());
 }
+
+#[test]
+fn credits_and_refunds_lower_the_bill_never_a_unit_price() {
+    // The demo bills MSK storage at $0.10 per GB-month on every line (78.9473684211 for 789.4736842105 GB-Mo a
+    // day). A $500 credit (no usage) and a $1 refund of 10 GB-Mo are added to the same usage type.
+    let plain = model_of(demo_copy().path());
+    let credited = demo_copy();
+    let storage_line = std::fs::read_to_string(credited.path().join("cost_lines.csv"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("2026-11-01,") && l.contains("USE1-Kafka.Storage.GP2"))
+        .unwrap()
+        .to_string();
+    let credit = storage_line.replace(",789.4736842105,GB-Mo,78.9473684211,78.9473684211,", ",0,GB-Mo,-500,-500,");
+    let refund = storage_line.replace(",789.4736842105,GB-Mo,78.9473684211,78.9473684211,", ",-10,GB-Mo,-1,-1,");
+    assert!(credit != storage_line && refund != storage_line);
+    append(&credited.path().join("cost_lines.csv"), &format!("{credit}\n{refund}\n"));
+    let credited = model_of(credited.path());
+
+    let price = |m: &ReportModel| {
+        m.clusters[0].prices.iter().find(|p| p.key == "msk.storage").map(|p| (p.usd, p.basis)).unwrap()
+    };
+    assert_eq!(price(&plain), (Decimal::new(1, 1), Basis::Bill), "by hand: $0.10 per GB-month");
+    assert_eq!(price(&credited), price(&plain), "the credit and the refund leave the unit price alone");
+
+    let storage = |m: &ReportModel| {
+        m.clusters[0].billed.iter().find(|l| l.usage_type == "USE1-Kafka.Storage.GP2").unwrap().clone()
+    };
+    let (before, after) = (storage(&plain), storage(&credited));
+    assert_eq!(before.credits_usd, Decimal::ZERO);
+    assert_eq!(after.credits_usd, Decimal::from(-501), "shown");
+    assert_eq!(after.amount_usd, before.amount_usd - Decimal::from(501), "and in the bill");
+    assert_eq!(after.charged_quantity, before.charged_quantity);
+    assert_eq!(after.unit_price_usd, before.unit_price_usd);
+    // Allocated: the owners' share of MSK storage adds up to the net bill.
+    let allocated: Decimal =
+        credited.reconciliation.iter().filter(|r| r.cost_class == "msk_storage").map(|r| r.billed_usd).sum();
+    let billed: Decimal =
+        credited.clusters[0].billed.iter().filter(|l| l.cost_class == "msk_storage").map(|l| l.amount_usd).sum();
+    assert_eq!(allocated, billed.round_dp(2));
+}
