@@ -130,6 +130,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
                 cost_class => &b.cost_class, usage_type => &b.usage_type, quantity => format::quantity(b.usage_quantity),
                 unit => &b.usage_unit, unit_price => b.unit_price_usd.map(format::unit_price).unwrap_or_default(),
                 amount => format::usd(b.amount_usd), amount_raw => f(b.amount_usd), days => b.days,
+                credits => (!b.credits_usd.is_zero()).then(|| format::usd(b.credits_usd)),
                 first_day => &b.first_day, last_day => &b.last_day,
             }).collect::<Vec<_>>(),
         }).collect::<Vec<_>>(),

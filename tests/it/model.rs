@@ -207,7 +207,13 @@ fn credits_and_refunds_lower_the_bill_never_a_unit_price() {
     let refund = storage_line.replace(",789.4736842105,GB-Mo,78.9473684211,78.9473684211,", ",-10,GB-Mo,-1,-1,");
     assert!(credit != storage_line && refund != storage_line);
     append(&credited.path().join("cost_lines.csv"), &format!("{credit}\n{refund}\n"));
-    let credited = model_of(credited.path());
+    let work = tempfile::tempdir().unwrap();
+    let config = credited.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let html = std::fs::read_to_string(work.path().join(out.run_dir()).join("index.html")).unwrap();
+    assert!(html.contains("(credits -$501.00 included)"), "the report shows the credits beside the amount");
+    let credited = read_model(&work.path().join(out.run_dir()));
 
     let price = |m: &ReportModel| {
         m.clusters[0].prices.iter().find(|p| p.key == "msk.storage").map(|p| (p.usd, p.basis)).unwrap()
