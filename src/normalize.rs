@@ -108,10 +108,39 @@ fn check_consistency(c: &Collected) -> Result<(), Problems> {
             problems.push(at("size_bytes", "expected 0 or more bytes, or empty when not collected".into()));
         }
     }
+    cap(&mut problems, "partitions");
+    let mut money = currency_problems(CostLine::NAME, c.cost_lines.iter().map(|l| (&l.currency, &l.source)));
+    cap(&mut money, CostLine::NAME);
+    let mut allocations =
+        currency_problems(CostAllocation::NAME, c.cost_allocations.iter().map(|a| (&a.currency, &a.source)));
+    cap(&mut allocations, CostAllocation::NAME);
+    problems.extend(money.into_iter().chain(allocations));
+    if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
+}
+
+/// The one currency every figure is in. Nothing is converted: a line in another currency, or in none, is an input
+/// error, never added to dollars.
+const CURRENCY: &str = "USD";
+
+fn currency_problems<'a>(table: &str, rows: impl Iterator<Item = (&'a String, &'a String)>) -> Vec<Problem> {
+    rows.enumerate()
+        .filter(|(_, (currency, _))| currency.as_str() != CURRENCY)
+        .map(|(i, (currency, source))| {
+            let found = if currency.trim().is_empty() { "no currency".to_string() } else { format!("`{currency}`") };
+            let message = format!(
+                "expected `{CURRENCY}` (every figure is in US dollars and nothing is converted), found {found} \
+                 (source `{source}`)"
+            );
+            Problem::new(table, Some(i + 2), Some("currency"), message)
+        })
+        .collect()
+}
+
+/// At most 20 problems of one table, then how many there were.
+fn cap(problems: &mut Vec<Problem>, table: &str) {
     if problems.len() > 20 {
         let n = problems.len();
         problems.truncate(20);
-        problems.push(Problem::new("partitions", None, None, format!("{n} problems in all")));
+        problems.push(Problem::new(table, None, None, format!("{n} problems in all")));
     }
-    if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
 }

@@ -196,3 +196,24 @@ fn a_cloudwatch_source_refuses_keys_of_other_kinds_and_needs_its_cluster() {
         assert!(err.contains(needle), "{needle} missing in {err}");
     }
 }
+
+#[test]
+fn a_cost_line_in_another_currency_or_none_is_refused_never_added_to_dollars() {
+    let err = fails(|dir| {
+        let path = dir.join("cost_lines.csv");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| match i + 1 {
+                3 => l.replace(",USD,scenario", ",EUR,scenario"),
+                5 => l.replace(",USD,scenario", ",,scenario"),
+                _ => l.to_string(),
+            })
+            .collect();
+        assert_ne!(lines.join("\n") + "\n", text, "the edit applies");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    });
+    assert!(err.contains("cost_lines:3: `currency`: expected `USD`") && err.contains("found `EUR`"), "{err}");
+    assert!(err.contains("cost_lines:5: `currency`: expected `USD`") && err.contains("found no currency"), "{err}");
+}
