@@ -139,6 +139,21 @@ fn main() -> ExitCode {
 
 /// Prints one line per run under `out`: id, scenario, capture time, topics, today's monthly cost, bill, status.
 fn history(out: &std::path::Path) -> u8 {
+    // A missing output directory or a file is a wrong `--out`, not an empty history.
+    match std::fs::metadata(out) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            eprintln!(
+                "error: {} is a file; expected the output directory that holds the run directories",
+                out.display()
+            );
+            return EXIT_FAILED;
+        }
+        Err(e) => {
+            eprintln!("error: output directory {}: {e}", out.display());
+            return EXIT_FAILED;
+        }
+    }
     let runs = kafka_finops::history::runs(out);
     if runs.is_empty() {
         eprintln!("no runs under {}", out.display());

@@ -108,3 +108,18 @@ fn a_second_run_compares_with_the_first_flags_jumps_and_leaves_it_untouched() {
     assert_eq!(lines.len(), 3, "a header and two runs: {}", listed.stdout);
     assert!(lines[1].starts_with(first.file_name().unwrap().to_str().unwrap()), "oldest first: {}", listed.stdout);
 }
+
+#[test]
+fn history_on_a_missing_directory_or_a_file_exits_2_naming_it() {
+    let work = tempfile::tempdir().unwrap();
+    let missing = run(&["history", "--out", "no-such-dir"], work.path());
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(missing.stderr.contains("output directory no-such-dir"), "{}", missing.stderr);
+    std::fs::write(work.path().join("a-file"), "").unwrap();
+    let file = run(&["history", "--out", "a-file"], work.path());
+    assert_eq!(file.code, 2, "{}", file.stderr);
+    assert!(file.stderr.contains("a-file is a file"), "{}", file.stderr);
+    std::fs::create_dir(work.path().join("empty")).unwrap();
+    let empty = run(&["history", "--out", "empty"], work.path());
+    assert_eq!(empty.code, 0, "an existing directory without runs is an empty history: {}", empty.stderr);
+}
