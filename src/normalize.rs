@@ -1,7 +1,8 @@
 //! Normalize: collected rows → polars frames with the fixed schemas of `schema`, plus tables derived from them.
 //!
 //! Derived here: `replica_placements` (see `schema::ReplicaPlacement`). Consistency checks that need several tables (a partition
-//! of an unknown topic, racks that do not line up with replicas) are reported as problems naming the table.
+//! of an unknown topic, racks that do not line up with replicas) and the one currency of money (USD; a cost line or
+//! allocation in another, or in none, is refused, never converted) are reported as problems naming the table.
 //! No I/O, no SQL.
 
 use std::collections::HashMap;
