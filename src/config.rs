@@ -23,6 +23,7 @@ use crate::model::assumptions::{ClientRule, WalKind};
 use crate::model::prices::{PriceBook, PriceOverride};
 use crate::model::readiness::Rules;
 use crate::model::trend::HistoryRules;
+use crate::model::zones::{ClientZones, ZoneShare};
 
 /// The config file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -96,8 +97,42 @@ struct WhatIfFile {
 struct ClientFile {
     owner: Option<Spanned<String>>,
     group: Option<Spanned<String>>,
-    zones: Option<Spanned<i64>>,
+    zones: Option<Spanned<ZonesFile>>,
+    /// With named `zones`: each zone's share of the clients' traffic, in the same order (any positive numbers).
+    weights: Option<Spanned<Vec<Decimal>>>,
     fetch_from_follower: Option<bool>,
+}
+
+/// `zones = 2` (how many, not which) or `zones = ["use1-az1", "use1-az2"]` (the brokers' `broker.rack` values).
+#[derive(Debug, Clone)]
+enum ZonesFile {
+    Count(i64),
+    Named(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for ZonesFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ZonesFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    r#"a zone count (`zones = 2`) or a list of zone names (`zones = ["use1-az1", "use1-az2"]`)"#,
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ZonesFile, E> {
+                Ok(ZonesFile::Count(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ZonesFile, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                Ok(ZonesFile::Named(names))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1040,23 +1075,85 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
         }
     }
     for c in &m.clients {
-        if let Some(z) = &c.zones
-            && !(1..=6).contains(z.get_ref())
-        {
-            problems.push((
-                "clients.zones",
-                z.span(),
-                format!("expected a zone count from 1 to 6, found {}", z.get_ref()),
-            ));
-        }
+        let zones = client_zones(c, &mut problems);
         a.clients.push(ClientRule {
             owner: c.owner.as_ref().map(|o| o.get_ref().clone()),
             group: c.group.as_ref().map(|g| g.get_ref().clone()),
-            zones: c.zones.as_ref().map(|z| (*z.get_ref()).clamp(1, 6) as u32),
+            zones,
             fetch_from_follower: c.fetch_from_follower,
         });
     }
     if problems.is_empty() { Ok(a) } else { Err(problems) }
+}
+
+/// A `[[model.clients]]` rule's zones: a count from 1 to 6, or distinct named zones with optional positive weights
+/// (evenly without), turned into shares that sum to 1.
+fn client_zones(c: &ClientFile, problems: &mut Vec<FieldProblem>) -> Option<ClientZones> {
+    let weights = c.weights.as_ref();
+    match c.zones.as_ref().map(|z| (z.get_ref(), z.span())) {
+        None => {
+            if let Some(w) = weights {
+                problems.push(("clients.weights", w.span(), "`weights` needs named `zones` to weigh".into()));
+            }
+            None
+        }
+        Some((ZonesFile::Count(n), span)) => {
+            if let Some(w) = weights {
+                problems.push((
+                    "clients.weights",
+                    w.span(),
+                    "`weights` needs named `zones` (a list of racks), not a count".into(),
+                ));
+            }
+            if (1..=6).contains(n) {
+                Some(ClientZones::Spread(*n as u32))
+            } else {
+                problems.push(("clients.zones", span, format!("expected a zone count from 1 to 6, found {n}")));
+                None
+            }
+        }
+        Some((ZonesFile::Named(names), span)) => {
+            let mut seen = std::collections::BTreeSet::new();
+            for z in names {
+                if z.trim().is_empty() || !seen.insert(z.as_str()) {
+                    problems.push((
+                        "clients.zones",
+                        span.clone(),
+                        format!("expected distinct, non-empty zone names (broker racks), found `{z}` in {names:?}"),
+                    ));
+                    return None;
+                }
+            }
+            if names.is_empty() {
+                problems.push(("clients.zones", span, "expected at least one zone".into()));
+                return None;
+            }
+            let weights: Vec<Decimal> = match weights {
+                None => vec![Decimal::ONE; names.len()],
+                Some(w) if w.get_ref().len() != names.len() => {
+                    problems.push((
+                        "clients.weights",
+                        w.span(),
+                        format!("expected {} weights, one per zone, found {}", names.len(), w.get_ref().len()),
+                    ));
+                    return None;
+                }
+                Some(w) if w.get_ref().iter().any(|x| *x <= Decimal::ZERO) => {
+                    problems.push((
+                        "clients.weights",
+                        w.span(),
+                        format!("expected positive weights, found {:?}", w.get_ref()),
+                    ));
+                    return None;
+                }
+                Some(w) => w.get_ref().clone(),
+            };
+            let total: Decimal = weights.iter().sum();
+            Some(ClientZones::Named(
+                names.iter().zip(weights).map(|(z, w)| ZoneShare { zone: z.clone(), share: w / total }).collect(),
+            ))
+        }
+    }
 }
 
 /// Turns a TOML syntax or shape error into a problem with the line it points at.

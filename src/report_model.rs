@@ -16,7 +16,7 @@ use crate::model::prices::Price;
 use crate::model::readiness::{Rules, Scorecard};
 use crate::model::trend::HistoryReport;
 
-pub const MODEL_VERSION: u32 = 6;
+pub const MODEL_VERSION: u32 = 7;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportModel {
@@ -193,7 +193,14 @@ pub struct TopicReport {
     pub max_group_lag: i64,
     /// Groups further behind than the tiered scenario's local window: they would read from remote storage.
     pub groups_reading_remote: i64,
+    /// Share of follower replicas in another zone than their leader, by count.
     pub cross_zone_follower_share: Decimal,
+    /// What weighed each partition's share of the traffic in the crossing shares: bytes, messages or even.
+    pub placement_basis: crate::model::zones::WeightBasis,
+    /// Where the producers' zones came from, and the share of produced bytes that crosses a zone to the leader
+    /// (None when a leader's zone is unknown).
+    pub producer_zones_source: crate::model::zones::ZoneSource,
+    pub produce_crossing_share: Option<Decimal>,
     /// Today's placement: tiered storage where `remote.storage.enable` is on, else broker-local.
     pub current: Scenario,
     pub broker_local: CostBreakdown,
@@ -246,6 +253,14 @@ pub struct GroupLag {
     pub max_partition_lag: Option<i64>,
     /// The lag in time: messages behind × average record size ÷ write rate; None when any is unknown.
     pub lag_ms: Option<i64>,
+    /// Where the group's zones came from: measured (`client.rack`), configured, or assumed (evenly over the
+    /// brokers' zones). None for a group on a topic the model did not price.
+    pub zones_source: Option<crate::model::zones::ZoneSource>,
+    /// The zones the model put the group in (`even over the brokers' zones`, `2 zones`, `use1-az1 50%, …`).
+    pub client_zones: Option<String>,
+    /// Share of the group's reads that cross a zone today (to leaders, or to the nearest replica with
+    /// fetch-from-follower); None when a zone is unknown.
+    pub crossing_share: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

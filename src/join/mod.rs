@@ -23,6 +23,8 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("cluster_costs", include_str!("../../queries/cluster_costs.sql")),
     ("daily_costs", include_str!("../../queries/daily_costs.sql")),
     ("owner_tag_costs", include_str!("../../queries/owner_tag_costs.sql")),
+    ("broker_zones", include_str!("../../queries/broker_zones.sql")),
+    ("partition_placement", include_str!("../../queries/partition_placement.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

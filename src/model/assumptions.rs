@@ -7,6 +7,8 @@ use rust_decimal::Decimal;
 use rust_decimal::dec;
 use serde::{Deserialize, Serialize};
 
+use crate::model::zones::{ClientZones, Clients, ZoneSource};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assumptions {
     /// Hours in a billing month (AWS's convention: 730).
@@ -14,13 +16,14 @@ pub struct Assumptions {
     /// Share of provisioned broker disk the platform aims to use; the rest is headroom, costed as its own line.
     /// Default 0.6.
     pub target_disk_utilization: Decimal,
-    /// Zones clients are spread over, evenly. `None` = as many zones as the cluster's brokers span.
+    /// Zones clients are spread over, evenly, when no rule or measurement says where they are. `None` = evenly
+    /// over the zones the cluster's brokers span.
     pub client_zones: Option<u32>,
     /// Shared storage: clients produce to and consume from a broker in their own zone (AutoMQ zone routing).
     /// Default true.
     pub zone_aware_clients: bool,
-    /// Broker-local: consumers fetch from a replica in their own zone (KIP-392, `client.rack` set) wherever the
-    /// topic has at least as many replicas as there are client zones; their reads then cross no zone. Default false.
+    /// Broker-local: consumers fetch from a replica in their own zone (KIP-392, `client.rack` set); a read crosses
+    /// only where the partition has no replica in the consumer's zone. Default false.
     pub fetch_from_follower: bool,
     /// Shared storage: average size of an object uploaded to S3, in MiB; PUTs = bytes in ÷ this. Default 8.
     pub s3_upload_object_mib: Decimal,
@@ -77,8 +80,8 @@ pub struct ClientRule {
     /// Consumer group ids this rule covers: exact, or a prefix ending in `*`; `None` = all of the owner's groups
     /// (and the owner's producers).
     pub group: Option<String>,
-    /// Zones the clients run in, evenly; `None` = the default.
-    pub zones: Option<u32>,
+    /// Where the clients run: a number of unnamed zones, or named zones with their shares; `None` = the default.
+    pub zones: Option<ClientZones>,
     /// The consumers set `client.rack` and read from a replica in their zone (KIP-392).
     pub fetch_from_follower: Option<bool>,
 }
@@ -108,6 +111,21 @@ impl Assumptions {
     /// The rule for producers to a topic owned by `owner`: the first rule for the owner that names no group.
     pub fn producer_rule(&self, owner: &str) -> Option<&ClientRule> {
         self.clients.iter().find(|r| r.group.is_none() && r.owner_matches(owner))
+    }
+
+    /// Where clients run, by precedence: the rule's zones, then what the cluster measured (`client.rack`), then
+    /// `[model] client_zones`, then evenly over the brokers' zones.
+    pub fn clients(&self, rule: Option<&ClientRule>, measured: Option<ClientZones>) -> Clients {
+        if let Some(z) = rule.and_then(|r| r.zones.clone()) {
+            return Clients { zones: Some(z), source: ZoneSource::Configured };
+        }
+        if let Some(z) = measured {
+            return Clients { zones: Some(z), source: ZoneSource::Measured };
+        }
+        match self.client_zones {
+            Some(n) => Clients { zones: Some(ClientZones::Spread(n)), source: ZoneSource::Configured },
+            None => Clients::default(),
+        }
     }
 }
 

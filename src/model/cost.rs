@@ -2,20 +2,22 @@
 //!
 //! Every formula, its inputs and the assumptions' defaults are written out in `docs/cost-model.md`; the unit tests
 //! below recompute small cases by hand. In short (per topic): `B` one copy's retained bytes, `RF` replication
-//! factor, `W` bytes written per month, `Z` client zones, `u` target disk utilisation.
+//! factor, `W` bytes written per month, `u` target disk utilisation; the crossing shares `x` come from where the
+//! leaders, replicas and clients are (`zones`).
 //!
 //! - broker-local: `B × RF` on EBS (MSK storage on MSK) plus the headroom `× (1/u − 1)` as its own line; replication
-//!   `W × (RF − 1) × f` across zones (not billed on MSK); producers `W × (Z − 1)/Z`; each consumer group
-//!   `W × (Z − 1)/Z`, or `W × (Z − min(RF, Z))/Z` when it fetches from followers; broker hours by write share.
+//!   `W × Σ_p w_p × (followers of p outside the leader's zone)` (not billed on MSK); producers `W × x_leader`; each
+//!   consumer group `W × x_leader`, or `W × x_replica` when it fetches from followers; broker hours by write share.
 //! - tiered storage (KIP-405): the local window on EBS × RF; every rolled segment in object storage (one copy of
 //!   `B`: S3 on self-managed Kafka, MSK tiered storage on MSK); traffic as broker-local; uploads; groups further
 //!   behind than the local window read from remote storage.
 //! - shared storage (AutoMQ-style): one copy of `B` in S3, PUTs from `W`, GETs for cold reads, a WAL per broker, no
-//!   replication traffic, and no client traffic across zones when clients are zone-aware.
+//!   replication traffic; clients cross only from zones without a broker when they are zone-aware, else as often
+//!   as a broker picked by count is in another zone.
 //!
 //! The inter-AZ price is charged on each side of a transfer, hence the factor 2. A quantity that cannot be known
-//! (a partition size not collected, no write-rate metric) or a price missing from the book leaves its component out
-//! and is named in `missing`, so a total is never silently low.
+//! (a partition size not collected, no write-rate metric, a zone not reported) or a price missing from the book
+//! leaves its component out and is named in `missing`, so a total is never silently low.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Platform;
 use crate::model::assumptions::{Assumptions, WalKind};
 use crate::model::prices::PriceBook;
+use crate::model::zones::{Clients, Distribution, Placement};
 
 pub const GIB: Decimal = Decimal::from_parts(1_073_741_824, 0, 0, false, 0);
 const MIB: Decimal = Decimal::from_parts(1_048_576, 0, 0, false, 0);
@@ -131,12 +134,12 @@ pub struct TopicInputs {
     pub tiered_window_ms: Option<i64>,
     /// Offsets retained (sum of latest − earliest over partitions): with the bytes, the average record size.
     pub messages_retained: Option<i64>,
-    /// Producers' zone spread (the topic owner's `[[model.clients]]` rule, else the cluster's default).
-    pub producer_zones: Option<u32>,
+    /// Where the producers run (the topic owner's `[[model.clients]]` rule, else the cluster's default).
+    pub producers: Clients,
     /// Each consumer group reading the topic.
     pub groups: Vec<GroupInputs>,
-    /// Share of follower replicas in another zone than their leader (0..=1).
-    pub cross_zone_follower_share: Decimal,
+    /// Where the partitions' leaders and followers are, and each partition's share of the traffic.
+    pub placement: Placement,
 }
 
 /// One consumer group's reading of a topic.
@@ -145,8 +148,8 @@ pub struct GroupInputs {
     pub group_id: String,
     /// Messages behind, summed over the topic's partitions; `None` when not known.
     pub lag: Option<i64>,
-    /// Zones the group's members run in, evenly (`None`: the cluster's default).
-    pub zones: Option<u32>,
+    /// Where the group's members run.
+    pub clients: Clients,
     /// The group's consumers set `client.rack` and the brokers a rack-aware replica selector (KIP-392);
     /// `None` = `[model] fetch_from_follower`.
     pub fetch_from_follower: Option<bool>,
@@ -176,6 +179,8 @@ pub struct ClusterInputs {
     pub platform: Platform,
     pub brokers: i64,
     pub zones: i64,
+    /// Each zone (rack) with brokers, and how many; brokers without a rack are not in it.
+    pub broker_zones: Vec<(String, i64)>,
     pub broker_price_key: String,
     /// Sum of the cluster's topics' write rates; the denominator of compute and WAL shares.
     pub cluster_bytes_in_per_sec: f64,
@@ -198,9 +203,11 @@ fn monthly_bytes(rate: f64, a: &Assumptions) -> Decimal {
     Decimal::from_f64(rate).unwrap_or_default() * SECONDS_PER_HOUR * a.month_hours
 }
 
-/// Client zones: the explicit spread, else the assumption, else the zones the cluster's brokers span.
-fn zones_of(explicit: Option<u32>, cluster: &ClusterInputs, a: &Assumptions) -> i64 {
-    explicit.or(a.client_zones).map(i64::from).unwrap_or(cluster.zones).max(1)
+impl ClusterInputs {
+    /// The zones that have brokers.
+    pub fn zone_names(&self) -> Vec<String> {
+        self.broker_zones.iter().map(|(z, _)| z.clone()).collect()
+    }
 }
 
 /// The topic's share of the cluster's write rate (0 when the cluster writes nothing).
@@ -344,9 +351,8 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
         if let Some(share) = write_share(t, c) {
             push_wal(&mut cost, share, c, a, prices);
         }
-        if !a.zone_aware_clients {
-            push_client_traffic(&mut cost, written / GIB, t, c, a, prices, false);
-        }
+        let routing = if a.zone_aware_clients { Routing::ZoneAware } else { Routing::AnyBroker };
+        push_client_traffic(&mut cost, written / GIB, t, c, a, prices, routing);
     }
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t);
@@ -476,17 +482,43 @@ fn push_kafka_traffic(
 ) {
     let Some(rate) = t.bytes_in_per_sec else { return };
     let written_gib = monthly_bytes(rate, a) / GIB;
-    let rf = Decimal::from(t.replication_factor.max(1));
-    let replicated = written_gib * (rf - Decimal::ONE) * t.cross_zone_follower_share;
-    cost.push(prices, "inter_az_replication", "GiB", replicated, replication_price_key(c.platform), TWO_SIDES);
-    push_client_traffic(cost, written_gib, t, c, a, prices, true);
+    match t.placement.replication_crossings() {
+        Some(crossings) => {
+            let key = replication_price_key(c.platform);
+            cost.push(prices, "inter_az_replication", "GiB", written_gib * crossings, key, TWO_SIDES);
+        }
+        None => note_unknown_zones(cost, "inter_az_replication", t.placement.unknown_followers()),
+    }
+    push_client_traffic(cost, written_gib, t, c, a, prices, Routing::Kafka);
 }
 
-/// Producers writing to, and consumer groups reading from, a broker in another zone. A producer in one of `Z`
-/// zones reaches the leader's zone with probability 1/Z. A consumer group reads from the leader too, unless it
-/// fetches from followers (KIP-392; per group, or `[model] fetch_from_follower` for all): then only consumers in a
-/// zone without a replica cross, `(Z − min(RF, Z)) / Z` of them. `followers_allowed` is false where the scenario
-/// has no replicas to read from.
+/// How clients find the broker they talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Routing {
+    /// Kafka with replicas on broker disks: the partition's leader, or with fetch-from-follower (KIP-392) a
+    /// replica in the consumer's zone when there is one.
+    Kafka,
+    /// Shared storage with zone-aware clients: any broker in the client's zone.
+    ZoneAware,
+    /// Shared storage without: a broker picked in proportion to the brokers per zone.
+    AnyBroker,
+}
+
+/// The share of `clients`' traffic that crosses a zone on Kafka as it runs today: to the partitions' leaders, or,
+/// fetching from followers, to the nearest replica. `None` when a zone it depends on is unknown.
+pub fn kafka_crossing(t: &TopicInputs, c: &ClusterInputs, clients: &Clients, from_followers: bool) -> Option<Decimal> {
+    let d = Distribution::of(clients, &c.zone_names());
+    if from_followers { d.follower_fetch_crossing(&t.placement) } else { d.leader_crossing(&t.placement) }
+}
+
+fn note_unknown_zones(cost: &mut CostBreakdown, name: &str, why: Option<String>) {
+    let why = why.unwrap_or_else(|| "a zone is unknown".into());
+    cost.missing.push(format!("{name}: {why}, so where its traffic crosses a zone is unknown"));
+}
+
+/// Producers writing to, and consumer groups reading from, a broker in another zone: per byte, the share of the
+/// clients' traffic whose broker is not in their zone (`zones`). A group fetches from followers when its rule says
+/// so, else `[model] fetch_from_follower`.
 fn push_client_traffic(
     cost: &mut CostBreakdown,
     written_gib: Decimal,
@@ -494,22 +526,40 @@ fn push_client_traffic(
     c: &ClusterInputs,
     a: &Assumptions,
     prices: &PriceBook,
-    followers_allowed: bool,
+    routing: Routing,
 ) {
-    let share = |zones: i64| (Decimal::from(zones) - Decimal::ONE) / Decimal::from(zones);
-    let produced = written_gib * share(zones_of(t.producer_zones, c, a));
-    cost.push(prices, "inter_az_produce", "GiB", produced, "transfer.inter_az", TWO_SIDES);
+    let zones = c.zone_names();
+    let crossing = |clients: &Clients, from_followers: bool| -> Option<Decimal> {
+        let d = Distribution::of(clients, &zones);
+        match routing {
+            Routing::Kafka => kafka_crossing(t, c, clients, from_followers),
+            Routing::ZoneAware => Some(d.zone_routed_crossing(&zones)),
+            Routing::AnyBroker => Some(d.broker_routed_crossing(&c.broker_zones)),
+        }
+    };
+    // Zone-aware shared storage crosses only from zones without a broker: the lines appear when something does.
+    let show = |q: Decimal| routing != Routing::ZoneAware || !q.is_zero();
+    match crossing(&t.producers, false) {
+        Some(x) if show(x) => {
+            cost.push(prices, "inter_az_produce", "GiB", written_gib * x, "transfer.inter_az", TWO_SIDES)
+        }
+        Some(_) => {}
+        None => note_unknown_zones(cost, "inter_az_produce", t.placement.unknown_leaders()),
+    }
     let mut read = Decimal::ZERO;
     for g in &t.groups {
-        let zones = zones_of(g.zones, c, a);
-        let crossing = if followers_allowed && g.fetch_from_follower.unwrap_or(a.fetch_from_follower) {
-            Decimal::from(zones - t.replication_factor.clamp(1, zones)) / Decimal::from(zones)
-        } else {
-            share(zones)
-        };
-        read += written_gib * crossing;
+        let from_followers = g.fetch_from_follower.unwrap_or(a.fetch_from_follower);
+        match crossing(&g.clients, from_followers) {
+            Some(x) => read += written_gib * x,
+            None => {
+                let why = if from_followers { t.placement.unknown_followers() } else { t.placement.unknown_leaders() };
+                return note_unknown_zones(cost, "inter_az_consume", why);
+            }
+        }
     }
-    cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
+    if show(read) {
+        cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
+    }
 }
 
 fn push_compute(cost: &mut CostBreakdown, t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) {
@@ -523,7 +573,12 @@ fn push_compute(cost: &mut CostBreakdown, t: &TopicInputs, c: &ClusterInputs, a:
 mod tests {
     use super::*;
     use crate::model::assumptions::WalKind;
+    use crate::model::zones::{ClientZones, PartitionPlace, WeightBasis, ZoneShare, ZoneSource};
     use rust_decimal::dec;
+
+    fn abc() -> Vec<String> {
+        vec!["a".into(), "b".into(), "c".into()]
+    }
 
     /// us-east-1 list prices, with the test cluster's broker price pinned so the hand computations do not move
     /// when the book does.
@@ -542,13 +597,15 @@ mod tests {
             platform,
             brokers: 6,
             zones: 3,
+            broker_zones: abc().into_iter().map(|z| (z, 2)).collect(),
             broker_price_key: "msk.broker.kafka.m5.2xlarge".into(),
             cluster_bytes_in_per_sec: 4.0 * 1_048_576.0,
             disk_write_bytes_per_sec: 12.0 * 1_048_576.0,
         }
     }
 
-    /// 100 GiB retained, RF 3, 1 MiB/s written, 2 consumer groups, every follower in another zone.
+    /// 100 GiB retained, RF 3, 1 MiB/s written, 2 consumer groups; 6 partitions, leaders two in each of the zones
+    /// a, b, c, each follower in another zone; clients evenly in a, b, c.
     fn topic() -> TopicInputs {
         TopicInputs {
             replication_factor: 3,
@@ -560,16 +617,21 @@ mod tests {
             tiered_today: None,
             tiered_window_ms: None,
             messages_retained: Some(100 * 1_048_576),
-            producer_zones: None,
+            producers: Clients::default(),
             groups: groups(2),
-            cross_zone_follower_share: Decimal::ONE,
+            placement: Placement::rack_aware(6, 3, &abc()),
         }
     }
 
     /// `n` groups, caught up.
     fn groups(n: usize) -> Vec<GroupInputs> {
         (0..n)
-            .map(|i| GroupInputs { group_id: format!("g{i}"), lag: Some(0), zones: None, fetch_from_follower: None })
+            .map(|i| GroupInputs {
+                group_id: format!("g{i}"),
+                lag: Some(0),
+                clients: Clients::default(),
+                fetch_from_follower: None,
+            })
             .collect()
     }
 
@@ -630,7 +692,7 @@ mod tests {
     fn fetch_from_follower_needs_a_replica_in_every_zone() {
         let a = Assumptions { fetch_from_follower: true, ..Assumptions::default() };
         let book = book();
-        let rf2 = TopicInputs { replication_factor: 2, ..topic() };
+        let rf2 = TopicInputs { replication_factor: 2, placement: Placement::rack_aware(6, 2, &abc()), ..topic() };
         let cost = broker_local(&rf2, &cluster(Platform::SelfManaged), &a, &book);
         assert!(component(&cost, "inter_az_consume").monthly_usd > Decimal::ZERO, "RF 2 over 3 zones");
         let cost = broker_local(&topic(), &cluster(Platform::SelfManaged), &a, &book);
@@ -765,17 +827,74 @@ mod tests {
         assert!(msk.components.iter().all(|c| c.name != "remote_storage"), "missing, not $0");
     }
 
+    fn named(zones: &[(&str, Decimal)]) -> Clients {
+        Clients {
+            zones: Some(ClientZones::Named(
+                zones.iter().map(|(z, s)| ZoneShare { zone: z.to_string(), share: *s }).collect(),
+            )),
+            source: ZoneSource::Configured,
+        }
+    }
+
     #[test]
     fn fetch_from_follower_and_zones_per_group_and_producer_zones_per_owner() {
-        let mut t = TopicInputs { replication_factor: 2, producer_zones: Some(2), ..topic() };
+        // RF 2, six partitions: leaders a, b, c, a, b, c; followers b, c, a, b, c, a (each zone holds 4 of the 12
+        // replicas; every partition is missing from exactly one zone).
+        let mut t = TopicInputs { replication_factor: 2, placement: Placement::rack_aware(6, 2, &abc()), ..topic() };
+        t.producers = named(&[("a", dec!(1))]);
         t.groups[0].fetch_from_follower = Some(true);
-        t.groups[1].zones = Some(2);
+        t.groups[1].clients = named(&[("a", dec!(0.5)), ("b", dec!(0.5))]);
         let cost = broker_local(&t, &cluster(Platform::SelfManaged), &Assumptions::default(), &book());
-        // written 2566.40625 GiB. producers over 2 zones: ½ crosses → 1283.203125 GiB
-        assert_eq!(component(&cost, "inter_az_produce").quantity, dec!(1283.203125));
-        // group 0 fetches from followers, RF 2 over 3 zones: (3 − 2)/3 crosses; group 1 in 2 zones: ½ crosses
-        // 2566.40625 × (1/3 + 1/2) = 2138.671875 GiB
-        assert_eq!(component(&cost, "inter_az_consume").quantity.round_dp(4), dec!(2138.6719));
+        // written 2566.40625 GiB. Producers all in a; a leads 2 of 6 equal partitions: 4/6 cross → 1710.9375 GiB
+        // (the old formula, "one client zone crosses nothing", said 0).
+        assert_eq!(component(&cost, "inter_az_produce").quantity, dec!(1710.9375));
+        // Replication: one follower per partition, always in another zone: 2566.40625 GiB.
+        assert_eq!(component(&cost, "inter_az_replication").quantity, dec!(2566.40625));
+        // Group 0, evenly in a, b, c, fetches from followers: a partition is local in the 2 zones holding it: ⅓
+        // crosses. Group 1, half in a and half in b, reads leaders: P(same zone) = ½ × 2/6 + ½ × 2/6 = ⅓: ⅔ cross
+        // (the old formula: ½). 2566.40625 × (⅓ + ⅔) = 2566.40625 GiB.
+        assert_eq!(component(&cost, "inter_az_consume").quantity, dec!(2566.40625));
+    }
+
+    #[test]
+    fn skewed_leaders_clients_in_a_zone_without_brokers_and_unknown_racks() {
+        // Two partitions: p0 carries 0.75 of the bytes, leader in a, followers b, c; p1 0.25, leader in b,
+        // followers a, a (two replicas share zone a).
+        let place = |share: Decimal, leader: &str, followers: [&str; 2]| PartitionPlace {
+            share,
+            leader: Some(leader.into()),
+            followers: followers.iter().map(|f| Some(f.to_string())).collect(),
+        };
+        let placement = Placement {
+            partitions: vec![place(dec!(0.75), "a", ["b", "c"]), place(dec!(0.25), "b", ["a", "a"])],
+            basis: WeightBasis::Bytes,
+        };
+        let mut t = TopicInputs { placement, groups: groups(1), ..topic() };
+        // Producers: 0.8 in a, 0.2 in d, where no broker runs. Local: 0.8 × 0.75 = 0.6; crossing 0.4.
+        t.producers = named(&[("a", dec!(0.8)), ("d", dec!(0.2))]);
+        // The group, all in c, fetches from followers: p0 has a replica in c, p1 does not: 0.25 crosses.
+        t.groups[0].clients = named(&[("c", dec!(1))]);
+        t.groups[0].fetch_from_follower = Some(true);
+        let c = cluster(Platform::SelfManaged);
+        let cost = broker_local(&t, &c, &Assumptions::default(), &book());
+        // written 2566.40625 GiB
+        assert_eq!(component(&cost, "inter_az_produce").quantity, dec!(1026.5625)); // × 0.4
+        // × 0.25 = 641.6015625, which quantities keep to 6 places (half to even): 641.601562
+        assert_eq!(component(&cost, "inter_az_consume").quantity, dec!(641.601562));
+        // replication: p0's followers b, c are both away from a; p1's two followers share zone a, both away from
+        // its leader's b: 0.75 × 2 + 0.25 × 2 = 2 crossings per byte → 5132.8125 GiB
+        assert_eq!(component(&cost, "inter_az_replication").quantity, dec!(5132.8125));
+        // Shared storage, zone-aware: only the producers in d cross (0.2 → 513.28125 GiB); the group in c has a
+        // broker in its zone.
+        let shared = shared_storage(&t, &c, &Assumptions::default(), &book());
+        assert_eq!(component(&shared, "inter_az_produce").quantity, dec!(513.28125));
+        assert!(shared.components.iter().all(|x| x.name != "inter_az_consume"), "{shared:?}");
+
+        // A leader whose broker reports no rack: the client lines are missing, not zero.
+        t.placement.partitions[1].leader = None;
+        let cost = broker_local(&t, &c, &Assumptions::default(), &book());
+        assert!(cost.components.iter().all(|x| x.name != "inter_az_produce"), "{cost:?}");
+        assert!(cost.missing.iter().any(|m| m.starts_with("inter_az_produce") && m.contains("no rack")), "{cost:?}");
     }
 
     #[test]

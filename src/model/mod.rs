@@ -16,6 +16,7 @@ pub mod prices;
 pub mod readiness;
 pub mod trend;
 mod whatif;
+pub mod zones;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,7 @@ use choice::{Choice, Line, Scenario};
 use cost::{ClusterInputs, CostBreakdown, GroupInputs, TopicInputs};
 use frames::FrameReader;
 use prices::PriceBook;
+use zones::{PartitionRow, Placement, WeightBasis};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -97,6 +99,15 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
             (Some(p), Some(lag)) => cost::lag_ms(&p.inputs, lag).map(cost::whole),
             _ => None,
         };
+        if let Some(p) = inputs
+            && let Some(gi) = p.inputs.groups.iter().find(|x| x.group_id == g.group_id)
+        {
+            let from_followers = gi.fetch_from_follower.unwrap_or(config.assumptions.fetch_from_follower);
+            g.zones_source = Some(gi.clients.source);
+            g.client_zones = Some(gi.clients.describe(&p.cluster.zone_names()));
+            g.crossing_share =
+                cost::kafka_crossing(&p.inputs, &p.cluster, &gi.clients, from_followers).map(|x| x.round_dp(6));
+        }
     }
     let topics: Vec<TopicReport> = priced.into_iter().map(|p| p.report).collect();
     let owners = owner_summaries(tables, &topics, &owner_choices)?;
@@ -221,6 +232,14 @@ fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<St
     let r = reader(tables, "cluster_facts")?;
     let (names, brokers, zones) = (r.str("cluster")?, r.i64("brokers")?, r.i64("zones")?);
     let (topics, bytes, rate) = (r.i64("topics")?, r.i64("retained_bytes")?, r.opt_f64("bytes_in_per_sec")?);
+    let mut broker_zones: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
+    let z = reader(tables, "broker_zones")?;
+    let (z_cluster, z_rack, z_brokers) = (z.str("cluster")?, z.opt_str("rack")?, z.i64("brokers")?);
+    for i in 0..z.len() {
+        if let Some(rack) = &z_rack[i] {
+            broker_zones.entry(z_cluster[i].clone()).or_default().push((rack.clone(), z_brokers[i]));
+        }
+    }
     let mut out = BTreeMap::new();
     let mut problems = Vec::new();
     for i in 0..r.len() {
@@ -241,6 +260,7 @@ fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<St
             platform: cfg.platform,
             brokers: brokers[i],
             zones: zones[i],
+            broker_zones: broker_zones.remove(&names[i]).unwrap_or_default(),
             broker_price_key,
             cluster_bytes_in_per_sec: rate[i].unwrap_or(0.0),
             disk_write_bytes_per_sec: 0.0,
@@ -270,7 +290,7 @@ fn topic_groups(tables: &Tables, config: &Config) -> Result<BTreeMap<(String, St
         out.entry((cluster[i].clone(), topic[i].clone())).or_default().push(GroupInputs {
             group_id: group[i].clone(),
             lag: lag[i],
-            zones: rule.and_then(|r| r.zones),
+            clients: config.assumptions.clients(rule, None),
             fetch_from_follower: rule.and_then(|r| r.fetch_from_follower),
         });
     }
@@ -330,6 +350,7 @@ fn priced_topics(
     let (followers, cross) = (r.i64("follower_replicas")?, r.i64("followers_in_other_zone")?);
     let (rate, groups, max_lag) = (r.opt_f64("bytes_in_per_sec")?, r.i64("consumer_groups")?, r.i64("max_group_lag")?);
     let mut readers = topic_groups(tables, config)?;
+    let mut placements = placements(tables)?;
     // What each cluster's disks take in: Σ write rate × RF (the share of provisioned throughput and IOPS).
     let mut disk_writes: BTreeMap<&str, f64> = BTreeMap::new();
     for i in 0..r.len() {
@@ -367,10 +388,14 @@ fn priced_topics(
             tiered_today,
             tiered_window_ms: None,
             messages_retained: messages[i],
-            producer_zones: config.assumptions.producer_rule(&owner[i]).and_then(|r| r.zones),
+            producers: config.assumptions.clients(config.assumptions.producer_rule(&owner[i]), None),
             groups: readers.remove(&(cluster[i].clone(), topic[i].clone())).unwrap_or_default(),
-            cross_zone_follower_share,
+            placement: placements
+                .remove(&(cluster[i].clone(), topic[i].clone()))
+                .unwrap_or(Placement { partitions: vec![], basis: WeightBasis::Even }),
         };
+        let produce_crossing_share =
+            cost::kafka_crossing(&inputs, cluster_inputs, &inputs.producers, false).map(|x| x.round_dp(6));
         let current = if tiered_today.is_some() { Scenario::TieredStorage } else { Scenario::BrokerLocal };
         let (broker_local, tiered, shared_storage, lines) = price(&inputs, cluster_inputs, &config.assumptions, prices);
         let choice = choice::choose_for_topic(current, &lines, inputs.retention_ms);
@@ -395,6 +420,9 @@ fn priced_topics(
             max_group_lag: max_lag[i],
             groups_reading_remote: cost::groups_behind(&inputs, window),
             cross_zone_follower_share,
+            placement_basis: inputs.placement.basis,
+            producer_zones_source: inputs.producers.source,
+            produce_crossing_share,
             current,
             broker_local,
             tiered_not_applicable: tiered.as_ref().err().cloned(),
@@ -406,6 +434,30 @@ fn priced_topics(
         out.push(Priced { report, inputs, cluster: cluster_inputs.clone(), lines });
     }
     Ok(out)
+}
+
+/// Each topic's partitions: leader and follower zones, and the weights of their traffic shares.
+fn placements(tables: &Tables) -> Result<BTreeMap<(String, String), Placement>, ModelError> {
+    let r = reader(tables, "partition_placement")?;
+    let (cluster, topic, partition) = (r.str("cluster")?, r.str("topic")?, r.i64("partition")?);
+    let (broker, rack, leader) = (r.opt_i64("broker_id")?, r.opt_str("rack")?, r.bool("is_leader")?);
+    let (size, messages) = (r.opt_i64("size_bytes")?, r.opt_i64("messages_retained")?);
+    let mut rows: BTreeMap<(String, String), BTreeMap<i64, PartitionRow>> = BTreeMap::new();
+    for i in 0..r.len() {
+        let row =
+            rows.entry((cluster[i].clone(), topic[i].clone())).or_default().entry(partition[i]).or_insert(
+                PartitionRow { leader: None, followers: vec![], size_bytes: size[i], messages: messages[i] },
+            );
+        if broker[i].is_none() {
+            continue;
+        }
+        if leader[i] {
+            row.leader = rack[i].clone();
+        } else {
+            row.followers.push(rack[i].clone());
+        }
+    }
+    Ok(rows.into_iter().map(|(k, parts)| (k, Placement::weigh(parts.into_values().collect()))).collect())
 }
 
 /// Rates are averages of floats; three decimals keep model.json stable and readable.
@@ -525,6 +577,9 @@ fn group_lags(tables: &Tables) -> Result<Vec<GroupLag>, ModelError> {
             total_lag: total[i],
             max_partition_lag: max[i],
             lag_ms: None,
+            zones_source: None,
+            client_zones: None,
+            crossing_share: None,
         })
         .collect())
 }

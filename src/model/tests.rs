@@ -15,6 +15,7 @@ use super::choice::{self, Scenario};
 use super::cost::{ClusterInputs, GroupInputs, TopicInputs};
 use super::prices::{PriceBook, PriceOverride};
 use super::readiness::{self, Context, Dimension, Rules, Verdict};
+use super::zones::{Clients, Placement};
 use super::{Priced, price};
 use crate::config::Platform;
 use crate::report_model::TopicReport;
@@ -23,6 +24,10 @@ const MIB: f64 = 1_048_576.0;
 const DAY_MS: i64 = 86_400_000;
 /// Records per hour at 1 MiB/s of 1 KiB records.
 const RECORDS_PER_HOUR: i64 = 1024 * 3600;
+
+fn abc() -> Vec<String> {
+    vec!["a".into(), "b".into(), "c".into()]
+}
 
 fn book() -> PriceBook {
     let broker =
@@ -35,6 +40,7 @@ fn cluster() -> ClusterInputs {
         platform: Platform::SelfManaged,
         brokers: 6,
         zones: 3,
+        broker_zones: abc().into_iter().map(|z| (z, 2)).collect(),
         broker_price_key: "ec2.instance.m5.2xlarge".into(),
         cluster_bytes_in_per_sec: 4.0 * MIB,
         disk_write_bytes_per_sec: 12.0 * MIB,
@@ -46,7 +52,7 @@ fn inputs(lag_hours: i64) -> TopicInputs {
     let group = |id: &str, lag: i64| GroupInputs {
         group_id: id.into(),
         lag: Some(lag),
-        zones: None,
+        clients: Clients::default(),
         fetch_from_follower: None,
     };
     TopicInputs {
@@ -59,9 +65,9 @@ fn inputs(lag_hours: i64) -> TopicInputs {
         tiered_today: None,
         tiered_window_ms: None,
         messages_retained: Some(100 * 1_048_576),
-        producer_zones: None,
+        producers: Clients::default(),
         groups: vec![group("fast", 0), group("slow", lag_hours * RECORDS_PER_HOUR)],
-        cross_zone_follower_share: Decimal::ONE,
+        placement: Placement::rack_aware(6, 3, &abc()),
     }
 }
 
@@ -89,7 +95,10 @@ fn priced(owner: &str, t: TopicInputs) -> Priced {
         consumer_groups: t.groups.len() as i64,
         max_group_lag: 0,
         groups_reading_remote: 0,
-        cross_zone_follower_share: t.cross_zone_follower_share,
+        cross_zone_follower_share: Decimal::ONE,
+        placement_basis: t.placement.basis,
+        producer_zones_source: t.producers.source,
+        produce_crossing_share: None,
         current: Scenario::BrokerLocal,
         broker_local,
         tiered_not_applicable: tiered.as_ref().err().cloned(),

@@ -54,7 +54,7 @@ fn evaluate_one(w: &WhatIf, priced: &[Priced], config: &Config, books: &BTreeMap
         let Some(prices) = books.get(&p.report.cluster) else { continue };
         let before = p.report.current_cost();
         let mut notes = Vec::new();
-        let inputs = changed_inputs(w, &p.inputs, &mut notes);
+        let inputs = changed_inputs(w, &p.inputs, &p.cluster.zone_names(), &mut notes);
         let mut placement = match w.tiered_storage {
             Some(true) => Scenario::TieredStorage,
             Some(false) => Scenario::BrokerLocal,
@@ -110,8 +110,9 @@ fn evaluate_one(w: &WhatIf, priced: &[Priced], config: &Config, books: &BTreeMap
     }
 }
 
-/// The topic's inputs with the what-if's changes; what could not be applied is noted.
-fn changed_inputs(w: &WhatIf, today: &TopicInputs, notes: &mut Vec<String>) -> TopicInputs {
+/// The topic's inputs with the what-if's changes; what could not be applied is noted. A changed replication
+/// factor keeps each leader and places the followers in the next zones after it (`zones`: the brokers' zones).
+fn changed_inputs(w: &WhatIf, today: &TopicInputs, zones: &[String], notes: &mut Vec<String>) -> TopicInputs {
     let mut t = today.clone();
     if let Some(hours) = w.retention_hours {
         let new_ms = hours * Decimal::from(MS_PER_HOUR);
@@ -138,8 +139,11 @@ fn changed_inputs(w: &WhatIf, today: &TopicInputs, notes: &mut Vec<String>) -> T
             ),
         }
     }
-    if let Some(rf) = w.replication_factor {
+    if let Some(rf) = w.replication_factor
+        && rf != today.replication_factor
+    {
         t.replication_factor = rf;
+        t.placement = today.placement.with_replication_factor(rf, zones);
     }
     if let Some(fff) = w.fetch_from_follower {
         for g in &mut t.groups {

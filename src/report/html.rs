@@ -422,6 +422,12 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                     group_id => &g.group_id, owner => &g.owner, topic => &g.topic, state => &g.state,
                     lag => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), lag_raw => g.total_lag,
                     lag_time => g.lag_ms.map(format::duration_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
+                    zones => match (&g.client_zones, g.zones_source) {
+                        (Some(z), Some(s)) => format!("{z} ({})", s.label()),
+                        _ => "–".into(),
+                    },
+                    crossing => g.crossing_share.map(format::percent).unwrap_or_else(|| "unknown".into()),
+                    crossing_raw => g.crossing_share.map(f),
                 }).collect::<Vec<_>>(),
             }
         })

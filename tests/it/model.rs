@@ -237,3 +237,118 @@ fn credits_and_refunds_lower_the_bill_never_a_unit_price() {
         credited.clusters[0].billed.iter().filter(|l| l.cost_class == "msk_storage").map(|l| l.amount_usd).sum();
     assert_eq!(allocated, billed.round_dp(2));
 }
+
+/// Moves every leader of `topic` to its replica in `zone` (each partition has one there in the demo: RF 3 over
+/// three zones).
+fn lead_from(partitions: &Path, topic: &str, zone: &str) {
+    edit_rows(partitions, topic, |header, row| {
+        let get = |c: &str| row[header.iter().position(|h| h == c).unwrap()].clone();
+        let (mut replicas, mut racks): (Vec<String>, Vec<String>) = (
+            get("replicas").split(';').map(String::from).collect(),
+            get("replica_racks").split(';').map(String::from).collect(),
+        );
+        let at = racks.iter().position(|r| r == zone).unwrap();
+        replicas.rotate_left(at);
+        racks.rotate_left(at);
+        set(header, row, "leader", replicas[0].clone());
+        set(header, row, "replicas", replicas.join(";"));
+        set(header, row, "isr", replicas.join(";"));
+        set(header, row, "replica_racks", racks.join(";"));
+    });
+}
+
+fn component(model: &ReportModel, topic: &str, name: &str) -> Decimal {
+    let t = model.topics.iter().find(|t| t.topic == topic).unwrap();
+    t.broker_local.components.iter().find(|c| c.name == name).map(|c| c.quantity).unwrap()
+}
+
+#[test]
+fn crossing_shares_follow_where_leaders_and_clients_are() {
+    // payments.transactions: every leader moved to use1-az1. Producers (rule for the owner, no group) run 3:1 in
+    // use1-az1 and use1-az2; its three consumer groups run in use1-az3, where the demo has no broker.
+    let fixture = demo_copy();
+    lead_from(&fixture.path().join("partitions.csv"), "payments.transactions", "use1-az1");
+    append(
+        &fixture.path().join("kafka-finops.toml"),
+        r#"
+[[model.clients]]
+group = "payments-*"
+zones = ["use1-az3"]
+
+[[model.clients]]
+owner = "payments"
+zones = ["use1-az1", "use1-az2"]
+weights = [3, 1]
+"#,
+    );
+    // First match wins: the group rule comes first, or the owner's rule (no `group`: all its groups too) would
+    // place the groups.
+    let model = model_of(fixture.path());
+    let t = model.topics.iter().find(|t| t.topic == "payments.transactions").unwrap();
+    // Hand derivation. Every partition is led from use1-az1: a producer in use1-az1 (¾) stays, one in use1-az2 (¼)
+    // crosses: share ¼. The groups are in a zone without brokers: every read crosses, share 1.
+    assert_eq!(t.produce_crossing_share, Some(Decimal::new(25, 2)));
+    let groups: Vec<_> = model.consumer_groups.iter().filter(|g| g.topic == "payments.transactions").collect();
+    assert_eq!(groups.len(), 3);
+    for g in &groups {
+        assert_eq!(g.crossing_share, Some(Decimal::ONE), "{}", g.group_id);
+        assert_eq!(g.zones_source, Some(kafka_finops::model::zones::ZoneSource::Configured));
+        assert_eq!(g.client_zones.as_deref(), Some("use1-az3 100.0% (no broker)"));
+    }
+    // Written per month: the topic's measured rate × 3,600 s × 730 h, in GiB (2^30 bytes).
+    let rate = Decimal::try_from(t.bytes_in_per_sec.unwrap()).unwrap();
+    let written_gib = rate * Decimal::from(3600 * 730) / Decimal::from(1u64 << 30);
+    let six = |d: Decimal| d.round_dp(6);
+    assert_eq!(component(&model, "payments.transactions", "inter_az_produce"), six(written_gib / Decimal::from(4)));
+    assert_eq!(component(&model, "payments.transactions", "inter_az_consume"), six(written_gib * Decimal::from(3)));
+    // Shared storage routes by zone: the producers both have a broker in their zone; the groups do not.
+    let shared = &t.shared_storage.components;
+    assert!(shared.iter().all(|c| c.name != "inter_az_produce"), "{shared:?}");
+    let consume = shared.iter().find(|c| c.name == "inter_az_consume").unwrap();
+    assert_eq!(consume.quantity, six(written_gib * Decimal::from(3)));
+}
+
+#[test]
+fn client_zone_rules_that_cannot_be_read_exit_2_each_named() {
+    let fixture = demo_copy();
+    let config = fixture.path().join("kafka-finops.toml");
+    append(
+        &config,
+        r#"
+[[model.clients]]
+group = "a-*"
+zones = ["use1-az1", "use1-az1"]
+
+[[model.clients]]
+group = "b-*"
+zones = ["use1-az1", "use1-az2"]
+weights = [1]
+
+[[model.clients]]
+group = "c-*"
+zones = 2
+weights = [1, 2]
+
+[[model.clients]]
+group = "d-*"
+zones = ["use1-az1"]
+weights = [0]
+
+[[model.clients]]
+group = "e-*"
+zones = 9
+"#,
+    );
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["validate", "--config", config.to_str().unwrap()], work.path());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for needle in [
+        "expected distinct, non-empty zone names (broker racks), found `use1-az1`",
+        "expected 2 weights, one per zone, found 1",
+        "`weights` needs named `zones` (a list of racks), not a count",
+        "expected positive weights",
+        "expected a zone count from 1 to 6, found 9",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle} missing from:\n{}", out.stderr);
+    }
+}
