@@ -217,7 +217,8 @@ table! {
 }
 
 table! {
-    /// One row per member of a consumer group, as DescribeGroups reports it. Optional in a recorded scenario.
+    /// One row per member of a consumer group, as DescribeGroups (classic) or ConsumerGroupDescribe (KIP-848)
+    /// reports it. Optional in a recorded scenario.
     ConsumerGroupMember = "consumer_group_members" {
         cluster: String,
         group_id: String,
@@ -226,6 +227,10 @@ table! {
         group_instance_id: Option<String>,
         client_id: String,
         client_host: String,
+        /// The member's `client.rack`: the `rack_id` of its subscription (KIP-881, classic groups) or its `rackId`
+        /// (KIP-848 groups). Null when the client sets none or its protocol cannot carry it. Added with model
+        /// version 7: a recording without this column reads it as null.
+        rack: Option<String>,
     }
 }
 

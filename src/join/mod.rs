@@ -25,6 +25,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("owner_tag_costs", include_str!("../../queries/owner_tag_costs.sql")),
     ("broker_zones", include_str!("../../queries/broker_zones.sql")),
     ("partition_placement", include_str!("../../queries/partition_placement.sql")),
+    ("group_zones", include_str!("../../queries/group_zones.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -32,7 +32,7 @@ use choice::{Choice, Line, Scenario};
 use cost::{ClusterInputs, CostBreakdown, GroupInputs, TopicInputs};
 use frames::FrameReader;
 use prices::PriceBook;
-use zones::{PartitionRow, Placement, WeightBasis};
+use zones::{ClientZones, PartitionRow, Placement, WeightBasis, ZoneShare};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -284,13 +284,15 @@ fn topic_groups(tables: &Tables, config: &Config) -> Result<BTreeMap<(String, St
     let r = reader(tables, "group_lag")?;
     let (cluster, group, owner, topic, lag) =
         (r.str("cluster")?, r.str("group_id")?, r.str("owner")?, r.str("topic")?, r.opt_i64("total_lag")?);
+    let measured = measured_zones(tables)?;
     let mut out: BTreeMap<(String, String), Vec<GroupInputs>> = BTreeMap::new();
     for i in 0..r.len() {
         let rule = config.assumptions.group_rule(&group[i], &owner[i]);
+        let measured = measured.get(&(cluster[i].clone(), group[i].clone())).cloned();
         out.entry((cluster[i].clone(), topic[i].clone())).or_default().push(GroupInputs {
             group_id: group[i].clone(),
             lag: lag[i],
-            clients: config.assumptions.clients(rule, None),
+            clients: config.assumptions.clients(rule, measured),
             fetch_from_follower: rule.and_then(|r| r.fetch_from_follower),
         });
     }
@@ -434,6 +436,37 @@ fn priced_topics(
         out.push(Priced { report, inputs, cluster: cluster_inputs.clone(), lines });
     }
     Ok(out)
+}
+
+/// Where each consumer group's members run, from their `client.rack`: each member an equal share of the group's
+/// reads (the assignment spreads partitions evenly over members). Only a group whose every member reports a rack is
+/// measured; a group with a member that reports none is left to config or the default.
+fn measured_zones(tables: &Tables) -> Result<BTreeMap<(String, String), ClientZones>, ModelError> {
+    let r = reader(tables, "group_zones")?;
+    let (cluster, group, rack, members) =
+        (r.str("cluster")?, r.str("group_id")?, r.opt_str("rack")?, r.i64("members")?);
+    type Racks = Vec<(Option<String>, i64)>;
+    let mut per_group: BTreeMap<(String, String), Racks> = BTreeMap::new();
+    for i in 0..r.len() {
+        per_group.entry((cluster[i].clone(), group[i].clone())).or_default().push((rack[i].clone(), members[i]));
+    }
+    Ok(per_group
+        .into_iter()
+        .filter(|(_, racks)| racks.iter().all(|(r, _)| r.is_some()))
+        .filter_map(|(key, racks)| {
+            let total: i64 = racks.iter().map(|(_, n)| n).sum();
+            (total > 0).then(|| {
+                let shares = racks
+                    .into_iter()
+                    .map(|(zone, n)| ZoneShare {
+                        zone: zone.unwrap_or_default(),
+                        share: Decimal::from(n) / Decimal::from(total),
+                    })
+                    .collect();
+                (key, ClientZones::Named(shares))
+            })
+        })
+        .collect())
 }
 
 /// Each topic's partitions: leader and follower zones, and the weights of their traffic shares.

@@ -546,18 +546,22 @@ fn the_request_count_does_not_grow_with_the_number_of_topics() {
 /// Joins `group` on `topic` as a KIP-848 consumer (`group.protocol=consumer`, the protocol new Kafka 4 clients choose),
 /// waits until it owns every partition, and commits `offsets[p]`. The member stays while the consumer lives.
 fn join_kip848(bootstrap: &str, group: &str, topic: &str, offsets: &[i64]) -> BaseConsumer {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", group)
-        .set("group.protocol", "consumer")
-        .set("client.id", "finops-kip848")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
+    join_group(bootstrap, group, topic, offsets, &[("group.protocol", "consumer"), ("client.id", "finops-kip848")])
+}
+
+/// Joins `group` on `topic` with the given settings (classic protocol unless they say otherwise), waits until the
+/// member owns every partition, and commits `offsets[p]`.
+fn join_group(bootstrap: &str, group: &str, topic: &str, offsets: &[i64], settings: &[(&str, &str)]) -> BaseConsumer {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", bootstrap).set("group.id", group).set("enable.auto.commit", "false");
+    for (k, v) in settings {
+        config.set(*k, *v);
+    }
+    let consumer: BaseConsumer = config.create().unwrap();
     consumer.subscribe(&[topic]).unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while consumer.assignment().unwrap().count() < offsets.len() {
-        assert!(std::time::Instant::now() < deadline, "the KIP-848 consumer got no full assignment within 60 s");
+        assert!(std::time::Instant::now() < deadline, "{group}: no full assignment within 60 s");
         let _ = consumer.poll(Duration::from_millis(200));
     }
     let mut tpl = TopicPartitionList::new();
@@ -645,4 +649,48 @@ fn kip848_and_classic_groups_on_one_coordinator_are_recorded_side_by_side_with_k
     let scenario = std::fs::read_to_string(rec.join("scenario.toml")).unwrap();
     assert!(scenario.contains("status = \"complete\""), "{scenario}");
     drop(member);
+}
+
+#[test]
+fn client_racks_of_classic_and_kip848_members_place_their_groups() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (topic, classic, kip848) = (unique("orders.racks"), unique("racks-classic"), unique("racks-kip848"));
+    // Both partitions led from broker 2, whose rack is use1-az2 (ci/kafka.sh).
+    create_topic_assigned(&env.bootstrap, &topic, &[&[2, 1, 3], &[2, 3, 1]]);
+    produce(&env.bootstrap, &topic, &[20, 20], 100);
+    // A classic consumer in use1-az4 (its rack travels in the subscription, KIP-881) and a KIP-848 consumer in
+    // use1-az2 (its rack in the heartbeat, reported by ConsumerGroupDescribe).
+    let a = join_group(&env.bootstrap, &classic, &topic, &[5, 5], &[("client.rack", "use1-az4")]);
+    let b = join_group(
+        &env.bootstrap,
+        &kip848,
+        &topic,
+        &[10, 10],
+        &[("group.protocol", "consumer"), ("client.rack", "use1-az2")],
+    );
+
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--record", "rec", "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let (h, members) = read_csv(&work.path().join("rec/consumer_group_members.csv"));
+    for (group, rack) in [(&classic, "use1-az4"), (&kip848, "use1-az2")] {
+        let mine = rows_where(&h, &members, "group_id", group);
+        assert_eq!(mine.len(), 1, "{group}: {members:?}");
+        assert_eq!(get(&h, mine[0], "rack"), rack, "{group}");
+    }
+    // By hand: every leader is in use1-az2. The classic member (use1-az4) reads every byte across a zone; the
+    // KIP-848 member (use1-az2) none.
+    let model = read_model(&work.path().join(out.run_dir()));
+    for (group, zones, crossing) in [
+        (&classic, "use1-az4 100.0%", rust_decimal::Decimal::ONE),
+        (&kip848, "use1-az2 100.0%", rust_decimal::Decimal::ZERO),
+    ] {
+        let g = model.consumer_groups.iter().find(|g| &g.group_id == group).unwrap();
+        assert_eq!(g.zones_source, Some(kafka_finops::model::zones::ZoneSource::Measured), "{group}");
+        assert_eq!(g.client_zones.as_deref(), Some(zones), "{group}");
+        assert_eq!(g.crossing_share, Some(crossing), "{group}");
+    }
+    drop((a, b));
 }

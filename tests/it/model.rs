@@ -352,3 +352,54 @@ zones = 9
         assert!(out.stderr.contains(needle), "{needle} missing from:\n{}", out.stderr);
     }
 }
+
+#[test]
+fn members_client_racks_place_their_group_unless_a_rule_does() {
+    // payments.transactions, every leader moved to use1-az1. Members, as a cluster reports them:
+    // - payments-fraud-scorer: two in use1-az1, one in use1-az4: measured, ⅔ and ⅓;
+    // - payments-ledger-writer: one in use1-az2 and one without a rack: not measured, so the default (evenly);
+    // - search-ranking-trainer: both in use1-az1, but the demo's `search-*` rule (`zones = 2`) overrides them.
+    let fixture = demo_copy();
+    lead_from(&fixture.path().join("partitions.csv"), "payments.transactions", "use1-az1");
+    std::fs::write(
+        fixture.path().join("consumer_group_members.csv"),
+        "cluster,group_id,member_id,group_instance_id,client_id,client_host,rack\n\
+         demo-msk,payments-fraud-scorer,m1,,fraud,/10.0.1.1,use1-az1\n\
+         demo-msk,payments-fraud-scorer,m2,,fraud,/10.0.1.2,use1-az1\n\
+         demo-msk,payments-fraud-scorer,m3,,fraud,/10.0.4.3,use1-az4\n\
+         demo-msk,payments-ledger-writer,m1,,ledger,/10.0.2.1,use1-az2\n\
+         demo-msk,payments-ledger-writer,m2,,ledger,/10.0.2.2,\n\
+         demo-msk,search-ranking-trainer,m1,,ranker,/10.0.1.9,use1-az1\n\
+         demo-msk,search-ranking-trainer,m2,,ranker,/10.0.1.8,use1-az1\n",
+    )
+    .unwrap();
+    let model = model_of(fixture.path());
+    let group = |id: &str, topic: &str| {
+        model.consumer_groups.iter().find(|g| g.group_id == id && g.topic == topic).unwrap_or_else(|| panic!("{id}"))
+    };
+    use kafka_finops::model::zones::ZoneSource;
+    // Every leader in use1-az1: the two members there read locally, the one in use1-az4 crosses: ⅓.
+    let fraud = group("payments-fraud-scorer", "payments.transactions");
+    assert_eq!(fraud.zones_source, Some(ZoneSource::Measured));
+    assert_eq!(fraud.client_zones.as_deref(), Some("use1-az1 66.7%, use1-az4 33.3%"));
+    assert_eq!(fraud.crossing_share, Some(Decimal::new(333333, 6)));
+    // Evenly over use1-az1, use1-az2, use1-az4 with every leader in use1-az1: ⅔ crosses.
+    let ledger = group("payments-ledger-writer", "payments.transactions");
+    assert_eq!(ledger.zones_source, Some(ZoneSource::Assumed));
+    assert_eq!(ledger.crossing_share, Some(Decimal::new(666667, 6)));
+    let ranker = group("search-ranking-trainer", "search.queries");
+    assert_eq!(ranker.zones_source, Some(ZoneSource::Configured));
+    assert_eq!(ranker.client_zones.as_deref(), Some("2 zone(s), not named"));
+
+    // A recording made before members had a `rack` column still reads: every group is then unmeasured.
+    let old = demo_copy();
+    std::fs::write(
+        old.path().join("consumer_group_members.csv"),
+        "cluster,group_id,member_id,group_instance_id,client_id,client_host\n\
+         demo-msk,payments-fraud-scorer,m1,,fraud,/10.0.1.1\n",
+    )
+    .unwrap();
+    let model = model_of(old.path());
+    let fraud = model.consumer_groups.iter().find(|g| g.group_id == "payments-fraud-scorer").unwrap();
+    assert_eq!(fraud.zones_source, Some(ZoneSource::Assumed));
+}

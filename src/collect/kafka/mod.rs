@@ -4,9 +4,10 @@
 //! bootstrap connection; then per broker, concurrently (at most 8 brokers at once, four connections each so the
 //! broker works in parallel): one DescribeLogDirs (size of every replica it holds), two ListOffsets (earliest and
 //! latest of the partitions it leads), one DescribeConfigs (the topics whose partition 0 it leads, only the keys
-//! the model uses), one ListGroups and, for the groups it coordinates, one DescribeGroups (classic groups), one
-//! ConsumerGroupDescribe (KIP-848 groups) and one OffsetFetch (many groups per request; a group that cannot be read
-//! is named and never drops another). Results are kept per broker with an error slot: a broker that does not answer leaves its
+//! the model uses), one ListGroups and, for the groups it coordinates, one DescribeGroups (classic groups; each
+//! member's `client.rack` from its subscription, KIP-881), one ConsumerGroupDescribe (KIP-848 groups, with each
+//! member's `rackId`) and one OffsetFetch (many groups per request; a group that cannot be read is named and never
+//! drops another). Results are kept per broker with an error slot: a broker that does not answer leaves its
 //! partitions' sizes, offsets and configs unknown (never 0) and marks the source `partial`. Every request is
 //! counted.
 
@@ -501,6 +502,22 @@ async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) ->
     Ok(found.into_iter().filter_map(|(k, (e, l))| Some((k, (e?, l?)))).collect())
 }
 
+/// The `rack_id` a classic consumer puts in its subscription (KIP-881, ConsumerProtocolSubscription v3+): the
+/// metadata is a version (i16) and the message. A newer version only adds fields at the end, so it is read as the
+/// newest this crate knows. `None` when absent (older clients, no `client.rack`) or unreadable.
+fn subscription_rack(metadata: &bytes::Bytes) -> Option<String> {
+    use kafka_protocol::messages::ConsumerProtocolSubscription;
+    use kafka_protocol::protocol::Decodable;
+    let mut buf = metadata.clone();
+    if buf.len() < 2 {
+        return None;
+    }
+    let version = i16::from_be_bytes([buf[0], buf[1]]);
+    bytes::Buf::advance(&mut buf, 2);
+    let subscription = ConsumerProtocolSubscription::decode(&mut buf, version.clamp(0, 3)).ok()?;
+    subscription.rack_id.map(|r| r.to_string())
+}
+
 /// The consumer groups this broker coordinates, of both protocols: classic groups are described with DescribeGroups,
 /// KIP-848 groups (`group.protocol=consumer`, type `consumer` in ListGroups v5+) with ConsumerGroupDescribe, which
 /// they need (DescribeGroups answers GroupIdNotFound for them). One OffsetFetch reads the committed offsets of both
@@ -523,15 +540,19 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswe
     let group_error = |request: &str, group: &GroupId, code: i16, e: &dyn std::fmt::Display| {
         format!("{request} `{}`: {e}{}", group.0, acl_hint(code, "DESCRIBE on GROUP"))
     };
-    let member = |group: &GroupId, id: &StrBytes, instance: Option<&StrBytes>, client: &StrBytes, host: &StrBytes| {
-        ConsumerGroupMember {
-            cluster: cluster.to_string(),
-            group_id: group.0.to_string(),
-            member_id: id.to_string(),
-            group_instance_id: instance.map(|i| i.to_string()),
-            client_id: client.to_string(),
-            client_host: host.to_string(),
-        }
+    let member = |group: &GroupId,
+                  id: &StrBytes,
+                  instance: Option<&StrBytes>,
+                  client: &StrBytes,
+                  host: &StrBytes,
+                  rack: Option<String>| ConsumerGroupMember {
+        cluster: cluster.to_string(),
+        group_id: group.0.to_string(),
+        member_id: id.to_string(),
+        group_instance_id: instance.map(|i| i.to_string()),
+        client_id: client.to_string(),
+        client_host: host.to_string(),
+        rack: rack.filter(|r| !r.is_empty()),
     };
     let mut states: HashMap<String, String> = HashMap::new();
     if !classic.is_empty() {
@@ -544,8 +565,17 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswe
                         continue;
                     }
                     states.insert(g.group_id.0.to_string(), g.group_state.to_string());
+                    let consumer = &*g.protocol_type == "consumer";
                     answers.members.extend(g.members.iter().map(|m| {
-                        member(&g.group_id, &m.member_id, m.group_instance_id.as_ref(), &m.client_id, &m.client_host)
+                        let rack = if consumer { subscription_rack(&m.member_metadata) } else { None };
+                        member(
+                            &g.group_id,
+                            &m.member_id,
+                            m.group_instance_id.as_ref(),
+                            &m.client_id,
+                            &m.client_host,
+                            rack,
+                        )
                     }));
                 }
             }
@@ -562,7 +592,8 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswe
                     }
                     states.insert(g.group_id.0.to_string(), g.group_state.to_string());
                     answers.members.extend(g.members.iter().map(|m| {
-                        member(&g.group_id, &m.member_id, m.instance_id.as_ref(), &m.client_id, &m.client_host)
+                        let rack = m.rack_id.as_ref().map(|r| r.to_string());
+                        member(&g.group_id, &m.member_id, m.instance_id.as_ref(), &m.client_id, &m.client_host, rack)
                     }));
                 }
             }
