@@ -113,7 +113,9 @@ pub struct ClassResidual {
     /// Billed amount ÷ days with data × days in a month (month_hours ÷ 24).
     pub billed_monthly_usd: Decimal,
     pub billed_days: i64,
-    /// The modelled broker-local components that carry this class; None when the model has none.
+    /// The modelled components of today's placement that carry this class, each by the share that lands on the
+    /// cluster's own resources (inter-AZ: both sides of replication, the brokers' side of client traffic); None when
+    /// the model has none.
     pub modelled_monthly_usd: Option<Decimal>,
     /// billed − modelled, per month.
     pub residual_usd: Option<Decimal>,

@@ -125,19 +125,54 @@ pub(crate) fn billed_per_class(billed: &[(String, BilledLine)]) -> BTreeMap<(Str
     out
 }
 
-/// Which modelled components of today's placement carry a billed cost class's usage shares (see `Reconciled`),
-/// and which one is idle capacity.
-fn basis_of(cost_class: &str) -> Option<(&'static [&'static str], Option<&'static str>)> {
+/// The modelled components of today's placement that carry a billed cost class's usage shares (see `Reconciled`),
+/// each with the share of its cost that lands on the cluster's own billed resources, and which component is idle
+/// capacity.
+struct Basis {
+    components: &'static [(&'static str, Decimal)],
+    idle: Option<&'static str>,
+}
+
+const ALL: Decimal = Decimal::ONE;
+/// One of the two sides of a crossing.
+const ONE_SIDE: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
+
+/// Inter-AZ transfer is billed per side, on the resource on that side (`…-Out` on the sender's line, `…-In` on the
+/// receiver's; docs/cost-model.md, "Reconciliation with the bill"). Replication runs broker to broker: both sides
+/// are the cluster's. A client crossing has one side on the cluster (the broker's) and one on the client's instance,
+/// which the cluster's lines never show.
+fn basis_of(cost_class: &str) -> Option<Basis> {
+    let basis = |components, idle| Some(Basis { components, idle });
     match cost_class {
-        "msk_storage" | "ebs_storage" => Some((&["retained_storage"], Some("disk_headroom"))),
-        "msk_broker_hours" | "ec2_instance_hours" => Some((&["broker_compute"], None)),
-        "ebs_iops" => Some((&["ebs_iops"], None)),
-        "ebs_throughput" => Some((&["ebs_throughput"], None)),
-        "inter_az_transfer" => Some((&["inter_az_replication", "inter_az_produce", "inter_az_consume"], None)),
-        "msk_tiered_storage" | "s3_storage" => Some((&["remote_storage"], None)),
-        "msk_tiered_retrieval" => Some((&["remote_reads"], None)),
-        "s3_requests" => Some((&["remote_put", "remote_reads"], None)),
+        "msk_storage" | "ebs_storage" => basis(&[("retained_storage", ALL)], Some("disk_headroom")),
+        "msk_broker_hours" | "ec2_instance_hours" => basis(&[("broker_compute", ALL)], None),
+        "ebs_iops" => basis(&[("ebs_iops", ALL)], None),
+        "ebs_throughput" => basis(&[("ebs_throughput", ALL)], None),
+        "inter_az_transfer" => basis(
+            &[("inter_az_replication", ALL), ("inter_az_produce", ONE_SIDE), ("inter_az_consume", ONE_SIDE)],
+            None,
+        ),
+        "msk_tiered_storage" | "s3_storage" => basis(&[("remote_storage", ALL)], None),
+        "msk_tiered_retrieval" => basis(&[("remote_reads", ALL)], None),
+        "s3_requests" => basis(&[("remote_put", ALL), ("remote_reads", ALL)], None),
         _ => None,
+    }
+}
+
+impl Basis {
+    /// The part of a component's monthly cost that this class's billed lines carry; `None` when it carries none.
+    fn share_of(&self, component: &str) -> Option<Decimal> {
+        if self.idle == Some(component) {
+            return Some(ALL);
+        }
+        self.components.iter().find(|(name, _)| *name == component).map(|(_, share)| *share)
+    }
+
+    fn describe(&self) -> String {
+        let parts = self.components.iter().map(|(name, share)| {
+            if *share == ALL { name.to_string() } else { format!("{name} × {}", share.normalize()) }
+        });
+        format!("modelled {}", parts.chain(self.idle.map(String::from)).collect::<Vec<_>>().join(" + "))
     }
 }
 
@@ -153,23 +188,19 @@ pub(crate) fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[
             billed_usd,
             basis,
         };
-        let Some((components, idle)) = basis_of(class) else {
+        let Some(basis_of_class) = basis_of(class) else {
             out.push(row(UNALLOCATED, amount.round_dp(2), "the model has no usage share for this cost class".into()));
             continue;
         };
         let mut weights: BTreeMap<String, Decimal> = BTreeMap::new();
         for t in topics.iter().filter(|t| &t.cluster == cluster) {
             for c in t.current_cost().components.iter() {
-                if components.contains(&c.name.as_str()) {
-                    *weights.entry(t.owner.clone()).or_default() += c.monthly_usd;
-                }
-                if idle == Some(c.name.as_str()) {
-                    *weights.entry(IDLE.to_string()).or_default() += c.monthly_usd;
-                }
+                let Some(share) = basis_of_class.share_of(&c.name) else { continue };
+                let key = if basis_of_class.idle == Some(c.name.as_str()) { IDLE } else { t.owner.as_str() };
+                *weights.entry(key.to_string()).or_default() += c.monthly_usd * share;
             }
         }
-        let basis =
-            format!("modelled {}", components.iter().chain(idle.iter()).copied().collect::<Vec<_>>().join(" + "));
+        let basis = basis_of_class.describe();
         let weights: Vec<(String, Decimal)> = weights.into_iter().collect();
         match allocate::split(*amount, &weights) {
             Some(parts) => out.extend(parts.into_iter().map(|p| row(&p.key, p.amount, basis.clone()))),
@@ -196,12 +227,11 @@ pub(crate) fn residuals(lines: &[BilledLine], modelled: &CostBreakdown, month_ho
         .map(|(class, (amount, days))| {
             let billed_monthly =
                 if days > 0 { (amount / Decimal::from(days) * month_days).round_dp(2) } else { amount };
-            let modelled = basis_of(class).and_then(|(names, idle)| {
+            let modelled = basis_of(class).and_then(|basis| {
                 let parts: Vec<Decimal> = modelled
                     .components
                     .iter()
-                    .filter(|c| names.contains(&c.name.as_str()) || idle == Some(c.name.as_str()))
-                    .map(|c| c.monthly_usd)
+                    .filter_map(|c| basis.share_of(&c.name).map(|share| c.monthly_usd * share))
                     .collect();
                 (!parts.is_empty()).then(|| parts.into_iter().sum::<Decimal>().round_dp(2))
             });

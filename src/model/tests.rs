@@ -191,3 +191,53 @@ fn next_actions_and_their_savings_by_hand() {
     let assign = found.iter().find(|a| a.kind == ActionKind::AssignOwner).unwrap();
     assert_eq!((assign.monthly_saving_usd, assign.approver.as_str()), (dec!(0), "platform"));
 }
+
+#[test]
+fn the_bill_carries_both_sides_of_replication_and_the_brokers_side_of_client_traffic() {
+    use crate::report_model::BilledLine;
+    // The hand-computed topic, self-managed: replication $102.65625 (broker to broker: both sides on the cluster's
+    // instances), produce $34.21875 and consume $68.4375 (each crossing's other side is on a client instance).
+    // On the cluster's lines: 102.65625 + (34.21875 + 68.4375) / 2 = $153.984375 a month.
+    let p = priced("payments", inputs(1));
+    // A bill of exactly that: 73 days at 730/24 days a month → $153.984375 × 73 / (730/24) = $369.5625.
+    let line = BilledLine {
+        cost_class: "inter_az_transfer".into(),
+        service: "AWS Data Transfer".into(),
+        usage_type: "USE1-DataTransfer-Regional-Bytes".into(),
+        usage_unit: "GB".into(),
+        usage_quantity: dec!(36956.25),
+        amount_usd: dec!(369.5625),
+        charged_quantity: dec!(36956.25),
+        credits_usd: dec!(0),
+        unit_price_usd: Some(dec!(0.01)),
+        days: 73,
+        first_day: "2026-01-01".into(),
+        last_day: "2026-03-14".into(),
+    };
+    let residuals = super::bill::residuals(&[line], &p.report.broker_local, dec!(730));
+    let r = &residuals[0];
+    assert_eq!((r.billed_monthly_usd, r.modelled_monthly_usd), (dec!(153.98), Some(dec!(153.98))));
+    assert_eq!(r.residual_usd, Some(dec!(0)), "attribution alone leaves no residual");
+
+    // Split among owners by what lands on the cluster: an owner whose topic only replicates (no clients crossing)
+    // against one whose clients cross: $153.984375 + $102.65625 = $256.640625 of cluster-side usage.
+    // The quiet topic: one partition led from zone a, followers in b and c; its producers all in a; no groups.
+    let mut quiet = inputs(1);
+    quiet.groups.clear();
+    quiet.placement = Placement::rack_aware(1, 3, &abc());
+    quiet.producers = Clients {
+        zones: Some(super::zones::ClientZones::Named(vec![super::zones::ZoneShare {
+            zone: "a".into(),
+            share: dec!(1),
+        }])),
+        source: super::zones::ZoneSource::Configured,
+    };
+    let replicating = priced("orders", quiet);
+    let topics = vec![p.report.clone(), replicating.report.clone()];
+    let billed = std::collections::BTreeMap::from([(("c".to_string(), "inter_az_transfer".to_string()), dec!(256.64))]);
+    let split = super::bill::reconcile(&billed, &topics);
+    let of = |owner: &str| split.iter().find(|r| r.owner == owner).unwrap().billed_usd;
+    // payments 153.984375 / 256.640625 × 256.64 = 153.98400, orders 102.65625 / 256.640625 × 256.64 = 102.65600:
+    // 153.98 + 102.65 leaves one cent, which goes to the larger remainder (orders): 102.66.
+    assert_eq!((of("payments"), of("orders")), (dec!(153.98), dec!(102.66)));
+}

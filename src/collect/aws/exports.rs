@@ -615,6 +615,28 @@ mod tests {
         }
     }
 
+    /// The premise of the reconciliation's inter-AZ rule (docs/cost-model.md), checked on the real CUR: each side of
+    /// a transfer is its own line on the resource on that side, the sender's `…-Out` and the receiver's `…-In`,
+    /// never one line for both sides on one resource.
+    #[test]
+    fn the_real_cur_bills_each_side_of_regional_transfer_on_the_instance_on_that_side() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/public/wal_Nov2018-WorkshopCUR-00001.snappy.parquet");
+        let file = ExportFile { path, display: "wal".into() };
+        let (lines, _) = read_by_dictionary(std::slice::from_ref(&file), &[], "s").expect("covered");
+        let mut sides: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+        for l in lines.iter().filter(|l| l.usage_type.contains("DataTransfer-Regional-Bytes")) {
+            let resource = l.resource_id.clone().unwrap_or_default();
+            let operation = l.operation.clone().unwrap_or_default();
+            assert!(resource.starts_with("i-"), "a regional transfer line on `{resource}`, not an instance");
+            let side = operation.rsplit('-').next().unwrap_or_default().to_string();
+            assert!(side == "In" || side == "Out", "operation `{operation}` names no side");
+            sides.entry(resource).or_default().insert(side);
+        }
+        assert!(sides.len() >= 5, "{sides:?}");
+        assert!(sides.values().all(|s| s.len() == 2), "every instance has its own In and Out lines: {sides:?}");
+    }
+
     #[test]
     fn detects_formats_from_columns() {
         assert_eq!(detect(&["line_item_usage_type", "x"]), Some(ExportFormat::Cur));
