@@ -259,33 +259,19 @@ impl Distribution {
 
     /// Clients talking to each partition's leader: `1 − Σ_p w_p × P(client in leader's zone)`.
     pub fn leader_crossing(&self, placement: &Placement) -> Option<Decimal> {
-        if placement.unknown_leaders().is_some() {
-            return None;
-        }
-        let local: Decimal = placement
-            .partitions
-            .iter()
-            .map(|p| p.share * p.leader.as_deref().map_or(Decimal::ZERO, |z| self.at(z)))
-            .sum();
-        Some(exact(Decimal::ONE - local))
+        let local = |p: &PartitionPlace| p.leader.as_deref().map_or(Decimal::ZERO, |z| self.at(z));
+        crossing(placement, placement.unknown_leaders(), local)
     }
 
     /// Consumers fetching from the nearest replica (KIP-392): local when any replica of the partition is in their
-    /// zone, `1 − Σ_p w_p × P(client in a zone holding a replica of p)`.
+    /// zone, `1 − Σ_p w_p × P(client in a zone holding a replica of p)` (a zone holding two replicas counts once).
     pub fn follower_fetch_crossing(&self, placement: &Placement) -> Option<Decimal> {
-        if placement.unknown_followers().is_some() {
-            return None;
-        }
-        let local: Decimal = placement
-            .partitions
-            .iter()
-            .map(|p| {
-                let zones: BTreeSet<&str> =
-                    p.leader.iter().chain(p.followers.iter().flatten()).map(String::as_str).collect();
-                p.share * zones.into_iter().map(|z| self.at(z)).sum::<Decimal>()
-            })
-            .sum();
-        Some(exact(Decimal::ONE - local))
+        let local = |p: &PartitionPlace| {
+            let zones: BTreeSet<&str> =
+                p.leader.iter().chain(p.followers.iter().flatten()).map(String::as_str).collect();
+            zones.into_iter().map(|z| self.at(z)).sum::<Decimal>()
+        };
+        crossing(placement, placement.unknown_followers(), local)
     }
 
     /// Shared storage with zone-aware routing: a client is served by a broker in its own zone when there is one.
@@ -304,6 +290,19 @@ impl Distribution {
             brokers_per_zone.iter().map(|(z, n)| self.at(z) * Decimal::from(*n) / Decimal::from(total)).sum();
         exact(Decimal::ONE - local)
     }
+}
+
+/// `1 − Σ_p w_p × local(p)`, or `None` when `unknown` names a zone the sum needs.
+fn crossing(
+    placement: &Placement,
+    unknown: Option<String>,
+    local: impl Fn(&PartitionPlace) -> Decimal,
+) -> Option<Decimal> {
+    if unknown.is_some() {
+        return None;
+    }
+    let stays: Decimal = placement.partitions.iter().map(|p| p.share * local(p)).sum();
+    Some(exact(Decimal::ONE - stays))
 }
 
 /// Shares are sums of thirds and the like: 12 places drop the last-digit noise of 28-digit division (a ⅓ + ⅓ + ⅓

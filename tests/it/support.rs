@@ -87,3 +87,14 @@ pub fn service_missing(require: &str, what: &str) {
     assert!(std::env::var(require).is_err(), "{require} is set but no {what}: run the tests with `bash ci/test.sh`");
     eprintln!("skipping: no {what} (run `bash ci/test.sh`, which starts one)");
 }
+
+/// Runs `validate` on `config` and checks it exits 2 with every needle in its messages.
+pub fn validate_fails_with(config: &Path, needles: &[&str]) {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["validate", "--config", config.to_str().unwrap()], work.path());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for needle in needles {
+        assert!(out.stderr.contains(needle), "{needle} missing from:\n{}", out.stderr);
+    }
+    assert!(entries(work.path()).is_empty(), "validate wrote nothing");
+}
