@@ -72,7 +72,6 @@ pub fn opt_retention_ms(ms: Option<i64>) -> String {
     ms.map(retention_ms).unwrap_or_else(|| "unknown".into())
 }
 
-/// Kafka retention: `-1` is forever.
 /// How long something is behind: `under a minute`, `12 min`, `5.5 h`, `247.1 d`.
 pub fn duration_ms(ms: i64) -> String {
     let minutes = ms as f64 / 60_000.0;
@@ -87,6 +86,7 @@ pub fn duration_ms(ms: i64) -> String {
     }
 }
 
+/// Kafka retention: `-1` is forever.
 pub fn retention_ms(ms: i64) -> String {
     if ms < 0 {
         return "forever".into();

@@ -289,9 +289,7 @@ pub fn tiered_storage(
     a: &Assumptions,
     prices: &PriceBook,
 ) -> Result<CostBreakdown, String> {
-    if t.compacted {
-        return Err("compacted topics cannot use tiered storage (KIP-405)".into());
-    }
+    tiered_eligibility(t, c, a)?;
     let mut cost = CostBreakdown::default();
     let window_ms = local_window_ms(t, a);
     let remote_key = |msk: &'static str, s3: &'static str| match c.platform {
@@ -333,6 +331,44 @@ pub fn tiered_storage(
     push_compute(&mut cost, t, c, a, prices);
     note_missing_inputs(&mut cost, t);
     Ok(cost)
+}
+
+/// MSK's least `retention.ms` for a tiered topic: 3 days (Amazon MSK Developer Guide, "Guidelines for Amazon MSK
+/// tiered storage topic-level configuration").
+const MSK_TIERED_MIN_RETENTION_MS: i64 = 3 * 86_400_000;
+
+/// Whether the topic can be tiered at all, and why not. KIP-405 takes no compacted topic. MSK also needs
+/// `retention.ms` of at least 3 days (or unlimited) and a `local.retention.ms` below `retention.ms` (−2, "same as
+/// retention", is allowed: a copy in each tier). Self-managed Kafka only needs the local window not above retention,
+/// which the model's window always is.
+pub fn tiered_eligibility(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions) -> Result<(), String> {
+    if t.compacted {
+        return Err("compacted topics cannot use tiered storage (KIP-405)".into());
+    }
+    if c.platform != Platform::Msk {
+        return Ok(());
+    }
+    let Some(retention) = t.retention_ms.filter(|r| *r >= 0) else { return Ok(()) };
+    if retention < MSK_TIERED_MIN_RETENTION_MS {
+        return Err(format!(
+            "MSK tiered storage needs retention.ms of at least 3 days; this topic keeps {}",
+            crate::format::retention_ms(retention)
+        ));
+    }
+    let assumed = a.tiered_local_retention_hours * SECONDS_PER_HOUR * Decimal::ONE_THOUSAND;
+    let window = match t.tiered_window_ms.or(t.tiered_today) {
+        Some(ms) if ms >= 0 => Decimal::from(ms),
+        Some(_) => return Ok(()),
+        None => assumed,
+    };
+    if window >= Decimal::from(retention) {
+        return Err(format!(
+            "MSK tiered storage needs local.retention.ms below retention.ms; the local window would be {} of {}",
+            crate::format::retention_ms(whole(window)),
+            crate::format::retention_ms(retention)
+        ));
+    }
+    Ok(())
 }
 
 /// Shared storage, AutoMQ-style: one copy in S3, a small WAL per broker, no replication between zones.
@@ -815,6 +851,29 @@ mod tests {
         // 2,628,000 MiB × 1 group ÷ 4 MiB = 657,000 GETs × $0.0000004 = $0.2628
         assert_eq!(component(&tiered, "remote_reads").quantity, dec!(657000));
         assert_eq!(component(&tiered, "remote_reads").monthly_usd, dec!(0.2628));
+    }
+
+    #[test]
+    fn msk_tiers_only_topics_kept_3_days_or_more_with_a_shorter_local_window() {
+        let a = Assumptions::default(); // local window 24 h
+        let msk = cluster(Platform::Msk);
+        let day = 86_400_000;
+        // 2 days kept: below MSK's 3-day least retention, on MSK only.
+        let short = TopicInputs { retention_ms: Some(2 * day), ..topic() };
+        let err = tiered_storage(&short, &msk, &a, &book()).unwrap_err();
+        assert!(err.contains("at least 3 days") && err.contains("2 d"), "{err}");
+        assert!(tiered_storage(&short, &cluster(Platform::SelfManaged), &a, &book()).is_ok());
+        // 3 days exactly, unlimited, and 7 days with the 24 h window: eligible.
+        for r in [3 * day, -1, 7 * day] {
+            assert!(tiered_storage(&TopicInputs { retention_ms: Some(r), ..topic() }, &msk, &a, &book()).is_ok(), "{r}");
+        }
+        // A what-if local window of 4 days on 3 days kept: not below retention.
+        let wide = TopicInputs { retention_ms: Some(3 * day), tiered_window_ms: Some(4 * day), ..topic() };
+        let err = tiered_storage(&wide, &msk, &a, &book()).unwrap_err();
+        assert!(err.contains("below retention.ms"), "{err}");
+        // Tiered today with local.retention.ms = −2 (a copy in each tier, expiring together): allowed.
+        let both = TopicInputs { retention_ms: Some(3 * day), tiered_today: Some(-2), ..topic() };
+        assert!(tiered_storage(&both, &msk, &a, &book()).is_ok());
     }
 
     #[test]
