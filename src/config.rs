@@ -292,6 +292,8 @@ struct ModelFile {
     target_disk_utilization: Option<Spanned<Decimal>>,
     client_zones: Option<Spanned<i64>>,
     s3_upload_object_mib: Option<Spanned<Decimal>>,
+    shared_s3_puts_per_gib: Option<Spanned<Decimal>>,
+    shared_s3_gets_per_gib: Option<Spanned<Decimal>>,
     s3_read_object_mib: Option<Spanned<Decimal>>,
     shared_cold_read_fraction: Option<Spanned<Decimal>>,
     wal_gib_per_broker: Option<Spanned<Decimal>>,
@@ -1028,6 +1030,8 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     positive("target_disk_utilization", &m.target_disk_utilization, Some(Decimal::ONE), &mut a.target_disk_utilization);
     positive("s3_upload_object_mib", &m.s3_upload_object_mib, None, &mut a.s3_upload_object_mib);
     positive("s3_read_object_mib", &m.s3_read_object_mib, None, &mut a.s3_read_object_mib);
+    positive("shared_s3_puts_per_gib", &m.shared_s3_puts_per_gib, None, &mut a.shared_s3_puts_per_gib);
+    positive("shared_s3_gets_per_gib", &m.shared_s3_gets_per_gib, None, &mut a.shared_s3_gets_per_gib);
     positive(
         "shared_cold_read_fraction",
         &m.shared_cold_read_fraction,

@@ -25,11 +25,22 @@ pub struct Assumptions {
     /// Broker-local: consumers fetch from a replica in their own zone (KIP-392, `client.rack` set); a read crosses
     /// only where the partition has no replica in the consumer's zone. Default false.
     pub fetch_from_follower: bool,
-    /// Shared storage: average size of an object uploaded to S3, in MiB; PUTs = bytes in ÷ this. Default 8.
+    /// Tiered storage: average size of an object uploaded to S3 (a segment's part), in MiB; PUTs = bytes in ÷
+    /// this. Default 8.
     pub s3_upload_object_mib: Decimal,
-    /// Shared storage: average size of one ranged GET for reads that miss the broker cache, in MiB. Default 4.
+    /// Shared storage: S3 PUTs per GiB written, compaction included. Default 301.6704: AutoMQ measured 147.3 PUT/s
+    /// at 500 MiB/s written (AutoMQ/kafka-provider-comparison, `cost-explanation/automq.md`): 147.3 × 1024 ÷ 500.
+    #[serde(default = "default_shared_s3_puts_per_gib")]
+    pub shared_s3_puts_per_gib: Decimal,
+    /// Shared storage: S3 GETs per GiB written, with one consumer group reading it (1:1) and compaction included.
+    /// Default 130.2528: AutoMQ measured 63.6 GET/s at 500 MiB/s (as above): 63.6 × 1024 ÷ 500.
+    #[serde(default = "default_shared_s3_gets_per_gib")]
+    pub shared_s3_gets_per_gib: Decimal,
+    /// Average size of one ranged GET, in MiB: tiered storage's remote reads, and shared storage's reads by each
+    /// consumer group beyond the first that miss the broker cache. Default 4.
     pub s3_read_object_mib: Decimal,
-    /// Shared storage: share of consumer bytes read from S3 rather than from the brokers' cache. Default 0.1.
+    /// Shared storage: share of the bytes each consumer group beyond the first reads from S3 rather than from the
+    /// brokers' cache. Default 0.1.
     pub shared_cold_read_fraction: Decimal,
     /// Shared storage: where the write-ahead log lives. Default `ebs`.
     #[serde(default)]
@@ -66,6 +77,14 @@ pub enum WalKind {
 
 fn default_wal_upload_interval_ms() -> Decimal {
     dec!(250)
+}
+
+fn default_shared_s3_puts_per_gib() -> Decimal {
+    dec!(301.6704)
+}
+
+fn default_shared_s3_gets_per_gib() -> Decimal {
+    dec!(130.2528)
 }
 
 fn default_ebs_io_kib() -> Decimal {
@@ -138,6 +157,8 @@ impl Default for Assumptions {
             zone_aware_clients: true,
             fetch_from_follower: false,
             s3_upload_object_mib: dec!(8),
+            shared_s3_puts_per_gib: default_shared_s3_puts_per_gib(),
+            shared_s3_gets_per_gib: default_shared_s3_gets_per_gib(),
             s3_read_object_mib: dec!(4),
             shared_cold_read_fraction: dec!(0.1),
             wal: WalKind::Ebs,
