@@ -619,16 +619,17 @@ mod tests {
         vec!["a".into(), "b".into(), "c".into()]
     }
 
-    /// us-east-1 list prices, with the test cluster's broker price pinned so the hand computations do not move
-    /// when the book does.
+    /// us-east-1 list prices, with the test cluster's MSK prices pinned (the book has no MSK price: its AmazonMSK
+    /// offer could not be read) so the hand computations do not move when the book does.
     fn book() -> PriceBook {
-        let broker = crate::model::prices::PriceOverride {
+        let pin = |key: &str, usd| crate::model::prices::PriceOverride {
             region: None,
-            key: "msk.broker.kafka.m5.2xlarge".into(),
-            usd: dec!(0.84),
+            key: key.into(),
+            usd,
             origin: "test".into(),
         };
-        PriceBook::defaults().settle("us-east-1", &[], &[broker])
+        let pinned = [pin("msk.broker.kafka.m5.2xlarge", dec!(0.84)), pin("msk.storage", dec!(0.10))];
+        PriceBook::defaults().settle("us-east-1", &[], &pinned)
     }
 
     fn cluster(platform: Platform) -> ClusterInputs {
@@ -871,7 +872,10 @@ mod tests {
         assert!(tiered_storage(&short, &cluster(Platform::SelfManaged), &a, &book()).is_ok());
         // 3 days exactly, unlimited, and 7 days with the 24 h window: eligible.
         for r in [3 * day, -1, 7 * day] {
-            assert!(tiered_storage(&TopicInputs { retention_ms: Some(r), ..topic() }, &msk, &a, &book()).is_ok(), "{r}");
+            assert!(
+                tiered_storage(&TopicInputs { retention_ms: Some(r), ..topic() }, &msk, &a, &book()).is_ok(),
+                "{r}"
+            );
         }
         // A what-if local window of 4 days on 3 days kept: not below retention.
         let wide = TopicInputs { retention_ms: Some(3 * day), tiered_window_ms: Some(4 * day), ..topic() };

@@ -192,6 +192,17 @@ mod tests {
         let book = PriceBook::defaults();
         for p in &book.prices {
             assert!(!p.source.is_empty() && !p.as_of.is_empty() && !p.unit.is_empty(), "{p:?}");
+            // AWS's own word: a page on aws.amazon.com or a Price List API record, never a third party's.
+            assert!(
+                p.source.contains("https://aws.amazon.com/") || p.source.starts_with("AWS Price List API"),
+                "{} ({}) is not cited to AWS: {}",
+                p.key,
+                p.region,
+                p.source
+            );
+            for third_party in ["as quoted", "public pricing", "blog", ".com, '"] {
+                assert!(!p.source.contains(third_party), "{} ({}): {}", p.key, p.region, p.source);
+            }
             assert!(p.usd >= Decimal::ZERO, "{p:?}");
             assert_eq!(p.basis, Basis::List);
         }
