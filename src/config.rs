@@ -297,6 +297,7 @@ struct ModelFile {
     s3_read_object_mib: Option<Spanned<Decimal>>,
     shared_cold_read_fraction: Option<Spanned<Decimal>>,
     wal_gib_per_broker: Option<Spanned<Decimal>>,
+    wal_zone_copies: Option<Spanned<Decimal>>,
     zone_aware_clients: Option<bool>,
     fetch_from_follower: Option<bool>,
     tiered_local_retention_hours: Option<Spanned<Decimal>>,
@@ -1039,6 +1040,7 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
         &mut a.shared_cold_read_fraction,
     );
     positive("wal_gib_per_broker", &m.wal_gib_per_broker, None, &mut a.wal_gib_per_broker);
+    positive("wal_zone_copies", &m.wal_zone_copies, Some(Decimal::from(6)), &mut a.wal_zone_copies);
     positive("month_hours", &m.month_hours, Some(Decimal::from(744)), &mut a.month_hours);
     positive("wal_upload_interval_ms", &m.wal_upload_interval_ms, None, &mut a.wal_upload_interval_ms);
     positive("ebs_io_kib", &m.ebs_io_kib, None, &mut a.ebs_io_kib);

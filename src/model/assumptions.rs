@@ -50,6 +50,10 @@ pub struct Assumptions {
     /// Shared storage: how often each broker uploads its WAL object (`s3`, `s3-express`), in ms. Default 250.
     #[serde(default = "default_wal_upload_interval_ms")]
     pub wal_upload_interval_ms: Decimal,
+    /// Shared storage, `wal = "s3-express"`: copies of every WAL object, one per zone, since an S3 Express One Zone
+    /// bucket lives in one zone and the WAL must survive losing one. Default 3 (a 2-of-3 quorum).
+    #[serde(default = "default_wal_zone_copies")]
+    pub wal_zone_copies: Decimal,
     /// Size an EBS SSD volume counts one I/O up to, KiB (AWS: 256). Default 256.
     #[serde(default = "default_ebs_io_kib")]
     pub ebs_io_kib: Decimal,
@@ -85,6 +89,10 @@ fn default_shared_s3_puts_per_gib() -> Decimal {
 
 fn default_shared_s3_gets_per_gib() -> Decimal {
     dec!(130.2528)
+}
+
+fn default_wal_zone_copies() -> Decimal {
+    dec!(3)
 }
 
 fn default_ebs_io_kib() -> Decimal {
@@ -164,6 +172,7 @@ impl Default for Assumptions {
             wal: WalKind::Ebs,
             wal_gib_per_broker: dec!(10),
             wal_upload_interval_ms: default_wal_upload_interval_ms(),
+            wal_zone_copies: default_wal_zone_copies(),
             ebs_io_kib: default_ebs_io_kib(),
             tiered_local_retention_hours: dec!(24),
             clients: Vec::new(),

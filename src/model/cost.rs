@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Platform;
 use crate::model::assumptions::{Assumptions, WalKind};
-use crate::model::prices::PriceBook;
+use crate::model::prices::{PriceBook, VENDOR_KEY};
 use crate::model::zones::{Clients, Distribution, Placement};
 
 pub const GIB: Decimal = Decimal::from_parts(1_073_741_824, 0, 0, false, 0);
@@ -388,8 +388,9 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
         let gets = written / GIB * a.shared_s3_gets_per_gib + cold / (a.s3_read_object_mib * MIB);
         cost.push(prices, "s3_get", "requests", gets, "s3.standard.get", Decimal::ONE);
         if let Some(share) = write_share(t, c) {
-            push_wal(&mut cost, share, c, a, prices);
+            push_wal(&mut cost, share, written / GIB, c, a, prices);
         }
+        cost.push(prices, "vendor_subscription", "GiB written", written / GIB, VENDOR_KEY, Decimal::ONE);
         let routing = if a.zone_aware_clients { Routing::ZoneAware } else { Routing::AnyBroker };
         push_client_traffic(&mut cost, written / GIB, t, c, a, prices, routing);
     }
@@ -398,11 +399,20 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
     cost
 }
 
-/// The write-ahead log of shared storage, the topic's write share of it: a gp3 volume per broker (`ebs`), a
-/// volume on a regional disk (`regional-disk`, priced by `wal.regional_disk.storage`, which a config supplies), or
-/// objects uploaded every `wal_upload_interval_ms` by every broker to S3 Standard (`s3`) or S3 Express One Zone
-/// (`s3-express`); WAL objects are deleted once compacted, so their storage is negligible.
-fn push_wal(cost: &mut CostBreakdown, share: Decimal, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) {
+/// The write-ahead log of shared storage, the topic's write share of it: a gp3 volume per broker (`ebs`, durable
+/// within its zone), a volume on a regional disk (`regional-disk`, priced by `wal.regional_disk.storage`, which a
+/// config supplies), or objects uploaded every `wal_upload_interval_ms` by every broker to S3 Standard (`s3`,
+/// regional) or S3 Express One Zone (`s3-express`: one zone per bucket, so `wal_zone_copies` copies of every object,
+/// each paying the PUT and the per-GB upload fee). WAL objects are deleted once compacted and read back only to
+/// recover a broker, so their storage and retrieval are left out.
+fn push_wal(
+    cost: &mut CostBreakdown,
+    share: Decimal,
+    written_gib: Decimal,
+    c: &ClusterInputs,
+    a: &Assumptions,
+    prices: &PriceBook,
+) {
     let brokers = Decimal::from(c.brokers);
     let volume = a.wal_gib_per_broker * brokers * share;
     let uploads = brokers * a.month_hours * SECONDS_PER_HOUR * Decimal::ONE_THOUSAND / a.wal_upload_interval_ms * share;
@@ -412,7 +422,11 @@ fn push_wal(cost: &mut CostBreakdown, share: Decimal, c: &ClusterInputs, a: &Ass
             cost.push(prices, "wal_volume", "GiB-month", volume, "wal.regional_disk.storage", Decimal::ONE)
         }
         WalKind::S3 => cost.push(prices, "wal_put", "requests", uploads, "s3.standard.put", Decimal::ONE),
-        WalKind::S3Express => cost.push(prices, "wal_put", "requests", uploads, "s3.express.put", Decimal::ONE),
+        WalKind::S3Express => {
+            let copies = a.wal_zone_copies;
+            cost.push(prices, "wal_put", "requests", uploads * copies, "s3.express.put", Decimal::ONE);
+            cost.push(prices, "wal_upload", "GiB", written_gib * copies, "s3.express.upload", Decimal::ONE);
+        }
     }
 }
 
@@ -622,14 +636,24 @@ mod tests {
     /// us-east-1 list prices, with the test cluster's MSK prices pinned (the book has no MSK price: its AmazonMSK
     /// offer could not be read) so the hand computations do not move when the book does.
     fn book() -> PriceBook {
-        let pin = |key: &str, usd| crate::model::prices::PriceOverride {
-            region: None,
-            key: key.into(),
-            usd,
-            origin: "test".into(),
-        };
-        let pinned = [pin("msk.broker.kafka.m5.2xlarge", dec!(0.84)), pin("msk.storage", dec!(0.10))];
-        PriceBook::defaults().settle("us-east-1", &[], &pinned)
+        book_with(&[])
+    }
+
+    /// The same book with more prices set, as a config's `[prices]` would.
+    fn book_with(extra: &[(&str, Decimal)]) -> PriceBook {
+        let mut overrides: Vec<crate::model::prices::PriceOverride> =
+            vec![("msk.broker.kafka.m5.2xlarge", dec!(0.84)), ("msk.storage", dec!(0.10))]
+                .into_iter()
+                .chain(extra.iter().copied())
+                .map(|(key, usd)| crate::model::prices::PriceOverride {
+                    region: None,
+                    key: key.into(),
+                    usd,
+                    origin: "test".into(),
+                })
+                .collect();
+        overrides.dedup_by(|a, b| a.key == b.key);
+        PriceBook::defaults().settle("us-east-1", &[], &overrides)
     }
 
     fn cluster(platform: Platform) -> ClusterInputs {
@@ -790,6 +814,13 @@ mod tests {
         // WAL: 10 GiB × 6 brokers × 1/4 = 15 GiB-month × $0.08 = $1.20
         assert_eq!(component(&cost, "wal_volume").monthly_usd, dec!(1.2));
         assert!(cost.components.iter().all(|c| !c.name.starts_with("inter_az")));
+        // The vendor's subscription: always shown, $0 until a price is set; 2566.40625 GiB written.
+        let vendor = component(&cost, "vendor_subscription");
+        assert_eq!((vendor.quantity, vendor.monthly_usd), (dec!(2566.40625), dec!(0)));
+        let priced = book_with(&[("shared.vendor.gib_written", dec!(0.01))]);
+        let cost = shared_storage(&topic(), &cluster(Platform::SelfManaged), &Assumptions::default(), &priced);
+        // 2566.40625 × $0.01 = $25.6640625, kept to 6 places half to even
+        assert_eq!(component(&cost, "vendor_subscription").monthly_usd, dec!(25.664062));
     }
 
     #[test]
@@ -1019,8 +1050,14 @@ mod tests {
         };
         // S3: 6 brokers × 730 h × 3,600 s × 4 uploads/s × ¼ write share = 15,768,000 PUTs × $0.000005 = $78.84
         assert_eq!(wal(WalKind::S3), Ok(("wal_put".into(), dec!(15768000), dec!(78.84))));
-        // S3 Express One Zone: the same uploads × $0.00000113 = $17.81784
-        assert_eq!(wal(WalKind::S3Express), Ok(("wal_put".into(), dec!(15768000), dec!(17.81784))));
+        // S3 Express One Zone: the same uploads to each of 3 one-zone buckets: 47,304,000 PUTs × $0.00000113 =
+        // $53.45352; and every byte written uploaded 3 times: 2566.40625 GiB × 3 = 7699.21875 GiB × $0.0032 =
+        // $24.6375
+        assert_eq!(wal(WalKind::S3Express), Ok(("wal_put".into(), dec!(47304000), dec!(53.45352))));
+        let a = Assumptions { wal: WalKind::S3Express, ..Assumptions::default() };
+        let express = shared_storage(&topic(), &c, &a, &book());
+        assert_eq!(component(&express, "wal_upload").quantity, dec!(7699.21875));
+        assert_eq!(component(&express, "wal_upload").monthly_usd, dec!(24.6375));
         assert_eq!(wal(WalKind::Ebs), Ok(("wal_volume".into(), dec!(15), dec!(1.2))));
         let regional = wal(WalKind::RegionalDisk).unwrap_err();
         assert!(regional.iter().any(|m| m.contains("wal.regional_disk.storage")), "{regional:?}");

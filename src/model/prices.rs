@@ -25,6 +25,8 @@ pub enum Basis {
     Bill,
     /// Set in the config file.
     Override,
+    /// Not priced by anyone: the vendor line's $0 until the config sets it.
+    Unset,
 }
 
 /// One unit price and where it came from.
@@ -70,10 +72,16 @@ pub struct EffectivePrice {
 const ADDABLE_PREFIXES: &[(&str, &str)] = &[
     ("msk.broker.", "broker-hour"),
     ("ec2.instance.", "instance-hour"),
+    ("msk.storage", "GiB-month"),
     ("msk.tiered.storage", "GiB-month"),
     ("msk.tiered.retrieval", "GiB"),
     ("wal.regional_disk.storage", "GiB-month"),
+    (VENDOR_KEY, "GiB written"),
 ];
+
+/// A shared-storage vendor's subscription, per GiB written. No public list price: $0 until `[prices]` sets it, and
+/// its line is always shown so nobody reads shared storage as free of it.
+pub const VENDOR_KEY: &str = "shared.vendor.gib_written";
 
 impl Basis {
     /// The name in model.json, the CSV tables and the report.
@@ -82,6 +90,7 @@ impl Basis {
             Basis::List => "list",
             Basis::Bill => "bill",
             Basis::Override => "override",
+            Basis::Unset => "unset",
         }
     }
 }
@@ -124,6 +133,15 @@ impl PriceBook {
     /// the config's overrides (every-region ones first, then the region's own).
     pub fn settle(&self, region: &str, effective: &[EffectivePrice], overrides: &[PriceOverride]) -> PriceBook {
         let mut book = self.for_region(region);
+        book.set(
+            region,
+            VENDOR_KEY,
+            Decimal::ZERO,
+            Basis::Unset,
+            "no vendor subscription priced: set `[prices] \"shared.vendor.gib_written\"` to a vendor's price per GiB \
+             written",
+            "config",
+        );
         for e in effective {
             book.set(region, &e.key, e.usd, Basis::Bill, &e.source, &e.as_of);
         }
@@ -171,7 +189,7 @@ impl PriceBook {
         known.dedup();
         Err(format!(
             "unknown price key `{key}`; expected one of: {} (or a new `msk.broker.<type>`, `ec2.instance.<type>`, \
-             `msk.tiered.storage`, `msk.tiered.retrieval`, `wal.regional_disk.storage`)",
+             `msk.storage`, `msk.tiered.storage`, `msk.tiered.retrieval`, `wal.regional_disk.storage`, `{VENDOR_KEY}`)",
             known.join(", ")
         ))
     }
