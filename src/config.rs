@@ -291,6 +291,10 @@ struct ModelFile {
     ebs_io_kib: Option<Spanned<Decimal>>,
     target_disk_utilization: Option<Spanned<Decimal>>,
     client_zones: Option<Spanned<i64>>,
+    shared_instance_type: Option<Spanned<String>>,
+    shared_instance_network_mibps: Option<Spanned<Decimal>>,
+    shared_min_brokers: Option<Spanned<i64>>,
+    shared_compaction_factor: Option<Spanned<Decimal>>,
     s3_upload_object_mib: Option<Spanned<Decimal>>,
     shared_s3_puts_per_gib: Option<Spanned<Decimal>>,
     shared_s3_gets_per_gib: Option<Spanned<Decimal>>,
@@ -1050,6 +1054,44 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
         None,
         &mut a.tiered_local_retention_hours,
     );
+    positive(
+        "shared_instance_network_mibps",
+        &m.shared_instance_network_mibps,
+        None,
+        &mut a.shared_instance_network_mibps,
+    );
+    if let Some(f) = &m.shared_compaction_factor {
+        match *f.get_ref() {
+            x if x >= Decimal::ZERO && x <= Decimal::from(10) => a.shared_compaction_factor = x,
+            x => problems.push((
+                "shared_compaction_factor",
+                f.span(),
+                format!("expected bytes compacted per byte written, from 0 to 10, found {x}"),
+            )),
+        }
+    }
+    if let Some(n) = &m.shared_min_brokers {
+        match u32::try_from(*n.get_ref()) {
+            Ok(x) if (1..=10_000).contains(&x) => a.shared_min_brokers = Some(x),
+            _ => problems.push((
+                "shared_min_brokers",
+                n.span(),
+                format!("expected a broker count from 1 to 10000, found {}", n.get_ref()),
+            )),
+        }
+    }
+    if let Some(t) = &m.shared_instance_type {
+        let ty = t.get_ref().trim();
+        if ty.is_empty() || ty.contains(char::is_whitespace) || !ty.contains('.') {
+            problems.push((
+                "shared_instance_type",
+                t.span(),
+                format!("expected an EC2 instance type such as `m7g.4xlarge`, found `{}`", t.get_ref()),
+            ));
+        } else {
+            a.shared_instance_type = ty.to_string();
+        }
+    }
     if let Some(z) = &m.client_zones {
         if *z.get_ref() < 1 || *z.get_ref() > 6 {
             problems.push((

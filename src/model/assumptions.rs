@@ -54,6 +54,22 @@ pub struct Assumptions {
     /// bucket lives in one zone and the WAL must survive losing one. Default 3 (a 2-of-3 quorum).
     #[serde(default = "default_wal_zone_copies")]
     pub wal_zone_copies: Decimal,
+    /// Shared storage: the EC2 instance type its brokers run on, priced by `ec2.instance.<type>`. Default
+    /// `m7g.4xlarge`, the type of AutoMQ's published 1 GiB/s benchmark.
+    #[serde(default = "default_shared_instance_type")]
+    pub shared_instance_type: String,
+    /// Shared storage: the network throughput one such broker sustains, MiB/s, out and in. Default 960, AutoMQ's
+    /// "network baseline of 960 MiB/s" for m7g.4xlarge.
+    #[serde(default = "default_shared_instance_network_mibps")]
+    pub shared_instance_network_mibps: Decimal,
+    /// Shared storage: the fewest brokers, whatever the throughput. `None` = one per zone the cluster spans (zone-aware
+    /// routing needs a broker in every client zone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_min_brokers: Option<u32>,
+    /// Shared storage: bytes compaction reads from S3 and writes back, per byte written. Default 0.5 (AutoMQ,
+    /// kafka-provider-comparison: "0.5 copy for compaction").
+    #[serde(default = "default_shared_compaction_factor")]
+    pub shared_compaction_factor: Decimal,
     /// Size an EBS SSD volume counts one I/O up to, KiB (AWS: 256). Default 256.
     #[serde(default = "default_ebs_io_kib")]
     pub ebs_io_kib: Decimal,
@@ -89,6 +105,18 @@ fn default_shared_s3_puts_per_gib() -> Decimal {
 
 fn default_shared_s3_gets_per_gib() -> Decimal {
     dec!(130.2528)
+}
+
+fn default_shared_instance_type() -> String {
+    "m7g.4xlarge".into()
+}
+
+fn default_shared_instance_network_mibps() -> Decimal {
+    dec!(960)
+}
+
+fn default_shared_compaction_factor() -> Decimal {
+    dec!(0.5)
 }
 
 fn default_wal_zone_copies() -> Decimal {
@@ -173,6 +201,10 @@ impl Default for Assumptions {
             wal_gib_per_broker: dec!(10),
             wal_upload_interval_ms: default_wal_upload_interval_ms(),
             wal_zone_copies: default_wal_zone_copies(),
+            shared_instance_type: default_shared_instance_type(),
+            shared_instance_network_mibps: default_shared_instance_network_mibps(),
+            shared_min_brokers: None,
+            shared_compaction_factor: default_shared_compaction_factor(),
             ebs_io_kib: default_ebs_io_kib(),
             tiered_local_retention_hours: dec!(24),
             clients: Vec::new(),

@@ -186,6 +186,8 @@ pub struct ClusterInputs {
     pub cluster_bytes_in_per_sec: f64,
     /// Sum over the cluster's topics of write rate × RF: what the brokers' disks take in.
     pub disk_write_bytes_per_sec: f64,
+    /// Sum over the cluster's topics of write rate × consumer groups: what consumers read.
+    pub read_bytes_per_sec: f64,
 }
 
 /// gp3's baseline per volume, included in the storage price (AWS EBS volume types).
@@ -207,6 +209,21 @@ impl ClusterInputs {
     /// The zones that have brokers.
     pub fn zone_names(&self) -> Vec<String> {
         self.broker_zones.iter().map(|(z, _)| z.clone()).collect()
+    }
+
+    /// Shared storage's broker count, sized by throughput: the brokers send out the cluster's uploads to S3 (`W`),
+    /// compaction (`W × shared_compaction_factor`) and consumer reads (`Σ W × groups`), and take in produce and
+    /// compaction reads; the busier direction over `shared_instance_network_mibps`, rounded up, and never fewer
+    /// than `shared_min_brokers` (default one per zone).
+    pub fn shared_brokers(&self, a: &Assumptions) -> i64 {
+        let written = Decimal::from_f64(self.cluster_bytes_in_per_sec).unwrap_or_default();
+        let read = Decimal::from_f64(self.read_bytes_per_sec).unwrap_or_default();
+        let compaction = written * a.shared_compaction_factor;
+        let busiest = (written + compaction + read).max(written + compaction);
+        let per_broker = a.shared_instance_network_mibps * MIB;
+        let by_throughput = if per_broker > Decimal::ZERO { whole((busiest / per_broker).ceil()) } else { 1 };
+        let least = a.shared_min_brokers.map(i64::from).unwrap_or(self.zones).max(1);
+        by_throughput.max(least)
     }
 }
 
@@ -394,7 +411,11 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
         let routing = if a.zone_aware_clients { Routing::ZoneAware } else { Routing::AnyBroker };
         push_client_traffic(&mut cost, written / GIB, t, c, a, prices, routing);
     }
-    push_compute(&mut cost, t, c, a, prices);
+    if let Some(share) = write_share(t, c) {
+        let hours = Decimal::from(c.shared_brokers(a)) * a.month_hours * share;
+        let key = format!("ec2.instance.{}", a.shared_instance_type);
+        cost.push(prices, "broker_compute", "broker-hours", hours, &key, Decimal::ONE);
+    }
     note_missing_inputs(&mut cost, t);
     cost
 }
@@ -413,7 +434,7 @@ fn push_wal(
     a: &Assumptions,
     prices: &PriceBook,
 ) {
-    let brokers = Decimal::from(c.brokers);
+    let brokers = Decimal::from(c.shared_brokers(a));
     let volume = a.wal_gib_per_broker * brokers * share;
     let uploads = brokers * a.month_hours * SECONDS_PER_HOUR * Decimal::ONE_THOUSAND / a.wal_upload_interval_ms * share;
     match a.wal {
@@ -665,6 +686,7 @@ mod tests {
             broker_price_key: "msk.broker.kafka.m5.2xlarge".into(),
             cluster_bytes_in_per_sec: 4.0 * 1_048_576.0,
             disk_write_bytes_per_sec: 12.0 * 1_048_576.0,
+            read_bytes_per_sec: 8.0 * 1_048_576.0,
         }
     }
 
@@ -811,8 +833,14 @@ mod tests {
         // 399,981.6 × $0.0000004 = $0.15999264
         assert_eq!(component(&cost, "s3_get").quantity, dec!(399981.6));
         assert_eq!(component(&cost, "s3_get").monthly_usd, dec!(0.159993));
-        // WAL: 10 GiB × 6 brokers × 1/4 = 15 GiB-month × $0.08 = $1.20
-        assert_eq!(component(&cost, "wal_volume").monthly_usd, dec!(1.2));
+        // Brokers, sized: out = 4 MiB/s uploaded + 2 compacted + 8 read = 14 MiB/s, one m7g.4xlarge's 960 MiB/s
+        // is plenty, but zone routing wants one per zone: 3.
+        // WAL: 10 GiB × 3 brokers × 1/4 = 7.5 GiB-month × $0.08 = $0.60
+        assert_eq!(component(&cost, "wal_volume").monthly_usd, dec!(0.6));
+        // Compute: 3 × 730 h × 1/4 = 547.5 broker-hours of m7g.4xlarge × $0.6528 = $357.408
+        assert_eq!(component(&cost, "broker_compute").quantity, dec!(547.5));
+        assert_eq!(component(&cost, "broker_compute").monthly_usd, dec!(357.408));
+        assert_eq!(component(&cost, "broker_compute").price_key, "ec2.instance.m7g.4xlarge");
         assert!(cost.components.iter().all(|c| !c.name.starts_with("inter_az")));
         // The vendor's subscription: always shown, $0 until a price is set; 2566.40625 GiB written.
         let vendor = component(&cost, "vendor_subscription");
@@ -1037,6 +1065,32 @@ mod tests {
     }
 
     #[test]
+    fn shared_storage_brokers_are_sized_by_throughput_and_never_fewer_than_one_per_zone() {
+        let a = Assumptions::default(); // m7g.4xlarge at 960 MiB/s, compaction 0.5
+        let mib = 1_048_576.0;
+        let sized = |written: f64, read: f64| {
+            let c = ClusterInputs {
+                cluster_bytes_in_per_sec: written * mib,
+                read_bytes_per_sec: read * mib,
+                ..cluster(Platform::Msk)
+            };
+            c.shared_brokers(&a)
+        };
+        // 1 GiB/s written and read once: out 1,024 + 512 + 1,024 = 2,560 MiB/s ÷ 960 = 2.67 → 3
+        assert_eq!(sized(1024.0, 1024.0), 3);
+        // 1 GiB/s read three times: 1,024 + 512 + 3,072 = 4,608 ÷ 960 = 4.8 → 5
+        assert_eq!(sized(1024.0, 3072.0), 5);
+        // 2 GiB/s read once: 5,120 ÷ 960 = 5.33 → 6
+        assert_eq!(sized(2048.0, 2048.0), 6);
+        // Almost nothing: one broker per zone, 3
+        assert_eq!(sized(1.0, 0.0), 3);
+        // A floor set in [model]
+        let floor = Assumptions { shared_min_brokers: Some(6), ..Assumptions::default() };
+        let c = ClusterInputs { cluster_bytes_in_per_sec: mib, ..cluster(Platform::Msk) };
+        assert_eq!(c.shared_brokers(&floor), 6);
+    }
+
+    #[test]
     fn the_wal_is_a_volume_or_uploads_as_configured() {
         let c = cluster(Platform::SelfManaged);
         let wal = |kind: WalKind| {
@@ -1048,17 +1102,18 @@ mod tests {
                 .map(|x| (x.name.clone(), x.quantity, x.monthly_usd))
                 .ok_or(cost.missing)
         };
-        // S3: 6 brokers × 730 h × 3,600 s × 4 uploads/s × ¼ write share = 15,768,000 PUTs × $0.000005 = $78.84
-        assert_eq!(wal(WalKind::S3), Ok(("wal_put".into(), dec!(15768000), dec!(78.84))));
-        // S3 Express One Zone: the same uploads to each of 3 one-zone buckets: 47,304,000 PUTs × $0.00000113 =
-        // $53.45352; and every byte written uploaded 3 times: 2566.40625 GiB × 3 = 7699.21875 GiB × $0.0032 =
+        // S3: 3 brokers (sized, see shared_storage_by_hand) × 730 h × 3,600 s × 4 uploads/s × ¼ write share =
+        // 7,884,000 PUTs × $0.000005 = $39.42
+        assert_eq!(wal(WalKind::S3), Ok(("wal_put".into(), dec!(7884000), dec!(39.42))));
+        // S3 Express One Zone: the same uploads to each of 3 one-zone buckets: 23,652,000 PUTs × $0.00000113 =
+        // $26.72676; and every byte written uploaded 3 times: 2566.40625 GiB × 3 = 7699.21875 GiB × $0.0032 =
         // $24.6375
-        assert_eq!(wal(WalKind::S3Express), Ok(("wal_put".into(), dec!(47304000), dec!(53.45352))));
+        assert_eq!(wal(WalKind::S3Express), Ok(("wal_put".into(), dec!(23652000), dec!(26.72676))));
         let a = Assumptions { wal: WalKind::S3Express, ..Assumptions::default() };
         let express = shared_storage(&topic(), &c, &a, &book());
         assert_eq!(component(&express, "wal_upload").quantity, dec!(7699.21875));
         assert_eq!(component(&express, "wal_upload").monthly_usd, dec!(24.6375));
-        assert_eq!(wal(WalKind::Ebs), Ok(("wal_volume".into(), dec!(15), dec!(1.2))));
+        assert_eq!(wal(WalKind::Ebs), Ok(("wal_volume".into(), dec!(7.5), dec!(0.6))));
         let regional = wal(WalKind::RegionalDisk).unwrap_err();
         assert!(regional.iter().any(|m| m.contains("wal.regional_disk.storage")), "{regional:?}");
     }

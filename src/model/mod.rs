@@ -264,6 +264,7 @@ fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<St
             broker_price_key,
             cluster_bytes_in_per_sec: rate[i].unwrap_or(0.0),
             disk_write_bytes_per_sec: 0.0,
+            read_bytes_per_sec: 0.0,
         };
         out.insert(names[i].clone(), (cfg, inputs, (topics[i], bytes[i])));
     }
@@ -354,9 +355,12 @@ fn priced_topics(
     let mut readers = topic_groups(tables, config)?;
     let mut placements = placements(tables)?;
     // What each cluster's disks take in: Σ write rate × RF (the share of provisioned throughput and IOPS).
+    // And what its consumers read: Σ write rate × groups (shared storage's broker sizing).
     let mut disk_writes: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut reads: BTreeMap<&str, f64> = BTreeMap::new();
     for i in 0..r.len() {
         *disk_writes.entry(cluster[i].as_str()).or_default() += rate[i].unwrap_or(0.0) * rf[i].max(1) as f64;
+        *reads.entry(cluster[i].as_str()).or_default() += rate[i].unwrap_or(0.0) * groups[i] as f64;
     }
 
     let mut out = Vec::with_capacity(r.len());
@@ -372,6 +376,7 @@ fn priced_topics(
         };
         let cluster_inputs = &ClusterInputs {
             disk_write_bytes_per_sec: disk_writes.get(cluster[i].as_str()).copied().unwrap_or(0.0),
+            read_bytes_per_sec: reads.get(cluster[i].as_str()).copied().unwrap_or(0.0),
             ..cluster_entry.clone()
         };
         let cross_zone_follower_share = if followers[i] > 0 {

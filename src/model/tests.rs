@@ -44,6 +44,7 @@ fn cluster() -> ClusterInputs {
         broker_price_key: "ec2.instance.m5.2xlarge".into(),
         cluster_bytes_in_per_sec: 4.0 * MIB,
         disk_write_bytes_per_sec: 12.0 * MIB,
+        read_bytes_per_sec: 8.0 * MIB,
     }
 }
 
@@ -145,14 +146,14 @@ fn ownership_evidence_placement_and_migration_verdicts() {
     let card = scorecard(&p, &[]);
     assert_eq!(verdict(&card, Dimension::Ownership).0, Verdict::Ready);
     assert_eq!(verdict(&card, Dimension::Evidence).0, Verdict::Ready);
-    // Cross-AZ: 205.3125 of 1,165.1125 = 17.6 %, under 25 %; but shared storage costs 927.331037 (S3 2.30 + PUTs
-    // 3.871044 + GETs 0.159993 + WAL 1.20 + compute 919.80; cost.rs's shared_storage_by_hand), saving 237.781463
-    // ≥ $10: watch.
+    // Cross-AZ: 205.3125 of 1,165.1125 = 17.6 %, under 25 %; but shared storage costs 364.339037 (S3 2.30 + PUTs
+    // 3.871044 + GETs 0.159993 + WAL 0.60 + compute 357.408 for 3 sized m7g.4xlarge brokers; cost.rs's
+    // shared_storage_by_hand), saving 800.773463 ≥ $10: watch.
     let (v, why) = verdict(&card, Dimension::CostPlacement);
     assert_eq!(v, Verdict::Watch);
-    assert!(why.contains("cross-AZ 17.6%") && why.contains("shared storage would save $237.78/month"), "{why}");
+    assert!(why.contains("cross-AZ 17.6%") && why.contains("shared storage would save $800.77/month"), "{why}");
     let (v, why) = verdict(&card, Dimension::Migration);
-    assert_eq!((v, why.as_str()), (Verdict::Ready, "saves $237.78/month on shared storage"));
+    assert_eq!((v, why.as_str()), (Verdict::Ready, "saves $800.77/month on shared storage"));
     assert_eq!(card.verdict, Verdict::Watch);
 
     // A partial source makes the evidence (and so the migration) a watch; an unowned topic blocks both.
@@ -178,8 +179,8 @@ fn next_actions_and_their_savings_by_hand() {
     assert_eq!(saving(ActionKind::ShortenRetention), Some((dec!(34.29), "payments".to_string())));
     // Fetch-from-follower with RF 3 in 3 zones: consumers stop crossing zones: saves the $68.4375 consume line.
     assert_eq!(saving(ActionKind::EnableFetchFromFollower), Some((dec!(68.44), "platform".to_string())));
-    // Shared storage saves 237.781463, 20.4 % of today's cost (≥ 20 %): a migration candidate.
-    assert_eq!(saving(ActionKind::MigrateToSharedStorage), Some((dec!(237.78), "payments with platform".to_string())));
+    // Shared storage saves 800.773463, 68.7 % of today's cost (≥ 20 %): a migration candidate.
+    assert_eq!(saving(ActionKind::MigrateToSharedStorage), Some((dec!(800.77), "payments with platform".to_string())));
     assert_eq!(saving(ActionKind::AssignOwner), None);
 
     // A group 4 days behind needs 8 days: 7 days' retention is not too long, so no retention action.
