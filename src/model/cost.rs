@@ -774,6 +774,93 @@ mod tests {
         assert_eq!(automq_example_cross_az(100.0, Platform::Msk, false).round_dp(6), dec!(13500));
     }
 
+    /// Within `tolerance` (a fraction) of `published`.
+    fn within(ours: Decimal, published: Decimal, tolerance: Decimal) -> bool {
+        ((ours - published) / published).abs() <= tolerance
+    }
+
+    #[test]
+    /// Published: AutoMQ, "AutoMQ vs. Apache Kafka Benchmarks and Cost"
+    /// (https://www.automq.com/docs/automq/benchmarks/automq-vs-apache-kafka-benchmarks-and-cost), monthly TCO at
+    /// 1 GiB/s produced and consumed, one topic of 256 partitions, one consumer group, three zones, RF 3:
+    ///
+    /// | line | AutoMQ | Apache Kafka |
+    /// |---|---|---|
+    /// | compute | $2,859 | $18,447 |
+    /// | storage | $5,961 | $69,984 |
+    /// | S3 API | $3,952 | $0 |
+    /// | cross-AZ | $128 | $138,240 |
+    ///
+    /// Inputs the page states or its figures fix: 6 AutoMQ nodes of m7g.4xlarge ("$476.544 per month" = $0.6528 ×
+    /// 730 h); 3 days retained (AutoMQ's storage is 1 GiB/s × 259,200 s = 259,200 GiB × $0.023 = $5,961.6); a 30-day
+    /// month for traffic ($138,240 = 2,592,000 GiB × 8/3 × $0.02); AutoMQ's S3 rates measured at 500 MB/s, doubled
+    /// for 1 GiB/s (147.3 × 2 = 294.6 PUT/s and 63.6 × 2 = 127.2 GET/s: per GiB written, 294.6 and 127.2). Matched
+    /// here through config: month_hours 720, shared_min_brokers 6, the S3 rates per GiB, and Kafka's disk at
+    /// 8/9 utilisation ($69,984 = 777,600 GiB × $0.08 × 9/8; the page gives neither the EBS price nor a headroom).
+    /// Not reproducible from the page, documented in docs/cost-model.md: Kafka's compute (no instance type or count
+    /// is given) and AutoMQ's $128 cross-AZ (not broken down).
+    fn reproduces_automqs_published_1_gib_per_second_table_line_by_line() {
+        let gib_per_s = 1_073_741_824.0;
+        let t = TopicInputs {
+            retained_bytes: Some(259_200 * 1_073_741_824),
+            retention_ms: Some(3 * 86_400_000),
+            bytes_in_per_sec: Some(gib_per_s),
+            messages_retained: None,
+            groups: groups(1),
+            placement: Placement::rack_aware(256, 3, &abc()),
+            ..topic()
+        };
+        let c = ClusterInputs {
+            cluster_bytes_in_per_sec: gib_per_s,
+            read_bytes_per_sec: gib_per_s,
+            ..cluster(Platform::SelfManaged)
+        };
+        let a = Assumptions {
+            month_hours: dec!(720),
+            fetch_from_follower: true,
+            target_disk_utilization: Decimal::from(8) / Decimal::from(9),
+            shared_min_brokers: Some(6),
+            shared_s3_puts_per_gib: dec!(294.6),
+            shared_s3_gets_per_gib: dec!(127.2),
+            ..Assumptions::default()
+        };
+        let sum = |cost: &CostBreakdown, names: &[&str]| -> Decimal {
+            cost.components.iter().filter(|x| names.contains(&x.name.as_str())).map(|x| x.monthly_usd).sum()
+        };
+        let two_percent = dec!(0.02);
+        let kafka = broker_local(&t, &c, &a, &book());
+        let automq = shared_storage(&t, &c, &a, &book());
+        // Apache Kafka
+        let storage = sum(&kafka, &["retained_storage", "disk_headroom"]);
+        assert!(within(storage, dec!(69984), two_percent), "Kafka storage {storage}");
+        assert_eq!(cross_az(&kafka), dec!(138240), "Kafka cross-AZ, exactly");
+        assert!(kafka.components.iter().all(|x| !x.name.starts_with("s3_")), "Kafka has no S3 API line");
+        // AutoMQ: 6 × 720 h × $0.6528 = $2,820.10 (the page's 730 h month gives $2,859): −1.4 %
+        let compute = sum(&automq, &["broker_compute"]);
+        assert_eq!(compute.round_dp(2), dec!(2820.10));
+        assert!(within(compute, dec!(2859), two_percent), "AutoMQ compute {compute}");
+        // 259,200 GiB × $0.023 = $5,961.60, and the WAL: 10 GiB × 6 brokers × $0.08 = $4.80
+        let storage = sum(&automq, &["s3_storage", "wal_volume"]);
+        assert_eq!(storage, dec!(5966.40));
+        assert!(within(storage, dec!(5961), two_percent), "AutoMQ storage {storage}");
+        // 2,592,000 GiB × 294.6 = 763,603,200 PUTs × $0.000005 = $3,818.016; × 127.2 = 329,702,400 GETs ×
+        // $0.0000004 = $131.88096: $3,949.89696
+        let api = sum(&automq, &["s3_put", "s3_get"]);
+        assert_eq!(api, dec!(3949.89696));
+        assert!(within(api, dec!(3952), two_percent), "AutoMQ S3 API {api}");
+        assert_eq!(cross_az(&automq), Decimal::ZERO, "zone-aware clients: the page's $128 is not broken down");
+
+        // The documented differences at the defaults: AutoMQ's rates per 500 MiB/s scaled to 1,024 MiB/s (301.6704
+        // PUTs and 130.2528 GETs per GiB) give 2,592,000 × (301.6704 × 0.000005 + 130.2528 × 0.0000004) =
+        // $3,909.648384 + $135.046103 = $4,044.694487, 2.3 % above the page, which doubles the 500 MB/s sample for 1 GiB/s; and Kafka's disk at
+        // the default 0.6 utilisation is 777,600 GiB × $0.08 ÷ 0.6 = $103,680.
+        let defaults = Assumptions { month_hours: dec!(720), ..Assumptions::default() };
+        let api = sum(&shared_storage(&t, &c, &defaults, &book()), &["s3_put", "s3_get"]);
+        assert_eq!(api.round_dp(2), dec!(4044.69));
+        let storage = sum(&broker_local(&t, &c, &defaults, &book()), &["retained_storage", "disk_headroom"]);
+        assert_eq!(storage.round_dp(2), dec!(103680.00));
+    }
+
     #[test]
     fn fetch_from_follower_needs_a_replica_in_every_zone() {
         let a = Assumptions { fetch_from_follower: true, ..Assumptions::default() };
