@@ -295,6 +295,8 @@ struct ModelFile {
     shared_instance_network_mibps: Option<Spanned<Decimal>>,
     shared_min_brokers: Option<Spanned<i64>>,
     shared_compaction_factor: Option<Spanned<Decimal>>,
+    sizing_percentile: Option<Spanned<Decimal>>,
+    broker_write_mibps: Option<Spanned<Decimal>>,
     s3_upload_object_mib: Option<Spanned<Decimal>>,
     shared_s3_puts_per_gib: Option<Spanned<Decimal>>,
     shared_s3_gets_per_gib: Option<Spanned<Decimal>>,
@@ -1054,6 +1056,8 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
         None,
         &mut a.tiered_local_retention_hours,
     );
+    positive("sizing_percentile", &m.sizing_percentile, Some(Decimal::ONE_HUNDRED), &mut a.sizing_percentile);
+    positive("broker_write_mibps", &m.broker_write_mibps, None, &mut a.broker_write_mibps);
     positive(
         "shared_instance_network_mibps",
         &m.shared_instance_network_mibps,

@@ -104,6 +104,8 @@ pub struct ClusterSummary {
     pub billed_usd: Option<Decimal>,
     /// Per billed cost class: the bill as a monthly rate beside the modelled broker-local cost, and the residual.
     pub residuals: Vec<ClassResidual>,
+    /// Broker-local sized for the cluster's own peak load and data, beside today's broker count.
+    pub sizing: crate::model::sizing::Sizing,
 }
 
 /// How far the model is from the bill for one cost class of a cluster.

@@ -26,6 +26,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("broker_zones", include_str!("../../queries/broker_zones.sql")),
     ("partition_placement", include_str!("../../queries/partition_placement.sql")),
     ("group_zones", include_str!("../../queries/group_zones.sql")),
+    ("cluster_write_rates", include_str!("../../queries/cluster_write_rates.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -70,6 +70,13 @@ pub struct Assumptions {
     /// kafka-provider-comparison: "0.5 copy for compaction").
     #[serde(default = "default_shared_compaction_factor")]
     pub shared_compaction_factor: Decimal,
+    /// Broker-local sizing: the percentile of the cluster's write-rate points sized for. Default 95.
+    #[serde(default = "default_sizing_percentile")]
+    pub sizing_percentile: Decimal,
+    /// Broker-local sizing: writes one broker's volume sustains, MiB/s. Default 250: "Default GP2/GP3 volumes cap at
+    /// 250 MiB/s" without provisioned throughput (AWS's MSK sizing guide, aws/agent-toolkit-for-aws).
+    #[serde(default = "default_broker_write_mibps")]
+    pub broker_write_mibps: Decimal,
     /// Size an EBS SSD volume counts one I/O up to, KiB (AWS: 256). Default 256.
     #[serde(default = "default_ebs_io_kib")]
     pub ebs_io_kib: Decimal,
@@ -105,6 +112,14 @@ fn default_shared_s3_puts_per_gib() -> Decimal {
 
 fn default_shared_s3_gets_per_gib() -> Decimal {
     dec!(130.2528)
+}
+
+fn default_sizing_percentile() -> Decimal {
+    dec!(95)
+}
+
+fn default_broker_write_mibps() -> Decimal {
+    dec!(250)
 }
 
 fn default_shared_instance_type() -> String {
@@ -205,6 +220,8 @@ impl Default for Assumptions {
             shared_instance_network_mibps: default_shared_instance_network_mibps(),
             shared_min_brokers: None,
             shared_compaction_factor: default_shared_compaction_factor(),
+            sizing_percentile: default_sizing_percentile(),
+            broker_write_mibps: default_broker_write_mibps(),
             ebs_io_kib: default_ebs_io_kib(),
             tiered_local_retention_hours: dec!(24),
             clients: Vec::new(),

@@ -236,7 +236,7 @@ fn write_share(topic: &TopicInputs, cluster: &ClusterInputs) -> Option<Decimal> 
     Decimal::from_f64(rate / cluster.cluster_bytes_in_per_sec)
 }
 
-fn storage_price_key(platform: Platform) -> &'static str {
+pub fn storage_price_key(platform: Platform) -> &'static str {
     match platform {
         Platform::Msk => "msk.storage",
         Platform::SelfManaged => "ebs.gp3.storage",

@@ -14,6 +14,7 @@ pub mod cost;
 mod frames;
 pub mod prices;
 pub mod readiness;
+pub mod sizing;
 pub mod trend;
 mod whatif;
 pub mod zones;
@@ -112,6 +113,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
     let topics: Vec<TopicReport> = priced.into_iter().map(|p| p.report).collect();
     let owners = owner_summaries(tables, &topics, &owner_choices)?;
     let daily_costs = daily_costs(tables)?;
+    let rate_points = cluster_rate_points(tables)?;
 
     let cluster_summaries: Vec<ClusterSummary> = clusters
         .iter()
@@ -128,6 +130,42 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
             }
             let lines = billed_of(name);
             let residuals = bill::residuals(&lines, &today, config.assumptions.month_hours);
+            let loads: Vec<sizing::TopicLoad> = topics
+                .iter()
+                .filter(|t| &t.cluster == name)
+                .map(|t| sizing::TopicLoad {
+                    partitions: t.partitions,
+                    replication_factor: t.replication_factor,
+                    bytes_in_per_sec: t.bytes_in_per_sec,
+                    retained_bytes: t.retained_bytes,
+                })
+                .collect();
+            let points = rate_points.get(name).map(Vec::as_slice).unwrap_or(&[]);
+            let book = books.get(name);
+            let price_of = |key: &str| book.and_then(|b| b.get(key)).map(|p| p.usd);
+            let sizing = sizing::size(
+                &loads,
+                points,
+                &cfg.broker_instance_type,
+                inputs.brokers,
+                inputs.zones,
+                &config.assumptions,
+            )
+            .priced(
+                price_of(&inputs.broker_price_key),
+                price_of(cost::storage_price_key(cfg.platform)),
+                config.assumptions.month_hours,
+            );
+            let month_days = config.assumptions.month_hours / Decimal::from(24);
+            let storage: Vec<&BilledLine> =
+                lines.iter().filter(|l| l.cost_class == "msk_storage" || l.cost_class == "ebs_storage").collect();
+            let sizing = sizing::Sizing {
+                disk_gib_billed: storage.iter().map(|l| l.days).max().filter(|d| *d > 0).map(|days| {
+                    let quantity: Decimal = storage.iter().map(|l| l.charged_quantity).sum();
+                    (quantity / Decimal::from(days) * month_days).round_dp(3)
+                }),
+                ..sizing
+            };
             ClusterSummary {
                 cluster: name.clone(),
                 platform: platform_name(cfg.platform).into(),
@@ -145,6 +183,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
                 billed_usd: (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount_usd).sum()),
                 residuals,
                 billed: lines,
+                sizing,
             }
         })
         .collect();
@@ -472,6 +511,19 @@ fn measured_zones(tables: &Tables) -> Result<BTreeMap<(String, String), ClientZo
             })
         })
         .collect())
+}
+
+/// Each cluster's write rate at each metric timestamp (every topic with a rate present).
+fn cluster_rate_points(tables: &Tables) -> Result<BTreeMap<String, Vec<f64>>, ModelError> {
+    let r = reader(tables, "cluster_write_rates")?;
+    let (cluster, rate) = (r.str("cluster")?, r.opt_f64("bytes_in_per_sec")?);
+    let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for i in 0..r.len() {
+        if let Some(v) = rate[i] {
+            out.entry(cluster[i].clone()).or_default().push(v);
+        }
+    }
+    Ok(out)
 }
 
 /// Each topic's partitions: leader and follower zones, and the weights of their traffic shares.

@@ -111,6 +111,19 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             retained => format::bytes(c.retained_bytes),
             broker_local => cost_view(&c.broker_local, &c.prices), tiered_storage => cost_view(&c.tiered_storage, &c.prices),
             shared_storage => cost_view(&c.shared_storage, &c.prices),
+            sizing => {
+                let s = &c.sizing;
+                let usd = |v: Option<Decimal>| v.map(format::usd).unwrap_or_else(|| "missing a price".into());
+                context! {
+                    needed => s.brokers_needed, bottleneck => s.bottleneck.label(), percentile => s.percentile.normalize(),
+                    points => s.points, rate => format::rate(s.bytes_in_per_sec.to_f64()),
+                    write_io => format::quantity(s.write_io_mibps.round_dp(1)), per_broker => s.per_broker_write_mibps.normalize(),
+                    replicas => s.replicas, limit => s.partitions_per_broker,
+                    compute_needed => usd(s.compute_needed_monthly_usd), compute_today => usd(s.compute_today_monthly_usd),
+                    disk => format!("{} GiB", format::quantity(s.disk_gib_needed.round_dp(0))), disk_usd => usd(s.disk_needed_monthly_usd),
+                    disk_billed => s.disk_gib_billed.map(|g| format!("{} GB", format::quantity(g.round_dp(0)))).unwrap_or_else(|| "no billed storage line".into()),
+                }
+            },
             prices => c.prices.iter().map(|p| context! {
                 key => &p.key, unit => &p.unit, usd => format::unit_price(p.usd), source => &p.source,
                 as_of => &p.as_of, basis => p.basis.key(),

@@ -272,3 +272,36 @@ fn every_query_file_opens_with_inputs_output_and_grain() {
         assert!(sql.starts_with(&format!("-- {name}:")), "queries/{name}.sql must start with `-- {name}:`");
     }
 }
+
+#[test]
+fn broker_zones_and_partition_placement_carry_racks_sizes_and_leaders() {
+    let t = joined();
+    assert_eq!(row(&t, "broker_zones", &[("rack", "az-a")])["brokers"], "1");
+    assert_eq!(row(&t, "broker_zones", &[("rack", "az-c")])["brokers"], "2"); // brokers 3 and 4
+    // pay.tx partition 1: leader broker 2 in az-b, 50 bytes, offsets 5..20.
+    let leader = row(&t, "partition_placement", &[("topic", "pay.tx"), ("partition", "1"), ("broker_id", "2")]);
+    assert_eq!((leader["rack"].as_str(), leader["is_leader"].as_str()), ("az-b", "true"));
+    assert_eq!((leader["size_bytes"].as_str(), leader["messages_retained"].as_str()), ("50", "15"));
+    let follower = row(&t, "partition_placement", &[("topic", "pay.tx"), ("partition", "1"), ("broker_id", "3")]);
+    assert_eq!((follower["rack"].as_str(), follower["is_leader"].as_str()), ("az-c", "false"));
+    // misc: racks from the brokers table, size unknown stays null.
+    let misc = row(&t, "partition_placement", &[("topic", "misc"), ("broker_id", "4")]);
+    assert_eq!((misc["rack"].as_str(), misc["size_bytes"].as_str()), ("az-c", "null"));
+    assert_eq!(t.get("partition_placement").unwrap().height(), 8); // 2 × 3 + 1 × 2 replicas
+}
+
+#[test]
+fn cluster_write_rates_sum_topics_per_timestamp_and_skip_points_missing_a_topic() {
+    // Day 1: pay.tx 100 + misc 50 = 150 B/s. Day 2: only pay.tx has a point: left out, never read as a quiet 300.
+    let c = Collected {
+        brokers: vec![broker(1, "az-a")],
+        topics: vec![topic("pay.tx", 1, 1), topic("misc", 1, 1)],
+        metric_points: vec![metric("pay.tx", 1, 100.0), metric("misc", 1, 50.0), metric("pay.tx", 2, 300.0)],
+        ..Default::default()
+    };
+    let catalog = kafka_finops::catalog::parse("catalog.toml", CATALOG).unwrap();
+    let t = kafka_finops::join::run(normalize(&c).unwrap(), &catalog, &[]).unwrap();
+    let rates = t.get("cluster_write_rates").unwrap();
+    assert_eq!(rates.height(), 1, "{rates}");
+    assert_eq!(cell(rates, "bytes_in_per_sec", 0), "150.0");
+}

@@ -1,0 +1,235 @@
+//! Broker-local sizing beside today's bill: how many brokers and how much disk the cluster's own traffic and data
+//! need on its instance type, so an over- or under-provisioned cluster shows as such. Pure.
+//!
+//! AWS's sizing approach for MSK Standard brokers (aws/agent-toolkit-for-aws, `managing-amazon-msk/references/
+//! size-and-choose-cluster.md`, and the MSK Developer Guide's "Best practices for Standard brokers"): write I/O =
+//! ingress × RF, divided by what one broker's volume sustains; the count rounded up to a multiple of the zones; and
+//! the replicas within the recommended partitions per broker of the size. Peak, not mean: the write rate is taken
+//! at a percentile of the metric points. Derived in docs/cost-model.md, "Broker-local sizing".
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+use serde::{Deserialize, Serialize};
+
+use crate::model::assumptions::Assumptions;
+use crate::model::cost::{GIB, whole};
+
+const MIB: Decimal = Decimal::from_parts(1_048_576, 0, 0, false, 0);
+
+/// What bounds the broker count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bottleneck {
+    /// Writes (ingress × RF) against one broker's volume throughput.
+    WriteThroughput,
+    /// Replicas against the recommended partitions per broker.
+    Partitions,
+    /// One broker per zone at least.
+    Zones,
+}
+
+impl Bottleneck {
+    pub fn label(self) -> &'static str {
+        match self {
+            Bottleneck::WriteThroughput => "bound by writes",
+            Bottleneck::Partitions => "bound by partitions",
+            Bottleneck::Zones => "one per zone",
+        }
+    }
+}
+
+/// The cluster sized for its own load, beside what runs today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sizing {
+    /// The percentile of the cluster's write-rate points taken as its peak.
+    pub percentile: Decimal,
+    /// Metric points (timestamps with every topic's rate) the peak was taken from; 0 = none, the mean is used.
+    pub points: i64,
+    /// The write rate sized for, bytes/s: the percentile, or the window's mean when there are no points.
+    pub bytes_in_per_sec: Decimal,
+    /// Writes the brokers' volumes take: the rate × each topic's RF, MiB/s.
+    pub write_io_mibps: Decimal,
+    /// What one broker's volume sustains, MiB/s (`broker_write_mibps`).
+    pub per_broker_write_mibps: Decimal,
+    pub brokers_for_writes: i64,
+    /// Partition replicas (partitions × RF, summed over topics).
+    pub replicas: i64,
+    /// Recommended replicas per broker for the instance size; None when it is not known.
+    pub partitions_per_broker: Option<i64>,
+    pub brokers_for_partitions: Option<i64>,
+    /// The largest of the above, rounded up to a multiple of the zones.
+    pub brokers_needed: i64,
+    pub bottleneck: Bottleneck,
+    pub brokers_today: i64,
+    /// Disk the bytes on broker disks today need at the target utilisation: Σ local bytes × RF ÷ u, GiB.
+    pub disk_gib_needed: Decimal,
+    /// Broker storage provisioned today as the bill shows it: its storage class's GB-months per month (the billed
+    /// quantity ÷ days billed × days in a month). None without a billed storage line.
+    pub disk_gib_billed: Option<Decimal>,
+    /// Priced with the cluster's prices (its bill's where it has them): the sized brokers and today's, a month of
+    /// each, and the sized disk. None where a price is missing.
+    pub compute_needed_monthly_usd: Option<Decimal>,
+    pub compute_today_monthly_usd: Option<Decimal>,
+    pub disk_needed_monthly_usd: Option<Decimal>,
+}
+
+impl Sizing {
+    /// Prices the sizing: broker-hours at `broker_price`, disk at `storage_price` (USD per unit).
+    pub fn priced(
+        mut self,
+        broker_price: Option<Decimal>,
+        storage_price: Option<Decimal>,
+        month_hours: Decimal,
+    ) -> Self {
+        let month = |brokers: i64| broker_price.map(|p| (Decimal::from(brokers) * month_hours * p).round_dp(2));
+        self.compute_needed_monthly_usd = month(self.brokers_needed);
+        self.compute_today_monthly_usd = month(self.brokers_today);
+        self.disk_needed_monthly_usd = storage_price.map(|p| (self.disk_gib_needed * p).round_dp(2));
+        self
+    }
+}
+
+/// One topic's part in the sizing.
+pub struct TopicLoad {
+    pub partitions: i64,
+    pub replication_factor: i64,
+    pub bytes_in_per_sec: Option<f64>,
+    pub retained_bytes: Option<i64>,
+}
+
+/// MSK's recommended partitions per Standard broker, leaders and followers (MSK Developer Guide, "Best practices
+/// for Standard brokers", "Right-size your cluster: Number of partitions per Standard broker"), by instance size.
+/// The same sizes of self-managed EC2 brokers are held to it. `None` for a size the table does not name.
+pub fn partitions_per_broker(instance_type: &str) -> Option<i64> {
+    let t = instance_type.strip_prefix("kafka.").unwrap_or(instance_type);
+    let (family, size) = t.split_once('.')?;
+    match (family, size) {
+        ("t3", "small") => Some(300),
+        ("m5" | "m7g", "large" | "xlarge") => Some(1000),
+        ("m5" | "m7g", "2xlarge") => Some(2000),
+        ("m5", "4xlarge" | "8xlarge" | "12xlarge" | "16xlarge" | "24xlarge") => Some(4000),
+        ("m7g", "4xlarge" | "8xlarge" | "12xlarge" | "16xlarge") => Some(4000),
+        _ => None,
+    }
+}
+
+/// The `p`-th percentile (0 < p ≤ 100) of `values` by nearest rank; None when there are none.
+pub fn percentile(values: &[f64], p: Decimal) -> Option<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let n = Decimal::from(sorted.len() as i64);
+    let rank = whole((p / Decimal::ONE_HUNDRED * n).ceil()).clamp(1, sorted.len() as i64);
+    Some(sorted[(rank - 1) as usize])
+}
+
+/// Sizes a cluster of `brokers_today` brokers of `instance_type` over `zones` zones for its topics, at the
+/// percentile of `rate_points` (the cluster's write rate at each metric timestamp), or at the mean of the topics'
+/// rates when there are no points.
+pub fn size(
+    topics: &[TopicLoad],
+    rate_points: &[f64],
+    instance_type: &str,
+    brokers_today: i64,
+    zones: i64,
+    a: &Assumptions,
+) -> Sizing {
+    let mean: f64 = topics.iter().filter_map(|t| t.bytes_in_per_sec).sum();
+    let peak = percentile(rate_points, a.sizing_percentile).unwrap_or(mean);
+    // Write I/O at the peak: each topic keeps its share of the rate and multiplies it by its RF.
+    let rf_weighted: f64 =
+        topics.iter().filter_map(|t| Some(t.bytes_in_per_sec? * t.replication_factor.max(1) as f64)).sum();
+    let amplification = if mean > 0.0 { rf_weighted / mean } else { 1.0 };
+    let bytes_in = Decimal::from_f64(peak).unwrap_or_default();
+    let write_io = Decimal::from_f64(peak * amplification).unwrap_or_default() / MIB;
+    let per_broker = a.broker_write_mibps;
+    let brokers_for_writes = if per_broker > Decimal::ZERO { whole((write_io / per_broker).ceil()) } else { 1 };
+    let replicas: i64 = topics.iter().map(|t| t.partitions.max(0) * t.replication_factor.max(1)).sum();
+    let limit = partitions_per_broker(instance_type);
+    let brokers_for_partitions = limit.map(|l| (replicas + l - 1) / l);
+    let zones = zones.max(1);
+    let mut needed = brokers_for_writes.max(brokers_for_partitions.unwrap_or(0)).max(zones);
+    let bottleneck = if needed == zones && brokers_for_writes < zones && brokers_for_partitions.unwrap_or(0) < zones {
+        Bottleneck::Zones
+    } else if brokers_for_partitions.unwrap_or(0) > brokers_for_writes {
+        Bottleneck::Partitions
+    } else {
+        Bottleneck::WriteThroughput
+    };
+    needed = (needed + zones - 1) / zones * zones;
+    let stored: Decimal = topics
+        .iter()
+        .filter_map(|t| Some(Decimal::from(t.retained_bytes?) * Decimal::from(t.replication_factor.max(1))))
+        .sum();
+    Sizing {
+        percentile: a.sizing_percentile,
+        points: rate_points.len() as i64,
+        bytes_in_per_sec: bytes_in.round_dp(3),
+        write_io_mibps: write_io.round_dp(3),
+        per_broker_write_mibps: per_broker,
+        brokers_for_writes,
+        replicas,
+        partitions_per_broker: limit,
+        brokers_for_partitions,
+        brokers_needed: needed,
+        bottleneck,
+        brokers_today,
+        disk_gib_needed: (stored / GIB / a.target_disk_utilization).round_dp(3),
+        disk_gib_billed: None,
+        compute_needed_monthly_usd: None,
+        compute_today_monthly_usd: None,
+        disk_needed_monthly_usd: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    const MIB_F: f64 = 1_048_576.0;
+
+    fn topic(partitions: i64, rf: i64, mib_per_s: f64, gib: i64) -> TopicLoad {
+        TopicLoad {
+            partitions,
+            replication_factor: rf,
+            bytes_in_per_sec: Some(mib_per_s * MIB_F),
+            retained_bytes: Some(gib * 1_073_741_824),
+        }
+    }
+
+    #[test]
+    fn the_percentile_is_by_nearest_rank() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        // p95 of 20 points: rank ceil(0.95 × 20) = 19 → 19
+        assert_eq!(percentile(&v, dec!(95)), Some(19.0));
+        assert_eq!(percentile(&v, dec!(100)), Some(20.0));
+        assert_eq!(percentile(&v, dec!(50)), Some(10.0));
+        assert_eq!(percentile(&[], dec!(95)), None);
+    }
+
+    #[test]
+    fn writes_partitions_and_zones_each_can_bound_the_count() {
+        let a = Assumptions::default(); // 250 MiB/s per broker, p95, u = 0.6
+        // 100 MiB/s at RF 3 = 300 MiB/s of writes ÷ 250 = 1.2 → 2; 3 zones → 3, bounded by zones.
+        let s = size(&[topic(60, 3, 100.0, 100)], &[], "kafka.m5.large", 6, 3, &a);
+        assert_eq!((s.brokers_for_writes, s.brokers_needed, s.bottleneck), (2, 3, Bottleneck::Zones));
+        // Disk: 100 GiB × 3 ÷ 0.6 = 500 GiB
+        assert_eq!(s.disk_gib_needed, dec!(500));
+        // Peak 400 MiB/s (p95 of the points) at RF 3: 1,200 ÷ 250 = 4.8 → 5, rounded to 6 (3 zones).
+        let points: Vec<f64> = (1..=20).map(|i| if i == 20 { 1000.0 * MIB_F } else { 400.0 * MIB_F }).collect();
+        let s = size(&[topic(60, 3, 100.0, 100)], &points, "kafka.m5.large", 6, 3, &a);
+        assert_eq!(s.write_io_mibps, dec!(1200));
+        assert_eq!((s.brokers_for_writes, s.brokers_needed, s.bottleneck), (5, 6, Bottleneck::WriteThroughput));
+        // 2,000 partitions × RF 3 = 6,000 replicas ÷ 1,000 per m5.large = 6; ÷ 2,000 per m5.2xlarge = 3.
+        let many = [topic(2000, 3, 1.0, 1)];
+        let s = size(&many, &[], "kafka.m5.large", 6, 3, &a);
+        assert_eq!((s.brokers_for_partitions, s.brokers_needed, s.bottleneck), (Some(6), 6, Bottleneck::Partitions));
+        let s = size(&many, &[], "m5.2xlarge", 6, 3, &a);
+        assert_eq!((s.brokers_for_partitions, s.brokers_needed), (Some(3), 3));
+        // An instance size the table does not name: no partition bound, said so.
+        assert_eq!(size(&many, &[], "r6i.xlarge", 6, 3, &a).partitions_per_broker, None);
+    }
+}
