@@ -6,6 +6,11 @@
 //! (today's retention `R`) is `cost(1) + (cost(2) − cost(1)) × (k − 1)`, known from two evaluations. The flip point
 //! is the nearest `k` (up or down from 1) where another scenario's line crosses the cheapest one's. For tiered
 //! storage this holds while retention is at least the local window (below it nothing leaves the brokers' disks).
+//!
+//! Throughput the same way: each scenario priced again at twice today's write rate (with the bytes a time-bound
+//! retention keeps at that rate, and the cluster's totals grown by the topic's extra traffic), and the nearest
+//! multiple of the rate where the lines cross. Compute shares and sized broker counts are not quite affine in the
+//! rate; the line through ×1 and ×2 is the approximation, and the report says "about".
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -38,17 +43,28 @@ impl Scenario {
     }
 }
 
-/// A scenario's monthly cost at today's retention and at twice it.
+/// A scenario's monthly cost today, at twice today's retention, and at twice today's write rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Line {
     pub scenario: Scenario,
     pub at_1: Decimal,
     pub at_2: Decimal,
+    pub rate_2: Decimal,
+}
+
+/// Which way a line is followed: retention or write rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Axis {
+    Retention,
+    Rate,
 }
 
 impl Line {
-    fn slope(&self) -> Decimal {
-        self.at_2 - self.at_1
+    fn slope(&self, axis: Axis) -> Decimal {
+        match axis {
+            Axis::Retention => self.at_2 - self.at_1,
+            Axis::Rate => self.rate_2 - self.at_1,
+        }
     }
 }
 
@@ -62,12 +78,23 @@ pub struct Flip {
     pub retention_ms: Option<i64>,
 }
 
+/// Where the cheapest choice changes as the write rate grows or shrinks, retention unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateFlip {
+    pub to: Scenario,
+    /// Multiple of today's write rate at which `to` becomes the cheapest (about: see the module's note).
+    pub rate_factor: Decimal,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     pub cheapest: Scenario,
     /// Today's cost minus the cheapest scenario's (0 when today's placement is the cheapest).
     pub saving_usd: Decimal,
     pub flip: Option<Flip>,
+    /// The nearest flip by write rate; None when no line crosses at a positive rate.
+    #[serde(default)]
+    pub rate_flip: Option<RateFlip>,
 }
 
 /// The cheapest of `lines` (ties go to `prefer`, today's placement: the smaller change), the saving against
@@ -82,12 +109,13 @@ pub fn choose(
     let best = lines
         .iter()
         .min_by(|a, b| a.at_1.cmp(&b.at_1).then_with(|| (a.scenario != prefer).cmp(&(b.scenario != prefer))))?;
-    let flip = nearest_flip(best, lines).map(|(to, k)| Flip {
+    let flip = nearest_flip(best, lines, Axis::Retention).map(|(to, k)| Flip {
         to,
         retention_factor: k.round_dp(4),
         retention_ms: retention_ms.filter(|r| *r > 0).map(|r| super::cost::whole(Decimal::from(r) * k)),
     });
-    Some(Choice { cheapest: best.scenario, saving_usd: (today - best.at_1).max(Decimal::ZERO), flip })
+    let rate_flip = nearest_flip(best, lines, Axis::Rate).map(|(to, k)| RateFlip { to, rate_factor: k.round_dp(4) });
+    Some(Choice { cheapest: best.scenario, saving_usd: (today - best.at_1).max(Decimal::ZERO), flip, rate_flip })
 }
 
 /// For a topic: today's cost is its current scenario's line.
@@ -101,7 +129,7 @@ pub fn choose_for_topic(current: Scenario, lines: &[Line], retention_ms: Option<
 pub fn sum_lines<'a>(topics: impl IntoIterator<Item = (&'a [Line], bool)>) -> Vec<Line> {
     let mut sums: Vec<Option<Line>> = [Scenario::BrokerLocal, Scenario::TieredStorage, Scenario::SharedStorage]
         .into_iter()
-        .map(|scenario| Some(Line { scenario, at_1: Decimal::ZERO, at_2: Decimal::ZERO }))
+        .map(|scenario| Some(Line { scenario, at_1: Decimal::ZERO, at_2: Decimal::ZERO, rate_2: Decimal::ZERO }))
         .collect();
     for (lines, tierable) in topics {
         for slot in sums.iter_mut() {
@@ -114,6 +142,7 @@ pub fn sum_lines<'a>(topics: impl IntoIterator<Item = (&'a [Line], bool)>) -> Ve
                 Some(l) => {
                     sum.at_1 += l.at_1;
                     sum.at_2 += l.at_2;
+                    sum.rate_2 += l.rate_2;
                 }
                 None => *slot = None,
             }
@@ -122,12 +151,12 @@ pub fn sum_lines<'a>(topics: impl IntoIterator<Item = (&'a [Line], bool)>) -> Ve
     sums.into_iter().flatten().collect()
 }
 
-/// The crossing nearest to k = 1 (in ratio: ×2 and ÷2 are as near) of another line with `best`'s.
-fn nearest_flip(best: &Line, lines: &[Line]) -> Option<(Scenario, Decimal)> {
+/// The crossing nearest to k = 1 (in ratio: ×2 and ÷2 are as near) of another line with `best`'s, along `axis`.
+fn nearest_flip(best: &Line, lines: &[Line], axis: Axis) -> Option<(Scenario, Decimal)> {
     let mut found: Option<(Scenario, Decimal)> = None;
     for other in lines.iter().filter(|l| l.scenario != best.scenario) {
         let gap = other.at_1 - best.at_1; // ≥ 0
-        let closing = best.slope() - other.slope();
+        let closing = best.slope(axis) - other.slope(axis);
         if closing.is_zero() {
             continue;
         }
@@ -148,8 +177,24 @@ mod tests {
     use super::*;
     use rust_decimal::dec;
 
+    /// A line whose cost does not move with the write rate (the retention tests).
     fn line(scenario: Scenario, at_1: Decimal, at_2: Decimal) -> Line {
-        Line { scenario, at_1, at_2 }
+        Line { scenario, at_1, at_2, rate_2: at_1 }
+    }
+
+    #[test]
+    fn the_write_rate_at_which_the_choice_flips_by_hand() {
+        // Broker-local: $100 of compute the rate does not move + $20 of cross-AZ that doubles with it → 100 + 20k.
+        // Shared: $60 + $50 of S3 requests and sized compute that grow with it → 60 + 50k. Shared is cheaper today
+        // (110 < 120); equal where 100 + 20k = 60 + 50k → k = 40/30 = 1.3333: a third more traffic flips it back.
+        let lines = [
+            Line { scenario: Scenario::BrokerLocal, at_1: dec!(120), at_2: dec!(120), rate_2: dec!(140) },
+            Line { scenario: Scenario::SharedStorage, at_1: dec!(110), at_2: dec!(110), rate_2: dec!(160) },
+        ];
+        let c = choose_for_topic(Scenario::BrokerLocal, &lines, None).unwrap();
+        assert_eq!(c.cheapest, Scenario::SharedStorage);
+        assert_eq!(c.rate_flip, Some(RateFlip { to: Scenario::BrokerLocal, rate_factor: dec!(1.3333) }));
+        assert_eq!(c.flip, None, "retention moves neither line");
     }
 
     #[test]

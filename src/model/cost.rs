@@ -173,6 +173,21 @@ impl TopicInputs {
     }
 }
 
+impl TopicInputs {
+    /// The same topic writing `factor` times as fast, retention unchanged: a time-bound retention keeps `factor`
+    /// times the bytes and records; unlimited retention keeps what it has. Consumers read the same share.
+    pub fn with_rate_factor(&self, factor: Decimal) -> TopicInputs {
+        let scale = |v: i64| whole(Decimal::from(v) * factor);
+        let bounded = self.retention_ms.is_some_and(|r| r > 0);
+        TopicInputs {
+            bytes_in_per_sec: self.bytes_in_per_sec.map(|r| r * factor.to_f64().unwrap_or(1.0)),
+            retained_bytes: if bounded { self.retained_bytes.map(scale) } else { self.retained_bytes },
+            messages_retained: if bounded { self.messages_retained.map(scale) } else { self.messages_retained },
+            ..self.clone()
+        }
+    }
+}
+
 /// What the formulas need to know about the topic's cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterInputs {
@@ -206,6 +221,17 @@ fn monthly_bytes(rate: f64, a: &Assumptions) -> Decimal {
 }
 
 impl ClusterInputs {
+    /// The cluster with one topic writing `factor` times as fast: its totals grow by that topic's extra traffic.
+    pub fn with_topic_rate_factor(&self, t: &TopicInputs, factor: Decimal) -> ClusterInputs {
+        let extra = t.bytes_in_per_sec.unwrap_or(0.0) * (factor.to_f64().unwrap_or(1.0) - 1.0);
+        ClusterInputs {
+            cluster_bytes_in_per_sec: self.cluster_bytes_in_per_sec + extra,
+            disk_write_bytes_per_sec: self.disk_write_bytes_per_sec + extra * t.replication_factor.max(1) as f64,
+            read_bytes_per_sec: self.read_bytes_per_sec + extra * t.groups.len() as f64,
+            ..self.clone()
+        }
+    }
+
     /// The zones that have brokers.
     pub fn zone_names(&self) -> Vec<String> {
         self.broker_zones.iter().map(|(z, _)| z.clone()).collect()

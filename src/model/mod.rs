@@ -339,7 +339,8 @@ fn topic_groups(tables: &Tables, config: &Config) -> Result<BTreeMap<(String, St
     Ok(out)
 }
 
-/// Prices a topic under the three scenarios, with each complete one's cost at today's retention and twice it.
+/// Prices a topic under the three scenarios, with each complete one's cost at today's retention, at twice it, and
+/// at twice today's write rate.
 pub(crate) fn price(
     t: &TopicInputs,
     c: &ClusterInputs,
@@ -350,6 +351,7 @@ pub(crate) fn price(
     let tiered = cost::tiered_storage(t, c, a, prices);
     let shared = cost::shared_storage(t, c, a, prices);
     let doubled = t.with_retention_factor(Decimal::TWO);
+    let (faster, busier) = (t.with_rate_factor(Decimal::TWO), c.with_topic_rate_factor(t, Decimal::TWO));
     let complete = |b: &CostBreakdown| b.missing.is_empty();
     let mut lines = Vec::new();
     if complete(&local) {
@@ -357,19 +359,28 @@ pub(crate) fn price(
             scenario: Scenario::BrokerLocal,
             at_1: local.monthly_usd,
             at_2: cost::broker_local(&doubled, c, a, prices).monthly_usd,
+            rate_2: cost::broker_local(&faster, &busier, a, prices).monthly_usd,
         });
     }
     if let Ok(tiered) = &tiered
         && complete(tiered)
     {
-        let at_2 = cost::tiered_storage(&doubled, c, a, prices).map(|b| b.monthly_usd).unwrap_or(tiered.monthly_usd);
-        lines.push(Line { scenario: Scenario::TieredStorage, at_1: tiered.monthly_usd, at_2 });
+        let again = |t: &TopicInputs, c: &ClusterInputs| {
+            cost::tiered_storage(t, c, a, prices).map(|b| b.monthly_usd).unwrap_or(tiered.monthly_usd)
+        };
+        lines.push(Line {
+            scenario: Scenario::TieredStorage,
+            at_1: tiered.monthly_usd,
+            at_2: again(&doubled, c),
+            rate_2: again(&faster, &busier),
+        });
     }
     if complete(&shared) {
         lines.push(Line {
             scenario: Scenario::SharedStorage,
             at_1: shared.monthly_usd,
             at_2: cost::shared_storage(&doubled, c, a, prices).monthly_usd,
+            rate_2: cost::shared_storage(&faster, &busier, a, prices).monthly_usd,
         });
     }
     (local, tiered, shared, lines)

@@ -459,8 +459,13 @@ fn choice_view(choice: Option<&Choice>, retention_ms: Option<i64>) -> minijinja:
         },
         None => "never".into(),
     };
+    let rate_flip = match &c.rate_flip {
+        Some(r) => format!("{} at about {}× today's write rate", r.to.label(), r.rate_factor.normalize()),
+        None => "never".into(),
+    };
     context! {
         cheapest => c.cheapest.label(), saving => format::usd(c.saving_usd), saving_raw => f(c.saving_usd), flip => flip,
+        rate_flip => rate_flip,
     }
 }
 

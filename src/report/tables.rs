@@ -17,20 +17,31 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-/// cheapest, saving_usd, flips_to, flip_retention_factor, flip_retention_ms (empty when unknown).
-fn choice_cells(c: Option<&Choice>) -> [String; 5] {
+/// cheapest, saving_usd, flips_to, flip_retention_factor, flip_retention_ms, rate_flips_to, flip_rate_factor
+/// (empty when unknown or never).
+fn choice_cells(c: Option<&Choice>) -> [String; 7] {
     let flip = c.and_then(|c| c.flip.as_ref());
+    let rate = c.and_then(|c| c.rate_flip.as_ref());
     [
         c.map(|c| c.cheapest.key().to_string()).unwrap_or_default(),
         opt(c.map(|c| c.saving_usd.normalize())),
         flip.map(|f| f.to.key().to_string()).unwrap_or_default(),
         opt(flip.map(|f| f.retention_factor.normalize())),
         opt(flip.and_then(|f| f.retention_ms)),
+        rate.map(|f| f.to.key().to_string()).unwrap_or_default(),
+        opt(rate.map(|f| f.rate_factor.normalize())),
     ]
 }
 
-const CHOICE_COLUMNS: [&str; 5] =
-    ["cheapest", "saving_monthly_usd", "flips_to", "flip_retention_factor", "flip_retention_ms"];
+const CHOICE_COLUMNS: [&str; 7] = [
+    "cheapest",
+    "saving_monthly_usd",
+    "flips_to",
+    "flip_retention_factor",
+    "flip_retention_ms",
+    "rate_flips_to",
+    "flip_rate_factor",
+];
 
 pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
     to_bytes(
@@ -56,9 +67,11 @@ pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
             CHOICE_COLUMNS[1],
             CHOICE_COLUMNS[2],
             CHOICE_COLUMNS[3],
+            CHOICE_COLUMNS[5],
+            CHOICE_COLUMNS[6],
         ],
         m.owners.iter().map(|o| {
-            let [cheapest, saving, to, factor, _] = choice_cells(o.choice.as_ref());
+            let [cheapest, saving, to, factor, _, rate_to, rate_factor] = choice_cells(o.choice.as_ref());
             vec![
                 o.owner.clone(),
                 o.team.clone(),
@@ -81,6 +94,8 @@ pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
                 saving,
                 to,
                 factor,
+                rate_to,
+                rate_factor,
             ]
         }),
     )
@@ -117,6 +132,8 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
             CHOICE_COLUMNS[2],
             CHOICE_COLUMNS[3],
             CHOICE_COLUMNS[4],
+            CHOICE_COLUMNS[5],
+            CHOICE_COLUMNS[6],
             "missing",
         ],
         m.topics.iter().map(|t| {
