@@ -232,4 +232,29 @@ mod tests {
         // An instance size the table does not name: no partition bound, said so.
         assert_eq!(size(&many, &[], "r6i.xlarge", 6, 3, &a).partitions_per_broker, None);
     }
+
+    #[test]
+    /// Published: AWS's MSK sizing guide (aws/agent-toolkit-for-aws, skills/specialized-skills/analytics-skills/
+    /// managing-amazon-msk/references/size-and-choose-cluster.md @390f2431): "For RF=3 and 100 MBps ingress, total
+    /// write IO = 300 MBps"; "a broker with RF=3 and 83 MiB/s client ingress already hits the 250 MiB/s ceiling
+    /// (83 × 3 = 249 MiB/s write IO)"; storage "client_ingress_per_broker × retention_seconds × RF ... Add 20%
+    /// headroom"; "The broker count must be a multiple of the number of AZs".
+    fn follows_aws_msk_sizing_guide() {
+        let a = Assumptions::default(); // 250 MiB/s per broker
+        // 100 MiB/s at RF 3: 300 MiB/s of write I/O.
+        assert_eq!(size(&[topic(30, 3, 100.0, 0)], &[], "kafka.m5.large", 3, 3, &a).write_io_mibps, dec!(300));
+        // 83 MiB/s at RF 3 = 249: one broker's worth; 84 = 252: two. In three zones both round up to 3.
+        assert_eq!(size(&[topic(30, 3, 83.0, 0)], &[], "kafka.m5.large", 3, 1, &a).brokers_for_writes, 1);
+        assert_eq!(size(&[topic(30, 3, 84.0, 0)], &[], "kafka.m5.large", 3, 1, &a).brokers_for_writes, 2);
+        assert_eq!(size(&[topic(30, 3, 84.0, 0)], &[], "kafka.m5.large", 3, 3, &a).brokers_needed, 3);
+        // 10 MiB/s × 1 day × RF 3 = 2,531.25 GiB, plus 20 % headroom (utilisation 1/1.2): 3,037.5 GiB.
+        let headroom = Assumptions { target_disk_utilization: Decimal::ONE / dec!(1.2), ..Assumptions::default() };
+        let day = TopicLoad {
+            partitions: 30,
+            replication_factor: 3,
+            bytes_in_per_sec: Some(10.0 * MIB_F),
+            retained_bytes: Some(10 * 1_048_576 * 86_400),
+        };
+        assert_eq!(size(&[day], &[], "kafka.m5.large", 3, 3, &headroom).disk_gib_needed, dec!(3037.5));
+    }
 }
