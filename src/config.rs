@@ -297,6 +297,7 @@ struct ModelFile {
     shared_compaction_factor: Option<Spanned<Decimal>>,
     sizing_percentile: Option<Spanned<Decimal>>,
     broker_write_mibps: Option<Spanned<Decimal>>,
+    broker_network_mibps: Option<Spanned<Decimal>>,
     s3_upload_object_mib: Option<Spanned<Decimal>>,
     shared_s3_puts_per_gib: Option<Spanned<Decimal>>,
     shared_s3_gets_per_gib: Option<Spanned<Decimal>>,
@@ -1058,6 +1059,9 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     );
     positive("sizing_percentile", &m.sizing_percentile, Some(Decimal::ONE_HUNDRED), &mut a.sizing_percentile);
     positive("broker_write_mibps", &m.broker_write_mibps, None, &mut a.broker_write_mibps);
+    let mut network = Decimal::ZERO;
+    positive("broker_network_mibps", &m.broker_network_mibps, None, &mut network);
+    a.broker_network_mibps = (network > Decimal::ZERO).then_some(network);
     positive(
         "shared_instance_network_mibps",
         &m.shared_instance_network_mibps,

@@ -77,6 +77,11 @@ pub struct Assumptions {
     /// 250 MiB/s" without provisioned throughput (AWS's MSK sizing guide, aws/agent-toolkit-for-aws).
     #[serde(default = "default_broker_write_mibps")]
     pub broker_write_mibps: Decimal,
+    /// Broker-local sizing: one broker's network bandwidth, MiB/s, each direction ("Instance bandwidth
+    /// specifications apply to both inbound and outbound traffic", EC2 User Guide). `None` = not a bound: set it
+    /// from your instance type's baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_network_mibps: Option<Decimal>,
     /// Size an EBS SSD volume counts one I/O up to, KiB (AWS: 256). Default 256.
     #[serde(default = "default_ebs_io_kib")]
     pub ebs_io_kib: Decimal,
@@ -222,6 +227,7 @@ impl Default for Assumptions {
             shared_compaction_factor: default_shared_compaction_factor(),
             sizing_percentile: default_sizing_percentile(),
             broker_write_mibps: default_broker_write_mibps(),
+            broker_network_mibps: None,
             ebs_io_kib: default_ebs_io_kib(),
             tiered_local_retention_hours: dec!(24),
             clients: Vec::new(),

@@ -138,6 +138,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
                     replication_factor: t.replication_factor,
                     bytes_in_per_sec: t.bytes_in_per_sec,
                     retained_bytes: t.retained_bytes,
+                    groups: t.consumer_groups,
                 })
                 .collect();
             let points = rate_points.get(name).map(Vec::as_slice).unwrap_or(&[]);

@@ -24,6 +24,8 @@ pub enum Bottleneck {
     WriteThroughput,
     /// Replicas against the recommended partitions per broker.
     Partitions,
+    /// Network (replication and consumer reads out, produce and replication in) against one broker's bandwidth.
+    Network,
     /// One broker per zone at least.
     Zones,
 }
@@ -33,6 +35,7 @@ impl Bottleneck {
         match self {
             Bottleneck::WriteThroughput => "bound by writes",
             Bottleneck::Partitions => "bound by partitions",
+            Bottleneck::Network => "bound by network",
             Bottleneck::Zones => "one per zone",
         }
     }
@@ -52,6 +55,12 @@ pub struct Sizing {
     /// What one broker's volume sustains, MiB/s (`broker_write_mibps`).
     pub per_broker_write_mibps: Decimal,
     pub brokers_for_writes: i64,
+    /// Network at the peak, MiB/s, the busier direction: out = replication to followers + consumer reads, in =
+    /// produce + replication from leaders.
+    pub network_mibps: Decimal,
+    /// One broker's network bandwidth, MiB/s (`broker_network_mibps`); None = not set, so not a bound.
+    pub per_broker_network_mibps: Option<Decimal>,
+    pub brokers_for_network: Option<i64>,
     /// Partition replicas (partitions × RF, summed over topics).
     pub replicas: i64,
     /// Recommended replicas per broker for the instance size; None when it is not known.
@@ -95,6 +104,8 @@ pub struct TopicLoad {
     pub replication_factor: i64,
     pub bytes_in_per_sec: Option<f64>,
     pub retained_bytes: Option<i64>,
+    /// Consumer groups reading the topic.
+    pub groups: i64,
 }
 
 /// MSK's recommended partitions per Standard broker, leaders and followers (MSK Developer Guide, "Best practices
@@ -146,18 +157,29 @@ pub fn size(
     let write_io = Decimal::from_f64(peak * amplification).unwrap_or_default() / MIB;
     let per_broker = a.broker_write_mibps;
     let brokers_for_writes = if per_broker > Decimal::ZERO { whole((write_io / per_broker).ceil()) } else { 1 };
+    let sum = |f: &dyn Fn(&TopicLoad, f64) -> f64| -> f64 {
+        topics.iter().filter_map(|t| Some(f(t, t.bytes_in_per_sec?))).sum()
+    };
+    let out = sum(&|t, r| r * (t.replication_factor.max(1) - 1) as f64 + r * t.groups.max(0) as f64);
+    let inbound = rf_weighted;
+    let at_peak =
+        |x: f64| if mean > 0.0 { Decimal::from_f64(peak * x / mean).unwrap_or_default() / MIB } else { Decimal::ZERO };
+    let network = at_peak(out.max(inbound));
+    let brokers_for_network =
+        a.broker_network_mibps.filter(|n| *n > Decimal::ZERO).map(|n| whole((network / n).ceil()));
     let replicas: i64 = topics.iter().map(|t| t.partitions.max(0) * t.replication_factor.max(1)).sum();
     let limit = partitions_per_broker(instance_type);
     let brokers_for_partitions = limit.map(|l| (replicas + l - 1) / l);
     let zones = zones.max(1);
-    let mut needed = brokers_for_writes.max(brokers_for_partitions.unwrap_or(0)).max(zones);
-    let bottleneck = if needed == zones && brokers_for_writes < zones && brokers_for_partitions.unwrap_or(0) < zones {
-        Bottleneck::Zones
-    } else if brokers_for_partitions.unwrap_or(0) > brokers_for_writes {
-        Bottleneck::Partitions
-    } else {
-        Bottleneck::WriteThroughput
-    };
+    let bounds = [
+        (Bottleneck::WriteThroughput, brokers_for_writes),
+        (Bottleneck::Network, brokers_for_network.unwrap_or(0)),
+        (Bottleneck::Partitions, brokers_for_partitions.unwrap_or(0)),
+    ];
+    let (bound, most) =
+        bounds.iter().copied().fold((Bottleneck::WriteThroughput, 0), |b, x| if x.1 > b.1 { x } else { b });
+    let bottleneck = if most < zones { Bottleneck::Zones } else { bound };
+    let mut needed = most.max(zones);
     needed = (needed + zones - 1) / zones * zones;
     let stored: Decimal = topics
         .iter()
@@ -170,6 +192,9 @@ pub fn size(
         write_io_mibps: write_io.round_dp(3),
         per_broker_write_mibps: per_broker,
         brokers_for_writes,
+        network_mibps: network.round_dp(3),
+        per_broker_network_mibps: a.broker_network_mibps,
+        brokers_for_network,
         replicas,
         partitions_per_broker: limit,
         brokers_for_partitions,
@@ -197,6 +222,7 @@ mod tests {
             replication_factor: rf,
             bytes_in_per_sec: Some(mib_per_s * MIB_F),
             retained_bytes: Some(gib * 1_073_741_824),
+            groups: 1,
         }
     }
 
@@ -231,6 +257,14 @@ mod tests {
         assert_eq!((s.brokers_for_partitions, s.brokers_needed), (Some(3), 3));
         // An instance size the table does not name: no partition bound, said so.
         assert_eq!(size(&many, &[], "r6i.xlarge", 6, 3, &a).partitions_per_broker, None);
+        // Network, once a bandwidth is set: 100 MiB/s at RF 3 read by 4 groups sends 2 × 100 to followers + 4 × 100
+        // to consumers = 600 MiB/s out (in: 300) ÷ 150 MiB/s per broker = 4, rounded to 6 in three zones.
+        let net = Assumptions { broker_network_mibps: Some(dec!(150)), ..Assumptions::default() };
+        let four = TopicLoad { groups: 4, ..topic(30, 3, 100.0, 1) };
+        let s = size(&[four], &[], "kafka.m5.large", 6, 3, &net);
+        assert_eq!(s.network_mibps, dec!(600));
+        assert_eq!((s.brokers_for_network, s.brokers_needed, s.bottleneck), (Some(4), 6, Bottleneck::Network));
+        assert_eq!(size(&[topic(30, 3, 100.0, 1)], &[], "kafka.m5.large", 6, 3, &a).brokers_for_network, None);
     }
 
     #[test]
@@ -254,6 +288,7 @@ mod tests {
             replication_factor: 3,
             bytes_in_per_sec: Some(10.0 * MIB_F),
             retained_bytes: Some(10 * 1_048_576 * 86_400),
+            groups: 1,
         };
         assert_eq!(size(&[day], &[], "kafka.m5.large", 3, 3, &headroom).disk_gib_needed, dec!(3037.5));
     }
