@@ -2,12 +2,13 @@
 -- inputs:  topics, partitions, replica_placements, metric_points, consumer_group_offsets, topic_owners
 -- output:  cluster, topic, owner, owner_rule, is_internal, partitions, replication_factor, retention_ms,
 --          retention_bytes, cleanup_policy, remote_storage_enable, local_retention_ms, retained_bytes (null if any partition size is
---          unknown), partitions_size_unknown, messages_retained, follower_replicas, followers_in_other_zone,
+--          unknown or a declared partition is missing), partitions_size_unknown (both kinds), messages_retained, follower_replicas, followers_in_other_zone,
 --          bytes_in_per_sec, bytes_out_per_sec (window averages; null when no metric), consumer_groups,
 --          total_lag, max_group_lag
 -- grain:   one row per (cluster, topic)
 WITH part AS (
     SELECT cluster, topic,
+           COUNT(*) AS partitions_present,
            SUM(size_bytes) AS known_bytes,
            SUM(CASE WHEN size_bytes IS NULL THEN 1 ELSE 0 END) AS partitions_size_unknown,
            SUM(latest_offset - earliest_offset) AS messages_retained
@@ -51,8 +52,11 @@ groups AS (
 )
 SELECT t.cluster, t.topic, o.owner, o.owner_rule, t.is_internal, t.partitions, t.replication_factor,
        t.retention_ms, t.retention_bytes, t.cleanup_policy, t.remote_storage_enable, t.local_retention_ms,
-       CASE WHEN COALESCE(p.partitions_size_unknown, 0) = 0 THEN COALESCE(p.known_bytes, 0) END AS retained_bytes,
-       COALESCE(p.partitions_size_unknown, 0) AS partitions_size_unknown,
+       CASE WHEN COALESCE(p.partitions_size_unknown, 0) = 0 AND COALESCE(p.partitions_present, 0) >= t.partitions
+            THEN COALESCE(p.known_bytes, 0) END AS retained_bytes,
+       COALESCE(p.partitions_size_unknown, 0)
+           + CASE WHEN t.partitions > COALESCE(p.partitions_present, 0)
+                  THEN t.partitions - COALESCE(p.partitions_present, 0) ELSE 0 END AS partitions_size_unknown,
        p.messages_retained,
        COALESCE(f.follower_replicas, 0) AS follower_replicas,
        COALESCE(f.followers_in_other_zone, 0) AS followers_in_other_zone,

@@ -68,7 +68,21 @@ impl InputFiles {
         match self {
             InputFiles::Disk(_) => {
                 let path = self.join(relative);
-                std::fs::read_to_string(&path).map_err(|e| ReadError { path, reason: e.to_string() })
+                let bytes =
+                    std::fs::read(&path).map_err(|e| ReadError { path: path.clone(), reason: e.to_string() })?;
+                String::from_utf8(bytes).map_err(|e| {
+                    let at = e.utf8_error().valid_up_to();
+                    let bytes = e.as_bytes();
+                    let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+                    let column = at - bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+                    ReadError {
+                        path: format!("{path}:{line}"),
+                        reason: format!(
+                            "not UTF-8: byte 0x{:02x} at column {column} (files are read as UTF-8 text)",
+                            bytes[at]
+                        ),
+                    }
+                })
             }
             InputFiles::EmbeddedDemo => {
                 let key = normalize_embedded(relative);

@@ -18,6 +18,7 @@ pub mod output;
 pub mod report;
 pub mod report_model;
 pub mod schema;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 
@@ -95,12 +96,42 @@ pub fn collect(config: &Config) -> Result<Collected, Error> {
 
 /// Everything after collection: normalize → join → model. Pure with respect to the outside world.
 pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel, Error> {
+    let mut findings = validate::check(collected).map_err(Error::Invalid)?;
+    findings.extend(config_findings(config));
     let tables = normalize::normalize(collected).map_err(|e| match e {
         normalize::NormalizeError::Inconsistent(p) => Error::Invalid(p),
         other => Error::Normalize(other),
     })?;
     let joined = join::run(tables, &config.catalog, &config.clusters)?;
-    Ok(model::build(&joined, config, collected)?)
+    let mut model = model::build(&joined, config, collected)?;
+    model.totals.complete &= findings.is_empty();
+    model.findings = findings;
+    Ok(model)
+}
+
+/// Config that is valid but suspicious given the clusters it prices: prices for a region no cluster runs in.
+fn config_findings(config: &Config) -> Vec<validate::Finding> {
+    let mut regions: Vec<&str> = config
+        .price_overrides
+        .iter()
+        .filter_map(|o| o.region.as_deref())
+        .filter(|r| !config.clusters.iter().any(|c| c.region == *r))
+        .collect();
+    regions.sort();
+    regions.dedup();
+    regions
+        .into_iter()
+        .map(|r| validate::Finding {
+            rule: "prices-region-used".into(),
+            table: config.path.clone(),
+            line: None,
+            column: format!("prices_by_region.{r}"),
+            message: format!(
+                "prices for `{r}`, where no [[clusters]] runs ({}); a mistyped region?",
+                config.clusters.iter().map(|c| c.region.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        })
+        .collect()
 }
 
 /// The whole job: collect, model, write a new run directory under `out` (or the config's `output_dir`).

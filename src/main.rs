@@ -1,6 +1,7 @@
 //! The `kafka-finops` command: parses arguments, calls the library, prints, and maps the outcome to an exit code.
 //!
-//! Exit codes: 0 = complete; 1 = report written but at least one source partial or failed (flagged in the report);
+//! Exit codes: 0 = complete; 1 = report written but at least one source partial or failed, or an input warning
+//! (flagged in the report);
 //! 2 = bad usage, config or input, or a fatal error: nothing written.
 
 use std::path::PathBuf;
@@ -198,6 +199,10 @@ fn finished(outcome: RunOutcome) -> u8 {
     );
     for s in m.sources.iter().filter(|s| s.status != kafka_finops::collect::SourceStatus::Complete) {
         eprintln!("warning: source `{}` is {:?}: {}", s.name, s.status, s.detail.as_deref().unwrap_or("no detail"));
+    }
+    for f in &m.findings {
+        let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!("warning: {}{line}: `{}`: {} [{}]", f.table, f.column, f.message, f.rule);
     }
     println!("report: {}", outcome.run_dir.join("index.html").display());
     println!("{}", outcome.run_dir.display());

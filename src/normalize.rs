@@ -52,7 +52,14 @@ pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {
     t.insert(TopicConfig::NAME, frame(&c.topic_configs)?);
     t.insert(Partition::NAME, frame(&c.partitions)?);
     t.insert(ReplicaLogDir::NAME, frame(&c.replica_log_dirs)?);
-    t.insert(ConsumerGroupOffset::NAME, frame(&c.consumer_group_offsets)?);
+    // A negative lag (committed after the latest offset read a moment earlier) is not a lag: unknown, flagged by
+    // validate's `offsets-lag`.
+    let offsets: Vec<ConsumerGroupOffset> = c
+        .consumer_group_offsets
+        .iter()
+        .map(|o| ConsumerGroupOffset { lag: o.lag.filter(|l| *l >= 0), ..o.clone() })
+        .collect();
+    t.insert(ConsumerGroupOffset::NAME, frame(&offsets)?);
     t.insert(ConsumerGroupMember::NAME, frame(&c.consumer_group_members)?);
     t.insert(CostLine::NAME, frame(&c.cost_lines)?);
     t.insert(CostAllocation::NAME, frame(&c.cost_allocations)?);

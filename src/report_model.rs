@@ -51,6 +51,9 @@ pub struct ReportModel {
     /// The comparison with earlier runs under the same output directory; None when not compared (`render`
     /// keeps what the run found).
     pub history: Option<HistoryReport>,
+    /// Warnings about the input (docs/input-rules.md): written into the report, the run marked incomplete.
+    #[serde(default)]
+    pub findings: Vec<crate::validate::Finding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

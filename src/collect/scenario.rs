@@ -78,6 +78,66 @@ enum Required {
     No,
 }
 
+/// What a row's error says: the field and the value when they can be found (the csv reader names the field for some
+/// errors only; for the rest each value is tried against its column's type), and what was expected.
+fn describe(
+    e: &csv::Error,
+    record: Option<&csv::StringRecord>,
+    columns: &[crate::schema::ColumnSpec],
+) -> (Option<&'static str>, String) {
+    let reason = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => err.kind().to_string(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            return (None, format!("{len} fields; expected {expected_len}, one per column"));
+        }
+        other => format!("{other:?}"),
+    };
+    let by_reader = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => err.field().map(|i| i as usize),
+        _ => None,
+    };
+    let Some(record) = record else { return (None, reason) };
+    let index = by_reader.or_else(|| columns.iter().zip(record.iter()).position(|(c, value)| !fits(c.dtype, value)));
+    match index.and_then(|i| Some((columns.get(i)?, record.get(i)?))) {
+        Some((column, value)) => {
+            (Some(column.name), format!("`{value}`: {reason}; expected {}", expected_of(column.dtype)))
+        }
+        None => (None, reason),
+    }
+}
+
+/// Whether `value` reads as a column of `dtype` (see `schema::ColumnValue`); empty reads as null where nullable.
+fn fits(dtype: &str, value: &str) -> bool {
+    let (base, nullable) = match dtype.strip_suffix('?') {
+        Some(b) => (b, true),
+        None => (dtype, false),
+    };
+    if value.is_empty() {
+        return nullable || base == "str";
+    }
+    match base {
+        "i64" => value.parse::<i64>().is_ok(),
+        "f64" => value.parse::<f64>().is_ok(),
+        "bool" => value.parse::<bool>().is_ok(),
+        "date" => value.parse::<chrono::NaiveDate>().is_ok(),
+        "datetime[ms, UTC]" => value.parse::<DateTime<Utc>>().is_ok(),
+        b if b.starts_with("decimal") => value.parse::<rust_decimal::Decimal>().is_ok(),
+        _ => true,
+    }
+}
+
+fn expected_of(dtype: &str) -> &'static str {
+    match dtype.trim_end_matches('?') {
+        "i64" => "a whole number",
+        "f64" => "a number",
+        "bool" => "`true` or `false`",
+        "date" => "a date, YYYY-MM-DD",
+        "datetime[ms, UTC]" => "a UTC time, RFC 3339 (2026-11-01T00:00:00Z)",
+        d if d.starts_with("decimal") => "a decimal number with a dot (12.5)",
+        _ => "text",
+    }
+}
+
 /// Nullable columns added at the end of a table after recordings without them were made: (table, column).
 const ADDED_LATER: &[(&str, &str)] = &[("consumer_group_members", "rack")];
 
@@ -90,13 +150,17 @@ fn read_table<T: Table>(files: &InputFiles, required: Required, problems: &mut V
     let text = match files.read(&name) {
         Ok(text) => text,
         Err(_) if required == Required::No => return Vec::new(),
-        Err(e) => {
+        Err(e) if e.path.ends_with(".csv") => {
             problems.push(Problem::new(
                 &path,
                 None,
                 None,
                 format!("{}: a scenario needs every table's file", e.reason),
             ));
+            return Vec::new();
+        }
+        Err(e) => {
+            problems.push(Problem::new(&e.path, None, None, e.reason));
             return Vec::new();
         }
     };
@@ -129,26 +193,24 @@ fn read_table<T: Table>(files: &InputFiles, required: Required, problems: &mut V
             return Vec::new();
         }
     }
+    let headers = reader.headers().cloned().unwrap_or_default();
     let mut rows = Vec::new();
     let mut bad = 0;
-    for record in reader.deserialize::<T>() {
+    let mut report = |e: csv::Error, record: Option<&csv::StringRecord>| {
+        bad += 1;
+        if bad <= MAX_ROW_PROBLEMS_PER_FILE {
+            let line = e.position().or_else(|| record.and_then(|r| r.position())).map(|p| p.line() as usize);
+            let (field, message) = describe(&e, record, &columns);
+            problems.push(Problem::new(&path, line, field, message));
+        }
+    };
+    for record in reader.records() {
         match record {
-            Ok(row) => rows.push(row),
-            Err(e) => {
-                bad += 1;
-                if bad <= MAX_ROW_PROBLEMS_PER_FILE {
-                    let line = e.position().map(|p| p.line() as usize);
-                    let field = match e.kind() {
-                        csv::ErrorKind::Deserialize { err, .. } => err.field().and_then(|i| expected.get(i as usize)),
-                        _ => None,
-                    };
-                    let message = match e.kind() {
-                        csv::ErrorKind::Deserialize { err, .. } => err.kind().to_string(),
-                        other => format!("{other:?}"),
-                    };
-                    problems.push(Problem::new(&path, line, field.copied(), message));
-                }
-            }
+            Err(e) => report(e, None),
+            Ok(r) => match r.deserialize::<T>(Some(&headers)) {
+                Ok(row) => rows.push(row),
+                Err(e) => report(e, Some(&r)),
+            },
         }
     }
     if bad > MAX_ROW_PROBLEMS_PER_FILE {

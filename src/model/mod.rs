@@ -255,6 +255,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         readiness_rules: rules.clone(),
         actions,
         history: None,
+        findings: Vec::new(),
     })
 }
 

@@ -157,6 +157,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             lag_time => g.lag_ms.map(format::duration_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
         }).collect::<Vec<_>>(),
         sources => &model.sources,
+        findings => &model.findings,
         cost_days => cost_day_views(model),
         reconciliation => model.reconciliation.iter().map(|r| context! {
             cluster => &r.cluster, cost_class => &r.cost_class, owner => &r.owner, basis => &r.basis,

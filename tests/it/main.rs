@@ -1,6 +1,7 @@
 //! All integration tests, compiled into one binary (one link instead of one per file).
 
 mod aws;
+mod bad_cases;
 mod bad_input;
 mod browser;
 mod demo;
