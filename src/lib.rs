@@ -62,6 +62,8 @@ pub struct RunOutcome {
     /// False when at least one source was partial or failed (flagged in the report).
     pub complete: bool,
     pub model: ReportModel,
+    /// Temporary run directories a crashed run had left under the output directory, removed by this one.
+    pub stale: Vec<String>,
 }
 
 /// Reads and validates the config and catalog of a job.
@@ -96,12 +98,18 @@ pub fn collect(config: &Config) -> Result<Collected, Error> {
 
 /// Everything after collection: normalize → join → model. Pure with respect to the outside world.
 pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel, Error> {
-    let mut findings = validate::check(collected).map_err(Error::Invalid)?;
+    // Every input problem at once: the rules' errors and normalize's consistency checks together.
+    let (checked, normalized) = (validate::check(collected), normalize::normalize(collected));
+    let (mut findings, tables) = match (checked, normalized) {
+        (Ok(findings), Ok(tables)) => (findings, tables),
+        (Err(mut p), Err(normalize::NormalizeError::Inconsistent(more))) => {
+            p.0.extend(more.0);
+            return Err(Error::Invalid(p));
+        }
+        (Err(p), _) | (_, Err(normalize::NormalizeError::Inconsistent(p))) => return Err(Error::Invalid(p)),
+        (_, Err(other)) => return Err(Error::Normalize(other)),
+    };
     findings.extend(config_findings(config));
-    let tables = normalize::normalize(collected).map_err(|e| match e {
-        normalize::NormalizeError::Inconsistent(p) => Error::Invalid(p),
-        other => Error::Normalize(other),
-    })?;
     let joined = join::run(tables, &config.catalog, &config.clusters)?;
     let mut model = model::build(&joined, config, collected)?;
     model.totals.complete &= findings.is_empty();
@@ -145,6 +153,7 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
     }
     let mut model = build_model(&config, &collected)?;
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&config.output_dir));
+    let stale = output::remove_stale(&out);
     let (earlier, skipped) = history::earlier(&out);
     model.history = Some(model::trend::compare(&model, &earlier, skipped, &config.history));
     let input = match job {
@@ -152,7 +161,7 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
         Job::ConfigFile(p) => p.display().to_string(),
     };
     let run_dir = output::write_run(&out, started_at, &input, &model)?;
-    Ok(RunOutcome { run_dir, complete: model.totals.complete, model })
+    Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
 }
 
 /// Collects, naming a live collection after its config file (a recorded scenario keeps its own name).
@@ -174,7 +183,14 @@ fn record_to(collected: &Collected, dir: &Path) -> Result<(), Error> {
 
 /// Checks config, catalog and recorded inputs without writing anything. Returns a one-line summary per check.
 pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
-    let config = load_config(job)?;
+    let config = match load_config(job) {
+        Ok(config) => config,
+        Err(mut problems) => {
+            // One pass shows everything: the recorded scenarios the config names are still read and checked.
+            problems.0.extend(scenario_problems(job));
+            return Err(problems.into());
+        }
+    };
     let mut lines = vec![
         format!("config {}: {} cluster(s), {} source(s)", config.path, config.clusters.len(), config.sources.len()),
         format!("catalog {}: {} owner(s) besides `unowned`", config.catalog.path, config.catalog.owners().len() - 1),
@@ -193,6 +209,40 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
     Ok(lines)
 }
 
+/// The problems of every recorded scenario a config names, read from the config's TOML leniently (the config itself
+/// has problems): unreadable files and rows, normalize's consistency checks and the input rules' errors.
+fn scenario_problems(job: &Job) -> Vec<error::Problem> {
+    let (files, name) = job.files_and_name();
+    let Ok(text) = files.read(&name) else { return Vec::new() };
+    let Ok(doc) = text.parse::<toml::Table>() else { return Vec::new() };
+    let paths: Vec<String> = doc
+        .get("sources")
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|s| s.get("kind").and_then(|k| k.as_str()) == Some("scenario"))
+        .filter_map(|s| s.get("path").and_then(|p| p.as_str()).map(str::to_string))
+        .collect();
+    let mut problems = Vec::new();
+    for path in paths {
+        let source = ScenarioSource { name: path.clone(), files: files.subdir(&path) };
+        let mut collected = Collected::default();
+        match source.collect(&mut collected) {
+            Err(collect::CollectError::Input(p)) => problems.extend(p.0),
+            Err(_) => {}
+            Ok(()) => {
+                if let Err(p) = validate::check(&collected) {
+                    problems.extend(p.0);
+                }
+                if let Err(normalize::NormalizeError::Inconsistent(p)) = normalize::normalize(&collected) {
+                    problems.extend(p.0);
+                }
+            }
+        }
+    }
+    problems
+}
+
 /// Collects from every configured source and writes the result as a recorded scenario folder at `dir`.
 pub fn collect_and_record(job: &Job, dir: &Path) -> Result<Collected, Error> {
     let config = load_config(job)?;
@@ -205,6 +255,7 @@ pub fn collect_and_record(job: &Job, dir: &Path) -> Result<Collected, Error> {
 pub fn render(model_path: &Path, out: &Path) -> Result<RunOutcome, Error> {
     let started_at = Utc::now();
     let model = report::read_model(model_path)?;
+    let stale = output::remove_stale(out);
     let run_dir = output::write_run(out, started_at, &format!("render --from {}", model_path.display()), &model)?;
-    Ok(RunOutcome { run_dir, complete: model.totals.complete, model })
+    Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
 }

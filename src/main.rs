@@ -105,6 +105,7 @@ fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    kafka_finops::output::clean_up_on_signals();
     let result = match cli.command {
         Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out), None).map(finished),
         Command::Run { config, out, record } => {
@@ -199,6 +200,9 @@ fn finished(outcome: RunOutcome) -> u8 {
     );
     for s in m.sources.iter().filter(|s| s.status != kafka_finops::collect::SourceStatus::Complete) {
         eprintln!("warning: source `{}` is {:?}: {}", s.name, s.status, s.detail.as_deref().unwrap_or("no detail"));
+    }
+    for dir in &outcome.stale {
+        eprintln!("warning: removed {dir}, a temporary run directory an interrupted run had left");
     }
     for f in &m.findings {
         let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();

@@ -1,9 +1,12 @@
 //! Run directories: `<out>/<run-id>/`, written in a temporary sibling and renamed into place at the end.
 //!
 //! A run id is the UTC start time, `YYYYMMDDTHHMMSS.mmmZ`, so run directories sort by time. A failed run leaves
-//! nothing behind and never touches an earlier run's directory.
+//! nothing behind and never touches an earlier run's directory: an error removes the temporary directory, SIGINT
+//! and SIGTERM remove it and exit 130 and 143 ([`clean_up_on_signals`]), and one a crash left (`kill -9`, power) is
+//! removed by the next run ([`remove_stale`]) when the process named in it is gone.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -23,8 +26,75 @@ pub struct RunInfo {
     pub complete: bool,
 }
 
+/// The temporary run directory being written, for the signal handler to remove.
+static WRITING: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Exit codes for a run stopped by a signal: 128 + the signal's number, as shells report it.
+pub const EXIT_INTERRUPTED: i32 = 130;
+pub const EXIT_TERMINATED: i32 = 143;
+
+/// Installs, once, a handler for SIGINT and SIGTERM that removes the run directory being written and exits 130 or
+/// 143. Without it the process would die mid-write and leave `.tmp-<run-id>-<pid>/` behind.
+pub fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let writing = WRITING.lock().map(|mut w| w.take()).unwrap_or(None);
+            if let Some(dir) = writing {
+                let _ = std::fs::remove_dir_all(&dir);
+                eprintln!("interrupted: removed {}", dir.display());
+            }
+            std::process::exit(if signal == SIGINT { EXIT_INTERRUPTED } else { EXIT_TERMINATED });
+        }
+    });
+}
+
+fn set_writing(dir: Option<PathBuf>) {
+    if let Ok(mut w) = WRITING.lock() {
+        *w = dir;
+    }
+}
+
+/// Removes the temporary run directories under `out` that a crashed run left: `.tmp-<run-id>-<pid>` whose process
+/// is no longer running (on Linux, `/proc/<pid>` is gone; elsewhere, older than a day). A directory another run is
+/// still writing is left alone. Returns what was removed, to report it.
+pub fn remove_stale(out: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Vec::new() };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(".tmp-").and_then(|rest| rest.rsplit('-').next()) else { continue };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid == std::process::id() || still_running(pid, &entry.path()) {
+            continue;
+        }
+        if std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed.push(entry.path().display().to_string());
+        }
+    }
+    removed.sort();
+    removed
+}
+
+fn still_running(pid: u32, dir: &Path) -> bool {
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{pid}")).exists();
+    }
+    let age = std::fs::metadata(dir).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+    age.is_none_or(|a| a < std::time::Duration::from_secs(86_400))
+}
+
 pub fn run_id(at: DateTime<Utc>) -> String {
     at.format("%Y%m%dT%H%M%S%.3fZ").to_string()
+}
+
+/// A test hook: `KAFKA_FINOPS_PAUSE_BEFORE_RENAME_MS` holds the finished temporary directory that long before it is
+/// renamed, so the interruption tests can signal a run while it writes. Unset (always, outside tests): no pause.
+fn pause_for_tests() {
+    if let Some(ms) = std::env::var("KAFKA_FINOPS_PAUSE_BEFORE_RENAME_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.min(60_000)));
+    }
 }
 
 /// Writes the report for `model` into a new run directory under `out` and returns its path.
@@ -36,6 +106,10 @@ pub fn write_run(
 ) -> Result<PathBuf, ReportError> {
     let werr =
         |path: &Path, e: std::io::Error| ReportError::Write { path: path.display().to_string(), reason: e.to_string() };
+    if out.exists() && !out.is_dir() {
+        let message = "is a file; expected a directory to hold the run directories (--out)";
+        return Err(werr(out, std::io::Error::other(message)));
+    }
     std::fs::create_dir_all(out).map_err(|e| werr(out, e))?;
 
     // A later run in the same millisecond gets the next free millisecond, so ids stay unique and ordered.
@@ -54,6 +128,7 @@ pub fn write_run(
     }
     let tmp = out.join(format!(".tmp-{id}-{}", std::process::id()));
     std::fs::create_dir(&tmp).map_err(|e| werr(&tmp, e))?;
+    set_writing(Some(tmp.clone()));
 
     let result = (|| {
         report::write_all(model, &tmp)?;
@@ -68,8 +143,10 @@ pub fn write_run(
         let path = tmp.join("run.json");
         std::fs::write(&path, serde_json::to_vec_pretty(&info).expect("run info serializes"))
             .map_err(|e| werr(&path, e))?;
+        pause_for_tests();
         std::fs::rename(&tmp, &final_dir).map_err(|e| werr(&final_dir, e))
     })();
+    set_writing(None);
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }

@@ -289,7 +289,11 @@ fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<St
                 &config.path,
                 None,
                 Some("clusters"),
-                format!("the data has a cluster `{}` that no [[clusters]] table declares", names[i]),
+                format!(
+                    "the data has a cluster `{}` that no [[clusters]] table declares (declared: {})",
+                    names[i],
+                    config.clusters.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
+                ),
             ));
             continue;
         };

@@ -78,7 +78,10 @@ pub fn read_model(path: &Path) -> Result<ReportModel, ReportError> {
         .get("version")
         .and_then(|v| v.as_u64());
     if version != Some(u64::from(MODEL_VERSION)) {
-        return Err(err(format!("model version {version:?}; this build draws version {MODEL_VERSION}")));
+        let found = version.map_or_else(|| "no `version` field".to_string(), |v| format!("model version {v}"));
+        return Err(err(format!(
+            "{found}; this build draws version {MODEL_VERSION} only (render it with the build that wrote it)"
+        )));
     }
     serde_json::from_str(&text).map_err(|e| err(format!("line {}: {e}", e.line())))
 }

@@ -560,3 +560,63 @@ fn a_partitions_file_with_only_its_header_leaves_sizes_unknown_not_zero() {
     assert_eq!(model.totals.retained_bytes, 0, "the known total: nothing known");
     assert_eq!(model.totals.incomplete_topics, model.totals.topics);
 }
+
+#[test]
+fn validate_reports_config_catalog_and_table_problems_in_one_pass() {
+    let fixture = demo_copy();
+    let d = fixture.path();
+    replace(d, "catalog.toml", "regex = \"(clickstream|analytics)\\\\..+\"", "regex = \"(clickstream\"");
+    replace(d, "kafka-finops.toml", "zones = 2", "zones = 9");
+    set(d, "metric_points.csv", 2, "value", "NaN");
+    set(d, "partitions.csv", 0, "size_bytes", "9223372036854775807");
+    set(d, "cost_lines.csv", 1, "currency", "EUR");
+    validate_fails_with(
+        &d.join("kafka-finops.toml"),
+        &[
+            "catalog.toml:",
+            "invalid regex",
+            "from 1 to 6, found 9",
+            "metric_points:4: `value`",
+            "partitions:2: `size_bytes`",
+            "cost_lines:3: `currency`",
+        ],
+    );
+    // And `run` on valid config and catalog lists every table problem together, rules and consistency alike.
+    replace(d, "catalog.toml", "regex = \"(clickstream\"", "regex = \"(clickstream|analytics)\\\\..+\"");
+    replace(d, "kafka-finops.toml", "zones = 9", "zones = 2");
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["run", "--config", d.join("kafka-finops.toml").to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 2);
+    for n in ["metric_points:4: `value`", "partitions:2: `size_bytes`", "cost_lines:3: `currency`"] {
+        assert!(out.stderr.contains(n), "{n} missing:\n{}", out.stderr);
+    }
+}
+
+#[test]
+fn messages_say_what_is_wrong_and_what_was_expected() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("afile"), "x").unwrap();
+    let out = run(&["demo", "--out", "afile"], work.path());
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("afile: is a file; expected a directory"), "{}", out.stderr);
+
+    std::fs::write(work.path().join("old.json"), r#"{"version": 6}"#).unwrap();
+    let out = run(&["render", "--from", "old.json", "--out", "r"], work.path());
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("model version 6; this build draws version"), "{}", out.stderr);
+    assert!(!out.stderr.contains("Some("), "{}", out.stderr);
+
+    let fixture = demo_copy();
+    replace(fixture.path(), "kafka-finops.toml", "name = \"demo-msk\"", "name = \"demo-mks\"");
+    let out = run(
+        &["run", "--config", fixture.path().join("kafka-finops.toml").to_str().unwrap(), "--out", "runs"],
+        work.path(),
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("a cluster `demo-msk` that no [[clusters]] table declares (declared: `demo-mks`)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!entries(work.path()).contains(&"runs".to_string()));
+}

@@ -7,6 +7,7 @@ mod browser;
 mod demo;
 mod golden;
 mod history;
+mod interrupt;
 mod kafka;
 mod model;
 mod queries;

@@ -1,0 +1,83 @@
+//! Interrupted runs: SIGINT and SIGTERM while the report is being written remove the temporary run directory and
+//! exit 130 and 143; a directory a killed run (`kill -9`) left is removed, and reported, by the next run, and never
+//! counted as a run.
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use crate::support::*;
+
+/// Starts `demo --out runs` in `work`, holding the finished temporary directory 20 s before its rename, and waits
+/// (bounded) until it is there. Returns the child and the temporary directory's name.
+fn start_writing(work: &Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["demo", "--out", "runs"])
+        .current_dir(work)
+        .env("KAFKA_FINOPS_PAUSE_BEFORE_RENAME_MS", "20000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        let tmp = entries(&work.join("runs")).into_iter().find(|n| n.starts_with(".tmp-"));
+        if let Some(name) = tmp.filter(|n| work.join("runs").join(n).join("run.json").exists()) {
+            return (child, name);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the run never reached its temporary directory within 60 s");
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status().unwrap();
+    assert!(status.success(), "kill -{name}");
+}
+
+/// Waits (bounded: 30 s) for the child's exit code; None when a signal ended it.
+fn wait(child: &mut Child) -> Option<i32> {
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the run did not end within 30 s of its signal");
+}
+
+#[test]
+fn sigterm_and_sigint_while_writing_remove_the_temporary_directory() {
+    for (name, code) in [("TERM", 143), ("INT", 130)] {
+        let work = tempfile::tempdir().unwrap();
+        let (mut child, tmp) = start_writing(work.path());
+        signal(&child, name);
+        assert_eq!(wait(&mut child), Some(code), "SIG{name}");
+        assert!(
+            entries(&work.path().join("runs")).is_empty(),
+            "SIG{name} left {tmp} or a run: {:?}",
+            entries(&work.path().join("runs"))
+        );
+    }
+}
+
+#[test]
+fn a_directory_a_killed_run_left_is_removed_and_reported_by_the_next_run() {
+    let work = tempfile::tempdir().unwrap();
+    let (mut child, tmp) = start_writing(work.path());
+    signal(&child, "KILL");
+    assert_eq!(wait(&mut child), None, "killed by SIGKILL");
+    assert!(entries(&work.path().join("runs")).contains(&tmp), "kill -9 cannot clean up: {tmp} stays");
+
+    let hist = run(&["history", "--out", "runs"], work.path());
+    assert!(!hist.stdout.contains(".tmp-"), "never counted as a run: {}", hist.stdout);
+    let next = run(&["demo", "--out", "runs"], work.path());
+    assert_eq!(next.code, 0, "{}", next.stderr);
+    assert!(next.stderr.contains(&format!("removed runs/{tmp}")), "reported: {}", next.stderr);
+    let left = entries(&work.path().join("runs"));
+    assert_eq!(left.len(), 1, "only the new run: {left:?}");
+    assert!(!left[0].starts_with(".tmp-"));
+}
