@@ -10,5 +10,6 @@ mod history;
 mod interrupt;
 mod kafka;
 mod model;
+mod properties;
 mod queries;
 mod support;
