@@ -127,6 +127,7 @@ pub const RULES: &[Rule] = &[
         Error,
         "the records retained over a cluster fit a 64-bit integer",
     ),
+    rule("sum-lag", "consumer_group_offsets", "lag", Error, "the lag summed over a cluster fits a 64-bit integer"),
     rule("cost-amount", "cost_lines", "amount", Error, "within ±$1,000,000,000 a line"),
     rule("source-tables", "scenario.toml", "sources.tables", Error, "names of tables the tool knows"),
     rule("source-window", "scenario.toml", "sources.window", Error, "first day not after the last"),
@@ -359,6 +360,15 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
         }
     }
     let topics: HashSet<(&str, &str)> = c.topics.iter().map(|t| (t.cluster.as_str(), t.topic.as_str())).collect();
+    let mut lags: BTreeMap<&str, i128> = BTreeMap::new();
+    for o in &c.consumer_group_offsets {
+        *lags.entry(o.cluster.as_str()).or_default() += i128::from(o.lag.unwrap_or(0).max(0));
+    }
+    for (cluster, sum) in &lags {
+        if *sum > i128::from(i64::MAX) {
+            f.add("sum-lag", None, format!("cluster `{cluster}`: {sum} messages of lag in all"));
+        }
+    }
     for (i, o) in c.consumer_group_offsets.iter().enumerate() {
         if o.lag.is_some_and(|l| l < 0) {
             f.add(

@@ -220,6 +220,17 @@ const CASES: &[Case] = &[
         expect: Expect::Error(&["topics.csv:2", "is_internal"]),
     },
     Case {
+        name: "two lags of i64::MAX",
+        mutate: |d| {
+            set(d, "consumer_group_offsets.csv", 0, "lag", "9223372036854775807");
+            set(d, "consumer_group_offsets.csv", 1, "lag", "9223372036854775807");
+        },
+        expect: Expect::Error(&[
+            "consumer_group_offsets: `lag`: cluster `demo-msk`: 184467440737",
+            "messages of lag in all",
+        ]),
+    },
+    Case {
         name: "a repeated committed offset",
         mutate: |d| repeat(d, "consumer_group_offsets.csv", 0, &[("lag", "7")]),
         expect: Expect::Error(&["`cluster, group_id, topic, partition`", "repeats line 2"]),
