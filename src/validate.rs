@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::collect::Collected;
 use crate::error::{Problem, Problems};
+use crate::schema::{
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
+    Table, Topic, TopicConfig,
+};
 
 /// Whether a breach stops the run or is flagged in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,18 +148,18 @@ pub struct Finding {
     pub message: String,
 }
 
-/// The tables a source may name in `scenario.toml`'s `tables`.
+/// The tables a source may name in `scenario.toml`'s `tables`: every input table of the schema.
 const KNOWN_TABLES: &[&str] = &[
-    "brokers",
-    "topics",
-    "topic_configs",
-    "partitions",
-    "replica_log_dirs",
-    "consumer_group_offsets",
-    "consumer_group_members",
-    "cost_lines",
-    "cost_allocations",
-    "metric_points",
+    Broker::NAME,
+    Topic::NAME,
+    TopicConfig::NAME,
+    Partition::NAME,
+    ReplicaLogDir::NAME,
+    ConsumerGroupOffset::NAME,
+    ConsumerGroupMember::NAME,
+    CostLine::NAME,
+    CostAllocation::NAME,
+    MetricPoint::NAME,
 ];
 
 /// At most this many findings of one rule are listed, then how many there were.
