@@ -29,8 +29,24 @@ impl<'a> FrameReader<'a> {
         Ok(s.str().expect("cast to String").iter().map(|v| v.map(str::to_string)).collect())
     }
 
+    /// A column the join contract says is never null: a null is an error naming table, column and row, never
+    /// read as "" (or 0, or false).
     pub fn str(&self, name: &str) -> Result<Vec<String>, ModelError> {
-        Ok(self.opt_str(name)?.into_iter().map(Option::unwrap_or_default).collect())
+        self.required(name, self.opt_str(name)?)
+    }
+
+    fn required<T>(&self, name: &str, values: Vec<Option<T>>) -> Result<Vec<T>, ModelError> {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(row, v)| {
+                v.ok_or_else(|| ModelError::Column {
+                    table: self.table,
+                    column: name.to_string(),
+                    reason: format!("row {row} is null, where the join contract has a value"),
+                })
+            })
+            .collect()
     }
 
     pub fn opt_i64(&self, name: &str) -> Result<Vec<Option<i64>>, ModelError> {
@@ -39,7 +55,7 @@ impl<'a> FrameReader<'a> {
     }
 
     pub fn i64(&self, name: &str) -> Result<Vec<i64>, ModelError> {
-        Ok(self.opt_i64(name)?.into_iter().map(Option::unwrap_or_default).collect())
+        self.required(name, self.opt_i64(name)?)
     }
 
     pub fn opt_f64(&self, name: &str) -> Result<Vec<Option<f64>>, ModelError> {
@@ -53,20 +69,20 @@ impl<'a> FrameReader<'a> {
     }
 
     pub fn bool(&self, name: &str) -> Result<Vec<bool>, ModelError> {
-        Ok(self.opt_bool(name)?.into_iter().map(Option::unwrap_or_default).collect())
+        self.required(name, self.opt_bool(name)?)
     }
 
-    /// Decimal columns go through their exact text form, never through f64.
+    /// Decimal columns go through their exact text form, never through f64; never null.
     pub fn decimal(&self, name: &str) -> Result<Vec<Decimal>, ModelError> {
-        self.opt_str(name)?
+        let texts = self.required(name, self.opt_str(name)?)?;
+        texts
             .into_iter()
-            .map(|v| match v {
-                None => Ok(Decimal::ZERO),
-                Some(text) => text.parse::<Decimal>().map_err(|e| ModelError::Column {
+            .map(|text| {
+                text.parse::<Decimal>().map_err(|e| ModelError::Column {
                     table: self.table,
                     column: name.to_string(),
                     reason: format!("`{text}` is not a decimal: {e}"),
-                }),
+                })
             })
             .collect()
     }
