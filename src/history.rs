@@ -1,4 +1,4 @@
-//! Earlier runs under an output directory: each run directory's `summary.json` (written by the report), for the
+//! Earlier runs under an output directory: each run directory's `summary.json` (written beside the report by `output`), for the
 //! history comparison and `kafka-finops history`. Reads only; a run directory is never written after its run.
 
 use std::path::Path;

@@ -132,6 +132,11 @@ pub fn write_run(
 
     let result = (|| {
         report::write_all(model, &tmp)?;
+        // The run's summary for later runs' history: the model stage's projection, beside the report's files.
+        let summary = crate::model::trend::summarize(model);
+        let path = tmp.join("summary.json");
+        std::fs::write(&path, serde_json::to_vec_pretty(&summary).expect("a run summary serializes"))
+            .map_err(|e| werr(&path, e))?;
         let info = RunInfo {
             run_id: id.clone(),
             started_at: started_at.to_rfc3339(),

@@ -38,7 +38,8 @@ pub(crate) fn price_source(prices: &[crate::model::prices::Price], c: &crate::mo
 }
 
 /// Renders every report file for `model` as (path relative to the run directory, contents): `model.json`, the
-/// CSV tables, the owners' handoff packs under `owners/`, and `index.html`.
+/// CSV tables, the owners' handoff packs under `owners/`, and `index.html`. (`summary.json`, the model's own
+/// projection for history, is written beside them by `output`.)
 pub fn render_all(model: &ReportModel) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let json = serde_json::to_vec(model).expect("the report model serializes"); // compact: 40 % smaller at 10,000 topics
     let mut files = vec![
@@ -48,8 +49,6 @@ pub fn render_all(model: &ReportModel) -> Result<Vec<(String, Vec<u8>)>, ReportE
         ("cost_components.csv".to_string(), tables::cost_components_csv(model)),
         ("prices.csv".to_string(), tables::prices_csv(model)),
     ];
-    let summary = crate::model::trend::summarize(model);
-    files.push(("summary.json".to_string(), serde_json::to_vec_pretty(&summary).expect("a run summary serializes")));
     files.extend(packs::files(model));
     files.push(("index.html".to_string(), html::render(model)?.into_bytes()));
     Ok(files)

@@ -1,5 +1,6 @@
 //! All integration tests, compiled into one binary (one link instead of one per file).
 
+mod architecture;
 mod aws;
 mod bad_cases;
 mod bad_input;
