@@ -803,7 +803,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 usd: *value.get_ref(),
                 origin: display.clone(),
             }),
-            Err(message) => problems.push(Problem::new(&display, at(value.span()), Some(&field), message)),
+            Err(message) => problems.push(Problem::new(&display, at(value.span()), Some(&field), message.to_string())),
         }
     }
 
@@ -965,7 +965,7 @@ fn history_rules(
     if let Some(v) = &raw.anomaly_share {
         match above_zero(*v.get_ref(), None) {
             Ok(x) => h.anomaly_share = x,
-            Err(message) => bad("anomaly_share", at(v.span()), message),
+            Err(message) => bad("anomaly_share", at(v.span()), message.to_string()),
         }
     }
     if let Some(v) = &raw.anomaly_min_usd {
@@ -1001,9 +1001,12 @@ fn readiness_rules(
         let Some(v) = value else { continue };
         match above_zero(*v.get_ref(), max) {
             Ok(x) => *slot = x,
-            Err(message) => {
-                problems.push(Problem::new(display, at(v.span()), Some(&format!("readiness.{field}")), message))
-            }
+            Err(message) => problems.push(Problem::new(
+                display,
+                at(v.span()),
+                Some(&format!("readiness.{field}")),
+                message.to_string(),
+            )),
         }
     }
     if let Some(p) = &raw.platform_owner {
@@ -1014,13 +1017,20 @@ fn readiness_rules(
 
 type FieldProblem = (&'static str, std::ops::Range<usize>, String);
 
-/// A number above 0 (and at most `max`), or the message saying what was expected.
-fn above_zero(x: Decimal, max: Option<Decimal>) -> Result<Decimal, String> {
+/// A number above 0 (and at most `max`), or what was expected instead.
+fn above_zero(x: Decimal, max: Option<Decimal>) -> Result<Decimal, OutOfRange> {
     if x > Decimal::ZERO && max.is_none_or(|m| x <= m) {
         return Ok(x);
     }
-    let range = max.map(|m| format!("above 0 and at most {m}")).unwrap_or_else(|| "above 0".into());
-    Err(format!("expected a number {range}, found {x}"))
+    Err(OutOfRange { found: x, max })
+}
+
+/// A number outside `(0, max]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a number above 0{}, found {found}", .max.map(|m| format!(" and at most {m}")).unwrap_or_default())]
+struct OutOfRange {
+    found: Decimal,
+    max: Option<Decimal>,
 }
 
 fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
@@ -1031,7 +1041,7 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
             if let Some(v) = value {
                 match above_zero(*v.get_ref(), max) {
                     Ok(x) => *slot = x,
-                    Err(message) => problems.push((field, v.span(), message)),
+                    Err(message) => problems.push((field, v.span(), message.to_string())),
                 }
             }
         };

@@ -65,4 +65,6 @@ pub enum Error {
     Model(#[from] crate::model::ModelError),
     #[error("report: {0}")]
     Report(#[from] crate::report::ReportError),
+    #[error("record: {0}")]
+    Record(#[from] crate::collect::record::RecordError),
 }

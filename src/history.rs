@@ -6,9 +6,20 @@ use std::path::Path;
 use crate::model::trend::RunSummary;
 use crate::report_model::MODEL_VERSION;
 
+/// Why an earlier run cannot be compared with this one.
+#[derive(Debug, thiserror::Error)]
+pub enum Unusable {
+    #[error("no readable summary.json ({0})")]
+    Unreadable(#[source] std::io::Error),
+    #[error("summary.json: {0}")]
+    Malformed(#[source] serde_json::Error),
+    #[error("model version {0}, this build compares version {MODEL_VERSION}")]
+    Version(u32),
+}
+
 /// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
 /// has none usable.
-pub fn runs(out: &Path) -> Vec<(String, Result<RunSummary, String>)> {
+pub fn runs(out: &Path) -> Vec<(String, Result<RunSummary, Unusable>)> {
     let Ok(entries) = std::fs::read_dir(out) else { return Vec::new() };
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
@@ -22,14 +33,10 @@ pub fn runs(out: &Path) -> Vec<(String, Result<RunSummary, String>)> {
         .map(|name| {
             let path = out.join(&name).join("summary.json");
             let summary = std::fs::read_to_string(&path)
-                .map_err(|e| format!("no readable summary.json ({e})"))
-                .and_then(|text| serde_json::from_str::<RunSummary>(&text).map_err(|e| format!("summary.json: {e}")))
+                .map_err(Unusable::Unreadable)
+                .and_then(|text| serde_json::from_str::<RunSummary>(&text).map_err(Unusable::Malformed))
                 .and_then(|s| {
-                    if s.model_version == MODEL_VERSION {
-                        Ok(s)
-                    } else {
-                        Err(format!("model version {}, this build compares version {MODEL_VERSION}", s.model_version))
-                    }
+                    if s.model_version == MODEL_VERSION { Ok(s) } else { Err(Unusable::Version(s.model_version)) }
                 });
             (name, summary)
         })

@@ -177,8 +177,7 @@ fn collect_named(job: &Job, config: &Config) -> Result<Collected, Error> {
 }
 
 fn record_to(collected: &Collected, dir: &Path) -> Result<(), Error> {
-    collect::record::write_scenario(collected, &collected.scenario_name, dir)
-        .map_err(|reason| Error::Report(report::ReportError::Write { path: dir.display().to_string(), reason }))
+    Ok(collect::record::write_scenario(collected, &collected.scenario_name, dir)?)
 }
 
 /// Checks config, catalog and recorded inputs without writing anything. Returns a one-line summary per check.

@@ -4,12 +4,39 @@
 //! folder and renamed into place, so a failed recording leaves nothing half-written.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::Collected;
 use crate::schema::Table;
+
+/// Why a recording could not be written. Nothing half-written is left in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("{} already exists; record into a new folder", .0.display())]
+    Exists(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+    #[error("scenario.toml: {0}")]
+    Toml(#[from] toml::ser::Error),
+    #[error("{}: a writer thread panicked", .0.display())]
+    Panicked(PathBuf),
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> RecordError + '_ {
+    move |source| RecordError::Io { path: path.to_path_buf(), source }
+}
 
 #[derive(Serialize)]
 struct ScenarioMeta<'a> {
@@ -21,49 +48,50 @@ struct ScenarioMeta<'a> {
 
 /// Writes one table as `<dir>/<table>.csv`. Big tables (a billing export's cost lines) are serialized in chunks
 /// on all cores, then written in order.
-fn write_csv<T: Table + Sync>(dir: &Path, rows: &[T]) -> Result<(), String> {
+fn write_csv<T: Table + Sync>(dir: &Path, rows: &[T]) -> Result<(), RecordError> {
     let path = dir.join(file_name::<T>());
-    let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let serialize = |chunk: &[T], header: bool| -> Result<Vec<u8>, String> {
+    let csv_err = |source: csv::Error| RecordError::Csv { path: path.clone(), source };
+    let serialize = |chunk: &[T], header: bool| -> Result<Vec<u8>, csv::Error> {
         let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(chunk.len() * 160));
         if header {
-            w.write_record(T::columns().iter().map(|c| c.name)).map_err(|e| e.to_string())?;
+            w.write_record(T::columns().iter().map(|c| c.name))?;
         }
         for row in chunk {
-            w.serialize(row).map_err(|e| e.to_string())?;
+            w.serialize(row)?;
         }
-        w.into_inner().map_err(|e| e.to_string())
+        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
     };
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
     let chunk = rows.len().div_ceil(threads).max(50_000);
-    let parts: Vec<Result<Vec<u8>, String>> = std::thread::scope(|s| {
+    let parts: Vec<Option<Result<Vec<u8>, csv::Error>>> = std::thread::scope(|s| {
         let handles: Vec<_> =
             rows.chunks(chunk).enumerate().map(|(i, c)| s.spawn(move || serialize(c, i == 0))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a writer thread panicked".into()))).collect()
+        handles.into_iter().map(|h| h.join().ok()).collect()
     });
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| err(&e))?);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io(&path))?);
     if rows.is_empty() {
-        file.write_all(&serialize(rows, true)?).map_err(|e| err(&e))?;
+        file.write_all(&serialize(rows, true).map_err(csv_err)?).map_err(io(&path))?;
     }
     for part in parts {
-        file.write_all(&part.map_err(|e| err(&e))?).map_err(|e| err(&e))?;
+        let bytes = part.ok_or_else(|| RecordError::Panicked(path.clone()))?.map_err(csv_err)?;
+        file.write_all(&bytes).map_err(io(&path))?;
     }
-    file.flush().map_err(|e| err(&e))
+    file.flush().map_err(io(&path))
 }
 
 /// Writes `collected` as a scenario folder at `dir`, which must not exist yet.
-pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(), String> {
+pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(), RecordError> {
     if dir.exists() {
-        return Err(format!("{} already exists; record into a new folder", dir.display()));
+        return Err(RecordError::Exists(dir.to_path_buf()));
     }
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
     let tmp = parent.join(format!(
         ".tmp-record-{}-{}",
         dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         std::process::id()
     ));
-    std::fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::create_dir(&tmp).map_err(io(&tmp))?;
     let result = (|| {
         let meta = ScenarioMeta {
             name,
@@ -71,10 +99,9 @@ pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(
             captured_at: collected.captured_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             sources: &collected.sources,
         };
-        let toml = toml::to_string_pretty(&meta).map_err(|e| e.to_string())?;
+        let toml = toml::to_string_pretty(&meta)?;
         let path = tmp.join("scenario.toml");
-        std::fs::write(&path, format!("# Recorded by kafka-finops collect --record.\n{toml}"))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(&path, format!("# Recorded by kafka-finops collect --record.\n{toml}")).map_err(io(&path))?;
         write_csv(&tmp, &collected.brokers)?;
         write_csv(&tmp, &collected.topics)?;
         write_csv(&tmp, &collected.topic_configs)?;
@@ -85,7 +112,7 @@ pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(
         write_csv(&tmp, &collected.cost_lines)?;
         write_csv(&tmp, &collected.cost_allocations)?;
         write_csv(&tmp, &collected.metric_points)?;
-        std::fs::rename(&tmp, dir).map_err(|e| format!("{}: {e}", dir.display()))
+        std::fs::rename(&tmp, dir).map_err(io(dir))
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);

@@ -331,7 +331,7 @@ pub fn tiered_storage(
     c: &ClusterInputs,
     a: &Assumptions,
     prices: &PriceBook,
-) -> Result<CostBreakdown, String> {
+) -> Result<CostBreakdown, NotTierable> {
     tiered_eligibility(t, c, a)?;
     let mut cost = CostBreakdown::default();
     let window_ms = local_window_ms(t, a);
@@ -384,19 +384,16 @@ const MSK_TIERED_MIN_RETENTION_MS: i64 = 3 * 86_400_000;
 /// `retention.ms` of at least 3 days (or unlimited) and a `local.retention.ms` below `retention.ms` (−2, "same as
 /// retention", is allowed: a copy in each tier). Self-managed Kafka only needs the local window not above retention,
 /// which the model's window always is.
-pub fn tiered_eligibility(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions) -> Result<(), String> {
+pub fn tiered_eligibility(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions) -> Result<(), NotTierable> {
     if t.compacted {
-        return Err("compacted topics cannot use tiered storage (KIP-405)".into());
+        return Err(NotTierable::Compacted);
     }
     if c.platform != Platform::Msk {
         return Ok(());
     }
     let Some(retention) = t.retention_ms.filter(|r| *r >= 0) else { return Ok(()) };
     if retention < MSK_TIERED_MIN_RETENTION_MS {
-        return Err(format!(
-            "MSK tiered storage needs retention.ms of at least 3 days; this topic keeps {}",
-            crate::format::retention_ms(retention)
-        ));
+        return Err(NotTierable::MskRetention { retention_ms: retention });
     }
     let assumed = a.tiered_local_retention_hours * SECONDS_PER_HOUR * Decimal::ONE_THOUSAND;
     let window = match t.tiered_window_ms.or(t.tiered_today) {
@@ -405,13 +402,24 @@ pub fn tiered_eligibility(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions) -
         None => assumed,
     };
     if window >= Decimal::from(retention) {
-        return Err(format!(
-            "MSK tiered storage needs local.retention.ms below retention.ms; the local window would be {} of {}",
-            crate::format::retention_ms(whole(window)),
-            crate::format::retention_ms(retention)
-        ));
+        return Err(NotTierable::MskWindow { window_ms: whole(window), retention_ms: retention });
     }
     Ok(())
+}
+
+/// Why a topic cannot be tiered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotTierable {
+    #[error("compacted topics cannot use tiered storage (KIP-405)")]
+    Compacted,
+    #[error("MSK tiered storage needs retention.ms of at least 3 days; this topic keeps {}", crate::format::retention_ms(*.retention_ms))]
+    MskRetention { retention_ms: i64 },
+    #[error(
+        "MSK tiered storage needs local.retention.ms below retention.ms; the local window would be {} of {}",
+        crate::format::retention_ms(*.window_ms),
+        crate::format::retention_ms(*.retention_ms)
+    )]
+    MskWindow { window_ms: i64, retention_ms: i64 },
 }
 
 /// Shared storage, AutoMQ-style: one copy in S3, a small WAL per broker, no replication between zones.
@@ -1039,7 +1047,7 @@ mod tests {
         let day = 86_400_000;
         // 2 days kept: below MSK's 3-day least retention, on MSK only.
         let short = TopicInputs { retention_ms: Some(2 * day), ..topic() };
-        let err = tiered_storage(&short, &msk, &a, &book()).unwrap_err();
+        let err = tiered_storage(&short, &msk, &a, &book()).unwrap_err().to_string();
         assert!(err.contains("at least 3 days") && err.contains("2 d"), "{err}");
         assert!(tiered_storage(&short, &cluster(Platform::SelfManaged), &a, &book()).is_ok());
         // 3 days exactly, unlimited, and 7 days with the 24 h window: eligible.
@@ -1051,7 +1059,7 @@ mod tests {
         }
         // A what-if local window of 4 days on 3 days kept: not below retention.
         let wide = TopicInputs { retention_ms: Some(3 * day), tiered_window_ms: Some(4 * day), ..topic() };
-        let err = tiered_storage(&wide, &msk, &a, &book()).unwrap_err();
+        let err = tiered_storage(&wide, &msk, &a, &book()).unwrap_err().to_string();
         assert!(err.contains("below retention.ms"), "{err}");
         // Tiered today with local.retention.ms = −2 (a copy in each tier, expiring together): allowed.
         let both = TopicInputs { retention_ms: Some(3 * day), tiered_today: Some(-2), ..topic() };
@@ -1062,6 +1070,8 @@ mod tests {
     fn compacted_topics_cannot_be_tiered_and_msk_needs_its_tiered_prices() {
         let compacted = TopicInputs { compacted: true, ..topic() };
         let err = tiered_storage(&compacted, &cluster(Platform::Msk), &Assumptions::default(), &book()).unwrap_err();
+        assert_eq!(err, NotTierable::Compacted);
+        let err = err.to_string();
         assert!(err.contains("compacted"), "{err}");
         let msk = tiered_storage(&topic(), &cluster(Platform::Msk), &Assumptions::default(), &book()).unwrap();
         assert!(msk.missing.iter().any(|m| m.contains("msk.tiered.storage")), "{:?}", msk.missing);

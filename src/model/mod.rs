@@ -352,7 +352,7 @@ pub(crate) fn price(
     c: &ClusterInputs,
     a: &Assumptions,
     prices: &PriceBook,
-) -> (CostBreakdown, Result<CostBreakdown, String>, CostBreakdown, Vec<Line>) {
+) -> (CostBreakdown, Result<CostBreakdown, cost::NotTierable>, CostBreakdown, Vec<Line>) {
     let local = cost::broker_local(t, c, a, prices);
     let tiered = cost::tiered_storage(t, c, a, prices);
     let shared = cost::shared_storage(t, c, a, prices);
@@ -488,7 +488,7 @@ fn priced_topics(
             produce_crossing_share,
             current,
             broker_local,
-            tiered_not_applicable: tiered.as_ref().err().cloned(),
+            tiered_not_applicable: tiered.as_ref().err().map(ToString::to_string),
             tiered_storage: tiered.ok(),
             shared_storage,
             choice,

@@ -177,9 +177,9 @@ impl PriceBook {
 
     /// Checks a config override: a price of 0 or more, for a key the book knows (in any region) or a new broker
     /// instance type.
-    pub fn check_override(&self, key: &str, usd: Decimal) -> Result<(), String> {
+    pub fn check_override(&self, key: &str, usd: Decimal) -> Result<(), OverrideError> {
         if usd < Decimal::ZERO {
-            return Err(format!("expected a price of 0 or more (USD per unit), found {usd}"));
+            return Err(OverrideError::Negative(usd));
         }
         if self.prices.iter().any(|p| p.key == key) || ADDABLE_PREFIXES.iter().any(|(p, _)| key.starts_with(p)) {
             return Ok(());
@@ -187,12 +187,20 @@ impl PriceBook {
         let mut known: Vec<&str> = self.prices.iter().map(|p| p.key.as_str()).collect();
         known.sort();
         known.dedup();
-        Err(format!(
-            "unknown price key `{key}`; expected one of: {} (or a new `msk.broker.<type>`, `ec2.instance.<type>`, \
-             `msk.storage`, `msk.tiered.storage`, `msk.tiered.retrieval`, `wal.regional_disk.storage`, `{VENDOR_KEY}`)",
-            known.join(", ")
-        ))
+        Err(OverrideError::UnknownKey { key: key.to_string(), known: known.join(", ") })
     }
+}
+
+/// Why a config price override is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideError {
+    #[error("expected a price of 0 or more (USD per unit), found {0}")]
+    Negative(Decimal),
+    #[error(
+        "unknown price key `{key}`; expected one of: {known} (or a new `msk.broker.<type>`, `ec2.instance.<type>`, \
+         `msk.storage`, `msk.tiered.storage`, `msk.tiered.retrieval`, `wal.regional_disk.storage`, `{VENDOR_KEY}`)"
+    )]
+    UnknownKey { key: String, known: String },
 }
 
 /// The unit of a key the book may lack (broker instance types).
@@ -288,8 +296,8 @@ mod tests {
     #[test]
     fn overrides_refuse_negatives_and_typos() {
         let book = PriceBook::defaults();
-        assert!(book.check_override("ebs.gp3.storage", dec!(-1)).unwrap_err().contains("0 or more"));
-        assert!(book.check_override("ebs.gp9.storage", dec!(1)).unwrap_err().contains("unknown price key"));
+        assert!(book.check_override("ebs.gp3.storage", dec!(-1)).unwrap_err().to_string().contains("0 or more"));
+        assert!(book.check_override("ebs.gp9.storage", dec!(1)).unwrap_err().to_string().contains("unknown price key"));
         assert!(book.check_override("msk.broker.kafka.m7g.large", dec!(0.2)).is_ok());
     }
 }

@@ -102,7 +102,7 @@ fn priced(owner: &str, t: TopicInputs) -> Priced {
         produce_crossing_share: None,
         current: Scenario::BrokerLocal,
         broker_local,
-        tiered_not_applicable: tiered.as_ref().err().cloned(),
+        tiered_not_applicable: tiered.as_ref().err().map(ToString::to_string),
         tiered_storage: tiered.ok(),
         shared_storage,
         choice,

@@ -59,7 +59,7 @@ impl Source for BillingExportSource {
         let fetched = match &self.settings.location {
             ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods, staging.path()),
             ExportLocation::S3 { .. } => {
-                let rt = runtime().map_err(CollectError::Fatal)?;
+                let rt = runtime().map_err(|e| CollectError::Fatal(format!("starting the async runtime: {e}")))?;
                 rt.block_on(self.fetch_s3(staging.path(), &mut report.requests))
             }
         };

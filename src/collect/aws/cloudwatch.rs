@@ -89,7 +89,7 @@ impl Source for CloudWatchSource {
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
         let mut report = SourceReport::new(&self.name, "cloudwatch", &["metric_points"]);
-        let rt = runtime().map_err(CollectError::Fatal)?;
+        let rt = runtime().map_err(|e| CollectError::Fatal(format!("starting the async runtime: {e}")))?;
         match rt.block_on(self.read(&mut report.requests)) {
             Ok((points, series)) => {
                 report.detail = Some(format!("{series} series, {} points", points.len()));

@@ -86,7 +86,7 @@ impl Source for CostExplorerSource {
         let mut fresh = Vec::new();
         let mut answered_days = BTreeSet::new();
         if let Some(ask_from) = first_missing {
-            let rt = runtime().map_err(CollectError::Fatal)?;
+            let rt = runtime().map_err(|e| CollectError::Fatal(format!("starting the async runtime: {e}")))?;
             match rt.block_on(ask_all(&s.aws, &s.owner_tag_keys, ask_from, end, &mut report.requests)) {
                 Ok((groups, days)) => {
                     fresh = groups;

@@ -92,11 +92,8 @@ pub fn s3_client(config: &SdkConfig, settings: &AwsSettings) -> aws_sdk_s3::Clie
 }
 
 /// A single-threaded runtime for one source's calls; sources run one after another.
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("starting the async runtime: {e}"))
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
 }
 
 /// One line for a failed AWS call: what was asked, the service's error code and message, and, when access was
