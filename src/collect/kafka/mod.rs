@@ -76,13 +76,12 @@ struct GroupAnswers {
 type ConfigAnswers = (Vec<TopicConfig>, Vec<String>);
 
 /// What one broker answered; each request has its own error slot.
-#[derive(Default)]
 struct BrokerAnswers {
-    log_dirs: Option<Result<Vec<ReplicaLogDir>, String>>,
+    log_dirs: Result<Vec<ReplicaLogDir>, String>,
     /// (topic, partition) → (earliest, latest)
-    offsets: Option<Result<OffsetRange, String>>,
-    groups: Option<Result<GroupAnswers, String>>,
-    configs: Option<Result<ConfigAnswers, String>>,
+    offsets: Result<OffsetRange, String>,
+    groups: Result<GroupAnswers, String>,
+    configs: Result<ConfigAnswers, String>,
 }
 
 impl Source for KafkaSource {
@@ -171,36 +170,32 @@ impl KafkaSource {
                 Err(e) => problems.push(format!("broker {id}: {e}")),
                 Ok(a) => {
                     match &a.log_dirs {
-                        Some(Ok(dirs)) => {
+                        Ok(dirs) => {
                             for d in dirs.iter().filter(|d| !d.is_future) {
                                 sizes.insert((d.topic.clone(), d.partition as i32, id), d.size_bytes);
                             }
                             into.replica_log_dirs.extend(dirs.iter().cloned());
                         }
-                        Some(Err(e)) => problems.push(format!("broker {id}: DescribeLogDirs: {e}")),
-                        None => {}
+                        Err(e) => problems.push(format!("broker {id}: DescribeLogDirs: {e}")),
                     }
                     match &a.offsets {
-                        Some(Ok(o)) => offsets.extend(o.iter().map(|(k, v)| (k.clone(), *v))),
-                        Some(Err(e)) => problems.push(format!("broker {id}: ListOffsets: {e}")),
-                        None => {}
+                        Ok(o) => offsets.extend(o.iter().map(|(k, v)| (k.clone(), *v))),
+                        Err(e) => problems.push(format!("broker {id}: ListOffsets: {e}")),
                     }
                     match &a.configs {
-                        Some(Ok((rows, denied))) => {
+                        Ok((rows, denied)) => {
                             configs.extend(rows.iter().cloned());
                             problems.extend(denied.iter().map(|d| format!("broker {id}: {d}")));
                         }
-                        Some(Err(e)) => problems.push(format!("broker {id}: DescribeConfigs: {e}")),
-                        None => {}
+                        Err(e) => problems.push(format!("broker {id}: DescribeConfigs: {e}")),
                     }
                     match &a.groups {
-                        Some(Ok(g)) => {
+                        Ok(g) => {
                             into.consumer_group_offsets.extend(g.offsets.iter().cloned());
                             into.consumer_group_members.extend(g.members.iter().cloned());
                             problems.extend(g.problems.iter().map(|p| format!("broker {id}: consumer groups: {p}")));
                         }
-                        Some(Err(e)) => problems.push(format!("broker {id}: consumer groups: {e}")),
-                        None => {}
+                        Err(e) => problems.push(format!("broker {id}: consumer groups: {e}")),
                     }
                 }
             }
@@ -425,7 +420,7 @@ async fn ask_broker(
         groups(&mut c, asked.cluster),
         describe_configs(&mut d, asked.cluster, &asked.config_topics),
     );
-    Ok(BrokerAnswers { log_dirs: Some(log_dirs), offsets: Some(offsets), groups: Some(groups), configs: Some(configs) })
+    Ok(BrokerAnswers { log_dirs, offsets, groups, configs })
 }
 
 async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result<Vec<ReplicaLogDir>, String> {
