@@ -1,11 +1,11 @@
 -- cluster_write_rates: each cluster's write rate at each metric timestamp, the sum of its topics' BytesInPerSec, for
 --          sizing at a percentile rather than the mean. Only timestamps with a point for every topic that has any
 --          are kept, so a missing point never reads as a quiet moment.
--- inputs:  metric_points, topics
+-- inputs:  metric_points, topic_dimensions
 -- output:  cluster, bytes_in_per_sec
 -- grain:   one row per (cluster, metric timestamp)
 WITH keyed AS (
-    SELECT cluster, 'Cluster Name=' || cluster || ',Topic=' || topic AS dimensions FROM topics
+    SELECT cluster, dimensions FROM topic_dimensions
 ),
 points AS (
     SELECT k.cluster, m."timestamp" AS at, COUNT(*) AS topics, SUM(m.value) AS bytes_in_per_sec

@@ -1,5 +1,5 @@
 -- group_lag: how far each consumer group is behind on each topic it reads, with both owners.
--- inputs:  consumer_group_offsets, group_owners, topic_owners
+-- inputs:  consumer_group_offsets, group_owners, topic_owners, sentinels
 -- output:  cluster, group_id, owner, state, topic, topic_owner, partitions, total_lag, max_partition_lag
 -- grain:   one row per (cluster, group_id, topic)
 WITH offsets AS (
@@ -8,10 +8,11 @@ WITH offsets AS (
     JOIN group_owners g ON c.cluster = g.cluster AND c.group_id = g.group_id
     LEFT JOIN topic_owners t ON c.cluster = t.cluster AND c.topic = t.topic
 )
-SELECT cluster, group_id, owner, state, topic, COALESCE(topic_owner, 'unowned') AS topic_owner,
+SELECT o.cluster, o.group_id, o.owner, o.state, o.topic, COALESCE(o.topic_owner, s.unowned) AS topic_owner,
        COUNT(*) AS partitions,
-       SUM(lag) AS total_lag,
-       MAX(lag) AS max_partition_lag
-FROM offsets
-GROUP BY cluster, group_id, owner, state, topic, topic_owner
+       SUM(o.lag) AS total_lag,
+       MAX(o.lag) AS max_partition_lag
+FROM offsets o
+CROSS JOIN sentinels s
+GROUP BY o.cluster, o.group_id, o.owner, o.state, o.topic, o.topic_owner, s.unowned
 ORDER BY cluster, group_id, topic

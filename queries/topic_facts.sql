@@ -1,5 +1,6 @@
 -- topic_facts: everything the cost model needs to know about one topic, with its owner.
--- inputs:  topics, partitions, replica_placements, metric_points, consumer_group_offsets, topic_owners
+-- inputs:  topics, partitions, replica_placements, metric_points, consumer_group_offsets, topic_owners,
+--          topic_dimensions
 -- output:  cluster, topic, owner, owner_rule, is_internal, partitions, replication_factor, retention_ms,
 --          retention_bytes, cleanup_policy, remote_storage_enable, local_retention_ms, retained_bytes (null if any partition size is
 --          unknown or a declared partition is missing), partitions_size_unknown (both kinds), messages_retained, follower_replicas, followers_in_other_zone,
@@ -38,7 +39,7 @@ rates AS (
 bytes_in AS (SELECT dimensions, avg_value AS bytes_in_per_sec FROM rates WHERE metric = 'BytesInPerSec'),
 bytes_out AS (SELECT dimensions, avg_value AS bytes_out_per_sec FROM rates WHERE metric = 'BytesOutPerSec'),
 keyed AS (
-    SELECT cluster, topic, 'Cluster Name=' || cluster || ',Topic=' || topic AS dimensions FROM topics
+    SELECT cluster, topic, dimensions FROM topic_dimensions
 ),
 group_topic_lag AS (
     SELECT cluster, topic, group_id, SUM(lag) AS lag

@@ -321,6 +321,13 @@ pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
     ]
 }
 
+/// The dimensions string of a topic's per-topic metric points (`AWS/Kafka`, summed over brokers by the CloudWatch
+/// collector): built here only, used by the collector and, through the join stage's `topic_dimensions` table, by
+/// the SQL.
+pub fn topic_dimensions(cluster: &str, topic: &str) -> String {
+    format!("Cluster Name={cluster},Topic={topic}")
+}
+
 /// Splits a `;`-joined list of broker ids or racks. Empty input gives an empty list.
 pub fn split_list(joined: &str) -> impl Iterator<Item = &str> {
     joined.split(';').map(str::trim).filter(|s| !s.is_empty())

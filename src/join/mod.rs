@@ -2,7 +2,9 @@
 //!
 //! Before the SQL, the ownership catalog is applied in Rust (precedence rules do not belong in SQL) to produce
 //! small tables the queries join on: `topic_owners`, `group_owners`, `tag_owners` and `owners`; the config adds
-//! `cluster_resources`. Queries run in the order of [`QUERIES`], and each result is registered under its file name
+//! `cluster_resources`. Keys the SQL would otherwise spell again come as tables too: `topic_dimensions` (each
+//! topic's metric dimensions, `schema::topic_dimensions`) and `sentinels` (one row: `unowned`, the catalog's owner of
+//! what no rule matches). Queries run in the order of [`QUERIES`], and each result is registered under its file name
 //! so later queries can read it.
 
 use polars::prelude::*;
@@ -43,6 +45,12 @@ pub enum JoinError {
 pub fn run(mut tables: Tables, catalog: &Catalog, clusters: &[ClusterConfig]) -> Result<Tables, JoinError> {
     add_ownership(&mut tables, catalog)?;
     tables.insert("cluster_resources", cluster_resources(clusters).map_err(frame_err("cluster_resources"))?);
+    tables.insert("topic_dimensions", topic_dimensions(tables.get("topics")).map_err(frame_err("topic_dimensions"))?);
+    tables.insert(
+        "sentinels",
+        DataFrame::new_infer_height(vec![Column::new("unowned".into(), [crate::catalog::UNOWNED])])
+            .map_err(frame_err("sentinels"))?,
+    );
     for (name, sql) in QUERIES {
         let result = run_query(&tables, sql).map_err(|source| JoinError::Query { query: name.to_string(), source })?;
         tables.insert(name, result);
@@ -175,6 +183,19 @@ fn owners_frame(catalog: &Catalog) -> PolarsResult<DataFrame> {
         Column::new("cost_center".into(), owners.iter().map(|o| o.cost_center.clone()).collect::<Vec<_>>()),
         Column::new("escalation".into(), owners.iter().map(|o| o.escalation.clone()).collect::<Vec<_>>()),
         Column::new("channel".into(), owners.iter().map(|o| o.channel.clone()).collect::<Vec<_>>()),
+    ])
+}
+
+/// Every topic's metric dimensions, as the CloudWatch collector writes them.
+fn topic_dimensions(topics: Option<&DataFrame>) -> PolarsResult<DataFrame> {
+    let pairs = distinct_pairs(topics, "topic")?;
+    DataFrame::new_infer_height(vec![
+        Column::new("cluster".into(), pairs.iter().map(|p| p.0.clone()).collect::<Vec<_>>()),
+        Column::new("topic".into(), pairs.iter().map(|p| p.1.clone()).collect::<Vec<_>>()),
+        Column::new(
+            "dimensions".into(),
+            pairs.iter().map(|(c, t)| crate::schema::topic_dimensions(c, t)).collect::<Vec<_>>(),
+        ),
     ])
 }
 

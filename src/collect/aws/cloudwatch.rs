@@ -282,7 +282,7 @@ fn topic_totals(points: &[MetricPoint], cluster: &str) -> Vec<MetricPoint> {
         .map(|((metric, topic, timestamp), value)| MetricPoint {
             namespace: "AWS/Kafka".into(),
             metric,
-            dimensions: format!("Cluster Name={cluster},Topic={topic}"),
+            dimensions: crate::schema::topic_dimensions(cluster, &topic),
             timestamp,
             stat: "Average".into(),
             value,
