@@ -322,6 +322,21 @@ pub enum Platform {
     SelfManaged,
 }
 
+impl Platform {
+    /// The name in config files, model.json and the report (serde's name for it).
+    pub fn key(self) -> &'static str {
+        match self {
+            Platform::Msk => "msk",
+            Platform::SelfManaged => "self-managed",
+        }
+    }
+
+    /// The platform a config names, by its key.
+    pub fn from_key(key: &str) -> Option<Platform> {
+        [Platform::Msk, Platform::SelfManaged].into_iter().find(|p| p.key() == key)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterConfig {
     pub name: String,
@@ -410,19 +425,15 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
 
     let mut clusters = Vec::new();
     for (i, c) in raw.clusters.iter().enumerate() {
-        let platform = match c.platform.get_ref().as_str() {
-            "msk" => Some(Platform::Msk),
-            "self-managed" => Some(Platform::SelfManaged),
-            other => {
-                problems.push(Problem::new(
-                    &display,
-                    at(c.platform.span()),
-                    Some(&format!("clusters[{i}].platform")),
-                    format!("unknown platform `{other}`; expected `msk` or `self-managed`"),
-                ));
-                None
-            }
-        };
+        let platform = Platform::from_key(c.platform.get_ref());
+        if platform.is_none() {
+            problems.push(Problem::new(
+                &display,
+                at(c.platform.span()),
+                Some(&format!("clusters[{i}].platform")),
+                format!("unknown platform `{}`; expected `msk` or `self-managed`", c.platform.get_ref()),
+            ));
+        }
         if raw.clusters[..i].iter().any(|o| o.name.get_ref() == c.name.get_ref()) {
             problems.push(Problem::new(
                 &display,

@@ -27,6 +27,21 @@ pub enum ActionKind {
     MigrateToSharedStorage,
 }
 
+impl ActionKind {
+    /// How the report names the kind to a reader.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::AssignOwner => "assign an owner",
+            ActionKind::ShortenRetention => "shorten retention",
+            ActionKind::EnableFetchFromFollower => "enable fetch-from-follower",
+            ActionKind::ShrinkVolumes => "shrink volumes",
+            ActionKind::MoveToTieredStorage => "move to tiered storage",
+            ActionKind::MoveToBrokerLocal => "move to broker-local disk",
+            ActionKind::MigrateToSharedStorage => "migrate to shared storage",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     pub kind: ActionKind,

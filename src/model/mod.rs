@@ -169,7 +169,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
             };
             ClusterSummary {
                 cluster: name.clone(),
-                platform: platform_name(cfg.platform).into(),
+                platform: cfg.platform.key().into(),
                 region: cfg.region.clone(),
                 broker_instance_type: cfg.broker_instance_type.clone(),
                 brokers: inputs.brokers,
@@ -190,7 +190,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         .collect();
 
     for c in &cluster_summaries {
-        let msk = c.platform == platform_name(Platform::Msk);
+        let msk = c.platform == Platform::Msk.key();
         actions.extend(actions::shrink_volumes(&c.cluster, msk, &c.residuals, rules, &platform));
     }
     actions::sort(&mut actions);
@@ -257,13 +257,6 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         history: None,
         findings: Vec::new(),
     })
-}
-
-fn platform_name(p: Platform) -> &'static str {
-    match p {
-        Platform::Msk => "msk",
-        Platform::SelfManaged => "self-managed",
-    }
 }
 
 type ClusterEntry<'a> = (&'a crate::config::ClusterConfig, ClusterInputs, (i64, i64));

@@ -361,7 +361,7 @@ fn history_view(h: &crate::model::trend::HistoryReport) -> minijinja::Value {
 fn action_view(a: &crate::model::actions::Action) -> minijinja::Value {
     context! {
         owner => &a.owner, cluster => &a.cluster, topic => a.topic.as_deref().unwrap_or("(cluster)"),
-        kind => format!("{:?}", a.kind), summary => &a.summary, evidence => &a.evidence, approver => &a.approver,
+        kind => a.kind.label(), summary => &a.summary, evidence => &a.evidence, approver => &a.approver,
         saving => format::usd(a.monthly_saving_usd), saving_raw => f(a.monthly_saving_usd),
     }
 }
