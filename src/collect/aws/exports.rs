@@ -386,24 +386,10 @@ fn closest<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
     let w = norm(wanted);
     names
         .iter()
-        .map(|n| (strsim_distance(&w, &norm(n)), *n))
+        .map(|n| (strsim::levenshtein(&w, &norm(n)), *n))
         .filter(|(d, _)| *d <= w.len() / 3)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
-}
-
-/// Levenshtein distance; the inputs are column names, so quadratic is fine.
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// A text column as it is, or null when the file lacks it.
