@@ -215,6 +215,7 @@ fn read_with_polars(
                 .otherwise(lit(NULL).cast(MONEY))
                 .alias("amortized"),
             len().cast(DataType::UInt64).alias("lines"),
+            col("amount").null_count().cast(DataType::UInt64).alias("amount_missing"),
             col("inferred").sum().cast(DataType::UInt64).alias("inferred"),
         ])
         .sort(["day", "account_id", "service", "usage_type", "resource_id"], SortMultipleOptions::default())
@@ -252,6 +253,16 @@ fn read_with_polars(
         rolled.column(name).ok().and_then(|c| c.u64().ok().map(|ca| ca.iter().flatten().sum())).unwrap_or(0)
     };
     summary.lines = count("lines");
+    let missing = count("amount_missing");
+    if missing > 0 {
+        return Err(ExportError {
+            file: files.iter().map(|f| f.display.as_str()).collect::<Vec<_>>().join(", "),
+            message: format!(
+                "{missing} line(s) without a readable cost (`line_item_unblended_cost` / `BilledCost` empty or not a \
+                 decimal); expected a decimal on every line, never read as $0"
+            ),
+        });
+    }
     summary.inferred_usage_types = count("inferred");
 
     let decimal = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<Decimal>().ok()).unwrap_or_default();
@@ -397,7 +408,9 @@ fn text_or_null(names: &[&str], name: &str) -> Expr {
     if names.contains(&name) { col(name).cast(DataType::String) } else { lit(NULL).cast(DataType::String) }
 }
 
-/// A money or quantity column as Decimal(38,10): text is parsed exactly, floats (Parquet CUR) are converted.
+/// A usage quantity as Decimal(38,10): text is parsed exactly, floats (Parquet CUR) are converted, and an empty
+/// value is 0 (tax and fee lines carry no usage). Costs are not read this way: a line without a readable cost is
+/// an error (see `read_with_polars`).
 fn money(name: &str) -> Expr {
     col(name).cast(MONEY).fill_null(lit(0).cast(MONEY))
 }
@@ -471,7 +484,7 @@ fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[S
         text_or_null(names, "pricing_unit").alias("usage_unit"),
         text_or_null(names, "line_item_currency_code").alias("currency"),
         money("line_item_usage_amount").alias("usage_quantity"),
-        money("line_item_unblended_cost").alias("amount"),
+        col("line_item_unblended_cost").cast(MONEY).alias("amount"),
         cur_amortized(names).alias("amortized"),
         lit(0u32).alias("inferred"),
     ];
@@ -564,7 +577,7 @@ fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &
         text_or_null(names, "ConsumedUnit").fill_null(pricing_unit).alias("usage_unit"),
         text_or_null(names, "BillingCurrency").alias("currency"),
         money("ConsumedQuantity").alias("usage_quantity"),
-        money("BilledCost").alias("amount"),
+        col("BilledCost").cast(MONEY).alias("amount"),
         if names.contains(&"EffectiveCost") { col("EffectiveCost").cast(MONEY) } else { lit(NULL).cast(MONEY) }
             .alias("amortized"),
         inferred_flag.alias("inferred"),
@@ -621,6 +634,35 @@ mod tests {
         }
         assert!(sides.len() >= 5, "{sides:?}");
         assert!(sides.values().all(|s| s.len() == 2), "every instance has its own In and Out lines: {sides:?}");
+    }
+
+    /// A line whose cost is empty or not a decimal is refused, naming the file: it was read as $0.
+    #[test]
+    fn a_line_without_a_readable_cost_is_an_error_not_zero() {
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/public/focus-1.0_sample_1000.csv");
+        let mut reader = csv::Reader::from_path(&sample).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let cost = header.iter().position(|h| h == "BilledCost").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["", "12,50"] {
+            let path = dir.path().join("focus.csv");
+            let mut w = csv::Writer::from_path(&path).unwrap();
+            w.write_record(&header).unwrap();
+            for (i, record) in reader.records().take(3).enumerate() {
+                let mut fields: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+                if i == 1 {
+                    fields[cost] = bad.to_string();
+                }
+                w.write_record(&fields).unwrap();
+            }
+            w.flush().unwrap();
+            let file = ExportFile { path: path.clone(), display: "focus.csv".into() };
+            let err = read_exports(&[file], None, &[], "s").unwrap_err();
+            assert_eq!(err.file, "focus.csv");
+            assert!(err.message.contains("1 line(s) without a readable cost"), "{err}");
+            reader = csv::Reader::from_path(&sample).unwrap();
+        }
     }
 
     #[test]
