@@ -228,8 +228,19 @@ fn repeats<T, K: std::hash::Hash + Eq + std::fmt::Debug>(rows: &[T], key: impl F
 /// Checks the collected input against every rule: `Err` with every error found, else the warnings.
 pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
     let mut f = Found { errors: Vec::new(), warnings: Vec::new(), counts: HashMap::new() };
+    keys(c, &mut f);
+    metric_values(c, &mut f);
+    topic_values(c, &mut f);
+    partitions(c, &mut f);
+    offsets(c, &mut f);
+    cost_lines(c, &mut f);
+    sources(c, &mut f);
+    f.summarize();
+    if f.errors.is_empty() { Ok(f.warnings) } else { Err(Problems(f.errors)) }
+}
 
-    // Keys.
+/// Keys and uniqueness per table.
+fn keys(c: &Collected, f: &mut Found) {
     for (line, k) in repeats(&c.brokers, |b| (b.cluster.clone(), b.broker_id)) {
         f.add("unique-brokers", Some(line), format!("broker {k}"));
     }
@@ -271,8 +282,10 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
     }) {
         f.add("unique-cost-lines", Some(line), format!("cost line {k}"));
     }
+}
 
-    // Values.
+/// Metric values: finite, and within plausible ranges.
+fn metric_values(c: &Collected, f: &mut Found) {
     for (i, m) in c.metric_points.iter().enumerate() {
         let line = Some(i + 2);
         if !m.value.is_finite() {
@@ -289,6 +302,10 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
             );
         }
     }
+}
+
+/// Topics: a replication factor and partitions.
+fn topic_values(c: &Collected, f: &mut Found) {
     for (i, t) in c.topics.iter().enumerate() {
         if t.replication_factor < 1 {
             f.add("topic-rf", Some(i + 2), format!("topic `{}`: {}", t.topic, t.replication_factor));
@@ -297,6 +314,10 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
             f.add("topic-partitions", Some(i + 2), format!("topic `{}`: {}", t.topic, t.partitions));
         }
     }
+}
+
+/// Partitions: sizes, offsets, brokers and replicas, and what the sums over a cluster come to; topics whose declared partitions are missing.
+fn partitions(c: &Collected, f: &mut Found) {
     let brokers: HashSet<(&str, i64)> = c.brokers.iter().map(|b| (b.cluster.as_str(), b.broker_id)).collect();
     let rf: HashMap<(&str, &str), i64> =
         c.topics.iter().map(|t| ((t.cluster.as_str(), t.topic.as_str()), t.replication_factor)).collect();
@@ -363,6 +384,10 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
             );
         }
     }
+}
+
+/// Committed offsets: lag, its sum, and the topics they name.
+fn offsets(c: &Collected, f: &mut Found) {
     let topics: HashSet<(&str, &str)> = c.topics.iter().map(|t| (t.cluster.as_str(), t.topic.as_str())).collect();
     let mut lags: BTreeMap<&str, i128> = BTreeMap::new();
     for o in &c.consumer_group_offsets {
@@ -391,14 +416,20 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
             f.add("offsets-topic", Some(i + 2), format!("group `{}` commits on `{}`", o.group_id, o.topic));
         }
     }
+}
+
+/// Billed lines: plausible amounts.
+fn cost_lines(c: &Collected, f: &mut Found) {
     let cap = rust_decimal::Decimal::from(MAX_LINE_USD);
     for (i, l) in c.cost_lines.iter().enumerate() {
         if l.amount.abs() > cap {
             f.add("cost-amount", Some(i + 2), format!("{} on {}: ${}", l.usage_type, l.date, l.amount));
         }
     }
+}
 
-    // Sources: tables and windows.
+/// Sources: the tables they name and their windows, and cost lines within them.
+fn sources(c: &Collected, f: &mut Found) {
     for s in &c.sources {
         for t in s.tables.iter().filter(|t| !KNOWN_TABLES.contains(&t.as_str())) {
             f.add(
@@ -423,9 +454,6 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
             }
         }
     }
-
-    f.summarize();
-    if f.errors.is_empty() { Ok(f.warnings) } else { Err(Problems(f.errors)) }
 }
 
 #[cfg(test)]

@@ -639,8 +639,8 @@ mod tests {
     /// A line whose cost is empty or not a decimal is refused, naming the file: it was read as $0.
     #[test]
     fn a_line_without_a_readable_cost_is_an_error_not_zero() {
-        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/public/focus-1.0_sample_1000.csv");
+        let sample =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/public/focus-1.0_sample_1000.csv");
         let mut reader = csv::Reader::from_path(&sample).unwrap();
         let header = reader.headers().unwrap().clone();
         let cost = header.iter().position(|h| h == "BilledCost").unwrap();
