@@ -92,24 +92,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         }
     }
     let mut consumer_groups = group_lags(tables)?;
-    let by_topic: BTreeMap<(&str, &str), &Priced> =
-        priced.iter().map(|p| ((p.report.cluster.as_str(), p.report.topic.as_str()), p)).collect();
-    for g in consumer_groups.iter_mut() {
-        let inputs = by_topic.get(&(g.cluster.as_str(), g.topic.as_str()));
-        g.lag_ms = match (inputs, g.total_lag) {
-            (Some(p), Some(lag)) => cost::lag_ms(&p.inputs, lag).map(cost::whole),
-            _ => None,
-        };
-        if let Some(p) = inputs
-            && let Some(gi) = p.inputs.groups.iter().find(|x| x.group_id == g.group_id)
-        {
-            let from_followers = gi.fetch_from_follower.unwrap_or(config.assumptions.fetch_from_follower);
-            g.zones_source = Some(gi.clients.source);
-            g.client_zones = Some(gi.clients.describe(&p.cluster.zone_names()));
-            g.crossing_share =
-                cost::kafka_crossing(&p.inputs, &p.cluster, &gi.clients, from_followers).map(|x| x.round_dp(6));
-        }
-    }
+    annotate_groups(&mut consumer_groups, &priced, &config.assumptions);
     let topics: Vec<TopicReport> = priced.into_iter().map(|p| p.report).collect();
     let owners = owner_summaries(tables, &topics, &owner_choices)?;
     let daily_costs = daily_costs(tables)?;
@@ -130,43 +113,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
             }
             let lines = billed_of(name);
             let residuals = bill::residuals(&lines, &today, config.assumptions.month_hours);
-            let loads: Vec<sizing::TopicLoad> = topics
-                .iter()
-                .filter(|t| &t.cluster == name)
-                .map(|t| sizing::TopicLoad {
-                    partitions: t.partitions,
-                    replication_factor: t.replication_factor,
-                    bytes_in_per_sec: t.bytes_in_per_sec,
-                    retained_bytes: t.retained_bytes,
-                    groups: t.consumer_groups,
-                })
-                .collect();
-            let points = rate_points.get(name).map(Vec::as_slice).unwrap_or(&[]);
-            let book = books.get(name);
-            let price_of = |key: &str| book.and_then(|b| b.get(key)).map(|p| p.usd);
-            let sizing = sizing::size(
-                &loads,
-                points,
-                &cfg.broker_instance_type,
-                inputs.brokers,
-                inputs.zones,
-                &config.assumptions,
-            )
-            .priced(
-                price_of(&inputs.broker_price_key),
-                price_of(cost::storage_price_key(cfg.platform)),
-                config.assumptions.month_hours,
-            );
-            let month_days = config.assumptions.month_hours / Decimal::from(24);
-            let storage: Vec<&BilledLine> =
-                lines.iter().filter(|l| l.cost_class == "msk_storage" || l.cost_class == "ebs_storage").collect();
-            let sizing = sizing::Sizing {
-                disk_gib_billed: storage.iter().map(|l| l.days).max().filter(|d| *d > 0).map(|days| {
-                    let quantity: Decimal = storage.iter().map(|l| l.charged_quantity).sum();
-                    (quantity / Decimal::from(days) * month_days).round_dp(3)
-                }),
-                ..sizing
-            };
+            let sizing = cluster_sizing(name, cfg, inputs, &topics, &lines, &rate_points, books.get(name), config);
             ClusterSummary {
                 cluster: name.clone(),
                 platform: cfg.platform.key().into(),
@@ -257,6 +204,71 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         history: None,
         findings: Vec::new(),
     })
+}
+
+/// Each group's lag in time, and where its clients are and how much of its reading crosses a zone.
+fn annotate_groups(groups: &mut [GroupLag], priced: &[Priced], a: &Assumptions) {
+    let by_topic: BTreeMap<(&str, &str), &Priced> =
+        priced.iter().map(|p| ((p.report.cluster.as_str(), p.report.topic.as_str()), p)).collect();
+    for g in groups.iter_mut() {
+        let inputs = by_topic.get(&(g.cluster.as_str(), g.topic.as_str()));
+        g.lag_ms = match (inputs, g.total_lag) {
+            (Some(p), Some(lag)) => cost::lag_ms(&p.inputs, lag).map(cost::whole),
+            _ => None,
+        };
+        if let Some(p) = inputs
+            && let Some(gi) = p.inputs.groups.iter().find(|x| x.group_id == g.group_id)
+        {
+            let from_followers = gi.fetch_from_follower.unwrap_or(a.fetch_from_follower);
+            g.zones_source = Some(gi.clients.source);
+            g.client_zones = Some(gi.clients.describe(&p.cluster.zone_names()));
+            g.crossing_share =
+                cost::kafka_crossing(&p.inputs, &p.cluster, &gi.clients, from_followers).map(|x| x.round_dp(6));
+        }
+    }
+}
+
+/// The cluster sized for its own load (`sizing`), priced with its own prices, with the storage its bill shows.
+#[allow(clippy::too_many_arguments)]
+fn cluster_sizing(
+    name: &str,
+    cfg: &crate::config::ClusterConfig,
+    inputs: &ClusterInputs,
+    topics: &[TopicReport],
+    lines: &[BilledLine],
+    rate_points: &BTreeMap<String, Vec<f64>>,
+    book: Option<&PriceBook>,
+    config: &Config,
+) -> sizing::Sizing {
+    let loads: Vec<sizing::TopicLoad> = topics
+        .iter()
+        .filter(|t| t.cluster == name)
+        .map(|t| sizing::TopicLoad {
+            partitions: t.partitions,
+            replication_factor: t.replication_factor,
+            bytes_in_per_sec: t.bytes_in_per_sec,
+            retained_bytes: t.retained_bytes,
+            groups: t.consumer_groups,
+        })
+        .collect();
+    let points = rate_points.get(name).map(Vec::as_slice).unwrap_or(&[]);
+    let price_of = |key: &str| book.and_then(|b| b.get(key)).map(|p| p.usd);
+    let a = &config.assumptions;
+    let sized = sizing::size(&loads, points, &cfg.broker_instance_type, inputs.brokers, inputs.zones, a).priced(
+        price_of(&inputs.broker_price_key),
+        price_of(cost::storage_price_key(cfg.platform)),
+        a.month_hours,
+    );
+    let month_days = a.month_hours / Decimal::from(24);
+    let storage: Vec<&BilledLine> =
+        lines.iter().filter(|l| l.cost_class == "msk_storage" || l.cost_class == "ebs_storage").collect();
+    sizing::Sizing {
+        disk_gib_billed: storage.iter().map(|l| l.days).max().filter(|d| *d > 0).map(|days| {
+            let quantity: Decimal = storage.iter().map(|l| l.charged_quantity).sum();
+            (quantity / Decimal::from(days) * month_days).round_dp(3)
+        }),
+        ..sized
+    }
 }
 
 type ClusterEntry<'a> = (&'a crate::config::ClusterConfig, ClusterInputs, (i64, i64));
