@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::allocate;
-use super::cost::CostBreakdown;
+use super::cost::{Component, CostBreakdown};
 use super::prices::EffectivePrice;
 use super::{ModelError, reader};
 use crate::config::{ClusterConfig, Platform};
@@ -129,8 +129,8 @@ pub(crate) fn billed_per_class(billed: &[(String, BilledLine)]) -> BTreeMap<(Str
 /// each with the share of its cost that lands on the cluster's own billed resources, and which component is idle
 /// capacity.
 struct Basis {
-    components: &'static [(&'static str, Decimal)],
-    idle: Option<&'static str>,
+    components: &'static [(Component, Decimal)],
+    idle: Option<Component>,
 }
 
 const ALL: Decimal = Decimal::ONE;
@@ -144,24 +144,28 @@ const ONE_SIDE: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 fn basis_of(cost_class: &str) -> Option<Basis> {
     let basis = |components, idle| Some(Basis { components, idle });
     match cost_class {
-        "msk_storage" | "ebs_storage" => basis(&[("retained_storage", ALL)], Some("disk_headroom")),
-        "msk_broker_hours" | "ec2_instance_hours" => basis(&[("broker_compute", ALL)], None),
-        "ebs_iops" => basis(&[("ebs_iops", ALL)], None),
-        "ebs_throughput" => basis(&[("ebs_throughput", ALL)], None),
+        "msk_storage" | "ebs_storage" => basis(&[(Component::RetainedStorage, ALL)], Some(Component::DiskHeadroom)),
+        "msk_broker_hours" | "ec2_instance_hours" => basis(&[(Component::BrokerCompute, ALL)], None),
+        "ebs_iops" => basis(&[(Component::EbsIops, ALL)], None),
+        "ebs_throughput" => basis(&[(Component::EbsThroughput, ALL)], None),
         "inter_az_transfer" => basis(
-            &[("inter_az_replication", ALL), ("inter_az_produce", ONE_SIDE), ("inter_az_consume", ONE_SIDE)],
+            &[
+                (Component::InterAzReplication, ALL),
+                (Component::InterAzProduce, ONE_SIDE),
+                (Component::InterAzConsume, ONE_SIDE),
+            ],
             None,
         ),
-        "msk_tiered_storage" | "s3_storage" => basis(&[("remote_storage", ALL)], None),
-        "msk_tiered_retrieval" => basis(&[("remote_reads", ALL)], None),
-        "s3_requests" => basis(&[("remote_put", ALL), ("remote_reads", ALL)], None),
+        "msk_tiered_storage" | "s3_storage" => basis(&[(Component::RemoteStorage, ALL)], None),
+        "msk_tiered_retrieval" => basis(&[(Component::RemoteReads, ALL)], None),
+        "s3_requests" => basis(&[(Component::RemotePut, ALL), (Component::RemoteReads, ALL)], None),
         _ => None,
     }
 }
 
 impl Basis {
     /// The part of a component's monthly cost that this class's billed lines carry; `None` when it carries none.
-    fn share_of(&self, component: &str) -> Option<Decimal> {
+    fn share_of(&self, component: Component) -> Option<Decimal> {
         if self.idle == Some(component) {
             return Some(ALL);
         }
@@ -172,7 +176,7 @@ impl Basis {
         let parts = self.components.iter().map(|(name, share)| {
             if *share == ALL { name.to_string() } else { format!("{name} × {}", share.normalize()) }
         });
-        format!("modelled {}", parts.chain(self.idle.map(String::from)).collect::<Vec<_>>().join(" + "))
+        format!("modelled {}", parts.chain(self.idle.map(|c| c.to_string())).collect::<Vec<_>>().join(" + "))
     }
 }
 
@@ -195,8 +199,8 @@ pub(crate) fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[
         let mut weights: BTreeMap<String, Decimal> = BTreeMap::new();
         for t in topics.iter().filter(|t| &t.cluster == cluster) {
             for c in t.current_cost().components.iter() {
-                let Some(share) = basis_of_class.share_of(&c.name) else { continue };
-                let key = if basis_of_class.idle == Some(c.name.as_str()) { IDLE } else { t.owner.as_str() };
+                let Some(share) = basis_of_class.share_of(c.name) else { continue };
+                let key = if basis_of_class.idle == Some(c.name) { IDLE } else { t.owner.as_str() };
                 *weights.entry(key.to_string()).or_default() += c.monthly_usd * share;
             }
         }
@@ -231,7 +235,7 @@ pub(crate) fn residuals(lines: &[BilledLine], modelled: &CostBreakdown, month_ho
                 let parts: Vec<Decimal> = modelled
                     .components
                     .iter()
-                    .filter_map(|c| basis.share_of(&c.name).map(|share| c.monthly_usd * share))
+                    .filter_map(|c| basis.share_of(c.name).map(|share| c.monthly_usd * share))
                     .collect();
                 (!parts.is_empty()).then(|| parts.into_iter().sum::<Decimal>().round_dp(2))
             });

@@ -33,10 +33,82 @@ const MIB: Decimal = Decimal::from_parts(1_048_576, 0, 0, false, 0);
 const SECONDS_PER_HOUR: Decimal = Decimal::from_parts(3600, 0, 0, false, 0);
 const TWO_SIDES: Decimal = Decimal::TWO;
 
+/// What a cost component prices. Serialized as its snake_case name, the name model.json and the CSVs carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    RetainedStorage,
+    DiskHeadroom,
+    EbsThroughput,
+    EbsIops,
+    InterAzReplication,
+    InterAzProduce,
+    InterAzConsume,
+    BrokerCompute,
+    RemoteStorage,
+    RemotePut,
+    RemoteReads,
+    S3Storage,
+    S3Put,
+    S3Get,
+    WalVolume,
+    WalPut,
+    WalUpload,
+    VendorSubscription,
+}
+
+impl Component {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::RetainedStorage => "retained_storage",
+            Component::DiskHeadroom => "disk_headroom",
+            Component::EbsThroughput => "ebs_throughput",
+            Component::EbsIops => "ebs_iops",
+            Component::InterAzReplication => "inter_az_replication",
+            Component::InterAzProduce => "inter_az_produce",
+            Component::InterAzConsume => "inter_az_consume",
+            Component::BrokerCompute => "broker_compute",
+            Component::RemoteStorage => "remote_storage",
+            Component::RemotePut => "remote_put",
+            Component::RemoteReads => "remote_reads",
+            Component::S3Storage => "s3_storage",
+            Component::S3Put => "s3_put",
+            Component::S3Get => "s3_get",
+            Component::WalVolume => "wal_volume",
+            Component::WalPut => "wal_put",
+            Component::WalUpload => "wal_upload",
+            Component::VendorSubscription => "vendor_subscription",
+        }
+    }
+
+    /// Traffic between zones (`inter_az_*`).
+    pub fn is_inter_az(self) -> bool {
+        matches!(self, Component::InterAzReplication | Component::InterAzProduce | Component::InterAzConsume)
+    }
+}
+
+impl std::fmt::Display for Component {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Component {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Component {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
 /// One priced line of a cost: `monthly_usd = quantity × unit_price_usd`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CostComponent {
-    pub name: String,
+    pub name: Component,
     pub unit: String,
     pub quantity: Decimal,
     pub unit_price_usd: Decimal,
@@ -69,7 +141,7 @@ impl CostBreakdown {
     fn push(
         &mut self,
         prices: &PriceBook,
-        name: &str,
+        name: Component,
         unit: &str,
         quantity: Decimal,
         price_key: &str,
@@ -81,7 +153,7 @@ impl CostBreakdown {
                 let monthly = (quantity * unit_price).round_dp(6);
                 self.monthly_usd += monthly;
                 self.components.push(CostComponent {
-                    name: name.into(),
+                    name,
                     unit: unit.into(),
                     quantity: quantity.round_dp(6),
                     unit_price_usd: unit_price,
@@ -346,7 +418,7 @@ pub fn tiered_storage(
         let remote_gib = total / GIB;
         cost.push(
             prices,
-            "remote_storage",
+            Component::RemoteStorage,
             "GiB-month",
             remote_gib,
             remote_key("msk.tiered.storage", "s3.standard.storage"),
@@ -359,15 +431,17 @@ pub fn tiered_storage(
         let written = monthly_bytes(rate, a);
         if c.platform == Platform::SelfManaged {
             let puts = written / (a.s3_upload_object_mib * MIB);
-            cost.push(prices, "remote_put", "requests", puts, "s3.standard.put", Decimal::ONE);
+            cost.push(prices, Component::RemotePut, "requests", puts, "s3.standard.put", Decimal::ONE);
         }
         let behind = groups_behind(t, window_ms);
         let read = written * Decimal::from(behind);
         match c.platform {
-            Platform::Msk => cost.push(prices, "remote_reads", "GiB", read / GIB, "msk.tiered.retrieval", Decimal::ONE),
+            Platform::Msk => {
+                cost.push(prices, Component::RemoteReads, "GiB", read / GIB, "msk.tiered.retrieval", Decimal::ONE)
+            }
             Platform::SelfManaged => {
                 let gets = read / (a.s3_read_object_mib * MIB);
-                cost.push(prices, "remote_reads", "requests", gets, "s3.standard.get", Decimal::ONE)
+                cost.push(prices, Component::RemoteReads, "requests", gets, "s3.standard.get", Decimal::ONE)
             }
         }
     }
@@ -426,29 +500,29 @@ pub enum NotTierable {
 pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) -> CostBreakdown {
     let mut cost = CostBreakdown::default();
     if let Some(bytes) = one_copy_bytes(t) {
-        cost.push(prices, "s3_storage", "GiB-month", bytes / GIB, "s3.standard.storage", Decimal::ONE);
+        cost.push(prices, Component::S3Storage, "GiB-month", bytes / GIB, "s3.standard.storage", Decimal::ONE);
     }
     if let Some(rate) = t.bytes_in_per_sec {
         let written = monthly_bytes(rate, a);
         // Measured per GiB written: uploads and compaction, and one group's reads. Each further group reads its
         // cold share in ranged GETs.
         let puts = written / GIB * a.shared_s3_puts_per_gib;
-        cost.push(prices, "s3_put", "requests", puts, "s3.standard.put", Decimal::ONE);
+        cost.push(prices, Component::S3Put, "requests", puts, "s3.standard.put", Decimal::ONE);
         let further_groups = Decimal::from((t.groups.len() as i64 - 1).max(0));
         let cold = written * further_groups * a.shared_cold_read_fraction;
         let gets = written / GIB * a.shared_s3_gets_per_gib + cold / (a.s3_read_object_mib * MIB);
-        cost.push(prices, "s3_get", "requests", gets, "s3.standard.get", Decimal::ONE);
+        cost.push(prices, Component::S3Get, "requests", gets, "s3.standard.get", Decimal::ONE);
         if let Some(share) = write_share(t, c) {
             push_wal(&mut cost, share, written / GIB, c, a, prices);
         }
-        cost.push(prices, "vendor_subscription", "GiB written", written / GIB, VENDOR_KEY, Decimal::ONE);
+        cost.push(prices, Component::VendorSubscription, "GiB written", written / GIB, VENDOR_KEY, Decimal::ONE);
         let routing = if a.zone_aware_clients { Routing::ZoneAware } else { Routing::AnyBroker };
         push_client_traffic(&mut cost, written / GIB, t, c, a, prices, routing);
     }
     if let Some(share) = write_share(t, c) {
         let hours = Decimal::from(c.shared_brokers(a)) * a.month_hours * share;
         let key = format!("ec2.instance.{}", a.shared_instance_type);
-        cost.push(prices, "broker_compute", "broker-hours", hours, &key, Decimal::ONE);
+        cost.push(prices, Component::BrokerCompute, "broker-hours", hours, &key, Decimal::ONE);
     }
     note_missing_inputs(&mut cost, t);
     cost
@@ -472,15 +546,15 @@ fn push_wal(
     let volume = a.wal_gib_per_broker * brokers * share;
     let uploads = brokers * a.month_hours * SECONDS_PER_HOUR * Decimal::ONE_THOUSAND / a.wal_upload_interval_ms * share;
     match a.wal {
-        WalKind::Ebs => cost.push(prices, "wal_volume", "GiB-month", volume, "ebs.gp3.storage", Decimal::ONE),
+        WalKind::Ebs => cost.push(prices, Component::WalVolume, "GiB-month", volume, "ebs.gp3.storage", Decimal::ONE),
         WalKind::RegionalDisk => {
-            cost.push(prices, "wal_volume", "GiB-month", volume, "wal.regional_disk.storage", Decimal::ONE)
+            cost.push(prices, Component::WalVolume, "GiB-month", volume, "wal.regional_disk.storage", Decimal::ONE)
         }
-        WalKind::S3 => cost.push(prices, "wal_put", "requests", uploads, "s3.standard.put", Decimal::ONE),
+        WalKind::S3 => cost.push(prices, Component::WalPut, "requests", uploads, "s3.standard.put", Decimal::ONE),
         WalKind::S3Express => {
             let copies = a.wal_zone_copies;
-            cost.push(prices, "wal_put", "requests", uploads * copies, "s3.express.put", Decimal::ONE);
-            cost.push(prices, "wal_upload", "GiB", written_gib * copies, "s3.express.upload", Decimal::ONE);
+            cost.push(prices, Component::WalPut, "requests", uploads * copies, "s3.express.put", Decimal::ONE);
+            cost.push(prices, Component::WalUpload, "GiB", written_gib * copies, "s3.express.upload", Decimal::ONE);
         }
     }
 }
@@ -542,9 +616,9 @@ fn push_local_disk(
     let rf = Decimal::from(t.replication_factor.max(1));
     let stored_gib = bytes * rf / GIB;
     let key = storage_price_key(c.platform);
-    cost.push(prices, "retained_storage", "GiB-month", stored_gib, key, Decimal::ONE);
+    cost.push(prices, Component::RetainedStorage, "GiB-month", stored_gib, key, Decimal::ONE);
     let headroom = stored_gib * (Decimal::ONE / a.target_disk_utilization - Decimal::ONE);
-    cost.push(prices, "disk_headroom", "GiB-month", headroom, key, Decimal::ONE);
+    cost.push(prices, Component::DiskHeadroom, "GiB-month", headroom, key, Decimal::ONE);
 }
 
 /// Self-managed brokers' gp3 volumes: the throughput and IOPS the writes need above gp3's baseline (125 MiB/s and
@@ -573,10 +647,10 @@ fn push_provisioned_performance(
     let iops_over = (per_broker / (a.ebs_io_kib * Decimal::from(1024)) - GP3_BASELINE_IOPS).max(Decimal::ZERO);
     if !mibps_over.is_zero() {
         let q = mibps_over * brokers * share;
-        cost.push(prices, "ebs_throughput", "MiB/s-month", q, "ebs.gp3.throughput", Decimal::ONE);
+        cost.push(prices, Component::EbsThroughput, "MiB/s-month", q, "ebs.gp3.throughput", Decimal::ONE);
     }
     if !iops_over.is_zero() {
-        cost.push(prices, "ebs_iops", "IOPS-month", iops_over * brokers * share, "ebs.gp3.iops", Decimal::ONE);
+        cost.push(prices, Component::EbsIops, "IOPS-month", iops_over * brokers * share, "ebs.gp3.iops", Decimal::ONE);
     }
 }
 
@@ -593,7 +667,7 @@ fn push_kafka_traffic(
     match t.placement.replication_crossings() {
         Some(crossings) => {
             let key = replication_price_key(c.platform);
-            cost.push(prices, "inter_az_replication", "GiB", written_gib * crossings, key, TWO_SIDES);
+            cost.push(prices, Component::InterAzReplication, "GiB", written_gib * crossings, key, TWO_SIDES);
         }
         None => note_unknown_zones(cost, "inter_az_replication", t.placement.unknown_followers()),
     }
@@ -649,7 +723,7 @@ fn push_client_traffic(
     let show = |q: Decimal| routing != Routing::ZoneAware || !q.is_zero();
     match crossing(&t.producers, false) {
         Some(x) if show(x) => {
-            cost.push(prices, "inter_az_produce", "GiB", written_gib * x, "transfer.inter_az", TWO_SIDES)
+            cost.push(prices, Component::InterAzProduce, "GiB", written_gib * x, "transfer.inter_az", TWO_SIDES)
         }
         Some(_) => {}
         None => note_unknown_zones(cost, "inter_az_produce", t.placement.unknown_leaders()),
@@ -666,14 +740,14 @@ fn push_client_traffic(
         }
     }
     if show(read) {
-        cost.push(prices, "inter_az_consume", "GiB", read, "transfer.inter_az", TWO_SIDES);
+        cost.push(prices, Component::InterAzConsume, "GiB", read, "transfer.inter_az", TWO_SIDES);
     }
 }
 
 fn push_compute(cost: &mut CostBreakdown, t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) {
     if let Some(share) = write_share(t, c) {
         let hours = Decimal::from(c.brokers) * a.month_hours * share;
-        cost.push(prices, "broker_compute", "broker-hours", hours, &c.broker_price_key, Decimal::ONE);
+        cost.push(prices, Component::BrokerCompute, "broker-hours", hours, &c.broker_price_key, Decimal::ONE);
     }
 }
 
@@ -761,7 +835,7 @@ mod tests {
 
     /// The inter-AZ components of a cost.
     fn cross_az(cost: &CostBreakdown) -> Decimal {
-        cost.components.iter().filter(|c| c.name.starts_with("inter_az")).map(|c| c.monthly_usd).sum()
+        cost.components.iter().filter(|c| c.name.as_str().starts_with("inter_az")).map(|c| c.monthly_usd).sum()
     }
 
     /// Monthly cross-AZ cost of one topic in the setting of AutoMQ's examples: `rate_mib` MiB/s written, RF 3, three
@@ -868,7 +942,7 @@ mod tests {
         let storage = sum(&kafka, &["retained_storage", "disk_headroom"]);
         assert!(within(storage, dec!(69984), two_percent), "Kafka storage {storage}");
         assert_eq!(cross_az(&kafka), dec!(138240), "Kafka cross-AZ, exactly");
-        assert!(kafka.components.iter().all(|x| !x.name.starts_with("s3_")), "Kafka has no S3 API line");
+        assert!(kafka.components.iter().all(|x| !x.name.as_str().starts_with("s3_")), "Kafka has no S3 API line");
         // AutoMQ: 6 × 720 h × $0.6528 = $2,820.10 (the page's 730 h month gives $2,859): −1.4 %
         let compute = sum(&automq, &["broker_compute"]);
         assert_eq!(compute.round_dp(2), dec!(2820.10));
@@ -962,7 +1036,7 @@ mod tests {
         assert_eq!(component(&cost, "broker_compute").quantity, dec!(547.5));
         assert_eq!(component(&cost, "broker_compute").monthly_usd, dec!(357.408));
         assert_eq!(component(&cost, "broker_compute").price_key, "ec2.instance.m7g.4xlarge");
-        assert!(cost.components.iter().all(|c| !c.name.starts_with("inter_az")));
+        assert!(cost.components.iter().all(|c| !c.name.as_str().starts_with("inter_az")));
         // The vendor's subscription: always shown, $0 until a price is set; 2566.40625 GiB written.
         let vendor = component(&cost, "vendor_subscription");
         assert_eq!((vendor.quantity, vendor.monthly_usd), (dec!(2566.40625), dec!(0)));
@@ -1221,22 +1295,22 @@ mod tests {
             let cost = shared_storage(&topic(), &c, &a, &book());
             cost.components
                 .iter()
-                .find(|x| x.name.starts_with("wal_"))
-                .map(|x| (x.name.clone(), x.quantity, x.monthly_usd))
+                .find(|x| x.name.as_str().starts_with("wal_"))
+                .map(|x| (x.name, x.quantity, x.monthly_usd))
                 .ok_or(cost.missing)
         };
         // S3: 3 brokers (sized, see shared_storage_by_hand) × 730 h × 3,600 s × 4 uploads/s × ¼ write share =
         // 7,884,000 PUTs × $0.000005 = $39.42
-        assert_eq!(wal(WalKind::S3), Ok(("wal_put".into(), dec!(7884000), dec!(39.42))));
+        assert_eq!(wal(WalKind::S3), Ok((Component::WalPut, dec!(7884000), dec!(39.42))));
         // S3 Express One Zone: the same uploads to each of 3 one-zone buckets: 23,652,000 PUTs × $0.00000113 =
         // $26.72676; and every byte written uploaded 3 times: 2566.40625 GiB × 3 = 7699.21875 GiB × $0.0032 =
         // $24.6375
-        assert_eq!(wal(WalKind::S3Express), Ok(("wal_put".into(), dec!(23652000), dec!(26.72676))));
+        assert_eq!(wal(WalKind::S3Express), Ok((Component::WalPut, dec!(23652000), dec!(26.72676))));
         let a = Assumptions { wal: WalKind::S3Express, ..Assumptions::default() };
         let express = shared_storage(&topic(), &c, &a, &book());
         assert_eq!(component(&express, "wal_upload").quantity, dec!(7699.21875));
         assert_eq!(component(&express, "wal_upload").monthly_usd, dec!(24.6375));
-        assert_eq!(wal(WalKind::Ebs), Ok(("wal_volume".into(), dec!(7.5), dec!(0.6))));
+        assert_eq!(wal(WalKind::Ebs), Ok((Component::WalVolume, dec!(7.5), dec!(0.6))));
         let regional = wal(WalKind::RegionalDisk).unwrap_err();
         assert!(regional.iter().any(|m| m.contains("wal.regional_disk.storage")), "{regional:?}");
     }

@@ -194,8 +194,7 @@ fn placement(t: &TopicReport, rules: &Rules) -> Check {
     let Some(choice) = &t.choice else {
         return check(d, Verdict::Watch, "cost incomplete: cannot compare placements");
     };
-    let cross: Decimal =
-        today.components.iter().filter(|c| c.name.starts_with("inter_az")).map(|c| c.monthly_usd).sum();
+    let cross: Decimal = today.components.iter().filter(|c| c.name.is_inter_az()).map(|c| c.monthly_usd).sum();
     let share = if today.monthly_usd.is_zero() { Decimal::ZERO } else { cross / today.monthly_usd };
     let cross_text = format!("cross-AZ {} of {}/month", format::percent(share), format::usd(today.monthly_usd));
     if share >= rules.cross_az_share_watch {

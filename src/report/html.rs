@@ -290,7 +290,7 @@ fn cost_view(cost: &CostBreakdown, prices: &[Price]) -> minijinja::Value {
         .components
         .iter()
         .map(|c| ComponentView {
-            name: c.name.clone(),
+            name: c.name.to_string(),
             quantity: format::quantity(c.quantity),
             unit: c.unit.clone(),
             unit_price: format::unit_price(c.unit_price_usd),
@@ -411,7 +411,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                 actions => model.actions.iter().filter(|a| a.owner == o.owner).map(action_view).collect::<Vec<_>>(),
                 topics => topics.iter().map(|t| {
                     let today = t.current_cost();
-                    let cross = today.components.iter().filter(|c| c.name.starts_with("inter_az"));
+                    let cross = today.components.iter().filter(|c| c.name.is_inter_az());
                     let cross_gib: Decimal = cross.clone().map(|c| c.quantity).sum();
                     let cross_usd: Decimal = cross.map(|c| c.monthly_usd).sum();
                     let slowest = groups.iter().filter(|g| g.cluster == t.cluster && g.topic == t.topic).filter_map(|g| g.lag_ms).max();

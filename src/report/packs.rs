@@ -147,7 +147,7 @@ fn topics_csv(index: &Index<'_>, owner: &str, topics: &[&TopicReport]) -> Vec<u8
     for t in topics {
         let card = t.readiness.as_ref();
         let today = t.current_cost();
-        let cross = today.components.iter().filter(|c| c.name.starts_with("inter_az"));
+        let cross = today.components.iter().filter(|c| c.name.is_inter_az());
         let cross_gib: rust_decimal::Decimal = cross.clone().map(|c| c.quantity).sum();
         let cross_usd: rust_decimal::Decimal = cross.map(|c| c.monthly_usd).sum();
         let slowest = index.slowest.get(&(t.cluster.as_str(), t.topic.as_str())).copied();

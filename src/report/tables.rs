@@ -187,7 +187,7 @@ pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
                     t.topic.clone(),
                     t.owner.clone(),
                     scenario.to_string(),
-                    c.name.clone(),
+                    c.name.to_string(),
                     c.quantity.normalize().to_string(),
                     c.unit.clone(),
                     c.unit_price_usd.normalize().to_string(),
