@@ -14,6 +14,7 @@ use crate::catalog::{Catalog, NameKind};
 use crate::config::ClusterConfig;
 use crate::error::Problems;
 use crate::normalize::Tables;
+use crate::schema::{ConsumerGroupOffset, CostAllocation, Table, Topic};
 
 /// The queries, in the order they run. Each file's header comment gives its inputs, output columns and grain.
 pub const QUERIES: &[(&str, &str)] = &[
@@ -45,7 +46,8 @@ pub enum JoinError {
 pub fn run(mut tables: Tables, catalog: &Catalog, clusters: &[ClusterConfig]) -> Result<Tables, JoinError> {
     add_ownership(&mut tables, catalog)?;
     tables.insert("cluster_resources", cluster_resources(clusters).map_err(frame_err("cluster_resources"))?);
-    tables.insert("topic_dimensions", topic_dimensions(tables.get("topics")).map_err(frame_err("topic_dimensions"))?);
+    tables
+        .insert("topic_dimensions", topic_dimensions(tables.get(Topic::NAME)).map_err(frame_err("topic_dimensions"))?);
     tables.insert(
         "sentinels",
         DataFrame::new_infer_height(vec![Column::new("unowned".into(), [crate::catalog::UNOWNED])])
@@ -94,15 +96,15 @@ fn add_ownership(tables: &mut Tables, catalog: &Catalog) -> Result<(), JoinError
             Column::new("owner_rule".into(), rules),
         ])
     };
-    let topic_owners = owned("topics", "topic", NameKind::Topic).map_err(frame_err("topic_owners"))?;
+    let topic_owners = owned(Topic::NAME, "topic", NameKind::Topic).map_err(frame_err("topic_owners"))?;
     let group_owners =
-        owned("consumer_group_offsets", "group_id", NameKind::ConsumerGroup).map_err(frame_err("group_owners"))?;
+        owned(ConsumerGroupOffset::NAME, "group_id", NameKind::ConsumerGroup).map_err(frame_err("group_owners"))?;
     if !problems.is_empty() {
         problems.dedup();
         return Err(Problems(problems).into());
     }
     let tag_owners =
-        tag_owners(tables.get("cost_allocations"), catalog, &mut problems).map_err(frame_err("tag_owners"))?;
+        tag_owners(tables.get(CostAllocation::NAME), catalog, &mut problems).map_err(frame_err("tag_owners"))?;
     if !problems.is_empty() {
         problems.dedup();
         return Err(Problems(problems).into());
