@@ -56,6 +56,7 @@ plain_column!(
     Option<bool> => "bool?",
     String => "str",
     Option<String> => "str?",
+    Option<f64> => "f64?",
 );
 
 impl ColumnValue for Decimal {
@@ -115,6 +116,8 @@ macro_rules! table {
         }
     };
 }
+/// The join stage declares its queries' outputs with the same macro (`join::contract`).
+pub(crate) use table;
 
 table! {
     /// One row per broker.

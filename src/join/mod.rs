@@ -10,6 +10,8 @@
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
+pub mod contract;
+
 use crate::catalog::{Catalog, NameKind};
 use crate::config::ClusterConfig;
 use crate::error::Problems;
@@ -40,6 +42,12 @@ pub enum JoinError {
     Query { query: String, source: PolarsError },
     #[error("building table `{table}`: {source}")]
     Frame { table: &'static str, source: PolarsError },
+    #[error("query `queries/{query}.sql` breaks the join contract (join/contract.rs): {source}")]
+    Contract {
+        query: String,
+        #[source]
+        source: contract::ContractError,
+    },
 }
 
 /// Adds the ownership and cluster tables, then runs every query. Returns all tables, inputs and results.
@@ -55,6 +63,7 @@ pub fn run(mut tables: Tables, catalog: &Catalog, clusters: &[ClusterConfig]) ->
     );
     for (name, sql) in QUERIES {
         let result = run_query(&tables, sql).map_err(|source| JoinError::Query { query: name.to_string(), source })?;
+        contract::check(name, &result).map_err(|source| JoinError::Contract { query: name.to_string(), source })?;
         tables.insert(name, result);
     }
     Ok(tables)

@@ -305,3 +305,34 @@ fn cluster_write_rates_sum_topics_per_timestamp_and_skip_points_missing_a_topic(
     assert_eq!(rates.height(), 1, "{rates}");
     assert_eq!(cell(rates, "bytes_in_per_sec", 0), "150.0");
 }
+
+#[test]
+fn every_query_is_declared_and_its_header_names_each_declared_column() {
+    for (name, sql) in kafka_finops::join::QUERIES {
+        let declared = kafka_finops::join::contract::columns(name)
+            .unwrap_or_else(|| panic!("queries/{name}.sql has no declared output in join/contract.rs"));
+        let header: String = sql
+            .lines()
+            .skip_while(|l| !l.starts_with("-- output:"))
+            .take_while(|l| l.starts_with("--") && !l.starts_with("-- grain:"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for c in declared {
+            let named = header.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')).any(|word| word == c.name);
+            assert!(named, "queries/{name}.sql's `-- output:` header does not name `{}`", c.name);
+        }
+    }
+}
+
+#[test]
+fn a_query_that_drifts_from_its_declaration_is_refused_naming_the_column() {
+    use kafka_finops::join::contract::check;
+    let ok = df!("cluster" => ["c1"], "rack" => [Some("az-a")], "brokers" => [1u32]).unwrap();
+    assert!(check("broker_zones", &ok).is_ok());
+    let renamed = df!("cluster" => ["c1"], "zone" => [Some("az-a")], "brokers" => [1u32]).unwrap();
+    assert!(check("broker_zones", &renamed).unwrap_err().to_string().contains("columns are `cluster, zone, brokers`"));
+    let retyped = df!("cluster" => ["c1"], "rack" => [Some("az-a")], "brokers" => ["one"]).unwrap();
+    assert!(check("broker_zones", &retyped).unwrap_err().to_string().contains("`brokers` is str"));
+    let null = df!("cluster" => [None::<&str>], "rack" => [Some("az-a")], "brokers" => [1u32]).unwrap();
+    assert!(check("broker_zones", &null).unwrap_err().to_string().contains("`cluster` has 1 null(s)"));
+}
