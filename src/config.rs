@@ -1275,3 +1275,17 @@ fn aws_settings(
         profile: s.profile.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Platform;
+
+    #[test]
+    fn platform_keys_are_serdes_names_and_read_back() {
+        for p in [Platform::Msk, Platform::SelfManaged] {
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.key()));
+            assert_eq!(Platform::from_key(p.key()), Some(p));
+        }
+        assert_eq!(Platform::from_key("MSK"), None);
+    }
+}

@@ -714,7 +714,8 @@ fn push_client_traffic(
     let crossing = |clients: &Clients, from_followers: bool| -> Option<Decimal> {
         let d = Distribution::of(clients, &zones);
         match routing {
-            Routing::Kafka => kafka_crossing(t, c, clients, from_followers),
+            Routing::Kafka if from_followers => d.follower_fetch_crossing(&t.placement),
+            Routing::Kafka => d.leader_crossing(&t.placement),
             Routing::ZoneAware => Some(d.zone_routed_crossing(&zones)),
             Routing::AnyBroker => Some(d.broker_routed_crossing(&c.broker_zones)),
         }
@@ -1259,6 +1260,34 @@ mod tests {
         let msk = ClusterInputs { platform: Platform::Msk, ..busy };
         let cost = broker_local(&topic(), &msk, &Assumptions::default(), &book);
         assert!(cost.components.iter().all(|c| c.name != "ebs_throughput"));
+    }
+
+    #[test]
+    fn component_names_are_serdes_names() {
+        use Component::*;
+        let all = [
+            RetainedStorage,
+            DiskHeadroom,
+            EbsThroughput,
+            EbsIops,
+            InterAzReplication,
+            InterAzProduce,
+            InterAzConsume,
+            BrokerCompute,
+            RemoteStorage,
+            RemotePut,
+            RemoteReads,
+            S3Storage,
+            S3Put,
+            S3Get,
+            WalVolume,
+            WalPut,
+            WalUpload,
+            VendorSubscription,
+        ];
+        for c in all {
+            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.as_str()));
+        }
     }
 
     #[test]

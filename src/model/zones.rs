@@ -487,6 +487,13 @@ mod tests {
     }
 
     #[test]
+    fn zone_source_labels_are_serdes_names() {
+        for s in [ZoneSource::Measured, ZoneSource::Configured, ZoneSource::Assumed] {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.label()));
+        }
+    }
+
+    #[test]
     fn shared_storage_routing() {
         // Zone-aware: clients in a broker's zone stay local.
         let d = Distribution::of(&named(&[("a", dec!(1))]), &zones(&ABC));
