@@ -113,7 +113,7 @@ pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel
     let joined = join::run(tables, &config.catalog, &config.clusters)?;
     let mut model = model::build(&joined, config, collected)?;
     model.totals.complete &= findings.is_empty();
-    model.findings = findings;
+    model.findings = findings.into_iter().map(Into::into).collect();
     Ok(model)
 }
 
@@ -155,7 +155,7 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&config.output_dir));
     let stale = output::remove_stale(&out);
     let (earlier, skipped) = history::earlier(&out);
-    model.history = Some(model::trend::compare(&model, &earlier, skipped, &config.history));
+    model.history = Some(model::trend::compare(&model, &earlier, skipped, &config.history).into());
     let input = match job {
         Job::Demo => "<embedded demo>".to_string(),
         Job::ConfigFile(p) => p.display().to_string(),

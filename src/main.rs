@@ -198,7 +198,7 @@ fn finished(outcome: RunOutcome) -> u8 {
         fmt(m.totals.broker_local_monthly_usd),
         fmt(m.totals.shared_storage_monthly_usd),
     );
-    for s in m.sources.iter().filter(|s| s.status != kafka_finops::collect::SourceStatus::Complete) {
+    for s in m.sources.iter().filter(|s| s.status != kafka_finops::report_model::SourceStatus::Complete) {
         eprintln!("warning: source `{}` is {:?}: {}", s.name, s.status, s.detail.as_deref().unwrap_or("no detail"));
     }
     for dir in &outcome.stale {

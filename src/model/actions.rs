@@ -3,7 +3,6 @@
 //! savings of different actions on one topic overlap and are not to be added up.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use super::Priced;
 use super::assumptions::Assumptions;
@@ -15,34 +14,9 @@ use crate::catalog::UNOWNED;
 use crate::format;
 use crate::report_model::ClassResidual;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    AssignOwner,
-    ShortenRetention,
-    EnableFetchFromFollower,
-    ShrinkVolumes,
-    MoveToTieredStorage,
-    MoveToBrokerLocal,
-    MigrateToSharedStorage,
-}
+pub use crate::report_model::ActionKind;
 
-impl ActionKind {
-    /// How the report names the kind to a reader.
-    pub fn label(self) -> &'static str {
-        match self {
-            ActionKind::AssignOwner => "assign an owner",
-            ActionKind::ShortenRetention => "shorten retention",
-            ActionKind::EnableFetchFromFollower => "enable fetch-from-follower",
-            ActionKind::ShrinkVolumes => "shrink volumes",
-            ActionKind::MoveToTieredStorage => "move to tiered storage",
-            ActionKind::MoveToBrokerLocal => "move to broker-local disk",
-            ActionKind::MigrateToSharedStorage => "migrate to shared storage",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
     pub kind: ActionKind,
     /// The owner whose pack carries the action (the topic's owner; the platform owner for cluster-level actions).
@@ -60,7 +34,7 @@ pub struct Action {
 
 /// The topic's today cost after a change to its inputs (its placement unchanged).
 fn today_after(p: &Priced, changed: &TopicInputs, a: &Assumptions, prices: &PriceBook) -> Option<CostBreakdown> {
-    let cost = match p.report.current {
+    let cost = match p.topic.current {
         Scenario::TieredStorage => cost::tiered_storage(changed, &p.cluster, a, prices).ok()?,
         _ => cost::broker_local(changed, &p.cluster, a, prices),
     };
@@ -68,7 +42,7 @@ fn today_after(p: &Priced, changed: &TopicInputs, a: &Assumptions, prices: &Pric
 }
 
 pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Rules, platform: &str) -> Vec<Action> {
-    let t = &p.report;
+    let t = &p.topic;
     let today = t.current_cost();
     let mut out = Vec::new();
     let action = |kind, summary: String, evidence: String, saving: Decimal, approver: &str| Action {
@@ -130,7 +104,7 @@ fn shorten_retention(
     prices: &PriceBook,
     rules: &Rules,
 ) -> Option<(String, String, Decimal)> {
-    let (t, inputs) = (&p.report, &p.inputs);
+    let (t, inputs) = (&p.topic, &p.inputs);
     let retention = Decimal::from(t.retention_ms.filter(|r| *r > 0)?);
     if inputs.compacted {
         return None;
@@ -193,7 +167,7 @@ fn fetch_from_follower(
         g.fetch_from_follower = Some(true);
     }
     let after = today_after(p, &changed, a, prices)?;
-    let saving = p.report.current_cost().monthly_usd - after.monthly_usd;
+    let saving = p.topic.current_cost().monthly_usd - after.monthly_usd;
     (saving >= rules.min_saving_usd).then(|| {
         (
             "enable fetch-from-follower (broker `replica.selector.class`, consumers' `client.rack`)".to_string(),

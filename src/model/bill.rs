@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+use super::Topic;
 use super::allocate;
 use super::cost::{Component, CostBreakdown};
 use super::prices::EffectivePrice;
 use super::{ModelError, reader};
 use crate::config::{ClusterConfig, Platform};
 use crate::normalize::Tables;
-use crate::report_model::{BilledLine, ClassResidual, Reconciled, TopicReport};
+use crate::report_model::{BilledLine, ClassResidual, Reconciled};
 
 /// Owner rows of the reconciliation that are not owners.
 pub const IDLE: &str = "(idle headroom)";
@@ -182,7 +183,7 @@ impl Basis {
 
 /// The bill allocated to owners by the usage shares of each topic's placement today, exact to the cent per
 /// (cluster, cost class).
-pub(crate) fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[TopicReport]) -> Vec<Reconciled> {
+pub(crate) fn reconcile(billed: &BTreeMap<(String, String), Decimal>, topics: &[Topic]) -> Vec<Reconciled> {
     let mut out = Vec::new();
     for ((cluster, class), amount) in billed {
         let row = |owner: &str, billed_usd: Decimal, basis: String| Reconciled {

@@ -13,35 +13,9 @@
 //! rate; the line through ×1 and ×2 is the approximation, and the report says "about".
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 /// The three placements the model prices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scenario {
-    BrokerLocal,
-    TieredStorage,
-    SharedStorage,
-}
-
-impl Scenario {
-    /// The name in model.json and the CSV tables.
-    pub fn key(self) -> &'static str {
-        match self {
-            Scenario::BrokerLocal => "broker_local",
-            Scenario::TieredStorage => "tiered_storage",
-            Scenario::SharedStorage => "shared_storage",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Scenario::BrokerLocal => "broker-local",
-            Scenario::TieredStorage => "tiered storage",
-            Scenario::SharedStorage => "shared storage",
-        }
-    }
-}
+pub use crate::report_model::Scenario;
 
 /// A scenario's monthly cost today, at twice today's retention, and at twice today's write rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +43,7 @@ impl Line {
 }
 
 /// Where the cheapest choice changes: to which scenario, at which multiple of today's retention.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flip {
     pub to: Scenario,
     /// Multiple of today's retention (below 1: shorter) at which `to` becomes the cheapest.
@@ -79,21 +53,20 @@ pub struct Flip {
 }
 
 /// Where the cheapest choice changes as the write rate grows or shrinks, retention unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateFlip {
     pub to: Scenario,
     /// Multiple of today's write rate at which `to` becomes the cheapest (about: see the module's note).
     pub rate_factor: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
     pub cheapest: Scenario,
     /// Today's cost minus the cheapest scenario's (0 when today's placement is the cheapest).
     pub saving_usd: Decimal,
     pub flip: Option<Flip>,
     /// The nearest flip by write rate; None when no line crosses at a positive rate.
-    #[serde(default)]
     pub rate_flip: Option<RateFlip>,
 }
 

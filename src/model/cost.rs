@@ -21,7 +21,6 @@
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
-use serde::{Deserialize, Serialize};
 
 use crate::config::Platform;
 use crate::model::assumptions::{Assumptions, WalKind};
@@ -34,79 +33,10 @@ const SECONDS_PER_HOUR: Decimal = Decimal::from_parts(3600, 0, 0, false, 0);
 const TWO_SIDES: Decimal = Decimal::TWO;
 
 /// What a cost component prices. Serialized as its snake_case name, the name model.json and the CSVs carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Component {
-    RetainedStorage,
-    DiskHeadroom,
-    EbsThroughput,
-    EbsIops,
-    InterAzReplication,
-    InterAzProduce,
-    InterAzConsume,
-    BrokerCompute,
-    RemoteStorage,
-    RemotePut,
-    RemoteReads,
-    S3Storage,
-    S3Put,
-    S3Get,
-    WalVolume,
-    WalPut,
-    WalUpload,
-    VendorSubscription,
-}
-
-impl Component {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Component::RetainedStorage => "retained_storage",
-            Component::DiskHeadroom => "disk_headroom",
-            Component::EbsThroughput => "ebs_throughput",
-            Component::EbsIops => "ebs_iops",
-            Component::InterAzReplication => "inter_az_replication",
-            Component::InterAzProduce => "inter_az_produce",
-            Component::InterAzConsume => "inter_az_consume",
-            Component::BrokerCompute => "broker_compute",
-            Component::RemoteStorage => "remote_storage",
-            Component::RemotePut => "remote_put",
-            Component::RemoteReads => "remote_reads",
-            Component::S3Storage => "s3_storage",
-            Component::S3Put => "s3_put",
-            Component::S3Get => "s3_get",
-            Component::WalVolume => "wal_volume",
-            Component::WalPut => "wal_put",
-            Component::WalUpload => "wal_upload",
-            Component::VendorSubscription => "vendor_subscription",
-        }
-    }
-
-    /// Traffic between zones (`inter_az_*`).
-    pub fn is_inter_az(self) -> bool {
-        matches!(self, Component::InterAzReplication | Component::InterAzProduce | Component::InterAzConsume)
-    }
-}
-
-impl std::fmt::Display for Component {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl PartialEq<&str> for Component {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<str> for Component {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
+pub use crate::report_model::Component;
 
 /// One priced line of a cost: `monthly_usd = quantity × unit_price_usd`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CostComponent {
     pub name: Component,
     pub unit: String,
@@ -115,21 +45,12 @@ pub struct CostComponent {
     /// The price-book key; the cluster's `prices` give its source and basis. `unit_price_usd` is that price ×
     /// `price_multiplier` (2 for inter-AZ transfer, billed on both sides; omitted when 1).
     pub price_key: String,
-    #[serde(default = "one", skip_serializing_if = "is_one")]
     pub price_multiplier: Decimal,
     pub monthly_usd: Decimal,
 }
 
-fn one() -> Decimal {
-    Decimal::ONE
-}
-
-fn is_one(d: &Decimal) -> bool {
-    *d == Decimal::ONE
-}
-
 /// A placement scenario's cost for one topic (or a roll-up): its components and what could not be priced.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CostBreakdown {
     pub components: Vec<CostComponent>,
     pub monthly_usd: Decimal,
@@ -1260,34 +1181,6 @@ mod tests {
         let msk = ClusterInputs { platform: Platform::Msk, ..busy };
         let cost = broker_local(&topic(), &msk, &Assumptions::default(), &book);
         assert!(cost.components.iter().all(|c| c.name != "ebs_throughput"));
-    }
-
-    #[test]
-    fn component_names_are_serdes_names() {
-        use Component::*;
-        let all = [
-            RetainedStorage,
-            DiskHeadroom,
-            EbsThroughput,
-            EbsIops,
-            InterAzReplication,
-            InterAzProduce,
-            InterAzConsume,
-            BrokerCompute,
-            RemoteStorage,
-            RemotePut,
-            RemoteReads,
-            S3Storage,
-            S3Put,
-            S3Get,
-            WalVolume,
-            WalPut,
-            WalUpload,
-            VendorSubscription,
-        ];
-        for c in all {
-            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.as_str()));
-        }
     }
 
     #[test]

@@ -13,11 +13,15 @@ pub mod choice;
 pub mod cost;
 mod frames;
 pub mod prices;
+mod publish;
 pub mod readiness;
 pub mod sizing;
+mod topic;
 pub mod trend;
 mod whatif;
 pub mod zones;
+
+pub(crate) use topic::Topic;
 
 use std::collections::BTreeMap;
 
@@ -27,7 +31,10 @@ use crate::collect::Collected;
 use crate::config::{Config, Platform};
 use crate::error::{Problem, Problems};
 use crate::normalize::Tables;
-use crate::report_model::*;
+use crate::report_model::{
+    BilledLine, ClusterSummary, CostDay, DailyCost, GroupLag, MODEL_VERSION, OwnerSummary, ReportModel, ScenarioInfo,
+    TagCost, Totals,
+};
 use assumptions::Assumptions;
 use choice::{Choice, Line, Scenario};
 use cost::{ClusterInputs, CostBreakdown, GroupInputs, TopicInputs};
@@ -83,17 +90,17 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         .collect();
     let mut actions = Vec::new();
     for p in priced.iter_mut() {
-        let escalation = catalog_owners.iter().find(|o| o.owner == p.report.owner).map(|o| o.escalation.as_str());
-        let billed_cluster = billed.iter().any(|(c, _)| c == &p.report.cluster);
+        let escalation = catalog_owners.iter().find(|o| o.owner == p.topic.owner).map(|o| o.escalation.as_str());
+        let billed_cluster = billed.iter().any(|(c, _)| c == &p.topic.cluster);
         let ctx = readiness::Context { escalation, partial_sources: &partial, billed: billed_cluster };
-        p.report.readiness = Some(readiness::score(&p.report, &p.inputs, &ctx, rules));
-        if let Some(book) = books.get(&p.report.cluster) {
+        p.topic.readiness = Some(readiness::score(&p.topic, &p.inputs, &ctx, rules));
+        if let Some(book) = books.get(&p.topic.cluster) {
             actions.extend(actions::for_topic(p, &config.assumptions, book, rules, &platform));
         }
     }
     let mut consumer_groups = group_lags(tables)?;
     annotate_groups(&mut consumer_groups, &priced, &config.assumptions);
-    let topics: Vec<TopicReport> = priced.into_iter().map(|p| p.report).collect();
+    let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
     let owners = owner_summaries(tables, &topics, &owner_choices)?;
     let daily_costs = daily_costs(tables)?;
     let rate_points = cluster_rate_points(tables)?;
@@ -124,14 +131,14 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
                 topics: facts.0,
                 retained_bytes: facts.1,
                 bytes_in_per_sec: inputs.cluster_bytes_in_per_sec,
-                broker_local,
-                tiered_storage,
-                shared_storage,
-                prices: books.get(name).map(|b| b.prices.clone()).unwrap_or_default(),
+                broker_local: broker_local.into(),
+                tiered_storage: tiered_storage.into(),
+                shared_storage: shared_storage.into(),
+                prices: books.get(name).map(|b| b.prices.iter().cloned().map(Into::into).collect()).unwrap_or_default(),
                 billed_usd: (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount_usd).sum()),
                 residuals,
                 billed: lines,
-                sizing,
+                sizing: sizing.into(),
             }
         })
         .collect();
@@ -149,7 +156,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
                 .filter(|t| t.owner == o.owner)
                 .filter_map(|t| t.readiness.as_ref().map(|r| (t.topic.as_str(), r)))
                 .collect();
-            o.readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards));
+            o.readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards).into());
             let mine = actions.iter().filter(|a| a.owner == o.owner);
             o.actions = mine.clone().count() as i64;
             o.action_saving_usd = mine.map(|a| a.monthly_saving_usd).max().unwrap_or_default();
@@ -189,18 +196,18 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         totals,
         clusters: cluster_summaries,
         owners,
-        topics,
+        topics: topics.into_iter().map(Into::into).collect(),
         consumer_groups,
         daily_costs,
         cost_days: cost_days(collected),
         tag_costs: tag_costs(tables)?,
         reconciliation,
-        sources: collected.sources.clone(),
-        assumptions: config.assumptions.clone(),
+        sources: collected.sources.iter().cloned().map(Into::into).collect(),
+        assumptions: config.assumptions.clone().into(),
         price_book_version: config.prices.version.clone(),
         what_ifs,
-        readiness_rules: rules.clone(),
-        actions,
+        readiness_rules: rules.clone().into(),
+        actions: actions.into_iter().map(Into::into).collect(),
         history: None,
         findings: Vec::new(),
     })
@@ -209,7 +216,7 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
 /// Each group's lag in time, and where its clients are and how much of its reading crosses a zone.
 fn annotate_groups(groups: &mut [GroupLag], priced: &[Priced], a: &Assumptions) {
     let by_topic: BTreeMap<(&str, &str), &Priced> =
-        priced.iter().map(|p| ((p.report.cluster.as_str(), p.report.topic.as_str()), p)).collect();
+        priced.iter().map(|p| ((p.topic.cluster.as_str(), p.topic.topic.as_str()), p)).collect();
     for g in groups.iter_mut() {
         let inputs = by_topic.get(&(g.cluster.as_str(), g.topic.as_str()));
         g.lag_ms = match (inputs, g.total_lag) {
@@ -234,7 +241,7 @@ fn cluster_sizing(
     name: &str,
     cfg: &crate::config::ClusterConfig,
     inputs: &ClusterInputs,
-    topics: &[TopicReport],
+    topics: &[Topic],
     lines: &[BilledLine],
     rate_points: &BTreeMap<String, Vec<f64>>,
     book: Option<&PriceBook>,
@@ -323,7 +330,7 @@ fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<St
 
 /// A topic's formula inputs and the cluster's, kept beside its report for what-ifs and owner roll-ups.
 pub(crate) struct Priced {
-    pub report: TopicReport,
+    pub topic: Topic,
     pub inputs: TopicInputs,
     pub cluster: ClusterInputs,
     /// Complete scenarios' costs at today's retention and twice it (see `choice`).
@@ -468,7 +475,7 @@ fn priced_topics(
         let (broker_local, tiered, shared_storage, lines) = price(&inputs, cluster_inputs, &config.assumptions, prices);
         let choice = choice::choose_for_topic(current, &lines, inputs.retention_ms);
         let window = cost::local_window_ms(&inputs, &config.assumptions);
-        let report = TopicReport {
+        let topic_row = Topic {
             cluster: cluster[i].clone(),
             topic: topic[i].clone(),
             owner: owner[i].clone(),
@@ -499,7 +506,7 @@ fn priced_topics(
             choice,
             readiness: None,
         };
-        out.push(Priced { report, inputs, cluster: cluster_inputs.clone(), lines });
+        out.push(Priced { topic: topic_row, inputs, cluster: cluster_inputs.clone(), lines });
     }
     Ok(out)
 }
@@ -580,15 +587,15 @@ fn round_rate(x: f64) -> f64 {
 /// Per owner: the choice over their complete topics, and how many topics that is.
 fn owner_choices(priced: &[Priced]) -> BTreeMap<String, (Option<Choice>, i64)> {
     let mut per_owner: BTreeMap<&str, Vec<&Priced>> = BTreeMap::new();
-    for p in priced.iter().filter(|p| p.report.choice.is_some()) {
-        per_owner.entry(&p.report.owner).or_default().push(p);
+    for p in priced.iter().filter(|p| p.topic.choice.is_some()) {
+        per_owner.entry(&p.topic.owner).or_default().push(p);
     }
     per_owner
         .into_iter()
         .map(|(owner, topics)| {
-            let today: Decimal = topics.iter().map(|p| p.report.current_cost().monthly_usd).sum();
+            let today: Decimal = topics.iter().map(|p| p.topic.current_cost().monthly_usd).sum();
             let lines =
-                choice::sum_lines(topics.iter().map(|p| (&p.lines[..], p.report.tiered_not_applicable.is_none())));
+                choice::sum_lines(topics.iter().map(|p| (&p.lines[..], p.topic.tiered_not_applicable.is_none())));
             let chosen = choice::choose(Some(today), Scenario::BrokerLocal, &lines, None);
             (owner.to_string(), (chosen, topics.len() as i64))
         })
@@ -597,7 +604,7 @@ fn owner_choices(priced: &[Priced]) -> BTreeMap<String, (Option<Choice>, i64)> {
 
 fn owner_summaries(
     tables: &Tables,
-    topics: &[TopicReport],
+    topics: &[Topic],
     choices: &BTreeMap<String, (Option<Choice>, i64)>,
 ) -> Result<Vec<OwnerSummary>, ModelError> {
     let r = reader(tables, "owner_facts")?;
@@ -608,8 +615,8 @@ fn owner_summaries(
     let incomplete = r.i64("incomplete_topics")?;
     Ok((0..r.len())
         .map(|i| {
-            let mine: Vec<&TopicReport> = topics.iter().filter(|t| t.owner == owner[i]).collect();
-            let sum = |f: fn(&TopicReport) -> Decimal| mine.iter().map(|t| f(t)).sum::<Decimal>();
+            let mine: Vec<&Topic> = topics.iter().filter(|t| t.owner == owner[i]).collect();
+            let sum = |f: fn(&Topic) -> Decimal| mine.iter().map(|t| f(t)).sum::<Decimal>();
             let (choice, choice_topics) = choices.get(&owner[i]).cloned().unwrap_or((None, 0));
             OwnerSummary {
                 owner: owner[i].clone(),
@@ -628,7 +635,7 @@ fn owner_summaries(
                 shared_storage_monthly_usd: sum(|t| t.shared_storage.monthly_usd),
                 current_monthly_usd: sum(|t| t.current_cost().monthly_usd),
                 incomplete_topics: incomplete[i],
-                choice,
+                choice: choice.map(Into::into),
                 choice_topics,
                 readiness: None,
                 actions: 0,

@@ -15,19 +15,8 @@ const DEFAULT_BOOK: &str = include_str!("price_book.toml");
 pub const ANY_REGION: &str = "*";
 
 /// Where a price in use came from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// The public list price in the price book.
-    #[default]
-    List,
-    /// Cost ÷ usage quantity of the cluster's own bill lines.
-    Bill,
-    /// Set in the config file.
-    Override,
-    /// Not priced by anyone: the vendor line's $0 until the config sets it.
-    Unset,
-}
+/// Where a price came from: the report's word for it.
+pub use crate::report_model::PriceBasis as Basis;
 
 /// One unit price and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,18 +71,6 @@ const ADDABLE_PREFIXES: &[(&str, &str)] = &[
 /// A shared-storage vendor's subscription, per GiB written. No public list price: $0 until `[prices]` sets it, and
 /// its line is always shown so nobody reads shared storage as free of it.
 pub const VENDOR_KEY: &str = "shared.vendor.gib_written";
-
-impl Basis {
-    /// The name in model.json, the CSV tables and the report.
-    pub fn key(self) -> &'static str {
-        match self {
-            Basis::List => "list",
-            Basis::Bill => "bill",
-            Basis::Override => "override",
-            Basis::Unset => "unset",
-        }
-    }
-}
 
 impl PriceBook {
     /// The compiled-in book, every region.

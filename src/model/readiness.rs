@@ -5,73 +5,23 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::Topic;
 use super::cost::{self, TopicInputs};
 use crate::catalog::UNOWNED;
 use crate::format;
-use crate::report_model::TopicReport;
+use strum::IntoEnumIterator;
 
 /// Ordered from best to worst, so the worst of several is their maximum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Ready,
-    Watch,
-    Blocked,
-}
+pub use crate::report_model::{Dimension, Verdict};
 
-impl Verdict {
-    pub fn key(self) -> &'static str {
-        match self {
-            Verdict::Ready => "ready",
-            Verdict::Watch => "watch",
-            Verdict::Blocked => "blocked",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dimension {
-    /// A declared owner with an escalation contact.
-    Ownership,
-    /// Sizes, configs, lag and costs collected this run.
-    Evidence,
-    /// Cross-AZ share of the cost, and whether another placement is cheaper.
-    CostPlacement,
-    /// Retention covers the slowest consumer group's lag with margin.
-    RollbackReplay,
-    /// A summary of the above and of the shared-storage saving.
-    Migration,
-}
-
-impl Dimension {
-    pub const ALL: [Dimension; 5] = [
-        Dimension::Ownership,
-        Dimension::Evidence,
-        Dimension::CostPlacement,
-        Dimension::RollbackReplay,
-        Dimension::Migration,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Dimension::Ownership => "ownership & routing",
-            Dimension::Evidence => "evidence",
-            Dimension::CostPlacement => "cost & cloud placement",
-            Dimension::RollbackReplay => "rollback & replay",
-            Dimension::Migration => "migration to shared storage",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub dimension: Dimension,
     pub verdict: Verdict,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scorecard {
     /// The worst of the checks.
     pub verdict: Verdict,
@@ -144,7 +94,7 @@ pub fn slowest_group(inputs: &TopicInputs) -> Option<(&str, Option<Decimal>)> {
     timed.into_iter().max_by(|a, b| a.1.cmp(&b.1))
 }
 
-pub fn score(t: &TopicReport, inputs: &TopicInputs, ctx: &Context<'_>, rules: &Rules) -> Scorecard {
+pub fn score(t: &Topic, inputs: &TopicInputs, ctx: &Context<'_>, rules: &Rules) -> Scorecard {
     let mut checks = vec![ownership(t, ctx), evidence(t, ctx), placement(t, rules), replay(t, inputs, rules)];
     checks.push(migration(t, &checks, rules));
     Scorecard { verdict: checks.iter().map(|c| c.verdict).max().unwrap_or(Verdict::Ready), checks }
@@ -154,7 +104,7 @@ fn check(dimension: Dimension, verdict: Verdict, reason: impl Into<String>) -> C
     Check { dimension, verdict, reason: reason.into() }
 }
 
-fn ownership(t: &TopicReport, ctx: &Context<'_>) -> Check {
+fn ownership(t: &Topic, ctx: &Context<'_>) -> Check {
     match (t.owner.as_str(), ctx.escalation.filter(|e| !e.trim().is_empty())) {
         (UNOWNED, _) => check(Dimension::Ownership, Verdict::Blocked, "no catalog rule matches: nobody to route to"),
         (owner, None) => {
@@ -164,7 +114,7 @@ fn ownership(t: &TopicReport, ctx: &Context<'_>) -> Check {
     }
 }
 
-fn evidence(t: &TopicReport, ctx: &Context<'_>) -> Check {
+fn evidence(t: &Topic, ctx: &Context<'_>) -> Check {
     let d = Dimension::Evidence;
     if t.retained_bytes.is_none() {
         return check(
@@ -188,7 +138,7 @@ fn evidence(t: &TopicReport, ctx: &Context<'_>) -> Check {
     check(d, Verdict::Ready, "sizes, configs, lag, write rate and bill collected this run")
 }
 
-fn placement(t: &TopicReport, rules: &Rules) -> Check {
+fn placement(t: &Topic, rules: &Rules) -> Check {
     let d = Dimension::CostPlacement;
     let today = t.current_cost();
     let Some(choice) = &t.choice else {
@@ -215,7 +165,7 @@ fn placement(t: &TopicReport, rules: &Rules) -> Check {
     )
 }
 
-fn replay(t: &TopicReport, inputs: &TopicInputs, rules: &Rules) -> Check {
+fn replay(t: &Topic, inputs: &TopicInputs, rules: &Rules) -> Check {
     let d = Dimension::RollbackReplay;
     if inputs.compacted {
         return check(d, Verdict::Ready, "compacted: a replay restores the latest value per key, not history");
@@ -270,7 +220,7 @@ fn replay(t: &TopicReport, inputs: &TopicInputs, rules: &Rules) -> Check {
     )
 }
 
-fn migration(t: &TopicReport, checks: &[Check], rules: &Rules) -> Check {
+fn migration(t: &Topic, checks: &[Check], rules: &Rules) -> Check {
     let d = Dimension::Migration;
     let blockers: Vec<&str> = checks
         .iter()
@@ -312,9 +262,8 @@ fn migration(t: &TopicReport, checks: &[Check], rules: &Rules) -> Check {
 /// An owner's scorecard: per dimension the worst verdict of their topics, with how many are blocked or watched
 /// and the first such topic's reason.
 pub fn roll_up(cards: &[(&str, &Scorecard)]) -> Scorecard {
-    let checks: Vec<Check> = Dimension::ALL
-        .iter()
-        .map(|&d| {
+    let checks: Vec<Check> = Dimension::iter()
+        .map(|d| {
             let of_d: Vec<(&str, &Check)> = cards.iter().filter_map(|(t, c)| c.check(d).map(|c| (*t, c))).collect();
             let worst = of_d.iter().map(|(_, c)| c.verdict).max().unwrap_or(Verdict::Ready);
             let count = |v: Verdict| of_d.iter().filter(|(_, c)| c.verdict == v).count();

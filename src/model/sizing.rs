@@ -9,40 +9,16 @@
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
-use serde::{Deserialize, Serialize};
 
 use crate::model::assumptions::Assumptions;
 use crate::model::cost::{GIB, whole};
 
 const MIB: Decimal = Decimal::from_parts(1_048_576, 0, 0, false, 0);
 
-/// What bounds the broker count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Bottleneck {
-    /// Writes (ingress × RF) against one broker's volume throughput.
-    WriteThroughput,
-    /// Replicas against the recommended partitions per broker.
-    Partitions,
-    /// Network (replication and consumer reads out, produce and replication in) against one broker's bandwidth.
-    Network,
-    /// One broker per zone at least.
-    Zones,
-}
-
-impl Bottleneck {
-    pub fn label(self) -> &'static str {
-        match self {
-            Bottleneck::WriteThroughput => "bound by writes",
-            Bottleneck::Partitions => "bound by partitions",
-            Bottleneck::Network => "bound by network",
-            Bottleneck::Zones => "one per zone",
-        }
-    }
-}
+pub use crate::report_model::Bottleneck;
 
 /// The cluster sized for its own load, beside what runs today.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sizing {
     /// The percentile of the cluster's write-rate points taken as its peak.
     pub percentile: Decimal,

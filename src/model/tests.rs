@@ -9,6 +9,7 @@
 use rust_decimal::Decimal;
 use rust_decimal::dec;
 
+use super::Topic;
 use super::actions::{self, ActionKind};
 use super::assumptions::Assumptions;
 use super::choice::{self, Scenario};
@@ -18,7 +19,6 @@ use super::readiness::{self, Context, Dimension, Rules, Verdict};
 use super::zones::{Clients, Placement};
 use super::{Priced, price};
 use crate::config::Platform;
-use crate::report_model::TopicReport;
 
 const MIB: f64 = 1_048_576.0;
 const DAY_MS: i64 = 86_400_000;
@@ -77,7 +77,7 @@ fn priced(owner: &str, t: TopicInputs) -> Priced {
     let a = Assumptions::default();
     let (broker_local, tiered, shared_storage, lines) = price(&t, &cluster(), &a, &book());
     let choice = choice::choose_for_topic(Scenario::BrokerLocal, &lines, t.retention_ms);
-    let report = TopicReport {
+    let topic = Topic {
         cluster: "c".into(),
         topic: "t".into(),
         owner: owner.into(),
@@ -108,12 +108,12 @@ fn priced(owner: &str, t: TopicInputs) -> Priced {
         choice,
         readiness: None,
     };
-    Priced { report, inputs: t, cluster: cluster(), lines }
+    Priced { topic, inputs: t, cluster: cluster(), lines }
 }
 
 fn scorecard(p: &Priced, partial: &[String]) -> readiness::Scorecard {
     let ctx = Context { escalation: Some("oncall@example.com"), partial_sources: partial, billed: true };
-    readiness::score(&p.report, &p.inputs, &ctx, &Rules::default())
+    readiness::score(&p.topic, &p.inputs, &ctx, &Rules::default())
 }
 
 fn verdict(card: &readiness::Scorecard, d: Dimension) -> (Verdict, String) {
@@ -123,7 +123,7 @@ fn verdict(card: &readiness::Scorecard, d: Dimension) -> (Verdict, String) {
 
 #[test]
 fn the_topic_costs_what_the_hand_computation_says() {
-    assert_eq!(priced("payments", inputs(1)).report.broker_local.monthly_usd, dec!(1165.1125));
+    assert_eq!(priced("payments", inputs(1)).topic.broker_local.monthly_usd, dec!(1165.1125));
 }
 
 #[test]
@@ -216,7 +216,7 @@ fn the_bill_carries_both_sides_of_replication_and_the_brokers_side_of_client_tra
         first_day: "2026-01-01".into(),
         last_day: "2026-03-14".into(),
     };
-    let residuals = super::bill::residuals(&[line], &p.report.broker_local, dec!(730));
+    let residuals = super::bill::residuals(&[line], &p.topic.broker_local, dec!(730));
     let r = &residuals[0];
     assert_eq!((r.billed_monthly_usd, r.modelled_monthly_usd), (dec!(153.98), Some(dec!(153.98))));
     assert_eq!(r.residual_usd, Some(dec!(0)), "attribution alone leaves no residual");
@@ -235,7 +235,7 @@ fn the_bill_carries_both_sides_of_replication_and_the_brokers_side_of_client_tra
         source: super::zones::ZoneSource::Configured,
     };
     let replicating = priced("orders", quiet);
-    let topics = vec![p.report.clone(), replicating.report.clone()];
+    let topics = vec![p.topic.clone(), replicating.topic.clone()];
     let billed = std::collections::BTreeMap::from([(("c".to_string(), "inter_az_transfer".to_string()), dec!(256.64))]);
     let split = super::bill::reconcile(&billed, &topics);
     let of = |owner: &str| split.iter().find(|r| r.owner == owner).unwrap().billed_usd;

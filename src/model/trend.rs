@@ -68,7 +68,7 @@ impl Default for HistoryRules {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunPoint {
     /// The run directory's name; `this run` for the run being written.
     pub run_id: String,
@@ -77,7 +77,7 @@ pub struct RunPoint {
     pub owners: BTreeMap<String, Decimal>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerDelta {
     pub owner: String,
     /// None when the owner did not exist in the previous run.
@@ -90,7 +90,7 @@ pub struct OwnerDelta {
     pub anomaly: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicDelta {
     /// `cluster/topic`.
     pub topic: String,
@@ -100,13 +100,13 @@ pub struct TopicDelta {
     pub delta_usd: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Growth {
     pub bytes: i64,
     pub bytes_per_day: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryReport {
     pub rules: HistoryRules,
     /// The run compared with; None on a first run.

@@ -28,7 +28,7 @@ pub(crate) fn evaluate(
     for (i, w) in what_ifs.iter().enumerate() {
         for name in &w.topics {
             let probe = WhatIf { owners: Vec::new(), topics: vec![name.clone()], ..w.clone() };
-            if !priced.iter().any(|p| probe.selects(&p.report.topic, &p.report.owner)) {
+            if !priced.iter().any(|p| probe.selects(&p.topic.topic, &p.topic.owner)) {
                 problems.push(Problem::new(
                     &config.path,
                     None,
@@ -50,15 +50,15 @@ pub(crate) fn evaluate(
 
 fn evaluate_one(w: &WhatIf, priced: &[Priced], config: &Config, books: &BTreeMap<String, PriceBook>) -> WhatIfResult {
     let mut topics = Vec::new();
-    for p in priced.iter().filter(|p| w.selects(&p.report.topic, &p.report.owner)) {
-        let Some(prices) = books.get(&p.report.cluster) else { continue };
-        let before = p.report.current_cost();
+    for p in priced.iter().filter(|p| w.selects(&p.topic.topic, &p.topic.owner)) {
+        let Some(prices) = books.get(&p.topic.cluster) else { continue };
+        let before = p.topic.current_cost();
         let mut notes = Vec::new();
         let inputs = changed_inputs(w, &p.inputs, &p.cluster.zone_names(), &mut notes);
         let mut placement = match w.tiered_storage {
             Some(true) => Scenario::TieredStorage,
             Some(false) => Scenario::BrokerLocal,
-            None => p.report.current,
+            None => p.topic.current,
         };
         let after: CostBreakdown = match placement {
             Scenario::TieredStorage => match cost::tiered_storage(&inputs, &p.cluster, &config.assumptions, prices) {
@@ -72,10 +72,10 @@ fn evaluate_one(w: &WhatIf, priced: &[Priced], config: &Config, books: &BTreeMap
             _ => cost::broker_local(&inputs, &p.cluster, &config.assumptions, prices),
         };
         topics.push(WhatIfTopic {
-            cluster: p.report.cluster.clone(),
-            topic: p.report.topic.clone(),
-            owner: p.report.owner.clone(),
-            placement_before: p.report.current,
+            cluster: p.topic.cluster.clone(),
+            topic: p.topic.topic.clone(),
+            owner: p.topic.owner.clone(),
+            placement_before: p.topic.current,
             placement_after: placement,
             before_usd: before.monthly_usd,
             after_usd: after.monthly_usd,
@@ -101,7 +101,7 @@ fn evaluate_one(w: &WhatIf, priced: &[Priced], config: &Config, books: &BTreeMap
     let before_usd = topics.iter().map(|t| t.before_usd).sum();
     let after_usd = topics.iter().map(|t| t.after_usd).sum();
     WhatIfResult {
-        what_if: w.clone(),
+        what_if: w.clone().into(),
         owners: owners.into_values().collect(),
         before_usd,
         after_usd,

@@ -11,16 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// What a partition's share of its topic's traffic is taken from: per-partition write rates are not collected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum WeightBasis {
-    /// Each partition's bytes on disk (retention keeps about the same time of every partition).
-    Bytes,
-    /// Each partition's retained offsets, when a size is missing or every size is zero.
-    Messages,
-    /// Equal shares, when neither is known.
-    Even,
-}
+pub use crate::report_model::{WeightBasis, ZoneSource};
 
 /// One partition: its share of the topic's traffic, its leader's zone and its followers' zones (`None`: unknown,
 /// the broker reports no rack; a partition without a leader has `leader: None`).
@@ -164,29 +155,6 @@ pub enum ClientZones {
 pub struct ZoneShare {
     pub zone: String,
     pub share: Decimal,
-}
-
-/// Where the client zones came from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ZoneSource {
-    /// The members' `client.rack`, reported by the cluster.
-    Measured,
-    /// A `[[model.clients]]` rule or `[model] client_zones`.
-    Configured,
-    /// Nothing said: evenly over the zones the brokers span.
-    #[default]
-    Assumed,
-}
-
-impl ZoneSource {
-    pub fn label(self) -> &'static str {
-        match self {
-            ZoneSource::Measured => "measured",
-            ZoneSource::Configured => "configured",
-            ZoneSource::Assumed => "assumed",
-        }
-    }
 }
 
 /// Clients' zones and where that came from. `zones: None` = evenly over the brokers' zones.
@@ -484,13 +452,6 @@ mod tests {
         // RF 4 over three zones: the fourth replica shares the leader's zone: still two crossings.
         let to4 = balanced().with_replication_factor(4, &zones(&ABC));
         assert_eq!(to4.replication_crossings().unwrap().round_dp(9), dec!(2));
-    }
-
-    #[test]
-    fn zone_source_labels_are_serdes_names() {
-        for s in [ZoneSource::Measured, ZoneSource::Configured, ZoneSource::Assumed] {
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.label()));
-        }
     }
 
     #[test]

@@ -10,13 +10,13 @@ use serde::Serialize;
 
 use super::charts::{self, Series};
 use super::packs;
-use crate::catalog::UNOWNED;
 use crate::format;
-use crate::model::choice::Choice;
-use crate::model::cost::CostBreakdown;
-use crate::model::prices::Price;
-use crate::model::readiness::{Scorecard, Verdict};
+use crate::report_model::Choice;
+use crate::report_model::CostBreakdown;
+use crate::report_model::Price;
+use crate::report_model::UNOWNED;
 use crate::report_model::{ReportModel, TopicReport};
+use crate::report_model::{Scorecard, Verdict};
 
 const TEMPLATE: &str = include_str!("../../reports/templates/index.html");
 const MACROS: &str = include_str!("../../reports/templates/macros.html");
@@ -253,7 +253,7 @@ struct ComponentView {
     monthly: String,
 }
 
-fn growth_of<'a>(model: &'a ReportModel, t: &TopicReport) -> Option<&'a crate::model::trend::Growth> {
+fn growth_of<'a>(model: &'a ReportModel, t: &TopicReport) -> Option<&'a crate::report_model::Growth> {
     model.history.as_ref()?.growth.get(&format!("{}/{}", t.cluster, t.topic))
 }
 
@@ -322,7 +322,7 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
 }
 
 /// The comparison with earlier runs, and the trend chart of the biggest owners.
-fn history_view(h: &crate::model::trend::HistoryReport) -> minijinja::Value {
+fn history_view(h: &crate::report_model::HistoryReport) -> minijinja::Value {
     let labels: Vec<String> = h.runs.iter().map(|r| r.run_id.get(..13).unwrap_or(&r.run_id).to_string()).collect();
     let mut owners: Vec<(&String, &Decimal)> = h.runs.last().map(|r| r.owners.iter().collect()).unwrap_or_default();
     owners.sort_by(|a, b| b.1.cmp(a.1));
@@ -358,7 +358,7 @@ fn history_view(h: &crate::model::trend::HistoryReport) -> minijinja::Value {
     }
 }
 
-fn action_view(a: &crate::model::actions::Action) -> minijinja::Value {
+fn action_view(a: &crate::report_model::Action) -> minijinja::Value {
     context! {
         owner => &a.owner, cluster => &a.cluster, topic => a.topic.as_deref().unwrap_or("(cluster)"),
         kind => a.kind.label(), summary => &a.summary, evidence => &a.evidence, approver => &a.approver,
@@ -470,7 +470,7 @@ fn choice_view(choice: Option<&Choice>, retention_ms: Option<i64>) -> minijinja:
     }
 }
 
-fn what_if_changes(w: &crate::config::WhatIf) -> String {
+fn what_if_changes(w: &crate::report_model::WhatIf) -> String {
     let mut out = Vec::new();
     if let Some(h) = w.retention_hours {
         out.push(format!("retention {} h", h.normalize()));
@@ -490,7 +490,7 @@ fn what_if_changes(w: &crate::config::WhatIf) -> String {
     out.join(", ")
 }
 
-fn what_if_selection(w: &crate::config::WhatIf) -> String {
+fn what_if_selection(w: &crate::report_model::WhatIf) -> String {
     let mut out = Vec::new();
     if !w.owners.is_empty() {
         out.push(format!("owners {}", w.owners.join(", ")));

@@ -25,7 +25,7 @@ pub enum ReportError {
 }
 
 /// Where a component's price came from: the cluster's price for its key (source, basis), and the multiplier.
-pub(crate) fn price_source(prices: &[crate::model::prices::Price], c: &crate::model::cost::CostComponent) -> String {
+pub(crate) fn price_source(prices: &[crate::report_model::Price], c: &crate::report_model::CostComponent) -> String {
     let base = match prices.iter().find(|p| p.key == c.price_key) {
         Some(p) => format!("{} [{}]", p.source, p.basis.key()),
         None => format!("`{}`", c.price_key),

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::collect::SourceReport;
-use crate::model::actions::Action;
-use crate::model::readiness::{Dimension, Scorecard};
+use crate::report_model::Action;
+use crate::report_model::SourceReport;
+use crate::report_model::{Dimension, Scorecard};
 use crate::report_model::{GroupLag, OwnerSummary, Reconciled, ReportModel, ScenarioInfo, TagCost, TopicReport};
 
 #[derive(Serialize)]
@@ -86,7 +86,7 @@ pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
 
 /// Per (cluster, topic): the slowest group's lag in time, and the summaries of the topic's actions by owner.
 struct Index<'a> {
-    growth: Option<&'a BTreeMap<String, crate::model::trend::Growth>>,
+    growth: Option<&'a BTreeMap<String, crate::report_model::Growth>>,
     slowest: BTreeMap<(&'a str, &'a str), i64>,
     actions: BTreeMap<(&'a str, &'a str, &'a str), Vec<&'a str>>,
 }

@@ -1,7 +1,7 @@
 //! The CSV tables of a report: one row per owner, per topic, and per cost component. Money keeps full precision.
 
-use crate::model::choice::Choice;
-use crate::model::cost::CostBreakdown;
+use crate::report_model::Choice;
+use crate::report_model::CostBreakdown;
 use crate::report_model::ReportModel;
 
 fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
@@ -171,10 +171,10 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
 }
 
 pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
-    let prices: std::collections::BTreeMap<&str, &[crate::model::prices::Price]> =
+    let prices: std::collections::BTreeMap<&str, &[crate::report_model::Price]> =
         m.clusters.iter().map(|c| (c.cluster.as_str(), c.prices.as_slice())).collect();
     let rows = m.topics.iter().flat_map(move |t| {
-        let prices: &[crate::model::prices::Price] = prices.get(t.cluster.as_str()).copied().unwrap_or_default();
+        let prices: &[crate::report_model::Price] = prices.get(t.cluster.as_str()).copied().unwrap_or_default();
         let scenarios: [(&str, Option<&CostBreakdown>); 3] = [
             ("broker_local", Some(&t.broker_local)),
             ("tiered_storage", t.tiered_storage.as_ref()),

@@ -1,24 +1,33 @@
 //! The versioned report model: plain serde data that `model` produces and every renderer reads.
 //!
 //! `model.json` is this struct. Renderers are functions of it alone, so `render --from model.json` redraws a past
-//! run without Kafka, AWS or polars. Bump [`MODEL_VERSION`] on any change a reader of the JSON would notice.
+//! run without Kafka, AWS or polars.
+//!
+//! The report model owns every type `model.json` carries: the top-level rows here, copies of what the model computes
+//! and of the settings it echoes (`parts.rs`, each built by a `From` conversion in `model/publish.rs`), and the
+//! enums whose words the JSON spells (`vocabulary.rs`, which the model speaks too). It names nothing of the stages
+//! above it. Its JSON schema is pinned per [`MODEL_VERSION`] in `docs/model-schema/` (`schema_pin.rs`): a change a
+//! reader of the JSON would notice fails until the version is bumped.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::collect::SourceReport;
-use crate::config::WhatIf;
-use crate::model::actions::Action;
-use crate::model::assumptions::Assumptions;
-use crate::model::choice::{Choice, Scenario};
-use crate::model::cost::CostBreakdown;
-use crate::model::prices::Price;
-use crate::model::readiness::{Rules, Scorecard};
-use crate::model::trend::HistoryReport;
+mod parts;
+#[cfg(test)]
+mod schema_pin;
+mod vocabulary;
+
+pub use parts::*;
+pub use vocabulary::*;
+
+/// The owner of topics no catalog rule matches. The catalog defines the word; the report model carries it so
+/// renderers need not reach into the config stage.
+pub use crate::catalog::UNOWNED;
 
 pub const MODEL_VERSION: u32 = 7;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ReportModel {
     pub version: u32,
     pub scenario: ScenarioInfo,
@@ -45,7 +54,7 @@ pub struct ReportModel {
     /// What-if scenarios from the config, each priced against today.
     pub what_ifs: Vec<WhatIfResult>,
     /// The scorecard and next-action thresholds this run used (`[readiness]`).
-    pub readiness_rules: Rules,
+    pub readiness_rules: ReadinessRules,
     /// Proposed next actions, biggest saving first (savings of one topic's actions overlap; do not add them).
     pub actions: Vec<Action>,
     /// The comparison with earlier runs under the same output directory; None when not compared (`render`
@@ -53,10 +62,11 @@ pub struct ReportModel {
     pub history: Option<HistoryReport>,
     /// Warnings about the input (docs/input-rules.md): written into the report, the run marked incomplete.
     #[serde(default)]
-    pub findings: Vec<crate::validate::Finding>,
+    pub findings: Vec<Finding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ScenarioInfo {
     pub name: String,
     pub description: String,
@@ -66,6 +76,7 @@ pub struct ScenarioInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Totals {
     pub topics: i64,
     pub owners: i64,
@@ -85,6 +96,7 @@ pub struct Totals {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ClusterSummary {
     pub cluster: String,
     pub platform: String,
@@ -108,11 +120,12 @@ pub struct ClusterSummary {
     /// Per billed cost class: the bill as a monthly rate beside the modelled broker-local cost, and the residual.
     pub residuals: Vec<ClassResidual>,
     /// Broker-local sized for the cluster's own peak load and data, beside today's broker count.
-    pub sizing: crate::model::sizing::Sizing,
+    pub sizing: Sizing,
 }
 
 /// How far the model is from the bill for one cost class of a cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ClassResidual {
     pub cost_class: String,
     /// Billed amount ÷ days with data × days in a month (month_hours ÷ 24).
@@ -127,6 +140,7 @@ pub struct ClassResidual {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct BilledLine {
     pub cost_class: String,
     pub service: String,
@@ -148,6 +162,7 @@ pub struct BilledLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct OwnerSummary {
     pub owner: String,
     pub team: String,
@@ -177,6 +192,7 @@ pub struct OwnerSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct TopicReport {
     pub cluster: String,
     pub topic: String,
@@ -203,10 +219,10 @@ pub struct TopicReport {
     /// Share of follower replicas in another zone than their leader, by count.
     pub cross_zone_follower_share: Decimal,
     /// What weighed each partition's share of the traffic in the crossing shares: bytes, messages or even.
-    pub placement_basis: crate::model::zones::WeightBasis,
+    pub placement_basis: WeightBasis,
     /// Where the producers' zones came from, and the share of produced bytes that crosses a zone to the leader
     /// (None when a leader's zone is unknown).
-    pub producer_zones_source: crate::model::zones::ZoneSource,
+    pub producer_zones_source: ZoneSource,
     pub produce_crossing_share: Option<Decimal>,
     /// Today's placement: tiered storage where `remote.storage.enable` is on, else broker-local.
     pub current: Scenario,
@@ -221,7 +237,6 @@ pub struct TopicReport {
 }
 
 impl TopicReport {
-    /// What was missing for either scenario, each message once.
     /// Today's placement's cost.
     pub fn current_cost(&self) -> &CostBreakdown {
         match (self.current, &self.tiered_storage) {
@@ -235,6 +250,7 @@ impl TopicReport {
         self.tiered_storage.as_ref().unwrap_or(&self.broker_local)
     }
 
+    /// What was missing for any placement, each message once.
     pub fn missing(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         let tiered = self.tiered_storage.iter().flat_map(|t| t.missing.iter());
@@ -248,6 +264,7 @@ impl TopicReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct GroupLag {
     pub cluster: String,
     pub group_id: String,
@@ -262,7 +279,7 @@ pub struct GroupLag {
     pub lag_ms: Option<i64>,
     /// Where the group's zones came from: measured (`client.rack`), configured, or assumed (evenly over the
     /// brokers' zones). None for a group on a topic the model did not price.
-    pub zones_source: Option<crate::model::zones::ZoneSource>,
+    pub zones_source: Option<ZoneSource>,
     /// The zones the model put the group in (`even over the brokers' zones`, `2 zones`, `use1-az1 50%, …`).
     pub client_zones: Option<String>,
     /// Share of the group's reads that cross a zone today (to leaders, or to the nearest replica with
@@ -271,6 +288,7 @@ pub struct GroupLag {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Reconciled {
     pub cluster: String,
     pub cost_class: String,
@@ -282,6 +300,7 @@ pub struct Reconciled {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct TagCost {
     pub owner: String,
     /// Why this tag value belongs to the owner (catalog rule, `tag value is an owner id`, `(untagged)`).
@@ -297,6 +316,7 @@ pub struct TagCost {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct CostDay {
     pub source: String,
     pub day: String,
@@ -306,6 +326,7 @@ pub struct CostDay {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct DailyCost {
     pub date: String,
     pub cluster: String,
@@ -315,6 +336,7 @@ pub struct DailyCost {
 
 /// One what-if scenario: what changed, for which topics, and the monthly cost of today's placement before and after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct WhatIfResult {
     pub what_if: WhatIf,
     pub topics: Vec<WhatIfTopic>,
@@ -326,6 +348,7 @@ pub struct WhatIfResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct WhatIfTopic {
     pub cluster: String,
     pub topic: String,
@@ -343,6 +366,7 @@ pub struct WhatIfTopic {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct WhatIfOwner {
     pub owner: String,
     pub topics: i64,

@@ -1,0 +1,442 @@
+//! The report model's own copies of what the model computes and the settings it echoes: costs, choices, prices,
+//! scorecards, actions, sizing, history, assumptions, what-ifs, sources and findings.
+//!
+//! Each is plain data, built by a `From` conversion in `model/publish.rs` that destructures the model's type
+//! field by field: a field added to or renamed in the model does not compile there until someone decides what
+//! `model.json` shows of it, and whatever changes here moves the pinned schema (`schema_pin.rs`).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::vocabulary::{ActionKind, Bottleneck, Component, Dimension, PriceBasis, Scenario, Verdict};
+
+/// One priced line of a cost: `monthly_usd = quantity × unit_price_usd`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct CostComponent {
+    pub name: Component,
+    pub unit: String,
+    pub quantity: Decimal,
+    pub unit_price_usd: Decimal,
+    /// The price-book key; the cluster's `prices` give its source and basis. `unit_price_usd` is that price ×
+    /// `price_multiplier` (2 for inter-AZ transfer, billed on both sides; omitted when 1).
+    pub price_key: String,
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub price_multiplier: Decimal,
+    pub monthly_usd: Decimal,
+}
+
+fn one() -> Decimal {
+    Decimal::ONE
+}
+
+fn is_one(d: &Decimal) -> bool {
+    *d == Decimal::ONE
+}
+
+/// A placement's cost for one topic (or a roll-up): its components and what could not be priced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct CostBreakdown {
+    pub components: Vec<CostComponent>,
+    pub monthly_usd: Decimal,
+    /// Inputs or prices that were missing; a non-empty list means `monthly_usd` is a lower bound.
+    pub missing: Vec<String>,
+}
+
+/// The cheapest placement, the saving, and where the choice flips.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Choice {
+    pub cheapest: Scenario,
+    /// Today's cost minus the cheapest scenario's (0 when today's placement is the cheapest).
+    pub saving_usd: Decimal,
+    pub flip: Option<Flip>,
+    /// The nearest flip by write rate; None when no line crosses at a positive rate.
+    #[serde(default)]
+    pub rate_flip: Option<RateFlip>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Flip {
+    pub to: Scenario,
+    /// Multiple of today's retention (below 1: shorter) at which `to` becomes the cheapest.
+    pub retention_factor: Decimal,
+    /// The same as a retention, when today's retention is finite.
+    pub retention_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct RateFlip {
+    pub to: Scenario,
+    /// Multiple of today's write rate at which `to` becomes the cheapest (about: see `model::choice`).
+    pub rate_factor: Decimal,
+}
+
+/// One price a cluster was priced with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Price {
+    pub key: String,
+    pub region: String,
+    pub unit: String,
+    pub usd: Decimal,
+    pub source: String,
+    pub as_of: String,
+    #[serde(default)]
+    pub basis: PriceBasis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Check {
+    pub dimension: Dimension,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+/// A topic's (or an owner's rolled-up) readiness.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Scorecard {
+    /// The worst of the checks.
+    pub verdict: Verdict,
+    pub checks: Vec<Check>,
+}
+
+impl Scorecard {
+    pub fn check(&self, d: Dimension) -> Option<&Check> {
+        self.checks.iter().find(|c| c.dimension == d)
+    }
+}
+
+/// The thresholds of the scorecard and the next-action rules (`[readiness]` in the config), as this run used them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ReadinessRules {
+    /// Cross-AZ transfer above this share of a topic's cost today: placement is `watch`.
+    pub cross_az_share_watch: Decimal,
+    /// Savings below this (USD per month) are not worth an action or a `watch`.
+    pub min_saving_usd: Decimal,
+    /// Shared storage must save at least this share of today's cost to propose a migration.
+    pub migration_saving_share: Decimal,
+    /// Retention must cover the slowest group's lag this many times over; less is `watch`, lag beyond retention
+    /// is `blocked`.
+    pub replay_margin: Decimal,
+    /// Retention this many times above what replay needs is proposed shorter.
+    pub retention_excess_factor: Decimal,
+    /// Never propose a retention shorter than this many hours.
+    pub min_retention_hours: Decimal,
+    /// Billed broker storage above the modelled need by more than this share: propose smaller volumes.
+    pub headroom_excess_share: Decimal,
+    /// The catalog owner that approves cluster-level changes (broker settings, volumes, owners).
+    pub platform_owner: String,
+}
+
+/// A proposed next action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Action {
+    pub kind: ActionKind,
+    /// The owner whose pack carries the action (the topic's owner; the platform owner for cluster-level actions).
+    pub owner: String,
+    pub cluster: String,
+    pub topic: Option<String>,
+    /// What to do, in one line.
+    pub summary: String,
+    /// Why: the rule and the figures it fired on.
+    pub evidence: String,
+    pub monthly_saving_usd: Decimal,
+    /// Who can approve it: the topic's owner, or the platform owner for broker and volume changes.
+    pub approver: String,
+}
+
+/// A cluster sized broker-local for its own load, beside what runs today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Sizing {
+    /// The percentile of the cluster's write-rate points taken as its peak.
+    pub percentile: Decimal,
+    /// Metric points (timestamps with every topic's rate) the peak was taken from; 0 = none, the mean is used.
+    pub points: i64,
+    /// The write rate sized for, bytes/s: the percentile, or the window's mean when there are no points.
+    pub bytes_in_per_sec: Decimal,
+    /// Writes the brokers' volumes take: the rate × each topic's RF, MiB/s.
+    pub write_io_mibps: Decimal,
+    /// What one broker's volume sustains, MiB/s (`broker_write_mibps`).
+    pub per_broker_write_mibps: Decimal,
+    pub brokers_for_writes: i64,
+    /// Network at the peak, MiB/s, the busier direction: out = replication to followers + consumer reads, in =
+    /// produce + replication from leaders.
+    pub network_mibps: Decimal,
+    /// One broker's network bandwidth, MiB/s (`broker_network_mibps`); None = not set, so not a bound.
+    pub per_broker_network_mibps: Option<Decimal>,
+    pub brokers_for_network: Option<i64>,
+    /// Partition replicas (partitions × RF, summed over topics).
+    pub replicas: i64,
+    /// Recommended replicas per broker for the instance size; None when it is not known.
+    pub partitions_per_broker: Option<i64>,
+    pub brokers_for_partitions: Option<i64>,
+    /// The largest of the above, rounded up to a multiple of the zones.
+    pub brokers_needed: i64,
+    pub bottleneck: Bottleneck,
+    pub brokers_today: i64,
+    /// Disk the bytes on broker disks today need at the target utilisation: Σ local bytes × RF ÷ u, GiB.
+    pub disk_gib_needed: Decimal,
+    /// Broker storage provisioned today as the bill shows it: its storage class's GB-months per month. None
+    /// without a billed storage line.
+    pub disk_gib_billed: Option<Decimal>,
+    /// Priced with the cluster's prices (its bill's where it has them): the sized brokers and today's, a month of
+    /// each, and the sized disk. None where a price is missing.
+    pub compute_needed_monthly_usd: Option<Decimal>,
+    pub compute_today_monthly_usd: Option<Decimal>,
+    pub disk_needed_monthly_usd: Option<Decimal>,
+}
+
+/// How many earlier runs were compared, and when an owner's change is an anomaly (`[history]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct HistoryRules {
+    /// Earlier runs kept in the trend.
+    pub runs: usize,
+    /// An owner's cost moving by more than this share of the previous run's is an anomaly.
+    pub anomaly_share: Decimal,
+    /// ...and by at least this many USD per month.
+    pub anomaly_min_usd: Decimal,
+}
+
+/// One run in the trend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct RunPoint {
+    /// The run directory's name; `this run` for the run being written.
+    pub run_id: String,
+    pub captured_at: String,
+    pub current_monthly_usd: Decimal,
+    pub owners: BTreeMap<String, Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct OwnerDelta {
+    pub owner: String,
+    /// None when the owner did not exist in the previous run.
+    pub previous_usd: Option<Decimal>,
+    /// None when the owner is gone in this run.
+    pub current_usd: Option<Decimal>,
+    pub delta_usd: Decimal,
+    /// delta ÷ previous; None without a previous cost.
+    pub delta_share: Option<Decimal>,
+    pub anomaly: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct TopicDelta {
+    /// `cluster/topic`.
+    pub topic: String,
+    pub owner: String,
+    pub previous_usd: Option<Decimal>,
+    pub current_usd: Option<Decimal>,
+    pub delta_usd: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Growth {
+    pub bytes: i64,
+    pub bytes_per_day: Option<i64>,
+}
+
+/// This run compared with earlier runs under the same output directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct HistoryReport {
+    pub rules: HistoryRules,
+    /// The run compared with; None on a first run.
+    pub previous_run: Option<String>,
+    pub total_delta_usd: Option<Decimal>,
+    pub owners: Vec<OwnerDelta>,
+    /// Topics whose cost moved, biggest move first (at most 50).
+    pub topics: Vec<TopicDelta>,
+    pub new_topics: Vec<String>,
+    pub deleted_topics: Vec<String>,
+    /// Per `cluster/topic` known in both runs: bytes retained now minus then, and that per day of capture time
+    /// between the two runs (None when the capture times are the same or unknown).
+    pub growth: BTreeMap<String, Growth>,
+    /// Earlier runs, oldest first, then this run.
+    pub runs: Vec<RunPoint>,
+    /// Earlier run directories that could not be compared, and why.
+    pub skipped: Vec<String>,
+}
+
+/// The model's assumptions, as this run used them (`[model]` in the config; docs/cost-model.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Assumptions {
+    /// Hours in a billing month (AWS's convention: 730).
+    pub month_hours: Decimal,
+    /// Share of provisioned broker disk the platform aims to use; the rest is headroom, costed as its own line.
+    pub target_disk_utilization: Decimal,
+    /// Zones clients are spread over, evenly, when no rule or measurement says where they are. `None` = evenly
+    /// over the zones the cluster's brokers span.
+    pub client_zones: Option<u32>,
+    /// Shared storage: clients produce to and consume from a broker in their own zone (AutoMQ zone routing).
+    pub zone_aware_clients: bool,
+    /// Broker-local: consumers fetch from a replica in their own zone (KIP-392, `client.rack` set).
+    pub fetch_from_follower: bool,
+    /// Tiered storage: average size of an object uploaded to S3, in MiB.
+    pub s3_upload_object_mib: Decimal,
+    /// Shared storage: S3 PUTs per GiB written, compaction included.
+    pub shared_s3_puts_per_gib: Decimal,
+    /// Shared storage: S3 GETs per GiB written, with one consumer group reading it and compaction included.
+    pub shared_s3_gets_per_gib: Decimal,
+    /// Average size of one ranged GET, in MiB.
+    pub s3_read_object_mib: Decimal,
+    /// Shared storage: share of the bytes each consumer group beyond the first reads from S3.
+    pub shared_cold_read_fraction: Decimal,
+    /// Shared storage: where the write-ahead log lives.
+    pub wal: WalKind,
+    /// Shared storage: write-ahead-log volume per broker, GiB (`ebs`, `regional-disk`).
+    pub wal_gib_per_broker: Decimal,
+    /// Shared storage: how often each broker uploads its WAL object (`s3`, `s3-express`), in ms.
+    pub wal_upload_interval_ms: Decimal,
+    /// Shared storage, `wal = "s3-express"`: copies of every WAL object, one per zone.
+    pub wal_zone_copies: Decimal,
+    /// Shared storage: the EC2 instance type its brokers run on.
+    pub shared_instance_type: String,
+    /// Shared storage: the network throughput one such broker sustains, MiB/s, out and in.
+    pub shared_instance_network_mibps: Decimal,
+    /// Shared storage: the fewest brokers, whatever the throughput; `None` = one per zone the cluster spans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_min_brokers: Option<u32>,
+    /// Shared storage: bytes compaction reads from S3 and writes back, per byte written.
+    pub shared_compaction_factor: Decimal,
+    /// Broker-local sizing: the percentile of the cluster's write-rate points sized for.
+    pub sizing_percentile: Decimal,
+    /// Broker-local sizing: writes one broker's volume sustains, MiB/s.
+    pub broker_write_mibps: Decimal,
+    /// Broker-local sizing: one broker's network bandwidth, MiB/s, each direction; `None` = not a bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_network_mibps: Option<Decimal>,
+    /// Size an EBS SSD volume counts one I/O up to, KiB.
+    pub ebs_io_kib: Decimal,
+    /// Tiered storage: hours kept on broker disks (`local.retention.ms`) for topics not tiered today.
+    pub tiered_local_retention_hours: Decimal,
+    /// Client placement per owner or consumer group (`[[model.clients]]`), first match wins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientRule>,
+}
+
+/// Where shared storage's write-ahead log lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum WalKind {
+    Ebs,
+    RegionalDisk,
+    S3,
+    S3Express,
+}
+
+/// Where an owner's clients (or some consumer groups) run, and whether they fetch from followers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ClientRule {
+    /// The owner of the producing topic or of the consumer group; `None` = any.
+    pub owner: Option<String>,
+    /// Consumer group ids this rule covers: exact, or a prefix ending in `*`; `None` = all of the owner's groups.
+    pub group: Option<String>,
+    /// Where the clients run; `None` = the default.
+    pub zones: Option<ClientZones>,
+    /// The consumers set `client.rack` and read from a replica in their zone (KIP-392).
+    pub fetch_from_follower: Option<bool>,
+}
+
+/// A number of unnamed zones, or named zones with their shares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum ClientZones {
+    Spread(u32),
+    Named(Vec<ZoneShare>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ZoneShare {
+    pub zone: String,
+    pub share: Decimal,
+}
+
+/// A what-if scenario from the config: which topics (by owner or by name) and what changes for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct WhatIf {
+    pub name: String,
+    /// Catalog owner ids whose topics change.
+    pub owners: Vec<String>,
+    /// Topic names (or prefixes ending in `*`), in any cluster, that change.
+    pub topics: Vec<String>,
+    pub retention_hours: Option<Decimal>,
+    pub replication_factor: Option<i64>,
+    pub fetch_from_follower: Option<bool>,
+    pub tiered_storage: Option<bool>,
+    pub local_retention_hours: Option<Decimal>,
+}
+
+/// What a source delivered this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum SourceStatus {
+    Complete,
+    Partial,
+    Failed,
+}
+
+/// One source's completeness, as collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct SourceReport {
+    pub name: String,
+    pub kind: String,
+    pub status: SourceStatus,
+    /// What went wrong, for `partial` and `failed`.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// The normalized tables this source fills.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// Requests made to the outside world (0 for recorded data).
+    #[serde(default)]
+    pub requests: u64,
+    /// Cost sources: the days the source was asked to cover (first and last, inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<DayWindow>,
+    /// Cost sources: the value this source writes in `cost_lines.source`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct DayWindow {
+    pub first: chrono::NaiveDate,
+    pub last: chrono::NaiveDate,
+}
+
+/// A warning found in the input (docs/input-rules.md), carried into the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Finding {
+    pub rule: String,
+    pub table: String,
+    pub line: Option<usize>,
+    pub column: String,
+    pub message: String,
+}

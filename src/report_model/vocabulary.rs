@@ -1,0 +1,317 @@
+//! The report's words: the enums `model.json` spells as strings. They are defined here, once, and the model speaks
+//! them (`model::choice::Scenario` is this `Scenario`): a variant renamed here is a `model.json` change, which the
+//! schema pin (`schema_pin.rs`) turns into a version decision. Each name in the JSON, the CSVs and the report comes
+//! from serde's rename through strum, so no string is spelled twice.
+
+use serde::{Deserialize, Serialize};
+
+/// A placement of a topic's data.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum Scenario {
+    BrokerLocal,
+    TieredStorage,
+    SharedStorage,
+}
+
+impl Scenario {
+    /// The name in model.json and the CSV tables.
+    pub fn key(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scenario::BrokerLocal => "broker-local",
+            Scenario::TieredStorage => "tiered storage",
+            Scenario::SharedStorage => "shared storage",
+        }
+    }
+}
+
+/// One line of a placement's cost (docs/cost-model.md derives each).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum Component {
+    RetainedStorage,
+    DiskHeadroom,
+    EbsThroughput,
+    EbsIops,
+    InterAzReplication,
+    InterAzProduce,
+    InterAzConsume,
+    BrokerCompute,
+    RemoteStorage,
+    RemotePut,
+    RemoteReads,
+    S3Storage,
+    S3Put,
+    S3Get,
+    WalVolume,
+    WalPut,
+    WalUpload,
+    VendorSubscription,
+}
+
+impl Component {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Traffic between zones (`inter_az_*`).
+    pub fn is_inter_az(self) -> bool {
+        matches!(self, Component::InterAzReplication | Component::InterAzProduce | Component::InterAzConsume)
+    }
+}
+
+impl std::fmt::Display for Component {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Component {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Component {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// A scorecard's verdict, worst last.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum Verdict {
+    Ready,
+    Watch,
+    Blocked,
+}
+
+impl Verdict {
+    pub fn key(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What a scorecard checks.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum Dimension {
+    /// A declared owner with an escalation contact.
+    Ownership,
+    /// Sizes, configs, lag and costs collected this run.
+    Evidence,
+    /// Cross-AZ share of the cost, and whether another placement is cheaper.
+    CostPlacement,
+    /// Retention covers the slowest consumer group's lag with margin.
+    RollbackReplay,
+    /// A summary of the above and of the shared-storage saving.
+    Migration,
+}
+
+impl Dimension {
+    pub fn label(self) -> &'static str {
+        match self {
+            Dimension::Ownership => "ownership & routing",
+            Dimension::Evidence => "evidence",
+            Dimension::CostPlacement => "cost & cloud placement",
+            Dimension::RollbackReplay => "rollback & replay",
+            Dimension::Migration => "migration to shared storage",
+        }
+    }
+}
+
+/// What a proposed next action does.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum ActionKind {
+    AssignOwner,
+    ShortenRetention,
+    EnableFetchFromFollower,
+    ShrinkVolumes,
+    MoveToTieredStorage,
+    MoveToBrokerLocal,
+    MigrateToSharedStorage,
+}
+
+impl ActionKind {
+    /// How the report names the kind to a reader.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::AssignOwner => "assign an owner",
+            ActionKind::ShortenRetention => "shorten retention",
+            ActionKind::EnableFetchFromFollower => "enable fetch-from-follower",
+            ActionKind::ShrinkVolumes => "shrink volumes",
+            ActionKind::MoveToTieredStorage => "move to tiered storage",
+            ActionKind::MoveToBrokerLocal => "move to broker-local disk",
+            ActionKind::MigrateToSharedStorage => "migrate to shared storage",
+        }
+    }
+}
+
+/// Where a set of clients' zones came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum ZoneSource {
+    /// The members' `client.rack`, reported by the cluster.
+    Measured,
+    /// A `[[model.clients]]` rule or `[model] client_zones`.
+    Configured,
+    /// Nothing said: evenly over the zones the brokers span.
+    #[default]
+    Assumed,
+}
+
+impl ZoneSource {
+    pub fn label(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What weighed each partition's share of a topic's traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum WeightBasis {
+    /// Each partition's bytes on disk (retention keeps about the same time of every partition).
+    Bytes,
+    /// Each partition's retained offsets, when a size is missing or every size is zero.
+    Messages,
+    /// Equal shares, when neither is known.
+    Even,
+}
+
+/// What bounds a sized cluster's broker count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum Bottleneck {
+    /// Writes (ingress × RF) against one broker's volume throughput.
+    WriteThroughput,
+    /// Replicas against the recommended partitions per broker.
+    Partitions,
+    /// Network (replication and consumer reads out, produce and replication in) against one broker's bandwidth.
+    Network,
+    /// One broker per zone at least.
+    Zones,
+}
+
+impl Bottleneck {
+    pub fn label(self) -> &'static str {
+        match self {
+            Bottleneck::WriteThroughput => "bound by writes",
+            Bottleneck::Partitions => "bound by partitions",
+            Bottleneck::Network => "bound by network",
+            Bottleneck::Zones => "one per zone",
+        }
+    }
+}
+
+/// Where a price came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum PriceBasis {
+    /// The public list price in the price book.
+    #[default]
+    List,
+    /// Cost ÷ usage quantity of the cluster's own bill lines.
+    Bill,
+    /// Set in the config file.
+    Override,
+    /// Not priced by anyone: the vendor line's $0 until the config sets it.
+    Unset,
+}
+
+impl PriceBasis {
+    /// The name in model.json, the CSV tables and the report.
+    pub fn key(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    /// strum's names and serde's are both derived from the variant; this proves the two rename rules agree.
+    fn same<T: Serialize + IntoEnumIterator + Into<&'static str>>() {
+        for v in T::iter() {
+            let json = serde_json::to_string(&v).unwrap();
+            let name: &'static str = v.into();
+            assert_eq!(json, format!("\"{name}\""));
+        }
+    }
+
+    #[test]
+    fn every_name_is_serdes_name() {
+        same::<Scenario>();
+        same::<Component>();
+        same::<Verdict>();
+        same::<Dimension>();
+        same::<ActionKind>();
+        same::<ZoneSource>();
+        same::<WeightBasis>();
+        same::<Bottleneck>();
+        same::<PriceBasis>();
+    }
+
+    #[test]
+    fn a_digit_inside_a_name_keeps_serdes_spelling() {
+        // `S3Put` is where two case converters could disagree (`s3_put` vs `s_3_put`).
+        assert_eq!(Component::S3Put.as_str(), "s3_put");
+        assert_eq!(serde_json::to_string(&Component::S3Put).unwrap(), "\"s3_put\"");
+    }
+}
