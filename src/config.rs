@@ -518,8 +518,8 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 };
                 let secret = match password.as_ref().map(settings::resolve_password) {
                     Some(Ok(secret)) => Some(secret),
-                    Some(Err(message)) => {
-                        push("password_env", at(s.kind.span()), message);
+                    Some(Err(e)) => {
+                        push("password_env", at(s.kind.span()), e.to_string());
                         None
                     }
                     None => None,
@@ -599,8 +599,8 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                     None => Some(None),
                     Some(f) => match ExportFormat::parse(f.get_ref()) {
                         Ok(found) => Some(found),
-                        Err(message) => {
-                            push("format", at(f.span()), message);
+                        Err(e) => {
+                            push("format", at(f.span()), e.to_string());
                             None
                         }
                     },

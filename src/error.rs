@@ -50,7 +50,48 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-/// A run that ended before any report was written. `main` prints it and exits 2.
+/// How a command ended, as the process's exit code: the one place an outcome becomes a number (README, "Exit
+/// codes"; schedulers alert on them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything collected, nothing flagged.
+    Complete = 0,
+    /// The report was written, but a source was partial or failed, or an input warning was flagged in it.
+    Partial = 1,
+    /// Bad usage, config or input, or a fatal error: nothing was written.
+    Failed = 2,
+}
+
+impl Exit {
+    /// `Complete` when `complete`, else `Partial`: a written report.
+    pub fn written(complete: bool) -> Exit {
+        if complete { Exit::Complete } else { Exit::Partial }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e as u8)
+    }
+}
+
+impl Error {
+    /// Every error class ends the command with nothing written. The match is exhaustive on purpose: a new class
+    /// must say what it exits with.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Invalid(_)
+            | Error::Collect(_)
+            | Error::Normalize(_)
+            | Error::Join(_)
+            | Error::Model(_)
+            | Error::Report(_)
+            | Error::Record(_) => Exit::Failed,
+        }
+    }
+}
+
+/// A run that ended before any report was written. `main` prints it and exits with [`Error::exit`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]

@@ -8,11 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use kafka_finops::error::Exit;
 use kafka_finops::{Job, RunOutcome};
-
-const EXIT_COMPLETE: u8 = 0;
-const EXIT_PARTIAL: u8 = 1;
-const EXIT_FAILED: u8 = 2;
 
 #[derive(Parser)]
 #[command(
@@ -115,7 +112,7 @@ fn main() -> ExitCode {
             for line in lines {
                 println!("ok: {line}");
             }
-            EXIT_COMPLETE
+            Exit::Complete
         }),
         Command::Render { from, out } => kafka_finops::render(&from, &out).map(finished),
         Command::History { out } => Ok(history(&out)),
@@ -126,21 +123,21 @@ fn main() -> ExitCode {
                     eprintln!("source `{}`: {:?}, {} request(s){detail}", s.name, s.status, s.requests);
                 }
                 println!("{}", record.display());
-                if collected.is_complete() { EXIT_COMPLETE } else { EXIT_PARTIAL }
+                Exit::written(collected.is_complete())
             })
         }
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(EXIT_FAILED)
+            e.exit().into()
         }
     }
 }
 
 /// Prints one line per run under `out`: id, scenario, capture time, topics, today's monthly cost, bill, status.
-fn history(out: &std::path::Path) -> u8 {
+fn history(out: &std::path::Path) -> Exit {
     // A missing output directory or a file is a wrong `--out`, not an empty history.
     match std::fs::metadata(out) {
         Ok(m) if m.is_dir() => {}
@@ -149,17 +146,17 @@ fn history(out: &std::path::Path) -> u8 {
                 "error: {} is a file; expected the output directory that holds the run directories",
                 out.display()
             );
-            return EXIT_FAILED;
+            return Exit::Failed;
         }
         Err(e) => {
             eprintln!("error: output directory {}: {e}", out.display());
-            return EXIT_FAILED;
+            return Exit::Failed;
         }
     }
     let runs = kafka_finops::history::runs(out);
     if runs.is_empty() {
         eprintln!("no runs under {}", out.display());
-        return EXIT_COMPLETE;
+        return Exit::Complete;
     }
     let fmt = kafka_finops::format::usd;
     println!(
@@ -180,11 +177,11 @@ fn history(out: &std::path::Path) -> u8 {
             Err(why) => println!("{id:<22} ({why})"),
         }
     }
-    EXIT_COMPLETE
+    Exit::Complete
 }
 
 /// Prints the summary and, last, the run directory; returns the exit code.
-fn finished(outcome: RunOutcome) -> u8 {
+fn finished(outcome: RunOutcome) -> Exit {
     let m = &outcome.model;
     let fmt = kafka_finops::format::usd;
     let billed = match m.totals.billed_usd {
@@ -210,5 +207,5 @@ fn finished(outcome: RunOutcome) -> u8 {
     }
     println!("report: {}", outcome.run_dir.join("index.html").display());
     println!("{}", outcome.run_dir.display());
-    if outcome.complete { EXIT_COMPLETE } else { EXIT_PARTIAL }
+    Exit::written(outcome.complete)
 }

@@ -110,7 +110,32 @@ pub trait Source {
 pub enum CollectError {
     #[error("{0}")]
     Input(#[from] crate::error::Problems),
-    /// The source cannot be read at all (e.g. no bootstrap server answers): nothing is written.
-    #[error("{0}")]
-    Fatal(String),
+    /// Something on this machine the collectors need: the async runtime, a temporary folder.
+    #[error("{what}: {source}")]
+    Local {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A Kafka cluster cannot be read at all (its bootstrap server refused us): nothing is written.
+    #[error("cluster `{cluster}`: {source}")]
+    Cluster {
+        cluster: String,
+        #[source]
+        source: kafka::connection::ConnectionError,
+    },
+    /// No bootstrap server of a Kafka cluster answered: nothing is written.
+    #[error("cluster `{cluster}`: no bootstrap server answered ({})", joined(errors))]
+    NoBootstrap { cluster: String, errors: Vec<kafka::connection::ConnectionError> },
+}
+
+impl CollectError {
+    /// The async runtime a source runs its requests on could not start.
+    pub(crate) fn runtime(source: std::io::Error) -> Self {
+        CollectError::Local { what: "starting the async runtime", source }
+    }
+}
+
+fn joined(errors: &[impl std::fmt::Display]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }

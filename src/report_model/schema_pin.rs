@@ -58,17 +58,26 @@ fn differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>, limit: usi
     }
 }
 
-/// What the pin says of `now` against `pinned` (None: the same).
-fn judge(pinned: &Value, now: &Value) -> Option<Result<(), String>> {
+/// What the pin says of a schema against the pinned one.
+#[derive(Debug, PartialEq)]
+enum Pin {
+    Same,
+    /// Only descriptions moved: rewrite the file, same version.
+    Reworded,
+    /// A reader would notice: the JSON pointers that differ.
+    Reshaped(Vec<String>),
+}
+
+fn judge(pinned: &Value, now: &Value) -> Pin {
     if pinned == now {
-        return None;
+        return Pin::Same;
     }
     if shape(pinned) == shape(now) {
-        return Some(Ok(()));
+        return Pin::Reworded;
     }
     let mut diffs = Vec::new();
     differences(&shape(pinned), &shape(now), "", &mut diffs, 20);
-    Some(Err(diffs.join("\n")))
+    Pin::Reshaped(diffs)
 }
 
 #[test]
@@ -87,16 +96,17 @@ fn model_json_keeps_the_shape_pinned_for_its_version() {
     };
     let pinned: Value = serde_json::from_str(&pinned).unwrap();
     match judge(&pinned, &now) {
-        None => {}
-        Some(Ok(())) if update => std::fs::write(&path, text).unwrap(),
-        Some(Ok(())) => {
+        Pin::Same => {}
+        Pin::Reworded if update => std::fs::write(&path, text).unwrap(),
+        Pin::Reworded => {
             panic!("model.json's descriptions changed (its shape did not): rewrite {} with {UPDATE}=1", path.display())
         }
-        Some(Err(diffs)) => panic!(
-            "model.json's shape changed against the schema pinned for version {MODEL_VERSION} ({}):\n{diffs}\n\
+        Pin::Reshaped(diffs) => panic!(
+            "model.json's shape changed against the schema pinned for version {MODEL_VERSION} ({}):\n{}\n\
              Readers of model.json would notice: bump MODEL_VERSION to {} and pin it with {UPDATE}=1, or undo \
              the change. (The update flag never rewrites a version's shape.)",
             path.display(),
+            diffs.join("\n"),
             MODEL_VERSION + 1
         ),
     }
@@ -113,18 +123,18 @@ fn a_renamed_field_or_a_new_word_fails_the_pin_and_a_reworded_comment_does_not()
     let props = renamed["$defs"]["TopicReport"]["properties"].as_object_mut().unwrap();
     let moved = props.remove("retained_bytes").unwrap();
     props.insert("retained_size".into(), moved);
-    let err = judge(&pinned, &renamed).unwrap().unwrap_err();
-    assert!(err.contains("/$defs/TopicReport/properties/retained_bytes"), "{err}");
+    let Pin::Reshaped(diffs) = judge(&pinned, &renamed) else { panic!("a renamed field must reshape the schema") };
+    assert!(diffs.iter().any(|d| d.starts_with("/$defs/TopicReport/properties/retained_bytes:")), "{diffs:?}");
 
     // A new word in an enum (a placement added to `Scenario`).
     let mut worded = pinned.clone();
     let text = serde_json::to_string(&worded["$defs"]["Scenario"]).unwrap().replace("shared_storage", "diskless");
     worded["$defs"]["Scenario"] = serde_json::from_str(&text).unwrap();
-    assert!(judge(&pinned, &worded).unwrap().is_err());
+    assert!(matches!(judge(&pinned, &worded), Pin::Reshaped(_)));
 
     // A doc comment reworded: the shape holds, only the descriptions move.
     let mut reworded = pinned.clone();
     reworded["$defs"]["TopicReport"]["description"] = Value::String("said another way".into());
-    assert_eq!(judge(&pinned, &reworded), Some(Ok(())));
-    assert_eq!(judge(&pinned, &pinned), None);
+    assert_eq!(judge(&pinned, &reworded), Pin::Reworded);
+    assert_eq!(judge(&pinned, &pinned), Pin::Same);
 }

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use super::exports::{ExportFile, ExportFormat, read_exports};
-use super::{AwsSettings, describe_error, runtime, s3_client, sdk_config};
+use super::{AwsCallError, AwsSettings, runtime, s3_client, sdk_config};
 use crate::collect::{CollectError, Collected, DayWindow, Source, SourceReport, SourceStatus};
 use crate::schema::{CostAllocation, CostLine};
 
@@ -55,19 +55,19 @@ impl Source for BillingExportSource {
         let staging = tempfile::Builder::new()
             .prefix("kafka-finops-export-")
             .tempdir()
-            .map_err(|e| CollectError::Fatal(format!("creating a temporary folder for the exports: {e}")))?;
+            .map_err(|source| CollectError::Local { what: "creating a temporary folder for the exports", source })?;
         let fetched = match &self.settings.location {
             ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods, staging.path()),
             ExportLocation::S3 { .. } => {
-                let rt = runtime().map_err(|e| CollectError::Fatal(format!("starting the async runtime: {e}")))?;
+                let rt = runtime().map_err(CollectError::runtime)?;
                 rt.block_on(self.fetch_s3(staging.path(), &mut report.requests))
             }
         };
         let files = match fetched {
             Ok(files) => files,
-            Err(message) => {
+            Err(e) => {
                 report.status = SourceStatus::Failed;
-                report.detail = Some(message);
+                report.detail = Some(e.to_string());
                 into.sources.push(report);
                 return Ok(());
             }
@@ -131,7 +131,7 @@ impl BillingExportSource {
         }
     }
 
-    async fn fetch_s3(&self, staging: &Path, requests: &mut u64) -> Result<Vec<ExportFile>, String> {
+    async fn fetch_s3(&self, staging: &Path, requests: &mut u64) -> Result<Vec<ExportFile>, FetchError> {
         let ExportLocation::S3 { bucket, prefix, manifest } = &self.settings.location else {
             return Ok(Vec::new());
         };
@@ -140,7 +140,7 @@ impl BillingExportSource {
         let keys = match manifest {
             Some(key) => {
                 let text = get_text(&client, bucket, key, requests).await?;
-                manifest_keys(&text, bucket).map_err(|e| format!("s3://{bucket}/{key}: {e}"))?
+                manifest_keys(&text, bucket).map_err(FetchError::manifest(format!("s3://{bucket}/{key}")))?
             }
             None => {
                 let listed = list_keys(&client, bucket, prefix, requests).await?;
@@ -151,7 +151,8 @@ impl BillingExportSource {
                 } else {
                     for key in manifests {
                         let text = get_text(&client, bucket, &key, requests).await?;
-                        chosen.extend(manifest_keys(&text, bucket).map_err(|e| format!("s3://{bucket}/{key}: {e}"))?);
+                        let at = format!("s3://{bucket}/{key}");
+                        chosen.extend(manifest_keys(&text, bucket).map_err(FetchError::manifest(at))?);
                     }
                 }
                 chosen
@@ -170,7 +171,7 @@ async fn list_keys(
     bucket: &str,
     prefix: &str,
     requests: &mut u64,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AwsCallError> {
     let mut keys = Vec::new();
     let mut token = None;
     loop {
@@ -182,7 +183,7 @@ async fn list_keys(
             .set_continuation_token(token)
             .send()
             .await
-            .map_err(|e| describe_error("s3:ListBucket", &format!("listing s3://{bucket}/{prefix}"), &e))?;
+            .map_err(|e| AwsCallError::new("s3:ListBucket", format!("listing s3://{bucket}/{prefix}"), &e))?;
         keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
         match page.next_continuation_token() {
             Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
@@ -199,7 +200,7 @@ async fn get_object(
     bucket: &str,
     key: &str,
     requests: &mut u64,
-) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, String> {
+) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, AwsCallError> {
     *requests += 1;
     client
         .get_object()
@@ -207,14 +208,19 @@ async fn get_object(
         .key(key)
         .send()
         .await
-        .map_err(|e| describe_error("s3:GetObject", &format!("reading s3://{bucket}/{key}"), &e))
+        .map_err(|e| AwsCallError::new("s3:GetObject", format!("reading s3://{bucket}/{key}"), &e))
 }
 
-async fn get_text(client: &aws_sdk_s3::Client, bucket: &str, key: &str, requests: &mut u64) -> Result<String, String> {
-    let what = format!("reading s3://{bucket}/{key}");
+async fn get_text(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    requests: &mut u64,
+) -> Result<String, FetchError> {
+    let what = || format!("reading s3://{bucket}/{key}");
     let object = get_object(client, bucket, key, requests).await?;
-    let bytes = object.body.collect().await.map_err(|e| format!("{what}: {e}"))?.into_bytes();
-    String::from_utf8(bytes.to_vec()).map_err(|e| format!("{what}: not UTF-8 text: {e}"))
+    let bytes = object.body.collect().await.map_err(|source| FetchError::Body { what: what(), source })?.into_bytes();
+    String::from_utf8(bytes.to_vec()).map_err(|source| FetchError::NotText { what: what(), source })
 }
 
 /// Streams one object to disk; `.gz` objects are inflated into the staged file, so it can be scanned lazily.
@@ -225,22 +231,27 @@ async fn download(
     staging: &Path,
     index: usize,
     requests: &mut u64,
-) -> Result<ExportFile, String> {
+) -> Result<ExportFile, FetchError> {
     use tokio::io::AsyncWriteExt;
     let display = format!("s3://{bucket}/{key}");
-    let what = format!("reading {display}");
     let mut object = get_object(client, bucket, key, requests).await?;
     let base = key.rsplit('/').next().unwrap_or("export");
     let raw = staging.join(format!("{index:05}-{base}"));
-    let mut out = tokio::fs::File::create(&raw).await.map_err(|e| format!("{what}: writing {}: {e}", raw.display()))?;
-    while let Some(chunk) = object.body.try_next().await.map_err(|e| format!("{what}: {e}"))? {
-        out.write_all(&chunk).await.map_err(|e| format!("{what}: writing {}: {e}", raw.display()))?;
+    let staged = |source| FetchError::Stage { path: raw.display().to_string(), source };
+    let mut out = tokio::fs::File::create(&raw).await.map_err(staged)?;
+    while let Some(chunk) = object
+        .body
+        .try_next()
+        .await
+        .map_err(|source| FetchError::Body { what: format!("reading {display}"), source })?
+    {
+        out.write_all(&chunk).await.map_err(staged)?;
     }
-    out.flush().await.map_err(|e| format!("{what}: {e}"))?;
+    out.flush().await.map_err(staged)?;
     drop(out);
     let path = if let Some(stem) = raw.to_string_lossy().strip_suffix(".gz") {
         let plain = PathBuf::from(stem);
-        inflate(&raw, &plain).map_err(|e| format!("{what}: inflating gzip: {e}"))?;
+        inflate(&raw, &plain).map_err(|source| FetchError::Inflate { file: display.clone(), source })?;
         let _ = std::fs::remove_file(&raw);
         plain
     } else {
@@ -301,15 +312,15 @@ fn window(periods: &[String], lines: &[CostLine]) -> Option<DayWindow> {
 }
 
 /// The files of a local export: the file itself, or every data file under the folder (manifests honoured as in S3).
-fn local_files(path: &Path, periods: &[String], staging: &Path) -> Result<Vec<ExportFile>, String> {
+fn local_files(path: &Path, periods: &[String], staging: &Path) -> Result<Vec<ExportFile>, FetchError> {
     if path.is_file() {
         return staged_local(path, staging, 0).map(|f| vec![f]);
     }
     if !path.is_dir() {
-        return Err(format!("{}: no such file or folder", path.display()));
+        return Err(FetchError::Missing { path: path.display().to_string(), what: "file or folder" });
     }
     let mut keys = Vec::new();
-    walk(path, path, &mut keys).map_err(|e| format!("{}: {e}", path.display()))?;
+    walk(path, path, &mut keys).map_err(|source| FetchError::Read { path: path.display().to_string(), source })?;
     keys.sort();
     let manifests = newest_manifests(&keys, periods);
     let chosen: Vec<String> = if manifests.is_empty() {
@@ -317,10 +328,11 @@ fn local_files(path: &Path, periods: &[String], staging: &Path) -> Result<Vec<Ex
     } else {
         let mut out = Vec::new();
         for m in manifests {
-            let text =
-                std::fs::read_to_string(path.join(&m)).map_err(|e| format!("{}: {e}", path.join(&m).display()))?;
+            let at = path.join(&m).display().to_string();
+            let text = std::fs::read_to_string(path.join(&m))
+                .map_err(|source| FetchError::Read { path: at.clone(), source })?;
             // Keys in a manifest are bucket keys; locally they are found under the folder by the same relative key.
-            out.extend(manifest_keys(&text, "").map_err(|e| format!("{}: {e}", path.join(&m).display()))?);
+            out.extend(manifest_keys(&text, "").map_err(FetchError::manifest(at))?);
         }
         out.into_iter().map(|k| keys.iter().find(|l| k.ends_with(l.as_str())).cloned().unwrap_or(k)).collect()
     };
@@ -341,16 +353,16 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
 }
 
 /// A local gzip file is inflated into the staging folder; others are read where they are.
-fn staged_local(path: &Path, staging: &Path, index: usize) -> Result<ExportFile, String> {
+fn staged_local(path: &Path, staging: &Path, index: usize) -> Result<ExportFile, FetchError> {
     let display = path.display().to_string();
     if !path.is_file() {
-        return Err(format!("{display}: no such file (named by a manifest?)"));
+        return Err(FetchError::Missing { path: display, what: "file (named by a manifest?)" });
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     match name.strip_suffix(".gz") {
         Some(stem) => {
             let plain = staging.join(format!("{index:05}-{stem}"));
-            inflate(path, &plain).map_err(|e| format!("{display}: inflating gzip: {e}"))?;
+            inflate(path, &plain).map_err(|source| FetchError::Inflate { file: display.clone(), source })?;
             Ok(ExportFile { path: plain, display })
         }
         None => Ok(ExportFile { path: path.to_path_buf(), display }),
@@ -409,8 +421,8 @@ fn newest_manifests(keys: &[String], periods: &[String]) -> Vec<String> {
 
 /// The data-file keys a manifest names: legacy CUR (`reportKeys`, bucket keys) or Data Exports (`dataFiles`,
 /// `s3://` URLs).
-fn manifest_keys(text: &str, bucket: &str) -> Result<Vec<String>, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not a JSON manifest: {e}"))?;
+fn manifest_keys(text: &str, bucket: &str) -> Result<Vec<String>, ManifestError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(ManifestError::NotJson)?;
     if let Some(keys) = value.get("reportKeys").and_then(|v| v.as_array()) {
         return Ok(keys.iter().filter_map(|k| k.as_str().map(str::to_string)).collect());
     }
@@ -422,7 +434,66 @@ fn manifest_keys(text: &str, bucket: &str) -> Result<Vec<String>, String> {
             .map(|f| f.strip_prefix(&prefix).map(str::to_string).unwrap_or_else(|| after_bucket(f)))
             .collect());
     }
-    Err("a manifest lists its files in `reportKeys` (CUR) or `dataFiles` (Data Exports); found neither".into())
+    Err(ManifestError::NoFileList)
+}
+
+/// Why the export files could not be found or staged.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error(transparent)]
+    Call(#[from] AwsCallError),
+    #[error("{what}: {source}")]
+    Body {
+        what: String,
+        #[source]
+        source: aws_sdk_s3::primitives::ByteStreamError,
+    },
+    #[error("{what}: not UTF-8 text: {source}")]
+    NotText {
+        what: String,
+        #[source]
+        source: std::string::FromUtf8Error,
+    },
+    #[error("writing the staged copy {path}: {source}")]
+    Stage {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: inflating gzip: {source}")]
+    Inflate {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: no such {what}")]
+    Missing { path: String, what: &'static str },
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{at}: {source}")]
+    Manifest {
+        at: String,
+        #[source]
+        source: ManifestError,
+    },
+}
+
+impl FetchError {
+    fn manifest(at: String) -> impl FnOnce(ManifestError) -> FetchError {
+        move |source| FetchError::Manifest { at, source }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ManifestError {
+    #[error("not a JSON manifest: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("a manifest lists its files in `reportKeys` (CUR) or `dataFiles` (Data Exports); found neither")]
+    NoFileList,
 }
 
 fn after_bucket(url: &str) -> String {
@@ -467,7 +538,7 @@ mod tests {
         assert_eq!(manifest_keys(legacy, "b").unwrap(), vec!["p/r/20181101-20181201/abc/r-1.csv.gz"]);
         let exports = r#"{"dataFiles": ["s3://b/e/data/BILLING_PERIOD=2024-09/e-00001.snappy.parquet"]}"#;
         assert_eq!(manifest_keys(exports, "b").unwrap(), vec!["e/data/BILLING_PERIOD=2024-09/e-00001.snappy.parquet"]);
-        assert!(manifest_keys("{}", "b").unwrap_err().contains("reportKeys"));
+        assert!(manifest_keys("{}", "b").unwrap_err().to_string().contains("reportKeys"));
     }
 
     #[test]

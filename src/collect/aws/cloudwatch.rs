@@ -18,7 +18,7 @@ use aws_sdk_cloudwatch::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudwatch::types::{Dimension, DimensionFilter, Metric, MetricDataQuery, MetricStat};
 use chrono::{DateTime, Utc};
 
-use super::{AwsSettings, describe_error, runtime, sdk_config};
+use super::{AwsCallError, AwsSettings, runtime, sdk_config};
 use crate::collect::{CollectError, Collected, Source, SourceReport, SourceStatus};
 use crate::schema::MetricPoint;
 
@@ -89,16 +89,16 @@ impl Source for CloudWatchSource {
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
         let mut report = SourceReport::new(&self.name, "cloudwatch", &["metric_points"]);
-        let rt = runtime().map_err(|e| CollectError::Fatal(format!("starting the async runtime: {e}")))?;
+        let rt = runtime().map_err(CollectError::runtime)?;
         match rt.block_on(self.read(&mut report.requests)) {
             Ok((points, series)) => {
                 report.detail = Some(format!("{series} series, {} points", points.len()));
                 tracing::info!(source = %self.name, requests = report.requests, series, points = points.len(), "CloudWatch read");
                 into.metric_points.extend(points);
             }
-            Err(message) => {
+            Err(e) => {
                 report.status = SourceStatus::Failed;
-                report.detail = Some(message);
+                report.detail = Some(e.to_string());
             }
         }
         into.sources.push(report);
@@ -116,7 +116,7 @@ struct Series {
 }
 
 impl CloudWatchSource {
-    async fn read(&self, requests: &mut u64) -> Result<(Vec<MetricPoint>, usize), String> {
+    async fn read(&self, requests: &mut u64) -> Result<(Vec<MetricPoint>, usize), AwsCallError> {
         let s = &self.settings;
         let config = sdk_config(&s.aws).await;
         let client = aws_sdk_cloudwatch::Client::new(&config);
@@ -137,9 +137,9 @@ impl CloudWatchSource {
                     request = request.dimensions(DimensionFilter::builder().name(name).value(value).build());
                 }
                 let page = request.set_next_token(token.clone()).send().await.map_err(|e| {
-                    describe_error(
+                    AwsCallError::new(
                         "cloudwatch:ListMetrics",
-                        &format!("ListMetrics {} {}", spec.namespace, spec.metric),
+                        format!("ListMetrics {} {}", spec.namespace, spec.metric),
                         &e,
                     )
                 })?;
@@ -189,9 +189,9 @@ impl CloudWatchSource {
                     .send()
                     .await
                     .map_err(|e| {
-                        describe_error(
+                        AwsCallError::new(
                             "cloudwatch:GetMetricData",
-                            &format!("GetMetricData (batch {} of {} series)", chunk_index + 1, chunk.len()),
+                            format!("GetMetricData (batch {} of {} series)", chunk_index + 1, chunk.len()),
                             &e,
                         )
                     })?;

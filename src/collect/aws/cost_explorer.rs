@@ -14,7 +14,7 @@ use chrono::{Days, NaiveDate, Utc};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::{AwsSettings, describe_error, runtime, sdk_config};
+use super::{AwsCallError, AwsSettings, runtime, sdk_config};
 use crate::collect::{CollectError, Collected, DayWindow, Source, SourceReport, SourceStatus};
 use crate::schema::{CostAllocation, CostLine};
 
@@ -86,15 +86,15 @@ impl Source for CostExplorerSource {
         let mut fresh = Vec::new();
         let mut answered_days = BTreeSet::new();
         if let Some(ask_from) = first_missing {
-            let rt = runtime().map_err(|e| CollectError::Fatal(format!("starting the async runtime: {e}")))?;
+            let rt = runtime().map_err(CollectError::runtime)?;
             match rt.block_on(ask_all(&s.aws, &s.owner_tag_keys, ask_from, end, &mut report.requests)) {
                 Ok((groups, days)) => {
                     fresh = groups;
                     answered_days = days;
                 }
-                Err(message) => {
+                Err(e) => {
                     report.status = SourceStatus::Failed;
-                    report.detail = Some(message);
+                    report.detail = Some(e.to_string());
                 }
             }
         }
@@ -179,7 +179,7 @@ async fn ask_all(
     from: NaiveDate,
     end: NaiveDate,
     requests: &mut u64,
-) -> Result<(Vec<DayGroup>, BTreeSet<NaiveDate>), String> {
+) -> Result<(Vec<DayGroup>, BTreeSet<NaiveDate>), AskError> {
     let mut settings = aws.clone();
     // Cost Explorer has one endpoint, in us-east-1.
     settings.region.get_or_insert_with(|| "us-east-1".into());
@@ -204,12 +204,9 @@ async fn ask(
     from: NaiveDate,
     end: NaiveDate,
     requests: &mut u64,
-) -> Result<(Vec<DayGroup>, BTreeSet<NaiveDate>), String> {
-    let period = DateInterval::builder()
-        .start(from.to_string())
-        .end(end.to_string())
-        .build()
-        .map_err(|e| format!("building the request: {e}"))?;
+) -> Result<(Vec<DayGroup>, BTreeSet<NaiveDate>), AskError> {
+    let period =
+        DateInterval::builder().start(from.to_string()).end(end.to_string()).build().map_err(AskError::Request)?;
     let mut groups = Vec::new();
     let mut days = BTreeSet::new();
     let mut token: Option<String> = None;
@@ -227,7 +224,7 @@ async fn ask(
         }
         let page = request.send().await.map_err(|e| {
             let what = if grouping.is_empty() { String::new() } else { format!(" by {grouping}") };
-            describe_error("ce:GetCostAndUsage", &format!("GetCostAndUsage {from} to {end}{what}"), &e)
+            AwsCallError::new("ce:GetCostAndUsage", format!("GetCostAndUsage {from} to {end}{what}"), &e)
         })?;
         for result in page.results_by_time() {
             let Some(day) = result.time_period().and_then(|p| NaiveDate::parse_from_str(p.start(), "%Y-%m-%d").ok())
@@ -264,7 +261,41 @@ async fn ask(
             _ => return Ok((groups, days)),
         }
     }
-    Err(format!("GetCostAndUsage {from} to {end}: more than 10,000 pages; stopped"))
+    Err(AskError::TooManyPages { from, end })
+}
+
+/// Why Cost Explorer gave no answer for the window.
+#[derive(Debug, thiserror::Error)]
+enum AskError {
+    #[error(transparent)]
+    Call(#[from] AwsCallError),
+    #[error("building the request: {0}")]
+    Request(#[source] aws_sdk_costexplorer::error::BuildError),
+    #[error("GetCostAndUsage {from} to {end}: more than 10,000 pages; stopped")]
+    TooManyPages { from: NaiveDate, end: NaiveDate },
+}
+
+/// Why the day cache cannot be read or written (it is then asked again, or not kept).
+#[derive(Debug, thiserror::Error)]
+enum CacheError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Frame(#[from] PolarsError),
+    #[error("bad {column} `{value}` in the cache")]
+    Value { column: &'static str, value: String },
+    #[error(transparent)]
+    Persist(#[from] tempfile::PersistError),
+}
+
+impl CacheError {
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
+        move |source| CacheError::Io { path: path.display().to_string(), source }
+    }
 }
 
 fn sanitize(name: &str) -> String {
@@ -279,15 +310,14 @@ fn read_days_marker(cache_file: &Path) -> BTreeSet<NaiveDate> {
         .unwrap_or_default()
 }
 
-fn read_cache(path: &Path) -> Result<Vec<DayGroup>, String> {
+fn read_cache(path: &Path) -> Result<Vec<DayGroup>, CacheError> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let df = ParquetReader::new(file).finish().map_err(|e| e.to_string())?;
-    let text = |name: &str| -> Result<Vec<String>, String> {
-        let c = df.column(name).map_err(|e| e.to_string())?;
-        Ok(c.str().map_err(|e| e.to_string())?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+    let file = std::fs::File::open(path).map_err(CacheError::io(path))?;
+    let df = ParquetReader::new(file).finish()?;
+    let text = |name: &str| -> Result<Vec<String>, CacheError> {
+        Ok(df.column(name)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
     };
     // Caches written before tag groupings existed have no `grouping` column: all their rows are the main grouping.
     let grouping = if df.get_column_names().iter().any(|n| n.as_str() == "grouping") {
@@ -305,25 +335,21 @@ fn read_cache(path: &Path) -> Result<Vec<DayGroup>, String> {
         text("quantity_unit")?,
         text("currency")?,
     );
-    let estimated: Vec<bool> = df
-        .column("estimated")
-        .map_err(|e| e.to_string())?
-        .bool()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(|v| v.unwrap_or(false))
-        .collect();
-    let dec = |s: &str| s.parse::<Decimal>().map_err(|e| format!("bad decimal `{s}` in the cache: {e}"));
+    let estimated: Vec<bool> = df.column("estimated")?.bool()?.iter().map(|v| v.unwrap_or(false)).collect();
+    let dec = |column: &'static str, s: &str| {
+        s.parse::<Decimal>().map_err(|_| CacheError::Value { column, value: s.to_string() })
+    };
     (0..df.height())
         .map(|i| {
             Ok(DayGroup {
-                day: NaiveDate::parse_from_str(&day[i], "%Y-%m-%d").map_err(|e| e.to_string())?,
+                day: NaiveDate::parse_from_str(&day[i], "%Y-%m-%d")
+                    .map_err(|_| CacheError::Value { column: "day", value: day[i].clone() })?,
                 grouping: grouping[i].clone(),
                 service: service[i].clone(),
                 usage_type: usage[i].clone(),
-                unblended: dec(&unblended[i])?,
-                amortized: dec(&amortized[i])?,
-                quantity: if quantity[i].is_empty() { None } else { Some(dec(&quantity[i])?) },
+                unblended: dec("unblended", &unblended[i])?,
+                amortized: dec("amortized", &amortized[i])?,
+                quantity: if quantity[i].is_empty() { None } else { Some(dec("quantity", &quantity[i])?) },
                 quantity_unit: unit[i].clone(),
                 currency: currency[i].clone(),
                 estimated: estimated[i],
@@ -333,9 +359,9 @@ fn read_cache(path: &Path) -> Result<Vec<DayGroup>, String> {
 }
 
 /// Writes the closed days atomically (temporary file + rename), so a crash never leaves half a cache.
-fn write_cache(path: &Path, rows: &[DayGroup], closed_days: &BTreeSet<NaiveDate>) -> Result<(), String> {
+fn write_cache(path: &Path, rows: &[DayGroup], closed_days: &BTreeSet<NaiveDate>) -> Result<(), CacheError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(CacheError::io(dir))?;
     let col_of = |name: &str, f: &dyn Fn(&DayGroup) -> String| {
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<String>>())
     };
@@ -350,15 +376,14 @@ fn write_cache(path: &Path, rows: &[DayGroup], closed_days: &BTreeSet<NaiveDate>
         col_of("quantity_unit", &|g| g.quantity_unit.clone()),
         col_of("currency", &|g| g.currency.clone()),
         Column::new("estimated".into(), rows.iter().map(|g| g.estimated).collect::<Vec<bool>>()),
-    ])
-    .map_err(|e| e.to_string())?;
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
-    ParquetWriter::new(tmp.as_file()).finish(&mut df).map_err(|e| e.to_string())?;
-    tmp.persist(path).map_err(|e| e.to_string())?;
+    ])?;
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(CacheError::io(dir))?;
+    ParquetWriter::new(tmp.as_file()).finish(&mut df)?;
+    tmp.persist(path)?;
     let days: String = closed_days.iter().map(|d| format!("{d}\n")).collect();
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
-    std::fs::write(tmp.path(), days).map_err(|e| e.to_string())?;
-    tmp.persist(path.with_extension("days")).map_err(|e| e.to_string())?;
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(CacheError::io(dir))?;
+    std::fs::write(tmp.path(), days).map_err(CacheError::io(tmp.path()))?;
+    tmp.persist(path.with_extension("days"))?;
     Ok(())
 }
 

@@ -58,6 +58,11 @@ pub enum ExportFormat {
     Focus,
 }
 
+/// A `format` the config names that no reader knows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown export format `{0}`; expected auto, cur, cur2 or focus")]
+pub struct UnknownFormat(pub String);
+
 impl ExportFormat {
     pub fn name(self) -> &'static str {
         match self {
@@ -67,12 +72,12 @@ impl ExportFormat {
     }
 
     /// Parses a config value; `auto` is `None`.
-    pub fn parse(text: &str) -> Result<Option<ExportFormat>, String> {
+    pub fn parse(text: &str) -> Result<Option<ExportFormat>, UnknownFormat> {
         match text {
             "auto" => Ok(None),
             "cur" | "cur2" => Ok(Some(ExportFormat::Cur)),
             "focus" => Ok(Some(ExportFormat::Focus)),
-            other => Err(format!("unknown export format `{other}`; expected auto, cur, cur2 or focus")),
+            other => Err(UnknownFormat(other.to_string())),
         }
     }
 

@@ -96,31 +96,46 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()
 }
 
-/// One line for a failed AWS call: what was asked, the service's error code and message, and, when access was
-/// denied, the IAM action to grant.
-pub fn describe_error<E, R>(action: &str, what: &str, err: &aws_sdk_s3::error::SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
-{
-    use aws_sdk_s3::error::SdkError;
-    match err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            let code = e.code().unwrap_or("unknown error");
-            let message = e.message().unwrap_or("");
-            if is_access_denied(code) {
-                format!(
-                    "{what}: access denied ({code}); grant the IAM action `{action}` to these credentials. {message}"
-                )
-            } else {
-                format!("{what}: {code}: {message}").trim_end_matches([' ', ':']).to_string()
+/// A failed AWS call: what was asked, the service's error code and message, and, when access was denied, the IAM
+/// action to grant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AwsCallError {
+    #[error("{what}: access denied ({code}); grant the IAM action `{action}` to these credentials. {message}")]
+    Denied { what: String, action: &'static str, code: String, message: String },
+    #[error("{}", format!("{what}: {code}: {message}").trim_end_matches([' ', ':']))]
+    Service { what: String, code: String, message: String },
+    /// The request got no answer (network, DNS, timeout); `causes` is the error and its sources on one line.
+    #[error("{what}: no answer from the service ({causes})")]
+    Unanswered { what: String, causes: String },
+    #[error("{what}: {causes}")]
+    Other { what: String, causes: String },
+}
+
+impl AwsCallError {
+    /// Classifies an SDK error of the call `action` (the IAM action it needs), described as `what`.
+    pub fn new<E, R>(action: &'static str, what: impl Into<String>, err: &aws_sdk_s3::error::SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        use aws_sdk_s3::error::SdkError;
+        let what = what.into();
+        match err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let code = e.code().unwrap_or("unknown error").to_string();
+                let message = e.message().unwrap_or("").to_string();
+                if is_access_denied(&code) {
+                    AwsCallError::Denied { what, action, code, message }
+                } else {
+                    AwsCallError::Service { what, code, message }
+                }
             }
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                AwsCallError::Unanswered { what, causes: error_chain(err) }
+            }
+            other => AwsCallError::Other { what, causes: error_chain(other) },
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            format!("{what}: no answer from the service ({})", error_chain(err))
-        }
-        other => format!("{what}: {}", error_chain(other)),
     }
 }
 

@@ -18,7 +18,7 @@ use rsasl::prelude::{Mechname, MessageSent, SASLClient, SASLConfig, State};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::pem::{self, PemObject};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
@@ -30,16 +30,68 @@ const CLIENT_ID: &str = "kafka-finops";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ConnectionError {
-    #[error("cannot connect to {addr}: {reason}")]
-    Connect { addr: String, reason: String },
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    /// The connection broke while a request was in flight.
+    #[error("{addr}: {api}: {source}")]
+    Lost {
+        addr: String,
+        api: String,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
     #[error("{addr}: no answer within {seconds} s ({what})")]
     Timeout { addr: String, seconds: u64, what: String },
-    #[error("{addr}: TLS: {reason}")]
-    Tls { addr: String, reason: String },
+    #[error("{addr}: TLS: {source}")]
+    Tls {
+        addr: String,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("{addr}: TLS: `{host}` is not a server name: {source}")]
+    ServerName {
+        addr: String,
+        host: String,
+        #[source]
+        source: Arc<rustls::pki_types::InvalidDnsNameError>,
+    },
+    #[error("{addr}: TLS: {source}")]
+    TlsSetup {
+        addr: String,
+        #[source]
+        source: Box<TlsSetupError>,
+    },
     #[error("{addr}: SASL {mechanism} authentication failed: {reason}")]
     Auth { addr: String, mechanism: String, reason: String },
     #[error("{addr}: {api}: {reason}")]
     Protocol { addr: String, api: String, reason: String },
+}
+
+/// A TLS setting that cannot be used: which setting, which file, and why.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error("{setting} {path}: {source}")]
+    Unreadable {
+        setting: &'static str,
+        path: String,
+        #[source]
+        source: Arc<pem::Error>,
+    },
+    #[error("{setting} {path}: {source}")]
+    Rejected {
+        setting: &'static str,
+        path: String,
+        #[source]
+        source: rustls::Error,
+    },
+    #[error("protocol versions: {0}")]
+    Versions(#[source] rustls::Error),
+    #[error("client certificate: {0}")]
+    ClientCertificate(#[source] rustls::Error),
 }
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -68,18 +120,21 @@ impl BrokerConnection {
         let tcp = tokio::time::timeout(timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| ConnectionError::Timeout { addr: addr.into(), seconds, what: "TCP connect".into() })?
-            .map_err(|e| ConnectionError::Connect { addr: addr.into(), reason: e.to_string() })?;
+            .map_err(|e| ConnectionError::Connect { addr: addr.into(), source: Arc::new(e) })?;
         let _ = tcp.set_nodelay(true);
         let stream: Box<dyn Stream> = if settings.tls {
-            let connector =
-                tls_connector(settings).map_err(|reason| ConnectionError::Tls { addr: addr.into(), reason })?;
+            let connector = tls_connector(settings)
+                .map_err(|e| ConnectionError::TlsSetup { addr: addr.into(), source: Box::new(e) })?;
             let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h).trim_matches(['[', ']']);
-            let name = ServerName::try_from(host.to_string())
-                .map_err(|e| ConnectionError::Tls { addr: addr.into(), reason: e.to_string() })?;
+            let name = ServerName::try_from(host.to_string()).map_err(|e| ConnectionError::ServerName {
+                addr: addr.into(),
+                host: host.into(),
+                source: Arc::new(e),
+            })?;
             let tls = tokio::time::timeout(timeout, connector.connect(name, tcp))
                 .await
                 .map_err(|_| ConnectionError::Timeout { addr: addr.into(), seconds, what: "TLS handshake".into() })?
-                .map_err(|e| ConnectionError::Tls { addr: addr.into(), reason: e.to_string() })?;
+                .map_err(|e| ConnectionError::Tls { addr: addr.into(), source: Arc::new(e) })?;
             Box::new(tls)
         } else {
             Box::new(tcp)
@@ -214,7 +269,7 @@ impl BrokerConnection {
         let mut bytes = tokio::time::timeout(self.timeout, io)
             .await
             .map_err(|_| ConnectionError::Timeout { addr: addr.clone(), seconds, what: api.clone() })?
-            .map_err(|e| ConnectionError::Connect { addr: addr.clone(), reason: format!("{api}: {e}") })?;
+            .map_err(|e| ConnectionError::Lost { addr: addr.clone(), api: api.clone(), source: Arc::new(e) })?;
         let response_bytes = bytes.len();
         let response_header_version = <R::Response as HeaderVersion>::header_version(version);
         let header = ResponseHeader::decode(&mut bytes, response_header_version)
@@ -236,26 +291,32 @@ fn api_name(key: i16) -> String {
     ApiKey::try_from(key).map(|k| format!("{k:?}")).unwrap_or_else(|_| format!("api {key}"))
 }
 
-fn tls_connector(settings: &ConnectionSettings) -> Result<TlsConnector, String> {
+fn tls_connector(settings: &ConnectionSettings) -> Result<TlsConnector, TlsSetupError> {
+    fn unreadable<'a>(setting: &'static str, path: &'a str) -> impl FnOnce(pem::Error) -> TlsSetupError + 'a {
+        move |e| TlsSetupError::Unreadable { setting, path: path.to_string(), source: Arc::new(e) }
+    }
     let ca = settings.ssl_ca_location.as_deref().unwrap_or("/etc/ssl/certs/ca-certificates.crt");
     let mut roots = RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(ca).map_err(|e| format!("ssl.ca.location {ca}: {e}"))? {
-        let cert = cert.map_err(|e| format!("ssl.ca.location {ca}: {e}"))?;
-        roots.add(cert).map_err(|e| format!("ssl.ca.location {ca}: {e}"))?;
+    for cert in CertificateDer::pem_file_iter(ca).map_err(unreadable("ssl.ca.location", ca))? {
+        let cert = cert.map_err(unreadable("ssl.ca.location", ca))?;
+        roots.add(cert).map_err(|source| TlsSetupError::Rejected {
+            setting: "ssl.ca.location",
+            path: ca.to_string(),
+            source,
+        })?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(TlsSetupError::Versions)?
         .with_root_certificates(roots);
     let config = match (&settings.ssl_certificate_location, &settings.ssl_key_location) {
         (Some(cert_path), Some(key_path)) => {
             let certs = CertificateDer::pem_file_iter(cert_path)
                 .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| format!("ssl.certificate.location {cert_path}: {e}"))?;
-            let key =
-                PrivateKeyDer::from_pem_file(key_path).map_err(|e| format!("ssl.key.location {key_path}: {e}"))?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| format!("client certificate: {e}"))?
+                .map_err(unreadable("ssl.certificate.location", cert_path))?;
+            let key = PrivateKeyDer::from_pem_file(key_path).map_err(unreadable("ssl.key.location", key_path))?;
+            builder.with_client_auth_cert(certs, key).map_err(TlsSetupError::ClientCertificate)?
         }
         _ => builder.with_no_client_auth(),
     };

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use kafka_protocol::ResponseError;
 use kafka_protocol::error::ParseResponseErrorCode;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
@@ -77,11 +78,34 @@ type ConfigAnswers = (Vec<TopicConfig>, Vec<String>);
 
 /// What one broker answered; each request has its own error slot.
 struct BrokerAnswers {
-    log_dirs: Result<Vec<ReplicaLogDir>, String>,
+    log_dirs: Result<Vec<ReplicaLogDir>, RequestError>,
     /// (topic, partition) → (earliest, latest)
-    offsets: Result<OffsetRange, String>,
-    groups: Result<GroupAnswers, String>,
-    configs: Result<ConfigAnswers, String>,
+    offsets: Result<OffsetRange, RequestError>,
+    groups: Result<GroupAnswers, RequestError>,
+    configs: Result<ConfigAnswers, RequestError>,
+}
+
+/// Why one request to one broker gave no usable answer; the broker's other requests keep theirs.
+#[derive(Debug, thiserror::Error)]
+enum RequestError {
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    /// The broker answered with an error code, for the whole request or for the part `context` names.
+    #[error("{context}{error}{}", acl.map(|a| acl_hint(*code, a)).unwrap_or_default())]
+    Refused {
+        /// `ListGroups: `, `log dir /data: `, `orders partition 3: ` or empty.
+        context: String,
+        #[source]
+        error: ResponseError,
+        code: i16,
+        /// The ACL the principal needs when the code says "not authorized".
+        acl: Option<&'static str>,
+    },
+}
+
+/// The broker's error for `code`, if it is one.
+fn refused(code: i16, context: impl Into<String>, acl: Option<&'static str>) -> Option<RequestError> {
+    code.err().map(|error| RequestError::Refused { context: context.into(), error, code, acl })
 }
 
 impl Source for KafkaSource {
@@ -90,10 +114,8 @@ impl Source for KafkaSource {
     }
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| CollectError::Fatal(format!("starting the async runtime: {e}")))?;
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(CollectError::runtime)?;
         runtime.block_on(self.collect_async(into))
     }
 }
@@ -296,18 +318,14 @@ impl KafkaSource {
             match BrokerConnection::open(addr, &self.settings, self.timeout, requests.clone()).await {
                 Ok(conn) => return Ok(conn),
                 Err(e @ ConnectionError::Auth { .. }) => return Err(self.unreachable(e)),
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => errors.push(e),
             }
         }
-        Err(CollectError::Fatal(format!(
-            "cluster `{}`: no bootstrap server answered ({})",
-            self.cluster,
-            errors.join("; ")
-        )))
+        Err(CollectError::NoBootstrap { cluster: self.cluster.clone(), errors })
     }
 
-    fn unreachable(&self, e: ConnectionError) -> CollectError {
-        CollectError::Fatal(format!("cluster `{}`: {e}", self.cluster))
+    fn unreachable(&self, source: ConnectionError) -> CollectError {
+        CollectError::Cluster { cluster: self.cluster.clone(), source }
     }
 }
 
@@ -317,7 +335,7 @@ async fn describe_configs(
     conn: &mut BrokerConnection,
     cluster: &str,
     topics: &[String],
-) -> Result<ConfigAnswers, String> {
+) -> Result<ConfigAnswers, RequestError> {
     if topics.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -330,8 +348,7 @@ async fn describe_configs(
                 .with_configuration_keys(Some(TOPIC_CONFIG_KEYS.iter().map(|k| StrBytes::from_static_str(k)).collect()))
         })
         .collect();
-    let response =
-        conn.send(DescribeConfigsRequest::default().with_resources(resources)).await.map_err(|e| e.to_string())?;
+    let response = conn.send(DescribeConfigsRequest::default().with_resources(resources)).await?;
     let mut rows = Vec::new();
     // Failures are grouped by error, so 2,000 denied topics make one line, not 2,000.
     let mut failed: BTreeMap<i16, Vec<String>> = BTreeMap::new();
@@ -423,15 +440,15 @@ async fn ask_broker(
     Ok(BrokerAnswers { log_dirs, offsets, groups, configs })
 }
 
-async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result<Vec<ReplicaLogDir>, String> {
-    let response = conn.send(DescribeLogDirsRequest::default().with_topics(None)).await.map_err(|e| e.to_string())?;
-    if let Some(e) = response.error_code.err() {
-        return Err(format!("{e}{}", acl_hint(response.error_code, "DESCRIBE on CLUSTER")));
+async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result<Vec<ReplicaLogDir>, RequestError> {
+    let response = conn.send(DescribeLogDirsRequest::default().with_topics(None)).await?;
+    if let Some(e) = refused(response.error_code, "", Some("DESCRIBE on CLUSTER")) {
+        return Err(e);
     }
     let mut rows = Vec::new();
     for dir in response.results {
-        if let Some(e) = dir.error_code.err() {
-            return Err(format!("log dir {}: {e}", dir.log_dir));
+        if let Some(e) = refused(dir.error_code, format!("log dir {}: ", dir.log_dir), None) {
+            return Err(e);
         }
         for t in dir.topics {
             for p in t.partitions {
@@ -453,7 +470,7 @@ async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result
 }
 
 /// Earliest and latest offsets of the partitions this broker leads: two requests, each for all of them.
-async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) -> Result<OffsetRange, String> {
+async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) -> Result<OffsetRange, RequestError> {
     let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
     for (t, p) in leading {
         by_topic.entry(t.as_str()).or_default().push(*p);
@@ -474,16 +491,12 @@ async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) ->
             })
             .collect();
         let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(topics);
-        let response = conn.send(request).await.map_err(|e| e.to_string())?;
+        let response = conn.send(request).await?;
         for t in response.topics {
             for p in t.partitions {
-                if let Some(e) = p.error_code.err() {
-                    return Err(format!(
-                        "{} partition {}: {e}{}",
-                        t.name.0,
-                        p.partition_index,
-                        acl_hint(p.error_code, "DESCRIBE on TOPIC")
-                    ));
+                let context = || format!("{} partition {}: ", t.name.0, p.partition_index);
+                if let Some(e) = refused(p.error_code, context(), Some("DESCRIBE on TOPIC")) {
+                    return Err(e);
                 }
                 let slot = found.entry((t.name.0.to_string(), p.partition_index)).or_default();
                 if timestamp == EARLIEST {
@@ -517,10 +530,10 @@ fn subscription_rack(metadata: &bytes::Bytes) -> Option<String> {
 /// KIP-848 groups (`group.protocol=consumer`, type `consumer` in ListGroups v5+) with ConsumerGroupDescribe, which
 /// they need (DescribeGroups answers GroupIdNotFound for them). One OffsetFetch reads the committed offsets of both
 /// (lag is filled in later). A group that cannot be read is named in `problems` and never drops another group.
-async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswers, String> {
-    let listed = conn.send(ListGroupsRequest::default()).await.map_err(|e| e.to_string())?;
-    if let Some(e) = listed.error_code.err() {
-        return Err(format!("ListGroups: {e}{}", acl_hint(listed.error_code, "DESCRIBE on CLUSTER")));
+async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswers, RequestError> {
+    let listed = conn.send(ListGroupsRequest::default()).await?;
+    if let Some(e) = refused(listed.error_code, "ListGroups: ", Some("DESCRIBE on CLUSTER")) {
+        return Err(e);
     }
     let (mut classic, mut kip848) = (Vec::new(), Vec::new());
     for g in listed.groups.iter().filter(|g| g.protocol_type.is_empty() || &*g.protocol_type == "consumer") {

@@ -172,15 +172,28 @@ pub fn from_properties(
     }
 }
 
+/// A password the source names but that cannot be read. Never carries the password.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("environment variable `{var}` (named by password_env) is not set")]
+    Unset { var: String },
+    #[error("password_file `{path}`: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Reads the password named by the source, without ever echoing it.
-pub fn resolve_password(from: &PasswordFrom) -> Result<Secret, String> {
+pub fn resolve_password(from: &PasswordFrom) -> Result<Secret, PasswordError> {
     match from {
-        PasswordFrom::Env(var) => std::env::var(var)
-            .map(Secret::new)
-            .map_err(|_| format!("environment variable `{var}` (named by password_env) is not set")),
+        PasswordFrom::Env(var) => {
+            std::env::var(var).map(Secret::new).map_err(|_| PasswordError::Unset { var: var.clone() })
+        }
         PasswordFrom::File(path) => std::fs::read_to_string(path)
             .map(|s| Secret::new(s.trim_end_matches(['\n', '\r']).to_string()))
-            .map_err(|e| format!("password_file `{path}`: {e}")),
+            .map_err(|source| PasswordError::Unreadable { path: path.clone(), source }),
     }
 }
 
