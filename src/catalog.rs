@@ -210,7 +210,7 @@ pub fn load(files: &InputFiles, name: &str) -> Result<Catalog, Problems> {
 /// Validates catalog text; `path` is used in messages only.
 pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
     let raw: CatalogFile =
-        toml::from_str(text).map_err(|e| Problems(vec![crate::config::toml_problem(path, text, &e)]))?;
+        toml::from_str(text).map_err(|e| Problems(vec![crate::files::toml_problem(path, text, &e)]))?;
     let mut problems = Vec::new();
     let line = |span: std::ops::Range<usize>| line_of(text, span.start);
 

@@ -17,13 +17,12 @@ use crate::collect::aws::cost_explorer::CostExplorerSettings;
 use crate::collect::aws::exports::ExportFormat;
 use crate::collect::kafka::settings::{self, ConnectionSettings, PasswordFrom};
 use crate::error::{Problem, Problems};
-use crate::files::{InputFiles, line_of};
-use crate::model::assumptions::Assumptions;
-use crate::model::assumptions::{ClientRule, WalKind};
-use crate::model::prices::{PriceBook, PriceOverride};
-use crate::model::readiness::Rules;
-use crate::model::trend::HistoryRules;
-use crate::model::zones::{ClientZones, ZoneShare};
+use crate::files::{InputFiles, line_of, toml_problem};
+use crate::prices::{PriceBook, PriceOverride};
+use crate::settings::{
+    Assumptions, ClientRule, ClientZones, ClusterConfig, HistoryRules, ModelSettings, OwnerContact, Platform, Rules,
+    WalKind, WhatIf, ZoneShare,
+};
 
 /// The config file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -312,41 +311,6 @@ struct ModelFile {
     clients: Vec<ClientFile>,
 }
 
-/// Where the Kafka cluster runs, which decides what inter-AZ traffic is billed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Platform {
-    /// Amazon MSK: replication between brokers is not billed, client traffic across AZs is.
-    Msk,
-    /// Kafka on EC2: every byte crossing an AZ is billed on both sides.
-    SelfManaged,
-}
-
-impl Platform {
-    /// The name in config files, model.json and the report (serde's name for it).
-    pub fn key(self) -> &'static str {
-        match self {
-            Platform::Msk => "msk",
-            Platform::SelfManaged => "self-managed",
-        }
-    }
-
-    /// The platform a config names, by its key.
-    pub fn from_key(key: &str) -> Option<Platform> {
-        [Platform::Msk, Platform::SelfManaged].into_iter().find(|p| p.key() == key)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterConfig {
-    pub name: String,
-    pub platform: Platform,
-    pub region: String,
-    pub broker_instance_type: String,
-    /// Bill lines whose resource id is one of these belong to this cluster.
-    pub billing_resource_ids: Vec<String>,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
     /// A recorded scenario folder (`fixtures/demo` or the output of `collect --record`).
@@ -374,41 +338,11 @@ pub struct Config {
     pub path: String,
     pub output_dir: String,
     pub catalog: crate::catalog::Catalog,
-    pub clusters: Vec<ClusterConfig>,
     pub sources: Vec<SourceConfig>,
-    /// The default price book (every region); each cluster settles its own from it (see `PriceBook::settle`).
-    pub prices: PriceBook,
-    pub price_overrides: Vec<PriceOverride>,
-    pub assumptions: Assumptions,
-    pub what_if: Vec<WhatIf>,
-    pub readiness: Rules,
+    /// What the join (its clusters) and the model take.
+    pub model: ModelSettings,
+    /// How earlier runs are compared (`history`).
     pub history: HistoryRules,
-}
-
-/// A what-if scenario: which topics (by owner or by name) and what changes for them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct WhatIf {
-    pub name: String,
-    /// Catalog owner ids whose topics change.
-    pub owners: Vec<String>,
-    /// Topic names (or prefixes ending in `*`), in any cluster, that change.
-    pub topics: Vec<String>,
-    pub retention_hours: Option<Decimal>,
-    pub replication_factor: Option<i64>,
-    pub fetch_from_follower: Option<bool>,
-    pub tiered_storage: Option<bool>,
-    pub local_retention_hours: Option<Decimal>,
-}
-
-impl WhatIf {
-    /// Whether the scenario changes this topic.
-    pub fn selects(&self, topic: &str, owner: &str) -> bool {
-        self.owners.iter().any(|o| o == owner)
-            || self.topics.iter().any(|t| match t.strip_suffix('*') {
-                Some(prefix) => topic.starts_with(prefix),
-                None => t == topic,
-            })
-    }
 }
 
 const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export", "cost-explorer", "cloudwatch"];
@@ -876,19 +810,25 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
     }
 
     match catalog {
-        Some(catalog) if problems.is_empty() => Ok(Config {
-            path: display,
-            output_dir: raw.output_dir.unwrap_or_else(|| "out".into()),
-            catalog,
-            clusters,
-            sources,
-            prices,
-            price_overrides,
-            assumptions,
-            what_if,
-            readiness,
-            history,
-        }),
+        Some(catalog) if problems.is_empty() => {
+            let owners = catalog
+                .owners()
+                .iter()
+                .map(|o| OwnerContact { owner: o.owner.clone(), escalation: o.escalation.clone() })
+                .collect();
+            let model = ModelSettings {
+                config_path: display.clone(),
+                clusters,
+                prices,
+                price_overrides,
+                assumptions,
+                what_ifs: what_if,
+                readiness,
+                owners,
+            };
+            let output_dir = raw.output_dir.unwrap_or_else(|| "out".into());
+            Ok(Config { path: display, output_dir, catalog, sources, model, history })
+        }
         _ => Err(Problems(problems)),
     }
 }
@@ -1231,12 +1171,6 @@ fn client_zones(c: &ClientFile, problems: &mut Vec<FieldProblem>) -> Option<Clie
             ))
         }
     }
-}
-
-/// Turns a TOML syntax or shape error into a problem with the line it points at.
-pub(crate) fn toml_problem(file: &str, text: &str, e: &toml::de::Error) -> Problem {
-    let line = e.span().map(|s| line_of(text, s.start));
-    Problem::new(file, line, None, e.message().trim().to_string())
 }
 
 /// `$XDG_CACHE_HOME/kafka-finops`, else `~/.cache/kafka-finops`, else `.kafka-finops-cache`.

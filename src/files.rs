@@ -98,6 +98,12 @@ fn normalize_embedded(relative: &str) -> String {
     relative.trim_start_matches("./").trim_start_matches('.').trim_start_matches('/').to_string()
 }
 
+/// Turns a TOML syntax or shape error into a problem with the line it points at.
+pub(crate) fn toml_problem(file: &str, text: &str, e: &toml::de::Error) -> crate::error::Problem {
+    let line = e.span().map(|s| line_of(text, s.start));
+    crate::error::Problem::new(file, line, None, e.message().trim().to_string())
+}
+
 /// Converts a byte offset in `text` into a 1-based line number.
 pub fn line_of(text: &str, byte_offset: usize) -> usize {
     text[..byte_offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1

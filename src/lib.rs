@@ -15,9 +15,11 @@ pub mod join;
 pub mod model;
 pub mod normalize;
 pub mod output;
+pub mod prices;
 pub mod report;
 pub mod report_model;
 pub mod schema;
+pub mod settings;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -110,8 +112,14 @@ pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel
         (_, Err(other)) => return Err(Error::Normalize(other)),
     };
     findings.extend(config_findings(config));
-    let joined = join::run(tables, &config.catalog, &config.clusters)?;
-    let mut model = model::build(&joined, config, collected)?;
+    let joined = join::run(tables, &config.catalog, &config.model.clusters)?;
+    let run = model::Run {
+        scenario_name: &collected.scenario_name,
+        description: &collected.description,
+        captured_at: collected.captured_at,
+        sources: &collected.sources,
+    };
+    let mut model = model::build(&joined, &config.model, &run)?;
     model.totals.complete &= findings.is_empty();
     model.findings = findings.into_iter().map(Into::into).collect();
     Ok(model)
@@ -120,10 +128,11 @@ pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel
 /// Config that is valid but suspicious given the clusters it prices: prices for a region no cluster runs in.
 fn config_findings(config: &Config) -> Vec<validate::Finding> {
     let mut regions: Vec<&str> = config
+        .model
         .price_overrides
         .iter()
         .filter_map(|o| o.region.as_deref())
-        .filter(|r| !config.clusters.iter().any(|c| c.region == *r))
+        .filter(|r| !config.model.clusters.iter().any(|c| c.region == *r))
         .collect();
     regions.sort();
     regions.dedup();
@@ -136,7 +145,7 @@ fn config_findings(config: &Config) -> Vec<validate::Finding> {
             column: format!("prices_by_region.{r}"),
             message: format!(
                 "prices for `{r}`, where no [[clusters]] runs ({}); a mistyped region?",
-                config.clusters.iter().map(|c| c.region.as_str()).collect::<Vec<_>>().join(", ")
+                config.model.clusters.iter().map(|c| c.region.as_str()).collect::<Vec<_>>().join(", ")
             ),
         })
         .collect()
@@ -191,7 +200,12 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
         }
     };
     let mut lines = vec![
-        format!("config {}: {} cluster(s), {} source(s)", config.path, config.clusters.len(), config.sources.len()),
+        format!(
+            "config {}: {} cluster(s), {} source(s)",
+            config.path,
+            config.model.clusters.len(),
+            config.sources.len()
+        ),
         format!("catalog {}: {} owner(s) besides `unowned`", config.catalog.path, config.catalog.owners().len() - 1),
     ];
     if config.sources.iter().all(|s| matches!(s.kind, SourceKind::Scenario { .. })) {

@@ -40,7 +40,7 @@ impl Source for ScenarioSource {
         let meta_path = self.files.display(meta_name);
         let text = self.files.read(meta_name).map_err(|e| one(&meta_path, e.to_string()))?;
         let meta: ScenarioFile =
-            toml::from_str(&text).map_err(|e| Problems(vec![crate::config::toml_problem(&meta_path, &text, &e)]))?;
+            toml::from_str(&text).map_err(|e| Problems(vec![crate::files::toml_problem(&meta_path, &text, &e)]))?;
 
         let mut problems = Vec::new();
         let files = &self.files;

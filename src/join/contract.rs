@@ -64,6 +64,12 @@ table! {
 }
 
 table! {
+    SourceDay = "source_days" {
+        source: String, billing_day: NaiveDate, lines: i64, amount: Decimal,
+    }
+}
+
+table! {
     OwnerTagCost = "owner_tag_costs" {
         owner: String, owner_rule: String, tag_key: String, tag_value: String, source: String,
         first_day: NaiveDate, last_day: NaiveDate, days: i64, amount: Decimal,
@@ -110,6 +116,7 @@ pub fn columns(query: &str) -> Option<Vec<ColumnSpec>> {
         (PartitionPlacementRow::NAME, PartitionPlacementRow::columns),
         (GroupZone::NAME, GroupZone::columns),
         (ClusterWriteRate::NAME, ClusterWriteRate::columns),
+        (SourceDay::NAME, SourceDay::columns),
     ];
     declared.iter().find(|(name, _)| *name == query).map(|(_, columns)| columns())
 }

@@ -13,10 +13,10 @@ use polars::sql::SQLContext;
 pub mod contract;
 
 use crate::catalog::{Catalog, NameKind};
-use crate::config::ClusterConfig;
 use crate::error::Problems;
 use crate::normalize::Tables;
 use crate::schema::{ConsumerGroupOffset, CostAllocation, Table, Topic};
+use crate::settings::ClusterConfig;
 
 /// The queries, in the order they run. Each file's header comment gives its inputs, output columns and grain.
 pub const QUERIES: &[(&str, &str)] = &[
@@ -32,6 +32,7 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("partition_placement", include_str!("../../queries/partition_placement.sql")),
     ("group_zones", include_str!("../../queries/group_zones.sql")),
     ("cluster_write_rates", include_str!("../../queries/cluster_write_rates.sql")),
+    ("source_days", include_str!("../../queries/source_days.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -8,10 +8,10 @@ use super::Priced;
 use super::assumptions::Assumptions;
 use super::choice::Scenario;
 use super::cost::{self, CostBreakdown, TopicInputs};
-use super::prices::PriceBook;
 use super::readiness::{Rules, slowest_group};
 use crate::catalog::UNOWNED;
 use crate::format;
+use crate::prices::PriceBook;
 use crate::report_model::ClassResidual;
 
 pub use crate::report_model::ActionKind;

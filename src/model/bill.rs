@@ -8,11 +8,11 @@ use rust_decimal::Decimal;
 use super::Topic;
 use super::allocate;
 use super::cost::{Component, CostBreakdown};
-use super::prices::EffectivePrice;
 use super::{ModelError, reader};
-use crate::config::{ClusterConfig, Platform};
 use crate::normalize::Tables;
+use crate::prices::EffectivePrice;
 use crate::report_model::{BilledLine, ClassResidual, Reconciled};
+use crate::settings::{ClusterConfig, Platform};
 
 /// Owner rows of the reconciliation that are not owners.
 pub const IDLE: &str = "(idle headroom)";

@@ -22,10 +22,10 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
-use crate::config::Platform;
 use crate::model::assumptions::{Assumptions, WalKind};
-use crate::model::prices::{PriceBook, VENDOR_KEY};
 use crate::model::zones::{Clients, Distribution, Placement};
+use crate::prices::{PriceBook, VENDOR_KEY};
+use crate::settings::Platform;
 
 pub const GIB: Decimal = Decimal::from_parts(1_073_741_824, 0, 0, false, 0);
 const MIB: Decimal = Decimal::from_parts(1_048_576, 0, 0, false, 0);
@@ -692,11 +692,11 @@ mod tests {
 
     /// The same book with more prices set, as a config's `[prices]` would.
     fn book_with(extra: &[(&str, Decimal)]) -> PriceBook {
-        let mut overrides: Vec<crate::model::prices::PriceOverride> =
+        let mut overrides: Vec<crate::prices::PriceOverride> =
             vec![("msk.broker.kafka.m5.2xlarge", dec!(0.84)), ("msk.storage", dec!(0.10))]
                 .into_iter()
                 .chain(extra.iter().copied())
-                .map(|(key, usd)| crate::model::prices::PriceOverride {
+                .map(|(key, usd)| crate::prices::PriceOverride {
                     region: None,
                     key: key.into(),
                     usd,

@@ -12,7 +12,6 @@ mod bill;
 pub mod choice;
 pub mod cost;
 mod frames;
-pub mod prices;
 mod publish;
 pub mod readiness;
 pub mod sizing;
@@ -27,19 +26,19 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::collect::Collected;
-use crate::config::{Config, Platform};
+use crate::collect::SourceReport;
 use crate::error::{Problem, Problems};
 use crate::normalize::Tables;
+use crate::prices::PriceBook;
 use crate::report_model::{
     BilledLine, ClusterSummary, CostDay, DailyCost, GroupLag, MODEL_VERSION, OwnerSummary, ReportModel, ScenarioInfo,
     TagCost, Totals,
 };
+use crate::settings::{ModelSettings, Platform};
 use assumptions::Assumptions;
 use choice::{Choice, Line, Scenario};
 use cost::{ClusterInputs, CostBreakdown, GroupInputs, TopicInputs};
 use frames::FrameReader;
-use prices::PriceBook;
 use zones::{ClientZones, PartitionRow, Placement, WeightBasis, ZoneShare};
 
 #[derive(Debug, thiserror::Error)]
@@ -56,8 +55,24 @@ fn reader<'a>(tables: &'a Tables, table: &'static str) -> Result<FrameReader<'a>
     tables.get(table).map(|frame| FrameReader { table, frame }).ok_or(ModelError::MissingTable(table))
 }
 
-/// Builds the report model from joined tables, the config and what the sources said about themselves.
-pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<ReportModel, ModelError> {
+/// What a run says of itself: the scenario it collected and each source's completeness.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    pub scenario_name: &'a str,
+    pub description: &'a str,
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub sources: &'a [SourceReport],
+}
+
+impl Run<'_> {
+    /// True when every source completed.
+    fn is_complete(&self) -> bool {
+        self.sources.iter().all(|s| s.status == crate::collect::SourceStatus::Complete)
+    }
+}
+
+/// Builds the report model from the joined tables, the model's settings and what the run says of itself.
+pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<ReportModel, ModelError> {
     let clusters = cluster_inputs(tables, config)?;
     let billed = bill::billed_lines(tables)?;
     let billed_of =
@@ -71,18 +86,18 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         })
         .collect();
     let mut priced = priced_topics(tables, config, &clusters, &books)?;
-    let what_ifs = whatif::evaluate(&config.what_if, &priced, config, &books)?;
+    let what_ifs = whatif::evaluate(&config.what_ifs, &priced, config, &books)?;
     let owner_choices = owner_choices(&priced);
 
     // Scorecards and next actions: what the next team needs to act.
     let rules = &config.readiness;
-    let catalog_owners = config.catalog.owners();
+    let catalog_owners = &config.owners;
     let platform = if catalog_owners.iter().any(|o| o.owner == rules.platform_owner) {
         rules.platform_owner.clone()
     } else {
         "the platform team".to_string()
     };
-    let partial: Vec<String> = collected
+    let partial: Vec<String> = run
         .sources
         .iter()
         .filter(|s| s.status != crate::collect::SourceStatus::Complete)
@@ -182,15 +197,15 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         billed_usd: (!billed.is_empty()).then(|| billed.iter().map(|(_, l)| l.amount_usd).sum()),
         billed_days,
         incomplete_topics: topics.iter().filter(|t| !t.current_cost().missing.is_empty()).count() as i64,
-        complete: collected.is_complete(),
+        complete: run.is_complete(),
     };
 
     Ok(ReportModel {
         version: MODEL_VERSION,
         scenario: ScenarioInfo {
-            name: collected.scenario_name.clone(),
-            description: collected.description.clone(),
-            captured_at: collected.captured_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            name: run.scenario_name.to_string(),
+            description: run.description.to_string(),
+            captured_at: run.captured_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
         },
         totals,
@@ -199,10 +214,10 @@ pub fn build(tables: &Tables, config: &Config, collected: &Collected) -> Result<
         topics: topics.into_iter().map(Into::into).collect(),
         consumer_groups,
         daily_costs,
-        cost_days: cost_days(collected),
+        cost_days: cost_days(tables, run.sources)?,
         tag_costs: tag_costs(tables)?,
         reconciliation,
-        sources: collected.sources.iter().cloned().map(Into::into).collect(),
+        sources: run.sources.iter().cloned().map(Into::into).collect(),
         assumptions: config.assumptions.clone().into(),
         price_book_version: config.prices.version.clone(),
         what_ifs,
@@ -239,13 +254,13 @@ fn annotate_groups(groups: &mut [GroupLag], priced: &[Priced], a: &Assumptions) 
 #[allow(clippy::too_many_arguments)]
 fn cluster_sizing(
     name: &str,
-    cfg: &crate::config::ClusterConfig,
+    cfg: &crate::settings::ClusterConfig,
     inputs: &ClusterInputs,
     topics: &[Topic],
     lines: &[BilledLine],
     rate_points: &BTreeMap<String, Vec<f64>>,
     book: Option<&PriceBook>,
-    config: &Config,
+    config: &ModelSettings,
 ) -> sizing::Sizing {
     let loads: Vec<sizing::TopicLoad> = topics
         .iter()
@@ -278,10 +293,13 @@ fn cluster_sizing(
     }
 }
 
-type ClusterEntry<'a> = (&'a crate::config::ClusterConfig, ClusterInputs, (i64, i64));
+type ClusterEntry<'a> = (&'a crate::settings::ClusterConfig, ClusterInputs, (i64, i64));
 
 /// Per cluster in the data: its config, the formula inputs, and (topics, retained bytes).
-fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<String, ClusterEntry<'a>>, ModelError> {
+fn cluster_inputs<'a>(
+    tables: &Tables,
+    config: &'a ModelSettings,
+) -> Result<BTreeMap<String, ClusterEntry<'a>>, ModelError> {
     let r = reader(tables, "cluster_facts")?;
     let (names, brokers, zones) = (r.str("cluster")?, r.i64("brokers")?, r.i64("zones")?);
     let (topics, bytes, rate) = (r.i64("topics")?, r.i64("retained_bytes")?, r.opt_f64("bytes_in_per_sec")?);
@@ -298,7 +316,7 @@ fn cluster_inputs<'a>(tables: &Tables, config: &'a Config) -> Result<BTreeMap<St
     for i in 0..r.len() {
         let Some(cfg) = config.clusters.iter().find(|c| c.name == names[i]) else {
             problems.push(Problem::new(
-                &config.path,
+                &config.config_path,
                 None,
                 Some("clusters"),
                 format!(
@@ -338,7 +356,10 @@ pub(crate) struct Priced {
 }
 
 /// Consumer groups per (cluster, topic), with the `[[model.clients]]` rule that applies to each.
-fn topic_groups(tables: &Tables, config: &Config) -> Result<BTreeMap<(String, String), Vec<GroupInputs>>, ModelError> {
+fn topic_groups(
+    tables: &Tables,
+    config: &ModelSettings,
+) -> Result<BTreeMap<(String, String), Vec<GroupInputs>>, ModelError> {
     let r = reader(tables, "group_lag")?;
     let (cluster, group, owner, topic, lag) =
         (r.str("cluster")?, r.str("group_id")?, r.str("owner")?, r.str("topic")?, r.opt_i64("total_lag")?);
@@ -406,7 +427,7 @@ pub(crate) fn price(
 
 fn priced_topics(
     tables: &Tables,
-    config: &Config,
+    config: &ModelSettings,
     clusters: &BTreeMap<String, ClusterEntry<'_>>,
     books: &BTreeMap<String, PriceBook>,
 ) -> Result<Vec<Priced>, ModelError> {
@@ -435,7 +456,7 @@ fn priced_topics(
     for i in 0..r.len() {
         let (Some((_, cluster_entry, _)), Some(prices)) = (clusters.get(&cluster[i]), books.get(&cluster[i])) else {
             return Err(Problems(vec![Problem::new(
-                &config.path,
+                &config.config_path,
                 None,
                 Some("clusters"),
                 format!("topic `{}` is in cluster `{}`, which has no brokers in the data", topic[i], cluster[i]),
@@ -704,27 +725,26 @@ fn group_lags(tables: &Tables) -> Result<Vec<GroupLag>, ModelError> {
 }
 
 /// Every day of every cost source's window with the lines and amount it delivered (see `CostDay`).
-fn cost_days(collected: &Collected) -> Vec<CostDay> {
+fn cost_days(tables: &Tables, sources: &[SourceReport]) -> Result<Vec<CostDay>, ModelError> {
+    let r = reader(tables, "source_days")?;
+    let (tag, day, lines, amount) = (r.str("source")?, r.str("billing_day")?, r.i64("lines")?, r.decimal("amount")?);
+    let delivered: BTreeMap<(&str, &str), (i64, Decimal)> =
+        (0..r.len()).map(|i| ((tag[i].as_str(), day[i].as_str()), (lines[i], amount[i]))).collect();
     let mut out = Vec::new();
-    for source in &collected.sources {
+    for source in sources {
         let (Some(window), Some(tag)) = (source.window, source.line_source.as_deref()) else { continue };
-        let mut per_day: BTreeMap<chrono::NaiveDate, (i64, Decimal)> = BTreeMap::new();
-        for line in collected.cost_lines.iter().filter(|l| l.source == tag) {
-            let slot = per_day.entry(line.date).or_default();
-            slot.0 += 1;
-            slot.1 += line.amount;
-        }
         for day in window.first.iter_days().take_while(|d| *d <= window.last) {
-            let found = per_day.get(&day);
+            let day = day.to_string();
+            let found = delivered.get(&(tag, day.as_str()));
             out.push(CostDay {
                 source: source.name.clone(),
-                day: day.to_string(),
+                day: day.clone(),
                 lines: found.map(|f| f.0).unwrap_or(0),
                 amount_usd: found.map(|f| f.1),
             });
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 
 use crate::report_model as out;
 
-use super::{actions, assumptions, choice, cost, prices, readiness, sizing, trend, zones};
+use super::{actions, assumptions, choice, cost, readiness, sizing, trend, zones};
+use crate::prices;
 
 fn all<T, U: From<T>>(v: Vec<T>) -> Vec<U> {
     v.into_iter().map(U::from).collect()
@@ -291,9 +292,9 @@ fn zones_of(z: zones::ClientZones) -> out::ClientZones {
 // The settings and sources the report echoes come from the stages before the model; the model is the one stage
 // that sees both them and the report model, so their conversions live here too.
 
-impl From<crate::config::WhatIf> for out::WhatIf {
-    fn from(w: crate::config::WhatIf) -> Self {
-        let crate::config::WhatIf {
+impl From<crate::settings::WhatIf> for out::WhatIf {
+    fn from(w: crate::settings::WhatIf) -> Self {
+        let crate::settings::WhatIf {
             name,
             owners,
             topics,

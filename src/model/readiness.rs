@@ -2,8 +2,8 @@
 //! reason, rolled up per owner (the worst verdict wins). The thresholds are the config's `[readiness]` table
 //! (`Rules`, defaults documented there and in docs/handoff.md); the rules themselves are the functions below.
 
+pub use crate::settings::Rules;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use super::Topic;
 use super::cost::{self, TopicInputs};
@@ -31,46 +31,6 @@ pub struct Scorecard {
 impl Scorecard {
     pub fn check(&self, d: Dimension) -> Option<&Check> {
         self.checks.iter().find(|c| c.dimension == d)
-    }
-}
-
-/// The thresholds of the scorecard and the next-action rules (`[readiness]` in the config).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rules {
-    /// Cross-AZ transfer above this share of a topic's cost today: placement is `watch`. Default 0.25.
-    pub cross_az_share_watch: Decimal,
-    /// Savings below this (USD per month) are not worth an action or a `watch`. Default 10.
-    pub min_saving_usd: Decimal,
-    /// Shared storage must save at least this share of today's cost to propose a migration. Default 0.2.
-    pub migration_saving_share: Decimal,
-    /// Retention must cover the slowest group's lag this many times over; less is `watch`, lag beyond retention
-    /// is `blocked`. Default 2.
-    pub replay_margin: Decimal,
-    /// Retention this many times above what replay needs (the slowest lag × margin, at least
-    /// `min_retention_hours`) is proposed shorter. Default 4.
-    pub retention_excess_factor: Decimal,
-    /// Never propose a retention shorter than this. Default 24.
-    pub min_retention_hours: Decimal,
-    /// Billed broker storage above the modelled need (retained bytes at the target utilisation) by more than this
-    /// share: propose smaller volumes. Default 0.1.
-    pub headroom_excess_share: Decimal,
-    /// The catalog owner that approves cluster-level changes (broker settings, volumes, owners). Default
-    /// `platform`; when the catalog has no such owner, actions name "the platform team".
-    pub platform_owner: String,
-}
-
-impl Default for Rules {
-    fn default() -> Self {
-        Rules {
-            cross_az_share_watch: Decimal::new(25, 2),
-            min_saving_usd: Decimal::from(10),
-            migration_saving_share: Decimal::new(2, 1),
-            replay_margin: Decimal::TWO,
-            retention_excess_factor: Decimal::from(4),
-            min_retention_hours: Decimal::from(24),
-            headroom_excess_share: Decimal::new(1, 1),
-            platform_owner: "platform".into(),
-        }
     }
 }
 

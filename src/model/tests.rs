@@ -14,11 +14,11 @@ use super::actions::{self, ActionKind};
 use super::assumptions::Assumptions;
 use super::choice::{self, Scenario};
 use super::cost::{ClusterInputs, GroupInputs, TopicInputs};
-use super::prices::{PriceBook, PriceOverride};
 use super::readiness::{self, Context, Dimension, Rules, Verdict};
 use super::zones::{Clients, Placement};
 use super::{Priced, price};
-use crate::config::Platform;
+use crate::prices::{PriceBook, PriceOverride};
+use crate::settings::Platform;
 
 const MIB: f64 = 1_048_576.0;
 const DAY_MS: i64 = 86_400_000;

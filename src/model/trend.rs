@@ -3,6 +3,7 @@
 //! cost jumped past the `[history]` thresholds (anomalies), and the series the trend chart draws. Pure: the
 //! earlier summaries are read by `crate::history`.
 
+pub use crate::settings::HistoryRules;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
@@ -48,23 +49,6 @@ pub fn summarize(model: &ReportModel) -> RunSummary {
             .iter()
             .filter_map(|t| t.retained_bytes.map(|b| (format!("{}/{}", t.cluster, t.topic), b)))
             .collect(),
-    }
-}
-
-/// How many earlier runs to compare with, and when an owner's change is an anomaly (`[history]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryRules {
-    /// Earlier runs kept in the trend. Default 10.
-    pub runs: usize,
-    /// An owner's cost moving by more than this share of the previous run's is an anomaly. Default 0.25.
-    pub anomaly_share: Decimal,
-    /// ...and by at least this many USD per month. Default 50.
-    pub anomaly_min_usd: Decimal,
-}
-
-impl Default for HistoryRules {
-    fn default() -> Self {
-        HistoryRules { runs: 10, anomaly_share: Decimal::new(25, 2), anomaly_min_usd: Decimal::from(50) }
     }
 }
 

@@ -9,11 +9,11 @@ use rust_decimal::prelude::FromPrimitive;
 
 use super::choice::Scenario;
 use super::cost::{self, CostBreakdown, TopicInputs};
-use super::prices::PriceBook;
 use super::{ModelError, Priced};
-use crate::config::{Config, WhatIf};
 use crate::error::{Problem, Problems};
+use crate::prices::PriceBook;
 use crate::report_model::{WhatIfOwner, WhatIfResult, WhatIfTopic};
+use crate::settings::{ModelSettings, WhatIf};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -21,7 +21,7 @@ const MS_PER_HOUR: i64 = 3_600_000;
 pub(crate) fn evaluate(
     what_ifs: &[WhatIf],
     priced: &[Priced],
-    config: &Config,
+    config: &ModelSettings,
     books: &BTreeMap<String, PriceBook>,
 ) -> Result<Vec<WhatIfResult>, ModelError> {
     let mut problems = Vec::new();
@@ -30,7 +30,7 @@ pub(crate) fn evaluate(
             let probe = WhatIf { owners: Vec::new(), topics: vec![name.clone()], ..w.clone() };
             if !priced.iter().any(|p| probe.selects(&p.topic.topic, &p.topic.owner)) {
                 problems.push(Problem::new(
-                    &config.path,
+                    &config.config_path,
                     None,
                     Some(&format!("what_if[{i}].topics")),
                     format!(
@@ -48,7 +48,12 @@ pub(crate) fn evaluate(
     Ok(what_ifs.iter().map(|w| evaluate_one(w, priced, config, books)).collect())
 }
 
-fn evaluate_one(w: &WhatIf, priced: &[Priced], config: &Config, books: &BTreeMap<String, PriceBook>) -> WhatIfResult {
+fn evaluate_one(
+    w: &WhatIf,
+    priced: &[Priced],
+    config: &ModelSettings,
+    books: &BTreeMap<String, PriceBook>,
+) -> WhatIfResult {
     let mut topics = Vec::new();
     for p in priced.iter().filter(|p| w.selects(&p.topic.topic, &p.topic.owner)) {
         let Some(prices) = books.get(&p.topic.cluster) else { continue };

@@ -5,10 +5,10 @@
 //! by each partition's share of the topic's traffic, and the client's zone from measurement or config. The
 //! derivations are in `docs/cost-model.md` ("Who crosses a zone"); the tests below recompute hand-built cases.
 
+pub use crate::settings::{ClientZones, ZoneShare};
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 /// What a partition's share of its topic's traffic is taken from: per-partition write rates are not collected.
 pub use crate::report_model::{WeightBasis, ZoneSource};
@@ -138,23 +138,6 @@ impl Placement {
             .collect();
         Placement { partitions, basis: self.basis }
     }
-}
-
-/// Where a set of clients runs, as configured or measured.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ClientZones {
-    /// Spread evenly over this many zones, which are not named: each broker zone is taken as equally likely, and
-    /// zones beyond the brokers' have no broker.
-    Spread(u32),
-    /// Named zones (`broker.rack` values: AZ ids on MSK) with their shares of the traffic, summing to 1.
-    Named(Vec<ZoneShare>),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ZoneShare {
-    pub zone: String,
-    pub share: Decimal,
 }
 
 /// Clients' zones and where that came from. `zones: None` = evenly over the brokers' zones.

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use kafka_finops::model::choice::Scenario;
-use kafka_finops::model::prices::Basis;
+use kafka_finops::prices::Basis;
 use kafka_finops::report_model::ReportModel;
 use rust_decimal::Decimal;
 

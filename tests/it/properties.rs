@@ -159,7 +159,7 @@ fn scenario(topics: &[TopicSpec], amounts: &[u32]) -> Collected {
 fn demo_config() -> kafka_finops::config::Config {
     let mut config =
         kafka_finops::load_config(&kafka_finops::Job::ConfigFile(demo_fixture().join("kafka-finops.toml"))).unwrap();
-    config.what_if.clear(); // they name the demo's topics
+    config.model.what_ifs.clear(); // they name the demo's topics
     config
 }
 

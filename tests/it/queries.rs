@@ -2,9 +2,9 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use kafka_finops::collect::Collected;
-use kafka_finops::config::{ClusterConfig, Platform};
 use kafka_finops::normalize::{Tables, normalize};
 use kafka_finops::schema::*;
+use kafka_finops::settings::{ClusterConfig, Platform};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
