@@ -4,19 +4,22 @@
 //! with file, line and what was expected. Nothing here calls Kafka or AWS.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::ops::Range;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::collect::aws::AwsSettings;
-use crate::collect::aws::billing_export::{BillingExportSettings, ExportLocation};
-use crate::collect::aws::cloudwatch::{CloudWatchSettings, MetricSpec, default_metrics};
+use toml::de::DeValue;
+
+use crate::collect::aws::billing_export::BillingExportSettings;
+use crate::collect::aws::cloudwatch::CloudWatchSettings;
 use crate::collect::aws::cost_explorer::CostExplorerSettings;
-use crate::collect::aws::exports::ExportFormat;
-use crate::collect::kafka::settings::{self, ConnectionSettings, PasswordFrom};
-use crate::error::{Problem, Problems};
+use crate::collect::aws::settings::{BillingExportFile, CloudWatchFile, CostExplorerFile};
+use crate::collect::kafka::settings::{KafkaSourceFile, KafkaSourceSettings};
+use crate::collect::scenario::ScenarioSourceFile;
+use crate::collect::{DeclaredCluster, SourceContext};
+use crate::error::{Problem, Problems, SettingProblem};
 use crate::files::{InputFiles, line_of, toml_problem};
 use crate::prices::{PriceBook, PriceOverride};
 use crate::settings::{
@@ -35,7 +38,7 @@ struct ConfigFile {
     #[serde(default)]
     clusters: Vec<ClusterFile>,
     #[serde(default)]
-    sources: Vec<SourceFile>,
+    sources: Vec<SourceHead>,
     /// Price overrides for every region: price key → USD per unit.
     #[serde(default)]
     prices: BTreeMap<String, Spanned<Decimal>>,
@@ -145,141 +148,13 @@ struct ClusterFile {
     billing_resource_ids: Vec<String>,
 }
 
+/// The part of a `[[sources]]` table every kind has; the rest is read by the kind's own file struct, beside its
+/// collector (`collect::*::settings`).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceFile {
+struct SourceHead {
     name: Spanned<String>,
     kind: Spanned<String>,
-    /// scenario: the folder holding scenario.toml.
-    path: Option<Spanned<String>>,
-    /// kafka: the [[clusters]] name the data belongs to.
-    cluster: Option<Spanned<String>>,
-    /// kafka: librdkafka-named connection properties.
-    properties: Option<Spanned<BTreeMap<String, String>>>,
-    /// kafka: the environment variable or file holding the SASL password.
-    password_env: Option<String>,
-    password_file: Option<String>,
-    /// kafka: how long to wait for any one connection or answer (default 30 s).
-    timeout_seconds: Option<Spanned<i64>>,
-    /// AWS sources: region, endpoint override (emulator, VPC endpoint) and named profile. Credentials come from
-    /// the SDK's default chain, never from this file.
-    region: Option<String>,
-    endpoint_url: Option<Spanned<String>>,
-    profile: Option<String>,
-    /// billing-export: the S3 bucket and key prefix (or `path`, a local file or folder), an optional manifest key.
-    bucket: Option<Spanned<String>>,
-    prefix: Option<String>,
-    manifest: Option<String>,
-    /// billing-export: `auto` (default), `cur`, `cur2` or `focus`.
-    format: Option<Spanned<String>>,
-    /// billing-export: `YYYY-MM` periods to read; default every period found.
-    billing_periods: Option<Spanned<Vec<String>>>,
-    /// cost-explorer: window length, restatement window, fixed end date (`YYYY-MM-DD`, exclusive), cache folder.
-    days: Option<Spanned<i64>>,
-    restatement_days: Option<Spanned<i64>>,
-    end_date: Option<Spanned<String>>,
-    cache_dir: Option<String>,
-    /// cloudwatch: the MSK cluster name (default: the cluster's name on `msk` clusters), EC2 broker instances,
-    /// tiered/shared storage buckets, the metric period, a fixed window end (RFC 3339), and an explicit metric list
-    /// replacing the defaults.
-    msk_cluster_name: Option<String>,
-    instance_ids: Option<Vec<String>>,
-    buckets: Option<Vec<String>>,
-    period_seconds: Option<Spanned<i64>>,
-    end_time: Option<Spanned<String>>,
-    metrics: Option<Vec<MetricFile>>,
-    /// AWS billing sources: tag keys whose values name owners.
-    #[serde(default)]
-    owner_tag_keys: Vec<String>,
 }
-
-/// One `[[sources.metrics]]` entry of a cloudwatch source.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MetricFile {
-    namespace: String,
-    metric: String,
-    /// Default `Average`.
-    stat: Option<String>,
-    /// Dimensions every series must have; the others are discovered.
-    #[serde(default)]
-    dimensions: BTreeMap<String, String>,
-}
-
-impl SourceFile {
-    /// The optional keys set in this table, by name, to refuse those another kind of source uses.
-    fn set_keys(&self) -> Vec<&'static str> {
-        let pairs = [
-            ("path", self.path.is_some()),
-            ("cluster", self.cluster.is_some()),
-            ("properties", self.properties.is_some()),
-            ("password_env", self.password_env.is_some()),
-            ("password_file", self.password_file.is_some()),
-            ("timeout_seconds", self.timeout_seconds.is_some()),
-            ("region", self.region.is_some()),
-            ("endpoint_url", self.endpoint_url.is_some()),
-            ("profile", self.profile.is_some()),
-            ("bucket", self.bucket.is_some()),
-            ("prefix", self.prefix.is_some()),
-            ("manifest", self.manifest.is_some()),
-            ("format", self.format.is_some()),
-            ("billing_periods", self.billing_periods.is_some()),
-            ("owner_tag_keys", !self.owner_tag_keys.is_empty()),
-            ("days", self.days.is_some()),
-            ("restatement_days", self.restatement_days.is_some()),
-            ("end_date", self.end_date.is_some()),
-            ("cache_dir", self.cache_dir.is_some()),
-            ("msk_cluster_name", self.msk_cluster_name.is_some()),
-            ("instance_ids", self.instance_ids.is_some()),
-            ("buckets", self.buckets.is_some()),
-            ("period_seconds", self.period_seconds.is_some()),
-            ("end_time", self.end_time.is_some()),
-            ("metrics", self.metrics.is_some()),
-        ];
-        pairs.into_iter().filter(|(_, set)| *set).map(|(k, _)| k).collect()
-    }
-}
-
-/// The optional keys each source kind takes (besides `name` and `kind`).
-const SOURCE_KEYS: &[(&str, &[&str])] = &[
-    ("scenario", &["path"]),
-    ("kafka", &["cluster", "properties", "password_env", "password_file", "timeout_seconds"]),
-    (
-        "billing-export",
-        &[
-            "path",
-            "bucket",
-            "prefix",
-            "manifest",
-            "format",
-            "billing_periods",
-            "owner_tag_keys",
-            "region",
-            "endpoint_url",
-            "profile",
-        ],
-    ),
-    (
-        "cost-explorer",
-        &["days", "restatement_days", "end_date", "cache_dir", "owner_tag_keys", "region", "endpoint_url", "profile"],
-    ),
-    (
-        "cloudwatch",
-        &[
-            "cluster",
-            "msk_cluster_name",
-            "instance_ids",
-            "buckets",
-            "days",
-            "period_seconds",
-            "end_time",
-            "metrics",
-            "region",
-            "endpoint_url",
-            "profile",
-        ],
-    ),
-];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -314,9 +189,9 @@ struct ModelFile {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
     /// A recorded scenario folder (`fixtures/demo` or the output of `collect --record`).
-    Scenario { files: InputFiles },
+    Scenario(InputFiles),
     /// A live Kafka cluster, read over the admin protocol.
-    Kafka { cluster: String, settings: ConnectionSettings, timeout: std::time::Duration },
+    Kafka(KafkaSourceSettings),
     /// CUR / CUR 2.0 / FOCUS billing exports, in S3 or on local disk.
     BillingExport(BillingExportSettings),
     /// AWS Cost Explorer, daily by service and usage type, closed days cached.
@@ -346,7 +221,6 @@ pub struct Config {
 }
 
 const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export", "cost-explorer", "cloudwatch"];
-const DEFAULT_KAFKA_TIMEOUT_SECONDS: i64 = 30;
 
 /// Reads and validates a config file and the catalog it names, reporting every problem found.
 pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
@@ -355,22 +229,79 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
     let raw: ConfigFile = toml::from_str(&text).map_err(|e| Problems(vec![toml_problem(&display, &text, &e)]))?;
 
     let mut problems = Vec::new();
-    let at = |span: std::ops::Range<usize>| Some(line_of(&text, span.start));
+    let at = |span: Range<usize>| Some(line_of(&text, span.start));
+    let clusters = clusters(&raw.clusters, &display, &at, &mut problems);
+    let declared: Vec<DeclaredCluster> = raw
+        .clusters
+        .iter()
+        .map(|c| DeclaredCluster {
+            name: c.name.get_ref().clone(),
+            region: c.region.get_ref().clone(),
+            msk: c.platform.get_ref() == Platform::Msk.key(),
+        })
+        .collect();
+    let sources = sources(&text, &raw.sources, &SourceContext { files, clusters: &declared }, &display, &mut problems);
+    if raw.sources.is_empty() {
+        problems.push(Problem::new(&display, None, Some("sources"), "no source declared; add a [[sources]] table"));
+    }
+    let (prices, price_overrides) = prices(&raw, &display, &at, &mut problems);
+    let assumptions = model_assumptions(&raw.model).unwrap_or_else(|list| {
+        for (field, span, message) in list {
+            problems.push(Problem::new(&display, at(span), Some(&format!("model.{field}")), message));
+        }
+        Assumptions::default()
+    });
+    let what_ifs = what_ifs(&raw.what_if, &display, &at, &mut problems);
+    let readiness = readiness_rules(&raw.readiness, &display, &at, &mut problems);
+    let history = history_rules(&raw.history, &display, &at, &mut problems);
+    let catalog = catalog(files, &raw, &display, &at, &mut problems);
 
+    match catalog {
+        Some(catalog) if problems.is_empty() => {
+            let owners = catalog
+                .owners()
+                .iter()
+                .map(|o| OwnerContact { owner: o.owner.clone(), escalation: o.escalation.clone() })
+                .collect();
+            let config_path = display.clone();
+            let model = ModelSettings {
+                config_path,
+                clusters,
+                prices,
+                price_overrides,
+                assumptions,
+                what_ifs,
+                readiness,
+                owners,
+            };
+            let output_dir = raw.output_dir.unwrap_or_else(|| "out".into());
+            Ok(Config { path: display, output_dir, catalog, sources, model, history })
+        }
+        _ => Err(Problems(problems)),
+    }
+}
+
+/// The `[[clusters]]` tables: a known platform, unique names, at least one.
+fn clusters(
+    raw: &[ClusterFile],
+    display: &str,
+    at: &impl Fn(Range<usize>) -> Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> Vec<ClusterConfig> {
     let mut clusters = Vec::new();
-    for (i, c) in raw.clusters.iter().enumerate() {
+    for (i, c) in raw.iter().enumerate() {
         let platform = Platform::from_key(c.platform.get_ref());
         if platform.is_none() {
             problems.push(Problem::new(
-                &display,
+                display,
                 at(c.platform.span()),
                 Some(&format!("clusters[{i}].platform")),
                 format!("unknown platform `{}`; expected `msk` or `self-managed`", c.platform.get_ref()),
             ));
         }
-        if raw.clusters[..i].iter().any(|o| o.name.get_ref() == c.name.get_ref()) {
+        if raw[..i].iter().any(|o| o.name.get_ref() == c.name.get_ref()) {
             problems.push(Problem::new(
-                &display,
+                display,
                 at(c.name.span()),
                 Some(&format!("clusters[{i}].name")),
                 format!("cluster `{}` is declared twice; names must be unique", c.name.get_ref()),
@@ -386,451 +317,83 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
             });
         }
     }
-    if raw.clusters.is_empty() {
-        problems.push(Problem::new(&display, None, Some("clusters"), "no cluster declared; add a [[clusters]] table"));
+    if raw.is_empty() {
+        problems.push(Problem::new(display, None, Some("clusters"), "no cluster declared; add a [[clusters]] table"));
     }
+    clusters
+}
 
-    let mut sources = Vec::new();
-    for (i, s) in raw.sources.iter().enumerate() {
-        let field = format!("sources[{i}]");
-        if let Some((kind, keys)) = SOURCE_KEYS.iter().find(|(k, _)| k == s.kind.get_ref()) {
-            for key in s.set_keys().into_iter().filter(|k| !keys.contains(k)) {
-                problems.push(Problem::new(
-                    &display,
-                    at(s.kind.span()),
-                    Some(&format!("{field}.{key}")),
-                    format!("`{key}` does not apply to a `{kind}` source; it takes: {}", keys.join(", ")),
-                ));
-            }
-        }
-        match s.kind.get_ref().as_str() {
-            "scenario" => match &s.path {
-                Some(path) => sources.push(SourceConfig {
-                    name: s.name.get_ref().clone(),
-                    kind: SourceKind::Scenario { files: files.subdir(path.get_ref()) },
-                }),
-                None => problems.push(Problem::new(
-                    &display,
-                    at(s.kind.span()),
-                    Some(&format!("{field}.path")),
-                    "a `scenario` source needs `path`, the folder holding scenario.toml",
-                )),
-            },
-            "kafka" => {
-                let mut push = |key: &str, line: Option<usize>, message: String| {
-                    problems.push(Problem::new(&display, line, Some(&format!("{field}.{key}")), message))
-                };
-                let cluster = match &s.cluster {
-                    Some(c) if raw.clusters.iter().any(|k| k.name.get_ref() == c.get_ref()) => {
-                        Some(c.get_ref().clone())
-                    }
-                    Some(c) => {
-                        push("cluster", at(c.span()), format!("no [[clusters]] table is named `{}`", c.get_ref()));
-                        None
-                    }
-                    None => {
-                        push(
-                            "cluster",
-                            at(s.kind.span()),
-                            "a `kafka` source needs `cluster`, a [[clusters]] name".into(),
-                        );
-                        None
-                    }
-                };
-                let password = match (&s.password_env, &s.password_file) {
-                    (Some(_), Some(_)) => {
-                        push(
-                            "password_env",
-                            at(s.kind.span()),
-                            "set `password_env` or `password_file`, not both".into(),
-                        );
-                        None
-                    }
-                    (Some(var), None) => Some(PasswordFrom::Env(var.clone())),
-                    (None, Some(file)) => Some(PasswordFrom::File(files.join(file))),
-                    (None, None) => None,
-                };
-                let secret = match password.as_ref().map(settings::resolve_password) {
-                    Some(Ok(secret)) => Some(secret),
-                    Some(Err(e)) => {
-                        push("password_env", at(s.kind.span()), e.to_string());
-                        None
-                    }
-                    None => None,
-                };
-                let empty = Spanned::new(0..0, BTreeMap::new());
-                let properties = s.properties.as_ref().unwrap_or(&empty);
-                let props_line = if s.properties.is_some() { at(properties.span()) } else { at(s.kind.span()) };
-                let connection = match settings::from_properties(properties.get_ref(), secret) {
-                    Ok(c) => Some(c),
-                    Err(list) => {
-                        // A named but unreadable password was reported above; do not report it twice.
-                        let named = password.is_some();
-                        for (key, message) in list.into_iter().filter(|(k, _)| !(named && k == "password_env")) {
-                            let key = if key.starts_with("password") { key } else { format!("properties.\"{key}\"") };
-                            push(&key, props_line, message);
-                        }
-                        None
-                    }
-                };
-                let timeout = match &s.timeout_seconds {
-                    Some(t) if !(1..=600).contains(t.get_ref()) => {
-                        push(
-                            "timeout_seconds",
-                            at(t.span()),
-                            format!("expected 1 to 600 seconds, found {}", t.get_ref()),
-                        );
-                        None
-                    }
-                    Some(t) => Some(*t.get_ref()),
-                    None => Some(DEFAULT_KAFKA_TIMEOUT_SECONDS),
-                };
-                if let (Some(cluster), Some(settings), Some(timeout)) = (cluster, connection, timeout) {
-                    sources.push(SourceConfig {
-                        name: s.name.get_ref().clone(),
-                        kind: SourceKind::Kafka {
-                            cluster,
-                            settings,
-                            timeout: std::time::Duration::from_secs(timeout as u64),
-                        },
-                    });
-                }
-            }
-            "billing-export" => {
-                let mut push = |key: &str, line: Option<usize>, message: String| {
-                    problems.push(Problem::new(&display, line, Some(&format!("{field}.{key}")), message))
-                };
-                let location = match (&s.bucket, &s.path) {
-                    (Some(bucket), None) => Some(ExportLocation::S3 {
-                        bucket: bucket.get_ref().clone(),
-                        prefix: s.prefix.clone().unwrap_or_default(),
-                        manifest: s.manifest.clone(),
-                    }),
-                    (None, Some(path)) => {
-                        if s.prefix.is_some() || s.manifest.is_some() {
-                            push(
-                                "path",
-                                at(path.span()),
-                                "`prefix` and `manifest` go with `bucket`, not `path`".into(),
-                            );
-                        }
-                        Some(ExportLocation::Local { path: PathBuf::from(files.join(path.get_ref())) })
-                    }
-                    (Some(bucket), Some(_)) => {
-                        push("bucket", at(bucket.span()), "set `bucket` (S3) or `path` (local), not both".into());
-                        None
-                    }
-                    (None, None) => {
-                        push(
-                            "bucket",
-                            at(s.kind.span()),
-                            "a `billing-export` source needs `bucket` (S3) or `path` (a local file or folder)".into(),
-                        );
-                        None
-                    }
-                };
-                let format = match &s.format {
-                    None => Some(None),
-                    Some(f) => match ExportFormat::parse(f.get_ref()) {
-                        Ok(found) => Some(found),
-                        Err(e) => {
-                            push("format", at(f.span()), e.to_string());
-                            None
-                        }
-                    },
-                };
-                let periods = s.billing_periods.as_ref().map(|p| p.get_ref().clone()).unwrap_or_default();
-                if let Some(p) = &s.billing_periods {
-                    for bad in p.get_ref().iter().filter(|v| !is_billing_period(v)) {
-                        push(
-                            "billing_periods",
-                            at(p.span()),
-                            format!("`{bad}` is not a billing period; expected YYYY-MM"),
-                        );
-                    }
-                }
-                let aws = aws_settings(s, &mut push, at);
-                if let (Some(location), Some(format), Some(aws)) = (location, format, aws) {
-                    sources.push(SourceConfig {
-                        name: s.name.get_ref().clone(),
-                        kind: SourceKind::BillingExport(BillingExportSettings {
-                            location,
-                            aws,
-                            format,
-                            billing_periods: periods,
-                            owner_tag_keys: s.owner_tag_keys.clone(),
-                        }),
-                    });
-                }
-            }
-            "cost-explorer" => {
-                let mut push = |key: &str, line: Option<usize>, message: String| {
-                    problems.push(Problem::new(&display, line, Some(&format!("{field}.{key}")), message))
-                };
-                let mut days_in = |key: &str,
-                                   value: &Option<Spanned<i64>>,
-                                   default: i64,
-                                   range: std::ops::RangeInclusive<i64>| {
-                    match value {
-                        None => Some(default as u32),
-                        Some(v) if range.contains(v.get_ref()) => Some(*v.get_ref() as u32),
-                        Some(v) => {
-                            push(
-                                key,
-                                at(v.span()),
-                                format!("expected {} to {} days, found {}", range.start(), range.end(), v.get_ref()),
-                            );
-                            None
-                        }
-                    }
-                };
-                let days = days_in("days", &s.days, 30, 1..=365);
-                let restatement = days_in("restatement_days", &s.restatement_days, 3, 0..=30);
-                let end_date = match &s.end_date {
-                    None => Some(None),
-                    Some(d) => match chrono::NaiveDate::parse_from_str(d.get_ref(), "%Y-%m-%d") {
-                        Ok(date) => Some(Some(date)),
-                        Err(_) => {
-                            push(
-                                "end_date",
-                                at(d.span()),
-                                format!("expected a date YYYY-MM-DD, found `{}`", d.get_ref()),
-                            );
-                            None
-                        }
-                    },
-                };
-                let cache_dir = match &s.cache_dir {
-                    Some(dir) => PathBuf::from(files.join(dir)),
-                    None => default_cache_dir(),
-                }
-                .join("cost-explorer");
-                let aws = aws_settings(s, &mut push, at);
-                if let (Some(days), Some(restatement_days), Some(end_date), Some(aws)) =
-                    (days, restatement, end_date, aws)
-                {
-                    sources.push(SourceConfig {
-                        name: s.name.get_ref().clone(),
-                        kind: SourceKind::CostExplorer(CostExplorerSettings {
-                            aws,
-                            days,
-                            restatement_days,
-                            end_date,
-                            cache_dir,
-                            owner_tag_keys: s.owner_tag_keys.clone(),
-                        }),
-                    });
-                }
-            }
-            "cloudwatch" => {
-                let mut push = |key: &str, line: Option<usize>, message: String| {
-                    problems.push(Problem::new(&display, line, Some(&format!("{field}.{key}")), message))
-                };
-                let cluster = match &s.cluster {
-                    Some(c) => match raw.clusters.iter().find(|k| k.name.get_ref() == c.get_ref()) {
-                        Some(k) => Some(k),
-                        None => {
-                            push("cluster", at(c.span()), format!("no [[clusters]] table is named `{}`", c.get_ref()));
-                            None
-                        }
-                    },
-                    None => {
-                        push(
-                            "cluster",
-                            at(s.kind.span()),
-                            "a `cloudwatch` source needs `cluster`, a [[clusters]] name".into(),
-                        );
-                        None
-                    }
-                };
-                let days = match &s.days {
-                    None => Some(14),
-                    Some(d) if (1..=455).contains(d.get_ref()) => Some(*d.get_ref() as u32),
-                    Some(d) => {
-                        push(
-                            "days",
-                            at(d.span()),
-                            format!("expected 1 to 455 days (CloudWatch keeps 15 months), found {}", d.get_ref()),
-                        );
-                        None
-                    }
-                };
-                let period = match &s.period_seconds {
-                    None => Some(3600),
-                    Some(p) if *p.get_ref() >= 60 && p.get_ref() % 60 == 0 && *p.get_ref() <= 86_400 => {
-                        Some(*p.get_ref() as i32)
-                    }
-                    Some(p) => {
-                        push(
-                            "period_seconds",
-                            at(p.span()),
-                            format!("expected a multiple of 60 from 60 to 86400, found {}", p.get_ref()),
-                        );
-                        None
-                    }
-                };
-                let end_time = match &s.end_time {
-                    None => Some(None),
-                    Some(t) => match chrono::DateTime::parse_from_rfc3339(t.get_ref()) {
-                        Ok(v) => Some(Some(v.with_timezone(&chrono::Utc))),
-                        Err(_) => {
-                            push(
-                                "end_time",
-                                at(t.span()),
-                                format!("expected an RFC 3339 time like 2026-11-01T00:00:00Z, found `{}`", t.get_ref()),
-                            );
-                            None
-                        }
-                    },
-                };
-                let aws = aws_settings(s, &mut push, at);
-                if let (Some(cluster), Some(days), Some(period_seconds), Some(end_time), Some(mut aws)) =
-                    (cluster, days, period, end_time, aws)
-                {
-                    aws.region.get_or_insert_with(|| cluster.region.get_ref().clone());
-                    let metrics = match &s.metrics {
-                        Some(list) => list
-                            .iter()
-                            .map(|m| MetricSpec {
-                                namespace: m.namespace.clone(),
-                                metric: m.metric.clone(),
-                                stat: m.stat.clone().unwrap_or_else(|| "Average".into()),
-                                filter: m.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                            })
-                            .collect(),
-                        None => {
-                            let msk = s.msk_cluster_name.clone().or_else(|| {
-                                (cluster.platform.get_ref() == "msk").then(|| cluster.name.get_ref().clone())
-                            });
-                            default_metrics(
-                                msk.as_deref(),
-                                s.instance_ids.as_deref().unwrap_or_default(),
-                                s.buckets.as_deref().unwrap_or_default(),
-                            )
-                        }
-                    };
-                    sources.push(SourceConfig {
-                        name: s.name.get_ref().clone(),
-                        kind: SourceKind::CloudWatch(CloudWatchSettings {
-                            aws,
-                            cluster: cluster.name.get_ref().clone(),
-                            metrics,
-                            days,
-                            period_seconds,
-                            end_time,
-                        }),
-                    });
-                }
-            }
-            other => problems.push(Problem::new(
-                &display,
-                at(s.kind.span()),
-                Some(&format!("{field}.kind")),
-                format!("unknown source kind `{other}`; expected one of: {}", SOURCE_KINDS.join(", ")),
-            )),
-        }
-    }
-    if raw.sources.is_empty() {
-        problems.push(Problem::new(&display, None, Some("sources"), "no source declared; add a [[sources]] table"));
-    }
-
+/// The default price book, and the config's overrides checked against it (`[prices]`, `[prices_by_region.*]`).
+fn prices(
+    raw: &ConfigFile,
+    display: &str,
+    at: &impl Fn(Range<usize>) -> Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> (PriceBook, Vec<PriceOverride>) {
     let prices = PriceBook::defaults();
-    let mut price_overrides = Vec::new();
+    let mut overrides = Vec::new();
     let everywhere = raw.prices.iter().map(|(k, v)| (None, k, v, format!("prices.{k}")));
     let regional = raw.prices_by_region.iter().flat_map(|(region, table)| {
         table.iter().map(move |(k, v)| (Some(region.clone()), k, v, format!("prices_by_region.{region}.{k}")))
     });
     for (region, key, value, field) in everywhere.chain(regional) {
         match prices.check_override(key, *value.get_ref()) {
-            Ok(()) => price_overrides.push(PriceOverride {
+            Ok(()) => overrides.push(PriceOverride {
                 region,
                 key: key.clone(),
                 usd: *value.get_ref(),
-                origin: display.clone(),
+                origin: display.to_string(),
             }),
-            Err(message) => problems.push(Problem::new(&display, at(value.span()), Some(&field), message.to_string())),
+            Err(message) => problems.push(Problem::new(display, at(value.span()), Some(&field), message.to_string())),
         }
     }
+    (prices, overrides)
+}
 
-    let assumptions = match model_assumptions(&raw.model) {
-        Ok(a) => a,
-        Err(list) => {
-            for (field, span, message) in list {
-                problems.push(Problem::new(&display, at(span), Some(&format!("model.{field}")), message));
-            }
-            Assumptions::default()
-        }
-    };
-
-    let what_if = what_ifs(&raw.what_if, &display, &at, &mut problems);
-    let readiness = readiness_rules(&raw.readiness, &display, &at, &mut problems);
-    let history = history_rules(&raw.history, &display, &at, &mut problems);
-
+/// The ownership catalog the config names, and every owner the config names checked against it.
+fn catalog(
+    files: &InputFiles,
+    raw: &ConfigFile,
+    display: &str,
+    at: &impl Fn(Range<usize>) -> Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> Option<crate::catalog::Catalog> {
     let catalog = match crate::catalog::load(files, raw.catalog.get_ref()) {
-        Ok(c) => Some(c),
+        Ok(c) => c,
         Err(Problems(mut list)) => {
             if list.len() == 1 && list[0].line.is_none() && list[0].field.is_none() {
-                list[0] = Problem::new(
-                    &display,
-                    at(raw.catalog.span()),
-                    Some("catalog"),
-                    format!("catalog file: {}", list[0].message),
-                );
+                let message = format!("catalog file: {}", list[0].message);
+                list[0] = Problem::new(display, at(raw.catalog.span()), Some("catalog"), message);
             }
             problems.extend(list);
-            None
+            return None;
         }
     };
-
-    if let Some(catalog) = &catalog {
-        let known: Vec<String> = catalog.owners().into_iter().map(|o| o.owner).collect();
-        let mut unknown_owner = |field: String, owner: &Spanned<String>| {
-            if !known.contains(owner.get_ref()) {
-                problems.push(Problem::new(
-                    &display,
-                    at(owner.span()),
-                    Some(&field),
-                    format!("unknown owner `{}`; the catalog declares: {}", owner.get_ref(), known.join(", ")),
-                ));
-            }
-        };
-        for (i, w) in raw.what_if.iter().enumerate() {
-            for o in &w.owners {
-                unknown_owner(format!("what_if[{i}].owners"), o);
-            }
+    let known: Vec<String> = catalog.owners().into_iter().map(|o| o.owner).collect();
+    let mut unknown_owner = |field: String, owner: &Spanned<String>| {
+        if !known.contains(owner.get_ref()) {
+            problems.push(Problem::new(
+                display,
+                at(owner.span()),
+                Some(&field),
+                format!("unknown owner `{}`; the catalog declares: {}", owner.get_ref(), known.join(", ")),
+            ));
         }
-        for (i, c) in raw.model.clients.iter().enumerate() {
-            if let Some(o) = &c.owner {
-                unknown_owner(format!("model.clients[{i}].owner"), o);
-            }
-        }
-        if let Some(o) = &raw.readiness.platform_owner {
-            unknown_owner("readiness.platform_owner".into(), o);
+    };
+    for (i, w) in raw.what_if.iter().enumerate() {
+        for o in &w.owners {
+            unknown_owner(format!("what_if[{i}].owners"), o);
         }
     }
-
-    match catalog {
-        Some(catalog) if problems.is_empty() => {
-            let owners = catalog
-                .owners()
-                .iter()
-                .map(|o| OwnerContact { owner: o.owner.clone(), escalation: o.escalation.clone() })
-                .collect();
-            let model = ModelSettings {
-                config_path: display.clone(),
-                clusters,
-                prices,
-                price_overrides,
-                assumptions,
-                what_ifs: what_if,
-                readiness,
-                owners,
-            };
-            let output_dir = raw.output_dir.unwrap_or_else(|| "out".into());
-            Ok(Config { path: display, output_dir, catalog, sources, model, history })
+    for (i, c) in raw.model.clients.iter().enumerate() {
+        if let Some(o) = &c.owner {
+            unknown_owner(format!("model.clients[{i}].owner"), o);
         }
-        _ => Err(Problems(problems)),
     }
+    if let Some(o) = &raw.readiness.platform_owner {
+        unknown_owner("readiness.platform_owner".into(), o);
+    }
+    Some(catalog)
 }
 
 /// Validates the what-if tables: a name, a selection, at least one change, values in range. Owners are checked
@@ -1173,41 +736,92 @@ fn client_zones(c: &ClientFile, problems: &mut Vec<FieldProblem>) -> Option<Clie
     }
 }
 
-/// `$XDG_CACHE_HOME/kafka-finops`, else `~/.cache/kafka-finops`, else `.kafka-finops-cache`.
-fn default_cache_dir() -> PathBuf {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    env("XDG_CACHE_HOME")
-        .or_else(|| env("HOME").map(|h| h.join(".cache")))
-        .map(|d| d.join("kafka-finops"))
-        .unwrap_or_else(|| PathBuf::from(".kafka-finops-cache"))
-}
-
-/// `YYYY-MM` with a month from 01 to 12.
-fn is_billing_period(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && text[..4].bytes().all(|c| c.is_ascii_digit())
-        && text[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-}
-
 /// The AWS connection keys shared by every AWS source.
-fn aws_settings(
-    s: &SourceFile,
-    push: &mut impl FnMut(&str, Option<usize>, String),
-    at: impl Fn(std::ops::Range<usize>) -> Option<usize>,
-) -> Option<AwsSettings> {
-    if let Some(url) = &s.endpoint_url
-        && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
-    {
-        push("endpoint_url", at(url.span()), format!("expected an http:// or https:// URL, found `{}`", url.get_ref()));
-        return None;
+/// Each `[[sources]]` table, read by its kind's own file struct and checked beside its collector. A key another
+/// kind takes is named with the keys this kind takes (read off the struct, so no list is kept by hand).
+fn sources(
+    text: &str,
+    heads: &[SourceHead],
+    context: &SourceContext<'_>,
+    display: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<SourceConfig> {
+    let document = toml::de::DeTable::parse(text).map(Spanned::into_inner).unwrap_or_default();
+    let tables: &[Spanned<DeValue<'_>>] = match document.iter().find(|(k, _)| k.get_ref().as_ref() == "sources") {
+        Some((_, v)) => match v.get_ref() {
+            DeValue::Array(items) => items,
+            _ => &[],
+        },
+        None => &[],
+    };
+    let mut out = Vec::new();
+    for (i, (head, table)) in heads.iter().zip(tables).enumerate() {
+        let here = head.kind.span();
+        let (kind, mut found) = match head.kind.get_ref().as_str() {
+            "scenario" => {
+                checked(table, "scenario", |f: ScenarioSourceFile| f.check(context, here).map(SourceKind::Scenario))
+            }
+            "kafka" => checked(table, "kafka", |f: KafkaSourceFile| f.check(context, here).map(SourceKind::Kafka)),
+            "billing-export" => checked(table, "billing-export", |f: BillingExportFile| {
+                f.check(context, here).map(SourceKind::BillingExport)
+            }),
+            "cost-explorer" => checked(table, "cost-explorer", |f: CostExplorerFile| {
+                f.check(context, here).map(SourceKind::CostExplorer)
+            }),
+            "cloudwatch" => {
+                checked(table, "cloudwatch", |f: CloudWatchFile| f.check(context, here).map(SourceKind::CloudWatch))
+            }
+            other => {
+                let message = format!("unknown source kind `{other}`; expected one of: {}", SOURCE_KINDS.join(", "));
+                (None, vec![SettingProblem::new("kind", here, message)])
+            }
+        };
+        match kind {
+            Some(kind) if found.is_empty() => out.push(SourceConfig { name: head.name.get_ref().clone(), kind }),
+            _ => {}
+        }
+        for p in found.drain(..) {
+            let line = Some(line_of(text, p.span.start));
+            let field = if p.key.is_empty() { format!("sources[{i}]") } else { format!("sources[{i}].{}", p.key) };
+            problems.push(Problem::new(display, line, Some(&field), p.message));
+        }
     }
-    Some(AwsSettings {
-        region: s.region.clone(),
-        endpoint_url: s.endpoint_url.as_ref().map(|u| u.get_ref().clone()),
-        profile: s.profile.clone(),
-    })
+    out
+}
+
+/// One source table read as its kind's file struct `F` and checked by `check`, with every problem found: keys
+/// `F` does not take (each named with what it takes, read off the struct, so no list is kept by hand), a value of
+/// the wrong type, and what the kind's check finds.
+fn checked<'de, F: Deserialize<'de>>(
+    table: &Spanned<DeValue<'de>>,
+    kind: &str,
+    check: impl FnOnce(F) -> Result<SourceKind, Vec<SettingProblem>>,
+) -> (Option<SourceKind>, Vec<SettingProblem>) {
+    let takes = serde_aux::serde_introspection::serde_introspect::<F>();
+    let mut problems = Vec::new();
+    if let DeValue::Table(keys) = table.get_ref() {
+        for (spanned, _) in keys.iter() {
+            let key: &str = spanned.get_ref().as_ref();
+            if key != "name" && key != "kind" && !takes.contains(&key) {
+                let message = format!("`{key}` does not apply to a `{kind}` source; it takes: {}", takes.join(", "));
+                problems.push(SettingProblem::new(key, spanned.span(), message));
+            }
+        }
+    }
+    match F::deserialize(toml::de::ValueDeserializer::from(table.clone())) {
+        Ok(file) => match check(file) {
+            Ok(kind) => (Some(kind), problems),
+            Err(found) => {
+                problems.extend(found);
+                (None, problems)
+            }
+        },
+        Err(e) => {
+            let span = e.span().unwrap_or_else(|| table.span());
+            problems.push(SettingProblem::new(String::new(), span, e.message().trim().to_string()));
+            (None, problems)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,22 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A problem with one key of a config table, found where that table's settings are checked (beside the stage that
+/// takes them): the key within the table, where its value is in the file's text, and what was expected. The config
+/// turns it into a [`Problem`] with the file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingProblem {
+    pub key: String,
+    pub span: std::ops::Range<usize>,
+    pub message: String,
+}
+
+impl SettingProblem {
+    pub fn new(key: impl Into<String>, span: std::ops::Range<usize>, message: impl Into<String>) -> Self {
+        SettingProblem { key: key.into(), span, message: message.into() }
+    }
+}
+
 /// Every problem found while checking config, catalog or recorded inputs (all of them, not just the first).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problems(pub Vec<Problem>);

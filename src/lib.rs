@@ -78,10 +78,13 @@ pub fn load_config(job: &Job) -> Result<Config, Problems> {
 fn source_for(source: &config::SourceConfig) -> Box<dyn Source> {
     let name = source.name.clone();
     match &source.kind {
-        SourceKind::Scenario { files } => Box::new(ScenarioSource { name, files: files.clone() }),
-        SourceKind::Kafka { cluster, settings, timeout } => {
-            Box::new(KafkaSource { name, cluster: cluster.clone(), settings: settings.clone(), timeout: *timeout })
-        }
+        SourceKind::Scenario(files) => Box::new(ScenarioSource { name, files: files.clone() }),
+        SourceKind::Kafka(k) => Box::new(KafkaSource {
+            name,
+            cluster: k.cluster.clone(),
+            settings: k.connection.clone(),
+            timeout: k.timeout,
+        }),
         SourceKind::BillingExport(settings) => Box::new(BillingExportSource { name, settings: settings.clone() }),
         SourceKind::CostExplorer(settings) => Box::new(CostExplorerSource { name, settings: settings.clone() }),
         SourceKind::CloudWatch(settings) => Box::new(CloudWatchSource { name, settings: settings.clone() }),
@@ -208,7 +211,7 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
         ),
         format!("catalog {}: {} owner(s) besides `unowned`", config.catalog.path, config.catalog.owners().len() - 1),
     ];
-    if config.sources.iter().all(|s| matches!(s.kind, SourceKind::Scenario { .. })) {
+    if config.sources.iter().all(|s| matches!(s.kind, SourceKind::Scenario(_))) {
         let collected = collect(&config)?;
         build_model(&config, &collected)?;
         lines.push(format!(

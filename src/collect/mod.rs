@@ -98,6 +98,44 @@ impl Collected {
     }
 }
 
+/// What a source's settings are checked against: where its relative paths start, and the clusters the config
+/// declares (a source names the one its data belongs to).
+pub struct SourceContext<'a> {
+    pub files: &'a crate::files::InputFiles,
+    pub clusters: &'a [DeclaredCluster],
+}
+
+/// A `[[clusters]]` table as declared, valid or not (a source naming it is not told it does not exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredCluster {
+    pub name: String,
+    pub region: String,
+    /// `platform = "msk"`.
+    pub msk: bool,
+}
+
+impl SourceContext<'_> {
+    /// The declared cluster `name`, or the problem of naming one that is not (or none), at `here`.
+    pub fn cluster(
+        &self,
+        name: Option<&toml::Spanned<String>>,
+        kind: &str,
+        here: std::ops::Range<usize>,
+    ) -> Result<&DeclaredCluster, crate::error::SettingProblem> {
+        use crate::error::SettingProblem;
+        match name {
+            Some(c) => self.clusters.iter().find(|k| &k.name == c.get_ref()).ok_or_else(|| {
+                SettingProblem::new("cluster", c.span(), format!("no [[clusters]] table is named `{}`", c.get_ref()))
+            }),
+            None => Err(SettingProblem::new(
+                "cluster",
+                here,
+                format!("a `{kind}` source needs `cluster`, a [[clusters]] name"),
+            )),
+        }
+    }
+}
+
 /// A source of rows. Implementations do the I/O; everything after them is pure.
 pub trait Source {
     fn name(&self) -> &str;

@@ -25,6 +25,31 @@ struct ScenarioFile {
     sources: Vec<SourceReport>,
 }
 
+/// A `scenario` source as written in the config (besides `name` and `kind`).
+#[derive(Debug, Deserialize)]
+pub struct ScenarioSourceFile {
+    /// The folder holding scenario.toml, relative to the config file.
+    path: Option<toml::Spanned<String>>,
+}
+
+impl ScenarioSourceFile {
+    /// The scenario's folder; `here` is where the table starts.
+    pub fn check(
+        self,
+        ctx: &super::SourceContext<'_>,
+        here: std::ops::Range<usize>,
+    ) -> Result<InputFiles, Vec<crate::error::SettingProblem>> {
+        match &self.path {
+            Some(path) => Ok(ctx.files.subdir(path.get_ref())),
+            None => Err(vec![crate::error::SettingProblem::new(
+                "path",
+                here,
+                "a `scenario` source needs `path`, the folder holding scenario.toml",
+            )]),
+        }
+    }
+}
+
 pub struct ScenarioSource {
     pub name: String,
     pub files: InputFiles,

@@ -11,6 +11,7 @@ pub mod cloudwatch;
 pub mod cost_explorer;
 mod export_dictionary;
 pub mod exports;
+pub mod settings;
 
 use std::time::Duration;
 

@@ -7,6 +7,105 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::collect::SourceContext;
+use crate::error::SettingProblem;
+
+const DEFAULT_TIMEOUT_SECONDS: i64 = 30;
+
+/// A `kafka` source as written in the config (besides `name` and `kind`).
+#[derive(Debug, Deserialize)]
+pub struct KafkaSourceFile {
+    /// The `[[clusters]]` name the data belongs to.
+    cluster: Option<Spanned<String>>,
+    /// librdkafka-named connection properties.
+    properties: Option<Spanned<BTreeMap<String, String>>>,
+    /// The environment variable or file holding the SASL password.
+    password_env: Option<String>,
+    password_file: Option<String>,
+    /// How long to wait for any one connection or answer (default 30 s, at most 600).
+    timeout_seconds: Option<Spanned<i64>>,
+}
+
+/// A checked `kafka` source: the cluster its rows are recorded under, how to connect, how long to wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaSourceSettings {
+    pub cluster: String,
+    pub connection: ConnectionSettings,
+    pub timeout: Duration,
+}
+
+impl KafkaSourceFile {
+    /// Checks the source, reporting every problem; `here` is where the table starts, for problems of a key that is
+    /// missing. The password is read now, so a missing one stops the run before anything is collected.
+    pub fn check(
+        self,
+        ctx: &SourceContext<'_>,
+        here: Range<usize>,
+    ) -> Result<KafkaSourceSettings, Vec<SettingProblem>> {
+        let mut problems = Vec::new();
+        let cluster = ctx.cluster(self.cluster.as_ref(), "kafka", here.clone()).map_err(|p| problems.push(p)).ok();
+        let password = match (&self.password_env, &self.password_file) {
+            (Some(_), Some(_)) => {
+                problems.push(SettingProblem::new(
+                    "password_env",
+                    here.clone(),
+                    "set `password_env` or `password_file`, not both",
+                ));
+                None
+            }
+            (Some(var), None) => Some(PasswordFrom::Env(var.clone())),
+            (None, Some(file)) => Some(PasswordFrom::File(ctx.files.join(file))),
+            (None, None) => None,
+        };
+        let secret = match password.as_ref().map(resolve_password) {
+            Some(Ok(secret)) => Some(secret),
+            Some(Err(e)) => {
+                problems.push(SettingProblem::new("password_env", here.clone(), e.to_string()));
+                None
+            }
+            None => None,
+        };
+        let (properties, props_at) = match &self.properties {
+            Some(p) => (p.get_ref().clone(), p.span()),
+            None => (BTreeMap::new(), here.clone()),
+        };
+        let connection = match from_properties(&properties, secret) {
+            Ok(c) => Some(c),
+            Err(list) => {
+                // A named but unreadable password was reported above; do not report it twice.
+                let named = password.is_some();
+                for (key, message) in list.into_iter().filter(|(k, _)| !(named && k == "password_env")) {
+                    let key = if key.starts_with("password") { key } else { format!("properties.\"{key}\"") };
+                    problems.push(SettingProblem::new(key, props_at.clone(), message));
+                }
+                None
+            }
+        };
+        let timeout = match &self.timeout_seconds {
+            Some(t) if !(1..=600).contains(t.get_ref()) => {
+                let message = format!("expected 1 to 600 seconds, found {}", t.get_ref());
+                problems.push(SettingProblem::new("timeout_seconds", t.span(), message));
+                None
+            }
+            Some(t) => Some(*t.get_ref()),
+            None => Some(DEFAULT_TIMEOUT_SECONDS),
+        };
+        match (cluster, connection, timeout) {
+            (Some(cluster), Some(connection), Some(timeout)) if problems.is_empty() => Ok(KafkaSourceSettings {
+                cluster: cluster.name.clone(),
+                connection,
+                timeout: Duration::from_secs(timeout as u64),
+            }),
+            _ => Err(problems),
+        }
+    }
+}
 
 /// A value that must never reach logs, errors or reports.
 #[derive(Clone, PartialEq, Eq)]
