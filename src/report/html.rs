@@ -26,6 +26,7 @@ const JS: &str = include_str!("../../reports/templates/sort.js");
 /// How many topics the "top topics" section shows.
 const TOP_TOPICS: usize = 15;
 
+/// index.html: the template, given one view per section (each built by its own function below).
 pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
     let mut env = Environment::new();
     env.add_template("macros.html", MACROS)?;
@@ -35,127 +36,29 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
     by_cost.sort_by(|a, b| b.current_cost().monthly_usd.cmp(&a.current_cost().monthly_usd).then(a.topic.cmp(&b.topic)));
     let top: Vec<&TopicReport> = by_cost.iter().take(TOP_TOPICS).copied().collect();
     let unowned: Vec<&TopicReport> = by_cost.iter().filter(|t| t.owner == UNOWNED).copied().collect();
-
-    let charts = context! {
-        daily => daily_chart(model),
-        owners => charts::horizontal_bars(
-            "Modelled monthly cost per owner",
-            "USD per month",
-            &model.owners.iter().map(|o| o.owner.clone()).collect::<Vec<_>>(),
-            &[
-                Series { name: "broker-local", values: model.owners.iter().map(|o| f(o.broker_local_monthly_usd)).collect() },
-                Series { name: "tiered storage", values: model.owners.iter().map(|o| f(o.tiered_storage_monthly_usd)).collect() },
-                Series { name: "shared storage", values: model.owners.iter().map(|o| f(o.shared_storage_monthly_usd)).collect() },
-            ],
-        ),
-        topics => topic_chart("Top topics: modelled monthly cost", &top),
-        unowned => topic_chart("Unowned topics: modelled monthly cost", &unowned),
-    };
-
     let unattributed: Decimal = model
         .daily_costs
         .iter()
         .filter(|d| !model.clusters.iter().any(|c| c.cluster == d.cluster))
         .map(|d| d.amount_usd)
         .sum();
-    let t = &model.totals;
-    let assumptions = serde_json::to_value(&model.assumptions)
-        .ok()
-        .and_then(|v| v.as_object().cloned())
-        .map(|m| m.into_iter().map(|(k, v)| (k, v.to_string().trim_matches('"').to_string())).collect::<Vec<_>>())
-        .unwrap_or_default();
 
     env.get_template("index.html")?.render(context! {
         version => model.version,
         scenario => &model.scenario,
-        complete => t.complete,
+        complete => model.totals.complete,
         css => CSS,
         js => JS,
-        charts => charts,
-        totals => context! {
-            current => format::usd(t.current_monthly_usd),
-            broker_local => format::usd(t.broker_local_monthly_usd),
-            tiered_storage => format::usd(t.tiered_storage_monthly_usd),
-            shared_storage => format::usd(t.shared_storage_monthly_usd),
-            billed => t.billed_usd.map(format::usd).unwrap_or_else(|| "no billing data".into()),
-            billed_days => t.billed_days,
-            retained => format::bytes(t.retained_bytes),
-            topics => t.topics,
-            owners => t.owners,
-            incomplete_topics => t.incomplete_topics,
-        },
-        owners => model.owners.iter().map(|o| context! {
-            owner => &o.owner, team => &o.team, cost_center => &o.cost_center, escalation => &o.escalation,
-            channel => &o.channel, topics => o.topics, retained_bytes => o.retained_bytes,
-            retained => format::bytes(o.retained_bytes), rate => format::rate(Some(o.bytes_in_per_sec)),
-            rate_raw => o.bytes_in_per_sec, consumer_groups => o.consumer_groups,
-            current => format::usd(o.current_monthly_usd), current_raw => f(o.current_monthly_usd),
-            local => format::usd(o.broker_local_monthly_usd), local_raw => f(o.broker_local_monthly_usd),
-            tiered => format::usd(o.tiered_storage_monthly_usd), tiered_raw => f(o.tiered_storage_monthly_usd),
-            shared => format::usd(o.shared_storage_monthly_usd), shared_raw => f(o.shared_storage_monthly_usd),
-            choice => choice_view(o.choice.as_ref(), None),
-            choice_topics => o.choice_topics,
-        }).collect::<Vec<_>>(),
+        charts => chart_views(model, &top, &unowned),
+        totals => totals_view(&model.totals),
+        owners => model.owners.iter().map(owner_view).collect::<Vec<_>>(),
         top_topics => top.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
-        top_details => top.iter().map(|t| context! {
-            topic => &t.topic, owner => &t.owner, cluster => &t.cluster, placement => t.current.label(),
-            local => cost_view(&t.broker_local, prices_of(model, &t.cluster)),
-            tiered => t.tiered_storage.as_ref().map(|c| cost_view(c, prices_of(model, &t.cluster))),
-            tiered_note => &t.tiered_not_applicable, shared => cost_view(&t.shared_storage, prices_of(model, &t.cluster)),
-            choice => choice_view(t.choice.as_ref(), t.retention_ms),
-        }).collect::<Vec<_>>(),
+        top_details => top.iter().map(|t| topic_detail_view(model, t)).collect::<Vec<_>>(),
         unowned_topics => unowned.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
-        clusters => model.clusters.iter().map(|c| context! {
-            cluster => &c.cluster, platform => &c.platform, region => &c.region, brokers => c.brokers,
-            broker_instance_type => &c.broker_instance_type, zones => c.zones, topics => c.topics,
-            retained => format::bytes(c.retained_bytes),
-            broker_local => cost_view(&c.broker_local, &c.prices), tiered_storage => cost_view(&c.tiered_storage, &c.prices),
-            shared_storage => cost_view(&c.shared_storage, &c.prices),
-            sizing => {
-                let s = &c.sizing;
-                let usd = |v: Option<Decimal>| v.map(format::usd).unwrap_or_else(|| "missing a price".into());
-                context! {
-                    needed => s.brokers_needed, bottleneck => s.bottleneck.label(), percentile => s.percentile.normalize(),
-                    points => s.points, rate => format::rate(s.bytes_in_per_sec.to_f64()),
-                    write_io => format::quantity(s.write_io_mibps.round_dp(1)), per_broker => s.per_broker_write_mibps.normalize(),
-                    replicas => s.replicas, limit => s.partitions_per_broker,
-                    compute_needed => usd(s.compute_needed_monthly_usd), compute_today => usd(s.compute_today_monthly_usd),
-                    disk => format!("{} GiB", format::quantity(s.disk_gib_needed.round_dp(0))), disk_usd => usd(s.disk_needed_monthly_usd),
-                    disk_billed => s.disk_gib_billed.map(|g| format!("{} GB", format::quantity(g.round_dp(0)))).unwrap_or_else(|| "no billed storage line".into()),
-                }
-            },
-            prices => c.prices.iter().map(|p| context! {
-                key => &p.key, unit => &p.unit, usd => format::unit_price(p.usd), source => &p.source,
-                as_of => &p.as_of, basis => p.basis.key(),
-            }).collect::<Vec<_>>(),
-            billed_total => c.billed_usd.map(format::usd).unwrap_or_default(),
-            residuals => c.residuals.iter().map(|r| context! {
-                cost_class => &r.cost_class, days => r.billed_days,
-                billed => format::usd(r.billed_monthly_usd),
-                modelled => r.modelled_monthly_usd.map(format::usd).unwrap_or_else(|| "not modelled".into()),
-                residual => r.residual_usd.map(format::usd).unwrap_or_default(),
-                share => match (r.residual_usd, r.modelled_monthly_usd) {
-                    (Some(res), Some(m)) if !m.is_zero() => format!("{:+.0} %", (res / m * Decimal::from(100)).round()),
-                    _ => String::new(),
-                },
-            }).collect::<Vec<_>>(),
-            billed => c.billed.iter().map(|b| context! {
-                cost_class => &b.cost_class, usage_type => &b.usage_type, quantity => format::quantity(b.usage_quantity),
-                unit => &b.usage_unit, unit_price => b.unit_price_usd.map(format::unit_price).unwrap_or_default(),
-                amount => format::usd(b.amount_usd), amount_raw => f(b.amount_usd), days => b.days,
-                credits => (!b.credits_usd.is_zero()).then(|| format::usd(b.credits_usd)),
-                first_day => &b.first_day, last_day => &b.last_day,
-            }).collect::<Vec<_>>(),
-        }).collect::<Vec<_>>(),
+        clusters => model.clusters.iter().map(cluster_view).collect::<Vec<_>>(),
         unattributed => if unattributed.is_zero() { None } else { Some(format::usd(unattributed)) },
         groups_total => model.consumer_groups.len(),
-        groups => lagging(model).into_iter().map(|g| context! {
-            group_id => &g.group_id, owner => &g.owner, state => &g.state, topic => &g.topic,
-            topic_owner => &g.topic_owner, partitions => g.partitions,
-            total => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), total_raw => g.total_lag,
-            max => g.max_partition_lag.map(format::count).unwrap_or_else(|| "unknown".into()), max_raw => g.max_partition_lag,
-            lag_time => g.lag_ms.map(format::duration_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
-        }).collect::<Vec<_>>(),
+        groups => lagging(model).into_iter().map(group_view).collect::<Vec<_>>(),
         sources => &model.sources,
         findings => &model.findings,
         cost_days => cost_day_views(model),
@@ -163,35 +66,176 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             cluster => &r.cluster, cost_class => &r.cost_class, owner => &r.owner, basis => &r.basis,
             billed => format::usd(r.billed_usd), billed_raw => f(r.billed_usd),
         }).collect::<Vec<_>>(),
-        tag_costs => model.tag_costs.iter().map(|t| context! {
-            owner => &t.owner, rule => &t.owner_rule, source => &t.source, days => t.days,
-            tag => if t.tag_value.is_empty() { format!("no `{}` tag", t.tag_key) } else { format!("{}={}", t.tag_key, t.tag_value) },
-            window => format!("{} to {}", t.first_day, t.last_day),
-            amount => format::usd(t.amount_usd), amount_raw => f(t.amount_usd),
-        }).collect::<Vec<_>>(),
-        assumptions => assumptions,
+        tag_costs => model.tag_costs.iter().map(tag_cost_view).collect::<Vec<_>>(),
+        assumptions => assumption_rows(model),
         price_book_version => &model.price_book_version,
         actions => model.actions.iter().map(action_view).collect::<Vec<_>>(),
         history => model.history.as_ref().map(history_view),
         packs => pack_views(model),
-        what_ifs => model.what_ifs.iter().map(|w| context! {
-            name => &w.what_if.name,
-            changes => what_if_changes(&w.what_if),
-            selection => what_if_selection(&w.what_if),
-            before => format::usd(w.before_usd), after => format::usd(w.after_usd), delta => format::signed_usd(w.delta_usd),
-            owners => w.owners.iter().map(|o| context! {
-                owner => &o.owner, topics => o.topics, before => format::usd(o.before_usd), after => format::usd(o.after_usd),
-                delta => format::signed_usd(o.delta_usd), delta_raw => f(o.delta_usd),
-            }).collect::<Vec<_>>(),
-            topics => w.topics.iter().map(|t| context! {
-                cluster => &t.cluster, topic => &t.topic, owner => &t.owner,
-                placement => if t.placement_before == t.placement_after { t.placement_after.label().to_string() } else { format!("{} → {}", t.placement_before.label(), t.placement_after.label()) },
-                before => format::usd(t.before_usd), after => format::usd(t.after_usd),
-                delta => format::signed_usd(t.delta_usd), delta_raw => f(t.delta_usd),
-                notes => t.notes.iter().chain(t.missing.iter()).cloned().collect::<Vec<_>>().join("; "),
-            }).collect::<Vec<_>>(),
-        }).collect::<Vec<_>>(),
+        what_ifs => model.what_ifs.iter().map(what_if_view).collect::<Vec<_>>(),
     })
+}
+
+/// The daily bill, cost per owner under each placement, and the top and unowned topics' costs.
+fn chart_views(model: &ReportModel, top: &[&TopicReport], unowned: &[&TopicReport]) -> minijinja::Value {
+    let per_owner =
+        |field: fn(&crate::report_model::OwnerSummary) -> Decimal| model.owners.iter().map(|o| f(field(o))).collect();
+    context! {
+        daily => daily_chart(model),
+        owners => charts::horizontal_bars(
+            "Modelled monthly cost per owner",
+            "USD per month",
+            &model.owners.iter().map(|o| o.owner.clone()).collect::<Vec<_>>(),
+            &[
+                Series { name: "broker-local", values: per_owner(|o| o.broker_local_monthly_usd) },
+                Series { name: "tiered storage", values: per_owner(|o| o.tiered_storage_monthly_usd) },
+                Series { name: "shared storage", values: per_owner(|o| o.shared_storage_monthly_usd) },
+            ],
+        ),
+        topics => topic_chart("Top topics: modelled monthly cost", top),
+        unowned => topic_chart("Unowned topics: modelled monthly cost", unowned),
+    }
+}
+
+fn totals_view(t: &crate::report_model::Totals) -> minijinja::Value {
+    context! {
+        current => format::usd(t.current_monthly_usd),
+        broker_local => format::usd(t.broker_local_monthly_usd),
+        tiered_storage => format::usd(t.tiered_storage_monthly_usd),
+        shared_storage => format::usd(t.shared_storage_monthly_usd),
+        billed => t.billed_usd.map(format::usd).unwrap_or_else(|| "no billing data".into()),
+        billed_days => t.billed_days,
+        retained => format::bytes(t.retained_bytes),
+        topics => t.topics,
+        owners => t.owners,
+        incomplete_topics => t.incomplete_topics,
+    }
+}
+
+fn owner_view(o: &crate::report_model::OwnerSummary) -> minijinja::Value {
+    context! {
+        owner => &o.owner, team => &o.team, cost_center => &o.cost_center, escalation => &o.escalation,
+        channel => &o.channel, topics => o.topics, retained_bytes => o.retained_bytes,
+        retained => format::bytes(o.retained_bytes), rate => format::rate(Some(o.bytes_in_per_sec)),
+        rate_raw => o.bytes_in_per_sec, consumer_groups => o.consumer_groups,
+        current => format::usd(o.current_monthly_usd), current_raw => f(o.current_monthly_usd),
+        local => format::usd(o.broker_local_monthly_usd), local_raw => f(o.broker_local_monthly_usd),
+        tiered => format::usd(o.tiered_storage_monthly_usd), tiered_raw => f(o.tiered_storage_monthly_usd),
+        shared => format::usd(o.shared_storage_monthly_usd), shared_raw => f(o.shared_storage_monthly_usd),
+        choice => choice_view(o.choice.as_ref(), None),
+        choice_topics => o.choice_topics,
+    }
+}
+
+/// A top topic's three placements, line by line, and the choice between them.
+fn topic_detail_view(model: &ReportModel, t: &TopicReport) -> minijinja::Value {
+    let prices = prices_of(model, &t.cluster);
+    context! {
+        topic => &t.topic, owner => &t.owner, cluster => &t.cluster, placement => t.current.label(),
+        local => cost_view(&t.broker_local, prices),
+        tiered => t.tiered_storage.as_ref().map(|c| cost_view(c, prices)),
+        tiered_note => &t.tiered_not_applicable, shared => cost_view(&t.shared_storage, prices),
+        choice => choice_view(t.choice.as_ref(), t.retention_ms),
+    }
+}
+
+/// A cluster: its three placements, its sizing, the prices it was priced with, and its bill against the model.
+fn cluster_view(c: &crate::report_model::ClusterSummary) -> minijinja::Value {
+    context! {
+        cluster => &c.cluster, platform => &c.platform, region => &c.region, brokers => c.brokers,
+        broker_instance_type => &c.broker_instance_type, zones => c.zones, topics => c.topics,
+        retained => format::bytes(c.retained_bytes),
+        broker_local => cost_view(&c.broker_local, &c.prices), tiered_storage => cost_view(&c.tiered_storage, &c.prices),
+        shared_storage => cost_view(&c.shared_storage, &c.prices),
+        sizing => sizing_view(&c.sizing),
+        prices => c.prices.iter().map(|p| context! {
+            key => &p.key, unit => &p.unit, usd => format::unit_price(p.usd), source => &p.source,
+            as_of => &p.as_of, basis => p.basis.key(),
+        }).collect::<Vec<_>>(),
+        billed_total => c.billed_usd.map(format::usd).unwrap_or_default(),
+        residuals => c.residuals.iter().map(|r| context! {
+            cost_class => &r.cost_class, days => r.billed_days,
+            billed => format::usd(r.billed_monthly_usd),
+            modelled => r.modelled_monthly_usd.map(format::usd).unwrap_or_else(|| "not modelled".into()),
+            residual => r.residual_usd.map(format::usd).unwrap_or_default(),
+            share => match (r.residual_usd, r.modelled_monthly_usd) {
+                (Some(res), Some(m)) if !m.is_zero() => format!("{:+.0} %", (res / m * Decimal::from(100)).round()),
+                _ => String::new(),
+            },
+        }).collect::<Vec<_>>(),
+        billed => c.billed.iter().map(|b| context! {
+            cost_class => &b.cost_class, usage_type => &b.usage_type, quantity => format::quantity(b.usage_quantity),
+            unit => &b.usage_unit, unit_price => b.unit_price_usd.map(format::unit_price).unwrap_or_default(),
+            amount => format::usd(b.amount_usd), amount_raw => f(b.amount_usd), days => b.days,
+            credits => (!b.credits_usd.is_zero()).then(|| format::usd(b.credits_usd)),
+            first_day => &b.first_day, last_day => &b.last_day,
+        }).collect::<Vec<_>>(),
+    }
+}
+
+fn sizing_view(s: &crate::report_model::Sizing) -> minijinja::Value {
+    let usd = |v: Option<Decimal>| v.map(format::usd).unwrap_or_else(|| "missing a price".into());
+    let disk_billed = s
+        .disk_gib_billed
+        .map(|g| format!("{} GB", format::quantity(g.round_dp(0))))
+        .unwrap_or_else(|| "no billed storage line".into());
+    context! {
+        needed => s.brokers_needed, bottleneck => s.bottleneck.label(), percentile => s.percentile.normalize(),
+        points => s.points, rate => format::rate(s.bytes_in_per_sec.to_f64()),
+        write_io => format::quantity(s.write_io_mibps.round_dp(1)), per_broker => s.per_broker_write_mibps.normalize(),
+        replicas => s.replicas, limit => s.partitions_per_broker,
+        compute_needed => usd(s.compute_needed_monthly_usd), compute_today => usd(s.compute_today_monthly_usd),
+        disk => format!("{} GiB", format::quantity(s.disk_gib_needed.round_dp(0))), disk_usd => usd(s.disk_needed_monthly_usd),
+        disk_billed => disk_billed,
+    }
+}
+
+fn group_view(g: &crate::report_model::GroupLag) -> minijinja::Value {
+    context! {
+        group_id => &g.group_id, owner => &g.owner, state => &g.state, topic => &g.topic,
+        topic_owner => &g.topic_owner, partitions => g.partitions,
+        total => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), total_raw => g.total_lag,
+        max => g.max_partition_lag.map(format::count).unwrap_or_else(|| "unknown".into()), max_raw => g.max_partition_lag,
+        lag_time => g.lag_ms.map(format::duration_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
+    }
+}
+
+fn tag_cost_view(t: &crate::report_model::TagCost) -> minijinja::Value {
+    context! {
+        owner => &t.owner, rule => &t.owner_rule, source => &t.source, days => t.days,
+        tag => if t.tag_value.is_empty() { format!("no `{}` tag", t.tag_key) } else { format!("{}={}", t.tag_key, t.tag_value) },
+        window => format!("{} to {}", t.first_day, t.last_day),
+        amount => format::usd(t.amount_usd), amount_raw => f(t.amount_usd),
+    }
+}
+
+/// Each assumption as (name, value), in the report model's field order.
+fn assumption_rows(model: &ReportModel) -> Vec<(String, String)> {
+    serde_json::to_value(&model.assumptions)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|m| m.into_iter().map(|(k, v)| (k, v.to_string().trim_matches('"').to_string())).collect::<Vec<_>>())
+        .unwrap_or_default()
+}
+
+fn what_if_view(w: &crate::report_model::WhatIfResult) -> minijinja::Value {
+    context! {
+        name => &w.what_if.name,
+        changes => what_if_changes(&w.what_if),
+        selection => what_if_selection(&w.what_if),
+        before => format::usd(w.before_usd), after => format::usd(w.after_usd), delta => format::signed_usd(w.delta_usd),
+        owners => w.owners.iter().map(|o| context! {
+            owner => &o.owner, topics => o.topics, before => format::usd(o.before_usd), after => format::usd(o.after_usd),
+            delta => format::signed_usd(o.delta_usd), delta_raw => f(o.delta_usd),
+        }).collect::<Vec<_>>(),
+        topics => w.topics.iter().map(|t| context! {
+            cluster => &t.cluster, topic => &t.topic, owner => &t.owner,
+            placement => if t.placement_before == t.placement_after { t.placement_after.label().to_string() } else { format!("{} → {}", t.placement_before.label(), t.placement_after.label()) },
+            before => format::usd(t.before_usd), after => format::usd(t.after_usd),
+            delta => format::signed_usd(t.delta_usd), delta_raw => f(t.delta_usd),
+            notes => t.notes.iter().chain(t.missing.iter()).cloned().collect::<Vec<_>>().join("; "),
+        }).collect::<Vec<_>>(),
+    }
 }
 
 /// Per cost source: how many days of its window have cost lines, which are missing (as ranges) and the total.

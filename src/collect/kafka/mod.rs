@@ -23,6 +23,7 @@ use kafka_protocol::ResponseError;
 use kafka_protocol::error::ParseResponseErrorCode;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::metadata_response::MetadataResponsePartition;
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
 use kafka_protocol::messages::{
     BrokerId, ConsumerGroupDescribeRequest, DescribeConfigsRequest, DescribeGroupsRequest, DescribeLogDirsRequest,
@@ -120,171 +121,46 @@ impl Source for KafkaSource {
     }
 }
 
+/// What the Metadata answer says: each broker's address and rack, and each readable topic's partitions.
+struct ClusterMetadata {
+    brokers: BTreeMap<i32, (String, Option<String>)>,
+    /// (name, is internal, partitions), by name.
+    topics: Vec<(String, bool, Vec<MetadataResponsePartition>)>,
+}
+
+/// What the brokers answered, merged: topic configs, replica sizes per (topic, partition, broker), offsets.
+#[derive(Default)]
+struct Gathered {
+    configs: Vec<TopicConfig>,
+    sizes: HashMap<(String, i32, i32), i64>,
+    offsets: OffsetRange,
+}
+
 impl KafkaSource {
+    /// One Metadata request, then every broker at once (`ask_brokers`), then the rows: what a broker did not
+    /// deliver stays unknown and is named in the source's detail.
     async fn collect_async(&self, into: &mut Collected) -> Result<(), CollectError> {
         let requests = Arc::new(AtomicU64::new(0));
         let mut boot = self.bootstrap(&requests).await?;
         let mut problems: Vec<String> = Vec::new();
-
-        let metadata = boot
-            .send(MetadataRequest::default().with_topics(None).with_allow_auto_topic_creation(false))
-            .await
-            .map_err(|e| self.unreachable(e))?;
-        let mut brokers: BTreeMap<i32, (String, Option<String>)> = BTreeMap::new();
-        for b in &metadata.brokers {
-            brokers.insert(b.node_id.0, (format!("{}:{}", b.host, b.port), b.rack.as_ref().map(|r| r.to_string())));
-        }
-        let mut topic_meta = Vec::new();
-        for t in &metadata.topics {
-            let Some(name) = t.name.as_ref().map(|n| n.0.to_string()) else { continue };
-            if let Some(e) = t.error_code.err() {
-                problems.push(format!("Metadata for topic `{name}`: {e}"));
-                continue;
-            }
-            topic_meta.push((name, t.is_internal, t.partitions.clone()));
-        }
-        topic_meta.sort_by(|a, b| a.0.cmp(&b.0));
-
-        // Per broker, concurrently: log dirs, offsets of the partitions it leads, the groups it coordinates.
-        // Each topic's configs are asked of the leader of its partition 0 (any broker can answer; spreading them
-        // spreads the work), so there is one DescribeConfigs per broker.
-        let mut led: HashMap<i32, Vec<(String, i32)>> = HashMap::new();
-        let mut config_topics: HashMap<i32, Vec<String>> = HashMap::new();
-        let fallback = brokers.keys().next().copied().unwrap_or(-1);
-        for (name, _, partitions) in &topic_meta {
-            for p in partitions {
-                led.entry(p.leader_id.0).or_default().push((name.clone(), p.partition_index));
-            }
-            let first = partitions.iter().min_by_key(|p| p.partition_index).map(|p| p.leader_id.0);
-            let asked = first.filter(|id| brokers.contains_key(id)).unwrap_or(fallback);
-            config_topics.entry(asked).or_default().push(name.clone());
-        }
-        let semaphore = Arc::new(tokio::sync::Semaphore::new(BROKER_CONCURRENCY));
-        let mut tasks = tokio::task::JoinSet::new();
-        for (&id, (addr, _)) in &brokers {
-            let (addr, settings, timeout) = (addr.clone(), self.settings.clone(), self.timeout);
-            let (requests, semaphore) = (requests.clone(), semaphore.clone());
-            let cluster = self.cluster.clone();
-            let leading = led.remove(&id).unwrap_or_default();
-            let configs_of = config_topics.remove(&id).unwrap_or_default();
-            tasks.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                let asked = Asked { cluster: &cluster, id, leading, config_topics: configs_of };
-                (id, ask_broker(&addr, &settings, timeout, requests, asked).await)
-            });
-        }
-        let mut answers: HashMap<i32, Result<BrokerAnswers, ConnectionError>> = HashMap::new();
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((id, answer)) => {
-                    answers.insert(id, answer);
-                }
-                Err(e) => problems.push(format!("a broker task failed: {e}")),
-            }
-        }
-
-        // Assemble rows; anything a broker did not deliver stays unknown.
-        let mut configs: Vec<TopicConfig> = Vec::new();
-        let mut sizes: HashMap<(String, i32, i32), i64> = HashMap::new();
-        let mut offsets: OffsetRange = HashMap::new();
-        for (&id, answer) in answers.iter().collect::<BTreeMap<_, _>>() {
-            match answer {
-                Err(e) => problems.push(format!("broker {id}: {e}")),
-                Ok(a) => {
-                    match &a.log_dirs {
-                        Ok(dirs) => {
-                            for d in dirs.iter().filter(|d| !d.is_future) {
-                                sizes.insert((d.topic.clone(), d.partition as i32, id), d.size_bytes);
-                            }
-                            into.replica_log_dirs.extend(dirs.iter().cloned());
-                        }
-                        Err(e) => problems.push(format!("broker {id}: DescribeLogDirs: {e}")),
-                    }
-                    match &a.offsets {
-                        Ok(o) => offsets.extend(o.iter().map(|(k, v)| (k.clone(), *v))),
-                        Err(e) => problems.push(format!("broker {id}: ListOffsets: {e}")),
-                    }
-                    match &a.configs {
-                        Ok((rows, denied)) => {
-                            configs.extend(rows.iter().cloned());
-                            problems.extend(denied.iter().map(|d| format!("broker {id}: {d}")));
-                        }
-                        Err(e) => problems.push(format!("broker {id}: DescribeConfigs: {e}")),
-                    }
-                    match &a.groups {
-                        Ok(g) => {
-                            into.consumer_group_offsets.extend(g.offsets.iter().cloned());
-                            into.consumer_group_members.extend(g.members.iter().cloned());
-                            problems.extend(g.problems.iter().map(|p| format!("broker {id}: consumer groups: {p}")));
-                        }
-                        Err(e) => problems.push(format!("broker {id}: consumer groups: {e}")),
-                    }
-                }
-            }
-        }
-
-        for (&id, (addr, rack)) in &brokers {
-            into.brokers.push(Broker {
-                cluster: self.cluster.clone(),
-                broker_id: i64::from(id),
-                rack: rack.clone(),
-                host: addr.clone(),
-            });
-        }
-        let config_index: HashMap<(&str, &str), &Option<String>> =
-            configs.iter().map(|c| ((c.topic.as_str(), c.name.as_str()), &c.value)).collect();
-        let config_of = |topic: &str, name: &str| config_index.get(&(topic, name)).and_then(|v| (*v).clone());
-        let int = |topic: &str, name: &str| config_of(topic, name).and_then(|v| v.parse::<i64>().ok());
-        for (name, internal, partitions) in &topic_meta {
-            let rf = partitions.iter().map(|p| p.replica_nodes.len()).max().unwrap_or(0) as i64;
-            into.topics.push(Topic {
-                cluster: self.cluster.clone(),
-                topic: name.clone(),
-                is_internal: *internal,
-                partitions: partitions.len() as i64,
-                replication_factor: rf,
-                retention_ms: int(name, "retention.ms"),
-                retention_bytes: int(name, "retention.bytes"),
-                cleanup_policy: config_of(name, "cleanup.policy"),
-                min_insync_replicas: int(name, "min.insync.replicas"),
-                segment_bytes: int(name, "segment.bytes"),
-                remote_storage_enable: config_of(name, "remote.storage.enable").map(|v| v == "true"),
-                local_retention_ms: int(name, "local.retention.ms"),
-                local_retention_bytes: int(name, "local.retention.bytes"),
-            });
-            let mut sorted = partitions.clone();
-            sorted.sort_by_key(|p| p.partition_index);
-            for p in &sorted {
-                let leader = p.leader_id.0;
-                let rack_of = |id: &BrokerId| brokers.get(&id.0).and_then(|(_, r)| r.clone()).unwrap_or_default();
-                let (earliest, latest) = offsets.get(&(name.clone(), p.partition_index)).copied().unzip();
-                into.partitions.push(Partition {
-                    cluster: self.cluster.clone(),
-                    topic: name.clone(),
-                    partition: i64::from(p.partition_index),
-                    leader: (leader >= 0).then_some(i64::from(leader)),
-                    replicas: join_ids(&p.replica_nodes),
-                    isr: join_ids(&p.isr_nodes),
-                    replica_racks: p.replica_nodes.iter().map(rack_of).collect::<Vec<_>>().join(";"),
-                    size_bytes: sizes.get(&(name.clone(), p.partition_index, leader)).copied(),
-                    earliest_offset: earliest,
-                    latest_offset: latest,
-                });
-            }
-        }
+        let cluster = self.metadata(&mut boot, &mut problems).await?;
+        let answers = self.ask_brokers(&cluster, &requests, &mut problems).await;
+        let gathered = gather(&answers, into, &mut problems);
+        self.push_rows(&cluster, &gathered, into);
         // Lag needs the latest offsets, which come from the leaders, not the coordinators.
         for row in into.consumer_group_offsets.iter_mut().filter(|r| r.cluster == self.cluster) {
-            let latest = offsets.get(&(row.topic.clone(), row.partition as i32)).map(|o| o.1);
+            let latest = gathered.offsets.get(&(row.topic.clone(), row.partition as i32)).map(|o| o.1);
             row.lag = match (latest, row.committed_offset) {
                 (Some(l), Some(c)) => Some((l - c).max(0)),
                 _ => None,
             };
         }
+        let mut configs = gathered.configs;
         configs.sort_by(|a, b| (a.topic.as_str(), a.name.as_str()).cmp(&(b.topic.as_str(), b.name.as_str())));
         into.topic_configs.extend(configs);
 
         let count = requests.load(Ordering::Relaxed);
-        tracing::info!(source = %self.name, requests = count, brokers = brokers.len(), topics = topic_meta.len(), "kafka collected");
+        tracing::info!(source = %self.name, requests = count, brokers = cluster.brokers.len(), topics = cluster.topics.len(), "kafka collected");
         into.sources.push(SourceReport {
             name: self.name.clone(),
             kind: "kafka".into(),
@@ -311,6 +187,133 @@ impl KafkaSource {
         Ok(())
     }
 
+    /// Brokers with racks, and every topic's partitions; a topic the answer marks with an error is named and left out.
+    async fn metadata(
+        &self,
+        boot: &mut BrokerConnection,
+        problems: &mut Vec<String>,
+    ) -> Result<ClusterMetadata, CollectError> {
+        let metadata = boot
+            .send(MetadataRequest::default().with_topics(None).with_allow_auto_topic_creation(false))
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        let brokers = metadata
+            .brokers
+            .iter()
+            .map(|b| (b.node_id.0, (format!("{}:{}", b.host, b.port), b.rack.as_ref().map(|r| r.to_string()))))
+            .collect();
+        let mut topics = Vec::new();
+        for t in &metadata.topics {
+            let Some(name) = t.name.as_ref().map(|n| n.0.to_string()) else { continue };
+            if let Some(e) = t.error_code.err() {
+                problems.push(format!("Metadata for topic `{name}`: {e}"));
+                continue;
+            }
+            topics.push((name, t.is_internal, t.partitions.clone()));
+        }
+        topics.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(ClusterMetadata { brokers, topics })
+    }
+
+    /// Per broker, concurrently (at most `BROKER_CONCURRENCY` at once): log dirs, offsets of the partitions it
+    /// leads, the groups it coordinates, and the configs of the topics whose partition 0 it leads (any broker can
+    /// answer; spreading them spreads the work, one DescribeConfigs per broker).
+    async fn ask_brokers(
+        &self,
+        cluster: &ClusterMetadata,
+        requests: &Arc<AtomicU64>,
+        problems: &mut Vec<String>,
+    ) -> BTreeMap<i32, Result<BrokerAnswers, ConnectionError>> {
+        let mut led: HashMap<i32, Vec<(String, i32)>> = HashMap::new();
+        let mut config_topics: HashMap<i32, Vec<String>> = HashMap::new();
+        let fallback = cluster.brokers.keys().next().copied().unwrap_or(-1);
+        for (name, _, partitions) in &cluster.topics {
+            for p in partitions {
+                led.entry(p.leader_id.0).or_default().push((name.clone(), p.partition_index));
+            }
+            let first = partitions.iter().min_by_key(|p| p.partition_index).map(|p| p.leader_id.0);
+            let asked = first.filter(|id| cluster.brokers.contains_key(id)).unwrap_or(fallback);
+            config_topics.entry(asked).or_default().push(name.clone());
+        }
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(BROKER_CONCURRENCY));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (&id, (addr, _)) in &cluster.brokers {
+            let (addr, settings, timeout) = (addr.clone(), self.settings.clone(), self.timeout);
+            let (requests, semaphore) = (requests.clone(), semaphore.clone());
+            let name = self.cluster.clone();
+            let leading = led.remove(&id).unwrap_or_default();
+            let configs_of = config_topics.remove(&id).unwrap_or_default();
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let asked = Asked { cluster: &name, id, leading, config_topics: configs_of };
+                (id, ask_broker(&addr, &settings, timeout, requests, asked).await)
+            });
+        }
+        let mut answers = BTreeMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((id, answer)) => {
+                    answers.insert(id, answer);
+                }
+                Err(e) => problems.push(format!("a broker task failed: {e}")),
+            }
+        }
+        answers
+    }
+
+    /// The brokers, topics and partitions rows: configs, sizes and offsets from `gathered`, racks from the metadata.
+    fn push_rows(&self, cluster: &ClusterMetadata, gathered: &Gathered, into: &mut Collected) {
+        for (&id, (addr, rack)) in &cluster.brokers {
+            into.brokers.push(Broker {
+                cluster: self.cluster.clone(),
+                broker_id: i64::from(id),
+                rack: rack.clone(),
+                host: addr.clone(),
+            });
+        }
+        let config_index: HashMap<(&str, &str), &Option<String>> =
+            gathered.configs.iter().map(|c| ((c.topic.as_str(), c.name.as_str()), &c.value)).collect();
+        let config_of = |topic: &str, name: &str| config_index.get(&(topic, name)).and_then(|v| (*v).clone());
+        let int = |topic: &str, name: &str| config_of(topic, name).and_then(|v| v.parse::<i64>().ok());
+        let rack_of = |id: &BrokerId| cluster.brokers.get(&id.0).and_then(|(_, r)| r.clone()).unwrap_or_default();
+        for (name, internal, partitions) in &cluster.topics {
+            let rf = partitions.iter().map(|p| p.replica_nodes.len()).max().unwrap_or(0) as i64;
+            into.topics.push(Topic {
+                cluster: self.cluster.clone(),
+                topic: name.clone(),
+                is_internal: *internal,
+                partitions: partitions.len() as i64,
+                replication_factor: rf,
+                retention_ms: int(name, "retention.ms"),
+                retention_bytes: int(name, "retention.bytes"),
+                cleanup_policy: config_of(name, "cleanup.policy"),
+                min_insync_replicas: int(name, "min.insync.replicas"),
+                segment_bytes: int(name, "segment.bytes"),
+                remote_storage_enable: config_of(name, "remote.storage.enable").map(|v| v == "true"),
+                local_retention_ms: int(name, "local.retention.ms"),
+                local_retention_bytes: int(name, "local.retention.bytes"),
+            });
+            let mut sorted = partitions.clone();
+            sorted.sort_by_key(|p| p.partition_index);
+            for p in &sorted {
+                let leader = p.leader_id.0;
+                let (earliest, latest) = gathered.offsets.get(&(name.clone(), p.partition_index)).copied().unzip();
+                into.partitions.push(Partition {
+                    cluster: self.cluster.clone(),
+                    topic: name.clone(),
+                    partition: i64::from(p.partition_index),
+                    leader: (leader >= 0).then_some(i64::from(leader)),
+                    replicas: join_ids(&p.replica_nodes),
+                    isr: join_ids(&p.isr_nodes),
+                    replica_racks: p.replica_nodes.iter().map(rack_of).collect::<Vec<_>>().join(";"),
+                    size_bytes: gathered.sizes.get(&(name.clone(), p.partition_index, leader)).copied(),
+                    earliest_offset: earliest,
+                    latest_offset: latest,
+                });
+            }
+        }
+    }
+
     /// The first bootstrap server that answers; none answering is fatal (exit 2), naming cluster and addresses.
     async fn bootstrap(&self, requests: &Arc<AtomicU64>) -> Result<BrokerConnection, CollectError> {
         let mut errors = Vec::new();
@@ -327,6 +330,53 @@ impl KafkaSource {
     fn unreachable(&self, source: ConnectionError) -> CollectError {
         CollectError::Cluster { cluster: self.cluster.clone(), source }
     }
+}
+
+/// Merges what each broker answered; each request that failed is named, and its rows stay unknown.
+fn gather(
+    answers: &BTreeMap<i32, Result<BrokerAnswers, ConnectionError>>,
+    into: &mut Collected,
+    problems: &mut Vec<String>,
+) -> Gathered {
+    let mut out = Gathered::default();
+    for (&id, answer) in answers {
+        let a = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                problems.push(format!("broker {id}: {e}"));
+                continue;
+            }
+        };
+        match &a.log_dirs {
+            Ok(dirs) => {
+                for d in dirs.iter().filter(|d| !d.is_future) {
+                    out.sizes.insert((d.topic.clone(), d.partition as i32, id), d.size_bytes);
+                }
+                into.replica_log_dirs.extend(dirs.iter().cloned());
+            }
+            Err(e) => problems.push(format!("broker {id}: DescribeLogDirs: {e}")),
+        }
+        match &a.offsets {
+            Ok(o) => out.offsets.extend(o.iter().map(|(k, v)| (k.clone(), *v))),
+            Err(e) => problems.push(format!("broker {id}: ListOffsets: {e}")),
+        }
+        match &a.configs {
+            Ok((rows, denied)) => {
+                out.configs.extend(rows.iter().cloned());
+                problems.extend(denied.iter().map(|d| format!("broker {id}: {d}")));
+            }
+            Err(e) => problems.push(format!("broker {id}: DescribeConfigs: {e}")),
+        }
+        match &a.groups {
+            Ok(g) => {
+                into.consumer_group_offsets.extend(g.offsets.iter().cloned());
+                into.consumer_group_members.extend(g.members.iter().cloned());
+                problems.extend(g.problems.iter().map(|p| format!("broker {id}: consumer groups: {p}")));
+            }
+            Err(e) => problems.push(format!("broker {id}: consumer groups: {e}")),
+        }
+    }
+    out
 }
 
 /// One DescribeConfigs for the given topics, asking only for the configs the model uses. Returns the rows and
@@ -545,15 +595,33 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswe
     if classic.is_empty() && kip848.is_empty() {
         return Ok(answers);
     }
-    let group_error = |request: &str, group: &GroupId, code: i16, e: &dyn std::fmt::Display| {
-        format!("{request} `{}`: {e}{}", group.0, acl_hint(code, "DESCRIBE on GROUP"))
-    };
-    let member = |group: &GroupId,
-                  id: &StrBytes,
-                  instance: Option<&StrBytes>,
-                  client: &StrBytes,
-                  host: &StrBytes,
-                  rack: Option<String>| ConsumerGroupMember {
+    let mut states: HashMap<String, String> = HashMap::new();
+    describe_classic(conn, cluster, &classic, &mut states, &mut answers).await;
+    describe_kip848(conn, cluster, &kip848, &mut states, &mut answers).await;
+    answers
+        .members
+        .sort_by(|a, b| (a.group_id.as_str(), a.member_id.as_str()).cmp(&(b.group_id.as_str(), b.member_id.as_str())));
+    let groups: Vec<GroupId> = classic.into_iter().chain(kip848).collect();
+    fetch_offsets(conn, cluster, &groups, &states, &mut answers).await;
+    Ok(answers)
+}
+
+/// `{request} `group`: error (ACL hint)`: one line per group that could not be read.
+fn group_error(request: &str, group: &GroupId, code: i16, e: &dyn std::fmt::Display) -> String {
+    format!("{request} `{}`: {e}{}", group.0, acl_hint(code, "DESCRIBE on GROUP"))
+}
+
+/// One member row; `rack` is the member's `client.rack` when it reports one.
+fn member_row(
+    cluster: &str,
+    group: &GroupId,
+    id: &StrBytes,
+    instance: Option<&StrBytes>,
+    client: &StrBytes,
+    host: &StrBytes,
+    rack: Option<String>,
+) -> ConsumerGroupMember {
+    ConsumerGroupMember {
         cluster: cluster.to_string(),
         group_id: group.0.to_string(),
         member_id: id.to_string(),
@@ -561,70 +629,89 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswe
         client_id: client.to_string(),
         client_host: host.to_string(),
         rack: rack.filter(|r| !r.is_empty()),
+    }
+}
+
+/// Classic groups: DescribeGroups gives state and members, each member's rack from its subscription (KIP-881).
+async fn describe_classic(
+    conn: &mut BrokerConnection,
+    cluster: &str,
+    groups: &[GroupId],
+    states: &mut HashMap<String, String>,
+    answers: &mut GroupAnswers,
+) {
+    if groups.is_empty() {
+        return;
+    }
+    let described = match conn.send(DescribeGroupsRequest::default().with_groups(groups.to_vec())).await {
+        Ok(d) => d,
+        Err(e) => return answers.problems.push(format!("DescribeGroups: {e}")),
     };
-    let mut states: HashMap<String, String> = HashMap::new();
-    if !classic.is_empty() {
-        match conn.send(DescribeGroupsRequest::default().with_groups(classic.clone())).await {
-            Err(e) => answers.problems.push(format!("DescribeGroups: {e}")),
-            Ok(described) => {
-                for g in &described.groups {
-                    if let Some(e) = g.error_code.err() {
-                        answers.problems.push(group_error("DescribeGroups", &g.group_id, g.error_code, &e));
-                        continue;
-                    }
-                    states.insert(g.group_id.0.to_string(), g.group_state.to_string());
-                    let consumer = &*g.protocol_type == "consumer";
-                    answers.members.extend(g.members.iter().map(|m| {
-                        let rack = if consumer { subscription_rack(&m.member_metadata) } else { None };
-                        member(
-                            &g.group_id,
-                            &m.member_id,
-                            m.group_instance_id.as_ref(),
-                            &m.client_id,
-                            &m.client_host,
-                            rack,
-                        )
-                    }));
-                }
-            }
+    for g in &described.groups {
+        if let Some(e) = g.error_code.err() {
+            answers.problems.push(group_error("DescribeGroups", &g.group_id, g.error_code, &e));
+            continue;
         }
+        states.insert(g.group_id.0.to_string(), g.group_state.to_string());
+        let consumer = &*g.protocol_type == "consumer";
+        answers.members.extend(g.members.iter().map(|m| {
+            let rack = if consumer { subscription_rack(&m.member_metadata) } else { None };
+            member_row(
+                cluster,
+                &g.group_id,
+                &m.member_id,
+                m.group_instance_id.as_ref(),
+                &m.client_id,
+                &m.client_host,
+                rack,
+            )
+        }));
     }
-    if !kip848.is_empty() {
-        match conn.send(ConsumerGroupDescribeRequest::default().with_group_ids(kip848.clone())).await {
-            Err(e) => answers.problems.push(format!("ConsumerGroupDescribe: {e}")),
-            Ok(described) => {
-                for g in &described.groups {
-                    if let Some(e) = g.error_code.err() {
-                        answers.problems.push(group_error("ConsumerGroupDescribe", &g.group_id, g.error_code, &e));
-                        continue;
-                    }
-                    states.insert(g.group_id.0.to_string(), g.group_state.to_string());
-                    answers.members.extend(g.members.iter().map(|m| {
-                        let rack = m.rack_id.as_ref().map(|r| r.to_string());
-                        member(&g.group_id, &m.member_id, m.instance_id.as_ref(), &m.client_id, &m.client_host, rack)
-                    }));
-                }
-            }
+}
+
+/// KIP-848 groups: ConsumerGroupDescribe gives state and members with their `rackId`.
+async fn describe_kip848(
+    conn: &mut BrokerConnection,
+    cluster: &str,
+    groups: &[GroupId],
+    states: &mut HashMap<String, String>,
+    answers: &mut GroupAnswers,
+) {
+    if groups.is_empty() {
+        return;
+    }
+    let described = match conn.send(ConsumerGroupDescribeRequest::default().with_group_ids(groups.to_vec())).await {
+        Ok(d) => d,
+        Err(e) => return answers.problems.push(format!("ConsumerGroupDescribe: {e}")),
+    };
+    for g in &described.groups {
+        if let Some(e) = g.error_code.err() {
+            answers.problems.push(group_error("ConsumerGroupDescribe", &g.group_id, g.error_code, &e));
+            continue;
         }
+        states.insert(g.group_id.0.to_string(), g.group_state.to_string());
+        answers.members.extend(g.members.iter().map(|m| {
+            let rack = m.rack_id.as_ref().map(|r| r.to_string());
+            member_row(cluster, &g.group_id, &m.member_id, m.instance_id.as_ref(), &m.client_id, &m.client_host, rack)
+        }));
     }
-    answers
-        .members
-        .sort_by(|a, b| (a.group_id.as_str(), a.member_id.as_str()).cmp(&(b.group_id.as_str(), b.member_id.as_str())));
+}
+
+/// One OffsetFetch for the committed offsets of every group (lag is filled in later, from the leaders' offsets).
+async fn fetch_offsets(
+    conn: &mut BrokerConnection,
+    cluster: &str,
+    groups: &[GroupId],
+    states: &HashMap<String, String>,
+    answers: &mut GroupAnswers,
+) {
     let request = OffsetFetchRequest::default().with_groups(
-        classic
-            .iter()
-            .chain(&kip848)
-            .map(|g| OffsetFetchRequestGroup::default().with_group_id(g.clone()).with_topics(None))
-            .collect(),
+        groups.iter().map(|g| OffsetFetchRequestGroup::default().with_group_id(g.clone()).with_topics(None)).collect(),
     );
     let fetched = match conn.send(request).await {
         Ok(fetched) => fetched,
-        Err(e) => {
-            answers.problems.push(format!("OffsetFetch: {e}"));
-            return Ok(answers);
-        }
+        Err(e) => return answers.problems.push(format!("OffsetFetch: {e}")),
     };
-    let rows = &mut answers.offsets;
     for g in fetched.groups {
         let group = g.group_id.0.to_string();
         if let Some(e) = g.error_code.err() {
@@ -633,7 +720,7 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswe
         }
         for t in g.topics {
             for p in t.partitions {
-                rows.push(ConsumerGroupOffset {
+                answers.offsets.push(ConsumerGroupOffset {
                     cluster: cluster.to_string(),
                     group_id: group.clone(),
                     state: states.get(&group).cloned().unwrap_or_default(),
@@ -648,5 +735,4 @@ async fn groups(conn: &mut BrokerConnection, cluster: &str) -> Result<GroupAnswe
     answers.offsets.sort_by(|a, b| {
         (a.group_id.as_str(), a.topic.as_str(), a.partition).cmp(&(b.group_id.as_str(), b.topic.as_str(), b.partition))
     });
-    Ok(answers)
 }
