@@ -24,46 +24,91 @@ pub struct ColumnSpec {
     pub dtype: &'static str,
 }
 
-/// A normalized table: its name, its columns, and how rows become a polars frame.
+/// A normalized table: its name, its columns, and how rows become a polars frame and back.
 pub trait Table: Sized + Serialize + for<'de> Deserialize<'de> {
     /// Table name: the SQL table name and the recorded file's stem.
     const NAME: &'static str;
     fn columns() -> Vec<ColumnSpec>;
     fn to_frame(rows: &[Self]) -> PolarsResult<DataFrame>;
+    /// The frame's rows as this struct, by column name: a missing column, a value of another kind, or a null
+    /// where the field's type has none is an error naming the column (and the row), never a default.
+    fn from_frame(frame: &DataFrame) -> Result<Vec<Self>, ReadError>;
 }
 
-/// How one Rust field type becomes a polars column.
+/// A frame column that does not read back as its declared field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column `{column}`: {reason}")]
+pub struct ReadError {
+    pub column: &'static str,
+    pub reason: String,
+}
+
+/// How one Rust field type becomes a polars column, and is read back from one.
 pub trait ColumnValue: Clone {
     const DTYPE: &'static str;
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column>;
+    /// The column's values; an error says why (the first null row where the type has no null, a bad value).
+    fn read(column: &Column) -> Result<Vec<Self>, String>;
+}
+
+/// The column cast to `dtype`, as a series.
+fn cast(column: &Column, dtype: &DataType) -> Result<Series, String> {
+    column.as_materialized_series().cast(dtype).map_err(|e| e.to_string())
+}
+
+/// Every value present, or the first null row named.
+fn present<T>(values: impl Iterator<Item = Option<T>>) -> Result<Vec<T>, String> {
+    values
+        .enumerate()
+        .map(|(row, v)| v.ok_or_else(|| format!("row {row} is null, where the contract has a value")))
+        .collect()
+}
+
+/// Text values parsed with `parse` (decimals through their exact text form, never through f64; dates).
+fn parsed<T>(column: &Column, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<Option<T>>, String> {
+    let s = cast(column, &DataType::String)?;
+    let text = s.str().map_err(|e| e.to_string())?;
+    text.iter().map(|v| v.map(&parse).transpose()).collect()
 }
 
 macro_rules! plain_column {
-    ($($ty:ty => $dtype:literal),* $(,)?) => {$(
+    ($($ty:ty => $dtype:literal, $polars:expr, $values:ident, $read:expr;)*) => {$(
         impl ColumnValue for $ty {
             const DTYPE: &'static str = $dtype;
             fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
                 Ok(Column::new(name.into(), values))
             }
+            fn read(column: &Column) -> Result<Vec<Self>, String> {
+                let s = cast(column, &$polars)?;
+                let $values = s.$values().map_err(|e| e.to_string())?;
+                $read
+            }
         }
     )*};
 }
 plain_column!(
-    i64 => "i64",
-    Option<i64> => "i64?",
-    f64 => "f64",
-    bool => "bool",
-    Option<bool> => "bool?",
-    String => "str",
-    Option<String> => "str?",
-    Option<f64> => "f64?",
+    i64 => "i64", DataType::Int64, i64, present(i64.iter());
+    Option<i64> => "i64?", DataType::Int64, i64, Ok(i64.iter().collect());
+    f64 => "f64", DataType::Float64, f64, present(f64.iter());
+    Option<f64> => "f64?", DataType::Float64, f64, Ok(f64.iter().collect());
+    bool => "bool", DataType::Boolean, bool, present(bool.iter());
+    Option<bool> => "bool?", DataType::Boolean, bool, Ok(bool.iter().collect());
+    String => "str", DataType::String, str, present(str.iter().map(|v| v.map(str::to_string)));
+    Option<String> => "str?", DataType::String, str, Ok(str.iter().map(|v| v.map(str::to_string)).collect());
 );
+
+fn decimal(text: &str) -> Result<Decimal, String> {
+    text.parse::<Decimal>().map_err(|e| format!("`{text}` is not a decimal: {e}"))
+}
 
 impl ColumnValue for Decimal {
     const DTYPE: &'static str = "decimal(38,10)";
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
         let text: Vec<String> = values.iter().map(|d| d.to_string()).collect();
         Column::new(name.into(), text).cast(&DataType::Decimal(DECIMAL_PRECISION, DECIMAL_SCALE as usize))
+    }
+    fn read(column: &Column) -> Result<Vec<Self>, String> {
+        present(parsed(column, decimal)?.into_iter())
     }
 }
 
@@ -72,6 +117,9 @@ impl ColumnValue for Option<Decimal> {
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
         let text: Vec<Option<String>> = values.iter().map(|d| d.map(|d| d.to_string())).collect();
         Column::new(name.into(), text).cast(&DataType::Decimal(DECIMAL_PRECISION, DECIMAL_SCALE as usize))
+    }
+    fn read(column: &Column) -> Result<Vec<Self>, String> {
+        parsed(column, decimal)
     }
 }
 
@@ -82,6 +130,10 @@ impl ColumnValue for NaiveDate {
         let days: Vec<i32> = values.iter().map(|d| (*d - epoch).num_days() as i32).collect();
         Column::new(name.into(), days).cast(&DataType::Date)
     }
+    fn read(column: &Column) -> Result<Vec<Self>, String> {
+        let day = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|e| format!("`{t}` is not a date: {e}"));
+        present(parsed(column, day)?.into_iter())
+    }
 }
 
 impl ColumnValue for DateTime<Utc> {
@@ -89,6 +141,15 @@ impl ColumnValue for DateTime<Utc> {
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
         let millis: Vec<i64> = values.iter().map(|t| t.timestamp_millis()).collect();
         Column::new(name.into(), millis).cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
+    }
+    fn read(column: &Column) -> Result<Vec<Self>, String> {
+        let utc = cast(column, &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?;
+        let millis = cast(&utc.into(), &DataType::Int64)?;
+        let millis = present(millis.i64().map_err(|e| e.to_string())?.iter())?;
+        millis
+            .into_iter()
+            .map(|ms| DateTime::from_timestamp_millis(ms).ok_or_else(|| format!("{ms} ms is out of range")))
+            .collect()
     }
 }
 
@@ -112,6 +173,19 @@ macro_rules! table {
                         rows.iter().map(|row| row.$field.clone()).collect(),
                     )?
                 ),*])
+            }
+            fn from_frame(source_frame: &DataFrame) -> Result<Vec<Self>, $crate::schema::ReadError> {
+                $(
+                    let mut $field = {
+                        let column = stringify!($field);
+                        let read = |reason: String| $crate::schema::ReadError { column, reason };
+                        let values = source_frame.column(column).map_err(|e| read(e.to_string()))?;
+                        <$ty as ColumnValue>::read(values).map_err(read)?.into_iter()
+                    };
+                )*
+                Ok((0..source_frame.height())
+                    .map(|_| Self { $($field: $field.next().expect("a column has one value per row")),* })
+                    .collect())
             }
         }
     };
@@ -334,4 +408,59 @@ pub fn topic_dimensions(cluster: &str, topic: &str) -> String {
 /// Splits a `;`-joined list of broker ids or racks. Empty input gives an empty list.
 pub fn split_list(joined: &str) -> impl Iterator<Item = &str> {
     joined.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn line(day: u32, operation: Option<&str>, amortized: Option<Decimal>) -> CostLine {
+        CostLine {
+            date: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            account_id: "111122223333".into(),
+            service: "AmazonMSK".into(),
+            usage_type: "USE1-Kafka.Storage.GP2".into(),
+            operation: operation.map(str::to_string),
+            resource_id: None,
+            tags: "{}".into(),
+            usage_quantity: dec!(0.0000000001),
+            usage_unit: "GB-Mo".into(),
+            amount: dec!(-12345678.1234567891),
+            amortized_amount: amortized,
+            currency: "USD".into(),
+            source: "cur".into(),
+        }
+    }
+
+    #[test]
+    fn rows_read_back_exactly_as_written() {
+        let rows = vec![line(1, Some("CreateVolume"), Some(dec!(1.5))), line(30, None, None)];
+        assert_eq!(CostLine::from_frame(&CostLine::to_frame(&rows).unwrap()).unwrap(), rows);
+        let points = vec![MetricPoint {
+            namespace: "AWS/Kafka".into(),
+            metric: "BytesInPerSec".into(),
+            dimensions: "Cluster Name=demo".into(),
+            timestamp: DateTime::from_timestamp_millis(1_764_460_800_123).unwrap(),
+            stat: "Average".into(),
+            value: 1234.5,
+            unit: "Bytes/Second".into(),
+        }];
+        assert_eq!(MetricPoint::from_frame(&MetricPoint::to_frame(&points).unwrap()).unwrap(), points);
+    }
+
+    #[test]
+    fn a_null_where_the_contract_has_a_value_is_an_error_naming_column_and_row_never_a_default() {
+        let mut frame = CostLine::to_frame(&[line(1, None, None), line(2, None, None)]).unwrap();
+        let amounts = Column::new("amount".into(), [Some("1.0"), None])
+            .cast(&DataType::Decimal(DECIMAL_PRECISION, DECIMAL_SCALE as usize))
+            .unwrap();
+        frame.with_column(amounts).unwrap();
+        let err = CostLine::from_frame(&frame).unwrap_err();
+        assert_eq!(err.column, "amount");
+        assert!(err.reason.contains("row 1 is null"), "{err}");
+
+        let frame = CostLine::to_frame(&[line(1, None, None)]).unwrap().drop("currency").unwrap();
+        assert_eq!(CostLine::from_frame(&frame).unwrap_err().column, "currency");
+    }
 }

@@ -8,7 +8,8 @@ use rust_decimal::Decimal;
 use super::Topic;
 use super::allocate;
 use super::cost::{Component, CostBreakdown};
-use super::{ModelError, reader};
+use super::{ModelError, rows};
+use crate::join::contract::ClusterCost;
 use crate::normalize::Tables;
 use crate::prices::EffectivePrice;
 use crate::report_model::{BilledLine, ClassResidual, Reconciled};
@@ -19,32 +20,27 @@ pub const IDLE: &str = "(idle headroom)";
 pub const UNALLOCATED: &str = "(unallocated)";
 
 pub(crate) fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>, ModelError> {
-    let r = reader(tables, "cluster_costs")?;
-    let (cluster, class, service) = (r.str("cluster")?, r.str("cost_class")?, r.str("service")?);
-    let (usage_type, unit) = (r.str("usage_type")?, r.str("usage_unit")?);
-    let (quantity, amount, days) = (r.decimal("usage_quantity")?, r.decimal("amount")?, r.i64("days")?);
-    let (charged_quantity, charged) = (r.decimal("charged_quantity")?, r.decimal("charged_amount")?);
-    let (first, last) = (r.str("first_day")?, r.str("last_day")?);
-    Ok((0..r.len())
-        .map(|i| {
+    Ok(rows::<ClusterCost>(tables)?
+        .into_iter()
+        .map(|r| {
             // The unit price of what was charged: credits and refunds are shown and allocated, never priced in.
-            let unit_price = (charged_quantity[i] > Decimal::ZERO)
-                .then(|| (charged[i] / charged_quantity[i]).round_dp(10).normalize());
+            let unit_price = (r.charged_quantity > Decimal::ZERO)
+                .then(|| (r.charged_amount / r.charged_quantity).round_dp(10).normalize());
             let line = BilledLine {
-                cost_class: class[i].clone(),
-                service: service[i].clone(),
-                usage_type: usage_type[i].clone(),
-                usage_unit: unit[i].clone(),
-                usage_quantity: quantity[i].normalize(),
-                amount_usd: amount[i].normalize(),
-                charged_quantity: charged_quantity[i].normalize(),
-                credits_usd: (amount[i] - charged[i]).normalize(),
+                cost_class: r.cost_class,
+                service: r.service,
+                usage_type: r.usage_type,
+                usage_unit: r.usage_unit,
+                usage_quantity: r.usage_quantity.normalize(),
+                amount_usd: r.amount.normalize(),
+                charged_quantity: r.charged_quantity.normalize(),
+                credits_usd: (r.amount - r.charged_amount).normalize(),
                 unit_price_usd: unit_price,
-                days: days[i],
-                first_day: first[i].clone(),
-                last_day: last[i].clone(),
+                days: r.days,
+                first_day: r.first_day.to_string(),
+                last_day: r.last_day.to_string(),
             };
-            (cluster[i].clone(), line)
+            (r.cluster, line)
         })
         .collect())
 }
