@@ -547,9 +547,45 @@ struct OutOfRange {
     max: Option<Decimal>,
 }
 
+/// `[model]`: every assumption checked against its range; unset ones keep their defaults.
 fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     let mut a = Assumptions::default();
     let mut problems = Vec::new();
+    positive_assumptions(m, &mut a, &mut problems);
+    bounded_assumptions(m, &mut a, &mut problems);
+    if let Some(z) = m.zone_aware_clients {
+        a.zone_aware_clients = z;
+    }
+    if let Some(f) = m.fetch_from_follower {
+        a.fetch_from_follower = f;
+    }
+    if let Some(w) = &m.wal {
+        match w.get_ref().as_str() {
+            "ebs" => a.wal = WalKind::Ebs,
+            "regional-disk" => a.wal = WalKind::RegionalDisk,
+            "s3" => a.wal = WalKind::S3,
+            "s3-express" => a.wal = WalKind::S3Express,
+            other => problems.push((
+                "wal",
+                w.span(),
+                format!("expected one of `ebs`, `regional-disk`, `s3`, `s3-express`, found `{other}`"),
+            )),
+        }
+    }
+    for c in &m.clients {
+        let zones = client_zones(c, &mut problems);
+        a.clients.push(ClientRule {
+            owner: c.owner.as_ref().map(|o| o.get_ref().clone()),
+            group: c.group.as_ref().map(|g| g.get_ref().clone()),
+            zones,
+            fetch_from_follower: c.fetch_from_follower,
+        });
+    }
+    if problems.is_empty() { Ok(a) } else { Err(problems) }
+}
+
+/// The assumptions that are numbers above zero (some with a maximum).
+fn positive_assumptions(m: &ModelFile, a: &mut Assumptions, problems: &mut Vec<FieldProblem>) {
     let mut positive =
         |field: &'static str, value: &Option<Spanned<Decimal>>, max: Option<Decimal>, slot: &mut Decimal| {
             if let Some(v) = value {
@@ -592,6 +628,10 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
         None,
         &mut a.shared_instance_network_mibps,
     );
+}
+
+/// The assumptions with ranges or shapes of their own: compaction factor, broker floor, instance type, zones.
+fn bounded_assumptions(m: &ModelFile, a: &mut Assumptions, problems: &mut Vec<FieldProblem>) {
     if let Some(f) = &m.shared_compaction_factor {
         match *f.get_ref() {
             x if x >= Decimal::ZERO && x <= Decimal::from(10) => a.shared_compaction_factor = x,
@@ -635,35 +675,6 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
             a.client_zones = Some(*z.get_ref() as u32);
         }
     }
-    if let Some(z) = m.zone_aware_clients {
-        a.zone_aware_clients = z;
-    }
-    if let Some(f) = m.fetch_from_follower {
-        a.fetch_from_follower = f;
-    }
-    if let Some(w) = &m.wal {
-        match w.get_ref().as_str() {
-            "ebs" => a.wal = WalKind::Ebs,
-            "regional-disk" => a.wal = WalKind::RegionalDisk,
-            "s3" => a.wal = WalKind::S3,
-            "s3-express" => a.wal = WalKind::S3Express,
-            other => problems.push((
-                "wal",
-                w.span(),
-                format!("expected one of `ebs`, `regional-disk`, `s3`, `s3-express`, found `{other}`"),
-            )),
-        }
-    }
-    for c in &m.clients {
-        let zones = client_zones(c, &mut problems);
-        a.clients.push(ClientRule {
-            owner: c.owner.as_ref().map(|o| o.get_ref().clone()),
-            group: c.group.as_ref().map(|g| g.get_ref().clone()),
-            zones,
-            fetch_from_follower: c.fetch_from_follower,
-        });
-    }
-    if problems.is_empty() { Ok(a) } else { Err(problems) }
 }
 
 /// A `[[model.clients]]` rule's zones: a count from 1 to 6, or distinct named zones with optional positive weights

@@ -152,8 +152,24 @@ pub fn compare(
         };
     };
 
+    HistoryReport {
+        rules: rules.clone(),
+        previous_run: Some(previous_id),
+        total_delta_usd: Some(now.current_monthly_usd - prev.current_monthly_usd),
+        owners: owner_deltas(prev, &now, rules),
+        topics: topic_deltas(prev, &now),
+        new_topics: now.topic_costs.keys().filter(|k| !prev.topic_costs.contains_key(*k)).cloned().collect(),
+        deleted_topics: prev.topic_costs.keys().filter(|k| !now.topic_costs.contains_key(*k)).cloned().collect(),
+        growth: growth(prev, &now),
+        runs,
+        skipped,
+    }
+}
+
+/// Every owner of either run with its move, an anomaly when the move is both large in share and in dollars.
+fn owner_deltas(prev: &RunSummary, now: &RunSummary, rules: &HistoryRules) -> Vec<OwnerDelta> {
     let names: BTreeSet<&String> = prev.owners.keys().chain(now.owners.keys()).collect();
-    let owners = names
+    names
         .into_iter()
         .map(|owner| {
             let (before, after) = (prev.owners.get(owner).copied(), now.owners.get(owner).copied());
@@ -169,8 +185,11 @@ pub fn compare(
                 anomaly: big && delta.abs() >= rules.anomaly_min_usd,
             }
         })
-        .collect();
+        .collect()
+}
 
+/// The topics whose cost moved, biggest move first (at most 50).
+fn topic_deltas(prev: &RunSummary, now: &RunSummary) -> Vec<TopicDelta> {
     let keys: BTreeSet<&String> = prev.topic_costs.keys().chain(now.topic_costs.keys()).collect();
     let mut topics: Vec<TopicDelta> = keys
         .into_iter()
@@ -188,19 +207,7 @@ pub fn compare(
         .collect();
     topics.sort_by(|a, b| b.delta_usd.abs().cmp(&a.delta_usd.abs()).then(a.topic.cmp(&b.topic)));
     topics.truncate(50);
-
-    HistoryReport {
-        rules: rules.clone(),
-        previous_run: Some(previous_id),
-        total_delta_usd: Some(now.current_monthly_usd - prev.current_monthly_usd),
-        owners,
-        topics,
-        new_topics: now.topic_costs.keys().filter(|k| !prev.topic_costs.contains_key(*k)).cloned().collect(),
-        deleted_topics: prev.topic_costs.keys().filter(|k| !now.topic_costs.contains_key(*k)).cloned().collect(),
-        growth: growth(prev, &now),
-        runs,
-        skipped,
-    }
+    topics
 }
 
 /// Bytes retained now minus in the previous run, per topic in both, and per day of capture time between them.

@@ -116,6 +116,7 @@ struct Series {
 }
 
 impl CloudWatchSource {
+    /// The window (aligned to the period), the series ListMetrics finds, their points, and each topic's totals.
     async fn read(&self, requests: &mut u64) -> Result<(Vec<MetricPoint>, usize), AwsCallError> {
         let s = &self.settings;
         let config = sdk_config(&s.aws).await;
@@ -125,8 +126,27 @@ impl CloudWatchSource {
         let end = end - end.rem_euclid(period);
         let start = end - i64::from(s.days) * 86_400;
         let start = start - start.rem_euclid(period);
+        let series = self.discover(&client, requests).await?;
+        let mut points = self.data(&client, &series, (start, end), requests).await?;
+        points.extend(topic_totals(&points, &s.cluster));
+        points.sort_by(|a, b| {
+            (&a.namespace, &a.metric, &a.dimensions, a.timestamp).cmp(&(
+                &b.namespace,
+                &b.metric,
+                &b.dimensions,
+                b.timestamp,
+            ))
+        });
+        Ok((points, series.len()))
+    }
 
-        // Discover the series: one paginated ListMetrics per (namespace, metric, filter).
+    /// The series to read: one paginated ListMetrics per (namespace, metric, filter), each series once.
+    async fn discover(
+        &self,
+        client: &aws_sdk_cloudwatch::Client,
+        requests: &mut u64,
+    ) -> Result<Vec<Series>, AwsCallError> {
+        let s = &self.settings;
         let mut series = Vec::new();
         for spec in &s.metrics {
             let mut token: Option<String> = None;
@@ -154,7 +174,18 @@ impl CloudWatchSource {
         }
         series.sort_by(|a, b| (&a.namespace, &a.metric, &a.dimensions).cmp(&(&b.namespace, &b.metric, &b.dimensions)));
         series.dedup_by(|a, b| a.namespace == b.namespace && a.metric == b.metric && a.dimensions == b.dimensions);
+        Ok(series)
+    }
 
+    /// The series' points over `[start, end)`: GetMetricData in batches of `QUERIES_PER_CALL`, every page followed.
+    async fn data(
+        &self,
+        client: &aws_sdk_cloudwatch::Client,
+        series: &[Series],
+        (start, end): (i64, i64),
+        requests: &mut u64,
+    ) -> Result<Vec<MetricPoint>, AwsCallError> {
+        let s = &self.settings;
         let mut points = Vec::new();
         for (chunk_index, chunk) in series.chunks(QUERIES_PER_CALL).enumerate() {
             let queries: Vec<MetricDataQuery> = chunk
@@ -223,16 +254,7 @@ impl CloudWatchSource {
                 }
             }
         }
-        points.extend(topic_totals(&points, &s.cluster));
-        points.sort_by(|a, b| {
-            (&a.namespace, &a.metric, &a.dimensions, a.timestamp).cmp(&(
-                &b.namespace,
-                &b.metric,
-                &b.dimensions,
-                b.timestamp,
-            ))
-        });
-        Ok((points, series.len()))
+        Ok(points)
     }
 }
 

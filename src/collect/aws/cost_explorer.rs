@@ -121,55 +121,72 @@ impl Source for CostExplorerSource {
             }
         }
 
-        let days_with_data: BTreeSet<NaiveDate> =
-            rows.iter().filter(|g| g.grouping.is_empty()).map(|g| g.day).collect();
-        let window: Vec<NaiveDate> = start.iter_days().take_while(|d| *d < end).collect();
-        let empty = window.iter().filter(|d| !days_with_data.contains(d)).count();
-        let mut notes = vec![format!(
-            "{} to {}: {} of {} days with cost data; {} request(s), days from {} asked",
-            start,
-            end - Days::new(1),
-            window.len() - empty,
-            window.len(),
-            report.requests,
-            if first_missing.is_some() { asked_from.to_string() } else { "none (all cached)".into() },
-        )];
-        if let Some(detail) = report.detail.take() {
-            notes.insert(0, detail);
-            if !rows.is_empty() {
-                notes.push("cost lines come from the cache only".into());
-            }
-        }
-        report.detail = Some(notes.join("; "));
+        let asked = first_missing.map(|_| asked_from);
+        report.detail = Some(describe(&rows, (start, end), asked, report.requests, report.detail.take()));
         tracing::info!(source = %self.name, requests = report.requests, lines = rows.len(), "Cost Explorer read");
-        let (by_tag, rows): (Vec<DayGroup>, Vec<DayGroup>) = rows.into_iter().partition(|g| !g.grouping.is_empty());
-        into.cost_allocations.extend(by_tag.into_iter().map(|g| CostAllocation {
-            date: g.day,
-            tag_key: g.grouping.trim_start_matches("tag:").to_string(),
-            tag_value: g.usage_type,
-            service: g.service,
-            amount: g.unblended,
-            currency: g.currency,
-            source: "cost-explorer".into(),
-        }));
-        into.cost_lines.extend(rows.into_iter().map(|g| CostLine {
-            date: g.day,
-            account_id: String::new(),
-            service: g.service,
-            usage_type: g.usage_type,
-            operation: None,
-            resource_id: None,
-            tags: "{}".into(),
-            usage_quantity: g.quantity.unwrap_or_default(),
-            usage_unit: g.quantity_unit,
-            amount: g.unblended,
-            amortized_amount: Some(g.amortized),
-            currency: g.currency,
-            source: "cost-explorer".into(),
-        }));
+        push_rows(rows, into);
         into.sources.push(report);
         Ok(())
     }
+}
+
+/// The source's detail: days with cost data in the window, requests, from which day Cost Explorer was asked (None:
+/// all cached), and why asking failed when it did.
+fn describe(
+    rows: &[DayGroup],
+    (start, end): (NaiveDate, NaiveDate),
+    asked_from: Option<NaiveDate>,
+    requests: u64,
+    failure: Option<String>,
+) -> String {
+    let days_with_data: BTreeSet<NaiveDate> = rows.iter().filter(|g| g.grouping.is_empty()).map(|g| g.day).collect();
+    let window: Vec<NaiveDate> = start.iter_days().take_while(|d| *d < end).collect();
+    let empty = window.iter().filter(|d| !days_with_data.contains(d)).count();
+    let mut notes = vec![format!(
+        "{} to {}: {} of {} days with cost data; {} request(s), days from {} asked",
+        start,
+        end - Days::new(1),
+        window.len() - empty,
+        window.len(),
+        requests,
+        asked_from.map_or_else(|| "none (all cached)".to_string(), |d| d.to_string()),
+    )];
+    if let Some(failure) = failure {
+        notes.insert(0, failure);
+        if !rows.is_empty() {
+            notes.push("cost lines come from the cache only".into());
+        }
+    }
+    notes.join("; ")
+}
+
+/// The main grouping's days as cost lines, the tag groupings' as cost allocations.
+fn push_rows(rows: Vec<DayGroup>, into: &mut Collected) {
+    let (by_tag, rows): (Vec<DayGroup>, Vec<DayGroup>) = rows.into_iter().partition(|g| !g.grouping.is_empty());
+    into.cost_allocations.extend(by_tag.into_iter().map(|g| CostAllocation {
+        date: g.day,
+        tag_key: g.grouping.trim_start_matches("tag:").to_string(),
+        tag_value: g.usage_type,
+        service: g.service,
+        amount: g.unblended,
+        currency: g.currency,
+        source: "cost-explorer".into(),
+    }));
+    into.cost_lines.extend(rows.into_iter().map(|g| CostLine {
+        date: g.day,
+        account_id: String::new(),
+        service: g.service,
+        usage_type: g.usage_type,
+        operation: None,
+        resource_id: None,
+        tags: "{}".into(),
+        usage_quantity: g.quantity.unwrap_or_default(),
+        usage_unit: g.quantity_unit,
+        amount: g.unblended,
+        amortized_amount: Some(g.amortized),
+        currency: g.currency,
+        source: "cost-explorer".into(),
+    }));
 }
 
 /// Asks Cost Explorer for [from, end) grouped by SERVICE × USAGE_TYPE, then by SERVICE × each tag key.
