@@ -212,8 +212,14 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
     let raw: CatalogFile =
         toml::from_str(text).map_err(|e| Problems(vec![crate::files::toml_problem(path, text, &e)]))?;
     let mut problems = Vec::new();
-    let line = |span: std::ops::Range<usize>| line_of(text, span.start);
+    let owners = owners(&raw, path, text, &mut problems);
+    let rules = rules(&raw, path, text, &mut problems);
+    if problems.is_empty() { Ok(Catalog { path: path.to_string(), owners, rules }) } else { Err(Problems(problems)) }
+}
 
+/// The `[owners.*]` tables: each with a team, a cost center and an escalation contact; `unowned` is reserved.
+fn owners(raw: &CatalogFile, path: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Owner> {
+    let line = |span: std::ops::Range<usize>| line_of(text, span.start);
     let mut owners = Vec::new();
     for (id, spanned) in &raw.owners {
         let o = spanned.get_ref();
@@ -245,6 +251,12 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
         });
     }
 
+    owners
+}
+
+/// The `[[rules]]`: a declared owner, a known kind, one pattern, and no rule tying with another for a name.
+fn rules(raw: &CatalogFile, path: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Rule> {
+    let line = |span: std::ops::Range<usize>| line_of(text, span.start);
     let mut rules: Vec<Rule> = Vec::new();
     for (i, r) in raw.rules.iter().enumerate() {
         let field = |f: &str| format!("rules[{i}].{f}");
@@ -274,45 +286,7 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
                 ),
             ));
         }
-        let given: Vec<(&str, &Spanned<String>)> = [("exact", &r.exact), ("prefix", &r.prefix), ("regex", &r.regex)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-            .collect();
-        let pattern = match given.as_slice() {
-            [("exact", v)] => Some(Pattern::Exact(v.get_ref().clone())),
-            [("prefix", v)] if v.get_ref().is_empty() => {
-                problems.push(Problem::new(
-                    path,
-                    Some(line(v.span())),
-                    Some(&field("prefix")),
-                    "expected a non-empty prefix",
-                ));
-                None
-            }
-            [("prefix", v)] => Some(Pattern::Prefix(v.get_ref().clone())),
-            [("regex", v)] => match Regex::new(&format!("^(?:{})$", v.get_ref())) {
-                Ok(re) => Some(Pattern::Regex(re)),
-                Err(e) => {
-                    let reason = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-                    problems.push(Problem::new(
-                        path,
-                        Some(line(v.span())),
-                        Some(&field("regex")),
-                        format!("invalid regex `{}`: {reason}", v.get_ref()),
-                    ));
-                    None
-                }
-            },
-            _ => {
-                problems.push(Problem::new(
-                    path,
-                    Some(rule_line),
-                    Some(&format!("rules[{i}]")),
-                    "expected exactly one of `exact`, `prefix` or `regex`",
-                ));
-                None
-            }
-        };
+        let pattern = pattern(r, i, path, text, problems);
         if let (Some(kind), Some(pattern)) = (kind, pattern) {
             let rule = Rule { owner: r.owner.get_ref().clone(), kind, pattern, line: rule_line };
             if let Some(other) = rules.iter().find(|o| static_tie(o, &rule)) {
@@ -335,7 +309,53 @@ pub fn parse(path: &str, text: &str) -> Result<Catalog, Problems> {
         }
     }
 
-    if problems.is_empty() { Ok(Catalog { path: path.to_string(), owners, rules }) } else { Err(Problems(problems)) }
+    rules
+}
+
+/// A rule's one pattern: `exact`, a non-empty `prefix`, or a `regex` that compiles (anchored at both ends).
+fn pattern(r: &RuleFile, i: usize, path: &str, text: &str, problems: &mut Vec<Problem>) -> Option<Pattern> {
+    let line = |span: std::ops::Range<usize>| line_of(text, span.start);
+    let field = |f: &str| format!("rules[{i}].{f}");
+    let rule_line = line(r.owner.span());
+    let given: Vec<(&str, &Spanned<String>)> = [("exact", &r.exact), ("prefix", &r.prefix), ("regex", &r.regex)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+    match given.as_slice() {
+        [("exact", v)] => Some(Pattern::Exact(v.get_ref().clone())),
+        [("prefix", v)] if v.get_ref().is_empty() => {
+            problems.push(Problem::new(
+                path,
+                Some(line(v.span())),
+                Some(&field("prefix")),
+                "expected a non-empty prefix",
+            ));
+            None
+        }
+        [("prefix", v)] => Some(Pattern::Prefix(v.get_ref().clone())),
+        [("regex", v)] => match Regex::new(&format!("^(?:{})$", v.get_ref())) {
+            Ok(re) => Some(Pattern::Regex(re)),
+            Err(e) => {
+                let reason = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                problems.push(Problem::new(
+                    path,
+                    Some(line(v.span())),
+                    Some(&field("regex")),
+                    format!("invalid regex `{}`: {reason}", v.get_ref()),
+                ));
+                None
+            }
+        },
+        _ => {
+            problems.push(Problem::new(
+                path,
+                Some(rule_line),
+                Some(&format!("rules[{i}]")),
+                "expected exactly one of `exact`, `prefix` or `regex`",
+            ));
+            None
+        }
+    }
 }
 
 /// Two rules that would tie on every name they match: same kind, same exact name or same prefix, different owners.

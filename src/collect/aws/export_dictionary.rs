@@ -210,6 +210,11 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
 }
 
 /// Reads one CUR Parquet file into cost lines, or says why this path does not cover it.
+///
+/// Over 80 lines on purpose: the row groups are read on threads, their dictionaries merged into the first part's
+/// ids, and the sums turned into lines sorted on integer ranks, one pipeline whose intermediate types exist only
+/// for it (measured against DuckDB and polars by `ci/bench-exports.sh`; split, the parts would pass the same five
+/// values to each other).
 pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec<CostLine>, u64), NotCovered> {
     let plan = plan(path, owner_tag_keys)?;
     let (row_groups, rows) = (plan.row_groups, plan.rows);
@@ -369,8 +374,23 @@ fn column_money(batch: &RecordBatch, name: &str) -> Option<Vec<Option<i128>>> {
     Some(a.iter().map(|v| v.map(|v| (v * SCALE).round() as i128)).collect())
 }
 
-/// A money column as integers of 10⁻¹⁰ USD into `out`, null as 0 (as the polars path fills them), all 0 when
-/// absent.
+/// The unblended cost as integers of 10⁻¹⁰ USD into `out`. A line without one is not read as $0: the file goes to
+/// the polars path, which names the lines as an error.
+fn column_cost(batch: &RecordBatch, out: &mut Vec<i128>) -> Result<(), NotCovered> {
+    out.clear();
+    let a = batch
+        .column_by_name(AMOUNT)
+        .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
+        .ok_or_else(|| NotCovered(format!("no `{AMOUNT}` of type double")))?;
+    if a.null_count() > 0 {
+        return Err(NotCovered(format!("{} line(s) without `{AMOUNT}`", a.null_count())));
+    }
+    out.extend(a.values().iter().map(|v| (v * SCALE).round() as i128));
+    Ok(())
+}
+
+/// A usage quantity column as integers of 10⁻¹⁰ into `out`, null as 0 (tax and fee lines carry no usage; the
+/// polars path reads them the same way), all 0 when absent.
 fn column_money_or_zero(batch: &RecordBatch, name: &str, out: &mut Vec<i128>) {
     out.clear();
     let Some(a) = batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<Float64Array>()) else {
@@ -395,6 +415,9 @@ struct Scratch {
     arns: Vec<u32>,
 }
 
+/// Adds one record batch to the sums: each column first, in tight loops over reused buffers, then one pass over
+/// the rows building keys. Over 80 lines on purpose: it is the hot loop of the 10-million-line benchmark
+/// (`ci/bench-exports.sh`), and its buffers are borrowed once from `Scratch` for the whole batch.
 fn add_batch(
     batch: &RecordBatch,
     plan: &Plan,
@@ -433,7 +456,7 @@ fn add_batch(
         }
     }
     column_money_or_zero(batch, QUANTITY, quantity);
-    column_money_or_zero(batch, AMOUNT, amount);
+    column_cost(batch, amount)?;
 
     // Amortized cost per row, by the rule of its line item type; none to compute when every line's rule is the
     // unblended cost (no reservations or savings plans in this batch).
@@ -478,7 +501,8 @@ fn add_batch(
     };
     let base = [base.0, base.1, base.2, base.3, base.4, base.5, base.6, base.7];
     for row in 0..rows {
-        let Some(d) = days[row] else { continue };
+        // A line without a day goes to polars, which names it as an error: never left out of the sums.
+        let Some(d) = days[row] else { return Err(NotCovered("a line without a usage start date".into())) };
         let mut w = base;
         for &slot in &key_slots {
             let id = u64::from(key_cols[slot][row]);

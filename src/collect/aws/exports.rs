@@ -158,7 +158,8 @@ pub fn read_exports(
     read_with_polars(files, format, owner_tag_keys, source)
 }
 
-/// Every format and file kind, through polars' streaming engine.
+/// Every format and file kind, through polars' streaming engine: each file scanned and mapped to one shape, then
+/// rolled up to one line per day × key × owner tags.
 fn read_with_polars(
     files: &[ExportFile],
     format: Option<ExportFormat>,
@@ -168,49 +169,94 @@ fn read_with_polars(
     let mut frames = Vec::new();
     let mut summary = ExportSummary::default();
     for file in files {
-        let err = |message: String| ExportError { file: file.display.clone(), message };
-        let mut scan = scan(&file.path).map_err(|e| err(format!("cannot read: {e}")))?;
-        let schema = scan.collect_schema().map_err(|e| err(format!("cannot read its columns: {e}")))?;
-        let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-        let found = match format {
-            Some(f) => f,
-            None => detect(&names).ok_or_else(|| {
-                err(format!(
-                    "not a CUR or FOCUS export: found neither `line_item_usage_type` (CUR) nor `BilledCost` and \
-                     `ChargePeriodStart` (FOCUS) among its {} columns",
-                    names.len()
-                ))
-            })?,
-        };
-        if let Some(missing) = found.required().iter().find(|c| !names.contains(c)) {
-            let near = closest(missing, &names).map(|n| format!(" (closest column: `{n}`)")).unwrap_or_default();
-            return Err(err(format!(
-                "column `{missing}` is missing; a {} export needs it{near}",
-                found.name().to_uppercase()
-            )));
-        }
+        let (found, frame) = scan_file(file, format, owner_tag_keys)?;
         summary.formats.push((file.display.clone(), found));
-        let mapped = match found {
-            ExportFormat::Cur => map_cur(scan, &names, &schema, owner_tag_keys),
-            ExportFormat::Focus => map_focus(scan, &names, &schema, owner_tag_keys),
-        };
-        frames.push(mapped);
+        frames.push(frame);
     }
     if frames.is_empty() {
         return Ok((Vec::new(), summary));
     }
     let all = concat(frames, UnionArgs::default())
         .map_err(|e| ExportError { file: "exports".into(), message: e.to_string() })?;
+    let every_file = || files.iter().map(|f| f.display.as_str()).collect::<Vec<_>>().join(", ");
+    let rolled = rollup(all, owner_tag_keys.len())
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
+        .map_err(|e| ExportError { file: every_file(), message: e.to_string() })?;
+    let count = |name: &str| -> u64 {
+        rolled.column(name).ok().and_then(|c| c.u64().ok().map(|ca| ca.iter().flatten().sum())).unwrap_or(0)
+    };
+    summary.lines = count("lines");
+    summary.inferred_usage_types = count("inferred");
+    let unreadable = |missing: u64, what: &str| ExportError {
+        file: every_file(),
+        message: format!("{missing} line(s) without {what}, never read as $0 or left out"),
+    };
+    match (count("amount_missing"), count("day_missing")) {
+        (0, 0) => {}
+        (0, days) => {
+            return Err(unreadable(days, "a usage day (`line_item_usage_start_date` / `ChargePeriodStart` empty)"));
+        }
+        (missing, _) => {
+            return Err(unreadable(
+                missing,
+                "a readable cost (`line_item_unblended_cost` / `BilledCost` empty or not a decimal); expected a \
+                 decimal on every line",
+            ));
+        }
+    }
+    let mut out = cost_lines(&rolled, owner_tag_keys, source)
+        .map_err(|e| ExportError { file: "rollup".into(), message: e.to_string() })?;
+    sort_lines(&mut out);
+    summary.cost_lines = out.len();
+    Ok((out, summary))
+}
 
-    let tag_cols: Vec<String> = (0..owner_tag_keys.len()).map(|i| format!("tag_{i}")).collect();
+/// One export file scanned lazily, its format found (or as configured), its required columns checked, and mapped
+/// to the common shape.
+fn scan_file(
+    file: &ExportFile,
+    format: Option<ExportFormat>,
+    owner_tag_keys: &[String],
+) -> Result<(ExportFormat, LazyFrame), ExportError> {
+    let err = |message: String| ExportError { file: file.display.clone(), message };
+    let mut scan = scan(&file.path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let schema = scan.collect_schema().map_err(|e| err(format!("cannot read its columns: {e}")))?;
+    let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+    let found = match format {
+        Some(f) => f,
+        None => detect(&names).ok_or_else(|| {
+            err(format!(
+                "not a CUR or FOCUS export: found neither `line_item_usage_type` (CUR) nor `BilledCost` and \
+                 `ChargePeriodStart` (FOCUS) among its {} columns",
+                names.len()
+            ))
+        })?,
+    };
+    if let Some(missing) = found.required().iter().find(|c| !names.contains(c)) {
+        let near = closest(missing, &names).map(|n| format!(" (closest column: `{n}`)")).unwrap_or_default();
+        return Err(err(format!(
+            "column `{missing}` is missing; a {} export needs it{near}",
+            found.name().to_uppercase()
+        )));
+    }
+    let mapped = match found {
+        ExportFormat::Cur => map_cur(scan, &names, &schema, owner_tag_keys),
+        ExportFormat::Focus => map_focus(scan, &names, &schema, owner_tag_keys),
+    };
+    Ok((found, mapped))
+}
+
+/// One line per day × account × service × usage type × operation × resource × unit × currency × owner tags, with
+/// the lines it sums and how many had no cost or no day (errors, counted here so one pass finds them).
+fn rollup(all: LazyFrame, tag_count: usize) -> LazyFrame {
     let mut keys: Vec<Expr> =
         ["day", "account_id", "service", "usage_type", "operation", "resource_id", "usage_unit", "currency"]
             .iter()
             .map(|c| col(*c))
             .collect();
-    keys.extend(tag_cols.iter().map(|c| col(c.as_str())));
-    let rolled = all
-        .group_by(keys)
+    keys.extend((0..tag_count).map(|i| col(format!("tag_{i}"))));
+    all.group_by(keys)
         .agg([
             col("usage_quantity").sum(),
             col("amount").sum(),
@@ -221,6 +267,11 @@ fn read_with_polars(
                 .alias("amortized"),
             len().cast(DataType::UInt64).alias("lines"),
             col("amount").null_count().cast(DataType::UInt64).alias("amount_missing"),
+            when(col("day").first().is_null())
+                .then(len())
+                .otherwise(lit(0))
+                .cast(DataType::UInt64)
+                .alias("day_missing"),
             col("inferred").sum().cast(DataType::UInt64).alias("inferred"),
         ])
         .sort(["day", "account_id", "service", "usage_type", "resource_id"], SortMultipleOptions::default())
@@ -230,52 +281,27 @@ fn read_with_polars(
             col("amortized").cast(DataType::String),
             col("day").cast(DataType::String),
         ])
-        .collect_with_engine(Engine::Streaming)
-        .map(|r| r.unwrap_single())
-        .map_err(|e| ExportError {
-            file: files.iter().map(|f| f.display.as_str()).collect::<Vec<_>>().join(", "),
-            message: e.to_string(),
-        })?;
+}
 
-    let text = |name: &str| -> Result<Vec<Option<String>>, ExportError> {
-        let column = rolled.column(name).map_err(|e| ExportError { file: "rollup".into(), message: e.to_string() })?;
-        let ca = column.str().map_err(|e| ExportError { file: "rollup".into(), message: e.to_string() })?;
-        Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
+/// The rolled-up frame's rows as cost lines (every row has a day and an amount: `read_with_polars` checked).
+fn cost_lines(rolled: &DataFrame, owner_tag_keys: &[String], source: &str) -> PolarsResult<Vec<CostLine>> {
+    let text = |name: &str| -> PolarsResult<Vec<Option<String>>> {
+        Ok(rolled.column(name)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
     };
-    let days = text("day")?;
-    let accounts = text("account_id")?;
-    let services = text("service")?;
-    let usage_types = text("usage_type")?;
-    let operations = text("operation")?;
-    let resources = text("resource_id")?;
-    let units = text("usage_unit")?;
-    let currencies = text("currency")?;
-    let quantities = text("usage_quantity")?;
-    let amounts = text("amount")?;
-    let amortized = text("amortized")?;
-    let tags: Vec<Vec<Option<String>>> = tag_cols.iter().map(|c| text(c)).collect::<Result<_, _>>()?;
-    let count = |name: &str| -> u64 {
-        rolled.column(name).ok().and_then(|c| c.u64().ok().map(|ca| ca.iter().flatten().sum())).unwrap_or(0)
-    };
-    summary.lines = count("lines");
-    let missing = count("amount_missing");
-    if missing > 0 {
-        return Err(ExportError {
-            file: files.iter().map(|f| f.display.as_str()).collect::<Vec<_>>().join(", "),
-            message: format!(
-                "{missing} line(s) without a readable cost (`line_item_unblended_cost` / `BilledCost` empty or not a \
-                 decimal); expected a decimal on every line, never read as $0"
-            ),
-        });
-    }
-    summary.inferred_usage_types = count("inferred");
-
-    let decimal = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<Decimal>().ok()).unwrap_or_default();
+    let (days, accounts, services, usage_types) =
+        (text("day")?, text("account_id")?, text("service")?, text("usage_type")?);
+    let (operations, resources, units, currencies) =
+        (text("operation")?, text("resource_id")?, text("usage_unit")?, text("currency")?);
+    let (quantities, amounts, amortized) = (text("usage_quantity")?, text("amount")?, text("amortized")?);
+    let tags: Vec<Vec<Option<String>>> =
+        (0..owner_tag_keys.len()).map(|i| text(&format!("tag_{i}"))).collect::<PolarsResult<_>>()?;
+    let decimal = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<Decimal>().ok());
     let mut out = Vec::with_capacity(rolled.height());
     for i in 0..rolled.height() {
-        let Some(date) = days[i].as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else {
-            continue;
-        };
+        let date = days[i]
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .ok_or_else(|| polars_err!(ComputeError: "rolled-up day {:?} is not a date", days[i]))?;
         let mut tag_map = BTreeMap::new();
         for (k, key) in owner_tag_keys.iter().enumerate() {
             if let Some(v) = &tags[k][i] {
@@ -290,17 +316,16 @@ fn read_with_polars(
             operation: operations[i].clone(),
             resource_id: resources[i].clone(),
             tags: serde_json::to_string(&tag_map).unwrap_or_else(|_| "{}".into()),
-            usage_quantity: decimal(&quantities[i]).normalize(),
+            // A quantity is 0 where the export has none (tax and fee lines carry no usage; see `money`).
+            usage_quantity: decimal(&quantities[i]).unwrap_or_default().normalize(),
             usage_unit: units[i].clone().unwrap_or_default(),
-            amount: decimal(&amounts[i]).normalize(),
-            amortized_amount: amortized[i].as_deref().and_then(|s| s.parse::<Decimal>().ok()).map(|d| d.normalize()),
+            amount: decimal(&amounts[i]).unwrap_or_default().normalize(),
+            amortized_amount: decimal(&amortized[i]).map(|d| d.normalize()),
             currency: currencies[i].clone().unwrap_or_default(),
             source: source.to_string(),
         });
     }
-    sort_lines(&mut out);
-    summary.cost_lines = out.len();
-    Ok((out, summary))
+    Ok(out)
 }
 
 /// Legacy CUR Parquet through `export_dictionary` (every file, or none: a file it does not cover sends them all to
@@ -668,6 +693,85 @@ mod tests {
             assert!(err.message.contains("1 line(s) without a readable cost"), "{err}");
             reader = csv::Reader::from_path(&sample).unwrap();
         }
+    }
+
+    /// The dictionary path (legacy CUR Parquet) must not read a line without a cost as $0 either: it hands the file
+    /// to polars, which names the line. The real CUR is rewritten with one cost nulled.
+    #[test]
+    fn a_cur_parquet_line_without_a_cost_is_an_error_on_the_fast_path_too() {
+        use arrow_array::{Array, Float64Array, RecordBatch};
+        use parquet::arrow::ArrowWriter;
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        use parquet::basic::Compression;
+        use parquet::file::properties::WriterProperties;
+
+        let real = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/public/wal_Nov2018-WorkshopCUR-00001.snappy.parquet");
+        let dir = tempfile::tempdir().unwrap();
+        let rewrite = |null_cost: bool| -> ExportFile {
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&real).unwrap()).unwrap().build().unwrap();
+            let path = dir.path().join(if null_cost { "null.snappy.parquet" } else { "same.snappy.parquet" });
+            let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+            let mut writer = None;
+            // The first batch is enough to take either path (and keeps the test quick).
+            for (i, batch) in reader.take(1).enumerate() {
+                let batch = batch.unwrap();
+                // The cost column made nullable (the original declares it non-null), one value nulled.
+                let at = batch.schema().index_of("line_item_unblended_cost").unwrap();
+                let mut fields: Vec<arrow_schema::Field> =
+                    batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+                fields[at] = fields[at].clone().with_nullable(true);
+                let mut columns = batch.columns().to_vec();
+                if null_cost && i == 0 {
+                    let costs = batch.column(at).as_any().downcast_ref::<Float64Array>().unwrap();
+                    let nulled: Float64Array =
+                        costs.iter().enumerate().map(|(row, v)| if row == 1 { None } else { v }).collect();
+                    columns[at] = std::sync::Arc::new(nulled);
+                }
+                let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+                let batch = RecordBatch::try_new(schema, columns).unwrap();
+                let w = writer.get_or_insert_with(|| {
+                    let out = std::fs::File::create(&path).unwrap();
+                    ArrowWriter::try_new(out, batch.schema(), Some(props.clone())).unwrap()
+                });
+                w.write(&batch).unwrap();
+            }
+            writer.unwrap().close().unwrap();
+            ExportFile { path, display: "cur.parquet".into() }
+        };
+        let same = rewrite(false);
+        assert!(read_by_dictionary(std::slice::from_ref(&same), &[], "s").is_some(), "the rewrite takes the fast path");
+        let nulled = rewrite(true);
+        assert!(read_by_dictionary(std::slice::from_ref(&nulled), &[], "s").is_none(), "a null cost leaves it");
+        let err = read_exports(&[nulled], None, &[], "s").unwrap_err();
+        assert!(err.message.contains("1 line(s) without a readable cost"), "{err}");
+    }
+
+    /// A line without a usage day is refused, never left out of the sums (it would lower the bill silently).
+    #[test]
+    fn a_line_without_a_usage_day_is_an_error_not_left_out() {
+        let sample =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/public/focus-1.0_sample_1000.csv");
+        let mut reader = csv::Reader::from_path(&sample).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let start = header.iter().position(|h| h == "ChargePeriodStart").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("focus.csv");
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(&header).unwrap();
+        for (i, record) in reader.records().take(4).enumerate() {
+            let mut fields: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+            if i == 2 {
+                fields[start] = String::new();
+            }
+            w.write_record(&fields).unwrap();
+        }
+        w.flush().unwrap();
+        let file = ExportFile { path: path.clone(), display: "focus.csv".into() };
+        let err = read_exports(&[file], None, &[], "s").unwrap_err();
+        assert_eq!(err.file, "focus.csv");
+        assert!(err.message.contains("1 line(s) without a usage day"), "{err}");
     }
 
     #[test]

@@ -223,32 +223,7 @@ pub fn from_properties(
             (false, false)
         }
     };
-    let mut sasl = None;
-    if sasl_on {
-        let mechanism = match get("sasl.mechanism").or_else(|| get("sasl.mechanisms")).as_deref() {
-            Some("PLAIN") => Some(SaslMechanism::Plain),
-            Some("SCRAM-SHA-256") => Some(SaslMechanism::ScramSha256),
-            Some("SCRAM-SHA-512") => Some(SaslMechanism::ScramSha512),
-            other => {
-                problems.push((
-                    "sasl.mechanism".into(),
-                    format!("found {other:?}; expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
-                ));
-                None
-            }
-        };
-        let username = get("sasl.username");
-        if username.is_none() {
-            problems.push(("sasl.username".into(), "required with SASL".into()));
-        }
-        if password.is_none() {
-            problems
-                .push(("password_env".into(), "SASL needs a password: set `password_env` or `password_file`".into()));
-        }
-        if let (Some(mechanism), Some(username), Some(password)) = (mechanism, username, password) {
-            sasl = Some(SaslSettings { mechanism, username, password });
-        }
-    }
+    let sasl = if sasl_on { sasl_settings(&get, password, &mut problems) } else { None };
     let cert = get("ssl.certificate.location");
     let key = get("ssl.key.location");
     if cert.is_some() != key.is_some() {
@@ -268,6 +243,37 @@ pub fn from_properties(
         })
     } else {
         Err(problems)
+    }
+}
+
+/// SASL's mechanism, user and password, each named when missing.
+fn sasl_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    password: Option<Secret>,
+    problems: &mut Vec<(String, String)>,
+) -> Option<SaslSettings> {
+    let mechanism = match get("sasl.mechanism").or_else(|| get("sasl.mechanisms")).as_deref() {
+        Some("PLAIN") => Some(SaslMechanism::Plain),
+        Some("SCRAM-SHA-256") => Some(SaslMechanism::ScramSha256),
+        Some("SCRAM-SHA-512") => Some(SaslMechanism::ScramSha512),
+        other => {
+            problems.push((
+                "sasl.mechanism".into(),
+                format!("found {other:?}; expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
+            ));
+            None
+        }
+    };
+    let username = get("sasl.username");
+    if username.is_none() {
+        problems.push(("sasl.username".into(), "required with SASL".into()));
+    }
+    if password.is_none() {
+        problems.push(("password_env".into(), "SASL needs a password: set `password_env` or `password_file`".into()));
+    }
+    match (mechanism, username, password) {
+        (Some(mechanism), Some(username), Some(password)) => Some(SaslSettings { mechanism, username, password }),
+        _ => None,
     }
 }
 
