@@ -295,8 +295,11 @@ impl Default for HistoryRules {
 }
 
 /// Where the Kafka cluster runs, which decides what inter-AZ traffic is billed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString, strum::EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Platform {
     /// Amazon MSK: replication between brokers is not billed, client traffic across AZs is.
     Msk,
@@ -305,17 +308,14 @@ pub enum Platform {
 }
 
 impl Platform {
-    /// The name in config files, model.json and the report (serde's name for it).
+    /// The name in config files, model.json and the report (serde's name for it; a test holds the two together).
     pub fn key(self) -> &'static str {
-        match self {
-            Platform::Msk => "msk",
-            Platform::SelfManaged => "self-managed",
-        }
+        self.into()
     }
 
     /// The platform a config names, by its key.
     pub fn from_key(key: &str) -> Option<Platform> {
-        [Platform::Msk, Platform::SelfManaged].into_iter().find(|p| p.key() == key)
+        key.parse().ok()
     }
 }
 

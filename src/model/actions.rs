@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use super::Priced;
 use super::assumptions::Assumptions;
+use super::bill::CostClass;
 use super::choice::Scenario;
 use super::cost::{self, CostBreakdown, TopicInputs};
 use super::readiness::{Rules, slowest_group};
@@ -189,7 +190,7 @@ pub(crate) fn shrink_volumes(
     rules: &Rules,
     platform: &str,
 ) -> Option<Action> {
-    let r = residuals.iter().find(|r| r.cost_class == "msk_storage" || r.cost_class == "ebs_storage")?;
+    let r = residuals.iter().find(|r| CostClass::of(&r.cost_class).is_some_and(CostClass::is_broker_storage))?;
     let modelled = r.modelled_monthly_usd?;
     let excess = r.billed_monthly_usd - modelled;
     if excess < rules.min_saving_usd || excess < r.billed_monthly_usd * rules.headroom_excess_share {

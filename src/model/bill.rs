@@ -15,6 +15,37 @@ use crate::prices::EffectivePrice;
 use crate::report_model::{BilledLine, ClassResidual, Reconciled};
 use crate::settings::{ClusterConfig, Platform};
 
+/// The bill's cost classes, as `queries/cost_lines_classified.sql` names them (a test keeps the two in step).
+/// `model.json` keeps them as text; the model matches on these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::EnumIter)]
+#[strum(serialize_all = "snake_case")]
+pub enum CostClass {
+    InterAzTransfer,
+    MskTieredStorage,
+    MskTieredRetrieval,
+    MskStorage,
+    MskBrokerHours,
+    Ec2InstanceHours,
+    EbsStorage,
+    EbsIops,
+    EbsThroughput,
+    S3Storage,
+    S3Requests,
+    Other,
+}
+
+impl CostClass {
+    /// The class a billed line's text names; `None` for a name the SQL does not give (the test rules it out).
+    pub fn of(name: &str) -> Option<CostClass> {
+        name.parse().ok()
+    }
+
+    /// Broker storage: MSK's, or the EBS volumes of self-managed brokers.
+    pub fn is_broker_storage(self) -> bool {
+        matches!(self, CostClass::MskStorage | CostClass::EbsStorage)
+    }
+}
+
 /// Owner rows of the reconciliation that are not owners.
 pub const IDLE: &str = "(idle headroom)";
 pub const UNALLOCATED: &str = "(unallocated)";
@@ -53,22 +84,23 @@ pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) ->
         usage_type.ends_with(&format!(".{instance}")) || usage_type.ends_with(&format!(":{instance}"))
     };
     let key_of = |l: &BilledLine| -> Option<String> {
-        match l.cost_class.as_str() {
-            "msk_storage" => Some("msk.storage".into()),
-            "ebs_storage" if l.usage_type.contains("gp3") => Some("ebs.gp3.storage".into()),
-            "ebs_storage" if l.usage_type.contains("gp2") => Some("ebs.gp2.storage".into()),
-            "ebs_iops" if l.usage_type.contains("gp3") => Some("ebs.gp3.iops".into()),
-            "ebs_throughput" if l.usage_type.contains("gp3") => Some("ebs.gp3.throughput".into()),
-            "msk_tiered_storage" => Some("msk.tiered.storage".into()),
-            "msk_tiered_retrieval" => Some("msk.tiered.retrieval".into()),
-            "s3_storage" if l.usage_type.ends_with("TimedStorage-ByteHrs") => Some("s3.standard.storage".into()),
-            "s3_requests" if l.usage_type.ends_with("Requests-Tier1") => Some("s3.standard.put".into()),
-            "s3_requests" if l.usage_type.ends_with("Requests-Tier2") => Some("s3.standard.get".into()),
-            "inter_az_transfer" => Some("transfer.inter_az".into()),
-            "msk_broker_hours" if cluster.platform == Platform::Msk && is_instance(&l.usage_type) => {
+        let usage = l.usage_type.as_str();
+        match CostClass::of(&l.cost_class)? {
+            CostClass::MskStorage => Some("msk.storage".into()),
+            CostClass::EbsStorage if usage.contains("gp3") => Some("ebs.gp3.storage".into()),
+            CostClass::EbsStorage if usage.contains("gp2") => Some("ebs.gp2.storage".into()),
+            CostClass::EbsIops if usage.contains("gp3") => Some("ebs.gp3.iops".into()),
+            CostClass::EbsThroughput if usage.contains("gp3") => Some("ebs.gp3.throughput".into()),
+            CostClass::MskTieredStorage => Some("msk.tiered.storage".into()),
+            CostClass::MskTieredRetrieval => Some("msk.tiered.retrieval".into()),
+            CostClass::S3Storage if usage.ends_with("TimedStorage-ByteHrs") => Some("s3.standard.storage".into()),
+            CostClass::S3Requests if usage.ends_with("Requests-Tier1") => Some("s3.standard.put".into()),
+            CostClass::S3Requests if usage.ends_with("Requests-Tier2") => Some("s3.standard.get".into()),
+            CostClass::InterAzTransfer => Some("transfer.inter_az".into()),
+            CostClass::MskBrokerHours if cluster.platform == Platform::Msk && is_instance(usage) => {
                 Some(format!("msk.broker.{}", cluster.broker_instance_type))
             }
-            "ec2_instance_hours" if cluster.platform == Platform::SelfManaged && is_instance(&l.usage_type) => {
+            CostClass::Ec2InstanceHours if cluster.platform == Platform::SelfManaged && is_instance(usage) => {
                 Some(format!("ec2.instance.{}", cluster.broker_instance_type))
             }
             _ => None,
@@ -140,12 +172,14 @@ const ONE_SIDE: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 /// which the cluster's lines never show.
 fn basis_of(cost_class: &str) -> Option<Basis> {
     let basis = |components, idle| Some(Basis { components, idle });
-    match cost_class {
-        "msk_storage" | "ebs_storage" => basis(&[(Component::RetainedStorage, ALL)], Some(Component::DiskHeadroom)),
-        "msk_broker_hours" | "ec2_instance_hours" => basis(&[(Component::BrokerCompute, ALL)], None),
-        "ebs_iops" => basis(&[(Component::EbsIops, ALL)], None),
-        "ebs_throughput" => basis(&[(Component::EbsThroughput, ALL)], None),
-        "inter_az_transfer" => basis(
+    match CostClass::of(cost_class)? {
+        CostClass::MskStorage | CostClass::EbsStorage => {
+            basis(&[(Component::RetainedStorage, ALL)], Some(Component::DiskHeadroom))
+        }
+        CostClass::MskBrokerHours | CostClass::Ec2InstanceHours => basis(&[(Component::BrokerCompute, ALL)], None),
+        CostClass::EbsIops => basis(&[(Component::EbsIops, ALL)], None),
+        CostClass::EbsThroughput => basis(&[(Component::EbsThroughput, ALL)], None),
+        CostClass::InterAzTransfer => basis(
             &[
                 (Component::InterAzReplication, ALL),
                 (Component::InterAzProduce, ONE_SIDE),
@@ -153,10 +187,10 @@ fn basis_of(cost_class: &str) -> Option<Basis> {
             ],
             None,
         ),
-        "msk_tiered_storage" | "s3_storage" => basis(&[(Component::RemoteStorage, ALL)], None),
-        "msk_tiered_retrieval" => basis(&[(Component::RemoteReads, ALL)], None),
-        "s3_requests" => basis(&[(Component::RemotePut, ALL), (Component::RemoteReads, ALL)], None),
-        _ => None,
+        CostClass::MskTieredStorage | CostClass::S3Storage => basis(&[(Component::RemoteStorage, ALL)], None),
+        CostClass::MskTieredRetrieval => basis(&[(Component::RemoteReads, ALL)], None),
+        CostClass::S3Requests => basis(&[(Component::RemotePut, ALL), (Component::RemoteReads, ALL)], None),
+        CostClass::Other => None,
     }
 }
 
@@ -245,4 +279,31 @@ pub(crate) fn residuals(lines: &[BilledLine], modelled: &CostBreakdown, month_ho
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod class_tests {
+    use super::CostClass;
+    use strum::IntoEnumIterator;
+
+    /// Every class the SQL can give parses, and every class is one the SQL gives: the two cannot drift.
+    #[test]
+    fn the_cost_classes_are_the_sqls() {
+        let sql = include_str!("../../queries/cost_lines_classified.sql");
+        let body = &sql[sql.find("CASE").unwrap()..sql.find("END AS cost_class").unwrap()];
+        let given: Vec<&str> = body
+            .split(['\'']) // THEN 'x' ... ELSE 'other'
+            .enumerate()
+            .filter(|(i, part)| i % 2 == 1 && !part.contains('%'))
+            .map(|(_, part)| part)
+            .collect();
+        assert!(given.len() >= 11, "{given:?}");
+        for name in &given {
+            assert!(CostClass::of(name).is_some(), "the SQL gives `{name}`, which CostClass does not name");
+        }
+        for class in CostClass::iter() {
+            let name: &str = class.into();
+            assert!(given.contains(&name), "CostClass::{class:?} (`{name}`) is not a class the SQL gives");
+        }
+    }
 }

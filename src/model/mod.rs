@@ -341,8 +341,10 @@ fn cluster_sizing(
         a.month_hours,
     );
     let month_days = a.month_hours / Decimal::from(24);
-    let storage: Vec<&BilledLine> =
-        lines.iter().filter(|l| l.cost_class == "msk_storage" || l.cost_class == "ebs_storage").collect();
+    let storage: Vec<&BilledLine> = lines
+        .iter()
+        .filter(|l| bill::CostClass::of(&l.cost_class).is_some_and(bill::CostClass::is_broker_storage))
+        .collect();
     sizing::Sizing {
         disk_gib_billed: storage.iter().map(|l| l.days).max().filter(|d| *d > 0).map(|days| {
             let quantity: Decimal = storage.iter().map(|l| l.charged_quantity).sum();
