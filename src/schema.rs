@@ -36,11 +36,24 @@ pub trait Table: Sized + Serialize + for<'de> Deserialize<'de> {
 }
 
 /// A frame column that does not read back as its declared field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[error("column `{column}`: {reason}")]
 pub struct ReadError {
     pub column: &'static str,
-    pub reason: String,
+    #[source]
+    pub reason: ValueError,
+}
+
+/// Why a column's values do not read as its field's type.
+#[derive(Debug, thiserror::Error)]
+pub enum ValueError {
+    /// Missing, or not castable to the field's kind.
+    #[error(transparent)]
+    Frame(#[from] PolarsError),
+    #[error("row {0} is null, where the contract has a value")]
+    Null(usize),
+    #[error("`{text}` is not {expected}")]
+    Malformed { text: String, expected: &'static str },
 }
 
 /// How one Rust field type becomes a polars column, and is read back from one.
@@ -48,27 +61,30 @@ pub trait ColumnValue: Clone {
     const DTYPE: &'static str;
     fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column>;
     /// The column's values; an error says why (the first null row where the type has no null, a bad value).
-    fn read(column: &Column) -> Result<Vec<Self>, String>;
+    fn read(column: &Column) -> Result<Vec<Self>, ValueError>;
 }
 
 /// The column cast to `dtype`, as a series.
-fn cast(column: &Column, dtype: &DataType) -> Result<Series, String> {
-    column.as_materialized_series().cast(dtype).map_err(|e| e.to_string())
+fn cast(column: &Column, dtype: &DataType) -> Result<Series, ValueError> {
+    Ok(column.as_materialized_series().cast(dtype)?)
 }
 
 /// Every value present, or the first null row named.
-fn present<T>(values: impl Iterator<Item = Option<T>>) -> Result<Vec<T>, String> {
-    values
-        .enumerate()
-        .map(|(row, v)| v.ok_or_else(|| format!("row {row} is null, where the contract has a value")))
-        .collect()
+fn present<T>(values: impl Iterator<Item = Option<T>>) -> Result<Vec<T>, ValueError> {
+    values.enumerate().map(|(row, v)| v.ok_or(ValueError::Null(row))).collect()
 }
 
 /// Text values parsed with `parse` (decimals through their exact text form, never through f64; dates).
-fn parsed<T>(column: &Column, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<Option<T>>, String> {
+fn parsed<T>(
+    column: &Column,
+    parse: impl Fn(&str) -> Option<T>,
+    expected: &'static str,
+) -> Result<Vec<Option<T>>, ValueError> {
     let s = cast(column, &DataType::String)?;
-    let text = s.str().map_err(|e| e.to_string())?;
-    text.iter().map(|v| v.map(&parse).transpose()).collect()
+    s.str()?
+        .iter()
+        .map(|v| v.map(|t| parse(t).ok_or_else(|| ValueError::Malformed { text: t.to_string(), expected })).transpose())
+        .collect()
 }
 
 macro_rules! plain_column {
@@ -78,9 +94,9 @@ macro_rules! plain_column {
             fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
                 Ok(Column::new(name.into(), values))
             }
-            fn read(column: &Column) -> Result<Vec<Self>, String> {
+            fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
                 let s = cast(column, &$polars)?;
-                let $values = s.$values().map_err(|e| e.to_string())?;
+                let $values = s.$values()?;
                 $read
             }
         }
@@ -97,8 +113,8 @@ plain_column!(
     Option<String> => "str?", DataType::String, str, Ok(str.iter().map(|v| v.map(str::to_string)).collect());
 );
 
-fn decimal(text: &str) -> Result<Decimal, String> {
-    text.parse::<Decimal>().map_err(|e| format!("`{text}` is not a decimal: {e}"))
+fn decimal(text: &str) -> Option<Decimal> {
+    text.parse::<Decimal>().ok()
 }
 
 impl ColumnValue for Decimal {
@@ -107,8 +123,8 @@ impl ColumnValue for Decimal {
         let text: Vec<String> = values.iter().map(|d| d.to_string()).collect();
         Column::new(name.into(), text).cast(&DataType::Decimal(DECIMAL_PRECISION, DECIMAL_SCALE as usize))
     }
-    fn read(column: &Column) -> Result<Vec<Self>, String> {
-        present(parsed(column, decimal)?.into_iter())
+    fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
+        present(parsed(column, decimal, "a decimal")?.into_iter())
     }
 }
 
@@ -118,8 +134,8 @@ impl ColumnValue for Option<Decimal> {
         let text: Vec<Option<String>> = values.iter().map(|d| d.map(|d| d.to_string())).collect();
         Column::new(name.into(), text).cast(&DataType::Decimal(DECIMAL_PRECISION, DECIMAL_SCALE as usize))
     }
-    fn read(column: &Column) -> Result<Vec<Self>, String> {
-        parsed(column, decimal)
+    fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
+        parsed(column, decimal, "a decimal")
     }
 }
 
@@ -130,9 +146,9 @@ impl ColumnValue for NaiveDate {
         let days: Vec<i32> = values.iter().map(|d| (*d - epoch).num_days() as i32).collect();
         Column::new(name.into(), days).cast(&DataType::Date)
     }
-    fn read(column: &Column) -> Result<Vec<Self>, String> {
-        let day = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|e| format!("`{t}` is not a date: {e}"));
-        present(parsed(column, day)?.into_iter())
+    fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
+        let day = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
+        present(parsed(column, day, "a date YYYY-MM-DD")?.into_iter())
     }
 }
 
@@ -142,13 +158,16 @@ impl ColumnValue for DateTime<Utc> {
         let millis: Vec<i64> = values.iter().map(|t| t.timestamp_millis()).collect();
         Column::new(name.into(), millis).cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
     }
-    fn read(column: &Column) -> Result<Vec<Self>, String> {
+    fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
         let utc = cast(column, &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?;
         let millis = cast(&utc.into(), &DataType::Int64)?;
-        let millis = present(millis.i64().map_err(|e| e.to_string())?.iter())?;
+        let millis = present(millis.i64()?.iter())?;
         millis
             .into_iter()
-            .map(|ms| DateTime::from_timestamp_millis(ms).ok_or_else(|| format!("{ms} ms is out of range")))
+            .map(|ms| {
+                DateTime::from_timestamp_millis(ms)
+                    .ok_or(ValueError::Malformed { text: format!("{ms} ms"), expected: "a time in range" })
+            })
             .collect()
     }
 }
@@ -178,8 +197,8 @@ macro_rules! table {
                 $(
                     let mut $field = {
                         let column = stringify!($field);
-                        let read = |reason: String| $crate::schema::ReadError { column, reason };
-                        let values = source_frame.column(column).map_err(|e| read(e.to_string()))?;
+                        let read = |reason: $crate::schema::ValueError| $crate::schema::ReadError { column, reason };
+                        let values = source_frame.column(column).map_err(|e| read(e.into()))?;
                         <$ty as ColumnValue>::read(values).map_err(read)?.into_iter()
                     };
                 )*
@@ -458,7 +477,7 @@ mod tests {
         frame.with_column(amounts).unwrap();
         let err = CostLine::from_frame(&frame).unwrap_err();
         assert_eq!(err.column, "amount");
-        assert!(err.reason.contains("row 1 is null"), "{err}");
+        assert!(matches!(err.reason, ValueError::Null(1)), "{err}");
 
         let frame = CostLine::to_frame(&[line(1, None, None)]).unwrap().drop("currency").unwrap();
         assert_eq!(CostLine::from_frame(&frame).unwrap_err().column, "currency");

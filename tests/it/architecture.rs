@@ -127,3 +127,78 @@ fn the_checks_fail_on_a_violation() {
     let wrong = outside_allowed(&files, &["report", "report_model", "format"]);
     assert_eq!(wrong, vec!["src/report/new.rs names crate::config: it may name only report, report_model, format"]);
 }
+
+/// `Result<_, String>` in code: errors are typed per module (thiserror), so a caller can match on them.
+fn string_errors(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, code) in text.lines().map(|l| l.split("//").next().unwrap_or("")).enumerate() {
+        if code.contains("Result<") && code.replace(' ', "").contains(",String>") {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_error_is_a_bare_string() {
+    let mut wrong = Vec::new();
+    for (file, text) in sources(root(), "src") {
+        wrong.extend(string_errors(&text).into_iter().map(|line| format!("{file}:{line}: Result<_, String>")));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(string_errors("fn f() -> Result<(), String> {}\n// Result<(), String> in a comment\n"), vec![1]);
+}
+
+/// Functions longer than `limit` lines (from `fn` to its closing brace) whose doc comment gives no reason
+/// ("Over 80 lines on purpose"), as (line, name, length).
+fn long_functions(text: &str, limit: usize) -> Vec<(usize, String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let head = ["pub(crate) fn ", "pub fn ", "fn ", "async fn ", "pub async fn ", "pub(crate) async fn "];
+        let Some(rest) = head.iter().find_map(|h| trimmed.strip_prefix(h)) else { continue };
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        // The body opens on the first line ending with `{` (a declaration ending with `;` has none).
+        let Some(open) = (i..lines.len()).find(|&j| lines[j].trim_end().ends_with('{') || lines[j].ends_with(';'))
+        else {
+            continue;
+        };
+        if lines[open].ends_with(';') {
+            continue;
+        }
+        let close = format!("{}}}", " ".repeat(indent));
+        let Some(end) = (open + 1..lines.len()).find(|&j| lines[j].trim_end() == close) else { continue };
+        let length = end - i + 1;
+        let doc: String = lines[..i]
+            .iter()
+            .rev()
+            .take_while(|l| l.trim_start().starts_with("///") || l.trim_start().starts_with("#["))
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if length > limit && !doc.contains("Over 80 lines on purpose") {
+            out.push((i + 1, name, length));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_runs_over_80_lines_without_saying_why() {
+    let mut wrong = Vec::new();
+    for (file, text) in sources(root(), "src") {
+        // Test modules hold table-driven cases and fixtures, not logic to read.
+        let code = text.split("\n#[cfg(test)]\nmod tests").next().unwrap_or("");
+        for (line, name, length) in long_functions(code, 80) {
+            wrong.push(format!("{file}:{line}: fn {name} is {length} lines; split it or say why in its doc comment"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    let long = format!("fn long() {{\n{}}}\n", "    let x = 1;\n".repeat(85));
+    assert_eq!(long_functions(&long, 80).len(), 1);
+    let excused = format!("/// Over 80 lines on purpose: it is one table.\n{long}");
+    assert!(long_functions(&excused, 80).is_empty());
+}
