@@ -135,7 +135,7 @@ impl BillingExportSource {
         let ExportLocation::S3 { bucket, prefix, manifest } = &self.settings.location else {
             return Ok(Vec::new());
         };
-        let config = sdk_config(&self.settings.aws).await;
+        let config = sdk_config(&self.settings.aws).await?;
         let client = s3_client(&config, &self.settings.aws);
         let keys = match manifest {
             Some(key) => {

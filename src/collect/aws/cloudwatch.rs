@@ -119,7 +119,7 @@ impl CloudWatchSource {
     /// The window (aligned to the period), the series ListMetrics finds, their points, and each topic's totals.
     async fn read(&self, requests: &mut u64) -> Result<(Vec<MetricPoint>, usize), AwsCallError> {
         let s = &self.settings;
-        let config = sdk_config(&s.aws).await;
+        let config = sdk_config(&s.aws).await?;
         let client = aws_sdk_cloudwatch::Client::new(&config);
         let period = i64::from(s.period_seconds.max(1));
         let end = s.end_time.unwrap_or_else(Utc::now).timestamp();

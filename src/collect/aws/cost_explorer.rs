@@ -200,7 +200,7 @@ async fn ask_all(
     let mut settings = aws.clone();
     // Cost Explorer has one endpoint, in us-east-1.
     settings.region.get_or_insert_with(|| "us-east-1".into());
-    let config = sdk_config(&settings).await;
+    let config = sdk_config(&settings).await?;
     let client = aws_sdk_costexplorer::Client::new(&config);
     let dimension = |key: &str| GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key(key).build();
     let (mut groups, days) =

@@ -37,13 +37,44 @@ pub struct AwsSettings {
     pub endpoint_url: Option<String>,
     /// A named profile of the shared config files (SSO profiles included).
     pub profile: Option<String>,
+    /// A role to assume with the credentials above as the base (cross-account: billing in the payer account,
+    /// metrics in the member accounts).
+    pub role: Option<AssumeRole>,
+}
+
+/// A role a source assumes through STS before any call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub arn: String,
+    /// The external id the role's trust policy requires, if it does.
+    pub external_id: Option<String>,
+    /// The session name CloudTrail shows for the source's calls.
+    pub session_name: String,
 }
 
 /// Attempts per call, the first included: throttling and 5xx are retried with exponential backoff and jitter.
 const MAX_ATTEMPTS: u32 = 4;
 
-/// The shared SDK config of one source.
-pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
+/// The shared SDK config of one source: the default credential chain (or the profile), then the source's role
+/// assumed with them when it names one. A role that cannot be assumed fails here, naming the role, before any call.
+pub async fn sdk_config(settings: &AwsSettings) -> Result<SdkConfig, AwsCallError> {
+    let config = base_config(settings).await;
+    let Some(role) = &settings.role else { return Ok(config) };
+    let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.arn).session_name(&role.session_name);
+    if let Some(id) = &role.external_id {
+        builder = builder.external_id(id);
+    }
+    let provider = builder.configure(&config).build().await;
+    use aws_credential_types::provider::ProvideCredentials;
+    if let Err(e) = provider.provide_credentials().await {
+        return Err(AwsCallError::AssumeRole { role: role.arn.clone(), causes: error_chain(&e) });
+    }
+    let credentials = aws_credential_types::provider::SharedCredentialsProvider::new(provider);
+    Ok(config.to_builder().credentials_provider(credentials).build())
+}
+
+/// The SDK config from the default chain (or the profile), with the source's region and endpoint.
+async fn base_config(settings: &AwsSettings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client())
         .retry_config(
@@ -110,6 +141,12 @@ pub enum AwsCallError {
     Unanswered { what: String, causes: String },
     #[error("{what}: {causes}")]
     Other { what: String, causes: String },
+    /// The source's role could not be assumed with the base credentials.
+    #[error(
+        "assuming role `{role}`: {causes}; the base credentials need `sts:AssumeRole` on it, and its trust policy \
+         must allow them (and require the `external_id` given, if any)"
+    )]
+    AssumeRole { role: String, causes: String },
 }
 
 impl AwsCallError {

@@ -9,34 +9,77 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::AwsSettings;
 use super::billing_export::{BillingExportSettings, ExportLocation};
 use super::cloudwatch::{CloudWatchSettings, MetricSpec, default_metrics};
 use super::cost_explorer::CostExplorerSettings;
 use super::exports::ExportFormat;
+use super::{AssumeRole, AwsSettings};
 use crate::collect::SourceContext;
 use crate::error::SettingProblem;
 
-/// Where and as whom an AWS source connects: the keys every AWS source takes. Credentials come from the SDK's
-/// default chain, never from the config.
-fn aws_settings(
-    region: &Option<String>,
-    endpoint_url: &Option<Spanned<String>>,
-    profile: &Option<String>,
-    problems: &mut Vec<SettingProblem>,
-) -> Option<AwsSettings> {
-    if let Some(url) = endpoint_url
+/// The keys every AWS source takes: where and as whom it connects. Credentials come from the SDK's default chain
+/// (or `profile`), never from the config; `role_arn` is then assumed with them.
+#[derive(Debug, Clone, Copy)]
+struct AwsKeys<'a> {
+    region: &'a Option<String>,
+    endpoint_url: &'a Option<Spanned<String>>,
+    profile: &'a Option<String>,
+    role_arn: &'a Option<Spanned<String>>,
+    external_id: &'a Option<String>,
+    role_session_name: &'a Option<String>,
+}
+
+macro_rules! aws_keys {
+    ($file:expr) => {
+        AwsKeys {
+            region: &$file.region,
+            endpoint_url: &$file.endpoint_url,
+            profile: &$file.profile,
+            role_arn: &$file.role_arn,
+            external_id: &$file.external_id,
+            role_session_name: &$file.role_session_name,
+        }
+    };
+}
+
+fn aws_settings(keys: AwsKeys<'_>, problems: &mut Vec<SettingProblem>) -> Option<AwsSettings> {
+    if let Some(url) = keys.endpoint_url
         && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
     {
         let message = format!("expected an http:// or https:// URL, found `{}`", url.get_ref());
         problems.push(SettingProblem::new("endpoint_url", url.span(), message));
         return None;
     }
+    let role = match keys.role_arn {
+        Some(arn) if !is_role_arn(arn.get_ref()) => {
+            let message =
+                format!("expected an IAM role ARN like arn:aws:iam::123456789012:role/name, found `{}`", arn.get_ref());
+            problems.push(SettingProblem::new("role_arn", arn.span(), message));
+            return None;
+        }
+        Some(arn) => Some(AssumeRole {
+            arn: arn.get_ref().clone(),
+            external_id: keys.external_id.clone(),
+            session_name: keys.role_session_name.clone().unwrap_or_else(|| "kafka-finops".into()),
+        }),
+        None => None,
+    };
     Some(AwsSettings {
-        region: region.clone(),
-        endpoint_url: endpoint_url.as_ref().map(|u| u.get_ref().clone()),
-        profile: profile.clone(),
+        region: keys.region.clone(),
+        endpoint_url: keys.endpoint_url.as_ref().map(|u| u.get_ref().clone()),
+        profile: keys.profile.clone(),
+        role,
     })
+}
+
+/// `arn:<partition>:iam::<12-digit account>:role/<path and name>`.
+fn is_role_arn(text: &str) -> bool {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", account, resource]
+        if !partition.is_empty()
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty()))
 }
 
 /// The settings, or every problem found.
@@ -84,6 +127,10 @@ pub struct BillingExportFile {
     region: Option<String>,
     endpoint_url: Option<Spanned<String>>,
     profile: Option<String>,
+    /// A role to assume (cross-account), with the trust policy's external id and the session's name.
+    role_arn: Option<Spanned<String>>,
+    external_id: Option<String>,
+    role_session_name: Option<String>,
 }
 
 impl BillingExportFile {
@@ -129,7 +176,7 @@ impl BillingExportFile {
                 problems.push(SettingProblem::new("billing_periods", p.span(), message));
             }
         }
-        let aws = aws_settings(&self.region, &self.endpoint_url, &self.profile, &mut problems);
+        let aws = aws_settings(aws_keys!(self), &mut problems);
         let settings = match (location, format, aws) {
             (Some(location), Some(format), Some(aws)) => Some(BillingExportSettings {
                 location,
@@ -161,6 +208,10 @@ pub struct CostExplorerFile {
     region: Option<String>,
     endpoint_url: Option<Spanned<String>>,
     profile: Option<String>,
+    /// A role to assume (cross-account), with the trust policy's external id and the session's name.
+    role_arn: Option<Spanned<String>>,
+    external_id: Option<String>,
+    role_session_name: Option<String>,
 }
 
 impl CostExplorerFile {
@@ -188,7 +239,7 @@ impl CostExplorerFile {
             None => default_cache_dir(),
         }
         .join("cost-explorer");
-        let aws = aws_settings(&self.region, &self.endpoint_url, &self.profile, &mut problems);
+        let aws = aws_settings(aws_keys!(self), &mut problems);
         let settings = match (days, restatement, end_date, aws) {
             (Some(days), Some(restatement_days), Some(end_date), Some(aws)) => Some(CostExplorerSettings {
                 aws,
@@ -226,6 +277,10 @@ pub struct CloudWatchFile {
     region: Option<String>,
     endpoint_url: Option<Spanned<String>>,
     profile: Option<String>,
+    /// A role to assume (cross-account), with the trust policy's external id and the session's name.
+    role_arn: Option<Spanned<String>>,
+    external_id: Option<String>,
+    role_session_name: Option<String>,
 }
 
 /// One `[[sources.metrics]]` entry of a cloudwatch source.
@@ -270,7 +325,7 @@ impl CloudWatchFile {
                 }
             },
         };
-        let aws = aws_settings(&self.region, &self.endpoint_url, &self.profile, &mut problems);
+        let aws = aws_settings(aws_keys!(self), &mut problems);
         let settings = match (cluster, days, period, end_time, aws) {
             (Some(cluster), Some(days), Some(period_seconds), Some(end_time), Some(mut aws)) => {
                 aws.region.get_or_insert_with(|| cluster.region.clone());
@@ -325,4 +380,24 @@ fn is_billing_period(text: &str) -> bool {
         && b[4] == b'-'
         && text[..4].bytes().all(|c| c.is_ascii_digit())
         && text[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_role_arn;
+
+    #[test]
+    fn a_role_arn_names_a_partition_a_twelve_digit_account_and_a_role() {
+        assert!(is_role_arn("arn:aws:iam::123456789012:role/kafka-finops"));
+        assert!(is_role_arn("arn:aws-cn:iam::123456789012:role/path/to/reader"));
+        for bad in [
+            "arn:aws:iam::123456789012:user/someone",
+            "arn:aws:iam::12345:role/x",
+            "arn:aws:sts::123456789012:role/x",
+            "arn:aws:iam::123456789012:role/",
+            "kafka-finops",
+        ] {
+            assert!(!is_role_arn(bad), "{bad}");
+        }
+    }
 }
