@@ -108,6 +108,7 @@ export AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 export KAFKA_FINOPS_MOTO_SERVER=$VENV/bin/moto_server
+export KAFKA_FINOPS_PYTHON=$VENV/bin/python
 ENV
 }
 

@@ -26,6 +26,45 @@ use kafka_finops::{Job, RunOutcome};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print only the run directory (stdout) and errors: no summary, no warnings (they are in run.json and the
+    /// report).
+    #[arg(long, global = true)]
+    quiet: bool,
+    /// How logs and warnings go to stderr: `text` for people, `json` (one object per line) for log shippers.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the command's own warnings and errors go: plain lines on stderr, or log events in the chosen format.
+#[derive(Clone, Copy)]
+struct Say {
+    quiet: bool,
+    json: bool,
+}
+
+impl Say {
+    fn warning(self, message: &str) {
+        if self.quiet {
+        } else if self.json {
+            tracing::warn!(target: "kafka_finops", "{message}");
+        } else {
+            eprintln!("warning: {message}");
+        }
+    }
+
+    fn error(self, message: &str) {
+        if self.json {
+            tracing::error!(target: "kafka_finops", "{message}");
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -95,30 +134,33 @@ fn main() -> ExitCode {
         // SAFETY: first statement of main, before any thread is started; nothing reads the environment concurrently.
         unsafe { std::env::set_var("POLARS_HOT_TABLE_SIZE", POLARS_HOT_TABLE_SIZE) };
     }
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "kafka_finops=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    let say = Say { quiet: cli.quiet, json: cli.log_format == LogFormat::Json };
+    let default = if cli.quiet { "kafka_finops=error" } else { "kafka_finops=warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter);
+    if say.json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     kafka_finops::output::clean_up_on_signals();
     let result = match cli.command {
-        Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out), None).map(finished),
+        Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out), None).map(|o| finished(o, say)),
         Command::Run { config, out, record } => {
-            kafka_finops::run(&Job::ConfigFile(config), out.as_deref(), record.as_deref()).map(finished)
+            kafka_finops::run(&Job::ConfigFile(config), out.as_deref(), record.as_deref()).map(|o| finished(o, say))
         }
         Command::Validate { config } => kafka_finops::validate(&Job::ConfigFile(config)).map(|lines| {
-            for line in lines {
+            for line in lines.iter().filter(|_| !say.quiet) {
                 println!("ok: {line}");
             }
             Exit::Complete
         }),
-        Command::Render { from, out } => kafka_finops::render(&from, &out).map(finished),
-        Command::History { out } => Ok(history(&out)),
+        Command::Render { from, out } => kafka_finops::render(&from, &out).map(|o| finished(o, say)),
+        Command::History { out } => Ok(history(&out, say)),
         Command::Collect { config, record } => {
             kafka_finops::collect_and_record(&Job::ConfigFile(config), &record).map(|collected| {
-                for s in &collected.sources {
+                for s in collected.sources.iter().filter(|_| !say.quiet) {
                     let detail = s.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
                     eprintln!("source `{}`: {:?}, {} request(s){detail}", s.name, s.status, s.requests);
                 }
@@ -130,26 +172,25 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("error: {e}");
+            say.error(&e.to_string());
             e.exit().into()
         }
     }
 }
 
 /// Prints one line per run under `out`: id, scenario, capture time, topics, today's monthly cost, bill, status.
-fn history(out: &std::path::Path) -> Exit {
+fn history(out: &std::path::Path, say: Say) -> Exit {
     // A missing output directory or a file is a wrong `--out`, not an empty history.
     match std::fs::metadata(out) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
-            eprintln!(
-                "error: {} is a file; expected the output directory that holds the run directories",
-                out.display()
-            );
+            let message =
+                format!("{} is a file; expected the output directory that holds the run directories", out.display());
+            say.error(&message);
             return Exit::Failed;
         }
         Err(e) => {
-            eprintln!("error: output directory {}: {e}", out.display());
+            say.error(&format!("output directory {}: {e}", out.display()));
             return Exit::Failed;
         }
     }
@@ -181,8 +222,12 @@ fn history(out: &std::path::Path) -> Exit {
 }
 
 /// Prints the summary and, last, the run directory; returns the exit code.
-fn finished(outcome: RunOutcome) -> Exit {
+fn finished(outcome: RunOutcome, say: Say) -> Exit {
     let m = &outcome.model;
+    if say.quiet {
+        println!("{}", outcome.run_dir.display());
+        return Exit::written(outcome.complete);
+    }
     let fmt = kafka_finops::format::usd;
     let billed = match m.totals.billed_usd {
         Some(usd) => format!("billed {} over {} days", fmt(usd), m.totals.billed_days),
@@ -196,14 +241,15 @@ fn finished(outcome: RunOutcome) -> Exit {
         fmt(m.totals.shared_storage_monthly_usd),
     );
     for s in m.sources.iter().filter(|s| s.status != kafka_finops::report_model::SourceStatus::Complete) {
-        eprintln!("warning: source `{}` is {:?}: {}", s.name, s.status, s.detail.as_deref().unwrap_or("no detail"));
+        let detail = s.detail.as_deref().unwrap_or("no detail");
+        say.warning(&format!("source `{}` is {:?}: {detail}", s.name, s.status));
     }
     for dir in &outcome.stale {
-        eprintln!("warning: removed {dir}, a temporary run directory an interrupted run had left");
+        say.warning(&format!("removed {dir}, a temporary run directory an interrupted run had left"));
     }
     for f in &m.findings {
         let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
-        eprintln!("warning: {}{line}: `{}`: {} [{}]", f.table, f.column, f.message, f.rule);
+        say.warning(&format!("{}{line}: `{}`: {} [{}]", f.table, f.column, f.message, f.rule));
     }
     println!("report: {}", outcome.run_dir.join("index.html").display());
     println!("{}", outcome.run_dir.display());

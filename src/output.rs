@@ -11,10 +11,12 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::error::Exit;
 use crate::report::{self, ReportError};
 use crate::report_model::ReportModel;
 
-/// What `run.json` records about one run (kept apart from `model.json` so the model stays reproducible).
+/// What `run.json` records about one run (kept apart from `model.json` so the model stays reproducible): enough
+/// for a scheduler's monitor to alert without parsing logs.
 #[derive(Debug, Serialize)]
 pub struct RunInfo {
     pub run_id: String,
@@ -24,6 +26,25 @@ pub struct RunInfo {
     /// The config file, or `<embedded demo>`, or the model a `render` redrew.
     pub input: String,
     pub complete: bool,
+    /// `complete` (exit 0) or `partial` (exit 1: a source partial or failed, or an input warning). A run that
+    /// exits 2 writes no run directory.
+    pub outcome: &'static str,
+    /// The exit code the command ends with for this run.
+    pub exit_code: u8,
+    /// Each source's status as collected: name, kind, `complete` / `partial` / `failed`, what went wrong.
+    pub sources: Vec<SourceStatusLine>,
+    /// Input warnings flagged in the report (docs/input-rules.md).
+    pub findings: usize,
+}
+
+/// One source in `run.json`.
+#[derive(Debug, Serialize)]
+pub struct SourceStatusLine {
+    pub name: String,
+    pub kind: String,
+    pub status: crate::report_model::SourceStatus,
+    pub detail: Option<String>,
+    pub requests: u64,
 }
 
 /// The temporary run directory being written, for the signal handler to remove.
@@ -137,6 +158,7 @@ pub fn write_run(
         let path = tmp.join("summary.json");
         std::fs::write(&path, serde_json::to_vec_pretty(&summary).expect("a run summary serializes"))
             .map_err(|e| werr(&path, e))?;
+        let exit = Exit::written(model.totals.complete);
         let info = RunInfo {
             run_id: id.clone(),
             started_at: started_at.to_rfc3339(),
@@ -144,6 +166,20 @@ pub fn write_run(
             tool_version: env!("CARGO_PKG_VERSION"),
             input: input.to_string(),
             complete: model.totals.complete,
+            outcome: if exit == Exit::Complete { "complete" } else { "partial" },
+            exit_code: exit as u8,
+            sources: model
+                .sources
+                .iter()
+                .map(|s| SourceStatusLine {
+                    name: s.name.clone(),
+                    kind: s.kind.clone(),
+                    status: s.status,
+                    detail: s.detail.clone(),
+                    requests: s.requests,
+                })
+                .collect(),
+            findings: model.findings.len(),
         };
         let path = tmp.join("run.json");
         std::fs::write(&path, serde_json::to_vec_pretty(&info).expect("run info serializes"))

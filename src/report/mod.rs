@@ -1,6 +1,7 @@
 //! Report: pure renderers of one [`ReportModel`] into the files of a run directory.
 //!
-//! `model.json` (the model itself), `owners.csv`, `topics.csv`, `cost_components.csv`, `prices.csv`, the handoff packs
+//! `model.json` (the model itself), `owners.csv`, `topics.csv`, `cost_components.csv`, `prices.csv` (each also as
+//! `.parquet`, typed: decimals as decimals, counts as integers, flags as booleans), the handoff packs
 //! `owners/<owner>.json|csv` and `index.html`. Each file is
 //! a function of the model alone, so `render --from model.json` redraws them byte for byte.
 
@@ -22,6 +23,12 @@ pub enum ReportError {
     Template(#[from] minijinja::Error),
     #[error("reading {path}: {reason}")]
     ReadModel { path: String, reason: String },
+    #[error("writing {table}.parquet: {source}")]
+    Parquet {
+        table: &'static str,
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
 }
 
 /// Where a component's price came from: the cluster's price for its key (source, basis), and the multiplier.
@@ -42,13 +49,18 @@ pub(crate) fn price_source(prices: &[crate::report_model::Price], c: &crate::rep
 /// projection for history, is written beside them by `output`.)
 pub fn render_all(model: &ReportModel) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let json = serde_json::to_vec(model).expect("the report model serializes"); // compact: 40 % smaller at 10,000 topics
-    let mut files = vec![
-        ("model.json".to_string(), json),
-        ("owners.csv".to_string(), tables::owners_csv(model)),
-        ("topics.csv".to_string(), tables::topics_csv(model)),
-        ("cost_components.csv".to_string(), tables::cost_components_csv(model)),
-        ("prices.csv".to_string(), tables::prices_csv(model)),
+    let mut files = vec![("model.json".to_string(), json)];
+    let sheets = [
+        ("owners", tables::owners(model)),
+        ("topics", tables::topics(model)),
+        ("cost_components", tables::cost_components(model)),
+        ("prices", tables::prices(model)),
     ];
+    for (name, sheet) in sheets {
+        files.push((format!("{name}.csv"), sheet.csv()));
+        let parquet = sheet.parquet().map_err(|source| ReportError::Parquet { table: name, source })?;
+        files.push((format!("{name}.parquet"), parquet));
+    }
     files.extend(packs::files(model));
     files.push(("index.html".to_string(), html::render(model)?.into_bytes()));
     Ok(files)

@@ -1,16 +1,75 @@
-//! The CSV tables of a report: one row per owner, per topic, and per cost component. Money keeps full precision.
+//! The tables of a report: one row per owner, per topic, per cost component and per price, each written as CSV
+//! and as Parquet from the same cells, so the two never differ. Money keeps full precision: in Parquet it is a
+//! decimal of scale 18 (the model's figures carry at most 10 places), never a float.
+
+use polars::prelude::*;
 
 use crate::report_model::Choice;
 use crate::report_model::CostBreakdown;
 use crate::report_model::ReportModel;
 
-fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header).expect("writing to memory");
-    for row in rows {
-        w.write_record(&row).expect("writing to memory");
+/// What a column holds, for Parquet's types (CSV writes every cell as text; an empty cell is null in Parquet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Int,
+    Float,
+    Decimal,
+    Bool,
+}
+use Kind::*;
+
+/// Precision and scale of every decimal column.
+const DECIMAL: DataType = DataType::Decimal(38, 18);
+
+/// One table: its columns with their kinds, and its rows as the CSV's cells.
+pub struct Sheet {
+    columns: Vec<(&'static str, Kind)>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Sheet {
+    fn new(columns: &[(&'static str, Kind)], rows: impl Iterator<Item = Vec<String>>) -> Sheet {
+        Sheet { columns: columns.to_vec(), rows: rows.collect() }
     }
-    w.into_inner().expect("flushing to memory")
+
+    pub fn csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(self.columns.iter().map(|(name, _)| name)).expect("writing to memory");
+        for row in &self.rows {
+            w.write_record(row).expect("writing to memory");
+        }
+        w.into_inner().expect("flushing to memory")
+    }
+
+    /// The same cells as typed Parquet columns (an empty cell is null).
+    pub fn parquet(&self) -> PolarsResult<Vec<u8>> {
+        let columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (name, kind))| {
+                let cells: Vec<Option<&str>> =
+                    self.rows.iter().map(|r| Some(r[i].as_str()).filter(|c| !c.is_empty())).collect();
+                let text = Column::new((*name).into(), cells);
+                match kind {
+                    Text => Ok(text),
+                    Int => text.strict_cast(&DataType::Int64),
+                    Float => text.strict_cast(&DataType::Float64),
+                    Decimal => text.strict_cast(&DECIMAL),
+                    // polars does not cast text to booleans; the cells are `true` / `false` as CSV writes them.
+                    Bool => {
+                        let flags: Vec<Option<bool>> = self.rows.iter().map(|r| r[i].parse::<bool>().ok()).collect();
+                        Ok(Column::new((*name).into(), flags))
+                    }
+                }
+            })
+            .collect::<PolarsResult<Vec<Column>>>()?;
+        let mut frame = DataFrame::new(self.rows.len(), columns)?;
+        let mut out = Vec::new();
+        ParquetWriter::new(&mut out).with_statistics(StatisticsOptions::empty()).finish(&mut frame)?;
+        Ok(out)
+    }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -43,32 +102,32 @@ const CHOICE_COLUMNS: [&str; 7] = [
     "flip_rate_factor",
 ];
 
-pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
-    to_bytes(
+pub fn owners(m: &ReportModel) -> Sheet {
+    Sheet::new(
         &[
-            "owner",
-            "team",
-            "cost_center",
-            "escalation",
-            "channel",
-            "topics",
-            "partitions",
-            "retained_bytes",
-            "bytes_in_per_sec",
-            "consumer_groups",
-            "max_group_lag",
-            "current_monthly_usd",
-            "broker_local_monthly_usd",
-            "tiered_storage_monthly_usd",
-            "shared_storage_monthly_usd",
-            "incomplete_topics",
-            "choice_topics",
-            CHOICE_COLUMNS[0],
-            CHOICE_COLUMNS[1],
-            CHOICE_COLUMNS[2],
-            CHOICE_COLUMNS[3],
-            CHOICE_COLUMNS[5],
-            CHOICE_COLUMNS[6],
+            ("owner", Text),
+            ("team", Text),
+            ("cost_center", Text),
+            ("escalation", Text),
+            ("channel", Text),
+            ("topics", Int),
+            ("partitions", Int),
+            ("retained_bytes", Int),
+            ("bytes_in_per_sec", Float),
+            ("consumer_groups", Int),
+            ("max_group_lag", Int),
+            ("current_monthly_usd", Decimal),
+            ("broker_local_monthly_usd", Decimal),
+            ("tiered_storage_monthly_usd", Decimal),
+            ("shared_storage_monthly_usd", Decimal),
+            ("incomplete_topics", Int),
+            ("choice_topics", Int),
+            (CHOICE_COLUMNS[0], Text),
+            (CHOICE_COLUMNS[1], Decimal),
+            (CHOICE_COLUMNS[2], Text),
+            (CHOICE_COLUMNS[3], Decimal),
+            (CHOICE_COLUMNS[5], Text),
+            (CHOICE_COLUMNS[6], Decimal),
         ],
         m.owners.iter().map(|o| {
             let [cheapest, saving, to, factor, _, rate_to, rate_factor] = choice_cells(o.choice.as_ref());
@@ -101,40 +160,40 @@ pub fn owners_csv(m: &ReportModel) -> Vec<u8> {
     )
 }
 
-pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
-    to_bytes(
+pub fn topics(m: &ReportModel) -> Sheet {
+    Sheet::new(
         &[
-            "cluster",
-            "topic",
-            "owner",
-            "owner_rule",
-            "is_internal",
-            "partitions",
-            "replication_factor",
-            "retention_ms",
-            "retention_bytes",
-            "cleanup_policy",
-            "remote_storage_enable",
-            "retained_bytes",
-            "partitions_size_unknown",
-            "bytes_in_per_sec",
-            "consumer_groups",
-            "max_group_lag",
-            "cross_zone_follower_share",
-            "groups_reading_remote",
-            "placement",
-            "current_monthly_usd",
-            "broker_local_monthly_usd",
-            "tiered_storage_monthly_usd",
-            "shared_storage_monthly_usd",
-            CHOICE_COLUMNS[0],
-            CHOICE_COLUMNS[1],
-            CHOICE_COLUMNS[2],
-            CHOICE_COLUMNS[3],
-            CHOICE_COLUMNS[4],
-            CHOICE_COLUMNS[5],
-            CHOICE_COLUMNS[6],
-            "missing",
+            ("cluster", Text),
+            ("topic", Text),
+            ("owner", Text),
+            ("owner_rule", Text),
+            ("is_internal", Bool),
+            ("partitions", Int),
+            ("replication_factor", Int),
+            ("retention_ms", Int),
+            ("retention_bytes", Int),
+            ("cleanup_policy", Text),
+            ("remote_storage_enable", Bool),
+            ("retained_bytes", Int),
+            ("partitions_size_unknown", Int),
+            ("bytes_in_per_sec", Float),
+            ("consumer_groups", Int),
+            ("max_group_lag", Int),
+            ("cross_zone_follower_share", Decimal),
+            ("groups_reading_remote", Int),
+            ("placement", Text),
+            ("current_monthly_usd", Decimal),
+            ("broker_local_monthly_usd", Decimal),
+            ("tiered_storage_monthly_usd", Decimal),
+            ("shared_storage_monthly_usd", Decimal),
+            (CHOICE_COLUMNS[0], Text),
+            (CHOICE_COLUMNS[1], Decimal),
+            (CHOICE_COLUMNS[2], Text),
+            (CHOICE_COLUMNS[3], Decimal),
+            (CHOICE_COLUMNS[4], Int),
+            (CHOICE_COLUMNS[5], Text),
+            (CHOICE_COLUMNS[6], Decimal),
+            ("missing", Text),
         ],
         m.topics.iter().map(|t| {
             let missing = t.missing();
@@ -170,7 +229,7 @@ pub fn topics_csv(m: &ReportModel) -> Vec<u8> {
     )
 }
 
-pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
+pub fn cost_components(m: &ReportModel) -> Sheet {
     let prices: std::collections::BTreeMap<&str, &[crate::report_model::Price]> =
         m.clusters.iter().map(|c| (c.cluster.as_str(), c.prices.as_slice())).collect();
     let rows = m.topics.iter().flat_map(move |t| {
@@ -199,29 +258,38 @@ pub fn cost_components_csv(m: &ReportModel) -> Vec<u8> {
             })
         })
     });
-    to_bytes(
+    Sheet::new(
         &[
-            "cluster",
-            "topic",
-            "owner",
-            "scenario",
-            "component",
-            "quantity",
-            "unit",
-            "unit_price_usd",
-            "price_key",
-            "price_basis",
-            "price_multiplier",
-            "monthly_usd",
+            ("cluster", Text),
+            ("topic", Text),
+            ("owner", Text),
+            ("scenario", Text),
+            ("component", Text),
+            ("quantity", Decimal),
+            ("unit", Text),
+            ("unit_price_usd", Decimal),
+            ("price_key", Text),
+            ("price_basis", Text),
+            ("price_multiplier", Decimal),
+            ("monthly_usd", Decimal),
         ],
         rows,
     )
 }
 
 /// Every cluster's settled prices: the sources the components' `price_key` refer to.
-pub fn prices_csv(m: &ReportModel) -> Vec<u8> {
-    to_bytes(
-        &["cluster", "key", "region", "unit", "usd", "basis", "source", "as_of"],
+pub fn prices(m: &ReportModel) -> Sheet {
+    Sheet::new(
+        &[
+            ("cluster", Text),
+            ("key", Text),
+            ("region", Text),
+            ("unit", Text),
+            ("usd", Decimal),
+            ("basis", Text),
+            ("source", Text),
+            ("as_of", Text),
+        ],
         m.clusters.iter().flat_map(|c| {
             c.prices.iter().map(move |p| {
                 vec![

@@ -172,6 +172,26 @@ fn a_partial_source_writes_the_report_flags_it_and_exits_1() {
     let (oh, owners) = read_csv(&dir.join("owners.csv"));
     let o = column(&oh, &owners, "owner").iter().position(|o| *o == "orders").unwrap();
     assert_eq!(column(&oh, &owners, "incomplete_topics")[o], "1");
+
+    // run.json tells a monitor the same without the logs: the outcome, the exit code, which source and why.
+    let info: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(info["outcome"], "partial");
+    assert_eq!(info["exit_code"], 1);
+    let kafka = info["sources"].as_array().unwrap().iter().find(|s| s["name"] == "kafka:demo-msk").unwrap();
+    assert_eq!(kafka["status"], "partial");
+    assert!(kafka["detail"].as_str().unwrap().contains("broker 3 did not answer"), "{kafka}");
+}
+
+#[test]
+fn a_complete_run_says_so_in_run_json() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.path().join(out.run_dir()).join("run.json")).unwrap()).unwrap();
+    assert_eq!((info["outcome"].as_str(), info["exit_code"].as_u64()), (Some("complete"), Some(0)));
+    assert!(info["sources"].as_array().unwrap().iter().all(|s| s["status"] == "complete"), "{info}");
+    assert_eq!(info["findings"], 0);
 }
 
 #[test]
@@ -308,4 +328,63 @@ fn hostile_owner_names_and_tag_values_render_as_text_never_as_markup() {
     let pack = std::fs::read_to_string(dir.join("owners/script-alert-1---script.json")).unwrap();
     let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
     assert_eq!(pack["owner"]["owner"], hostile);
+}
+
+/// The Parquet tables hold the CSVs' values with their types (decimals as decimals, counts as integers, flags as
+/// booleans, empty cells as nulls), read back by pyarrow and DuckDB from the test venv (`ci/moto.sh`), not by
+/// polars, which wrote them.
+#[test]
+fn the_parquet_tables_read_back_equal_to_the_csvs_with_their_types() {
+    let Ok(python) = std::env::var("KAFKA_FINOPS_PYTHON") else {
+        crate::support::service_missing("KAFKA_FINOPS_REQUIRE_AWS", "the test venv's python (pyarrow, DuckDB)");
+        return;
+    };
+    let fixture = partial_copy(); // a topic with an unknown size: empty cells, nulls in Parquet
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    let dir = work.path().join(out.run_dir());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/parquet/read_back.py");
+    let check = std::process::Command::new(python).arg(&script).arg(&dir).output().unwrap();
+    let said = String::from_utf8_lossy(&check.stdout).to_string() + &String::from_utf8_lossy(&check.stderr);
+    assert!(check.status.success(), "{said}");
+    for table in ["owners", "topics", "cost_components", "prices"] {
+        assert!(said.contains(&format!("{table}: ")), "{said}");
+    }
+}
+
+#[test]
+fn quiet_prints_only_the_run_directory() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--out", "runs", "--quiet"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert!(work.path().join(out.stdout.trim()).join("run.json").is_file(), "{}", out.stdout);
+    assert_eq!(out.stderr, "");
+
+    // A partial run stays quiet too: its exit code and run.json say it.
+    let fixture = partial_copy();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs", "--quiet"], work.path());
+    assert_eq!((out.code, out.stdout.lines().count(), out.stderr.as_str()), (1, 1, ""), "{}", out.stdout);
+}
+
+#[test]
+fn json_logs_put_every_warning_and_error_on_stderr_as_one_object_per_line() {
+    let fixture = partial_copy();
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs", "--log-format", "json"], work.path());
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    let events: Vec<serde_json::Value> =
+        out.stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let warning = events.iter().find(|e| e["level"] == "WARN").expect("a warning event");
+    assert!(warning["fields"]["message"].as_str().unwrap().contains("broker 3 did not answer"), "{warning}");
+
+    let out = run(&["run", "--config", "missing.toml", "--log-format", "json"], work.path());
+    assert_eq!(out.code, 2);
+    let event: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(event["level"], "ERROR");
+    assert!(event["fields"]["message"].as_str().unwrap().contains("missing.toml"), "{event}");
 }
