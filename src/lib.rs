@@ -96,6 +96,9 @@ pub fn collect(config: &Config) -> Result<Collected, Error> {
     let mut collected = Collected::default();
     for source in config.sources.iter().map(source_for) {
         tracing::info!(source = source.name(), "collecting");
+        // The span a terminal's progress line follows (see collect::PROGRESS).
+        let span = tracing::info_span!(target: collect::PROGRESS, "source", name = source.name());
+        let _collecting = span.enter();
         source.collect(&mut collected)?;
     }
     Ok(collected)

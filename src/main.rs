@@ -4,6 +4,9 @@
 //! (flagged in the report);
 //! 2 = bad usage, config or input, or a fatal error: nothing written.
 
+mod progress;
+
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -136,14 +139,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let say = Say { quiet: cli.quiet, json: cli.log_format == LogFormat::Json };
-    let default = if cli.quiet { "kafka_finops=error" } else { "kafka_finops=warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
-    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter);
-    if say.json {
-        logs.json().init();
-    } else {
-        logs.init();
-    }
+    init_logs(say);
     kafka_finops::output::clean_up_on_signals();
     let result = match cli.command {
         Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out), None).map(|o| finished(o, say)),
@@ -176,6 +172,25 @@ fn main() -> ExitCode {
             e.exit().into()
         }
     }
+}
+
+/// Logs to stderr, as text or JSON lines, filtered by RUST_LOG (default: warnings; errors with --quiet); on a
+/// terminal, and neither quiet nor JSON, a progress line per source beside them.
+fn init_logs(say: Say) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let default = if say.quiet { "kafka_finops=error" } else { "kafka_finops=warn" };
+    let filter = || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    let text = (!say.json).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter()));
+    let json =
+        say.json.then(|| tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).with_filter(filter()));
+    let terminal = std::io::stderr().is_terminal() && !say.quiet && !say.json;
+    let progress = terminal.then(|| {
+        progress::Progress::default()
+            .with_filter(tracing_subscriber::filter::filter_fn(|m| m.target() == kafka_finops::collect::PROGRESS))
+    });
+    tracing_subscriber::registry().with(progress).with(text).with(json).init();
 }
 
 /// Prints one line per run under `out`: id, scenario, capture time, topics, today's monthly cost, bill, status.

@@ -98,6 +98,20 @@ impl Collected {
     }
 }
 
+/// The target of progress events: requests made and bytes downloaded by the source collecting now. `main` shows
+/// them on a terminal, one line per source; elsewhere nothing listens.
+pub const PROGRESS: &str = "kafka_finops::progress";
+
+/// Requests made so far by the source collecting now.
+pub fn progress_requests(total: u64) {
+    tracing::trace!(target: PROGRESS, requests = total);
+}
+
+/// Bytes downloaded so far by the source collecting now.
+pub fn progress_bytes(total: u64) {
+    tracing::trace!(target: PROGRESS, bytes = total);
+}
+
 /// What a source's settings are checked against: where its relative paths start, and the clusters the config
 /// declares (a source names the one its data belongs to).
 pub struct SourceContext<'a> {

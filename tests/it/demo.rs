@@ -388,3 +388,30 @@ fn json_logs_put_every_warning_and_error_on_stderr_as_one_object_per_line() {
     assert_eq!(event["level"], "ERROR");
     assert!(event["fields"]["message"].as_str().unwrap().contains("missing.toml"), "{event}");
 }
+
+/// On a terminal each source gets a progress line (requests made, bytes downloaded) and a record of it when done;
+/// off a terminal (a pipe, as in every other test and under a scheduler) there is no progress noise. The terminal
+/// is a pseudo-terminal from util-linux's `script` (in Debian's essential bsdutils).
+#[test]
+fn a_terminal_shows_a_progress_line_per_source_and_a_pipe_does_not() {
+    let work = tempfile::tempdir().unwrap();
+    let piped = run(&["demo", "--out", "runs"], work.path());
+    assert_eq!(piped.code, 0, "stderr: {}", piped.stderr);
+    assert!(!piped.stderr.contains("request(s)"), "{}", piped.stderr);
+
+    let command = format!("{} demo --out runs", crate::support::BIN);
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(work.path())
+        .output()
+        .expect("util-linux's script");
+    let seen = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{seen}");
+    assert!(seen.contains("source `demo`: 0 request(s) ("), "{seen}");
+    // Quiet on a terminal is still quiet.
+    let command = format!("{} demo --out runs --quiet", crate::support::BIN);
+    let tty =
+        std::process::Command::new("script").args(["-qec", &command, "/dev/null"]).current_dir(work.path()).output();
+    let seen = String::from_utf8_lossy(&tty.unwrap().stdout).to_string();
+    assert_eq!(seen.trim().lines().count(), 1, "{seen}");
+}

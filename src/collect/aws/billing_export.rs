@@ -159,8 +159,9 @@ impl BillingExportSource {
             }
         };
         let mut files = Vec::new();
+        let mut downloaded = 0;
         for (i, key) in keys.iter().enumerate() {
-            files.push(download(&client, bucket, key, staging, i, requests).await?);
+            files.push(download(&client, bucket, key, staging, (i, &mut downloaded), requests).await?);
         }
         Ok(files)
     }
@@ -176,6 +177,8 @@ async fn list_keys(
     let mut token = None;
     loop {
         *requests += 1;
+        crate::collect::progress_requests(*requests);
+        crate::collect::progress_requests(*requests);
         let page = client
             .list_objects_v2()
             .bucket(bucket)
@@ -202,6 +205,7 @@ async fn get_object(
     requests: &mut u64,
 ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, AwsCallError> {
     *requests += 1;
+    crate::collect::progress_requests(*requests);
     client
         .get_object()
         .bucket(bucket)
@@ -224,12 +228,13 @@ async fn get_text(
 }
 
 /// Streams one object to disk; `.gz` objects are inflated into the staged file, so it can be scanned lazily.
+/// `downloaded` counts the source's bytes so far, for the progress line.
 async fn download(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
     staging: &Path,
-    index: usize,
+    (index, downloaded): (usize, &mut u64),
     requests: &mut u64,
 ) -> Result<ExportFile, FetchError> {
     use tokio::io::AsyncWriteExt;
@@ -246,6 +251,8 @@ async fn download(
         .map_err(|source| FetchError::Body { what: format!("reading {display}"), source })?
     {
         out.write_all(&chunk).await.map_err(staged)?;
+        *downloaded += chunk.len() as u64;
+        crate::collect::progress_bytes(*downloaded);
     }
     out.flush().await.map_err(staged)?;
     drop(out);

@@ -152,6 +152,7 @@ impl CloudWatchSource {
             let mut token: Option<String> = None;
             for _ in 0..1_000 {
                 *requests += 1;
+                crate::collect::progress_requests(*requests);
                 let mut request = client.list_metrics().namespace(&spec.namespace).metric_name(&spec.metric);
                 for (name, value) in &spec.filter {
                     request = request.dimensions(DimensionFilter::builder().name(name).value(value).build());
@@ -211,6 +212,7 @@ impl CloudWatchSource {
             let mut token: Option<String> = None;
             for _ in 0..10_000 {
                 *requests += 1;
+                crate::collect::progress_requests(*requests);
                 let page = client
                     .get_metric_data()
                     .set_metric_data_queries(Some(queries.clone()))

@@ -230,6 +230,7 @@ async fn ask(
     // Bounded: a misbehaving service cannot keep us paging for ever.
     for _ in 0..10_000 {
         *requests += 1;
+        crate::collect::progress_requests(*requests);
         let mut request = client
             .get_cost_and_usage()
             .time_period(period.clone())

@@ -251,7 +251,7 @@ impl BrokerConnection {
         frame.put_i32(body.len() as i32);
         frame.extend_from_slice(&body);
 
-        self.requests.fetch_add(1, Ordering::Relaxed);
+        crate::collect::progress_requests(self.requests.fetch_add(1, Ordering::Relaxed) + 1);
         let started = std::time::Instant::now();
         let seconds = self.timeout.as_secs();
         let addr = self.addr.clone();
