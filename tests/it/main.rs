@@ -11,6 +11,7 @@ mod history;
 mod interrupt;
 mod kafka;
 mod model;
+mod msk_iam;
 mod properties;
 mod queries;
 mod support;

@@ -12,6 +12,7 @@
 //! counted.
 
 pub mod connection;
+pub mod msk_iam;
 pub mod settings;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,0 +1,55 @@
+//! MSK IAM authentication's token against AWS's own signer library (aws-msk-iam-sasl-signer-python, pinned in
+//! ci/requirements.txt): for the same credentials, region and time, the same URL, signature included.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, UNIX_EPOCH};
+
+use base64::Engine;
+
+/// The URL a token carries, and its query as name → value (decoded).
+fn decode(token: &str) -> (String, BTreeMap<String, String>) {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim()).expect("base64url, no padding");
+    let url = String::from_utf8(bytes).unwrap();
+    let (base, query) = url.split_once('?').expect("a query");
+    let pairs = form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    (base.to_string(), pairs)
+}
+
+#[test]
+fn the_token_is_the_signer_librarys_for_the_same_inputs() {
+    let Ok(python) = std::env::var("KAFKA_FINOPS_PYTHON") else {
+        crate::support::service_missing("KAFKA_FINOPS_REQUIRE_AWS", "the test venv's python (the MSK IAM signer)");
+        return;
+    };
+    // AWS's documentation example keys; a session token, so X-Amz-Security-Token is signed too.
+    let (access, secret, session) =
+        ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "FQoGZXIvYXdzEXAMPLE//token=");
+    let epoch = 1_764_460_800_u64; // 2025-11-30T00:00:00Z
+    let region = "eu-west-1";
+    let credentials = aws_credential_types::Credentials::new(access, secret, Some(session.to_string()), None, "test");
+    let ours =
+        kafka_finops::collect::kafka::msk_iam::token(region, &credentials, UNIX_EPOCH + Duration::from_secs(epoch))
+            .unwrap();
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/msk_iam/reference.py");
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .args([region, access, secret, session, &epoch.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs = String::from_utf8(out.stdout).unwrap();
+
+    let (our_base, mut our_query) = decode(&ours);
+    let (their_base, mut their_query) = decode(&theirs);
+    assert_eq!(our_base, "https://kafka.eu-west-1.amazonaws.com/");
+    assert_eq!(our_base, their_base);
+    // Each names itself after signing, outside the signature.
+    assert!(our_query.remove("User-Agent").unwrap().starts_with("kafka-finops/"));
+    assert!(their_query.remove("User-Agent").unwrap().starts_with("aws-msk-iam-sasl-signer-python/"));
+    assert_eq!(our_query.get("Action").map(String::as_str), Some("kafka-cluster:Connect"));
+    assert_eq!(our_query.get("X-Amz-Expires").map(String::as_str), Some("900"));
+    assert_eq!(our_query.get("X-Amz-Date").map(String::as_str), Some("20251130T000000Z"));
+    assert_eq!(our_query, their_query, "ours: {ours}\ntheirs: {theirs}");
+}
