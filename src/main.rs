@@ -54,7 +54,9 @@ struct Say {
 impl Say {
     fn warning(self, message: &str) {
         if self.quiet {
-        } else if self.json {
+            return;
+        }
+        if self.json {
             tracing::warn!(target: "kafka_finops", "{message}");
         } else {
             eprintln!("warning: {message}");

@@ -31,20 +31,10 @@ pub struct RunInfo {
     pub outcome: &'static str,
     /// The exit code the command ends with for this run.
     pub exit_code: u8,
-    /// Each source's status as collected: name, kind, `complete` / `partial` / `failed`, what went wrong.
-    pub sources: Vec<SourceStatusLine>,
+    /// Each source as collected: name, kind, `complete` / `partial` / `failed`, what went wrong, requests made.
+    pub sources: Vec<crate::report_model::SourceReport>,
     /// Input warnings flagged in the report (docs/input-rules.md).
     pub findings: usize,
-}
-
-/// One source in `run.json`.
-#[derive(Debug, Serialize)]
-pub struct SourceStatusLine {
-    pub name: String,
-    pub kind: String,
-    pub status: crate::report_model::SourceStatus,
-    pub detail: Option<String>,
-    pub requests: u64,
 }
 
 /// The temporary run directory being written, for the signal handler to remove.
@@ -168,17 +158,7 @@ pub fn write_run(
             complete: model.totals.complete,
             outcome: if exit == Exit::Complete { "complete" } else { "partial" },
             exit_code: exit as u8,
-            sources: model
-                .sources
-                .iter()
-                .map(|s| SourceStatusLine {
-                    name: s.name.clone(),
-                    kind: s.kind.clone(),
-                    status: s.status,
-                    detail: s.detail.clone(),
-                    requests: s.requests,
-                })
-                .collect(),
+            sources: model.sources.clone(),
             findings: model.findings.len(),
         };
         let path = tmp.join("run.json");

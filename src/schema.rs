@@ -87,30 +87,35 @@ fn parsed<T>(
         .collect()
 }
 
+/// A column of a plain type: the nullable form reads every value, the plain form also refuses a null.
 macro_rules! plain_column {
-    ($($ty:ty => $dtype:literal, $polars:expr, $values:ident, $read:expr;)*) => {$(
+    ($($ty:ty => $dtype:literal, $polars:expr, $method:ident;)*) => {$(
+        impl ColumnValue for Option<$ty> {
+            const DTYPE: &'static str = concat!($dtype, "?");
+            fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
+                Ok(Column::new(name.into(), values))
+            }
+            fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
+                let s = cast(column, &$polars)?;
+                Ok(s.$method()?.iter().map(|v| v.map(Into::into)).collect())
+            }
+        }
         impl ColumnValue for $ty {
             const DTYPE: &'static str = $dtype;
             fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
                 Ok(Column::new(name.into(), values))
             }
             fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
-                let s = cast(column, &$polars)?;
-                let $values = s.$values()?;
-                $read
+                present(<Option<$ty>>::read(column)?.into_iter())
             }
         }
     )*};
 }
 plain_column!(
-    i64 => "i64", DataType::Int64, i64, present(i64.iter());
-    Option<i64> => "i64?", DataType::Int64, i64, Ok(i64.iter().collect());
-    f64 => "f64", DataType::Float64, f64, present(f64.iter());
-    Option<f64> => "f64?", DataType::Float64, f64, Ok(f64.iter().collect());
-    bool => "bool", DataType::Boolean, bool, present(bool.iter());
-    Option<bool> => "bool?", DataType::Boolean, bool, Ok(bool.iter().collect());
-    String => "str", DataType::String, str, present(str.iter().map(|v| v.map(str::to_string)));
-    Option<String> => "str?", DataType::String, str, Ok(str.iter().map(|v| v.map(str::to_string)).collect());
+    i64 => "i64", DataType::Int64, i64;
+    f64 => "f64", DataType::Float64, f64;
+    bool => "bool", DataType::Boolean, bool;
+    String => "str", DataType::String, str;
 );
 
 fn decimal(text: &str) -> Option<Decimal> {

@@ -58,6 +58,10 @@ pub struct DayWindow {
 }
 
 impl SourceReport {
+    pub fn is_complete(&self) -> bool {
+        self.status == SourceStatus::Complete
+    }
+
     /// A complete report with no request made yet.
     pub fn new(name: &str, kind: &str, tables: &[&str]) -> SourceReport {
         SourceReport {
@@ -94,7 +98,7 @@ pub struct Collected {
 
 impl Collected {
     pub fn is_complete(&self) -> bool {
-        self.sources.iter().all(|s| s.status == SourceStatus::Complete)
+        self.sources.iter().all(SourceReport::is_complete)
     }
 }
 

@@ -77,7 +77,7 @@ pub struct Run<'a> {
 impl Run<'_> {
     /// True when every source completed.
     fn is_complete(&self) -> bool {
-        self.sources.iter().all(|s| s.status == crate::collect::SourceStatus::Complete)
+        self.sources.iter().all(SourceReport::is_complete)
     }
 }
 
@@ -176,12 +176,7 @@ fn score_topics(
     run: &Run<'_>,
     platform: &str,
 ) -> Vec<actions::Action> {
-    let partial: Vec<String> = run
-        .sources
-        .iter()
-        .filter(|s| s.status != crate::collect::SourceStatus::Complete)
-        .map(|s| s.name.clone())
-        .collect();
+    let partial: Vec<String> = run.sources.iter().filter(|s| !s.is_complete()).map(|s| s.name.clone()).collect();
     let mut actions = Vec::new();
     for p in priced.iter_mut() {
         let escalation = config.owners.iter().find(|o| o.owner == p.topic.owner).map(|o| o.escalation.as_str());
