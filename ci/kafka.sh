@@ -18,7 +18,7 @@
 #             secrets/<user>.password   cluster.id   client-*.properties (ready-made Java client configs)
 # See ci/README.md for the port table, users, ACLs and how the tests use all this.
 #
-# Nothing here binds anything but 127.0.0.1 and the twelve listener ports; no JMX port is opened. Every wait loop
+# Nothing here binds anything but 127.0.0.1 and the fifteen listener ports; no JMX port is opened. Every wait loop
 # is bounded by a deadline. Processes are only ever signalled by the PIDs this script recorded, after checking
 # (/proc/PID/cmdline) that the PID still is the node it started.
 set -euo pipefail
@@ -35,6 +35,7 @@ KAFKA_CACHE=$CACHE_ROOT/kafka-$KAFKA_VERSION
 LIBS=$KAFKA_CACHE/libs
 CLASSPATH_GLOB="$LIBS/*"                              # a JVM classpath wildcard, expanded by java, not by bash
 RUN=${KAFKA_FINOPS_RUN:-/tmp/kafka-finops-kafka}
+IAM_HANDLER=$RUN/iam-handler                          # MskIamValidator's classes (the IAM listener's token check)
 
 NODES=(1 2 3)
 RACKS=([1]=use1-az1 [2]=use1-az2 [3]=use1-az4)       # broker.rack per node id
@@ -55,12 +56,13 @@ BROKER_HEAP=${KAFKA_FINOPS_BROKER_HEAP:--Xms256m -Xmx512m}
 BROKER_JVM_OPTS=${KAFKA_FINOPS_BROKER_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError}
 TOOL_JVM_OPTS=${KAFKA_FINOPS_TOOL_OPTS:--Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
 
-# Port of each listener of node N (N = 1..3): 1909(N+1), 1919(N+1), 1929(N+1), 1939(N+1).
+# Port of each listener of node N (N = 1..3): 1909(N+1), 1919(N+1), 1929(N+1), 1939(N+1), 1949(N+1).
 plaintext_port() { echo $((19091 + $1)); }
 sasl_ssl_port() { echo $((19191 + $1)); }
 controller_port() { echo $((19291 + $1)); }
 ssl_port() { echo $((19391 + $1)); }
-bootstrap() { # bootstrap list of one listener kind: bootstrap plaintext|sasl_ssl|ssl
+iam_port() { echo $((19491 + $1)); }
+bootstrap() { # bootstrap list of one listener kind: bootstrap plaintext|sasl_ssl|ssl|iam
   local n out=()
   for n in "${NODES[@]}"; do out+=("$HOST:$("${1}_port" "$n")"); done
   local IFS=,
@@ -232,9 +234,12 @@ make_secrets() {
     umask 077
     mkdir -p "$RUN/secrets"
     local u
-    for u in "${USERS[@]}" tls; do
+    for u in "${USERS[@]}" tls iam-secret iam-session; do
       [[ -s $RUN/secrets/$u.password ]] || openssl rand -hex 16 >"$RUN/secrets/$u.password"
     done
+    # The IAM listener's test access key id: AKIA and 16 upper-case characters, like an AWS one.
+    [[ -s $RUN/secrets/iam-key-id.password ]] ||
+      echo "AKIA$(openssl rand -hex 8 | tr a-f A-F)" >"$RUN/secrets/iam-key-id.password"
   )
   chmod 700 "$RUN/secrets"
   chmod 600 "$RUN"/secrets/*.password
@@ -314,6 +319,8 @@ render_configs() {
       sed -e "s|@NODE_ID@|$n|g" -e "s|@RACK@|${RACKS[$n]}|g" -e "s|@RUN@|$RUN|g" \
         -e "s|@PLAINTEXT_PORT@|$(plaintext_port "$n")|g" -e "s|@SASL_SSL_PORT@|$(sasl_ssl_port "$n")|g" \
         -e "s|@CONTROLLER_PORT@|$(controller_port "$n")|g" -e "s|@SSL_PORT@|$(ssl_port "$n")|g" \
+        -e "s|@IAM_PORT@|$(iam_port "$n")|g" -e "s|@IAM_KEY_ID@|$(secret iam-key-id)|g" \
+        -e "s|@IAM_SECRET@|$(secret iam-secret)|g" -e "s|@IAM_SESSION@|$(secret iam-session)|g" \
         -e "s|@TLS_PASSWORD@|$(secret tls)|g" -e "s|@ADMIN_PASSWORD@|$(secret admin)|g" \
         -e "s|@FINOPS_PASSWORD@|$(secret finops)|g" -e "s|@LIMITED_PASSWORD@|$(secret limited)|g" \
         "$CI_KAFKA_DIR/server.properties.template" >"$RUN/node-$n/server.properties.tmp"
@@ -402,6 +409,21 @@ init_run_dir() {
 # ---------------------------------------------------------------------------------------------------------------
 # start / wait / ACLs
 # ---------------------------------------------------------------------------------------------------------------
+build_iam_handler() {
+  # The IAM listener's server callback handler, compiled with the JDK against the cached kafka-clients jar; again
+  # whenever its source is newer than its classes.
+  local src=$CI_KAFKA_DIR/MskIamValidator.java class=$IAM_HANDLER/kafkafinops/ci/MskIamValidator.class
+  [[ -f $class && ! $src -nt $class ]] && return 0
+  command -v javac >/dev/null || die "javac not found: the IAM listener's handler is compiled with the JDK"
+  rm -rf "$IAM_HANDLER.tmp"
+  javac -nowarn -d "$IAM_HANDLER.tmp" -cp "$CLASSPATH_GLOB" "$src" >"$RUN/iam-handler.log" 2>&1 || {
+    cat "$RUN/iam-handler.log" >&2
+    die "compiling $src failed"
+  }
+  rm -rf "$IAM_HANDLER"
+  mv "$IAM_HANDLER.tmp" "$IAM_HANDLER"
+}
+
 start_node() {
   local n=$1 d=$RUN/node-$1
   # nohup + </dev/null: the node outlives this script and the shell that ran it. nohup execs java, so $! is the
@@ -411,7 +433,7 @@ start_node() {
   nohup java $BROKER_HEAP $BROKER_JVM_OPTS -Djava.awt.headless=true \
     -Dkafka.finops.node="$n" -Dkafka.finops.run="$RUN" \
     -Dlog4j2.configurationFile="$CI_KAFKA_DIR/log4j2.xml" -Dkafka.logs.dir="$d/logs" \
-    -cp "$CLASSPATH_GLOB" kafka.Kafka "$d/server.properties" </dev/null >>"$d/logs/stdout.log" 2>&1 8>&- 9>&- &
+    -cp "$CLASSPATH_GLOB:$IAM_HANDLER" kafka.Kafka "$d/server.properties" </dev/null >>"$d/logs/stdout.log" 2>&1 8>&- 9>&- &
   echo $! >"$(pid_file "$n")"
 }
 
@@ -493,11 +515,12 @@ cmd_start() {
   local p
   for n in "${NODES[@]}"; do
     node_pid "$n" >/dev/null && continue
-    for p in $(plaintext_port "$n") $(sasl_ssl_port "$n") $(controller_port "$n") $(ssl_port "$n"); do
+    for p in $(plaintext_port "$n") $(sasl_ssl_port "$n") $(controller_port "$n") $(ssl_port "$n") $(iam_port "$n"); do
       port_open "$p" && die "port $HOST:$p is already in use by another process"
     done
   done
   init_run_dir
+  build_iam_handler
   local t1
   t1=$(now_ms)
   for n in "${NODES[@]}"; do
@@ -583,6 +606,8 @@ cmd_env() {
     "KAFKA_FINOPS_BOOTSTRAP=$(bootstrap plaintext)" \
     "KAFKA_FINOPS_SASL_BOOTSTRAP=$(bootstrap sasl_ssl)" \
     "KAFKA_FINOPS_SSL_BOOTSTRAP=$(bootstrap ssl)" \
+    "KAFKA_FINOPS_IAM_BOOTSTRAP=$(bootstrap iam)" \
+    "KAFKA_FINOPS_IAM_HANDLER=$IAM_HANDLER" \
     "KAFKA_FINOPS_CA=$RUN/tls/ca.pem" \
     "KAFKA_FINOPS_CLIENT_CERT=$RUN/tls/client.pem" \
     "KAFKA_FINOPS_CLIENT_KEY=$RUN/tls/client.key" \

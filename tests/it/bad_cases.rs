@@ -631,3 +631,50 @@ fn messages_say_what_is_wrong_and_what_was_expected() {
     );
     assert!(!entries(work.path()).contains(&"runs".to_string()));
 }
+
+/// MSK IAM's settings: the switch, OAUTHBEARER and the AWS keys go together, and no user or password goes with
+/// them; each misuse is named at its line, and a source written as the README shows passes.
+#[test]
+fn msk_iam_settings_that_do_not_go_together_are_named_at_their_lines() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(demo_fixture().join("catalog.toml"), work.path().join("catalog.toml")).unwrap();
+    let source = |name: &str, keys: &str, port: u16, sasl: &str| {
+        format!(
+            "\n[[sources]]\nname = \"{name}\"\nkind = \"kafka\"\ncluster = \"prod\"\n{keys}\nproperties = {{ \
+             \"bootstrap.servers\" = \"b-1.prod.abc123.c2.kafka.eu-west-1.amazonaws.com:{port}\", \
+             \"security.protocol\" = \"SASL_SSL\", {sasl} }}\n"
+        )
+    };
+    let oauth = "\"sasl.mechanism\" = \"OAUTHBEARER\"";
+    let head = "catalog = \"catalog.toml\"\n\n[[clusters]]\nname = \"prod\"\nplatform = \"msk\"\nregion = \"eu-west-1\"\n\
+                broker_instance_type = \"kafka.m5.large\"\n";
+    let good = source("good", "aws_msk_iam = true\nrole_arn = \"arn:aws:iam::123456789012:role/finops\"", 9098, oauth);
+    std::fs::write(work.path().join("good.toml"), format!("{head}{good}")).unwrap();
+    let out = run(&["validate", "--config", "good.toml"], work.path());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let bad = [
+        source("no switch", "role_arn = \"arn:aws:iam::123456789012:role/finops\"", 9098, oauth),
+        source(
+            "a password too",
+            "aws_msk_iam = true\npassword_env = \"SOME_PASSWORD\"",
+            9096,
+            "\"sasl.mechanism\" = \"SCRAM-SHA-512\", \"sasl.username\" = \"finops\"",
+        ),
+        source("bad role", "aws_msk_iam = true\nrole_arn = \"finops-role\"", 9098, oauth),
+    ];
+    std::fs::write(work.path().join("bad.toml"), format!("{head}{}", bad.concat())).unwrap();
+    validate_fails_with(
+        &work.path().join("bad.toml"),
+        &[
+            "bad.toml:13: `sources[0].role_arn`: AWS credentials are used only by MSK IAM authentication",
+            "bad.toml:14: `sources[0].properties.\"sasl.mechanism\"`: OAUTHBEARER is supported as Amazon MSK's IAM",
+            "`sources[1].password_env`: not used with MSK IAM",
+            "`sources[1].properties.\"sasl.mechanism\"`: `aws_msk_iam = true` authenticates with OAUTHBEARER; found \
+             `SCRAM-SHA-512`",
+            "`sources[1].properties.\"sasl.username\"`: not used with MSK IAM",
+            "bad.toml:29: `sources[2].role_arn`: expected an IAM role ARN",
+            "6 problems found",
+        ],
+    );
+}

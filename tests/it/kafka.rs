@@ -694,3 +694,123 @@ fn client_racks_of_classic_and_kip848_members_place_their_groups() {
     }
     drop((a, b));
 }
+
+/// The IAM listener (ci/kafka/MskIamValidator.java, Amazon MSK's IAM authentication stood in for): its bootstrap
+/// list and the one test key it accepts (id, secret, session token).
+struct Iam {
+    bootstrap: String,
+    key_id: String,
+    secret: String,
+    session: String,
+}
+
+fn iam(env: &Env) -> Iam {
+    let secret = |name: &str| {
+        let path = Path::new(&env.secrets).join(format!("{name}.password"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).trim().to_string()
+    };
+    Iam {
+        bootstrap: std::env::var("KAFKA_FINOPS_IAM_BOOTSTRAP").expect("ci/kafka.sh env exports the IAM listener"),
+        key_id: secret("iam-key-id"),
+        secret: secret("iam-secret"),
+        session: secret("iam-session"),
+    }
+}
+
+/// `collect` of the IAM listener with MSK IAM authentication, the AWS credentials in the environment (the default
+/// chain's first link), the cluster declared in `region`.
+fn collect_with_msk_iam(work: &Path, iam: &Iam, region: &str, secret: &str, record: &str) -> Output {
+    let properties = format!(
+        "\"bootstrap.servers\" = \"{}\", \"security.protocol\" = \"SASL_PLAINTEXT\", \"sasl.mechanism\" = \"OAUTHBEARER\"",
+        iam.bootstrap
+    );
+    let config = write_config(work, &properties, "aws_msk_iam = true");
+    let text =
+        std::fs::read_to_string(&config).unwrap().replace("region = \"us-east-1\"", &format!("region = \"{region}\""));
+    std::fs::write(&config, text).unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["collect", "--config", config.to_str().unwrap(), "--record", record])
+        .current_dir(work)
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", &iam.key_id)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_SESSION_TOKEN", &iam.session)
+        .output()
+        .unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn msk_iam_authentication_collects_with_a_valid_token_and_a_refused_one_fails_naming_the_mechanism() {
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let iam = iam(&env);
+    let topic = unique("payments.iam");
+    create_topic(&env.bootstrap, &topic, 2, 3, &[]);
+    let work = tempfile::tempdir().unwrap();
+
+    let out = collect_with_msk_iam(work.path(), &iam, "us-east-1", &iam.secret, "iam");
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let (bh, brokers) = read_csv(&work.path().join("iam/brokers.csv"));
+    assert_eq!(brokers.len(), 3);
+    assert!(brokers.iter().all(|b| get(&bh, b, "host").starts_with("127.0.0.1:1949")), "the IAM listener: {brokers:?}");
+    let (th, topics) = read_csv(&work.path().join("iam/partitions.csv"));
+    assert_eq!(rows_where(&th, &topics, "topic", &topic).len(), 2, "User:finops's ACLs apply to the token's principal");
+
+    // A token the broker refuses: signed with another secret, or for another region than the listener's.
+    let wrong_secret = "zz-not-the-secret-zz";
+    for (region, secret, record) in
+        [("us-east-1", wrong_secret, "wrong-secret"), ("eu-west-1", iam.secret.as_str(), "wrong-region")]
+    {
+        let out = collect_with_msk_iam(work.path(), &iam, region, secret, record);
+        assert_eq!(out.code, 2, "{record}: {}", out.stderr);
+        for needle in ["cluster `local`", "SASL OAUTHBEARER authentication failed", "refused the MSK IAM token", region]
+        {
+            assert!(out.stderr.contains(needle), "{record}: {needle:?} missing from {}", out.stderr);
+        }
+        assert!(!out.stderr.contains(secret) && !out.stdout.contains(secret), "{record}: the secret leaked");
+        assert!(!work.path().join(record).exists(), "{record}: nothing recorded");
+    }
+}
+
+#[test]
+fn an_msk_iam_session_is_renewed_before_the_broker_ends_it() {
+    use kafka_finops::collect::aws::AwsSettings;
+    use kafka_finops::collect::kafka::connection::Dialer;
+    use kafka_finops::collect::kafka::msk_iam::Signer;
+    use kafka_finops::collect::kafka::settings::from_properties;
+
+    let Some(env) = env() else { return };
+    let iam = iam(&env);
+    let first = iam.bootstrap.split(',').next().unwrap();
+    let properties =
+        [("bootstrap.servers", first), ("security.protocol", "SASL_PLAINTEXT"), ("sasl.mechanism", "OAUTHBEARER")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into();
+    let aws = AwsSettings { region: Some("us-east-1".into()), ..AwsSettings::default() };
+    let settings = from_properties(&properties, None, Some(aws)).unwrap();
+    let credentials =
+        aws_credential_types::Credentials::new(&iam.key_id, &iam.secret, Some(iam.session.clone()), None, "test");
+    let provider = aws_credential_types::provider::SharedCredentialsProvider::new(credentials);
+    let signer = std::sync::Arc::new(Signer::from_provider(provider, "us-east-1".into()));
+    let dialer = Dialer::with_signer(settings, Duration::from_secs(10), signer);
+
+    // The IAM listener ends sessions after 4 s (connections.max.reauth.ms, ci/kafka/server.properties.template);
+    // a request after that on a session not renewed makes the broker close the connection.
+    runtime().block_on(async {
+        let mut conn = dialer.open(first).await.expect("authenticated");
+        let opened = dialer.requests(); // ApiVersions, SaslHandshake, SaslAuthenticate
+        for round in 1..=2 {
+            tokio::time::sleep(Duration::from_millis(2_600)).await;
+            let metadata = kafka_protocol::messages::MetadataRequest::default().with_topics(Some(vec![]));
+            let answer = conn.send(metadata).await.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(answer.brokers.len(), 3, "round {round}");
+        }
+        // 5.2 s after opening: one renewal (SaslHandshake + SaslAuthenticate) happened before the second Metadata.
+        assert_eq!(dialer.requests() - opened, 2 + 2, "two Metadata requests and one renewal");
+    });
+}

@@ -53,3 +53,71 @@ fn the_token_is_the_signer_librarys_for_the_same_inputs() {
     assert_eq!(our_query.get("X-Amz-Date").map(String::as_str), Some("20251130T000000Z"));
     assert_eq!(our_query, their_query, "ours: {ours}\ntheirs: {theirs}");
 }
+
+/// Runs the IAM listener's validator (ci/kafka/MskIamValidator.java) on `token` as if at `now`: "valid", or why not.
+fn java_validator(token: &str, key: (&str, &str, &str), region: &str, now: u64) -> Option<String> {
+    let (Ok(classes), Ok(libs)) =
+        (std::env::var("KAFKA_FINOPS_IAM_HANDLER"), std::env::var("KAFKA_FINOPS_KAFKA_CLASSPATH"))
+    else {
+        crate::support::service_missing(
+            "KAFKA_FINOPS_REQUIRE_KAFKA",
+            "Kafka test cluster (the IAM listener's validator)",
+        );
+        return None;
+    };
+    use std::io::Write;
+    let mut child = std::process::Command::new("java")
+        .args(["-cp", &format!("{libs}:{classes}"), "kafkafinops.ci.MskIamValidator", region, key.0, key.1, key.2])
+        .arg(now.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(token.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Some(String::from_utf8(out.stdout).unwrap().trim().to_string())
+}
+
+/// The broker-side check the end-to-end tests rely on (tests/it/kafka.rs) is itself checked against AWS's signer:
+/// it accepts the Python library's token while it is valid, and refuses it once expired, with another secret,
+/// or for another region. It also accepts ours for the same inputs.
+#[test]
+fn the_test_brokers_validator_accepts_aws_signers_tokens_and_refuses_expired_or_foreign_ones() {
+    let Ok(python) = std::env::var("KAFKA_FINOPS_PYTHON") else {
+        crate::support::service_missing("KAFKA_FINOPS_REQUIRE_AWS", "the test venv's python (the MSK IAM signer)");
+        return;
+    };
+    let (access, secret, session) =
+        ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "FQoGZXIvYXdzEXAMPLE//token=");
+    let epoch = 1_764_460_800_u64; // 2025-11-30T00:00:00Z
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/msk_iam/reference.py");
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .args(["us-east-1", access, secret, session, &epoch.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs = String::from_utf8(out.stdout).unwrap();
+    let key = (access, secret, session);
+
+    let Some(verdict) = java_validator(&theirs, key, "us-east-1", epoch + 60) else { return };
+    assert_eq!(verdict, "valid");
+    // Valid for 900 s (X-Amz-Expires): refused at the second it ends.
+    let expired = java_validator(&theirs, key, "us-east-1", epoch + 900).unwrap();
+    assert!(expired.starts_with("refused: expired"), "{expired}");
+    let other_secret = java_validator(&theirs, (access, "another-secret", session), "us-east-1", epoch + 60).unwrap();
+    assert!(other_secret.contains("signature does not match"), "{other_secret}");
+    let other_region = java_validator(&theirs, key, "eu-west-1", epoch + 60).unwrap();
+    assert!(other_region.starts_with("refused"), "{other_region}");
+    let other_session = java_validator(&theirs, (access, secret, "another-token"), "us-east-1", epoch + 60).unwrap();
+    assert!(other_session.contains("X-Amz-Security-Token"), "{other_session}");
+
+    let credentials = aws_credential_types::Credentials::new(access, secret, Some(session.to_string()), None, "test");
+    let ours = kafka_finops::collect::kafka::msk_iam::token(
+        "us-east-1",
+        &credentials,
+        UNIX_EPOCH + Duration::from_secs(epoch),
+    )
+    .unwrap();
+    assert_eq!(java_validator(&ours, key, "us-east-1", epoch + 60).unwrap(), "valid");
+}

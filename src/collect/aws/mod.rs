@@ -182,7 +182,7 @@ fn is_access_denied(code: &str) -> bool {
 }
 
 /// The error and its causes on one line (the SDK's top-level messages alone are vague: "dispatch failure").
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
     while let Some(e) = source {

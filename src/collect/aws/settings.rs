@@ -20,13 +20,13 @@ use crate::error::SettingProblem;
 /// The keys every AWS source takes: where and as whom it connects. Credentials come from the SDK's default chain
 /// (or `profile`), never from the config; `role_arn` is then assumed with them.
 #[derive(Debug, Clone, Copy)]
-struct AwsKeys<'a> {
-    region: &'a Option<String>,
-    endpoint_url: &'a Option<Spanned<String>>,
-    profile: &'a Option<String>,
-    role_arn: &'a Option<Spanned<String>>,
-    external_id: &'a Option<String>,
-    role_session_name: &'a Option<String>,
+pub(crate) struct AwsKeys<'a> {
+    pub region: &'a Option<String>,
+    pub endpoint_url: &'a Option<Spanned<String>>,
+    pub profile: &'a Option<String>,
+    pub role_arn: &'a Option<Spanned<String>>,
+    pub external_id: &'a Option<String>,
+    pub role_session_name: &'a Option<String>,
 }
 
 macro_rules! aws_keys {
@@ -42,7 +42,7 @@ macro_rules! aws_keys {
     };
 }
 
-fn aws_settings(keys: AwsKeys<'_>, problems: &mut Vec<SettingProblem>) -> Option<AwsSettings> {
+pub(crate) fn aws_settings(keys: AwsKeys<'_>, problems: &mut Vec<SettingProblem>) -> Option<AwsSettings> {
     if let Some(url) = keys.endpoint_url
         && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
     {

@@ -1,12 +1,17 @@
 //! One connection to one Kafka broker, speaking the wire protocol through the `kafka-protocol` crate.
 //!
 //! Used for the requests rdkafka does not offer (DescribeLogDirs, racks in Metadata, batched ListOffsets and
-//! OffsetFetch, ListGroups/DescribeGroups). Handles TCP, optional TLS (rustls) and SASL PLAIN, negotiates API
-//! versions once per connection, and counts every request it sends. Every wait is bounded by the source's timeout.
+//! OffsetFetch, ListGroups/DescribeGroups). Handles TCP, optional TLS (rustls) and SASL (PLAIN and SCRAM through
+//! rsasl; OAUTHBEARER with Amazon MSK's IAM token), negotiates API versions once per connection, and counts every
+//! request it sends. Every wait is bounded by the source's timeout.
+//!
+//! When the broker limits a session's lifetime (`connections.max.reauth.ms`, and MSK's IAM sessions, which end with
+//! their token), the connection authenticates again on its own before the session ends (KIP-368), with a fresh
+//! token, as Kafka's Java client does.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, BytesMut};
 use kafka_protocol::error::ParseResponseErrorCode;
@@ -22,7 +27,8 @@ use tokio_rustls::rustls::pki_types::pem::{self, PemObject};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
-use super::settings::{ConnectionSettings, SaslMechanism};
+use super::msk_iam::Signer;
+use super::settings::{ConnectionSettings, SaslMechanism, SaslSettings, Secret};
 
 /// Largest response accepted (DescribeLogDirs of a big broker is the largest we ask for).
 const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
@@ -97,6 +103,78 @@ pub enum TlsSetupError {
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
+/// A session is renewed when this share of its lifetime has passed (Kafka's Java client picks 85-95 %).
+const REAUTH_AT_PERCENT: u64 = 85;
+
+/// How connections to one cluster prove who they are.
+#[derive(Clone)]
+enum Login {
+    Password {
+        mechanism: SaslMechanism,
+        username: String,
+        password: Secret,
+    },
+    /// One signer for every connection of the source, so the AWS credentials are resolved once.
+    MskIam(Arc<Signer>),
+}
+
+impl Login {
+    fn mechanism(&self) -> &'static str {
+        match self {
+            Login::Password { mechanism, .. } => mechanism.as_str(),
+            Login::MskIam(_) => super::settings::OAUTHBEARER,
+        }
+    }
+}
+
+/// Opens connections to one cluster's brokers: its settings, how long to wait, the source's request counter and
+/// its login. Cheap to clone; clones share the counter and the MSK IAM signer.
+#[derive(Clone)]
+pub struct Dialer {
+    settings: Arc<ConnectionSettings>,
+    timeout: Duration,
+    requests: Arc<AtomicU64>,
+    login: Option<Login>,
+}
+
+impl Dialer {
+    pub fn new(settings: ConnectionSettings, timeout: Duration) -> Self {
+        let login = settings.sasl.as_ref().map(|sasl| match sasl {
+            SaslSettings::Password { mechanism, username, password } => {
+                Login::Password { mechanism: *mechanism, username: username.clone(), password: password.clone() }
+            }
+            SaslSettings::AwsMskIam(aws) => {
+                let region = aws.region.clone().unwrap_or_default();
+                Login::MskIam(Arc::new(Signer::new(aws.clone(), region)))
+            }
+        });
+        Dialer { settings: Arc::new(settings), timeout, requests: Arc::new(AtomicU64::new(0)), login }
+    }
+
+    /// A dialer whose MSK IAM tokens come from `signer` (settings that ask for MSK IAM authentication).
+    pub fn with_signer(settings: ConnectionSettings, timeout: Duration, signer: Arc<Signer>) -> Self {
+        let mut dialer = Dialer::new(settings, timeout);
+        if let Some(Login::MskIam(own)) = &mut dialer.login {
+            *own = signer;
+        }
+        dialer
+    }
+
+    /// Requests sent so far on every connection this dialer opened.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn bootstrap_servers(&self) -> &[String] {
+        &self.settings.bootstrap_servers
+    }
+
+    /// Connects to `addr`, wraps in TLS if configured, negotiates versions and authenticates.
+    pub async fn open(&self, addr: &str) -> Result<BrokerConnection, ConnectionError> {
+        BrokerConnection::open(addr, self).await
+    }
+}
+
 /// An open, authenticated connection to one broker.
 pub struct BrokerConnection {
     addr: String,
@@ -106,16 +184,14 @@ pub struct BrokerConnection {
     versions: Vec<(i16, i16, i16)>,
     timeout: Duration,
     requests: Arc<AtomicU64>,
+    login: Option<Login>,
+    /// When the session must be renewed (set when the broker limits its lifetime).
+    reauthenticate_at: Option<Instant>,
 }
 
 impl BrokerConnection {
-    /// Connects, wraps in TLS if configured, negotiates versions and authenticates.
-    pub async fn open(
-        addr: &str,
-        settings: &ConnectionSettings,
-        timeout: Duration,
-        requests: Arc<AtomicU64>,
-    ) -> Result<Self, ConnectionError> {
+    async fn open(addr: &str, dialer: &Dialer) -> Result<Self, ConnectionError> {
+        let (settings, timeout) = (&*dialer.settings, dialer.timeout);
         let seconds = timeout.as_secs();
         let tcp = tokio::time::timeout(timeout, TcpStream::connect(addr))
             .await
@@ -139,12 +215,18 @@ impl BrokerConnection {
         } else {
             Box::new(tcp)
         };
-        let mut conn =
-            BrokerConnection { addr: addr.into(), stream, correlation_id: 0, versions: Vec::new(), timeout, requests };
+        let mut conn = BrokerConnection {
+            addr: addr.into(),
+            stream,
+            correlation_id: 0,
+            versions: Vec::new(),
+            timeout,
+            requests: dialer.requests.clone(),
+            login: dialer.login.clone(),
+            reauthenticate_at: None,
+        };
         conn.negotiate_versions().await?;
-        if let Some(sasl) = &settings.sasl {
-            conn.authenticate(sasl.mechanism, &sasl.username, sasl.password.expose()).await?;
-        }
+        conn.authenticate().await?;
         Ok(conn)
     }
 
@@ -164,48 +246,104 @@ impl BrokerConnection {
         Ok(())
     }
 
-    async fn authenticate(
+    /// Authenticates (again, when the session is being renewed): SaslHandshake, then the mechanism's exchange
+    /// in SaslAuthenticate requests. Notes when the broker wants the session renewed.
+    async fn authenticate(&mut self) -> Result<(), ConnectionError> {
+        let Some(login) = self.login.clone() else { return Ok(()) };
+        let mechanism = login.mechanism();
+        let handshake = SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism));
+        let response = self.send_now(handshake).await?;
+        if let Some(e) = response.error_code.err() {
+            let offered: Vec<String> = response.mechanisms.iter().map(|m| m.to_string()).collect();
+            return Err(self.auth_error(mechanism, format!("{e} (the broker offers: {})", offered.join(", "))));
+        }
+        let started = Instant::now();
+        let session_ms = match &login {
+            Login::Password { mechanism, username, password } => {
+                self.password_exchange(*mechanism, username, password.expose()).await?
+            }
+            Login::MskIam(signer) => {
+                let token = tokio::time::timeout(self.timeout, signer.token())
+                    .await
+                    .map_err(|_| {
+                        let reason = format!("no AWS credentials within {} s", self.timeout.as_secs());
+                        self.auth_error(mechanism, reason)
+                    })?
+                    .map_err(|e| self.auth_error(mechanism, format!("MSK IAM token for {}: {e}", signer.region())))?;
+                self.bearer_exchange(&token, signer.region()).await?
+            }
+        };
+        self.reauthenticate_at = u64::try_from(session_ms)
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(|ms| started + Duration::from_millis(ms * REAUTH_AT_PERCENT / 100));
+        Ok(())
+    }
+
+    fn auth_error(&self, mechanism: &str, reason: String) -> ConnectionError {
+        ConnectionError::Auth { addr: self.addr.clone(), mechanism: mechanism.into(), reason }
+    }
+
+    /// PLAIN or SCRAM: rsasl runs the exchange; Kafka only carries its bytes in SaslAuthenticate requests until the
+    /// mechanism is finished. Returns the session lifetime the broker gave (0: unlimited).
+    async fn password_exchange(
         &mut self,
         mechanism: SaslMechanism,
         user: &str,
         password: &str,
-    ) -> Result<(), ConnectionError> {
-        let auth_err = |addr: &str, reason: String| ConnectionError::Auth {
-            addr: addr.into(),
-            mechanism: mechanism.as_str().into(),
-            reason,
-        };
-        let handshake = SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism.as_str()));
-        let response = self.send(handshake).await?;
-        if let Some(e) = response.error_code.err() {
-            let offered: Vec<String> = response.mechanisms.iter().map(|m| m.to_string()).collect();
-            return Err(auth_err(&self.addr, format!("{e} (the broker offers: {})", offered.join(", "))));
-        }
-        // The exchange itself (PLAIN or SCRAM's challenge/response) is rsasl's; Kafka only carries the bytes in
-        // SaslAuthenticate requests until the mechanism is finished.
+    ) -> Result<i64, ConnectionError> {
+        let name = mechanism.as_str();
         let config = SASLConfig::with_credentials(None, user.to_string(), password.to_string())
-            .map_err(|e| auth_err(&self.addr, e.to_string()))?;
-        let wanted = Mechname::parse(mechanism.as_str().as_bytes()).map_err(|e| auth_err(&self.addr, e.to_string()))?;
+            .map_err(|e| self.auth_error(name, e.to_string()))?;
+        let wanted = Mechname::parse(name.as_bytes()).map_err(|e| self.auth_error(name, e.to_string()))?;
         let mut session =
-            SASLClient::new(config).start_suggested(&[wanted]).map_err(|e| auth_err(&self.addr, e.to_string()))?;
+            SASLClient::new(config).start_suggested(&[wanted]).map_err(|e| self.auth_error(name, e.to_string()))?;
         let mut input: Option<Vec<u8>> = None;
+        let mut session_ms = 0;
         // SCRAM needs two round trips, PLAIN one; a mechanism asking for more is refused.
         for _ in 0..4 {
             let mut out = Vec::new();
-            let state = session.step(input.as_deref(), &mut out).map_err(|e| auth_err(&self.addr, e.to_string()))?;
+            let state = session.step(input.as_deref(), &mut out).map_err(|e| self.auth_error(name, e.to_string()))?;
             if matches!(state, State::Running | State::Finished(MessageSent::Yes)) {
-                let response = self.send(SaslAuthenticateRequest::default().with_auth_bytes(out.into())).await?;
+                let response = self.send_now(SaslAuthenticateRequest::default().with_auth_bytes(out.into())).await?;
                 if let Some(e) = response.error_code.err() {
                     let detail = response.error_message.map(|m| m.to_string()).unwrap_or_else(|| e.to_string());
-                    return Err(auth_err(&self.addr, detail));
+                    return Err(self.auth_error(name, detail));
                 }
+                session_ms = response.session_lifetime_ms;
                 input = Some(response.auth_bytes.to_vec());
             }
             if state.is_finished() {
-                return Ok(());
+                return Ok(session_ms);
             }
         }
-        Err(auth_err(&self.addr, "the exchange did not finish".into()))
+        Err(self.auth_error(name, "the exchange did not finish".into()))
+    }
+
+    /// OAUTHBEARER (RFC 7628): the client's first message carries the token. A server that refuses it answers
+    /// with an error document, which the client acknowledges with a lone ^A before the broker ends the exchange
+    /// with its error. Returns the session lifetime the broker gave (0: unlimited).
+    async fn bearer_exchange(&mut self, token: &str, region: &str) -> Result<i64, ConnectionError> {
+        let name = super::settings::OAUTHBEARER;
+        let first = format!("n,,\x01auth=Bearer {token}\x01\x01");
+        let response =
+            self.send_now(SaslAuthenticateRequest::default().with_auth_bytes(first.into_bytes().into())).await?;
+        if let Some(e) = response.error_code.err() {
+            let detail = response.error_message.map(|m| m.to_string()).unwrap_or_else(|| e.to_string());
+            return Err(self.auth_error(name, detail));
+        }
+        if response.auth_bytes.is_empty() {
+            return Ok(response.session_lifetime_ms);
+        }
+        let said = String::from_utf8_lossy(&response.auth_bytes).into_owned();
+        let last = self.send_now(SaslAuthenticateRequest::default().with_auth_bytes(vec![1u8].into())).await?;
+        let detail = match last.error_code.err() {
+            Some(e) => last.error_message.map(|m| m.to_string()).unwrap_or_else(|| e.to_string()),
+            None => "the broker did not end the refused exchange".into(),
+        };
+        let reason = if detail == said { said } else { format!("{said}: {detail}") };
+        let hint = format!("check the AWS credentials, the region ({region}) and that they may kafka-cluster:Connect");
+        Err(self.auth_error(name, format!("the broker refused the MSK IAM token ({reason}); {hint}")))
     }
 
     fn protocol_error(&self, api: &str, reason: String) -> ConnectionError {
@@ -229,8 +367,17 @@ impl BrokerConnection {
         Ok(version)
     }
 
-    /// Sends one request at the negotiated version and returns its response.
+    /// Sends one request at the negotiated version and returns its response, renewing the session first when
+    /// it is due.
     pub async fn send<R: Request>(&mut self, request: R) -> Result<R::Response, ConnectionError> {
+        if self.reauthenticate_at.is_some_and(|at| Instant::now() >= at) {
+            tracing::debug!(addr = %self.addr, "re-authenticating before the session ends");
+            self.authenticate().await?;
+        }
+        self.send_now(request).await
+    }
+
+    async fn send_now<R: Request>(&mut self, request: R) -> Result<R::Response, ConnectionError> {
         let version = self.version_for::<R>()?;
         self.exchange(&request, version).await
     }

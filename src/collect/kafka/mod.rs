@@ -17,7 +17,6 @@ pub mod settings;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use kafka_protocol::ResponseError;
@@ -34,7 +33,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::{CollectError, Collected, Source, SourceReport, SourceStatus};
 use crate::schema::{Broker, ConsumerGroupMember, ConsumerGroupOffset, Partition, ReplicaLogDir, Topic, TopicConfig};
-use connection::{BrokerConnection, ConnectionError};
+use connection::{BrokerConnection, ConnectionError, Dialer};
 use settings::ConnectionSettings;
 
 /// How many brokers are asked at the same time.
@@ -141,11 +140,11 @@ impl KafkaSource {
     /// One Metadata request, then every broker at once (`ask_brokers`), then the rows: what a broker did not
     /// deliver stays unknown and is named in the source's detail.
     async fn collect_async(&self, into: &mut Collected) -> Result<(), CollectError> {
-        let requests = Arc::new(AtomicU64::new(0));
-        let mut boot = self.bootstrap(&requests).await?;
+        let dialer = Dialer::new(self.settings.clone(), self.timeout);
+        let mut boot = self.bootstrap(&dialer).await?;
         let mut problems: Vec<String> = Vec::new();
         let cluster = self.metadata(&mut boot, &mut problems).await?;
-        let answers = self.ask_brokers(&cluster, &requests, &mut problems).await;
+        let answers = self.ask_brokers(&cluster, &dialer, &mut problems).await;
         let gathered = gather(&answers, into, &mut problems);
         self.push_rows(&cluster, &gathered, into);
         // Lag needs the latest offsets, which come from the leaders, not the coordinators.
@@ -160,7 +159,7 @@ impl KafkaSource {
         configs.sort_by(|a, b| (a.topic.as_str(), a.name.as_str()).cmp(&(b.topic.as_str(), b.name.as_str())));
         into.topic_configs.extend(configs);
 
-        let count = requests.load(Ordering::Relaxed);
+        let count = dialer.requests();
         tracing::info!(source = %self.name, requests = count, brokers = cluster.brokers.len(), topics = cluster.topics.len(), "kafka collected");
         into.sources.push(SourceReport {
             name: self.name.clone(),
@@ -222,7 +221,7 @@ impl KafkaSource {
     async fn ask_brokers(
         &self,
         cluster: &ClusterMetadata,
-        requests: &Arc<AtomicU64>,
+        dialer: &Dialer,
         problems: &mut Vec<String>,
     ) -> BTreeMap<i32, Result<BrokerAnswers, ConnectionError>> {
         let mut led: HashMap<i32, Vec<(String, i32)>> = HashMap::new();
@@ -239,15 +238,14 @@ impl KafkaSource {
         let semaphore = Arc::new(tokio::sync::Semaphore::new(BROKER_CONCURRENCY));
         let mut tasks = tokio::task::JoinSet::new();
         for (&id, (addr, _)) in &cluster.brokers {
-            let (addr, settings, timeout) = (addr.clone(), self.settings.clone(), self.timeout);
-            let (requests, semaphore) = (requests.clone(), semaphore.clone());
+            let (addr, dialer, semaphore) = (addr.clone(), dialer.clone(), semaphore.clone());
             let name = self.cluster.clone();
             let leading = led.remove(&id).unwrap_or_default();
             let configs_of = config_topics.remove(&id).unwrap_or_default();
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 let asked = Asked { cluster: &name, id, leading, config_topics: configs_of };
-                (id, ask_broker(&addr, &settings, timeout, requests, asked).await)
+                (id, ask_broker(&addr, &dialer, asked).await)
             });
         }
         let mut answers = BTreeMap::new();
@@ -316,10 +314,10 @@ impl KafkaSource {
     }
 
     /// The first bootstrap server that answers; none answering is fatal (exit 2), naming cluster and addresses.
-    async fn bootstrap(&self, requests: &Arc<AtomicU64>) -> Result<BrokerConnection, CollectError> {
+    async fn bootstrap(&self, dialer: &Dialer) -> Result<BrokerConnection, CollectError> {
         let mut errors = Vec::new();
-        for addr in &self.settings.bootstrap_servers {
-            match BrokerConnection::open(addr, &self.settings, self.timeout, requests.clone()).await {
+        for addr in dialer.bootstrap_servers() {
+            match dialer.open(addr).await {
                 Ok(conn) => return Ok(conn),
                 Err(e @ ConnectionError::Auth { .. }) => return Err(self.unreachable(e)),
                 Err(e) => errors.push(e),
@@ -473,14 +471,8 @@ struct Asked<'a> {
 
 /// Everything asked of one broker, on four connections at once so the broker works on them in parallel. A failed
 /// connection fails the whole broker; a failed request fills only its own slot.
-async fn ask_broker(
-    addr: &str,
-    settings: &ConnectionSettings,
-    timeout: Duration,
-    requests: Arc<AtomicU64>,
-    asked: Asked<'_>,
-) -> Result<BrokerAnswers, ConnectionError> {
-    let open = || BrokerConnection::open(addr, settings, timeout, requests.clone());
+async fn ask_broker(addr: &str, dialer: &Dialer, asked: Asked<'_>) -> Result<BrokerAnswers, ConnectionError> {
+    let open = || dialer.open(addr);
     let (mut a, mut b, mut c, mut d) = tokio::try_join!(open(), open(), open(), open())?;
     let (log_dirs, offsets, groups, configs) = tokio::join!(
         log_dirs(&mut a, asked.cluster, asked.id),

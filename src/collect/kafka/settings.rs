@@ -1,9 +1,11 @@
 //! Connection settings for a Kafka source, written with the librdkafka property names users already know.
 //!
 //! Supported: `bootstrap.servers`, `security.protocol` (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL),
-//! `sasl.mechanism` (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), `sasl.username`, `ssl.ca.location`,
-//! `ssl.certificate.location`, `ssl.key.location`. The password never sits in the config: it comes from the
-//! environment variable or file the config names, and is kept in a [`Secret`] that prints as `***`.
+//! `sasl.mechanism` (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, and OAUTHBEARER with `aws_msk_iam = true`),
+//! `sasl.username`, `ssl.ca.location`, `ssl.certificate.location`, `ssl.key.location`. The password never sits in
+//! the config: it comes from the environment variable or file the config names, and is kept in a [`Secret`] that
+//! prints as `***`. With `aws_msk_iam = true` there is no password: Amazon MSK's IAM authentication signs a token
+//! with the AWS credentials of the default chain (or `profile`, then `role_arn` assumed with them).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,6 +16,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::collect::SourceContext;
+use crate::collect::aws::AwsSettings;
+use crate::collect::aws::settings::{AwsKeys, aws_settings};
 use crate::error::SettingProblem;
 
 const DEFAULT_TIMEOUT_SECONDS: i64 = 30;
@@ -30,6 +34,13 @@ pub struct KafkaSourceFile {
     password_file: Option<String>,
     /// How long to wait for any one connection or answer (default 30 s, at most 600).
     timeout_seconds: Option<Spanned<i64>>,
+    /// Amazon MSK's IAM authentication (SASL/OAUTHBEARER with a SigV4-signed token for the cluster's region).
+    aws_msk_iam: Option<Spanned<bool>>,
+    /// With `aws_msk_iam`: a named AWS profile, and a role to assume with the default chain's credentials.
+    profile: Option<Spanned<String>>,
+    role_arn: Option<Spanned<String>>,
+    external_id: Option<Spanned<String>>,
+    role_session_name: Option<Spanned<String>>,
 }
 
 /// A checked `kafka` source: the cluster its rows are recorded under, how to connect, how long to wait.
@@ -50,7 +61,14 @@ impl KafkaSourceFile {
     ) -> Result<KafkaSourceSettings, Vec<SettingProblem>> {
         let mut problems = Vec::new();
         let cluster = ctx.cluster(self.cluster.as_ref(), "kafka", here.clone()).map_err(|p| problems.push(p)).ok();
+        let msk_iam = self.msk_iam(cluster.map(|c| c.region.clone()), &mut problems);
         let password = match (&self.password_env, &self.password_file) {
+            (Some(_), _) | (_, Some(_)) if msk_iam.is_some() => {
+                let message = "not used with MSK IAM authentication: the AWS credentials are the identity";
+                let key = if self.password_env.is_some() { "password_env" } else { "password_file" };
+                problems.push(SettingProblem::new(key, here.clone(), message));
+                None
+            }
             (Some(_), Some(_)) => {
                 problems.push(SettingProblem::new(
                     "password_env",
@@ -75,7 +93,7 @@ impl KafkaSourceFile {
             Some(p) => (p.get_ref().clone(), p.span()),
             None => (BTreeMap::new(), here.clone()),
         };
-        let connection = match from_properties(&properties, secret) {
+        let connection = match from_properties(&properties, secret, msk_iam) {
             Ok(c) => Some(c),
             Err(list) => {
                 // A named but unreadable password was reported above; do not report it twice.
@@ -104,6 +122,38 @@ impl KafkaSourceFile {
             }),
             _ => Err(problems),
         }
+    }
+}
+
+impl KafkaSourceFile {
+    /// The AWS side of MSK IAM authentication when `aws_msk_iam = true`: the cluster's region, the profile and the
+    /// role. Without it, the AWS keys have nothing to do and are refused rather than ignored.
+    fn msk_iam(&self, region: Option<String>, problems: &mut Vec<SettingProblem>) -> Option<AwsSettings> {
+        let plain = |key: &Option<Spanned<String>>| key.as_ref().map(|k| k.get_ref().clone());
+        if self.aws_msk_iam.as_ref().is_some_and(|on| *on.get_ref()) {
+            let keys = AwsKeys {
+                region: &region,
+                endpoint_url: &None,
+                profile: &plain(&self.profile),
+                role_arn: &self.role_arn,
+                external_id: &plain(&self.external_id),
+                role_session_name: &plain(&self.role_session_name),
+            };
+            // Settings that failed their check were reported; the connection's own checks still run, and the
+            // source fails on the problems already found.
+            return Some(aws_settings(keys, problems).unwrap_or_default());
+        }
+        let set = [
+            ("profile", &self.profile),
+            ("role_arn", &self.role_arn),
+            ("external_id", &self.external_id),
+            ("role_session_name", &self.role_session_name),
+        ];
+        for (key, value) in set.iter().filter_map(|(key, value)| value.as_ref().map(|v| (key, v))) {
+            let message = "AWS credentials are used only by MSK IAM authentication: set `aws_msk_iam = true`";
+            problems.push(SettingProblem::new(*key, value.span(), message));
+        }
+        None
     }
 }
 
@@ -143,12 +193,26 @@ impl SaslMechanism {
     }
 }
 
+/// How a SASL connection authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SaslSettings {
-    pub mechanism: SaslMechanism,
-    pub username: String,
-    pub password: Secret,
+pub enum SaslSettings {
+    /// PLAIN or SCRAM, with a user and a password.
+    Password { mechanism: SaslMechanism, username: String, password: Secret },
+    /// OAUTHBEARER carrying Amazon MSK's IAM token, signed with these AWS credentials for `region` (the cluster's).
+    AwsMskIam(AwsSettings),
 }
+
+impl SaslSettings {
+    /// The SASL mechanism's name, as the broker knows it.
+    pub fn mechanism(&self) -> &'static str {
+        match self {
+            SaslSettings::Password { mechanism, .. } => mechanism.as_str(),
+            SaslSettings::AwsMskIam(_) => OAUTHBEARER,
+        }
+    }
+}
+
+pub const OAUTHBEARER: &str = "OAUTHBEARER";
 
 /// Everything needed to open an authenticated connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,11 +244,12 @@ pub enum PasswordFrom {
     File(String),
 }
 
-/// Builds settings from properties. `password` is resolved by the caller (config layer) from env or file.
-/// Returns every problem as (property, message).
+/// Builds settings from properties. `password` is resolved by the caller (config layer) from env or file;
+/// `msk_iam` is set when the source asks for MSK IAM authentication. Returns every problem as (property, message).
 pub fn from_properties(
     properties: &BTreeMap<String, String>,
     password: Option<Secret>,
+    msk_iam: Option<AwsSettings>,
 ) -> Result<ConnectionSettings, Vec<(String, String)>> {
     let mut problems = Vec::new();
     for key in properties.keys() {
@@ -223,7 +288,19 @@ pub fn from_properties(
             (false, false)
         }
     };
-    let sasl = if sasl_on { sasl_settings(&get, password, &mut problems) } else { None };
+    let sasl = match (sasl_on, msk_iam) {
+        (true, None) => sasl_settings(&get, password, &mut problems),
+        (true, Some(aws)) => msk_iam_settings(&get, password.as_ref(), aws, &mut problems),
+        (false, Some(_)) => {
+            let message = format!(
+                "`aws_msk_iam = true` authenticates over SASL: expected SASL_SSL (MSK's IAM port, 9098 in the \
+                 VPC) or SASL_PLAINTEXT, found {protocol}"
+            );
+            problems.push(("security.protocol".into(), message));
+            None
+        }
+        (false, None) => None,
+    };
     let cert = get("ssl.certificate.location");
     let key = get("ssl.key.location");
     if cert.is_some() != key.is_some() {
@@ -256,6 +333,15 @@ fn sasl_settings(
         Some("PLAIN") => Some(SaslMechanism::Plain),
         Some("SCRAM-SHA-256") => Some(SaslMechanism::ScramSha256),
         Some("SCRAM-SHA-512") => Some(SaslMechanism::ScramSha512),
+        Some(OAUTHBEARER) => {
+            problems.push((
+                "sasl.mechanism".into(),
+                "OAUTHBEARER is supported as Amazon MSK's IAM authentication: set `aws_msk_iam = true` on the source"
+                    .into(),
+            ));
+            // Without a user or password, as MSK IAM is meant: nothing more to say about them.
+            return None;
+        }
         other => {
             problems.push((
                 "sasl.mechanism".into(),
@@ -272,9 +358,34 @@ fn sasl_settings(
         problems.push(("password_env".into(), "SASL needs a password: set `password_env` or `password_file`".into()));
     }
     match (mechanism, username, password) {
-        (Some(mechanism), Some(username), Some(password)) => Some(SaslSettings { mechanism, username, password }),
+        (Some(mechanism), Some(username), Some(password)) => {
+            Some(SaslSettings::Password { mechanism, username, password })
+        }
         _ => None,
     }
+}
+
+/// MSK IAM: OAUTHBEARER, and no user or password (the AWS credentials are the identity).
+fn msk_iam_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    password: Option<&Secret>,
+    aws: AwsSettings,
+    problems: &mut Vec<(String, String)>,
+) -> Option<SaslSettings> {
+    let before = problems.len();
+    let mechanism = get("sasl.mechanism").or_else(|| get("sasl.mechanisms"));
+    if mechanism.as_deref() != Some(OAUTHBEARER) {
+        let found = mechanism.map_or("none".into(), |m| format!("`{m}`"));
+        let message = format!("`aws_msk_iam = true` authenticates with OAUTHBEARER; found {found}");
+        problems.push(("sasl.mechanism".into(), message));
+    }
+    if get("sasl.username").is_some() {
+        problems.push(("sasl.username".into(), "not used with MSK IAM: the AWS credentials are the identity".into()));
+    }
+    if password.is_some() {
+        problems.push(("password_env".into(), "not used with MSK IAM: the AWS credentials are the identity".into()));
+    }
+    (problems.len() == before).then_some(SaslSettings::AwsMskIam(aws))
 }
 
 /// A password the source names but that cannot be read. Never carries the password.
@@ -321,13 +432,46 @@ mod tests {
                 ("ssl.ca.location", "/ca.pem"),
             ]),
             Some(Secret::new("s3cret".into())),
+            None,
         )
         .unwrap();
         assert_eq!(s.bootstrap_servers, ["b1:9096", "b2:9096"]);
         assert!(s.tls);
-        let sasl = s.sasl.unwrap();
-        assert_eq!(sasl.mechanism, SaslMechanism::ScramSha512);
-        assert_eq!(format!("{:?}", sasl.password), "***", "a password never prints");
+        let Some(SaslSettings::Password { mechanism, password, .. }) = s.sasl else { panic!("{:?}", s.sasl) };
+        assert_eq!(mechanism, SaslMechanism::ScramSha512);
+        assert_eq!(format!("{password:?}"), "***", "a password never prints");
+    }
+
+    fn msk_iam() -> AwsSettings {
+        AwsSettings { region: Some("eu-west-1".into()), ..AwsSettings::default() }
+    }
+
+    #[test]
+    fn msk_iam_is_oauthbearer_over_sasl_without_user_or_password() {
+        let iam = [
+            ("bootstrap.servers", "b-1.prod.abc123.c2.kafka.eu-west-1.amazonaws.com:9098"),
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "OAUTHBEARER"),
+        ];
+        let s = from_properties(&props(&iam), None, Some(msk_iam())).unwrap();
+        assert_eq!(s.sasl, Some(SaslSettings::AwsMskIam(msk_iam())));
+        assert_eq!(s.sasl.unwrap().mechanism(), "OAUTHBEARER");
+
+        // OAUTHBEARER alone: the only token this tool makes is MSK's, so the switch must say so.
+        let err = from_properties(&props(&iam), None, None).unwrap_err();
+        assert!(err.iter().any(|(k, m)| k == "sasl.mechanism" && m.contains("aws_msk_iam = true")), "{err:?}");
+
+        // The switch with another mechanism, a user, or no SASL at all.
+        let mut scram = props(&iam);
+        scram.insert("sasl.mechanism".into(), "SCRAM-SHA-512".into());
+        scram.insert("sasl.username".into(), "finops".into());
+        let err = from_properties(&scram, None, Some(msk_iam())).unwrap_err();
+        let keys: Vec<&str> = err.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["sasl.mechanism", "sasl.username"], "{err:?}");
+        let mut plaintext = props(&iam);
+        plaintext.insert("security.protocol".into(), "SSL".into());
+        let err = from_properties(&plaintext, None, Some(msk_iam())).unwrap_err();
+        assert!(err.iter().any(|(k, m)| k == "security.protocol" && m.contains("9098")), "{err:?}");
     }
 
     #[test]
@@ -339,6 +483,7 @@ mod tests {
                 ("sasl.password", "oops"),
                 ("ssl.ca.locaton", "/ca.pem"),
             ]),
+            None,
             None,
         )
         .unwrap_err();
