@@ -763,7 +763,12 @@ fn cost_explorer_by_owner_tag_allocates_to_owners_beside_the_lines_not_on_top_of
     moto_api(&endpoint, "/moto-api/reset", "");
     let day = kcp_results_by_time()[0].clone();
     let msk = "Amazon Managed Streaming for Apache Kafka";
-    let group = |keys: [&str; 2], amount: &str| serde_json::json!({"Keys": keys, "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}});
+    // Cost Explorer answers every metric asked for in every group (the collector asks for three).
+    let group = |keys: [&str; 2], amount: &str| {
+        let metric = serde_json::json!({"Amount": amount, "Unit": "USD"});
+        let quantity = serde_json::json!({"Amount": "1", "Unit": "N/A"});
+        serde_json::json!({"Keys": keys, "Metrics": {"UnblendedCost": metric, "AmortizedCost": metric, "UsageQuantity": quantity}})
+    };
     let by_tag = serde_json::json!({
         "TimePeriod": day["TimePeriod"], "Total": {}, "Estimated": false,
         "Groups": [group([msk, "team$payments"], "1.25"), group([msk, "team$"], "0.7499999992"), group(["EC2 - Other", "team$orphan"], "0.84")],
@@ -1061,4 +1066,57 @@ fn a_source_assumes_its_role_and_a_role_it_may_not_assume_fails_the_source_namin
     assert!(detail.contains("the base credentials need `sts:AssumeRole` on it"), "{detail}");
     // moto answers this refusal as <ErrorResponse><Errors><Error> (EC2's shape), which the SDK's STS parser does
     // not read, so its code does not reach the detail here; AWS's own STS answers in the shape the SDK reads.
+}
+
+/// A Cost Explorer answer whose group lacks an amount, or carries one that is not a number, fails the source naming
+/// the day, the group and the metric: it never becomes a $0 line. Amounts in scientific notation are read.
+#[test]
+fn a_cost_explorer_group_without_a_readable_amount_fails_the_source_never_reads_as_zero() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let source = |days: u32| {
+        format!(
+            "[[sources]]\nname = \"ce\"\nkind = \"cost-explorer\"\nendpoint_url = \"{endpoint}\"\nend_date = \"2025-04-16\"\ndays = {days}\nrestatement_days = 0\ncache_dir = \"cache\"\n"
+        )
+    };
+    // The real days of kcp's state file: group 2 of each is MSK storage (USE1-Kafka.Storage.GP2, $1.9999999992).
+    let seeded = |edit: &dyn Fn(&mut serde_json::Value)| {
+        moto_api(&endpoint, "/moto-api/reset", "");
+        let mut days = kcp_results_by_time();
+        edit(&mut days[1]["Groups"][2]["Metrics"]);
+        let seed = serde_json::json!({"results": [{"ResultsByTime": days, "DimensionValueAttributes": []}]});
+        moto_api(&endpoint, "/moto-api/static/ce/cost-and-usage-results", &seed.to_string());
+    };
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let broken: [(&str, Edit, &str); 3] = [
+        ("no amount", &|m| drop(m.as_object_mut().unwrap().remove("UnblendedCost")), "no UnblendedCost amount"),
+        ("not a number", &|m| m["AmortizedCost"]["Amount"] = "n/a".into(), "AmortizedCost `n/a` is not a decimal"),
+        ("no currency", &|m| drop(m["UnblendedCost"].as_object_mut().unwrap().remove("Unit")), "no UnblendedCost unit"),
+    ];
+    for (case, edit, problem) in broken {
+        seeded(edit);
+        let dir = with_demo(&source(3));
+        let out = run_demo(dir.path(), &[], &[]);
+        assert_eq!(out.code, 1, "{case}: stdout: {}\nstderr: {}", out.stdout, out.stderr);
+        let model = model_text(&out);
+        let needle = format!(
+            "GetCostAndUsage 2025-04-13 to 2025-04-16: 2025-04-14, Amazon Managed Streaming for Apache Kafka / \
+             USE1-Kafka.Storage.GP2: {problem}"
+        );
+        assert!(model.contains(&needle), "{case}: {needle} missing from {model}");
+    }
+
+    // 2.5E-9 is 0.0000000025: read, not refused, and not rounded to 0.
+    seeded(&|m| m["UnblendedCost"]["Amount"] = "2.5E-9".into());
+    let dir = with_demo(&source(3));
+    let out = run_demo(dir.path(), &["--record", "rec"], &[]);
+    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let (h, rows) = read_csv(&dir.path().join("rec/cost_lines.csv"));
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let msk_day2: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[col("date")] == "2025-04-14" && r[col("usage_type")] == "USE1-Kafka.Storage.GP2")
+        .collect();
+    assert_eq!(msk_day2.len(), 1, "{rows:?}");
+    assert_eq!(msk_day2[0][col("amount")].parse::<Decimal>().unwrap(), Decimal::new(25, 10));
 }

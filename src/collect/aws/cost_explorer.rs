@@ -46,6 +46,7 @@ struct DayGroup {
     usage_type: String,
     unblended: Decimal,
     amortized: Decimal,
+    /// None when the answer has no UsageQuantity (answers to requests that did not ask for it, as recorded ones).
     quantity: Option<Decimal>,
     quantity_unit: String,
     currency: String,
@@ -240,39 +241,13 @@ async fn ask(
         for m in METRICS {
             request = request.metrics(m);
         }
-        let page = request.send().await.map_err(|e| {
-            let what = if grouping.is_empty() { String::new() } else { format!(" by {grouping}") };
-            AwsCallError::new("ce:GetCostAndUsage", format!("GetCostAndUsage {from} to {end}{what}"), &e)
-        })?;
+        let what = if grouping.is_empty() { String::new() } else { format!(" by {grouping}") };
+        let what = format!("GetCostAndUsage {from} to {end}{what}");
+        let page = request.send().await.map_err(|e| AwsCallError::new("ce:GetCostAndUsage", what.clone(), &e))?;
         for result in page.results_by_time() {
-            let Some(day) = result.time_period().and_then(|p| NaiveDate::parse_from_str(p.start(), "%Y-%m-%d").ok())
-            else {
-                continue;
-            };
+            let (day, of_day) = day_groups(result, grouping, &what)?;
             days.insert(day);
-            for g in result.groups() {
-                let keys = g.keys();
-                let metric = |name: &str| g.metrics().and_then(|m| m.get(name));
-                let amount = |name: &str| metric(name).and_then(|v| v.amount()).and_then(|a| a.parse::<Decimal>().ok());
-                let second = keys.get(1).cloned().unwrap_or_default();
-                // Tag groups come back as `key$value` (`key$` when untagged).
-                let second = match grouping.strip_prefix("tag:") {
-                    Some(key) => second.strip_prefix(&format!("{key}$")).map(str::to_string).unwrap_or(second),
-                    None => second,
-                };
-                groups.push(DayGroup {
-                    day,
-                    grouping: grouping.to_string(),
-                    service: keys.first().cloned().unwrap_or_default(),
-                    usage_type: second,
-                    unblended: amount("UnblendedCost").unwrap_or_default(),
-                    amortized: amount("AmortizedCost").unwrap_or_default(),
-                    quantity: amount("UsageQuantity"),
-                    quantity_unit: metric("UsageQuantity").and_then(|v| v.unit()).unwrap_or("").to_string(),
-                    currency: metric("UnblendedCost").and_then(|v| v.unit()).unwrap_or("USD").to_string(),
-                    estimated: result.estimated(),
-                });
-            }
+            groups.extend(of_day);
         }
         match page.next_page_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
@@ -280,6 +255,64 @@ async fn ask(
         }
     }
     Err(AskError::TooManyPages { from, end })
+}
+
+/// One day of an answer: its groups, each with every metric asked for. One missing or unreadable is a broken
+/// answer, named with the day and the group's keys, never an amount of 0.
+fn day_groups(
+    result: &aws_sdk_costexplorer::types::ResultByTime,
+    grouping: &str,
+    what: &str,
+) -> Result<(NaiveDate, Vec<DayGroup>), AskError> {
+    let start = result.time_period().map(|p| p.start());
+    let Some(day) = start.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()) else {
+        let found = start.map_or("no TimePeriod".into(), |s| format!("TimePeriod.Start `{s}`"));
+        return Err(AskError::Malformed { what: what.into(), at: "a result".into(), problem: found });
+    };
+    let mut groups = Vec::new();
+    for g in result.groups() {
+        let keys = g.keys();
+        let metric = |name: &str| g.metrics().and_then(|m| m.get(name));
+        let malformed = |problem: String| AskError::Malformed {
+            what: what.into(),
+            at: format!("{day}, {}", keys.join(" / ")),
+            problem,
+        };
+        let amount = |name: &str| match metric(name).and_then(|v| v.amount()) {
+            Some(text) => {
+                parse_amount(text).ok_or_else(|| malformed(format!("{name} `{text}` is not a decimal amount")))
+            }
+            None => Err(malformed(format!("no {name} amount"))),
+        };
+        let (unblended, amortized) = (amount("UnblendedCost")?, amount("AmortizedCost")?);
+        let currency = metric("UnblendedCost")
+            .and_then(|v| v.unit())
+            .ok_or_else(|| malformed("no UnblendedCost unit (the currency)".into()))?;
+        // Answers recorded from requests that did not ask for UsageQuantity have none: its quantity is unknown.
+        let quantity = match metric("UsageQuantity") {
+            Some(_) => Some(amount("UsageQuantity")?),
+            None => None,
+        };
+        let second = keys.get(1).cloned().unwrap_or_default();
+        // Tag groups come back as `key$value` (`key$` when untagged).
+        let second = match grouping.strip_prefix("tag:") {
+            Some(key) => second.strip_prefix(&format!("{key}$")).map(str::to_string).unwrap_or(second),
+            None => second,
+        };
+        groups.push(DayGroup {
+            day,
+            grouping: grouping.to_string(),
+            service: keys.first().cloned().unwrap_or_default(),
+            usage_type: second,
+            unblended,
+            amortized,
+            quantity,
+            quantity_unit: metric("UsageQuantity").and_then(|v| v.unit()).unwrap_or("").to_string(),
+            currency: currency.to_string(),
+            estimated: result.estimated(),
+        });
+    }
+    Ok((day, groups))
 }
 
 /// Why Cost Explorer gave no answer for the window.
@@ -291,6 +324,14 @@ enum AskError {
     Request(#[source] aws_sdk_costexplorer::error::BuildError),
     #[error("GetCostAndUsage {from} to {end}: more than 10,000 pages; stopped")]
     TooManyPages { from: NaiveDate, end: NaiveDate },
+    /// The answer lacks something every answer has: `at` names the result or the group (day, keys).
+    #[error("{what}: {at}: {problem}")]
+    Malformed { what: String, at: String, problem: String },
+}
+
+/// Cost Explorer's amounts are decimal strings (`"0.0000000216"`); scientific notation is read too.
+fn parse_amount(text: &str) -> Option<Decimal> {
+    text.parse::<Decimal>().ok().or_else(|| Decimal::from_scientific(text).ok())
 }
 
 /// Why the day cache cannot be read or written (it is then asked again, or not kept).
@@ -422,7 +463,7 @@ mod tests {
             unblended: "1.9999999992".parse().unwrap(),
             amortized: "1.9999999992".parse().unwrap(),
             quantity: None,
-            quantity_unit: String::new(),
+            quantity_unit: "GB-Mo".into(),
             currency: "USD".into(),
             estimated: false,
         }];
