@@ -106,18 +106,14 @@ fn s3_export(name: &str, bucket: &str, prefix: &str, endpoint: &str) -> String {
 fn run_demo(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
     let config = dir.join("kafka-finops.toml");
     let out_dir = dir.join("out");
-    let out = std::process::Command::new(crate::support::BIN)
+    std::process::Command::new(crate::support::BIN)
         .args(["run", "--config", config.to_str().unwrap(), "--out", out_dir.to_str().unwrap()])
         .args(extra)
         .envs(env.iter().copied())
         .current_dir(dir)
         .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .unwrap()
+        .into()
 }
 
 /// The model.json of a run that printed its run directory.

@@ -728,7 +728,7 @@ fn collect_with_msk_iam(work: &Path, iam: &Iam, region: &str, secret: &str, reco
     let text =
         std::fs::read_to_string(&config).unwrap().replace("region = \"us-east-1\"", &format!("region = \"{region}\""));
     std::fs::write(&config, text).unwrap();
-    let out = std::process::Command::new(BIN)
+    std::process::Command::new(BIN)
         .args(["collect", "--config", config.to_str().unwrap(), "--record", record])
         .current_dir(work)
         .env_remove("AWS_PROFILE")
@@ -736,12 +736,8 @@ fn collect_with_msk_iam(work: &Path, iam: &Iam, region: &str, secret: &str, reco
         .env("AWS_SECRET_ACCESS_KEY", secret)
         .env("AWS_SESSION_TOKEN", &iam.session)
         .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .unwrap()
+        .into()
 }
 
 #[test]

@@ -7,6 +7,35 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine;
 
+/// AWS's documentation example keys, with a session token so X-Amz-Security-Token is signed too.
+const KEY: (&str, &str, &str) =
+    ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "FQoGZXIvYXdzEXAMPLE//token=");
+/// 2025-11-30T00:00:00Z, the signing time of every token here.
+const EPOCH: u64 = 1_764_460_800;
+
+/// The token AWS's Python signer makes with [`KEY`] for `region` at [`EPOCH`], or None when the test venv's python
+/// is not there.
+fn python_token(region: &str) -> Option<String> {
+    let Ok(python) = std::env::var("KAFKA_FINOPS_PYTHON") else {
+        crate::support::service_missing("KAFKA_FINOPS_REQUIRE_AWS", "the test venv's python (the MSK IAM signer)");
+        return None;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/msk_iam/reference.py");
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .args([region, KEY.0, KEY.1, KEY.2, &EPOCH.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// Our token for the same inputs.
+fn our_token(region: &str) -> String {
+    let credentials = aws_credential_types::Credentials::new(KEY.0, KEY.1, Some(KEY.2.to_string()), None, "test");
+    kafka_finops::collect::kafka::msk_iam::token(region, &credentials, UNIX_EPOCH + Duration::from_secs(EPOCH)).unwrap()
+}
+
 /// The URL a token carries, and its query as name → value (decoded).
 fn decode(token: &str) -> (String, BTreeMap<String, String>) {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim()).expect("base64url, no padding");
@@ -18,28 +47,9 @@ fn decode(token: &str) -> (String, BTreeMap<String, String>) {
 
 #[test]
 fn the_token_is_the_signer_librarys_for_the_same_inputs() {
-    let Ok(python) = std::env::var("KAFKA_FINOPS_PYTHON") else {
-        crate::support::service_missing("KAFKA_FINOPS_REQUIRE_AWS", "the test venv's python (the MSK IAM signer)");
-        return;
-    };
-    // AWS's documentation example keys; a session token, so X-Amz-Security-Token is signed too.
-    let (access, secret, session) =
-        ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "FQoGZXIvYXdzEXAMPLE//token=");
-    let epoch = 1_764_460_800_u64; // 2025-11-30T00:00:00Z
     let region = "eu-west-1";
-    let credentials = aws_credential_types::Credentials::new(access, secret, Some(session.to_string()), None, "test");
-    let ours =
-        kafka_finops::collect::kafka::msk_iam::token(region, &credentials, UNIX_EPOCH + Duration::from_secs(epoch))
-            .unwrap();
-
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/msk_iam/reference.py");
-    let out = std::process::Command::new(python)
-        .arg(&script)
-        .args([region, access, secret, session, &epoch.to_string()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let theirs = String::from_utf8(out.stdout).unwrap();
+    let Some(theirs) = python_token(region) else { return };
+    let ours = our_token(region);
 
     let (our_base, mut our_query) = decode(&ours);
     let (their_base, mut their_query) = decode(&theirs);
@@ -83,22 +93,9 @@ fn java_validator(token: &str, key: (&str, &str, &str), region: &str, now: u64) 
 /// or for another region. It also accepts ours for the same inputs.
 #[test]
 fn the_test_brokers_validator_accepts_aws_signers_tokens_and_refuses_expired_or_foreign_ones() {
-    let Ok(python) = std::env::var("KAFKA_FINOPS_PYTHON") else {
-        crate::support::service_missing("KAFKA_FINOPS_REQUIRE_AWS", "the test venv's python (the MSK IAM signer)");
-        return;
-    };
-    let (access, secret, session) =
-        ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "FQoGZXIvYXdzEXAMPLE//token=");
-    let epoch = 1_764_460_800_u64; // 2025-11-30T00:00:00Z
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/msk_iam/reference.py");
-    let out = std::process::Command::new(python)
-        .arg(&script)
-        .args(["us-east-1", access, secret, session, &epoch.to_string()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let theirs = String::from_utf8(out.stdout).unwrap();
-    let key = (access, secret, session);
+    let Some(theirs) = python_token("us-east-1") else { return };
+    let (access, secret, session) = KEY;
+    let (key, epoch) = (KEY, EPOCH);
 
     let Some(verdict) = java_validator(&theirs, key, "us-east-1", epoch + 60) else { return };
     assert_eq!(verdict, "valid");
@@ -112,12 +109,5 @@ fn the_test_brokers_validator_accepts_aws_signers_tokens_and_refuses_expired_or_
     let other_session = java_validator(&theirs, (access, secret, "another-token"), "us-east-1", epoch + 60).unwrap();
     assert!(other_session.contains("X-Amz-Security-Token"), "{other_session}");
 
-    let credentials = aws_credential_types::Credentials::new(access, secret, Some(session.to_string()), None, "test");
-    let ours = kafka_finops::collect::kafka::msk_iam::token(
-        "us-east-1",
-        &credentials,
-        UNIX_EPOCH + Duration::from_secs(epoch),
-    )
-    .unwrap();
-    assert_eq!(java_validator(&ours, key, "us-east-1", epoch + 60).unwrap(), "valid");
+    assert_eq!(java_validator(&our_token("us-east-1"), key, "us-east-1", epoch + 60).unwrap(), "valid");
 }

@@ -24,11 +24,16 @@ impl Output {
 }
 
 pub fn run(args: &[&str], cwd: &Path) -> Output {
-    let out = Command::new(BIN).args(args).current_dir(cwd).output().expect("the binary runs");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    Command::new(BIN).args(args).current_dir(cwd).output().expect("the binary runs").into()
+}
+
+impl From<std::process::Output> for Output {
+    fn from(out: std::process::Output) -> Self {
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 }
 
