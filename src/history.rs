@@ -13,9 +13,14 @@ pub enum Unusable {
     Unreadable(#[source] std::io::Error),
     #[error("summary.json: {0}")]
     Malformed(#[source] serde_json::Error),
-    #[error("model version {0}, this build compares version {MODEL_VERSION}")]
+    #[error("model version {0}, this build compares versions {versions}", versions = COMPARABLE.map(|v| v.to_string()).join(" and "))]
     Version(u32),
 }
+
+/// The model versions whose summaries this build compares with its own: a summary's fields and figures mean the
+/// same in each. Version 8 only made the billed lines' quantities unknown (null) where the bill has none, which no
+/// summary carries; so the first run after an upgrade still compares with the runs before it.
+const COMPARABLE: [u32; 2] = [7, MODEL_VERSION];
 
 /// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
 /// has none usable.
@@ -36,7 +41,7 @@ pub fn runs(out: &Path) -> Vec<(String, Result<RunSummary, Unusable>)> {
                 .map_err(Unusable::Unreadable)
                 .and_then(|text| serde_json::from_str::<RunSummary>(&text).map_err(Unusable::Malformed))
                 .and_then(|s| {
-                    if s.model_version == MODEL_VERSION { Ok(s) } else { Err(Unusable::Version(s.model_version)) }
+                    if COMPARABLE.contains(&s.model_version) { Ok(s) } else { Err(Unusable::Version(s.model_version)) }
                 });
             (name, summary)
         })

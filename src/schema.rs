@@ -347,7 +347,9 @@ table! {
         resource_id: Option<String>,
         /// Resource tags as a JSON object, keys sorted.
         tags: String,
-        usage_quantity: Decimal,
+        /// Null when unknown: the source gives no quantity for a line it charges (a Cost Explorer answer without
+        /// UsageQuantity, an export line with a cost but no usage amount). Credits without one count as no usage.
+        usage_quantity: Option<Decimal>,
         usage_unit: String,
         /// Unblended cost (what was charged for the usage that day).
         amount: Decimal,
@@ -448,7 +450,7 @@ mod tests {
             operation: operation.map(str::to_string),
             resource_id: None,
             tags: "{}".into(),
-            usage_quantity: dec!(0.0000000001),
+            usage_quantity: Some(dec!(0.0000000001)),
             usage_unit: "GB-Mo".into(),
             amount: dec!(-12345678.1234567891),
             amortized_amount: amortized,

@@ -45,14 +45,15 @@ table! {
 table! {
     CostLineClassified = "cost_lines_classified" {
         billing_day: NaiveDate, cluster: String, cost_class: String, service: String, usage_type: String,
-        usage_unit: String, usage_quantity: Decimal, amount: Decimal, currency: String, source: String,
+        usage_unit: String, usage_quantity: Option<Decimal>, amount: Decimal, currency: String, source: String,
     }
 }
 
 table! {
     ClusterCost = "cluster_costs" {
         cluster: String, cost_class: String, service: String, usage_type: String, usage_unit: String,
-        usage_quantity: Decimal, amount: Decimal, charged_quantity: Decimal, charged_amount: Decimal, days: i64,
+        usage_quantity: Option<Decimal>, amount: Decimal, charged_quantity: Option<Decimal>, charged_amount: Decimal,
+        days: i64,
         first_day: NaiveDate, last_day: NaiveDate,
     }
 }

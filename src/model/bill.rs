@@ -55,16 +55,19 @@ pub(crate) fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>,
         .into_iter()
         .map(|r| {
             // The unit price of what was charged: credits and refunds are shown and allocated, never priced in.
-            let unit_price = (r.charged_quantity > Decimal::ZERO)
-                .then(|| (r.charged_amount / r.charged_quantity).round_dp(10).normalize());
+            // None too when the charged quantity is unknown: never a price over part of the usage.
+            let unit_price = r
+                .charged_quantity
+                .filter(|q| *q > Decimal::ZERO)
+                .map(|q| (r.charged_amount / q).round_dp(10).normalize());
             let line = BilledLine {
                 cost_class: r.cost_class,
                 service: r.service,
                 usage_type: r.usage_type,
                 usage_unit: r.usage_unit,
-                usage_quantity: r.usage_quantity.normalize(),
+                usage_quantity: r.usage_quantity.map(|q| q.normalize()),
                 amount_usd: r.amount.normalize(),
-                charged_quantity: r.charged_quantity.normalize(),
+                charged_quantity: r.charged_quantity.map(|q| q.normalize()),
                 credits_usd: (r.amount - r.charged_amount).normalize(),
                 unit_price_usd: unit_price,
                 days: r.days,
@@ -77,7 +80,8 @@ pub(crate) fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>,
 }
 
 /// Effective unit prices from a cluster's billed lines: per price key the model uses, charged amount ÷ charged
-/// quantity over the lines that carry it, credits and refunds left out. Lines with no quantity or no amount give none.
+/// quantity over the lines that carry it, credits and refunds left out. Lines with no quantity or no amount give none,
+/// and so does a key with a line whose charged quantity is unknown (a price over part of the usage would be too high).
 pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) -> Vec<EffectivePrice> {
     let instance = cluster.broker_instance_type.trim_start_matches("kafka.");
     let is_instance = |usage_type: &str| {
@@ -117,7 +121,7 @@ pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) ->
         .filter_map(|(key, lines)| {
             // What was charged, before credits and refunds: they lower the bill, never a unit price.
             let amount: Decimal = lines.iter().map(|l| l.amount_usd - l.credits_usd).sum();
-            let quantity: Decimal = lines.iter().map(|l| l.charged_quantity).sum();
+            let quantity: Decimal = lines.iter().map(|l| l.charged_quantity).sum::<Option<Decimal>>()?;
             if amount <= Decimal::ZERO || quantity <= Decimal::ZERO {
                 return None;
             }

@@ -341,9 +341,10 @@ fn cluster_sizing(
         .filter(|l| bill::CostClass::of(&l.cost_class).is_some_and(bill::CostClass::is_broker_storage))
         .collect();
     sizing::Sizing {
-        disk_gib_billed: storage.iter().map(|l| l.days).max().filter(|d| *d > 0).map(|days| {
-            let quantity: Decimal = storage.iter().map(|l| l.charged_quantity).sum();
-            (quantity / Decimal::from(days) * month_days).round_dp(3)
+        // Unknown when a storage line's quantity is: never a sum over part of the volumes.
+        disk_gib_billed: storage.iter().map(|l| l.days).max().filter(|d| *d > 0).and_then(|days| {
+            let quantity: Decimal = storage.iter().map(|l| l.charged_quantity).sum::<Option<Decimal>>()?;
+            Some((quantity / Decimal::from(days) * month_days).round_dp(3))
         }),
         ..sized
     }

@@ -207,9 +207,9 @@ fn the_bill_carries_both_sides_of_replication_and_the_brokers_side_of_client_tra
         service: "AWS Data Transfer".into(),
         usage_type: "USE1-DataTransfer-Regional-Bytes".into(),
         usage_unit: "GB".into(),
-        usage_quantity: dec!(36956.25),
+        usage_quantity: Some(dec!(36956.25)),
         amount_usd: dec!(369.5625),
-        charged_quantity: dec!(36956.25),
+        charged_quantity: Some(dec!(36956.25)),
         credits_usd: dec!(0),
         unit_price_usd: Some(dec!(0.01)),
         days: 73,
@@ -242,4 +242,39 @@ fn the_bill_carries_both_sides_of_replication_and_the_brokers_side_of_client_tra
     // payments 153.984375 / 256.640625 × 256.64 = 153.98400, orders 102.65625 / 256.640625 × 256.64 = 102.65600:
     // 153.98 + 102.65 leaves one cent, which goes to the larger remainder (orders): 102.66.
     assert_eq!((of("payments"), of("orders")), (dec!(153.98), dec!(102.66)));
+}
+
+/// A bill price needs every charged line's quantity: storage billed $300 for 3,000 GB-Mo prices msk.storage at
+/// $0.10 (hand-derived: 300 / 3000); a second line whose quantity is unknown leaves the key unpriced by the bill,
+/// rather than $400 over 3,000 GB-Mo ($0.1333, a third too high).
+#[test]
+fn a_bill_price_needs_every_charged_lines_quantity() {
+    use crate::report_model::BilledLine;
+    use crate::settings::{ClusterConfig, Platform};
+    let cluster = ClusterConfig {
+        name: "c".into(),
+        platform: Platform::Msk,
+        region: "us-east-1".into(),
+        broker_instance_type: "kafka.m5.large".into(),
+        billing_resource_ids: vec![],
+    };
+    let storage = |quantity: Option<Decimal>, amount: Decimal| BilledLine {
+        cost_class: "msk_storage".into(),
+        service: "Amazon Managed Streaming for Apache Kafka".into(),
+        usage_type: "USE1-Kafka.Storage.GP2".into(),
+        usage_unit: "GB-Mo".into(),
+        usage_quantity: quantity,
+        amount_usd: amount,
+        charged_quantity: quantity,
+        credits_usd: dec!(0),
+        unit_price_usd: None,
+        days: 30,
+        first_day: "2026-10-01".into(),
+        last_day: "2026-10-30".into(),
+    };
+    let known = storage(Some(dec!(3000)), dec!(300));
+    let prices = super::bill::effective_prices(&cluster, std::slice::from_ref(&known));
+    assert_eq!(prices.iter().map(|p| (p.key.as_str(), p.usd)).collect::<Vec<_>>(), [("msk.storage", dec!(0.1))]);
+    let prices = super::bill::effective_prices(&cluster, &[known, storage(None, dec!(100))]);
+    assert!(prices.is_empty(), "{prices:?}");
 }

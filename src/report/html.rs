@@ -164,7 +164,7 @@ fn cluster_view(c: &crate::report_model::ClusterSummary) -> minijinja::Value {
             },
         }).collect::<Vec<_>>(),
         billed => c.billed.iter().map(|b| context! {
-            cost_class => &b.cost_class, usage_type => &b.usage_type, quantity => format::quantity(b.usage_quantity),
+            cost_class => &b.cost_class, usage_type => &b.usage_type, quantity => b.usage_quantity.map(format::quantity).unwrap_or_else(|| "unknown".into()),
             unit => &b.usage_unit, unit_price => b.unit_price_usd.map(format::unit_price).unwrap_or_default(),
             amount => format::usd(b.amount_usd), amount_raw => f(b.amount_usd), days => b.days,
             credits => (!b.credits_usd.is_zero()).then(|| format::usd(b.credits_usd)),

@@ -24,7 +24,7 @@ pub use vocabulary::*;
 /// renderers need not reach into the config stage.
 pub use crate::catalog::UNOWNED;
 
-pub const MODEL_VERSION: u32 = 7;
+pub const MODEL_VERSION: u32 = 8;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -146,15 +146,16 @@ pub struct BilledLine {
     pub service: String,
     pub usage_type: String,
     pub usage_unit: String,
-    pub usage_quantity: Decimal,
+    /// Null when a line of the source had none (unknown, not 0).
+    pub usage_quantity: Option<Decimal>,
     /// The net bill: charges, credits and refunds.
     pub amount_usd: Decimal,
-    /// Usage of the charged lines (those with a non-negative amount).
-    pub charged_quantity: Decimal,
+    /// Usage of the charged lines (those with a non-negative amount); null when one of them had none.
+    pub charged_quantity: Option<Decimal>,
     /// Credits and refunds (the negative lines), included in `amount_usd`; 0 or less.
     pub credits_usd: Decimal,
     /// Effective unit price of what was charged: (amount − credits) ÷ charged quantity (None when nothing was
-    /// charged for a quantity). Credits never lower it.
+    /// charged for a quantity, or that quantity is unknown). Credits never lower it.
     pub unit_price_usd: Option<Decimal>,
     pub days: i64,
     pub first_day: String,

@@ -123,3 +123,36 @@ fn history_on_a_missing_directory_or_a_file_exits_2_naming_it() {
     let empty = run(&["history", "--out", "empty"], work.path());
     assert_eq!(empty.code, 0, "an existing directory without runs is an empty history: {}", empty.stderr);
 }
+
+/// A run of the model version before this one (7: the same summary) is compared with; an older one (6) is listed as
+/// skipped, with its version, and compared with nothing.
+#[test]
+fn runs_of_the_previous_model_version_are_compared_and_older_ones_skipped() {
+    let fixture = demo_copy();
+    let config = fixture.path().join("kafka-finops.toml");
+    let work = tempfile::tempdir().unwrap();
+    let run_once = || {
+        let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+        assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+        work.path().join(out.run_dir())
+    };
+    let set_version = |dir: &Path, version: u32| {
+        let path = dir.join("summary.json");
+        let mut summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        summary["model_version"] = version.into();
+        std::fs::write(&path, summary.to_string()).unwrap();
+    };
+    let first = run_once();
+    set_version(&first, 7);
+    let second = run_once();
+    let h = read_model(&second).history.unwrap();
+    assert_eq!(h.previous_run.as_deref(), first.file_name().unwrap().to_str(), "version 7 is compared with");
+
+    set_version(&first, 6);
+    set_version(&second, 6);
+    let third = run_once();
+    let h = read_model(&third).history.unwrap();
+    assert_eq!(h.previous_run, None, "nothing of version 6 is compared with");
+    let skipped = serde_json::to_string(&h.skipped).unwrap();
+    assert!(skipped.contains("model version 6, this build compares versions 7 and 8"), "{skipped}");
+}

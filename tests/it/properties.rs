@@ -145,7 +145,7 @@ fn scenario(topics: &[TopicSpec], amounts: &[u32]) -> Collected {
             operation: None,
             resource_id: Some(arn.into()),
             tags: "{}".into(),
-            usage_quantity: Decimal::from(*amount) + Decimal::ONE,
+            usage_quantity: Some(Decimal::from(*amount) + Decimal::ONE),
             usage_unit: unit.into(),
             amount: Decimal::new(i64::from(*amount), 2),
             amortized_amount: None,

@@ -93,7 +93,7 @@ fn cost(day: u32, usage_type: &str, resource: &str, quantity: &str, amount: &str
         operation: None,
         resource_id: Some(resource.into()),
         tags: "{}".into(),
-        usage_quantity: quantity.parse().unwrap(),
+        usage_quantity: (!quantity.is_empty()).then(|| quantity.parse().unwrap()),
         usage_unit: "u".into(),
         amount: amount.parse().unwrap(),
         amortized_amount: None,
@@ -252,6 +252,38 @@ fn cluster_costs_sum_exactly_in_decimal() {
         "0.1234567891".parse::<Decimal>().unwrap(),
         "ten fraction digits survive"
     );
+}
+
+/// A charged line without a quantity makes its usage type's quantities unknown (null), never a sum over the other
+/// lines; a credit without one is no usage. Hand-derived: storage $3.00 charged with no quantity → both quantities
+/// null; tiered storage 10 GB-Mo for $0.60 and a $0.10 credit with no quantity → 10 and 10, net $0.50.
+#[test]
+fn a_charged_line_without_a_quantity_leaves_the_quantity_unknown() {
+    let c = Collected {
+        cost_lines: vec![
+            cost(1, "USE1-Kafka.Storage.GP2", "arn1", "5", "0.50"),
+            cost(2, "USE1-Kafka.Storage.GP2", "arn1", "", "3.00"),
+            cost(1, "USE1-Kafka.Storage.Tiered", "arn1", "10", "0.60"),
+            cost(2, "USE1-Kafka.Storage.Tiered", "arn1", "", "-0.10"),
+        ],
+        ..Default::default()
+    };
+    let catalog = kafka_finops::catalog::parse("catalog.toml", CATALOG).unwrap();
+    let clusters = vec![ClusterConfig {
+        name: "c1".into(),
+        platform: Platform::Msk,
+        region: "us-east-1".into(),
+        broker_instance_type: "kafka.m5.large".into(),
+        billing_resource_ids: vec!["arn1".into()],
+    }];
+    let t = kafka_finops::join::run(normalize(&c).unwrap(), &catalog, &clusters).unwrap();
+    let storage = row(&t, "cluster_costs", &[("cost_class", "msk_storage")]);
+    assert_eq!((storage["usage_quantity"].as_str(), storage["charged_quantity"].as_str()), ("null", "null"));
+    assert_eq!(storage["amount"].parse::<Decimal>().unwrap(), "3.50".parse::<Decimal>().unwrap());
+    let tiered = row(&t, "cluster_costs", &[("cost_class", "msk_tiered_storage")]);
+    assert_eq!(tiered["usage_quantity"].parse::<Decimal>().unwrap(), Decimal::from(10));
+    assert_eq!(tiered["charged_quantity"].parse::<Decimal>().unwrap(), Decimal::from(10));
+    assert_eq!(tiered["amount"].parse::<Decimal>().unwrap(), "0.50".parse::<Decimal>().unwrap());
 }
 
 #[test]

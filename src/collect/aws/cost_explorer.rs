@@ -181,7 +181,7 @@ fn push_rows(rows: Vec<DayGroup>, into: &mut Collected) {
         operation: None,
         resource_id: None,
         tags: "{}".into(),
-        usage_quantity: g.quantity.unwrap_or_default(),
+        usage_quantity: g.quantity,
         usage_unit: g.quantity_unit,
         amount: g.unblended,
         amortized_amount: Some(g.amortized),

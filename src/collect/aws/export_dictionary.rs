@@ -308,7 +308,7 @@ pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec
                     operation: text(3, k[3]),
                     resource_id: text(4, k[4]),
                     tags,
-                    usage_quantity: money(s.quantity),
+                    usage_quantity: Some(money(s.quantity)),
                     usage_unit: text(5, k[5]).unwrap_or_default(),
                     amount: money(s.amount),
                     amortized_amount: (plan.amortized && s.amortized_unknown == 0).then(|| money(s.amortized)),
@@ -389,19 +389,19 @@ fn column_cost(batch: &RecordBatch, out: &mut Vec<i128>) -> Result<(), NotCovere
     Ok(())
 }
 
-/// A usage quantity column as integers of 10⁻¹⁰ into `out`, null as 0 (tax and fee lines carry no usage; the
-/// polars path reads them the same way), all 0 when absent.
-fn column_money_or_zero(batch: &RecordBatch, name: &str, out: &mut Vec<i128>) {
+/// A usage quantity column as integers of 10⁻¹⁰ into `out`. A file with a line without one goes to the polars
+/// path, which tells a credit without usage from a charge whose usage is unknown.
+fn column_quantity(batch: &RecordBatch, name: &str, out: &mut Vec<i128>) -> Result<(), NotCovered> {
     out.clear();
-    let Some(a) = batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<Float64Array>()) else {
-        out.resize(batch.num_rows(), 0);
-        return;
-    };
-    if a.null_count() == 0 {
-        out.extend(a.values().iter().map(|v| (v * SCALE).round() as i128));
-    } else {
-        out.extend(a.iter().map(|v| v.map_or(0, |v| (v * SCALE).round() as i128)));
+    let a = batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
+        .ok_or_else(|| NotCovered(format!("no `{name}` of type double")))?;
+    if a.null_count() > 0 {
+        return Err(NotCovered(format!("{} line(s) without `{name}`", a.null_count())));
     }
+    out.extend(a.values().iter().map(|v| (v * SCALE).round() as i128));
+    Ok(())
 }
 
 /// Buffers reused from batch to batch (allocating them per batch costs page faults at this size).
@@ -455,7 +455,7 @@ fn add_batch(
             days.extend(day_col.as_primitive::<arrow_array::types::TimestampSecondType>().iter().map(day))
         }
     }
-    column_money_or_zero(batch, QUANTITY, quantity);
+    column_quantity(batch, QUANTITY, quantity)?;
     column_cost(batch, amount)?;
 
     // Amortized cost per row, by the rule of its line item type; none to compute when every line's rule is the

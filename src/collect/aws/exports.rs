@@ -258,7 +258,12 @@ fn rollup(all: LazyFrame, tag_count: usize) -> LazyFrame {
     keys.extend((0..tag_count).map(|i| col(format!("tag_{i}"))));
     all.group_by(keys)
         .agg([
-            col("usage_quantity").sum(),
+            // Unknown when a line counted as charged (amount of 0 or more) has none; a credit without one is no
+            // usage. Never a sum that quietly leaves lines out.
+            when((col("usage_quantity").is_null().and(col("amount").gt_eq(lit(0)))).sum().eq(lit(0)))
+                .then(col("usage_quantity").sum())
+                .otherwise(lit(NULL).cast(MONEY))
+                .alias("usage_quantity"),
             col("amount").sum(),
             // Null unless every line of the group has it: a sum over missing values is not 0.
             when(col("amortized").null_count().eq(lit(0)))
@@ -316,8 +321,7 @@ fn cost_lines(rolled: &DataFrame, owner_tag_keys: &[String], source: &str) -> Po
             operation: operations[i].clone(),
             resource_id: resources[i].clone(),
             tags: serde_json::to_string(&tag_map).unwrap_or_else(|_| "{}".into()),
-            // A quantity is 0 where the export has none (tax and fee lines carry no usage; see `money`).
-            usage_quantity: decimal(&quantities[i]).unwrap_or_default().normalize(),
+            usage_quantity: decimal(&quantities[i]).map(|q| q.normalize()),
             usage_unit: units[i].clone().unwrap_or_default(),
             amount: decimal(&amounts[i]).unwrap_or_default().normalize(),
             amortized_amount: decimal(&amortized[i]).map(|d| d.normalize()),
@@ -368,7 +372,7 @@ fn read_by_dictionary(
             );
             match merged.get_mut(&key) {
                 Some(m) => {
-                    m.usage_quantity += l.usage_quantity;
+                    m.usage_quantity = m.usage_quantity.zip(l.usage_quantity).map(|(a, b)| a + b);
                     m.amount += l.amount;
                     m.amortized_amount = m.amortized_amount.zip(l.amortized_amount).map(|(a, b)| a + b);
                 }
@@ -438,11 +442,10 @@ fn text_or_null(names: &[&str], name: &str) -> Expr {
     if names.contains(&name) { col(name).cast(DataType::String) } else { lit(NULL).cast(DataType::String) }
 }
 
-/// A usage quantity as Decimal(38,10): text is parsed exactly, floats (Parquet CUR) are converted, and an empty
-/// value is 0 (tax and fee lines carry no usage). Costs are not read this way: a line without a readable cost is
-/// an error (see `read_with_polars`).
-fn money(name: &str) -> Expr {
-    col(name).cast(MONEY).fill_null(lit(0).cast(MONEY))
+/// A usage quantity as Decimal(38,10): text is parsed exactly, floats (Parquet CUR) are converted; an empty or
+/// unreadable value stays null, so the rollup can tell an unknown quantity from none (see `rollup`).
+fn quantity(name: &str) -> Expr {
+    col(name).cast(MONEY)
 }
 
 /// The calendar day (UTC) of a timestamp column, whether typed (Parquet) or text (CSV, ISO 8601 either form).
@@ -513,7 +516,7 @@ fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[S
         text_or_null(names, "line_item_resource_id").alias("resource_id"),
         text_or_null(names, "pricing_unit").alias("usage_unit"),
         text_or_null(names, "line_item_currency_code").alias("currency"),
-        money("line_item_usage_amount").alias("usage_quantity"),
+        quantity("line_item_usage_amount").alias("usage_quantity"),
         col("line_item_unblended_cost").cast(MONEY).alias("amount"),
         cur_amortized(names).alias("amortized"),
         lit(0u32).alias("inferred"),
@@ -606,7 +609,7 @@ fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &
         text_or_null(names, "ResourceId").alias("resource_id"),
         text_or_null(names, "ConsumedUnit").fill_null(pricing_unit).alias("usage_unit"),
         text_or_null(names, "BillingCurrency").alias("currency"),
-        money("ConsumedQuantity").alias("usage_quantity"),
+        quantity("ConsumedQuantity").alias("usage_quantity"),
         col("BilledCost").cast(MONEY).alias("amount"),
         if names.contains(&"EffectiveCost") { col("EffectiveCost").cast(MONEY) } else { lit(NULL).cast(MONEY) }
             .alias("amortized"),
@@ -830,6 +833,39 @@ mod tests {
         let tags: Vec<(&str, &str)> =
             got.iter().map(|l| (l.resource_id.as_deref().unwrap(), l.tags.as_str())).collect();
         assert_eq!(tags, vec![("vol-1", r#"{"team":"payments"}"#), ("vol-2", "{}")]);
+    }
+
+    /// A charged line without a usage amount leaves its line's quantity unknown, not the sum of the others; a
+    /// credit without one is no usage; an unreadable amount is unknown too. Hand-derived from the rows below.
+    #[test]
+    fn a_charged_line_without_a_quantity_is_unknown_and_a_credit_without_one_is_no_usage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cur.csv");
+        let header = "line_item_usage_start_date,line_item_usage_account_id,line_item_product_code,line_item_usage_type,\
+line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,line_item_unblended_cost,line_item_currency_code";
+        let rows = [
+            // vol-1: 10 + (none) GB-Mo for $0.80 + $1.60: unknown.
+            "2026-10-01T00:00:00Z,111,AmazonEC2,EBS:VolumeUsage.gp3,CreateVolume-Gp3,vol-1,10,GB-Mo,0.8,USD",
+            "2026-10-01T01:00:00Z,111,AmazonEC2,EBS:VolumeUsage.gp3,CreateVolume-Gp3,vol-1,,GB-Mo,1.6,USD",
+            // vol-2: 20 GB-Mo for $1.60, and a $0.50 credit with no usage amount: 20.
+            "2026-10-01T00:00:00Z,111,AmazonEC2,EBS:VolumeUsage.gp3,CreateVolume-Gp3,vol-2,20,GB-Mo,1.6,USD",
+            "2026-10-01T01:00:00Z,111,AmazonEC2,EBS:VolumeUsage.gp3,CreateVolume-Gp3,vol-2,,GB-Mo,-0.5,USD",
+            // vol-3: a usage amount that is not a number: unknown.
+            "2026-10-01T00:00:00Z,111,AmazonEC2,EBS:VolumeUsage.gp3,CreateVolume-Gp3,vol-3,ten,GB-Mo,0.8,USD",
+        ];
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        let file = ExportFile { path, display: "cur.csv".into() };
+        let (got, _) = read_exports(&[file], None, &[], "cur").unwrap();
+        let view: BTreeMap<&str, (Option<String>, String)> = got
+            .iter()
+            .map(|l| {
+                let quantity = l.usage_quantity.map(|q| q.to_string());
+                (l.resource_id.as_deref().unwrap(), (quantity, l.amount.to_string()))
+            })
+            .collect();
+        assert_eq!(view["vol-1"], (None, "2.4".to_string()));
+        assert_eq!(view["vol-2"], (Some("20".to_string()), "1.1".to_string()));
+        assert_eq!(view["vol-3"], (None, "0.8".to_string()));
     }
 
     /// Lines that differ only in account or unit (two accounts share a resource id, one line has no unit) are
