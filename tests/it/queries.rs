@@ -140,6 +140,11 @@ fn joined() -> Tables {
         metric_points: vec![metric("pay.tx", 1, 100.0), metric("pay.tx", 2, 300.0)],
         ..Default::default()
     };
+    join(&c)
+}
+
+/// The joined tables of `c`, with cluster `c1` (MSK, kafka.m5.large) owning the resource `arn1`.
+fn join(c: &Collected) -> Tables {
     let catalog = kafka_finops::catalog::parse("catalog.toml", CATALOG).unwrap();
     let clusters = vec![ClusterConfig {
         name: "c1".into(),
@@ -148,7 +153,7 @@ fn joined() -> Tables {
         broker_instance_type: "kafka.m5.large".into(),
         billing_resource_ids: vec!["arn1".into()],
     }];
-    kafka_finops::join::run(normalize(&c).unwrap(), &catalog, &clusters).unwrap()
+    kafka_finops::join::run(normalize(c).unwrap(), &catalog, &clusters).unwrap()
 }
 
 /// One row of `table` where `key` equals `value`, as name → printed value.
@@ -268,15 +273,7 @@ fn a_charged_line_without_a_quantity_leaves_the_quantity_unknown() {
         ],
         ..Default::default()
     };
-    let catalog = kafka_finops::catalog::parse("catalog.toml", CATALOG).unwrap();
-    let clusters = vec![ClusterConfig {
-        name: "c1".into(),
-        platform: Platform::Msk,
-        region: "us-east-1".into(),
-        broker_instance_type: "kafka.m5.large".into(),
-        billing_resource_ids: vec!["arn1".into()],
-    }];
-    let t = kafka_finops::join::run(normalize(&c).unwrap(), &catalog, &clusters).unwrap();
+    let t = join(&c);
     let storage = row(&t, "cluster_costs", &[("cost_class", "msk_storage")]);
     assert_eq!((storage["usage_quantity"].as_str(), storage["charged_quantity"].as_str()), ("null", "null"));
     assert_eq!(storage["amount"].parse::<Decimal>().unwrap(), "3.50".parse::<Decimal>().unwrap());

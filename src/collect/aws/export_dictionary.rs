@@ -374,24 +374,10 @@ fn column_money(batch: &RecordBatch, name: &str) -> Option<Vec<Option<i128>>> {
     Some(a.iter().map(|v| v.map(|v| (v * SCALE).round() as i128)).collect())
 }
 
-/// The unblended cost as integers of 10⁻¹⁰ USD into `out`. A line without one is not read as $0: the file goes to
-/// the polars path, which names the lines as an error.
-fn column_cost(batch: &RecordBatch, out: &mut Vec<i128>) -> Result<(), NotCovered> {
-    out.clear();
-    let a = batch
-        .column_by_name(AMOUNT)
-        .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
-        .ok_or_else(|| NotCovered(format!("no `{AMOUNT}` of type double")))?;
-    if a.null_count() > 0 {
-        return Err(NotCovered(format!("{} line(s) without `{AMOUNT}`", a.null_count())));
-    }
-    out.extend(a.values().iter().map(|v| (v * SCALE).round() as i128));
-    Ok(())
-}
-
-/// A usage quantity column as integers of 10⁻¹⁰ into `out`. A file with a line without one goes to the polars
-/// path, which tells a credit without usage from a charge whose usage is unknown.
-fn column_quantity(batch: &RecordBatch, name: &str, out: &mut Vec<i128>) -> Result<(), NotCovered> {
+/// The unblended cost or the usage quantity as integers of 10⁻¹⁰ into `out`. A file with a line without one goes
+/// to the polars path: a cost is then named as an error, never read as $0, and a quantity is told apart as a
+/// credit without usage or a charge whose usage is unknown.
+fn column_every_line(batch: &RecordBatch, name: &str, out: &mut Vec<i128>) -> Result<(), NotCovered> {
     out.clear();
     let a = batch
         .column_by_name(name)
@@ -455,8 +441,8 @@ fn add_batch(
             days.extend(day_col.as_primitive::<arrow_array::types::TimestampSecondType>().iter().map(day))
         }
     }
-    column_quantity(batch, QUANTITY, quantity)?;
-    column_cost(batch, amount)?;
+    column_every_line(batch, QUANTITY, quantity)?;
+    column_every_line(batch, AMOUNT, amount)?;
 
     // Amortized cost per row, by the rule of its line item type; none to compute when every line's rule is the
     // unblended cost (no reservations or savings plans in this batch).

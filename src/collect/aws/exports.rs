@@ -835,14 +835,20 @@ mod tests {
         assert_eq!(tags, vec![("vol-1", r#"{"team":"payments"}"#), ("vol-2", "{}")]);
     }
 
-    /// A charged line without a usage amount leaves its line's quantity unknown, not the sum of the others; a
-    /// credit without one is no usage; an unreadable amount is unknown too. Hand-derived from the rows below.
-    #[test]
-    fn a_charged_line_without_a_quantity_is_unknown_and_a_credit_without_one_is_no_usage() {
+    /// A legacy CUR CSV of `rows` (under the usual ten columns) in a temporary folder, kept while the folder lives.
+    fn cur_csv(rows: &[&str]) -> (tempfile::TempDir, ExportFile) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cur.csv");
         let header = "line_item_usage_start_date,line_item_usage_account_id,line_item_product_code,line_item_usage_type,\
 line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,line_item_unblended_cost,line_item_currency_code";
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        (dir, ExportFile { path, display: "cur.csv".into() })
+    }
+
+    /// A charged line without a usage amount leaves its line's quantity unknown, not the sum of the others; a
+    /// credit without one is no usage; an unreadable amount is unknown too. Hand-derived from the rows below.
+    #[test]
+    fn a_charged_line_without_a_quantity_is_unknown_and_a_credit_without_one_is_no_usage() {
         let rows = [
             // vol-1: 10 + (none) GB-Mo for $0.80 + $1.60: unknown.
             "2026-10-01T00:00:00Z,111,AmazonEC2,EBS:VolumeUsage.gp3,CreateVolume-Gp3,vol-1,10,GB-Mo,0.8,USD",
@@ -853,8 +859,7 @@ line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,li
             // vol-3: a usage amount that is not a number: unknown.
             "2026-10-01T00:00:00Z,111,AmazonEC2,EBS:VolumeUsage.gp3,CreateVolume-Gp3,vol-3,ten,GB-Mo,0.8,USD",
         ];
-        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
-        let file = ExportFile { path, display: "cur.csv".into() };
+        let (_dir, file) = cur_csv(&rows);
         let (got, _) = read_exports(&[file], None, &[], "cur").unwrap();
         let view: BTreeMap<&str, (Option<String>, String)> = got
             .iter()
@@ -872,10 +877,6 @@ line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,li
     /// different cost lines.
     #[test]
     fn lines_that_differ_only_in_a_dependent_column_stay_apart() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cur.csv");
-        let header = "line_item_usage_start_date,line_item_usage_account_id,line_item_product_code,line_item_usage_type,\
-line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,line_item_unblended_cost,line_item_currency_code";
         let rows = [
             "2026-10-01T00:00:00Z,111,AmazonEC2,BoxUsage:m5.large,RunInstances,i-1,1,Hrs,0.096,USD",
             "2026-10-01T01:00:00Z,111,AmazonEC2,BoxUsage:m5.large,RunInstances,i-1,1,Hrs,0.096,USD",
@@ -883,8 +884,7 @@ line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,li
             "2026-10-01T00:00:00Z,111,AmazonEC2,BoxUsage:m5.large,RunInstances,i-2,1,Hrs,1,USD",
             "2026-10-01T01:00:00Z,111,AmazonEC2,BoxUsage:m5.large,RunInstances,i-2,1,,2,USD",
         ];
-        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
-        let file = ExportFile { path, display: "cur.csv".into() };
+        let (_dir, file) = cur_csv(&rows);
         let (got, summary) = read_exports(&[file], None, &[], "cur").unwrap();
         assert_eq!(summary.lines, 5);
         let mut view: Vec<(&str, &str, &str, String)> = got
