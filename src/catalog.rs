@@ -13,8 +13,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::error::{Problem, Problems};
 use crate::files::{InputFiles, line_of};
+use crate::problem::{Problem, Problems};
 
 /// The owner every unmatched name falls to. Shown in every report, never dropped.
 pub const UNOWNED: &str = "unowned";

@@ -19,9 +19,9 @@ use crate::collect::aws::settings::{BillingExportFile, CloudWatchFile, CostExplo
 use crate::collect::kafka::settings::{KafkaSourceFile, KafkaSourceSettings};
 use crate::collect::scenario::ScenarioSourceFile;
 use crate::collect::{DeclaredCluster, SourceContext};
-use crate::error::{Problem, Problems, SettingProblem};
 use crate::files::{InputFiles, line_of, toml_problem};
 use crate::prices::{PriceBook, PriceOverride};
+use crate::problem::{Problem, Problems, SettingProblem};
 use crate::settings::{
     Assumptions, ClientRule, ClientZones, ClusterConfig, HistoryRules, ModelSettings, OwnerContact, Platform, Rules,
     WalKind, WhatIf, ZoneShare,

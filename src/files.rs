@@ -99,9 +99,9 @@ fn normalize_embedded(relative: &str) -> String {
 }
 
 /// Turns a TOML syntax or shape error into a problem with the line it points at.
-pub(crate) fn toml_problem(file: &str, text: &str, e: &toml::de::Error) -> crate::error::Problem {
+pub(crate) fn toml_problem(file: &str, text: &str, e: &toml::de::Error) -> crate::problem::Problem {
     let line = e.span().map(|s| line_of(text, s.start));
-    crate::error::Problem::new(file, line, None, e.message().trim().to_string())
+    crate::problem::Problem::new(file, line, None, e.message().trim().to_string())
 }
 
 /// Converts a byte offset in `text` into a 1-based line number.

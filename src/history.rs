@@ -10,9 +10,9 @@ use crate::report_model::MODEL_VERSION;
 #[derive(Debug, thiserror::Error)]
 pub enum Unusable {
     #[error("no readable summary.json ({0})")]
-    Unreadable(#[source] std::io::Error),
+    Unreadable(std::io::Error),
     #[error("summary.json: {0}")]
-    Malformed(#[source] serde_json::Error),
+    Malformed(serde_json::Error),
     #[error("model version {0}, this build compares versions {versions}", versions = COMPARABLE.map(|v| v.to_string()).join(" and "))]
     Version(u32),
 }

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod collect;
+pub mod completeness;
 pub mod config;
 pub mod error;
 pub mod files;
@@ -16,6 +17,7 @@ pub mod model;
 pub mod normalize;
 pub mod output;
 pub mod prices;
+pub mod problem;
 pub mod report;
 pub mod report_model;
 pub mod schema;
@@ -31,8 +33,9 @@ use collect::aws::cloudwatch::CloudWatchSource;
 use collect::aws::cost_explorer::CostExplorerSource;
 use collect::{Collected, Source, kafka::KafkaSource, scenario::ScenarioSource};
 use config::{Config, SourceKind};
-use error::{Error, Problems};
+use error::Error;
 use files::InputFiles;
+use problem::Problems;
 use report_model::ReportModel;
 
 /// Which configuration a job runs with.
@@ -124,15 +127,13 @@ pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel
         description: &collected.description,
         captured_at: collected.captured_at,
         sources: &collected.sources,
+        findings: &findings,
     };
-    let mut model = model::build(&joined, &config.model, &run)?;
-    model.totals.complete &= findings.is_empty();
-    model.findings = findings.into_iter().map(Into::into).collect();
-    Ok(model)
+    Ok(model::build(&joined, &config.model, &run)?)
 }
 
 /// Config that is valid but suspicious given the clusters it prices: prices for a region no cluster runs in.
-fn config_findings(config: &Config) -> Vec<validate::Finding> {
+fn config_findings(config: &Config) -> Vec<problem::Finding> {
     let mut regions: Vec<&str> = config
         .model
         .price_overrides
@@ -144,7 +145,7 @@ fn config_findings(config: &Config) -> Vec<validate::Finding> {
     regions.dedup();
     regions
         .into_iter()
-        .map(|r| validate::Finding {
+        .map(|r| problem::Finding {
             rule: "prices-region-used".into(),
             table: config.path.clone(),
             line: None,
@@ -230,7 +231,7 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
 
 /// The problems of every recorded scenario a config names, read from the config's TOML leniently (the config itself
 /// has problems): unreadable files and rows, normalize's consistency checks and the input rules' errors.
-fn scenario_problems(job: &Job) -> Vec<error::Problem> {
+fn scenario_problems(job: &Job) -> Vec<problem::Problem> {
     let (files, name) = job.files_and_name();
     let Ok(text) = files.read(&name) else { return Vec::new() };
     let Ok(doc) = text.parse::<toml::Table>() else { return Vec::new() };

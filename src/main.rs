@@ -170,7 +170,7 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
-            say.error(&e.to_string());
+            say.error(&kafka_finops::problem::chain(&e));
             e.exit().into()
         }
     }

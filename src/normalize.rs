@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use crate::collect::Collected;
-use crate::error::{Problem, Problems};
+use crate::problem::{Problem, Problems};
 use crate::schema::{
     self, Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition,
     ReplicaLogDir, ReplicaPlacement, Table, Topic, TopicConfig,
@@ -34,14 +34,14 @@ impl Tables {
 
 #[derive(Debug, thiserror::Error)]
 pub enum NormalizeError {
-    #[error("{0}")]
+    #[error(transparent)]
     Inconsistent(#[from] Problems),
-    #[error("building table `{table}`: {source}")]
-    Frame { table: &'static str, source: PolarsError },
+    #[error("building table `{table}`: {cause}")]
+    Frame { table: &'static str, cause: PolarsError },
 }
 
 fn frame<T: Table>(rows: &[T]) -> Result<DataFrame, NormalizeError> {
-    T::to_frame(rows).map_err(|source| NormalizeError::Frame { table: T::NAME, source })
+    T::to_frame(rows).map_err(|source| NormalizeError::Frame { table: T::NAME, cause: source })
 }
 
 pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {

@@ -40,7 +40,6 @@ pub trait Table: Sized + Serialize + for<'de> Deserialize<'de> {
 #[error("column `{column}`: {reason}")]
 pub struct ReadError {
     pub column: &'static str,
-    #[source]
     pub reason: ValueError,
 }
 

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::collect::Collected;
-use crate::error::{Problem, Problems};
+use crate::problem::{Finding, Problem, Problems};
 use crate::schema::{
     Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
     Table, Topic, TopicConfig,
@@ -137,16 +137,6 @@ pub const RULES: &[Rule] = &[
     rule("source-window", "scenario.toml", "sources.window", Error, "first day not after the last"),
     rule("cost-in-window", "cost_lines", "date", Error, "within its source's window, when the source has one"),
 ];
-
-/// A warning found in the input, carried into the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    pub rule: String,
-    pub table: String,
-    pub line: Option<usize>,
-    pub column: String,
-    pub message: String,
-}
 
 /// The tables a source may name in `scenario.toml`'s `tables`: every input table of the schema.
 const KNOWN_TABLES: &[&str] = &[

@@ -10,72 +10,13 @@ pub mod record;
 pub mod scenario;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+
+use crate::completeness::SourceReport;
 
 use crate::schema::{
     Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
     Topic, TopicConfig,
 };
-
-/// How much of what a source should deliver it delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceStatus {
-    Complete,
-    Partial,
-    Failed,
-}
-
-/// One source's completeness, shown in every report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceReport {
-    pub name: String,
-    pub kind: String,
-    pub status: SourceStatus,
-    /// What went wrong, for `partial` and `failed`.
-    #[serde(default)]
-    pub detail: Option<String>,
-    /// The normalized tables this source fills.
-    #[serde(default)]
-    pub tables: Vec<String>,
-    /// Requests made to the outside world (0 for recorded data).
-    #[serde(default)]
-    pub requests: u64,
-    /// Cost sources: the days the source was asked to cover (first and last, inclusive), so a day without cost
-    /// lines shows as missing rather than as $0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window: Option<DayWindow>,
-    /// Cost sources: the value this source writes in `cost_lines.source`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line_source: Option<String>,
-}
-
-/// A range of calendar days, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DayWindow {
-    pub first: chrono::NaiveDate,
-    pub last: chrono::NaiveDate,
-}
-
-impl SourceReport {
-    pub fn is_complete(&self) -> bool {
-        self.status == SourceStatus::Complete
-    }
-
-    /// A complete report with no request made yet.
-    pub fn new(name: &str, kind: &str, tables: &[&str]) -> SourceReport {
-        SourceReport {
-            name: name.to_string(),
-            kind: kind.to_string(),
-            status: SourceStatus::Complete,
-            detail: None,
-            tables: tables.iter().map(|t| t.to_string()).collect(),
-            requests: 0,
-            window: None,
-            line_source: None,
-        }
-    }
-}
 
 /// Everything collected in one run, as rows of the normalized tables (see `schema`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -139,8 +80,8 @@ impl SourceContext<'_> {
         name: Option<&toml::Spanned<String>>,
         kind: &str,
         here: std::ops::Range<usize>,
-    ) -> Result<&DeclaredCluster, crate::error::SettingProblem> {
-        use crate::error::SettingProblem;
+    ) -> Result<&DeclaredCluster, crate::problem::SettingProblem> {
+        use crate::problem::SettingProblem;
         match name {
             Some(c) => self.clusters.iter().find(|k| &k.name == c.get_ref()).ok_or_else(|| {
                 SettingProblem::new("cluster", c.span(), format!("no [[clusters]] table is named `{}`", c.get_ref()))
@@ -164,22 +105,14 @@ pub trait Source {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
-    #[error("{0}")]
-    Input(#[from] crate::error::Problems),
+    #[error(transparent)]
+    Input(#[from] crate::problem::Problems),
     /// Something on this machine the collectors need: the async runtime, a temporary folder.
-    #[error("{what}: {source}")]
-    Local {
-        what: &'static str,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{what}: {cause}")]
+    Local { what: &'static str, cause: std::io::Error },
     /// A Kafka cluster cannot be read at all (its bootstrap server refused us): nothing is written.
-    #[error("cluster `{cluster}`: {source}")]
-    Cluster {
-        cluster: String,
-        #[source]
-        source: kafka::connection::ConnectionError,
-    },
+    #[error("cluster `{cluster}`: {cause}")]
+    Cluster { cluster: String, cause: kafka::connection::ConnectionError },
     /// No bootstrap server of a Kafka cluster answered: nothing is written.
     #[error("cluster `{cluster}`: no bootstrap server answered ({})", joined(errors))]
     NoBootstrap { cluster: String, errors: Vec<kafka::connection::ConnectionError> },
@@ -188,7 +121,7 @@ pub enum CollectError {
 impl CollectError {
     /// The async runtime a source runs its requests on could not start.
     pub(crate) fn runtime(source: std::io::Error) -> Self {
-        CollectError::Local { what: "starting the async runtime", source }
+        CollectError::Local { what: "starting the async runtime", cause: source }
     }
 }
 

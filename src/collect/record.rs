@@ -16,26 +16,24 @@ use crate::schema::Table;
 pub enum RecordError {
     #[error("{} already exists; record into a new folder", .0.display())]
     Exists(PathBuf),
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}: {source}", path.display())]
-    Csv {
-        path: PathBuf,
-        #[source]
-        source: csv::Error,
-    },
+    #[error("{}: {cause}", path.display())]
+    Io { path: PathBuf, cause: std::io::Error },
+    #[error("{}: {cause}", path.display())]
+    Csv { path: PathBuf, cause: csv::Error },
     #[error("scenario.toml: {0}")]
-    Toml(#[from] toml::ser::Error),
+    Toml(toml::ser::Error),
     #[error("{}: a writer thread panicked", .0.display())]
     Panicked(PathBuf),
 }
 
+impl From<toml::ser::Error> for RecordError {
+    fn from(e: toml::ser::Error) -> Self {
+        RecordError::Toml(e)
+    }
+}
+
 fn io(path: &Path) -> impl Fn(std::io::Error) -> RecordError + '_ {
-    move |source| RecordError::Io { path: path.to_path_buf(), source }
+    move |source| RecordError::Io { path: path.to_path_buf(), cause: source }
 }
 
 #[derive(Serialize)]
@@ -43,14 +41,14 @@ struct ScenarioMeta<'a> {
     name: &'a str,
     description: &'a str,
     captured_at: String,
-    sources: &'a [super::SourceReport],
+    sources: &'a [crate::completeness::SourceReport],
 }
 
 /// Writes one table as `<dir>/<table>.csv`. Big tables (a billing export's cost lines) are serialized in chunks
 /// on all cores, then written in order.
 fn write_csv<T: Table + Sync>(dir: &Path, rows: &[T]) -> Result<(), RecordError> {
     let path = dir.join(file_name::<T>());
-    let csv_err = |source: csv::Error| RecordError::Csv { path: path.clone(), source };
+    let csv_err = |source: csv::Error| RecordError::Csv { path: path.clone(), cause: source };
     let serialize = |chunk: &[T], header: bool| -> Result<Vec<u8>, csv::Error> {
         let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(chunk.len() * 160));
         if header {

@@ -6,9 +6,10 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{CollectError, Collected, Source, SourceReport};
-use crate::error::{Problem, Problems};
+use super::{CollectError, Collected, Source};
+use crate::completeness::SourceReport;
 use crate::files::InputFiles;
+use crate::problem::{Problem, Problems};
 use crate::schema::{
     Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
     Table, Topic, TopicConfig,
@@ -38,10 +39,10 @@ impl ScenarioSourceFile {
         self,
         ctx: &super::SourceContext<'_>,
         here: std::ops::Range<usize>,
-    ) -> Result<InputFiles, Vec<crate::error::SettingProblem>> {
+    ) -> Result<InputFiles, Vec<crate::problem::SettingProblem>> {
         match &self.path {
             Some(path) => Ok(ctx.files.subdir(path.get_ref())),
-            None => Err(vec![crate::error::SettingProblem::new(
+            None => Err(vec![crate::problem::SettingProblem::new(
                 "path",
                 here,
                 "a `scenario` source needs `path`, the folder holding scenario.toml",

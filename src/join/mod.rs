@@ -13,8 +13,8 @@ use polars::sql::SQLContext;
 pub mod contract;
 
 use crate::catalog::{Catalog, NameKind};
-use crate::error::Problems;
 use crate::normalize::Tables;
+use crate::problem::Problems;
 use crate::schema::{ConsumerGroupOffset, CostAllocation, Table, Topic};
 use crate::settings::ClusterConfig;
 
@@ -37,18 +37,14 @@ pub const QUERIES: &[(&str, &str)] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
-    #[error("{0}")]
+    #[error(transparent)]
     Ownership(#[from] Problems),
-    #[error("query `queries/{query}.sql`: {source}")]
-    Query { query: String, source: PolarsError },
-    #[error("building table `{table}`: {source}")]
-    Frame { table: &'static str, source: PolarsError },
-    #[error("query `queries/{query}.sql` breaks the join contract (join/contract.rs): {source}")]
-    Contract {
-        query: String,
-        #[source]
-        source: contract::ContractError,
-    },
+    #[error("query `queries/{query}.sql`: {cause}")]
+    Query { query: String, cause: PolarsError },
+    #[error("building table `{table}`: {cause}")]
+    Frame { table: &'static str, cause: PolarsError },
+    #[error("query `queries/{query}.sql` breaks the join contract (join/contract.rs): {cause}")]
+    Contract { query: String, cause: contract::ContractError },
 }
 
 /// Adds the ownership and cluster tables, then runs every query. Returns all tables, inputs and results.
@@ -63,8 +59,9 @@ pub fn run(mut tables: Tables, catalog: &Catalog, clusters: &[ClusterConfig]) ->
             .map_err(frame_err("sentinels"))?,
     );
     for (name, sql) in QUERIES {
-        let result = run_query(&tables, sql).map_err(|source| JoinError::Query { query: name.to_string(), source })?;
-        contract::check(name, &result).map_err(|source| JoinError::Contract { query: name.to_string(), source })?;
+        let result =
+            run_query(&tables, sql).map_err(|source| JoinError::Query { query: name.to_string(), cause: source })?;
+        contract::check(name, &result).map_err(|cause| JoinError::Contract { query: name.to_string(), cause })?;
         tables.insert(name, result);
     }
     Ok(tables)
@@ -80,7 +77,7 @@ pub fn run_query(tables: &Tables, sql: &str) -> PolarsResult<DataFrame> {
 }
 
 fn frame_err(table: &'static str) -> impl Fn(PolarsError) -> JoinError {
-    move |source| JoinError::Frame { table, source }
+    move |source| JoinError::Frame { table, cause: source }
 }
 
 fn add_ownership(tables: &mut Tables, catalog: &Catalog) -> Result<(), JoinError> {
@@ -131,7 +128,7 @@ fn add_ownership(tables: &mut Tables, catalog: &Catalog) -> Result<(), JoinError
 fn tag_owners(
     frame: Option<&DataFrame>,
     catalog: &Catalog,
-    problems: &mut Vec<crate::error::Problem>,
+    problems: &mut Vec<crate::problem::Problem>,
 ) -> PolarsResult<DataFrame> {
     let mut pairs: Vec<(String, String)> = match frame {
         Some(f) => {

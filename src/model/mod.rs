@@ -25,14 +25,14 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::collect::SourceReport;
-use crate::error::{Problem, Problems};
+use crate::completeness::SourceReport;
 use crate::join::contract::{
     BrokerZone, ClusterFacts, ClusterWriteRate, DailyCostRow, GroupLagRow, GroupZone, OwnerFacts, OwnerTagCost,
     PartitionPlacementRow, SourceDay, TopicFacts,
 };
 use crate::normalize::Tables;
 use crate::prices::PriceBook;
+use crate::problem::{Finding, Problem, Problems};
 use crate::report_model::{
     BilledLine, ClusterSummary, CostDay, DailyCost, GroupLag, MODEL_VERSION, OwnerSummary, ReportModel, ScenarioInfo,
     TagCost, Totals,
@@ -48,13 +48,9 @@ use zones::{ClientZones, PartitionRow, Placement, WeightBasis, ZoneShare};
 pub enum ModelError {
     #[error("the join stage produced no table `{0}`")]
     MissingTable(&'static str),
-    #[error("table `{table}`: {source}")]
-    Rows {
-        table: &'static str,
-        #[source]
-        source: crate::schema::ReadError,
-    },
-    #[error("{0}")]
+    #[error("table `{table}`: {cause}")]
+    Rows { table: &'static str, cause: crate::schema::ReadError },
+    #[error(transparent)]
     Invalid(#[from] Problems),
 }
 
@@ -62,22 +58,24 @@ pub enum ModelError {
 /// where the contract has a value, never defaulting.
 pub(crate) fn rows<T: Table>(tables: &Tables) -> Result<Vec<T>, ModelError> {
     let frame = tables.get(T::NAME).ok_or(ModelError::MissingTable(T::NAME))?;
-    T::from_frame(frame).map_err(|source| ModelError::Rows { table: T::NAME, source })
+    T::from_frame(frame).map_err(|cause| ModelError::Rows { table: T::NAME, cause })
 }
 
-/// What a run says of itself: the scenario it collected and each source's completeness.
+/// What a run says of itself: the scenario it collected, each source's completeness and the input warnings found
+/// before the join (the input rules' and the config's).
 #[derive(Debug, Clone, Copy)]
 pub struct Run<'a> {
     pub scenario_name: &'a str,
     pub description: &'a str,
     pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     pub sources: &'a [SourceReport],
+    pub findings: &'a [Finding],
 }
 
 impl Run<'_> {
-    /// True when every source completed.
+    /// True when every source completed and no input warning was found.
     fn is_complete(&self) -> bool {
-        self.sources.iter().all(SourceReport::is_complete)
+        self.sources.iter().all(SourceReport::is_complete) && self.findings.is_empty()
     }
 }
 
@@ -133,7 +131,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         readiness_rules: config.readiness.clone().into(),
         actions: actions.into_iter().map(Into::into).collect(),
         history: None,
-        findings: Vec::new(),
+        findings: run.findings.iter().cloned().map(Into::into).collect(),
     })
 }
 

@@ -317,23 +317,23 @@ impl From<crate::settings::WhatIf> for out::WhatIf {
     }
 }
 
-impl From<crate::collect::SourceReport> for out::SourceReport {
-    fn from(s: crate::collect::SourceReport) -> Self {
-        use crate::collect::SourceStatus;
-        let crate::collect::SourceReport { name, kind, status, detail, tables, requests, window, line_source } = s;
+impl From<crate::completeness::SourceReport> for out::SourceReport {
+    fn from(s: crate::completeness::SourceReport) -> Self {
+        use crate::completeness::SourceStatus;
+        let crate::completeness::SourceReport { name, kind, status, detail, tables, requests, window, line_source } = s;
         let status = match status {
             SourceStatus::Complete => out::SourceStatus::Complete,
             SourceStatus::Partial => out::SourceStatus::Partial,
             SourceStatus::Failed => out::SourceStatus::Failed,
         };
-        let window = window.map(|crate::collect::DayWindow { first, last }| out::DayWindow { first, last });
+        let window = window.map(|crate::completeness::DayWindow { first, last }| out::DayWindow { first, last });
         out::SourceReport { name, kind, status, detail, tables, requests, window, line_source }
     }
 }
 
-impl From<crate::validate::Finding> for out::Finding {
-    fn from(f: crate::validate::Finding) -> Self {
-        let crate::validate::Finding { rule, table, line, column, message } = f;
+impl From<crate::problem::Finding> for out::Finding {
+    fn from(f: crate::problem::Finding) -> Self {
+        let crate::problem::Finding { rule, table, line, column, message } = f;
         out::Finding { rule, table, line, column, message }
     }
 }

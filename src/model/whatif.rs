@@ -10,8 +10,8 @@ use rust_decimal::prelude::FromPrimitive;
 use super::choice::Scenario;
 use super::cost::{self, CostBreakdown, TopicInputs};
 use super::{ModelError, Priced};
-use crate::error::{Problem, Problems};
 use crate::prices::PriceBook;
+use crate::problem::{Problem, Problems};
 use crate::report_model::{WhatIfOwner, WhatIfResult, WhatIfTopic};
 use crate::settings::{ModelSettings, WhatIf};
 

@@ -20,15 +20,17 @@ pub enum ReportError {
     #[error("writing {path}: {reason}")]
     Write { path: String, reason: String },
     #[error("rendering index.html: {0}")]
-    Template(#[from] minijinja::Error),
+    Template(minijinja::Error),
     #[error("reading {path}: {reason}")]
     ReadModel { path: String, reason: String },
-    #[error("writing {table}.parquet: {source}")]
-    Parquet {
-        table: &'static str,
-        #[source]
-        source: polars::prelude::PolarsError,
-    },
+    #[error("writing {table}.parquet: {cause}")]
+    Parquet { table: &'static str, cause: polars::prelude::PolarsError },
+}
+
+impl From<minijinja::Error> for ReportError {
+    fn from(e: minijinja::Error) -> Self {
+        ReportError::Template(e)
+    }
 }
 
 /// Where a component's price came from: the cluster's price for its key (source, basis), and the multiplier.
@@ -58,7 +60,7 @@ pub fn render_all(model: &ReportModel) -> Result<Vec<(String, Vec<u8>)>, ReportE
     ];
     for (name, sheet) in sheets {
         files.push((format!("{name}.csv"), sheet.csv()));
-        let parquet = sheet.parquet().map_err(|source| ReportError::Parquet { table: name, source })?;
+        let parquet = sheet.parquet().map_err(|source| ReportError::Parquet { table: name, cause: source })?;
         files.push((format!("{name}.parquet"), parquet));
     }
     files.extend(packs::files(model));

@@ -8,19 +8,29 @@ use std::path::Path;
 
 /// Per stage, the crate modules it must not name: everything that runs after it (and, for the collectors, the
 /// config that runs before them: their settings live beside them, and the config names those).
+///
+/// `error` (the command's error, built where the stages are wired) is named by no stage: a stage returns its own
+/// error, and the problems stages share live in the leaf `problem`.
 const FORBIDDEN: &[(&str, &[&str])] = &[
     (
         "src/collect",
-        &["config", "normalize", "validate", "join", "model", "report_model", "report", "output", "history"],
+        &["config", "normalize", "validate", "join", "model", "report_model", "report", "output", "history", "error"],
     ),
-    ("src/config.rs", &["normalize", "validate", "join", "model", "report_model", "report", "output", "history"]),
-    ("src/catalog.rs", &["config", "collect", "normalize", "validate", "join", "model", "report", "output"]),
-    ("src/settings.rs", &["config", "collect", "normalize", "validate", "join", "model", "report", "output"]),
-    ("src/prices.rs", &["config", "collect", "normalize", "validate", "join", "model", "report", "output"]),
-    ("src/normalize.rs", &["config", "join", "model", "report_model", "report", "output", "history"]),
-    ("src/validate.rs", &["config", "join", "model", "report_model", "report", "output", "history"]),
-    ("src/join", &["config", "model", "report_model", "report", "output", "history"]),
-    ("src/model", &["config", "report", "output"]),
+    (
+        "src/config.rs",
+        &["normalize", "validate", "join", "model", "report_model", "report", "output", "history", "error"],
+    ),
+    ("src/catalog.rs", &["config", "collect", "normalize", "validate", "join", "model", "report", "output", "error"]),
+    ("src/settings.rs", &["config", "collect", "normalize", "validate", "join", "model", "report", "output", "error"]),
+    ("src/prices.rs", &["config", "collect", "normalize", "validate", "join", "model", "report", "output", "error"]),
+    ("src/schema.rs", &["config", "collect", "normalize", "validate", "join", "model", "report", "output", "error"]),
+    ("src/normalize.rs", &["config", "join", "model", "report_model", "report", "output", "history", "error"]),
+    ("src/validate.rs", &["config", "join", "model", "report_model", "report", "output", "history", "error"]),
+    ("src/join", &["config", "model", "report_model", "report", "output", "history", "error"]),
+    // The model reads the run's source reports and findings from the leaves `completeness` and `problem`, never
+    // from the collectors or the input rules that made them.
+    ("src/model", &["config", "collect", "validate", "report", "output", "error"]),
+    ("src/format.rs", &["config", "collect", "normalize", "validate", "join", "model", "report", "output", "error"]),
 ];
 
 /// Stages held to an allow-list: the only crate modules their files may name.
@@ -28,6 +38,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("src/report", &["report", "report_model", "format"]),
     // The catalog defines `UNOWNED`; the report model carries it for the renderers.
     ("src/report_model", &["report_model", "catalog"]),
+    // Leaves every stage may read: they name nothing of the crate.
+    ("src/problem.rs", &[]),
+    ("src/completeness.rs", &[]),
+    // The command's error wraps each stage's error and the shared problems; it names no other part of the crate.
+    ("src/error.rs", &["collect", "normalize", "join", "model", "report", "problem"]),
 ];
 
 /// The crate modules named in Rust source text (`crate::x`), comments excluded.
@@ -116,10 +131,32 @@ fn the_checks_fail_on_a_violation() {
     let collect = FORBIDDEN.iter().find(|(under, _)| *under == "src/collect").unwrap().1;
     assert_eq!(forbidden_named(&files, collect), vec!["src/collect/new.rs names crate::model, which runs after it"]);
 
-    // The model reaching back into the config.
-    let files = vec![("src/model/new.rs".to_string(), "fn f(c: &crate::config::Config) {}\n".to_string())];
+    // The model reaching back into the config, the collectors' source reports, or the input rules' findings.
     let model = FORBIDDEN.iter().find(|(under, _)| *under == "src/model").unwrap().1;
-    assert_eq!(forbidden_named(&files, model).len(), 1);
+    for text in [
+        "fn f(c: &crate::config::Config) {}\n",
+        "use crate::collect::SourceReport;\n",
+        "fn f(w: crate::collect::DayWindow) {}\n",
+        "use crate::validate::Finding;\n",
+    ] {
+        let files = vec![("src/model/new.rs".to_string(), text.to_string())];
+        assert_eq!(forbidden_named(&files, model).len(), 1, "{text}");
+    }
+
+    // A stage naming the command's error, which wraps every stage's error: an import cycle.
+    for under in ["src/collect", "src/config.rs", "src/normalize.rs", "src/validate.rs", "src/join", "src/model"] {
+        let text = "use crate::error::{Problem, Problems};\n";
+        let files = vec![(format!("{under}/new.rs"), text.to_string())];
+        let forbidden = FORBIDDEN.iter().find(|(u, _)| *u == under).unwrap().1;
+        assert_eq!(forbidden_named(&files, forbidden).len(), 1, "{under}");
+    }
+
+    // A leaf that names a stage, and the command's error reaching past the stages' errors.
+    let allowed = |under: &str| ALLOWED.iter().find(|(u, _)| *u == under).unwrap().1;
+    let files = vec![("src/problem.rs".to_string(), "use crate::collect::Collected;\n".to_string())];
+    assert_eq!(outside_allowed(&files, allowed("src/problem.rs")).len(), 1);
+    let files = vec![("src/error.rs".to_string(), "use crate::config::Config;\n".to_string())];
+    assert_eq!(outside_allowed(&files, allowed("src/error.rs")).len(), 1);
 
     // A renderer that reaches past the report model.
     let text = "use crate::report_model::ReportModel;\nuse crate::config::WhatIf;\n";
@@ -201,4 +238,57 @@ fn no_function_runs_over_80_lines_without_saying_why() {
     assert_eq!(long_functions(&long, 80).len(), 1);
     let excused = format!("/// Over 80 lines on purpose: it is one table.\n{long}");
     assert!(long_functions(&excused, 80).is_empty());
+}
+
+/// Error messages that both interpolate their cause and carry it as the error's source, as (line, message): the
+/// cause would print twice once `main` prints the chain. A variant's text runs from its `#[error(…)]` to the next
+/// one or the end of its enum; the source is a `#[from]` or `#[source]` field, or a field named `source`.
+fn causes_printed_twice(text: &str) -> Vec<(usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(at) = line.find("#[error(\"") else { continue };
+        let message = &line[at + "#[error(".len()..];
+        let end = (i + 1..lines.len())
+            .find(|&j| lines[j].contains("#[error(") || lines[j].trim() == "}" || lines[j].trim() == "}}")
+            .unwrap_or(lines.len());
+        let body = lines[i..end].join("\n");
+        let tuple_source = body.contains("(#[from]") || body.contains("(#[source]");
+        let named_source = body.contains(" source:") || body.contains("#[source]") || body.contains("#[from]");
+        // A named field marked `#[source]`: `{field}` in the message prints it.
+        let marked: Vec<String> = body
+            .split("#[source]")
+            .skip(1)
+            .filter_map(|rest| {
+                let field = rest.trim_start().trim_start_matches("pub ");
+                let name: String = field.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                field[name.len()..].starts_with(':').then(|| format!("{{{name}}}"))
+            })
+            .collect();
+        if (tuple_source && message.contains("{0}"))
+            || (named_source && message.contains("{source}"))
+            || marked.iter().any(|m| message.contains(m.as_str()))
+        {
+            out.push((i + 1, message.trim_end_matches(')').to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn an_error_carries_its_cause_once() {
+    let mut wrong = Vec::new();
+    for (file, text) in sources(root(), "src") {
+        for (line, message) in causes_printed_twice(&text) {
+            wrong.push(format!("{file}:{line}: {message} interpolates the cause it also carries as its source"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    let twice = "enum E {\n    #[error(\"reading {path}: {source}\")]\n    Io { path: String, source: std::io::Error },\n    #[error(\"bad: {0}\")]\n    Bad(#[from] Problems),\n}\n";
+    assert_eq!(causes_printed_twice(twice).len(), 2);
+    let marked = "struct E {\n    #[error(\"column {column}: {reason}\")]\n    X { column: String, #[source]\n    pub reason: ValueError },\n}\n";
+    assert_eq!(causes_printed_twice(marked).len(), 1);
+    let once = "enum E {\n    #[error(\"reading {path}\")]\n    Io { path: String, source: std::io::Error },\n    #[error(transparent)]\n    Bad(#[from] Problems),\n    #[error(\"no answer ({0})\")]\n    Plain(String),\n}\n";
+    assert!(causes_printed_twice(once).is_empty());
 }

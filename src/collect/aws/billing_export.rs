@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use super::exports::{ExportFile, ExportFormat, read_exports};
 use super::{AwsCallError, AwsSettings, runtime, s3_client, sdk_config};
-use crate::collect::{CollectError, Collected, DayWindow, Source, SourceReport, SourceStatus};
+use crate::collect::{CollectError, Collected, Source};
+use crate::completeness::{DayWindow, SourceReport, SourceStatus};
 use crate::schema::{CostAllocation, CostLine};
 
 /// Where the export lives.
@@ -52,10 +53,9 @@ impl Source for BillingExportSource {
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
         let mut report = SourceReport::new(&self.name, "billing-export", &["cost_lines"]);
-        let staging = tempfile::Builder::new()
-            .prefix("kafka-finops-export-")
-            .tempdir()
-            .map_err(|source| CollectError::Local { what: "creating a temporary folder for the exports", source })?;
+        let staging = tempfile::Builder::new().prefix("kafka-finops-export-").tempdir().map_err(|source| {
+            CollectError::Local { what: "creating a temporary folder for the exports", cause: source }
+        })?;
         let fetched = match &self.settings.location {
             ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods, staging.path()),
             ExportLocation::S3 { .. } => {
@@ -223,8 +223,9 @@ async fn get_text(
 ) -> Result<String, FetchError> {
     let what = || format!("reading s3://{bucket}/{key}");
     let object = get_object(client, bucket, key, requests).await?;
-    let bytes = object.body.collect().await.map_err(|source| FetchError::Body { what: what(), source })?.into_bytes();
-    String::from_utf8(bytes.to_vec()).map_err(|source| FetchError::NotText { what: what(), source })
+    let bytes =
+        object.body.collect().await.map_err(|source| FetchError::Body { what: what(), cause: source })?.into_bytes();
+    String::from_utf8(bytes.to_vec()).map_err(|source| FetchError::NotText { what: what(), cause: source })
 }
 
 /// Streams one object to disk; `.gz` objects are inflated into the staged file, so it can be scanned lazily.
@@ -242,13 +243,13 @@ async fn download(
     let mut object = get_object(client, bucket, key, requests).await?;
     let base = key.rsplit('/').next().unwrap_or("export");
     let raw = staging.join(format!("{index:05}-{base}"));
-    let staged = |source| FetchError::Stage { path: raw.display().to_string(), source };
+    let staged = |source| FetchError::Stage { path: raw.display().to_string(), cause: source };
     let mut out = tokio::fs::File::create(&raw).await.map_err(staged)?;
     while let Some(chunk) = object
         .body
         .try_next()
         .await
-        .map_err(|source| FetchError::Body { what: format!("reading {display}"), source })?
+        .map_err(|source| FetchError::Body { what: format!("reading {display}"), cause: source })?
     {
         out.write_all(&chunk).await.map_err(staged)?;
         *downloaded += chunk.len() as u64;
@@ -258,7 +259,7 @@ async fn download(
     drop(out);
     let path = if let Some(stem) = raw.to_string_lossy().strip_suffix(".gz") {
         let plain = PathBuf::from(stem);
-        inflate(&raw, &plain).map_err(|source| FetchError::Inflate { file: display.clone(), source })?;
+        inflate(&raw, &plain).map_err(|source| FetchError::Inflate { file: display.clone(), cause: source })?;
         let _ = std::fs::remove_file(&raw);
         plain
     } else {
@@ -327,7 +328,8 @@ fn local_files(path: &Path, periods: &[String], staging: &Path) -> Result<Vec<Ex
         return Err(FetchError::Missing { path: path.display().to_string(), what: "file or folder" });
     }
     let mut keys = Vec::new();
-    walk(path, path, &mut keys).map_err(|source| FetchError::Read { path: path.display().to_string(), source })?;
+    walk(path, path, &mut keys)
+        .map_err(|source| FetchError::Read { path: path.display().to_string(), cause: source })?;
     keys.sort();
     let manifests = newest_manifests(&keys, periods);
     let chosen: Vec<String> = if manifests.is_empty() {
@@ -337,7 +339,7 @@ fn local_files(path: &Path, periods: &[String], staging: &Path) -> Result<Vec<Ex
         for m in manifests {
             let at = path.join(&m).display().to_string();
             let text = std::fs::read_to_string(path.join(&m))
-                .map_err(|source| FetchError::Read { path: at.clone(), source })?;
+                .map_err(|source| FetchError::Read { path: at.clone(), cause: source })?;
             // Keys in a manifest are bucket keys; locally they are found under the folder by the same relative key.
             out.extend(manifest_keys(&text, "").map_err(FetchError::manifest(at))?);
         }
@@ -369,7 +371,7 @@ fn staged_local(path: &Path, staging: &Path, index: usize) -> Result<ExportFile,
     match name.strip_suffix(".gz") {
         Some(stem) => {
             let plain = staging.join(format!("{index:05}-{stem}"));
-            inflate(path, &plain).map_err(|source| FetchError::Inflate { file: display.clone(), source })?;
+            inflate(path, &plain).map_err(|source| FetchError::Inflate { file: display.clone(), cause: source })?;
             Ok(ExportFile { path: plain, display })
         }
         None => Ok(ExportFile { path: path.to_path_buf(), display }),
@@ -449,56 +451,32 @@ fn manifest_keys(text: &str, bucket: &str) -> Result<Vec<String>, ManifestError>
 enum FetchError {
     #[error(transparent)]
     Call(#[from] AwsCallError),
-    #[error("{what}: {source}")]
-    Body {
-        what: String,
-        #[source]
-        source: aws_sdk_s3::primitives::ByteStreamError,
-    },
-    #[error("{what}: not UTF-8 text: {source}")]
-    NotText {
-        what: String,
-        #[source]
-        source: std::string::FromUtf8Error,
-    },
-    #[error("writing the staged copy {path}: {source}")]
-    Stage {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{file}: inflating gzip: {source}")]
-    Inflate {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{what}: {cause}")]
+    Body { what: String, cause: aws_sdk_s3::primitives::ByteStreamError },
+    #[error("{what}: not UTF-8 text: {cause}")]
+    NotText { what: String, cause: std::string::FromUtf8Error },
+    #[error("writing the staged copy {path}: {cause}")]
+    Stage { path: String, cause: std::io::Error },
+    #[error("{file}: inflating gzip: {cause}")]
+    Inflate { file: String, cause: std::io::Error },
     #[error("{path}: no such {what}")]
     Missing { path: String, what: &'static str },
-    #[error("{path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{at}: {source}")]
-    Manifest {
-        at: String,
-        #[source]
-        source: ManifestError,
-    },
+    #[error("{path}: {cause}")]
+    Read { path: String, cause: std::io::Error },
+    #[error("{at}: {cause}")]
+    Manifest { at: String, cause: ManifestError },
 }
 
 impl FetchError {
     fn manifest(at: String) -> impl FnOnce(ManifestError) -> FetchError {
-        move |source| FetchError::Manifest { at, source }
+        move |source| FetchError::Manifest { at, cause: source }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 enum ManifestError {
     #[error("not a JSON manifest: {0}")]
-    NotJson(#[source] serde_json::Error),
+    NotJson(serde_json::Error),
     #[error("a manifest lists its files in `reportKeys` (CUR) or `dataFiles` (Data Exports); found neither")]
     NoFileList,
 }

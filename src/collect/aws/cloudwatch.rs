@@ -19,7 +19,8 @@ use aws_sdk_cloudwatch::types::{Dimension, DimensionFilter, Metric, MetricDataQu
 use chrono::{DateTime, Utc};
 
 use super::{AwsCallError, AwsSettings, runtime, sdk_config};
-use crate::collect::{CollectError, Collected, Source, SourceReport, SourceStatus};
+use crate::collect::{CollectError, Collected, Source};
+use crate::completeness::{SourceReport, SourceStatus};
 use crate::schema::MetricPoint;
 
 /// One metric to read: every series of `metric` in `namespace` whose dimensions include `filter`.

@@ -15,7 +15,8 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::{AwsCallError, AwsSettings, runtime, sdk_config};
-use crate::collect::{CollectError, Collected, DayWindow, Source, SourceReport, SourceStatus};
+use crate::collect::{CollectError, Collected, Source};
+use crate::completeness::{DayWindow, SourceReport, SourceStatus};
 use crate::schema::{CostAllocation, CostLine};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -321,7 +322,7 @@ enum AskError {
     #[error(transparent)]
     Call(#[from] AwsCallError),
     #[error("building the request: {0}")]
-    Request(#[source] aws_sdk_costexplorer::error::BuildError),
+    Request(aws_sdk_costexplorer::error::BuildError),
     #[error("GetCostAndUsage {from} to {end}: more than 10,000 pages; stopped")]
     TooManyPages { from: NaiveDate, end: NaiveDate },
     /// The answer lacks something every answer has: `at` names the result or the group (day, keys).
@@ -337,12 +338,8 @@ fn parse_amount(text: &str) -> Option<Decimal> {
 /// Why the day cache cannot be read or written (it is then asked again, or not kept).
 #[derive(Debug, thiserror::Error)]
 enum CacheError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error(transparent)]
     Frame(#[from] PolarsError),
     #[error("bad {column} `{value}` in the cache")]
@@ -353,7 +350,7 @@ enum CacheError {
 
 impl CacheError {
     fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
-        move |source| CacheError::Io { path: path.display().to_string(), source }
+        move |source| CacheError::Io { path: path.display().to_string(), cause: source }
     }
 }
 

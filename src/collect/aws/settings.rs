@@ -15,7 +15,7 @@ use super::cost_explorer::CostExplorerSettings;
 use super::exports::ExportFormat;
 use super::{AssumeRole, AwsSettings};
 use crate::collect::SourceContext;
-use crate::error::SettingProblem;
+use crate::problem::SettingProblem;
 
 /// The keys every AWS source takes: where and as whom it connects. Credentials come from the SDK's default chain
 /// (or `profile`), never from the config; `role_arn` is then assumed with them.

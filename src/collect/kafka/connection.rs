@@ -36,41 +36,19 @@ const CLIENT_ID: &str = "kafka-finops";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ConnectionError {
-    #[error("cannot connect to {addr}: {source}")]
-    Connect {
-        addr: String,
-        #[source]
-        source: Arc<std::io::Error>,
-    },
+    #[error("cannot connect to {addr}: {cause}")]
+    Connect { addr: String, cause: Arc<std::io::Error> },
     /// The connection broke while a request was in flight.
-    #[error("{addr}: {api}: {source}")]
-    Lost {
-        addr: String,
-        api: String,
-        #[source]
-        source: Arc<std::io::Error>,
-    },
+    #[error("{addr}: {api}: {cause}")]
+    Lost { addr: String, api: String, cause: Arc<std::io::Error> },
     #[error("{addr}: no answer within {seconds} s ({what})")]
     Timeout { addr: String, seconds: u64, what: String },
-    #[error("{addr}: TLS: {source}")]
-    Tls {
-        addr: String,
-        #[source]
-        source: Arc<std::io::Error>,
-    },
-    #[error("{addr}: TLS: `{host}` is not a server name: {source}")]
-    ServerName {
-        addr: String,
-        host: String,
-        #[source]
-        source: Arc<rustls::pki_types::InvalidDnsNameError>,
-    },
-    #[error("{addr}: TLS: {source}")]
-    TlsSetup {
-        addr: String,
-        #[source]
-        source: Box<TlsSetupError>,
-    },
+    #[error("{addr}: TLS: {cause}")]
+    Tls { addr: String, cause: Arc<std::io::Error> },
+    #[error("{addr}: TLS: `{host}` is not a server name: {cause}")]
+    ServerName { addr: String, host: String, cause: Arc<rustls::pki_types::InvalidDnsNameError> },
+    #[error("{addr}: TLS: {cause}")]
+    TlsSetup { addr: String, cause: Box<TlsSetupError> },
     #[error("{addr}: SASL {mechanism} authentication failed: {reason}")]
     Auth { addr: String, mechanism: String, reason: String },
     #[error("{addr}: {api}: {reason}")]
@@ -80,24 +58,14 @@ pub enum ConnectionError {
 /// A TLS setting that cannot be used: which setting, which file, and why.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TlsSetupError {
-    #[error("{setting} {path}: {source}")]
-    Unreadable {
-        setting: &'static str,
-        path: String,
-        #[source]
-        source: Arc<pem::Error>,
-    },
-    #[error("{setting} {path}: {source}")]
-    Rejected {
-        setting: &'static str,
-        path: String,
-        #[source]
-        source: rustls::Error,
-    },
+    #[error("{setting} {path}: {cause}")]
+    Unreadable { setting: &'static str, path: String, cause: Arc<pem::Error> },
+    #[error("{setting} {path}: {cause}")]
+    Rejected { setting: &'static str, path: String, cause: rustls::Error },
     #[error("protocol versions: {0}")]
-    Versions(#[source] rustls::Error),
+    Versions(rustls::Error),
     #[error("client certificate: {0}")]
-    ClientCertificate(#[source] rustls::Error),
+    ClientCertificate(rustls::Error),
 }
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -196,21 +164,21 @@ impl BrokerConnection {
         let tcp = tokio::time::timeout(timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| ConnectionError::Timeout { addr: addr.into(), seconds, what: "TCP connect".into() })?
-            .map_err(|e| ConnectionError::Connect { addr: addr.into(), source: Arc::new(e) })?;
+            .map_err(|e| ConnectionError::Connect { addr: addr.into(), cause: Arc::new(e) })?;
         let _ = tcp.set_nodelay(true);
         let stream: Box<dyn Stream> = if settings.tls {
             let connector = tls_connector(settings)
-                .map_err(|e| ConnectionError::TlsSetup { addr: addr.into(), source: Box::new(e) })?;
+                .map_err(|e| ConnectionError::TlsSetup { addr: addr.into(), cause: Box::new(e) })?;
             let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h).trim_matches(['[', ']']);
             let name = ServerName::try_from(host.to_string()).map_err(|e| ConnectionError::ServerName {
                 addr: addr.into(),
                 host: host.into(),
-                source: Arc::new(e),
+                cause: Arc::new(e),
             })?;
             let tls = tokio::time::timeout(timeout, connector.connect(name, tcp))
                 .await
                 .map_err(|_| ConnectionError::Timeout { addr: addr.into(), seconds, what: "TLS handshake".into() })?
-                .map_err(|e| ConnectionError::Tls { addr: addr.into(), source: Arc::new(e) })?;
+                .map_err(|e| ConnectionError::Tls { addr: addr.into(), cause: Arc::new(e) })?;
             Box::new(tls)
         } else {
             Box::new(tcp)
@@ -416,7 +384,7 @@ impl BrokerConnection {
         let mut bytes = tokio::time::timeout(self.timeout, io)
             .await
             .map_err(|_| ConnectionError::Timeout { addr: addr.clone(), seconds, what: api.clone() })?
-            .map_err(|e| ConnectionError::Lost { addr: addr.clone(), api: api.clone(), source: Arc::new(e) })?;
+            .map_err(|e| ConnectionError::Lost { addr: addr.clone(), api: api.clone(), cause: Arc::new(e) })?;
         let response_bytes = bytes.len();
         let response_header_version = <R::Response as HeaderVersion>::header_version(version);
         let header = ResponseHeader::decode(&mut bytes, response_header_version)
@@ -440,7 +408,7 @@ fn api_name(key: i16) -> String {
 
 fn tls_connector(settings: &ConnectionSettings) -> Result<TlsConnector, TlsSetupError> {
     fn unreadable<'a>(setting: &'static str, path: &'a str) -> impl FnOnce(pem::Error) -> TlsSetupError + 'a {
-        move |e| TlsSetupError::Unreadable { setting, path: path.to_string(), source: Arc::new(e) }
+        move |e| TlsSetupError::Unreadable { setting, path: path.to_string(), cause: Arc::new(e) }
     }
     let ca = settings.ssl_ca_location.as_deref().unwrap_or("/etc/ssl/certs/ca-certificates.crt");
     let mut roots = RootCertStore::empty();
@@ -449,7 +417,7 @@ fn tls_connector(settings: &ConnectionSettings) -> Result<TlsConnector, TlsSetup
         roots.add(cert).map_err(|source| TlsSetupError::Rejected {
             setting: "ssl.ca.location",
             path: ca.to_string(),
-            source,
+            cause: source,
         })?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());

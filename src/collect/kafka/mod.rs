@@ -31,7 +31,8 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{CollectError, Collected, Source, SourceReport, SourceStatus};
+use super::{CollectError, Collected, Source};
+use crate::completeness::{SourceReport, SourceStatus};
 use crate::schema::{Broker, ConsumerGroupMember, ConsumerGroupOffset, Partition, ReplicaLogDir, Topic, TopicConfig};
 use connection::{BrokerConnection, ConnectionError, Dialer};
 use settings::ConnectionSettings;
@@ -96,7 +97,6 @@ enum RequestError {
     Refused {
         /// `ListGroups: `, `log dir /data: `, `orders partition 3: ` or empty.
         context: String,
-        #[source]
         error: ResponseError,
         code: i16,
         /// The ACL the principal needs when the code says "not authorized".
@@ -327,7 +327,7 @@ impl KafkaSource {
     }
 
     fn unreachable(&self, source: ConnectionError) -> CollectError {
-        CollectError::Cluster { cluster: self.cluster.clone(), source }
+        CollectError::Cluster { cluster: self.cluster.clone(), cause: source }
     }
 }
 

@@ -22,12 +22,25 @@ const SIGNING_NAME: &str = "kafka-cluster";
 const ACTION: &str = "kafka-cluster:Connect";
 const USER_AGENT: &str = concat!("kafka-finops/", env!("CARGO_PKG_VERSION"));
 
+/// Why a token could not be signed. The cause is in the message, not carried as a source (it would print twice).
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("MSK IAM token: signing parameters: {0}")]
-    Params(#[from] v4::signing_params::BuildError),
+    Params(v4::signing_params::BuildError),
     #[error("MSK IAM token: signing: {0}")]
-    Sign(#[from] aws_sigv4::http_request::SigningError),
+    Sign(aws_sigv4::http_request::SigningError),
+}
+
+impl From<v4::signing_params::BuildError> for TokenError {
+    fn from(e: v4::signing_params::BuildError) -> Self {
+        TokenError::Params(e)
+    }
+}
+
+impl From<aws_sigv4::http_request::SigningError> for TokenError {
+    fn from(e: aws_sigv4::http_request::SigningError) -> Self {
+        TokenError::Sign(e)
+    }
 }
 
 /// Credentials are read again when they expire within this margin, so no token outlives its credentials' first

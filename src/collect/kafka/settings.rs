@@ -18,7 +18,7 @@ use toml::Spanned;
 use crate::collect::SourceContext;
 use crate::collect::aws::AwsSettings;
 use crate::collect::aws::settings::{AwsKeys, aws_settings};
-use crate::error::SettingProblem;
+use crate::problem::SettingProblem;
 
 const DEFAULT_TIMEOUT_SECONDS: i64 = 30;
 
@@ -393,12 +393,8 @@ fn msk_iam_settings(
 pub enum PasswordError {
     #[error("environment variable `{var}` (named by password_env) is not set")]
     Unset { var: String },
-    #[error("password_file `{path}`: {source}")]
-    Unreadable {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("password_file `{path}`: {cause}")]
+    Unreadable { path: String, cause: std::io::Error },
 }
 
 /// Reads the password named by the source, without ever echoing it.
@@ -409,7 +405,7 @@ pub fn resolve_password(from: &PasswordFrom) -> Result<Secret, PasswordError> {
         }
         PasswordFrom::File(path) => std::fs::read_to_string(path)
             .map(|s| Secret::new(s.trim_end_matches(['\n', '\r']).to_string()))
-            .map_err(|source| PasswordError::Unreadable { path: path.clone(), source }),
+            .map_err(|source| PasswordError::Unreadable { path: path.clone(), cause: source }),
     }
 }
 
