@@ -29,6 +29,8 @@ const TOP_TOPICS: usize = 15;
 /// index.html: the template, given one view per section (each built by its own function below).
 pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
     let mut env = Environment::new();
+    // A misspelt or missing variable fails the render, never prints blank (a report change is a reviewed diff).
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_template("macros.html", MACROS)?;
     env.add_template("index.html", TEMPLATE)?;
 

@@ -1,6 +1,7 @@
-//! Golden outputs: the demo's `model.json`, `topics.csv`, `owners.csv` and `cost_components.csv` are committed under
-//! `tests/golden/demo/`. Any change of a figure, a column or a field fails here with the first differing lines, and
-//! lands only as a reviewed diff of those files whose commit message says why the figures moved.
+//! Golden outputs: the demo's `model.json`, `topics.csv`, `owners.csv`, `cost_components.csv`, the HTML report
+//! (`index.html`), one owner's handoff pack (`owners/search.json` and `.csv`) and `run.json` are committed under
+//! `tests/golden/demo/`. Any change of a figure, a column, a field or a line of the report fails here with the first
+//! differing lines, and lands only as a reviewed diff of those files whose commit message says why it moved.
 //!
 //! Regenerate them after such a change with
 //!
@@ -9,14 +10,28 @@
 //! git diff tests/golden/
 //! ```
 //!
-//! `model.json` is written compact (one line); the golden copy is the same JSON pretty-printed, one value a line, so
-//! that a diff points at the field. Before that, the output must read back as this build's typed `ReportModel`.
+//! `model.json` and the pack's JSON are written compact (one line); the golden copies are the same JSON
+//! pretty-printed, one value a line, so that a diff points at the field. Before that, `model.json` must read back as
+//! this build's typed `ReportModel`. `index.html` is compared one tag a line (a line break before each `<` that
+//! follows a `>`), so a diff points at the cell. `run.json` differs per run only in its id and times: those read
+//! `(normalized)`.
 
 use std::path::{Path, PathBuf};
 
 use crate::support::*;
 
-const FILES: &[&str] = &["model.json", "topics.csv", "owners.csv", "cost_components.csv"];
+const FILES: &[&str] = &[
+    "model.json",
+    "topics.csv",
+    "owners.csv",
+    "cost_components.csv",
+    "index.html",
+    "owners/search.json",
+    "owners/search.csv",
+    "run.json",
+];
+/// The fields of `run.json` that differ from one run to the next.
+const PER_RUN: &[&str] = &["run_id", "started_at", "finished_at"];
 const UPDATE: &str = "KAFKA_FINOPS_UPDATE_GOLDEN";
 /// How many differing lines a failure shows.
 const SHOWN: usize = 8;
@@ -25,14 +40,26 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/demo")
 }
 
-/// The text a file is compared as: CSVs as written, model.json pretty-printed after it reads as a `ReportModel`.
+/// The text a file is compared as: CSVs as written, JSON pretty-printed (model.json after it reads as a
+/// `ReportModel`, run.json with its per-run fields normalized), HTML one tag a line.
 fn comparable(run_dir: &Path, name: &str) -> String {
     let text = std::fs::read_to_string(run_dir.join(name)).unwrap();
-    if name != "model.json" {
+    if name.ends_with(".html") {
+        return text.replace("><", ">\n<");
+    }
+    if !name.ends_with(".json") {
         return text;
     }
-    read_model(run_dir);
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    if name == "model.json" {
+        read_model(run_dir);
+    }
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    if name == "run.json" {
+        for field in PER_RUN {
+            let slot = value.get_mut(*field).unwrap_or_else(|| panic!("run.json has no `{field}`"));
+            *slot = serde_json::Value::String("(normalized)".into());
+        }
+    }
     serde_json::to_string_pretty(&value).unwrap() + "\n"
 }
 
@@ -75,7 +102,7 @@ fn the_demo_outputs_equal_the_golden_files() {
         let actual = comparable(&run_dir, name);
         let golden = golden_dir().join(name);
         if update {
-            std::fs::create_dir_all(golden_dir()).unwrap();
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
             std::fs::write(&golden, &actual).unwrap();
             eprintln!("wrote {}", golden.display());
             continue;
