@@ -18,8 +18,37 @@ use crate::report_model::UNOWNED;
 use crate::report_model::{ReportModel, TopicReport};
 use crate::report_model::{Scorecard, Verdict};
 
-const TEMPLATE: &str = include_str!("../../reports/templates/index.html");
-const MACROS: &str = include_str!("../../reports/templates/macros.html");
+/// A template under `reports/templates/`, compiled into the binary, by the name the others include it with.
+macro_rules! template {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../reports/templates/", $name)))
+    };
+}
+macro_rules! section {
+    ($id:literal) => {
+        (concat!("sections/", $id, ".html"), include_str!(concat!("../../reports/templates/sections/", $id, ".html")))
+    };
+}
+
+/// Every template: the page, its macros, and one partial per section in page order (`index.html` includes them).
+const TEMPLATES: &[(&str, &str)] = &[
+    template!("index.html"),
+    template!("macros.html"),
+    section!("totals"),
+    section!("handoff"),
+    section!("actions"),
+    section!("history"),
+    section!("owners"),
+    section!("reconciliation"),
+    section!("tag-costs"),
+    section!("topics"),
+    section!("unowned"),
+    section!("what-if"),
+    section!("clusters"),
+    section!("lag"),
+    section!("completeness"),
+    section!("assumptions"),
+];
 const CSS: &str = include_str!("../../reports/templates/report.css");
 const JS: &str = include_str!("../../reports/templates/sort.js");
 
@@ -28,11 +57,7 @@ const TOP_TOPICS: usize = 15;
 
 /// index.html: the template, given one view per section (each built by its own function below).
 pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
-    let mut env = Environment::new();
-    // A misspelt or missing variable fails the render, never prints blank (a report change is a reviewed diff).
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.add_template("macros.html", MACROS)?;
-    env.add_template("index.html", TEMPLATE)?;
+    let env = environment()?;
 
     let mut by_cost: Vec<&TopicReport> = model.topics.iter().collect();
     by_cost.sort_by(|a, b| b.current_cost().monthly_usd.cmp(&a.current_cost().monthly_usd).then(a.topic.cmp(&b.topic)));
@@ -76,6 +101,17 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         packs => pack_views(model),
         what_ifs => model.what_ifs.iter().map(what_if_view).collect::<Vec<_>>(),
     })
+}
+
+/// The templates, strict: a misspelt or missing variable fails the render, never prints blank (a report change is a
+/// reviewed diff of the golden `index.html`).
+fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, text) in TEMPLATES {
+        env.add_template(name, text)?;
+    }
+    Ok(env)
 }
 
 /// The daily bill, cost per owner under each placement, and the top and unowned topics' costs.
@@ -593,7 +629,7 @@ fn daily_chart(model: &ReportModel) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::day_ranges;
+    use super::{TEMPLATES, day_ranges, environment};
 
     #[test]
     fn missing_days_are_shown_as_ranges() {
@@ -602,5 +638,33 @@ mod tests {
             "2026-10-01..2026-10-03, 2026-10-07"
         );
         assert_eq!(day_ranges(&[]), "");
+    }
+
+    #[test]
+    fn every_section_partial_is_registered_and_a_misspelt_variable_fails_the_render() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/templates/sections");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| format!("sections/{}", e.unwrap().file_name().to_string_lossy()))
+            .collect();
+        on_disk.sort();
+        let mut registered: Vec<String> =
+            TEMPLATES.iter().map(|(name, _)| name.to_string()).filter(|n| n.starts_with("sections/")).collect();
+        registered.sort();
+        assert_eq!(
+            on_disk, registered,
+            "a partial under reports/templates/sections is not in TEMPLATES, or the reverse"
+        );
+        let index = TEMPLATES[0].1;
+        for name in &registered {
+            assert!(index.contains(&format!("{{% include \"{name}\" %}}")), "index.html does not include {name}");
+        }
+
+        let mut env = environment().unwrap();
+        env.add_template("misspelt", "{{ totals.curent }}").unwrap();
+        let totals = minijinja::context! { totals => minijinja::context! { current => "$1.00" } };
+        assert!(env.get_template("misspelt").unwrap().render(&totals).is_err(), "a misspelt field rendered");
+        env.add_template("spelt", "{{ totals.current }}").unwrap();
+        assert_eq!(env.get_template("spelt").unwrap().render(&totals).unwrap(), "$1.00");
     }
 }
