@@ -533,7 +533,9 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
 /// Cheapest placement, saving and flip point, as text; "unknown" when today's cost is incomplete.
 fn choice_view(choice: Option<&Choice>, retention_ms: Option<i64>) -> minijinja::Value {
     let Some(c) = choice else {
-        return context! { cheapest => "unknown (incomplete inputs)", saving => "", saving_raw => 0.0, flip => "" };
+        return context! {
+            cheapest => "unknown (incomplete inputs)", saving => "", saving_raw => 0.0, flip => "", rate_flip => "",
+        };
     };
     let flip = match &c.flip {
         Some(flip) => match flip.retention_ms.filter(|_| retention_ms.is_some_and(|r| r > 0)) {

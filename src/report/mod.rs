@@ -19,18 +19,13 @@ use crate::report_model::{MODEL_VERSION, ReportModel};
 pub enum ReportError {
     #[error("writing {path}: {reason}")]
     Write { path: String, reason: String },
-    #[error("rendering index.html: {0}")]
-    Template(minijinja::Error),
+    /// minijinja's error has causes of its own (the include, then the expression): `main` prints the chain.
+    #[error("rendering index.html")]
+    Template(#[from] minijinja::Error),
     #[error("reading {path}: {reason}")]
     ReadModel { path: String, reason: String },
     #[error("writing {table}.parquet: {cause}")]
     Parquet { table: &'static str, cause: polars::prelude::PolarsError },
-}
-
-impl From<minijinja::Error> for ReportError {
-    fn from(e: minijinja::Error) -> Self {
-        ReportError::Template(e)
-    }
 }
 
 /// Where a component's price came from: the cluster's price for its key (source, basis), and the multiplier.
