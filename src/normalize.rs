@@ -9,12 +9,9 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use crate::collect::Collected;
+use crate::collect::{Collected, EachTable, InScenario};
 use crate::problem::{Problem, Problems};
-use crate::schema::{
-    self, Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition,
-    ReplicaLogDir, ReplicaPlacement, Table, Topic, TopicConfig,
-};
+use crate::schema::{self, ConsumerGroupOffset, CostAllocation, CostLine, ReplicaPlacement, Table, Topic};
 
 /// Every normalized table by name, in a fixed order.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +22,13 @@ pub struct Tables {
 impl Tables {
     pub fn get(&self, name: &str) -> Option<&DataFrame> {
         self.frames.iter().find(|(n, _)| n == name).map(|(_, f)| f)
+    }
+    /// Replaces the frame of `name` where it stands (or adds it last).
+    pub fn replace(&mut self, name: &str, frame: DataFrame) {
+        match self.frames.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = frame,
+            None => self.frames.push((name.to_string(), frame)),
+        }
     }
     pub fn insert(&mut self, name: &str, frame: DataFrame) {
         self.frames.retain(|(n, _)| n != name);
@@ -44,14 +48,13 @@ fn frame<T: Table>(rows: &[T]) -> Result<DataFrame, NormalizeError> {
     T::to_frame(rows).map_err(|source| NormalizeError::Frame { table: T::NAME, cause: source })
 }
 
+/// Every collected table as its frame, in declaration order (`collect::Collected`), then the derived ones.
 pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {
     check_consistency(c)?;
-    let mut t = Tables::default();
-    t.insert(Broker::NAME, frame(&c.brokers)?);
-    t.insert(Topic::NAME, frame(&c.topics)?);
-    t.insert(TopicConfig::NAME, frame(&c.topic_configs)?);
-    t.insert(Partition::NAME, frame(&c.partitions)?);
-    t.insert(ReplicaLogDir::NAME, frame(&c.replica_log_dirs)?);
+    let mut framer = Framer { tables: Tables::default(), result: Ok(()) };
+    c.each_table(&mut framer);
+    framer.result?;
+    let mut t = framer.tables;
     // A negative lag (committed after the latest offset read a moment earlier) is not a lag: unknown, flagged by
     // validate's `offsets-lag`.
     let offsets: Vec<ConsumerGroupOffset> = c
@@ -59,13 +62,23 @@ pub fn normalize(c: &Collected) -> Result<Tables, NormalizeError> {
         .iter()
         .map(|o| ConsumerGroupOffset { lag: o.lag.filter(|l| *l >= 0), ..o.clone() })
         .collect();
-    t.insert(ConsumerGroupOffset::NAME, frame(&offsets)?);
-    t.insert(ConsumerGroupMember::NAME, frame(&c.consumer_group_members)?);
-    t.insert(CostLine::NAME, frame(&c.cost_lines)?);
-    t.insert(CostAllocation::NAME, frame(&c.cost_allocations)?);
-    t.insert(MetricPoint::NAME, frame(&c.metric_points)?);
+    t.replace(ConsumerGroupOffset::NAME, frame(&offsets)?);
     t.insert(ReplicaPlacement::NAME, frame(&replica_placements(c))?);
     Ok(t)
+}
+
+/// Builds each collected table's frame, stopping at the first error.
+struct Framer {
+    tables: Tables,
+    result: Result<(), NormalizeError>,
+}
+
+impl EachTable for Framer {
+    fn table<T: Table + Sync>(&mut self, rows: &[T], _: InScenario) {
+        if self.result.is_ok() {
+            self.result = frame(rows).map(|f| self.tables.insert(T::NAME, f));
+        }
+    }
 }
 
 /// One row per replica of each partition, racks filled in from `brokers` when the partition does not carry them.

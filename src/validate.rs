@@ -13,10 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::collect::Collected;
 use crate::problem::{Finding, Problem, Problems};
-use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
-    Table, Topic, TopicConfig,
-};
 
 /// Whether a breach stops the run or is flagged in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,19 +134,8 @@ pub const RULES: &[Rule] = &[
     rule("cost-in-window", "cost_lines", "date", Error, "within its source's window, when the source has one"),
 ];
 
-/// The tables a source may name in `scenario.toml`'s `tables`: every input table of the schema.
-const KNOWN_TABLES: &[&str] = &[
-    Broker::NAME,
-    Topic::NAME,
-    TopicConfig::NAME,
-    Partition::NAME,
-    ReplicaLogDir::NAME,
-    ConsumerGroupOffset::NAME,
-    ConsumerGroupMember::NAME,
-    CostLine::NAME,
-    CostAllocation::NAME,
-    MetricPoint::NAME,
-];
+/// The tables a source may name in `scenario.toml`'s `tables`: every collected table.
+const KNOWN_TABLES: &[&str] = crate::collect::COLLECTED_TABLES;
 
 /// At most this many findings of one rule are listed, then how many there were.
 const MAX_PER_RULE: usize = 20;

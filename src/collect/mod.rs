@@ -15,26 +15,70 @@ use crate::completeness::SourceReport;
 
 use crate::schema::{
     Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
-    Topic, TopicConfig,
+    Table, Topic, TopicConfig,
 };
 
-/// Everything collected in one run, as rows of the normalized tables (see `schema`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Collected {
-    pub scenario_name: String,
-    pub description: String,
-    pub captured_at: Option<DateTime<Utc>>,
-    pub brokers: Vec<Broker>,
-    pub topics: Vec<Topic>,
-    pub topic_configs: Vec<TopicConfig>,
-    pub partitions: Vec<Partition>,
-    pub replica_log_dirs: Vec<ReplicaLogDir>,
-    pub consumer_group_offsets: Vec<ConsumerGroupOffset>,
-    pub consumer_group_members: Vec<ConsumerGroupMember>,
-    pub cost_lines: Vec<CostLine>,
-    pub cost_allocations: Vec<CostAllocation>,
-    pub metric_points: Vec<MetricPoint>,
-    pub sources: Vec<SourceReport>,
+/// Whether a recorded scenario must have a table's file. Optional tables were added after the first format; a
+/// missing file means "not collected".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InScenario {
+    Required,
+    Optional,
+}
+
+/// Something done to each collected table in turn, with its rows (normalizing, recording, counting).
+pub trait EachTable {
+    fn table<T: Table + Sync>(&mut self, rows: &[T], file: InScenario);
+}
+
+/// Something done to each collected table's rows in place (reading a recorded scenario).
+pub trait EachTableMut {
+    fn table<T: Table>(&mut self, rows: &mut Vec<T>, file: InScenario);
+}
+
+/// The collected tables, declared once: the field of [`Collected`], its row type (`schema`, which names the table)
+/// and whether a recorded scenario must have its file. Recording, replay, validation, normalization and the join
+/// all take their tables from this list ([`Collected::each_table`], [`COLLECTED_TABLES`]).
+macro_rules! collected_tables {
+    ($($(#[$meta:meta])* $field:ident: $row:ident = $file:ident,)*) => {
+        /// Everything collected in one run, as rows of the normalized tables (see `schema`).
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct Collected {
+            pub scenario_name: String,
+            pub description: String,
+            pub captured_at: Option<DateTime<Utc>>,
+            $($(#[$meta])* pub $field: Vec<$row>,)*
+            pub sources: Vec<SourceReport>,
+        }
+
+        /// Every collected table's name, in declaration order.
+        pub const COLLECTED_TABLES: &[&str] = &[$($row::NAME),*];
+
+        impl Collected {
+            /// Calls `each` with every collected table, in declaration order.
+            pub fn each_table(&self, each: &mut impl EachTable) {
+                $(each.table(&self.$field, InScenario::$file);)*
+            }
+
+            /// Calls `each` with every collected table's rows to change, in declaration order.
+            pub fn each_table_mut(&mut self, each: &mut impl EachTableMut) {
+                $(each.table(&mut self.$field, InScenario::$file);)*
+            }
+        }
+    };
+}
+
+collected_tables! {
+    brokers: Broker = Required,
+    topics: Topic = Required,
+    topic_configs: TopicConfig = Optional,
+    partitions: Partition = Required,
+    replica_log_dirs: ReplicaLogDir = Optional,
+    consumer_group_offsets: ConsumerGroupOffset = Required,
+    consumer_group_members: ConsumerGroupMember = Optional,
+    cost_lines: CostLine = Required,
+    cost_allocations: CostAllocation = Optional,
+    metric_points: MetricPoint = Required,
 }
 
 impl Collected {

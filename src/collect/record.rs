@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::Collected;
+use super::{Collected, EachTable, InScenario};
 use crate::schema::Table;
 
 /// Why a recording could not be written. Nothing half-written is left in any case.
@@ -77,6 +77,20 @@ fn write_csv<T: Table + Sync>(dir: &Path, rows: &[T]) -> Result<(), RecordError>
     file.flush().map_err(io(&path))
 }
 
+/// Writes every collected table's file, stopping at the first error.
+struct Writer<'a> {
+    dir: &'a Path,
+    result: Result<(), RecordError>,
+}
+
+impl EachTable for Writer<'_> {
+    fn table<T: Table + Sync>(&mut self, rows: &[T], _: InScenario) {
+        if self.result.is_ok() {
+            self.result = write_csv(self.dir, rows);
+        }
+    }
+}
+
 /// Writes `collected` as a scenario folder at `dir`, which must not exist yet.
 pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(), RecordError> {
     if dir.exists() {
@@ -100,16 +114,9 @@ pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(
         let toml = toml::to_string_pretty(&meta)?;
         let path = tmp.join("scenario.toml");
         std::fs::write(&path, format!("# Recorded by kafka-finops collect --record.\n{toml}")).map_err(io(&path))?;
-        write_csv(&tmp, &collected.brokers)?;
-        write_csv(&tmp, &collected.topics)?;
-        write_csv(&tmp, &collected.topic_configs)?;
-        write_csv(&tmp, &collected.partitions)?;
-        write_csv(&tmp, &collected.replica_log_dirs)?;
-        write_csv(&tmp, &collected.consumer_group_offsets)?;
-        write_csv(&tmp, &collected.consumer_group_members)?;
-        write_csv(&tmp, &collected.cost_lines)?;
-        write_csv(&tmp, &collected.cost_allocations)?;
-        write_csv(&tmp, &collected.metric_points)?;
+        let mut writer = Writer { dir: &tmp, result: Ok(()) };
+        collected.each_table(&mut writer);
+        writer.result?;
         std::fs::rename(&tmp, dir).map_err(io(dir))
     })();
     if result.is_err() {

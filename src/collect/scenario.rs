@@ -6,14 +6,11 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{CollectError, Collected, Source};
+use super::{CollectError, Collected, EachTableMut, InScenario, Source};
 use crate::completeness::SourceReport;
 use crate::files::InputFiles;
 use crate::problem::{Problem, Problems};
-use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
-    Table, Topic, TopicConfig,
-};
+use crate::schema::{ConsumerGroupMember, Table};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,20 +65,10 @@ impl Source for ScenarioSource {
         let meta: ScenarioFile =
             toml::from_str(&text).map_err(|e| Problems(vec![crate::files::toml_problem(&meta_path, &text, &e)]))?;
 
-        let mut problems = Vec::new();
-        let files = &self.files;
-        into.brokers.extend(read_table::<Broker>(files, Required::Yes, &mut problems));
-        into.topics.extend(read_table::<Topic>(files, Required::Yes, &mut problems));
-        into.topic_configs.extend(read_table::<TopicConfig>(files, Required::No, &mut problems));
-        into.partitions.extend(read_table::<Partition>(files, Required::Yes, &mut problems));
-        into.replica_log_dirs.extend(read_table::<ReplicaLogDir>(files, Required::No, &mut problems));
-        into.consumer_group_offsets.extend(read_table::<ConsumerGroupOffset>(files, Required::Yes, &mut problems));
-        into.consumer_group_members.extend(read_table::<ConsumerGroupMember>(files, Required::No, &mut problems));
-        into.cost_lines.extend(read_table::<CostLine>(files, Required::Yes, &mut problems));
-        into.cost_allocations.extend(read_table::<CostAllocation>(files, Required::No, &mut problems));
-        into.metric_points.extend(read_table::<MetricPoint>(files, Required::Yes, &mut problems));
-        if !problems.is_empty() {
-            return Err(Problems(problems).into());
+        let mut reader = Reader { files: &self.files, problems: Vec::new() };
+        into.each_table_mut(&mut reader);
+        if !reader.problems.is_empty() {
+            return Err(Problems(reader.problems).into());
         }
 
         into.scenario_name = meta.name;
@@ -96,12 +83,16 @@ fn one(file: &str, message: String) -> CollectError {
     CollectError::Input(Problems(vec![Problem::new(file, None, None, message)]))
 }
 
-/// Whether a scenario must have a table's file. Optional tables were added after the first format; their absence
-/// means "not collected".
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Required {
-    Yes,
-    No,
+/// Reads every collected table's file into its rows, gathering the problems of all of them.
+struct Reader<'a> {
+    files: &'a InputFiles,
+    problems: Vec<Problem>,
+}
+
+impl EachTableMut for Reader<'_> {
+    fn table<T: Table>(&mut self, rows: &mut Vec<T>, file: InScenario) {
+        rows.extend(read_table::<T>(self.files, file, &mut self.problems));
+    }
 }
 
 /// What a row's error says: the field and the value when they can be found (the csv reader names the field for some
@@ -165,17 +156,17 @@ fn expected_of(dtype: &str) -> &'static str {
 }
 
 /// Nullable columns added at the end of a table after recordings without them were made: (table, column).
-const ADDED_LATER: &[(&str, &str)] = &[("consumer_group_members", "rack")];
+const ADDED_LATER: &[(&str, &str)] = &[(ConsumerGroupMember::NAME, "rack")];
 
 /// Reads `<table>.csv`, checking its header against the schema and each row's types. Problems are appended, not
 /// returned early, so one pass reports every bad file and the first bad rows of each.
-fn read_table<T: Table>(files: &InputFiles, required: Required, problems: &mut Vec<Problem>) -> Vec<T> {
+fn read_table<T: Table>(files: &InputFiles, file: InScenario, problems: &mut Vec<Problem>) -> Vec<T> {
     const MAX_ROW_PROBLEMS_PER_FILE: usize = 5;
     let name = format!("{}.csv", T::NAME);
     let path = files.display(&name);
     let text = match files.read(&name) {
         Ok(text) => text,
-        Err(_) if required == Required::No => return Vec::new(),
+        Err(_) if file == InScenario::Optional => return Vec::new(),
         Err(e) if e.path.ends_with(".csv") => {
             problems.push(Problem::new(
                 &path,

@@ -10,7 +10,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::schema::{ColumnSpec, ColumnValue, Table, table};
 
-table! {
+/// The queries, declared once and in the order they run: each one's output struct (named as its table, the file
+/// `queries/<name>.sql` without its extension) and its columns. The SQL file is compiled in from its name, so adding
+/// a query is this declaration and its file; the join runs [`QUERIES`] and checks each result against its columns.
+macro_rules! queries {
+    ($($(#[$meta:meta])* $row:ident = $name:literal { $($columns:tt)* })*) => {
+        $(table! { $(#[$meta])* $row = $name { $($columns)* } })*
+
+        /// Every query in run order: name, SQL text and declared output.
+        pub const QUERIES: &[Query] = &[$(Query {
+            name: $name,
+            sql: include_str!(concat!("../../queries/", $name, ".sql")),
+            columns: <$row as Table>::columns,
+        }),*];
+    };
+}
+
+/// One query of the join: its name (the table its result is registered as), its SQL and its declared output.
+pub struct Query {
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub columns: fn() -> Vec<ColumnSpec>,
+}
+
+queries! {
     TopicFacts = "topic_facts" {
         cluster: String, topic: String, owner: String, owner_rule: String, is_internal: bool, partitions: i64,
         replication_factor: i64, retention_ms: Option<i64>, retention_bytes: Option<i64>,
@@ -19,107 +42,56 @@ table! {
         follower_replicas: i64, followers_in_other_zone: i64, bytes_in_per_sec: Option<f64>,
         bytes_out_per_sec: Option<f64>, consumer_groups: i64, total_lag: i64, max_group_lag: i64,
     }
-}
-
-table! {
     GroupLagRow = "group_lag" {
         cluster: String, group_id: String, owner: String, state: String, topic: String, topic_owner: String,
         partitions: i64, total_lag: Option<i64>, max_partition_lag: Option<i64>,
     }
-}
-
-table! {
     OwnerFacts = "owner_facts" {
         owner: String, team: String, cost_center: String, escalation: String, channel: Option<String>,
         topics: i64, partitions: i64, retained_bytes: i64, bytes_in_per_sec: Option<f64>, incomplete_topics: i64,
         consumer_groups: i64, max_group_lag: i64,
     }
-}
-
-table! {
     ClusterFacts = "cluster_facts" {
         cluster: String, brokers: i64, zones: i64, topics: i64, retained_bytes: i64, bytes_in_per_sec: Option<f64>,
     }
-}
-
-table! {
     CostLineClassified = "cost_lines_classified" {
         billing_day: NaiveDate, cluster: String, cost_class: String, service: String, usage_type: String,
         usage_unit: String, usage_quantity: Option<Decimal>, amount: Decimal, currency: String, source: String,
     }
-}
-
-table! {
     ClusterCost = "cluster_costs" {
         cluster: String, cost_class: String, service: String, usage_type: String, usage_unit: String,
         usage_quantity: Option<Decimal>, amount: Decimal, charged_quantity: Option<Decimal>, charged_amount: Decimal,
         days: i64,
         first_day: NaiveDate, last_day: NaiveDate,
     }
-}
-
-table! {
     DailyCostRow = "daily_costs" {
         cluster: String, billing_day: NaiveDate, cost_class: String, amount: Decimal,
     }
-}
-
-table! {
+    OwnerTagCost = "owner_tag_costs" {
+        owner: String, owner_rule: String, tag_key: String, tag_value: String, source: String,
+        first_day: NaiveDate, last_day: NaiveDate, days: i64, amount: Decimal,
+    }
+    BrokerZone = "broker_zones" {
+        cluster: String, rack: Option<String>, brokers: i64,
+    }
+    PartitionPlacementRow = "partition_placement" {
+        cluster: String, topic: String, partition: i64, broker_id: Option<i64>, rack: Option<String>,
+        is_leader: bool, size_bytes: Option<i64>, messages_retained: Option<i64>,
+    }
+    GroupZone = "group_zones" {
+        cluster: String, group_id: String, rack: Option<String>, members: i64,
+    }
+    ClusterWriteRate = "cluster_write_rates" {
+        cluster: String, bytes_in_per_sec: Option<f64>,
+    }
     SourceDay = "source_days" {
         source: String, billing_day: NaiveDate, lines: i64, amount: Decimal,
     }
 }
 
-table! {
-    OwnerTagCost = "owner_tag_costs" {
-        owner: String, owner_rule: String, tag_key: String, tag_value: String, source: String,
-        first_day: NaiveDate, last_day: NaiveDate, days: i64, amount: Decimal,
-    }
-}
-
-table! {
-    BrokerZone = "broker_zones" {
-        cluster: String, rack: Option<String>, brokers: i64,
-    }
-}
-
-table! {
-    PartitionPlacementRow = "partition_placement" {
-        cluster: String, topic: String, partition: i64, broker_id: Option<i64>, rack: Option<String>,
-        is_leader: bool, size_bytes: Option<i64>, messages_retained: Option<i64>,
-    }
-}
-
-table! {
-    GroupZone = "group_zones" {
-        cluster: String, group_id: String, rack: Option<String>, members: i64,
-    }
-}
-
-table! {
-    ClusterWriteRate = "cluster_write_rates" {
-        cluster: String, bytes_in_per_sec: Option<f64>,
-    }
-}
-
 /// The declared columns of a query, by its name; `None` for a name that is not a query.
 pub fn columns(query: &str) -> Option<Vec<ColumnSpec>> {
-    let declared = [
-        (TopicFacts::NAME, TopicFacts::columns as fn() -> Vec<ColumnSpec>),
-        (GroupLagRow::NAME, GroupLagRow::columns),
-        (OwnerFacts::NAME, OwnerFacts::columns),
-        (ClusterFacts::NAME, ClusterFacts::columns),
-        (CostLineClassified::NAME, CostLineClassified::columns),
-        (ClusterCost::NAME, ClusterCost::columns),
-        (DailyCostRow::NAME, DailyCostRow::columns),
-        (OwnerTagCost::NAME, OwnerTagCost::columns),
-        (BrokerZone::NAME, BrokerZone::columns),
-        (PartitionPlacementRow::NAME, PartitionPlacementRow::columns),
-        (GroupZone::NAME, GroupZone::columns),
-        (ClusterWriteRate::NAME, ClusterWriteRate::columns),
-        (SourceDay::NAME, SourceDay::columns),
-    ];
-    declared.iter().find(|(name, _)| *name == query).map(|(_, columns)| columns())
+    QUERIES.iter().find(|q| q.name == query).map(|q| (q.columns)())
 }
 
 /// The kind of a polars column, as the contract names kinds.

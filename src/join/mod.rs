@@ -18,22 +18,9 @@ use crate::problem::Problems;
 use crate::schema::{ConsumerGroupOffset, CostAllocation, Table, Topic};
 use crate::settings::ClusterConfig;
 
-/// The queries, in the order they run. Each file's header comment gives its inputs, output columns and grain.
-pub const QUERIES: &[(&str, &str)] = &[
-    ("topic_facts", include_str!("../../queries/topic_facts.sql")),
-    ("group_lag", include_str!("../../queries/group_lag.sql")),
-    ("owner_facts", include_str!("../../queries/owner_facts.sql")),
-    ("cluster_facts", include_str!("../../queries/cluster_facts.sql")),
-    ("cost_lines_classified", include_str!("../../queries/cost_lines_classified.sql")),
-    ("cluster_costs", include_str!("../../queries/cluster_costs.sql")),
-    ("daily_costs", include_str!("../../queries/daily_costs.sql")),
-    ("owner_tag_costs", include_str!("../../queries/owner_tag_costs.sql")),
-    ("broker_zones", include_str!("../../queries/broker_zones.sql")),
-    ("partition_placement", include_str!("../../queries/partition_placement.sql")),
-    ("group_zones", include_str!("../../queries/group_zones.sql")),
-    ("cluster_write_rates", include_str!("../../queries/cluster_write_rates.sql")),
-    ("source_days", include_str!("../../queries/source_days.sql")),
-];
+/// The queries in the order they run, each with its declared output (`contract.rs`). Each file's header comment gives
+/// its inputs, output columns and grain.
+pub use contract::QUERIES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
@@ -58,9 +45,8 @@ pub fn run(mut tables: Tables, catalog: &Catalog, clusters: &[ClusterConfig]) ->
         DataFrame::new_infer_height(vec![Column::new("unowned".into(), [crate::catalog::UNOWNED])])
             .map_err(frame_err("sentinels"))?,
     );
-    for (name, sql) in QUERIES {
-        let result =
-            run_query(&tables, sql).map_err(|source| JoinError::Query { query: name.to_string(), cause: source })?;
+    for contract::Query { name, sql, .. } in QUERIES {
+        let result = run_query(&tables, sql).map_err(|cause| JoinError::Query { query: name.to_string(), cause })?;
         contract::check(name, &result).map_err(|cause| JoinError::Contract { query: name.to_string(), cause })?;
         tables.insert(name, result);
     }

@@ -294,7 +294,7 @@ fn daily_costs_one_row_per_day_cluster_and_class() {
 
 #[test]
 fn every_query_file_opens_with_inputs_output_and_grain() {
-    for (name, sql) in kafka_finops::join::QUERIES {
+    for kafka_finops::join::contract::Query { name, sql, .. } in kafka_finops::join::QUERIES {
         for key in ["-- inputs:", "-- output:", "-- grain:"] {
             assert!(sql.contains(key), "queries/{name}.sql lacks `{key}`");
         }
@@ -337,7 +337,18 @@ fn cluster_write_rates_sum_topics_per_timestamp_and_skip_points_missing_a_topic(
 
 #[test]
 fn every_query_is_declared_and_its_header_names_each_declared_column() {
-    for (name, sql) in kafka_finops::join::QUERIES {
+    // Every file under queries/ is a declared query (a declared query without its file does not compile).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_string_lossy().strip_suffix(".sql").map(str::to_string))
+        .collect();
+    files.sort();
+    let mut declared: Vec<String> = kafka_finops::join::QUERIES.iter().map(|q| q.name.to_string()).collect();
+    declared.sort();
+    assert_eq!(files, declared, "queries/*.sql and the declarations in join/contract.rs differ");
+
+    for kafka_finops::join::contract::Query { name, sql, .. } in kafka_finops::join::QUERIES {
         let declared = kafka_finops::join::contract::columns(name)
             .unwrap_or_else(|| panic!("queries/{name}.sql has no declared output in join/contract.rs"));
         let header: String = sql
@@ -364,4 +375,68 @@ fn a_query_that_drifts_from_its_declaration_is_refused_naming_the_column() {
     assert!(check("broker_zones", &retyped).unwrap_err().to_string().contains("`brokers` is str"));
     let null = df!("cluster" => [None::<&str>], "rack" => [Some("az-a")], "brokers" => [1u32]).unwrap();
     assert!(check("broker_zones", &null).unwrap_err().to_string().contains("`cluster` has 1 null(s)"));
+}
+
+/// Each collected table, as the declaration in `collect::Collected` gives it: its name and its columns.
+#[derive(Default)]
+struct Declared(Vec<(&'static str, Vec<ColumnSpec>, kafka_finops::collect::InScenario)>);
+
+impl kafka_finops::collect::EachTable for Declared {
+    fn table<T: Table + Sync>(&mut self, _: &[T], file: kafka_finops::collect::InScenario) {
+        self.0.push((T::NAME, T::columns(), file));
+    }
+}
+
+#[test]
+fn every_declared_table_is_recorded_replayed_validated_normalized_and_joinable() {
+    use kafka_finops::collect::{COLLECTED_TABLES, InScenario, Source, scenario::ScenarioSource};
+    use kafka_finops::files::InputFiles;
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let read = |dir: &std::path::Path| {
+        let mut c = Collected::default();
+        let source = ScenarioSource { name: "demo".into(), files: InputFiles::Disk(dir.to_path_buf()) };
+        source.collect(&mut c).unwrap();
+        c
+    };
+    let collected = read(&demo);
+    let mut declared = Declared::default();
+    collected.each_table(&mut declared);
+    let names: Vec<&str> = declared.0.iter().map(|(n, _, _)| *n).collect();
+    assert_eq!(names, COLLECTED_TABLES, "the validator's table list is the declaration's");
+
+    // Recorded and replayed: a file per table, and the same rows back.
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("recorded");
+    kafka_finops::collect::record::write_scenario(&collected, "demo", &dir).unwrap();
+    for (name, _, _) in &declared.0 {
+        assert!(dir.join(format!("{name}.csv")).exists(), "recording wrote no {name}.csv");
+    }
+    assert_eq!(read(&dir), collected);
+    // A required table's file is required on replay; an optional one may be missing.
+    for (name, _, file) in &declared.0 {
+        let copy = work.path().join(format!("without-{name}"));
+        std::fs::create_dir(&copy).unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name().to_string_lossy() != format!("{name}.csv") {
+                std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+            }
+        }
+        let mut c = Collected::default();
+        let source = ScenarioSource { name: "demo".into(), files: InputFiles::Disk(copy) };
+        assert_eq!(source.collect(&mut c).is_ok(), *file == InScenario::Optional, "{name}.csv missing");
+    }
+
+    // Validated (a source may list it), normalized with the declared columns, and registered for the SQL.
+    let mut listed = collected.clone();
+    listed.sources[0].tables = COLLECTED_TABLES.iter().map(|t| t.to_string()).collect();
+    kafka_finops::validate::check(&listed).unwrap();
+    let tables = normalize(&collected).unwrap();
+    for (name, columns, _) in &declared.0 {
+        let frame = tables.get(name).unwrap_or_else(|| panic!("normalize made no frame `{name}`"));
+        let want: Vec<&str> = columns.iter().map(|c| c.name).collect();
+        assert_eq!(frame.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>(), want, "{name}");
+        let all = kafka_finops::join::run_query(&tables, &format!("SELECT * FROM {name}")).unwrap();
+        assert_eq!(all.height(), frame.height(), "{name} through the SQL context");
+    }
 }

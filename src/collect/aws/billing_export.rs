@@ -52,7 +52,8 @@ impl Source for BillingExportSource {
     }
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
-        let mut report = SourceReport::new(&self.name, "billing-export", &["cost_lines"]);
+        let mut report =
+            SourceReport::new(&self.name, "billing-export", &[<crate::schema::CostLine as crate::schema::Table>::NAME]);
         let staging = tempfile::Builder::new().prefix("kafka-finops-export-").tempdir().map_err(|source| {
             CollectError::Local { what: "creating a temporary folder for the exports", cause: source }
         })?;

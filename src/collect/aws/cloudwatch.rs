@@ -89,7 +89,8 @@ impl Source for CloudWatchSource {
     }
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
-        let mut report = SourceReport::new(&self.name, "cloudwatch", &["metric_points"]);
+        let mut report =
+            SourceReport::new(&self.name, "cloudwatch", &[<crate::schema::MetricPoint as crate::schema::Table>::NAME]);
         let rt = runtime().map_err(CollectError::runtime)?;
         match rt.block_on(self.read(&mut report.requests)) {
             Ok((points, series)) => {

@@ -68,7 +68,8 @@ impl Source for CostExplorerSource {
         // Days before `closed_before` will not change any more: they are cached and never asked again.
         let closed_before = end - Days::new(u64::from(s.restatement_days));
         let cache_file = s.cache_dir.join(format!("{}.parquet", sanitize(&self.name)));
-        let mut report = SourceReport::new(&self.name, "cost-explorer", &["cost_lines"]);
+        let mut report =
+            SourceReport::new(&self.name, "cost-explorer", &[<crate::schema::CostLine as crate::schema::Table>::NAME]);
 
         report.window = Some(DayWindow { first: start, last: end - Days::new(1) });
         report.line_source = Some("cost-explorer".into());

@@ -33,7 +33,9 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::{CollectError, Collected, Source};
 use crate::completeness::{SourceReport, SourceStatus};
-use crate::schema::{Broker, ConsumerGroupMember, ConsumerGroupOffset, Partition, ReplicaLogDir, Topic, TopicConfig};
+use crate::schema::{
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
+};
 use connection::{BrokerConnection, ConnectionError, Dialer};
 use settings::ConnectionSettings;
 
@@ -167,13 +169,13 @@ impl KafkaSource {
             status: if problems.is_empty() { SourceStatus::Complete } else { SourceStatus::Partial },
             detail: (!problems.is_empty()).then(|| problems.join("; ")),
             tables: [
-                "brokers",
-                "topics",
-                "topic_configs",
-                "partitions",
-                "replica_log_dirs",
-                "consumer_group_offsets",
-                "consumer_group_members",
+                Broker::NAME,
+                Topic::NAME,
+                TopicConfig::NAME,
+                Partition::NAME,
+                ReplicaLogDir::NAME,
+                ConsumerGroupOffset::NAME,
+                ConsumerGroupMember::NAME,
             ]
             .map(String::from)
             .to_vec(),
