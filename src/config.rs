@@ -12,13 +12,7 @@ use toml::Spanned;
 
 use toml::de::DeValue;
 
-use crate::collect::aws::billing_export::BillingExportSettings;
-use crate::collect::aws::cloudwatch::CloudWatchSettings;
-use crate::collect::aws::cost_explorer::CostExplorerSettings;
-use crate::collect::aws::settings::{BillingExportFile, CloudWatchFile, CostExplorerFile};
-use crate::collect::kafka::settings::{KafkaSourceFile, KafkaSourceSettings};
-use crate::collect::scenario::ScenarioSourceFile;
-use crate::collect::{DeclaredCluster, SourceContext};
+use crate::collect::{DeclaredCluster, ReadSourceTable, SOURCE_KINDS, SourceContext, SourceKind, SourceKindSpec};
 use crate::files::{InputFiles, line_of, toml_problem};
 use crate::prices::{PriceBook, PriceOverride};
 use crate::problem::{Problem, Problems, SettingProblem};
@@ -186,20 +180,6 @@ struct ModelFile {
     clients: Vec<ClientFile>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceKind {
-    /// A recorded scenario folder (`fixtures/demo` or the output of `collect --record`).
-    Scenario(InputFiles),
-    /// A live Kafka cluster, read over the admin protocol.
-    Kafka(KafkaSourceSettings),
-    /// CUR / CUR 2.0 / FOCUS billing exports, in S3 or on local disk.
-    BillingExport(BillingExportSettings),
-    /// AWS Cost Explorer, daily by service and usage type, closed days cached.
-    CostExplorer(CostExplorerSettings),
-    /// CloudWatch metrics of a cluster (MSK, EC2 brokers, storage buckets).
-    CloudWatch(CloudWatchSettings),
-}
-
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
     pub name: String,
@@ -219,8 +199,6 @@ pub struct Config {
     /// How earlier runs are compared (`history`).
     pub history: HistoryRules,
 }
-
-const SOURCE_KINDS: &[&str] = &["scenario", "kafka", "billing-export", "cost-explorer", "cloudwatch"];
 
 /// Reads and validates a config file and the catalog it names, reporting every problem found.
 pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
@@ -768,25 +746,12 @@ fn sources(
     let mut out = Vec::new();
     for (i, (head, table)) in heads.iter().zip(tables).enumerate() {
         let here = head.kind.span();
-        let (kind, mut found) = match head.kind.get_ref().as_str() {
-            "scenario" => {
-                checked(table, "scenario", |f: ScenarioSourceFile| f.check(context, here).map(SourceKind::Scenario))
-            }
-            "kafka" => checked(table, "kafka", |f: KafkaSourceFile| f.check(context, here).map(SourceKind::Kafka)),
-            "billing-export" => checked(table, "billing-export", |f: BillingExportFile| {
-                f.check(context, here).map(SourceKind::BillingExport)
-            }),
-            "cost-explorer" => checked(table, "cost-explorer", |f: CostExplorerFile| {
-                f.check(context, here).map(SourceKind::CostExplorer)
-            }),
-            "cloudwatch" => {
-                checked(table, "cloudwatch", |f: CloudWatchFile| f.check(context, here).map(SourceKind::CloudWatch))
-            }
-            other => {
-                let message = format!("unknown source kind `{other}`; expected one of: {}", SOURCE_KINDS.join(", "));
-                (None, vec![SettingProblem::new("kind", here, message)])
-            }
-        };
+        let reader = TableReader { table, context, here: here.clone() };
+        let (kind, mut found) = SourceKind::read(head.kind.get_ref(), reader).unwrap_or_else(|| {
+            let other = head.kind.get_ref();
+            let message = format!("unknown source kind `{other}`; expected one of: {}", SOURCE_KINDS.join(", "));
+            (None, vec![SettingProblem::new("kind", here, message)])
+        });
         match kind {
             Some(kind) if found.is_empty() => out.push(SourceConfig { name: head.name.get_ref().clone(), kind }),
             _ => {}
@@ -798,6 +763,21 @@ fn sources(
         }
     }
     out
+}
+
+/// One `[[sources]]` table, with what its kind's check needs.
+struct TableReader<'a, 'de> {
+    table: &'a Spanned<DeValue<'de>>,
+    context: &'a SourceContext<'a>,
+    here: Range<usize>,
+}
+
+impl ReadSourceTable for TableReader<'_, '_> {
+    type Out = (Option<SourceKind>, Vec<SettingProblem>);
+    fn read<S: SourceKindSpec>(self, wrap: fn(S::Settings) -> SourceKind) -> Self::Out {
+        let Self { table, context, here } = self;
+        checked(table, S::KIND, |f: S::File| S::check(f, context, here).map(wrap))
+    }
 }
 
 /// One source table read as its kind's file struct `F` and checked by `check`, with every problem found: keys

@@ -28,11 +28,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
-use collect::aws::billing_export::BillingExportSource;
-use collect::aws::cloudwatch::CloudWatchSource;
-use collect::aws::cost_explorer::CostExplorerSource;
-use collect::{Collected, Source, kafka::KafkaSource, scenario::ScenarioSource};
-use config::{Config, SourceKind};
+use collect::{Collected, Source, SourceKind, SourceKindSpec, scenario::ScenarioSource};
+use config::Config;
 use error::Error;
 use files::InputFiles;
 use problem::Problems;
@@ -77,34 +74,9 @@ pub fn load_config(job: &Job) -> Result<Config, Problems> {
     config::load(&files, &name)
 }
 
-/// The collector for one configured source: each kind's module, behind the one `Source` trait.
-fn source_for(source: &config::SourceConfig) -> Box<dyn Source> {
-    let name = source.name.clone();
-    match &source.kind {
-        SourceKind::Scenario(files) => Box::new(ScenarioSource { name, files: files.clone() }),
-        SourceKind::Kafka(k) => Box::new(KafkaSource {
-            name,
-            cluster: k.cluster.clone(),
-            settings: k.connection.clone(),
-            timeout: k.timeout,
-        }),
-        SourceKind::BillingExport(settings) => Box::new(BillingExportSource { name, settings: settings.clone() }),
-        SourceKind::CostExplorer(settings) => Box::new(CostExplorerSource { name, settings: settings.clone() }),
-        SourceKind::CloudWatch(settings) => Box::new(CloudWatchSource { name, settings: settings.clone() }),
-    }
-}
-
 /// Runs every configured source.
 pub fn collect(config: &Config) -> Result<Collected, Error> {
-    let mut collected = Collected::default();
-    for source in config.sources.iter().map(source_for) {
-        tracing::info!(source = source.name(), "collecting");
-        // The span a terminal's progress line follows (see collect::PROGRESS).
-        let span = tracing::info_span!(target: collect::PROGRESS, "source", name = source.name());
-        let _collecting = span.enter();
-        source.collect(&mut collected)?;
-    }
-    Ok(collected)
+    Ok(collect::run(config.sources.iter().map(|s| s.kind.collector(&s.name)))?)
 }
 
 /// Everything after collection: normalize → join → model. Pure with respect to the outside world.
@@ -240,7 +212,7 @@ fn scenario_problems(job: &Job) -> Vec<problem::Problem> {
         .and_then(|s| s.as_array())
         .into_iter()
         .flatten()
-        .filter(|s| s.get("kind").and_then(|k| k.as_str()) == Some("scenario"))
+        .filter(|s| s.get("kind").and_then(|k| k.as_str()) == Some(ScenarioSource::KIND))
         .filter_map(|s| s.get("path").and_then(|p| p.as_str()).map(str::to_string))
         .collect();
     let mut problems = Vec::new();

@@ -139,6 +139,128 @@ impl SourceContext<'_> {
     }
 }
 
+/// A kind of source, Vector-style: how its `[[sources]]` table is spelled (the file struct, whose fields are the keys
+/// it takes), the check that turns it into settings, and the collector those settings make. Implemented beside each
+/// collector and registered once in [`source_kinds!`].
+pub trait SourceKindSpec {
+    /// The `kind = "…"` of its `[[sources]]` tables.
+    const KIND: &'static str;
+    /// Its keys as the config file spells them (besides `name` and `kind`).
+    type File: serde::de::DeserializeOwned;
+    /// What the check gives and the collector takes.
+    type Settings: Clone + std::fmt::Debug + PartialEq;
+    /// The settings, or every problem of the table; `here` is where the table starts (for a key that is missing).
+    fn check(
+        file: Self::File,
+        ctx: &SourceContext<'_>,
+        here: std::ops::Range<usize>,
+    ) -> Result<Self::Settings, Vec<crate::problem::SettingProblem>>;
+    /// The collector for a source named `name`.
+    fn collector(name: &str, settings: &Self::Settings) -> Box<dyn Source>;
+}
+
+/// Reads one `[[sources]]` table as the file struct of the kind it names (the config does: it holds the TOML).
+pub trait ReadSourceTable {
+    type Out;
+    /// Reads the table as `S::File`, checks it with `S::check` and wraps the settings with `wrap`.
+    fn read<S: SourceKindSpec>(self, wrap: fn(S::Settings) -> SourceKind) -> Self::Out;
+}
+
+/// The source kinds, registered once: each one's variant of [`SourceKind`] and its [`SourceKindSpec`]. The config
+/// reads a table by its kind through [`SourceKind::read`], the run builds collectors with [`SourceKind::collector`],
+/// and the list of kinds a message offers is [`SOURCE_KINDS`].
+macro_rules! source_kinds {
+    ($($(#[$meta:meta])* $variant:ident: $spec:ty,)*) => {
+        /// A checked source: its kind's settings.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum SourceKind {
+            $($(#[$meta])* $variant(<$spec as SourceKindSpec>::Settings),)*
+        }
+
+        /// Every source kind's `kind = "…"`, in registration order.
+        pub const SOURCE_KINDS: &[&str] = &[$(<$spec as SourceKindSpec>::KIND),*];
+
+        impl SourceKind {
+            /// Its `kind = "…"`.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(SourceKind::$variant(_) => <$spec as SourceKindSpec>::KIND,)*
+                }
+            }
+
+            /// The collector for a source of this kind named `name`.
+            pub fn collector(&self, name: &str) -> Box<dyn Source> {
+                match self {
+                    $(SourceKind::$variant(settings) => <$spec as SourceKindSpec>::collector(name, settings),)*
+                }
+            }
+
+            /// Reads a table of kind `kind` with `reader`; `None` when no kind is registered under that name.
+            pub fn read<R: ReadSourceTable>(kind: &str, reader: R) -> Option<R::Out> {
+                $(if kind == <$spec as SourceKindSpec>::KIND {
+                    return Some(reader.read::<$spec>(SourceKind::$variant));
+                })*
+                None
+            }
+        }
+    };
+}
+
+source_kinds! {
+    /// A recorded scenario folder (`fixtures/demo` or the output of `collect --record`).
+    Scenario: scenario::ScenarioSource,
+    /// A live Kafka cluster, read over the admin protocol.
+    Kafka: kafka::KafkaSource,
+    /// CUR / CUR 2.0 / FOCUS billing exports, in S3 or on local disk.
+    BillingExport: aws::billing_export::BillingExportSource,
+    /// AWS Cost Explorer, daily by service and usage type, closed days cached.
+    CostExplorer: aws::cost_explorer::CostExplorerSource,
+    /// CloudWatch metrics of a cluster (MSK, EC2 brokers, storage buckets).
+    CloudWatch: aws::cloudwatch::CloudWatchSource,
+}
+
+/// Runs each source in turn into one [`Collected`]. A cost source (one that fills `cost_lines`) that did not fail must
+/// say which days it covers and what it writes in `cost_lines.source` (its report's `window` and `line_source`), or a
+/// day it should have covered could not show as missing: such a report is made partial, naming what it lacks.
+pub fn run(sources: impl IntoIterator<Item = Box<dyn Source>>) -> Result<Collected, CollectError> {
+    let mut collected = Collected::default();
+    for source in sources {
+        tracing::info!(source = source.name(), "collecting");
+        // The span a terminal's progress line follows (see PROGRESS).
+        let span = tracing::info_span!(target: PROGRESS, "source", name = source.name());
+        let _collecting = span.enter();
+        let before = collected.sources.len();
+        source.collect(&mut collected)?;
+        collected.sources[before..].iter_mut().for_each(require_cost_coverage);
+    }
+    Ok(collected)
+}
+
+/// Marks a cost source's report partial when it lacks its window or its line source (see [`run`]).
+fn require_cost_coverage(report: &mut SourceReport) {
+    use crate::completeness::SourceStatus;
+    let fills_cost_lines = report.tables.iter().any(|t| t == CostLine::NAME);
+    if !fills_cost_lines || report.status == SourceStatus::Failed {
+        return;
+    }
+    let lacking: Vec<&str> = [
+        report.window.is_none().then_some("the days it covers (window)"),
+        report.line_source.is_none().then_some("what it writes in cost_lines.source (line_source)"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if lacking.is_empty() {
+        return;
+    }
+    let note = format!("unknown: {}; a day it should cover cannot show as missing", lacking.join(" and "));
+    report.status = SourceStatus::Partial;
+    report.detail = Some(match report.detail.take() {
+        Some(detail) => format!("{detail}; {note}"),
+        None => note,
+    });
+}
+
 /// A source of rows. Implementations do the I/O; everything after them is pure.
 pub trait Source {
     fn name(&self) -> &str;
@@ -171,4 +293,61 @@ impl CollectError {
 
 fn joined(errors: &[impl std::fmt::Display]) -> String {
     errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::completeness::{DayWindow, SourceStatus};
+
+    #[test]
+    fn a_cost_source_without_its_window_or_line_source_is_partial_naming_what_it_lacks() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let covered = |mut r: SourceReport| {
+            r.window = Some(DayWindow { first: day, last: day });
+            r.line_source = Some("cur".into());
+            r
+        };
+        let cost = || SourceReport::new("bill", "billing-export", &[CostLine::NAME]);
+
+        let mut complete = covered(cost());
+        require_cost_coverage(&mut complete);
+        assert_eq!((complete.status, complete.detail), (SourceStatus::Complete, None));
+
+        let mut no_window = SourceReport { window: None, ..covered(cost()) };
+        no_window.detail = Some("2 file(s)".into());
+        require_cost_coverage(&mut no_window);
+        assert_eq!(no_window.status, SourceStatus::Partial);
+        let detail = no_window.detail.unwrap();
+        assert!(detail.starts_with("2 file(s); unknown: the days it covers (window);"), "{detail}");
+
+        let mut neither = cost();
+        require_cost_coverage(&mut neither);
+        assert!(neither.detail.unwrap().contains("(window) and what it writes in cost_lines.source"));
+
+        // A failed source stays failed, and a source without cost lines needs no window.
+        let mut failed = SourceReport { status: SourceStatus::Failed, ..cost() };
+        require_cost_coverage(&mut failed);
+        assert_eq!((failed.status, failed.detail), (SourceStatus::Failed, None));
+        let mut metrics = SourceReport::new("cw", "cloudwatch", &[MetricPoint::NAME]);
+        require_cost_coverage(&mut metrics);
+        assert_eq!(metrics.status, SourceStatus::Complete);
+    }
+
+    #[test]
+    fn every_registered_kind_reads_by_its_name_and_names_itself() {
+        struct Kind;
+        impl ReadSourceTable for Kind {
+            type Out = &'static str;
+            fn read<S: SourceKindSpec>(self, _: fn(S::Settings) -> SourceKind) -> &'static str {
+                S::KIND
+            }
+        }
+        for kind in SOURCE_KINDS {
+            assert_eq!(SourceKind::read(kind, Kind), Some(*kind));
+        }
+        assert_eq!(SourceKind::read("scenarios", Kind), None);
+        let files = crate::files::InputFiles::Disk(".".into());
+        assert_eq!(SourceKind::Scenario(files).name(), "scenario");
+    }
 }

@@ -53,6 +53,22 @@ pub struct ScenarioSource {
     pub files: InputFiles,
 }
 
+impl super::SourceKindSpec for ScenarioSource {
+    const KIND: &'static str = "scenario";
+    type File = ScenarioSourceFile;
+    type Settings = InputFiles;
+    fn check(
+        file: ScenarioSourceFile,
+        ctx: &super::SourceContext<'_>,
+        here: std::ops::Range<usize>,
+    ) -> Result<InputFiles, Vec<crate::problem::SettingProblem>> {
+        file.check(ctx, here)
+    }
+    fn collector(name: &str, files: &InputFiles) -> Box<dyn Source> {
+        Box::new(ScenarioSource { name: name.to_string(), files: files.clone() })
+    }
+}
+
 impl Source for ScenarioSource {
     fn name(&self) -> &str {
         &self.name

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use super::exports::{ExportFile, ExportFormat, read_exports};
 use super::{AwsCallError, AwsSettings, runtime, s3_client, sdk_config};
-use crate::collect::{CollectError, Collected, Source};
+use crate::collect::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{DayWindow, SourceReport, SourceStatus};
-use crate::schema::{CostAllocation, CostLine};
+use crate::schema::{CostAllocation, CostLine, Table};
 
 /// Where the export lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,14 +46,29 @@ pub struct BillingExportSource {
     pub settings: BillingExportSettings,
 }
 
+impl SourceKindSpec for BillingExportSource {
+    const KIND: &'static str = "billing-export";
+    type File = super::settings::BillingExportFile;
+    type Settings = BillingExportSettings;
+    fn check(
+        file: super::settings::BillingExportFile,
+        ctx: &crate::collect::SourceContext<'_>,
+        here: std::ops::Range<usize>,
+    ) -> Result<BillingExportSettings, Vec<crate::problem::SettingProblem>> {
+        file.check(ctx, here)
+    }
+    fn collector(name: &str, settings: &BillingExportSettings) -> Box<dyn Source> {
+        Box::new(BillingExportSource { name: name.to_string(), settings: settings.clone() })
+    }
+}
+
 impl Source for BillingExportSource {
     fn name(&self) -> &str {
         &self.name
     }
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
-        let mut report =
-            SourceReport::new(&self.name, "billing-export", &[<crate::schema::CostLine as crate::schema::Table>::NAME]);
+        let mut report = SourceReport::new(&self.name, Self::KIND, &[CostLine::NAME]);
         let staging = tempfile::Builder::new().prefix("kafka-finops-export-").tempdir().map_err(|source| {
             CollectError::Local { what: "creating a temporary folder for the exports", cause: source }
         })?;

@@ -19,9 +19,9 @@ use aws_sdk_cloudwatch::types::{Dimension, DimensionFilter, Metric, MetricDataQu
 use chrono::{DateTime, Utc};
 
 use super::{AwsCallError, AwsSettings, runtime, sdk_config};
-use crate::collect::{CollectError, Collected, Source};
+use crate::collect::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{SourceReport, SourceStatus};
-use crate::schema::MetricPoint;
+use crate::schema::{MetricPoint, Table};
 
 /// One metric to read: every series of `metric` in `namespace` whose dimensions include `filter`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,14 +83,29 @@ pub struct CloudWatchSource {
 /// GetMetricData takes at most 500 queries per call.
 const QUERIES_PER_CALL: usize = 500;
 
+impl SourceKindSpec for CloudWatchSource {
+    const KIND: &'static str = "cloudwatch";
+    type File = super::settings::CloudWatchFile;
+    type Settings = CloudWatchSettings;
+    fn check(
+        file: super::settings::CloudWatchFile,
+        ctx: &crate::collect::SourceContext<'_>,
+        here: std::ops::Range<usize>,
+    ) -> Result<CloudWatchSettings, Vec<crate::problem::SettingProblem>> {
+        file.check(ctx, here)
+    }
+    fn collector(name: &str, settings: &CloudWatchSettings) -> Box<dyn Source> {
+        Box::new(CloudWatchSource { name: name.to_string(), settings: settings.clone() })
+    }
+}
+
 impl Source for CloudWatchSource {
     fn name(&self) -> &str {
         &self.name
     }
 
     fn collect(&self, into: &mut Collected) -> Result<(), CollectError> {
-        let mut report =
-            SourceReport::new(&self.name, "cloudwatch", &[<crate::schema::MetricPoint as crate::schema::Table>::NAME]);
+        let mut report = SourceReport::new(&self.name, Self::KIND, &[MetricPoint::NAME]);
         let rt = runtime().map_err(CollectError::runtime)?;
         match rt.block_on(self.read(&mut report.requests)) {
             Ok((points, series)) => {

@@ -15,9 +15,9 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::{AwsCallError, AwsSettings, runtime, sdk_config};
-use crate::collect::{CollectError, Collected, Source};
+use crate::collect::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{DayWindow, SourceReport, SourceStatus};
-use crate::schema::{CostAllocation, CostLine};
+use crate::schema::{CostAllocation, CostLine, Table};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CostExplorerSettings {
@@ -56,6 +56,22 @@ struct DayGroup {
 
 const METRICS: [&str; 3] = ["UnblendedCost", "AmortizedCost", "UsageQuantity"];
 
+impl SourceKindSpec for CostExplorerSource {
+    const KIND: &'static str = "cost-explorer";
+    type File = super::settings::CostExplorerFile;
+    type Settings = CostExplorerSettings;
+    fn check(
+        file: super::settings::CostExplorerFile,
+        ctx: &crate::collect::SourceContext<'_>,
+        here: std::ops::Range<usize>,
+    ) -> Result<CostExplorerSettings, Vec<crate::problem::SettingProblem>> {
+        file.check(ctx, here)
+    }
+    fn collector(name: &str, settings: &CostExplorerSettings) -> Box<dyn Source> {
+        Box::new(CostExplorerSource { name: name.to_string(), settings: settings.clone() })
+    }
+}
+
 impl Source for CostExplorerSource {
     fn name(&self) -> &str {
         &self.name
@@ -68,8 +84,7 @@ impl Source for CostExplorerSource {
         // Days before `closed_before` will not change any more: they are cached and never asked again.
         let closed_before = end - Days::new(u64::from(s.restatement_days));
         let cache_file = s.cache_dir.join(format!("{}.parquet", sanitize(&self.name)));
-        let mut report =
-            SourceReport::new(&self.name, "cost-explorer", &[<crate::schema::CostLine as crate::schema::Table>::NAME]);
+        let mut report = SourceReport::new(&self.name, Self::KIND, &[CostLine::NAME]);
 
         report.window = Some(DayWindow { first: start, last: end - Days::new(1) });
         report.line_source = Some("cost-explorer".into());

@@ -31,7 +31,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{CollectError, Collected, Source};
+use super::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{SourceReport, SourceStatus};
 use crate::schema::{
     Broker, ConsumerGroupMember, ConsumerGroupOffset, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
@@ -111,6 +111,27 @@ fn refused(code: i16, context: impl Into<String>, acl: Option<&'static str>) -> 
     code.err().map(|error| RequestError::Refused { context: context.into(), error, code, acl })
 }
 
+impl SourceKindSpec for KafkaSource {
+    const KIND: &'static str = "kafka";
+    type File = settings::KafkaSourceFile;
+    type Settings = settings::KafkaSourceSettings;
+    fn check(
+        file: settings::KafkaSourceFile,
+        ctx: &super::SourceContext<'_>,
+        here: std::ops::Range<usize>,
+    ) -> Result<settings::KafkaSourceSettings, Vec<crate::problem::SettingProblem>> {
+        file.check(ctx, here)
+    }
+    fn collector(name: &str, k: &settings::KafkaSourceSettings) -> Box<dyn Source> {
+        Box::new(KafkaSource {
+            name: name.to_string(),
+            cluster: k.cluster.clone(),
+            settings: k.connection.clone(),
+            timeout: k.timeout,
+        })
+    }
+}
+
 impl Source for KafkaSource {
     fn name(&self) -> &str {
         &self.name
@@ -165,7 +186,7 @@ impl KafkaSource {
         tracing::info!(source = %self.name, requests = count, brokers = cluster.brokers.len(), topics = cluster.topics.len(), "kafka collected");
         into.sources.push(SourceReport {
             name: self.name.clone(),
-            kind: "kafka".into(),
+            kind: Self::KIND.into(),
             status: if problems.is_empty() { SourceStatus::Complete } else { SourceStatus::Partial },
             detail: (!problems.is_empty()).then(|| problems.join("; ")),
             tables: [
