@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use rust_decimal::Decimal;
+use rust_decimal::dec;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -17,8 +18,8 @@ use crate::files::{InputFiles, line_of, toml_problem};
 use crate::prices::{PriceBook, PriceOverride};
 use crate::problem::{Problem, Problems, SettingProblem};
 use crate::settings::{
-    Assumptions, ClientRule, ClientZones, ClusterConfig, HistoryRules, ModelSettings, OwnerContact, Platform, Rules,
-    WalKind, WhatIf, ZoneShare,
+    Assumptions, ClientRule, ClientZones, ClusterConfig, HistoryRules, KeyRange, ModelSettings, ModelValue,
+    OwnerContact, Platform, Rules, WalKind, WhatIf, ZoneShare,
 };
 
 /// The config file as written.
@@ -150,35 +151,30 @@ struct SourceHead {
     kind: Spanned<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ModelFile {
-    month_hours: Option<Spanned<Decimal>>,
-    wal: Option<Spanned<String>>,
-    wal_upload_interval_ms: Option<Spanned<Decimal>>,
-    ebs_io_kib: Option<Spanned<Decimal>>,
-    target_disk_utilization: Option<Spanned<Decimal>>,
-    client_zones: Option<Spanned<i64>>,
-    shared_instance_type: Option<Spanned<String>>,
-    shared_instance_network_mibps: Option<Spanned<Decimal>>,
-    shared_min_brokers: Option<Spanned<i64>>,
-    shared_compaction_factor: Option<Spanned<Decimal>>,
-    sizing_percentile: Option<Spanned<Decimal>>,
-    broker_write_mibps: Option<Spanned<Decimal>>,
-    broker_network_mibps: Option<Spanned<Decimal>>,
-    s3_upload_object_mib: Option<Spanned<Decimal>>,
-    shared_s3_puts_per_gib: Option<Spanned<Decimal>>,
-    shared_s3_gets_per_gib: Option<Spanned<Decimal>>,
-    s3_read_object_mib: Option<Spanned<Decimal>>,
-    shared_cold_read_fraction: Option<Spanned<Decimal>>,
-    wal_gib_per_broker: Option<Spanned<Decimal>>,
-    wal_zone_copies: Option<Spanned<Decimal>>,
-    zone_aware_clients: Option<bool>,
-    fetch_from_follower: Option<bool>,
-    tiered_local_retention_hours: Option<Spanned<Decimal>>,
-    #[serde(default)]
-    clients: Vec<ClientFile>,
+/// The `[model]` table as the file spells it and its check: one field per key of `settings::model_keys!` (each
+/// checked against the range stated there), plus `[[model.clients]]`.
+macro_rules! model_file {
+    ($($(#[doc = $doc:literal])* $key:ident: $ty:ty = $default:expr, $range:expr;)*) => {
+        #[derive(Debug, Clone, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ModelFile {
+            $($key: Option<Spanned<<$ty as ModelValue>::Raw>>,)*
+            #[serde(default)]
+            clients: Vec<ClientFile>,
+        }
+
+        /// The keys set in `m`, each checked against its range; unset ones keep their defaults.
+        fn checked_keys(m: &ModelFile, a: &mut Assumptions, problems: &mut Vec<FieldProblem>) {
+            $(if let Some(v) = &m.$key {
+                match <$ty as ModelValue>::checked(v.get_ref(), $range) {
+                    Ok(x) => a.$key = x,
+                    Err(e) => problems.push((stringify!($key), v.span(), e.0)),
+                }
+            })*
+        }
+    };
 }
+crate::settings::model_keys!(model_file);
 
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
@@ -509,47 +505,16 @@ fn readiness_rules(
 
 type FieldProblem = (&'static str, std::ops::Range<usize>, String);
 
-/// A number above 0 (and at most `max`), or what was expected instead.
-fn above_zero(x: Decimal, max: Option<Decimal>) -> Result<Decimal, OutOfRange> {
-    if x > Decimal::ZERO && max.is_none_or(|m| x <= m) {
-        return Ok(x);
-    }
-    Err(OutOfRange { found: x, max })
+/// A number above 0 (and at most `max`), or what was expected instead: the range `[model]` keys state.
+fn above_zero(x: Decimal, max: Option<Decimal>) -> Result<Decimal, crate::settings::KeyProblem> {
+    <Decimal as ModelValue>::checked(&x, KeyRange::AboveZero(max))
 }
 
-/// A number outside `(0, max]`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("expected a number above 0{}, found {found}", .max.map(|m| format!(" and at most {m}")).unwrap_or_default())]
-struct OutOfRange {
-    found: Decimal,
-    max: Option<Decimal>,
-}
-
-/// `[model]`: every assumption checked against its range; unset ones keep their defaults.
+/// `[model]`: every key checked against its range; unset ones keep their defaults.
 fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
     let mut a = Assumptions::default();
     let mut problems = Vec::new();
-    positive_assumptions(m, &mut a, &mut problems);
-    bounded_assumptions(m, &mut a, &mut problems);
-    if let Some(z) = m.zone_aware_clients {
-        a.zone_aware_clients = z;
-    }
-    if let Some(f) = m.fetch_from_follower {
-        a.fetch_from_follower = f;
-    }
-    if let Some(w) = &m.wal {
-        match w.get_ref().as_str() {
-            "ebs" => a.wal = WalKind::Ebs,
-            "regional-disk" => a.wal = WalKind::RegionalDisk,
-            "s3" => a.wal = WalKind::S3,
-            "s3-express" => a.wal = WalKind::S3Express,
-            other => problems.push((
-                "wal",
-                w.span(),
-                format!("expected one of `ebs`, `regional-disk`, `s3`, `s3-express`, found `{other}`"),
-            )),
-        }
-    }
+    checked_keys(m, &mut a, &mut problems);
     for c in &m.clients {
         let zones = client_zones(c, &mut problems);
         a.clients.push(ClientRule {
@@ -560,99 +525,6 @@ fn model_assumptions(m: &ModelFile) -> Result<Assumptions, Vec<FieldProblem>> {
         });
     }
     if problems.is_empty() { Ok(a) } else { Err(problems) }
-}
-
-/// The assumptions that are numbers above zero (some with a maximum).
-fn positive_assumptions(m: &ModelFile, a: &mut Assumptions, problems: &mut Vec<FieldProblem>) {
-    let mut positive =
-        |field: &'static str, value: &Option<Spanned<Decimal>>, max: Option<Decimal>, slot: &mut Decimal| {
-            if let Some(v) = value {
-                match above_zero(*v.get_ref(), max) {
-                    Ok(x) => *slot = x,
-                    Err(message) => problems.push((field, v.span(), message.to_string())),
-                }
-            }
-        };
-    positive("target_disk_utilization", &m.target_disk_utilization, Some(Decimal::ONE), &mut a.target_disk_utilization);
-    positive("s3_upload_object_mib", &m.s3_upload_object_mib, None, &mut a.s3_upload_object_mib);
-    positive("s3_read_object_mib", &m.s3_read_object_mib, None, &mut a.s3_read_object_mib);
-    positive("shared_s3_puts_per_gib", &m.shared_s3_puts_per_gib, None, &mut a.shared_s3_puts_per_gib);
-    positive("shared_s3_gets_per_gib", &m.shared_s3_gets_per_gib, None, &mut a.shared_s3_gets_per_gib);
-    positive(
-        "shared_cold_read_fraction",
-        &m.shared_cold_read_fraction,
-        Some(Decimal::ONE),
-        &mut a.shared_cold_read_fraction,
-    );
-    positive("wal_gib_per_broker", &m.wal_gib_per_broker, None, &mut a.wal_gib_per_broker);
-    positive("wal_zone_copies", &m.wal_zone_copies, Some(Decimal::from(6)), &mut a.wal_zone_copies);
-    positive("month_hours", &m.month_hours, Some(Decimal::from(744)), &mut a.month_hours);
-    positive("wal_upload_interval_ms", &m.wal_upload_interval_ms, None, &mut a.wal_upload_interval_ms);
-    positive("ebs_io_kib", &m.ebs_io_kib, None, &mut a.ebs_io_kib);
-    positive(
-        "tiered_local_retention_hours",
-        &m.tiered_local_retention_hours,
-        None,
-        &mut a.tiered_local_retention_hours,
-    );
-    positive("sizing_percentile", &m.sizing_percentile, Some(Decimal::ONE_HUNDRED), &mut a.sizing_percentile);
-    positive("broker_write_mibps", &m.broker_write_mibps, None, &mut a.broker_write_mibps);
-    let mut network = Decimal::ZERO;
-    positive("broker_network_mibps", &m.broker_network_mibps, None, &mut network);
-    a.broker_network_mibps = (network > Decimal::ZERO).then_some(network);
-    positive(
-        "shared_instance_network_mibps",
-        &m.shared_instance_network_mibps,
-        None,
-        &mut a.shared_instance_network_mibps,
-    );
-}
-
-/// The assumptions with ranges or shapes of their own: compaction factor, broker floor, instance type, zones.
-fn bounded_assumptions(m: &ModelFile, a: &mut Assumptions, problems: &mut Vec<FieldProblem>) {
-    if let Some(f) = &m.shared_compaction_factor {
-        match *f.get_ref() {
-            x if x >= Decimal::ZERO && x <= Decimal::from(10) => a.shared_compaction_factor = x,
-            x => problems.push((
-                "shared_compaction_factor",
-                f.span(),
-                format!("expected bytes compacted per byte written, from 0 to 10, found {x}"),
-            )),
-        }
-    }
-    if let Some(n) = &m.shared_min_brokers {
-        match u32::try_from(*n.get_ref()) {
-            Ok(x) if (1..=10_000).contains(&x) => a.shared_min_brokers = Some(x),
-            _ => problems.push((
-                "shared_min_brokers",
-                n.span(),
-                format!("expected a broker count from 1 to 10000, found {}", n.get_ref()),
-            )),
-        }
-    }
-    if let Some(t) = &m.shared_instance_type {
-        let ty = t.get_ref().trim();
-        if ty.is_empty() || ty.contains(char::is_whitespace) || !ty.contains('.') {
-            problems.push((
-                "shared_instance_type",
-                t.span(),
-                format!("expected an EC2 instance type such as `m7g.4xlarge`, found `{}`", t.get_ref()),
-            ));
-        } else {
-            a.shared_instance_type = ty.to_string();
-        }
-    }
-    if let Some(z) = &m.client_zones {
-        if *z.get_ref() < 1 || *z.get_ref() > 6 {
-            problems.push((
-                "client_zones",
-                z.span(),
-                format!("expected a zone count from 1 to 6, found {}", z.get_ref()),
-            ));
-        } else {
-            a.client_zones = Some(*z.get_ref() as u32);
-        }
-    }
 }
 
 /// A `[[model.clients]]` rule's zones: a count from 1 to 6, or distinct named zones with optional positive weights
