@@ -15,7 +15,7 @@ use toml::de::DeValue;
 
 use crate::collect::{DeclaredCluster, ReadSourceTable, SOURCE_KINDS, SourceContext, SourceKind, SourceKindSpec};
 use crate::files::{InputFiles, line_of, toml_problem};
-use crate::prices::{PriceBook, PriceOverride};
+use crate::prices::{OverrideError, PriceBook, PriceKey, PriceOverride};
 use crate::problem::{Problem, Problems, SettingProblem};
 use crate::settings::{
     Assumptions, ClientRule, ClientZones, ClusterConfig, HistoryRules, KeyRange, ModelSettings, ModelValue,
@@ -311,13 +311,14 @@ fn prices(
         table.iter().map(move |(k, v)| (Some(region.clone()), k, v, format!("prices_by_region.{region}.{k}")))
     });
     for (region, key, value, field) in everywhere.chain(regional) {
-        match prices.check_override(key, *value.get_ref()) {
-            Ok(()) => overrides.push(PriceOverride {
-                region,
-                key: key.clone(),
-                usd: *value.get_ref(),
-                origin: display.to_string(),
-            }),
+        let checked = key.parse::<PriceKey>().map_err(OverrideError::from).and_then(|key| {
+            prices.check_override(*value.get_ref())?;
+            Ok(key)
+        });
+        match checked {
+            Ok(key) => {
+                overrides.push(PriceOverride { region, key, usd: *value.get_ref(), origin: display.to_string() })
+            }
             Err(message) => problems.push(Problem::new(display, at(value.span()), Some(&field), message.to_string())),
         }
     }

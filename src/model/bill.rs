@@ -11,7 +11,7 @@ use super::cost::{Component, CostBreakdown};
 use super::{ModelError, rows};
 use crate::join::contract::ClusterCost;
 use crate::normalize::Tables;
-use crate::prices::EffectivePrice;
+use crate::prices::{EffectivePrice, FixedPrice, PriceKey};
 use crate::report_model::{BilledLine, ClassResidual, Reconciled};
 use crate::settings::{ClusterConfig, Platform};
 
@@ -87,30 +87,30 @@ pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) ->
     let is_instance = |usage_type: &str| {
         usage_type.ends_with(&format!(".{instance}")) || usage_type.ends_with(&format!(":{instance}"))
     };
-    let key_of = |l: &BilledLine| -> Option<String> {
+    let key_of = |l: &BilledLine| -> Option<PriceKey> {
         let usage = l.usage_type.as_str();
         match CostClass::of(&l.cost_class)? {
-            CostClass::MskStorage => Some("msk.storage".into()),
-            CostClass::EbsStorage if usage.contains("gp3") => Some("ebs.gp3.storage".into()),
-            CostClass::EbsStorage if usage.contains("gp2") => Some("ebs.gp2.storage".into()),
-            CostClass::EbsIops if usage.contains("gp3") => Some("ebs.gp3.iops".into()),
-            CostClass::EbsThroughput if usage.contains("gp3") => Some("ebs.gp3.throughput".into()),
-            CostClass::MskTieredStorage => Some("msk.tiered.storage".into()),
-            CostClass::MskTieredRetrieval => Some("msk.tiered.retrieval".into()),
-            CostClass::S3Storage if usage.ends_with("TimedStorage-ByteHrs") => Some("s3.standard.storage".into()),
-            CostClass::S3Requests if usage.ends_with("Requests-Tier1") => Some("s3.standard.put".into()),
-            CostClass::S3Requests if usage.ends_with("Requests-Tier2") => Some("s3.standard.get".into()),
-            CostClass::InterAzTransfer => Some("transfer.inter_az".into()),
+            CostClass::MskStorage => Some(FixedPrice::MskStorage.into()),
+            CostClass::EbsStorage if usage.contains("gp3") => Some(FixedPrice::Gp3Storage.into()),
+            CostClass::EbsStorage if usage.contains("gp2") => Some(FixedPrice::Gp2Storage.into()),
+            CostClass::EbsIops if usage.contains("gp3") => Some(FixedPrice::Gp3Iops.into()),
+            CostClass::EbsThroughput if usage.contains("gp3") => Some(FixedPrice::Gp3Throughput.into()),
+            CostClass::MskTieredStorage => Some(FixedPrice::MskTieredStorage.into()),
+            CostClass::MskTieredRetrieval => Some(FixedPrice::MskTieredRetrieval.into()),
+            CostClass::S3Storage if usage.ends_with("TimedStorage-ByteHrs") => Some(FixedPrice::S3Storage.into()),
+            CostClass::S3Requests if usage.ends_with("Requests-Tier1") => Some(FixedPrice::S3Put.into()),
+            CostClass::S3Requests if usage.ends_with("Requests-Tier2") => Some(FixedPrice::S3Get.into()),
+            CostClass::InterAzTransfer => Some(FixedPrice::InterAzTransfer.into()),
             CostClass::MskBrokerHours if cluster.platform == Platform::Msk && is_instance(usage) => {
-                Some(format!("msk.broker.{}", cluster.broker_instance_type))
+                Some(PriceKey::MskBroker(cluster.broker_instance_type.clone()))
             }
             CostClass::Ec2InstanceHours if cluster.platform == Platform::SelfManaged && is_instance(usage) => {
-                Some(format!("ec2.instance.{}", cluster.broker_instance_type))
+                Some(PriceKey::Ec2Instance(cluster.broker_instance_type.clone()))
             }
             _ => None,
         }
     };
-    let mut per_key: BTreeMap<String, Vec<&BilledLine>> = BTreeMap::new();
+    let mut per_key: BTreeMap<PriceKey, Vec<&BilledLine>> = BTreeMap::new();
     for l in lines {
         if let Some(key) = key_of(l) {
             per_key.entry(key).or_default().push(l);

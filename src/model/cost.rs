@@ -24,7 +24,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
 use crate::model::assumptions::{Assumptions, WalKind};
 use crate::model::zones::{Clients, Distribution, Placement};
-use crate::prices::{PriceBook, VENDOR_KEY};
+use crate::prices::{FixedPrice, PriceBook, PriceKey, VENDOR_KEY};
 use crate::settings::Platform;
 
 pub const GIB: Decimal = Decimal::from_parts(1_073_741_824, 0, 0, false, 0);
@@ -44,7 +44,7 @@ pub struct CostComponent {
     pub unit_price_usd: Decimal,
     /// The price-book key; the cluster's `prices` give its source and basis. `unit_price_usd` is that price ×
     /// `price_multiplier` (2 for inter-AZ transfer, billed on both sides; omitted when 1).
-    pub price_key: String,
+    pub price_key: PriceKey,
     pub price_multiplier: Decimal,
     pub monthly_usd: Decimal,
 }
@@ -65,10 +65,11 @@ impl CostBreakdown {
         name: Component,
         unit: &str,
         quantity: Decimal,
-        price_key: &str,
+        price_key: impl Into<PriceKey>,
         factor: Decimal,
     ) {
-        match prices.get(price_key) {
+        let price_key = price_key.into();
+        match prices.get(&price_key) {
             Some(price) => {
                 let unit_price = price.usd * factor;
                 let monthly = (quantity * unit_price).round_dp(6);
@@ -78,7 +79,7 @@ impl CostBreakdown {
                     unit: unit.into(),
                     quantity: quantity.round_dp(6),
                     unit_price_usd: unit_price,
-                    price_key: price_key.into(),
+                    price_key,
                     price_multiplier: factor,
                     monthly_usd: monthly,
                 });
@@ -189,7 +190,7 @@ pub struct ClusterInputs {
     pub zones: i64,
     /// Each zone (rack) with brokers, and how many; brokers without a rack are not in it.
     pub broker_zones: Vec<(String, i64)>,
-    pub broker_price_key: String,
+    pub broker_price_key: PriceKey,
     /// Sum of the cluster's topics' write rates; the denominator of compute and WAL shares.
     pub cluster_bytes_in_per_sec: f64,
     /// Sum over the cluster's topics of write rate × RF: what the brokers' disks take in.
@@ -255,17 +256,17 @@ fn write_share(topic: &TopicInputs, cluster: &ClusterInputs) -> Option<Decimal> 
     Decimal::from_f64(rate / cluster.cluster_bytes_in_per_sec)
 }
 
-pub fn storage_price_key(platform: Platform) -> &'static str {
+pub fn storage_price_key(platform: Platform) -> FixedPrice {
     match platform {
-        Platform::Msk => "msk.storage",
-        Platform::SelfManaged => "ebs.gp3.storage",
+        Platform::Msk => FixedPrice::MskStorage,
+        Platform::SelfManaged => FixedPrice::Gp3Storage,
     }
 }
 
-fn replication_price_key(platform: Platform) -> &'static str {
+fn replication_price_key(platform: Platform) -> FixedPrice {
     match platform {
-        Platform::Msk => "msk.transfer.replication",
-        Platform::SelfManaged => "transfer.inter_az",
+        Platform::Msk => FixedPrice::MskReplicationTransfer,
+        Platform::SelfManaged => FixedPrice::InterAzTransfer,
     }
 }
 
@@ -328,7 +329,7 @@ pub fn tiered_storage(
     tiered_eligibility(t, c, a)?;
     let mut cost = CostBreakdown::default();
     let window_ms = local_window_ms(t, a);
-    let remote_key = |msk: &'static str, s3: &'static str| match c.platform {
+    let remote_key = |msk: FixedPrice, s3: FixedPrice| match c.platform {
         Platform::Msk => msk,
         Platform::SelfManaged => s3,
     };
@@ -342,7 +343,7 @@ pub fn tiered_storage(
             Component::RemoteStorage,
             "GiB-month",
             remote_gib,
-            remote_key("msk.tiered.storage", "s3.standard.storage"),
+            remote_key(FixedPrice::MskTieredStorage, FixedPrice::S3Storage),
             Decimal::ONE,
         );
     }
@@ -352,17 +353,22 @@ pub fn tiered_storage(
         let written = monthly_bytes(rate, a);
         if c.platform == Platform::SelfManaged {
             let puts = written / (a.s3_upload_object_mib * MIB);
-            cost.push(prices, Component::RemotePut, "requests", puts, "s3.standard.put", Decimal::ONE);
+            cost.push(prices, Component::RemotePut, "requests", puts, FixedPrice::S3Put, Decimal::ONE);
         }
         let behind = groups_behind(t, window_ms);
         let read = written * Decimal::from(behind);
         match c.platform {
-            Platform::Msk => {
-                cost.push(prices, Component::RemoteReads, "GiB", read / GIB, "msk.tiered.retrieval", Decimal::ONE)
-            }
+            Platform::Msk => cost.push(
+                prices,
+                Component::RemoteReads,
+                "GiB",
+                read / GIB,
+                FixedPrice::MskTieredRetrieval,
+                Decimal::ONE,
+            ),
             Platform::SelfManaged => {
                 let gets = read / (a.s3_read_object_mib * MIB);
-                cost.push(prices, Component::RemoteReads, "requests", gets, "s3.standard.get", Decimal::ONE)
+                cost.push(prices, Component::RemoteReads, "requests", gets, FixedPrice::S3Get, Decimal::ONE)
             }
         }
     }
@@ -421,18 +427,18 @@ pub enum NotTierable {
 pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) -> CostBreakdown {
     let mut cost = CostBreakdown::default();
     if let Some(bytes) = one_copy_bytes(t) {
-        cost.push(prices, Component::S3Storage, "GiB-month", bytes / GIB, "s3.standard.storage", Decimal::ONE);
+        cost.push(prices, Component::S3Storage, "GiB-month", bytes / GIB, FixedPrice::S3Storage, Decimal::ONE);
     }
     if let Some(rate) = t.bytes_in_per_sec {
         let written = monthly_bytes(rate, a);
         // Measured per GiB written: uploads and compaction, and one group's reads. Each further group reads its
         // cold share in ranged GETs.
         let puts = written / GIB * a.shared_s3_puts_per_gib;
-        cost.push(prices, Component::S3Put, "requests", puts, "s3.standard.put", Decimal::ONE);
+        cost.push(prices, Component::S3Put, "requests", puts, FixedPrice::S3Put, Decimal::ONE);
         let further_groups = Decimal::from((t.groups.len() as i64 - 1).max(0));
         let cold = written * further_groups * a.shared_cold_read_fraction;
         let gets = written / GIB * a.shared_s3_gets_per_gib + cold / (a.s3_read_object_mib * MIB);
-        cost.push(prices, Component::S3Get, "requests", gets, "s3.standard.get", Decimal::ONE);
+        cost.push(prices, Component::S3Get, "requests", gets, FixedPrice::S3Get, Decimal::ONE);
         if let Some(share) = write_share(t, c) {
             push_wal(&mut cost, share, written / GIB, c, a, prices);
         }
@@ -442,8 +448,8 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
     }
     if let Some(share) = write_share(t, c) {
         let hours = Decimal::from(c.shared_brokers(a)) * a.month_hours * share;
-        let key = format!("ec2.instance.{}", a.shared_instance_type);
-        cost.push(prices, Component::BrokerCompute, "broker-hours", hours, &key, Decimal::ONE);
+        let key = PriceKey::Ec2Instance(a.shared_instance_type.clone());
+        cost.push(prices, Component::BrokerCompute, "broker-hours", hours, key, Decimal::ONE);
     }
     note_missing_inputs(&mut cost, t);
     cost
@@ -467,15 +473,24 @@ fn push_wal(
     let volume = a.wal_gib_per_broker * brokers * share;
     let uploads = brokers * a.month_hours * SECONDS_PER_HOUR * Decimal::ONE_THOUSAND / a.wal_upload_interval_ms * share;
     match a.wal {
-        WalKind::Ebs => cost.push(prices, Component::WalVolume, "GiB-month", volume, "ebs.gp3.storage", Decimal::ONE),
-        WalKind::RegionalDisk => {
-            cost.push(prices, Component::WalVolume, "GiB-month", volume, "wal.regional_disk.storage", Decimal::ONE)
+        WalKind::Ebs => {
+            cost.push(prices, Component::WalVolume, "GiB-month", volume, FixedPrice::Gp3Storage, Decimal::ONE)
         }
-        WalKind::S3 => cost.push(prices, Component::WalPut, "requests", uploads, "s3.standard.put", Decimal::ONE),
+        WalKind::RegionalDisk => {
+            cost.push(prices, Component::WalVolume, "GiB-month", volume, FixedPrice::WalRegionalDisk, Decimal::ONE)
+        }
+        WalKind::S3 => cost.push(prices, Component::WalPut, "requests", uploads, FixedPrice::S3Put, Decimal::ONE),
         WalKind::S3Express => {
             let copies = a.wal_zone_copies;
-            cost.push(prices, Component::WalPut, "requests", uploads * copies, "s3.express.put", Decimal::ONE);
-            cost.push(prices, Component::WalUpload, "GiB", written_gib * copies, "s3.express.upload", Decimal::ONE);
+            cost.push(prices, Component::WalPut, "requests", uploads * copies, FixedPrice::S3ExpressPut, Decimal::ONE);
+            cost.push(
+                prices,
+                Component::WalUpload,
+                "GiB",
+                written_gib * copies,
+                FixedPrice::S3ExpressUpload,
+                Decimal::ONE,
+            );
         }
     }
 }
@@ -568,10 +583,17 @@ fn push_provisioned_performance(
     let iops_over = (per_broker / (a.ebs_io_kib * Decimal::from(1024)) - GP3_BASELINE_IOPS).max(Decimal::ZERO);
     if !mibps_over.is_zero() {
         let q = mibps_over * brokers * share;
-        cost.push(prices, Component::EbsThroughput, "MiB/s-month", q, "ebs.gp3.throughput", Decimal::ONE);
+        cost.push(prices, Component::EbsThroughput, "MiB/s-month", q, FixedPrice::Gp3Throughput, Decimal::ONE);
     }
     if !iops_over.is_zero() {
-        cost.push(prices, Component::EbsIops, "IOPS-month", iops_over * brokers * share, "ebs.gp3.iops", Decimal::ONE);
+        cost.push(
+            prices,
+            Component::EbsIops,
+            "IOPS-month",
+            iops_over * brokers * share,
+            FixedPrice::Gp3Iops,
+            Decimal::ONE,
+        );
     }
 }
 
@@ -645,7 +667,7 @@ fn push_client_traffic(
     let show = |q: Decimal| routing != Routing::ZoneAware || !q.is_zero();
     match crossing(&t.producers, false) {
         Some(x) if show(x) => {
-            cost.push(prices, Component::InterAzProduce, "GiB", written_gib * x, "transfer.inter_az", TWO_SIDES)
+            cost.push(prices, Component::InterAzProduce, "GiB", written_gib * x, FixedPrice::InterAzTransfer, TWO_SIDES)
         }
         Some(_) => {}
         None => note_unknown_zones(cost, "inter_az_produce", t.placement.unknown_leaders()),
@@ -662,14 +684,14 @@ fn push_client_traffic(
         }
     }
     if show(read) {
-        cost.push(prices, Component::InterAzConsume, "GiB", read, "transfer.inter_az", TWO_SIDES);
+        cost.push(prices, Component::InterAzConsume, "GiB", read, FixedPrice::InterAzTransfer, TWO_SIDES);
     }
 }
 
 fn push_compute(cost: &mut CostBreakdown, t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) {
     if let Some(share) = write_share(t, c) {
         let hours = Decimal::from(c.brokers) * a.month_hours * share;
-        cost.push(prices, Component::BrokerCompute, "broker-hours", hours, &c.broker_price_key, Decimal::ONE);
+        cost.push(prices, Component::BrokerCompute, "broker-hours", hours, c.broker_price_key.clone(), Decimal::ONE);
     }
 }
 
@@ -698,7 +720,7 @@ mod tests {
                 .chain(extra.iter().copied())
                 .map(|(key, usd)| crate::prices::PriceOverride {
                     region: None,
-                    key: key.into(),
+                    key: key.parse::<crate::prices::PriceKey>().unwrap(),
                     usd,
                     origin: "test".into(),
                 })
@@ -713,7 +735,7 @@ mod tests {
             brokers: 6,
             zones: 3,
             broker_zones: abc().into_iter().map(|z| (z, 2)).collect(),
-            broker_price_key: "msk.broker.kafka.m5.2xlarge".into(),
+            broker_price_key: "msk.broker.kafka.m5.2xlarge".parse::<crate::prices::PriceKey>().unwrap(),
             cluster_bytes_in_per_sec: 4.0 * 1_048_576.0,
             disk_write_bytes_per_sec: 12.0 * 1_048_576.0,
             read_bytes_per_sec: 8.0 * 1_048_576.0,
@@ -932,7 +954,10 @@ mod tests {
         assert_eq!(component(&cost, "inter_az_replication").monthly_usd, dec!(0));
         // 300 GiB-month × $0.10 = $30
         assert_eq!(component(&cost, "retained_storage").monthly_usd, dec!(30));
-        assert_eq!(component(&cost, "retained_storage").price_key, "msk.storage");
+        assert_eq!(
+            component(&cost, "retained_storage").price_key,
+            "msk.storage".parse::<crate::prices::PriceKey>().unwrap()
+        );
     }
 
     #[test]
@@ -957,7 +982,10 @@ mod tests {
         // Compute: 3 × 730 h × 1/4 = 547.5 broker-hours of m7g.4xlarge × $0.6528 = $357.408
         assert_eq!(component(&cost, "broker_compute").quantity, dec!(547.5));
         assert_eq!(component(&cost, "broker_compute").monthly_usd, dec!(357.408));
-        assert_eq!(component(&cost, "broker_compute").price_key, "ec2.instance.m7g.4xlarge");
+        assert_eq!(
+            component(&cost, "broker_compute").price_key,
+            "ec2.instance.m7g.4xlarge".parse::<crate::prices::PriceKey>().unwrap()
+        );
         assert!(cost.components.iter().all(|c| !c.name.as_str().starts_with("inter_az")));
         // The vendor's subscription: always shown, $0 until a price is set; 2566.40625 GiB written.
         let vendor = component(&cost, "vendor_subscription");
@@ -995,7 +1023,10 @@ mod tests {
     #[test]
     fn a_missing_broker_price_is_flagged() {
         let book = book();
-        let c = ClusterInputs { broker_price_key: "msk.broker.kafka.x9.huge".into(), ..cluster(Platform::Msk) };
+        let c = ClusterInputs {
+            broker_price_key: "msk.broker.kafka.x9.huge".parse::<crate::prices::PriceKey>().unwrap(),
+            ..cluster(Platform::Msk)
+        };
         let cost = broker_local(&topic(), &c, &Assumptions::default(), &book);
         assert!(cost.components.iter().all(|x| x.name != "broker_compute"));
         assert!(cost.missing.iter().any(|m| m.contains("msk.broker.kafka.x9.huge")));

@@ -31,7 +31,7 @@ use crate::join::contract::{
     PartitionPlacementRow, SourceDay, TopicFacts,
 };
 use crate::normalize::Tables;
-use crate::prices::PriceBook;
+use crate::prices::{PriceBook, PriceKey};
 use crate::problem::{Finding, Problem, Problems};
 use crate::report_model::{
     BilledLine, ClusterSummary, CostDay, DailyCost, GroupLag, MODEL_VERSION, OwnerSummary, ReportModel, ScenarioInfo,
@@ -326,11 +326,11 @@ fn cluster_sizing(
         })
         .collect();
     let points = rate_points.get(name).map(Vec::as_slice).unwrap_or(&[]);
-    let price_of = |key: &str| book.and_then(|b| b.get(key)).map(|p| p.usd);
+    let price_of = |key: &PriceKey| book.and_then(|b| b.get(key)).map(|p| p.usd);
     let a = &config.assumptions;
     let sized = sizing::size(&loads, points, &cfg.broker_instance_type, inputs.brokers, inputs.zones, a).priced(
         price_of(&inputs.broker_price_key),
-        price_of(cost::storage_price_key(cfg.platform)),
+        price_of(&cost::storage_price_key(cfg.platform).into()),
         a.month_hours,
     );
     let month_days = a.month_hours / Decimal::from(24);
@@ -377,10 +377,7 @@ fn cluster_inputs<'a>(
             ));
             continue;
         };
-        let broker_price_key = match cfg.platform {
-            Platform::Msk => format!("msk.broker.{}", cfg.broker_instance_type),
-            Platform::SelfManaged => format!("ec2.instance.{}", cfg.broker_instance_type),
-        };
+        let broker_price_key = PriceKey::broker(cfg.platform, &cfg.broker_instance_type);
         let inputs = ClusterInputs {
             platform: cfg.platform,
             brokers: facts.brokers,

@@ -17,7 +17,15 @@ fn all<T, U: From<T>>(v: Vec<T>) -> Vec<U> {
 impl From<cost::CostComponent> for out::CostComponent {
     fn from(c: cost::CostComponent) -> Self {
         let cost::CostComponent { name, unit, quantity, unit_price_usd, price_key, price_multiplier, monthly_usd } = c;
-        out::CostComponent { name, unit, quantity, unit_price_usd, price_key, price_multiplier, monthly_usd }
+        out::CostComponent {
+            name,
+            unit,
+            quantity,
+            unit_price_usd,
+            price_key: price_key.to_string(),
+            price_multiplier,
+            monthly_usd,
+        }
     }
 }
 
@@ -47,7 +55,7 @@ impl From<choice::Choice> for out::Choice {
 impl From<prices::Price> for out::Price {
     fn from(p: prices::Price) -> Self {
         let prices::Price { key, region, unit, usd, source, as_of, basis } = p;
-        out::Price { key, region, unit, usd, source, as_of, basis }
+        out::Price { key: key.to_string(), region, unit, usd, source, as_of, basis }
     }
 }
 

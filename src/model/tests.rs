@@ -30,8 +30,12 @@ fn abc() -> Vec<String> {
 }
 
 fn book() -> PriceBook {
-    let broker =
-        PriceOverride { region: None, key: "ec2.instance.m5.2xlarge".into(), usd: dec!(0.84), origin: "test".into() };
+    let broker = PriceOverride {
+        region: None,
+        key: "ec2.instance.m5.2xlarge".parse::<crate::prices::PriceKey>().unwrap(),
+        usd: dec!(0.84),
+        origin: "test".into(),
+    };
     PriceBook::defaults().settle("us-east-1", &[], &[broker])
 }
 
@@ -41,7 +45,7 @@ fn cluster() -> ClusterInputs {
         brokers: 6,
         zones: 3,
         broker_zones: abc().into_iter().map(|z| (z, 2)).collect(),
-        broker_price_key: "ec2.instance.m5.2xlarge".into(),
+        broker_price_key: "ec2.instance.m5.2xlarge".parse::<crate::prices::PriceKey>().unwrap(),
         cluster_bytes_in_per_sec: 4.0 * MIB,
         disk_write_bytes_per_sec: 12.0 * MIB,
         read_bytes_per_sec: 8.0 * MIB,
@@ -274,7 +278,10 @@ fn a_bill_price_needs_every_charged_lines_quantity() {
     };
     let known = storage(Some(dec!(3000)), dec!(300));
     let prices = super::bill::effective_prices(&cluster, std::slice::from_ref(&known));
-    assert_eq!(prices.iter().map(|p| (p.key.as_str(), p.usd)).collect::<Vec<_>>(), [("msk.storage", dec!(0.1))]);
+    assert_eq!(
+        prices.iter().map(|p| (p.key.to_string(), p.usd)).collect::<Vec<_>>(),
+        [("msk.storage".to_string(), dec!(0.1))]
+    );
     let prices = super::bill::effective_prices(&cluster, &[known, storage(None, dec!(100))]);
     assert!(prices.is_empty(), "{prices:?}");
 }
