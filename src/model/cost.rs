@@ -49,13 +49,75 @@ pub struct CostComponent {
     pub monthly_usd: Decimal,
 }
 
+/// Something a cost could not count, and so left out: the part it concerns and why. A breakdown with one is a lower
+/// bound. Shown as `part: reason` (the words `model.json` carries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub part: Part,
+    pub reason: Reason,
+}
+
+/// The part of a cost a [`Missing`] concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// One cost component.
+    Component(Component),
+    /// Every storage component (a size is unknown).
+    Storage,
+    /// Every rate-driven component (a write rate is unknown).
+    Traffic,
+}
+
+/// Why a part of a cost is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The cluster's price book has no price for the key.
+    NoPrice(PriceKey),
+    /// Partitions whose size on disk was not collected.
+    SizeNotCollected { partitions: i64 },
+    /// Tiered today: the remote bytes need a write rate and a finite retention.
+    RemoteBytesUnknown,
+    /// No `BytesInPerSec` for the topic.
+    NoWriteRate,
+    /// Where a zone is unknown, and so where traffic crosses.
+    ZoneUnknown(Option<String>),
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.part {
+            Part::Component(c) => write!(f, "{c}: ")?,
+            Part::Storage => f.write_str("storage: ")?,
+            Part::Traffic => f.write_str("traffic: ")?,
+        }
+        match &self.reason {
+            Reason::NoPrice(key) => write!(f, "no price `{key}` in the price book"),
+            Reason::SizeNotCollected { partitions } => {
+                write!(f, "size on disk not collected for {partitions} partition(s)")
+            }
+            Reason::RemoteBytesUnknown => {
+                f.write_str("the topic is tiered today and its remote bytes need a write rate and a finite retention")
+            }
+            Reason::NoWriteRate => f.write_str(
+                "no write-rate metric (BytesInPerSec) for this topic; transfer, request, WAL and compute components \
+                 left out",
+            ),
+            Reason::ZoneUnknown(why) => write!(
+                f,
+                "{}, so where its traffic crosses a zone is unknown",
+                why.as_deref().unwrap_or("a zone is unknown")
+            ),
+        }
+    }
+}
+
 /// A placement scenario's cost for one topic (or a roll-up): its components and what could not be priced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CostBreakdown {
     pub components: Vec<CostComponent>,
     pub monthly_usd: Decimal,
     /// Inputs or prices that were missing; a non-empty list means `monthly_usd` is a lower bound.
-    pub missing: Vec<String>,
+    pub missing: Vec<Missing>,
 }
 
 impl CostBreakdown {
@@ -84,7 +146,7 @@ impl CostBreakdown {
                     monthly_usd: monthly,
                 });
             }
-            None => self.missing.push(format!("{name}: no price `{price_key}` in the price book")),
+            None => self.missing.push(Missing { part: Part::Component(name), reason: Reason::NoPrice(price_key) }),
         }
     }
 
@@ -286,21 +348,14 @@ pub fn one_copy_bytes(t: &TopicInputs) -> Option<Decimal> {
 }
 
 fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
+    let storage = |reason| Missing { part: Part::Storage, reason };
     if t.retained_bytes.is_none() {
-        cost.missing
-            .push(format!("storage: size on disk not collected for {} partition(s)", t.partitions_size_unknown));
+        cost.missing.push(storage(Reason::SizeNotCollected { partitions: t.partitions_size_unknown }));
     } else if one_copy_bytes(t).is_none() {
-        cost.missing.push(
-            "storage: the topic is tiered today and its remote bytes need a write rate and a finite retention"
-                .to_string(),
-        );
+        cost.missing.push(storage(Reason::RemoteBytesUnknown));
     }
     if t.bytes_in_per_sec.is_none() {
-        cost.missing.push(
-            "traffic: no write-rate metric (BytesInPerSec) for this topic; transfer, request, WAL and compute \
-             components left out"
-                .to_string(),
-        );
+        cost.missing.push(Missing { part: Part::Traffic, reason: Reason::NoWriteRate });
     }
 }
 
@@ -612,7 +667,7 @@ fn push_kafka_traffic(
             let key = replication_price_key(c.platform);
             cost.push(prices, Component::InterAzReplication, "GiB", written_gib * crossings, key, TWO_SIDES);
         }
-        None => note_unknown_zones(cost, "inter_az_replication", t.placement.unknown_followers()),
+        None => note_unknown_zones(cost, Component::InterAzReplication, t.placement.unknown_followers()),
     }
     push_client_traffic(cost, written_gib, t, c, a, prices, Routing::Kafka);
 }
@@ -636,9 +691,8 @@ pub fn kafka_crossing(t: &TopicInputs, c: &ClusterInputs, clients: &Clients, fro
     if from_followers { d.follower_fetch_crossing(&t.placement) } else { d.leader_crossing(&t.placement) }
 }
 
-fn note_unknown_zones(cost: &mut CostBreakdown, name: &str, why: Option<String>) {
-    let why = why.unwrap_or_else(|| "a zone is unknown".into());
-    cost.missing.push(format!("{name}: {why}, so where its traffic crosses a zone is unknown"));
+fn note_unknown_zones(cost: &mut CostBreakdown, name: Component, why: Option<String>) {
+    cost.missing.push(Missing { part: Part::Component(name), reason: Reason::ZoneUnknown(why) });
 }
 
 /// Producers writing to, and consumer groups reading from, a broker in another zone: per byte, the share of the
@@ -670,7 +724,7 @@ fn push_client_traffic(
             cost.push(prices, Component::InterAzProduce, "GiB", written_gib * x, FixedPrice::InterAzTransfer, TWO_SIDES)
         }
         Some(_) => {}
-        None => note_unknown_zones(cost, "inter_az_produce", t.placement.unknown_leaders()),
+        None => note_unknown_zones(cost, Component::InterAzProduce, t.placement.unknown_leaders()),
     }
     let mut read = Decimal::ZERO;
     for g in &t.groups {
@@ -679,7 +733,7 @@ fn push_client_traffic(
             Some(x) => read += written_gib * x,
             None => {
                 let why = if from_followers { t.placement.unknown_followers() } else { t.placement.unknown_leaders() };
-                return note_unknown_zones(cost, "inter_az_consume", why);
+                return note_unknown_zones(cost, Component::InterAzConsume, why);
             }
         }
     }
@@ -1017,7 +1071,8 @@ mod tests {
         let cost = broker_local(&t, &cluster(Platform::SelfManaged), &Assumptions::default(), &book);
         assert!(cost.components.is_empty());
         assert_eq!(cost.missing.len(), 2);
-        assert!(cost.missing[0].contains("2 partition(s)"), "{:?}", cost.missing);
+        assert_eq!(cost.missing[0].reason, Reason::SizeNotCollected { partitions: 2 }, "{:?}", cost.missing);
+        assert_eq!(cost.missing[0].to_string(), "storage: size on disk not collected for 2 partition(s)");
     }
 
     #[test]
@@ -1029,7 +1084,10 @@ mod tests {
         };
         let cost = broker_local(&topic(), &c, &Assumptions::default(), &book);
         assert!(cost.components.iter().all(|x| x.name != "broker_compute"));
-        assert!(cost.missing.iter().any(|m| m.contains("msk.broker.kafka.x9.huge")));
+        let key = "msk.broker.kafka.x9.huge".parse::<PriceKey>().unwrap();
+        let wanted = Missing { part: Part::Component(Component::BrokerCompute), reason: Reason::NoPrice(key) };
+        assert!(cost.missing.contains(&wanted), "{:?}", cost.missing);
+        assert_eq!(wanted.to_string(), "broker_compute: no price `msk.broker.kafka.x9.huge` in the price book");
     }
 
     #[test]
@@ -1101,7 +1159,11 @@ mod tests {
         let err = err.to_string();
         assert!(err.contains("compacted"), "{err}");
         let msk = tiered_storage(&topic(), &cluster(Platform::Msk), &Assumptions::default(), &book()).unwrap();
-        assert!(msk.missing.iter().any(|m| m.contains("msk.tiered.storage")), "{:?}", msk.missing);
+        assert!(
+            msk.missing.iter().any(|m| m.reason == Reason::NoPrice(FixedPrice::MskTieredStorage.into())),
+            "{:?}",
+            msk.missing
+        );
         assert!(msk.components.iter().all(|c| c.name != "remote_storage"), "missing, not $0");
     }
 
@@ -1172,7 +1234,12 @@ mod tests {
         t.placement.partitions[1].leader = None;
         let cost = broker_local(&t, &c, &Assumptions::default(), &book());
         assert!(cost.components.iter().all(|x| x.name != "inter_az_produce"), "{cost:?}");
-        assert!(cost.missing.iter().any(|m| m.starts_with("inter_az_produce") && m.contains("no rack")), "{cost:?}");
+        assert!(
+            cost.missing.iter().any(|m| m.part == Part::Component(Component::InterAzProduce)
+                && m.to_string().starts_with("inter_az_produce: ")
+                && m.to_string().contains("no rack")),
+            "{cost:?}"
+        );
     }
 
     #[test]
@@ -1265,6 +1332,9 @@ mod tests {
         assert_eq!(component(&express, "wal_upload").monthly_usd, dec!(24.6375));
         assert_eq!(wal(WalKind::Ebs), Ok((Component::WalVolume, dec!(7.5), dec!(0.6))));
         let regional = wal(WalKind::RegionalDisk).unwrap_err();
-        assert!(regional.iter().any(|m| m.contains("wal.regional_disk.storage")), "{regional:?}");
+        assert!(
+            regional.iter().any(|m| m.reason == Reason::NoPrice(FixedPrice::WalRegionalDisk.into())),
+            "{regional:?}"
+        );
     }
 }

@@ -14,6 +14,11 @@ fn all<T, U: From<T>>(v: Vec<T>) -> Vec<U> {
     v.into_iter().map(U::from).collect()
 }
 
+/// Each as the words `model.json` carries.
+fn all_text<T: std::fmt::Display>(v: Vec<T>) -> Vec<String> {
+    v.iter().map(T::to_string).collect()
+}
+
 impl From<cost::CostComponent> for out::CostComponent {
     fn from(c: cost::CostComponent) -> Self {
         let cost::CostComponent { name, unit, quantity, unit_price_usd, price_key, price_multiplier, monthly_usd } = c;
@@ -32,7 +37,7 @@ impl From<cost::CostComponent> for out::CostComponent {
 impl From<cost::CostBreakdown> for out::CostBreakdown {
     fn from(b: cost::CostBreakdown) -> Self {
         let cost::CostBreakdown { components, monthly_usd, missing } = b;
-        out::CostBreakdown { components: all(components), monthly_usd, missing }
+        out::CostBreakdown { components: all(components), monthly_usd, missing: all_text(missing) }
     }
 }
 

@@ -86,7 +86,7 @@ fn evaluate_one(
             after_usd: after.monthly_usd,
             delta_usd: after.monthly_usd - before.monthly_usd,
             notes,
-            missing: after.missing.clone(),
+            missing: after.missing.iter().map(ToString::to_string).collect(),
         });
     }
     let mut owners: BTreeMap<&str, WhatIfOwner> = BTreeMap::new();
