@@ -46,17 +46,49 @@ const EARLIEST: i64 = -2;
 const LATEST: i64 = -1;
 /// DescribeConfigs resource type for topics.
 const TOPIC_RESOURCE: i8 = 2;
-/// The topic configs the model and the reports use; asking only for these keeps DescribeConfigs small.
-const TOPIC_CONFIG_KEYS: &[&str] = &[
-    "cleanup.policy",
-    "local.retention.bytes",
-    "local.retention.ms",
-    "min.insync.replicas",
-    "remote.storage.enable",
-    "retention.bytes",
-    "retention.ms",
-    "segment.bytes",
-];
+/// The topic configs the model and the reports use, by Kafka's names; asking only for these keeps DescribeConfigs
+/// small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr)]
+enum TopicConfigKey {
+    #[strum(serialize = "cleanup.policy")]
+    CleanupPolicy,
+    #[strum(serialize = "local.retention.bytes")]
+    LocalRetentionBytes,
+    #[strum(serialize = "local.retention.ms")]
+    LocalRetentionMs,
+    #[strum(serialize = "min.insync.replicas")]
+    MinInsyncReplicas,
+    #[strum(serialize = "remote.storage.enable")]
+    RemoteStorageEnable,
+    #[strum(serialize = "retention.bytes")]
+    RetentionBytes,
+    #[strum(serialize = "retention.ms")]
+    RetentionMs,
+    #[strum(serialize = "segment.bytes")]
+    SegmentBytes,
+}
+
+impl TopicConfigKey {
+    fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Where a config value comes from: DescribeConfigs' `config_source` (KIP-226), by its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::FromRepr, strum::IntoStaticStr)]
+#[repr(i8)]
+#[strum(serialize_all = "snake_case")]
+enum ConfigSource {
+    Topic = 1,
+    DynamicBroker = 2,
+    DynamicDefaultBroker = 3,
+    StaticBroker = 4,
+    /// Kafka's own default: nobody set it.
+    Default = 5,
+    DynamicBrokerLogger = 6,
+    ClientMetrics = 7,
+    Group = 8,
+}
 
 pub struct KafkaSource {
     pub name: String,
@@ -295,8 +327,10 @@ impl KafkaSource {
         }
         let config_index: HashMap<(&str, &str), &Option<String>> =
             gathered.configs.iter().map(|c| ((c.topic.as_str(), c.name.as_str()), &c.value)).collect();
-        let config_of = |topic: &str, name: &str| config_index.get(&(topic, name)).and_then(|v| (*v).clone());
-        let int = |topic: &str, name: &str| config_of(topic, name).and_then(|v| v.parse::<i64>().ok());
+        let config_of =
+            |topic: &str, key: TopicConfigKey| config_index.get(&(topic, key.name())).and_then(|v| (*v).clone());
+        let int = |topic: &str, key: TopicConfigKey| config_of(topic, key).and_then(|v| v.parse::<i64>().ok());
+        use TopicConfigKey::*;
         let rack_of = |id: &BrokerId| cluster.brokers.get(&id.0).and_then(|(_, r)| r.clone()).unwrap_or_default();
         for (name, internal, partitions) in &cluster.topics {
             let rf = partitions.iter().map(|p| p.replica_nodes.len()).max().unwrap_or(0) as i64;
@@ -306,14 +340,14 @@ impl KafkaSource {
                 is_internal: *internal,
                 partitions: partitions.len() as i64,
                 replication_factor: rf,
-                retention_ms: int(name, "retention.ms"),
-                retention_bytes: int(name, "retention.bytes"),
-                cleanup_policy: config_of(name, "cleanup.policy"),
-                min_insync_replicas: int(name, "min.insync.replicas"),
-                segment_bytes: int(name, "segment.bytes"),
-                remote_storage_enable: config_of(name, "remote.storage.enable").map(|v| v == "true"),
-                local_retention_ms: int(name, "local.retention.ms"),
-                local_retention_bytes: int(name, "local.retention.bytes"),
+                retention_ms: int(name, RetentionMs),
+                retention_bytes: int(name, RetentionBytes),
+                cleanup_policy: config_of(name, CleanupPolicy),
+                min_insync_replicas: int(name, MinInsyncReplicas),
+                segment_bytes: int(name, SegmentBytes),
+                remote_storage_enable: config_of(name, RemoteStorageEnable).map(|v| v == "true"),
+                local_retention_ms: int(name, LocalRetentionMs),
+                local_retention_bytes: int(name, LocalRetentionBytes),
             });
             let mut sorted = partitions.clone();
             sorted.sort_by_key(|p| p.partition_index);
@@ -417,7 +451,11 @@ async fn describe_configs(
             DescribeConfigsResource::default()
                 .with_resource_type(TOPIC_RESOURCE)
                 .with_resource_name(StrBytes::from_string(t.clone()))
-                .with_configuration_keys(Some(TOPIC_CONFIG_KEYS.iter().map(|k| StrBytes::from_static_str(k)).collect()))
+                .with_configuration_keys(Some(
+                    <TopicConfigKey as strum::IntoEnumIterator>::iter()
+                        .map(|k| StrBytes::from_static_str(k.name()))
+                        .collect(),
+                ))
         })
         .collect();
     let response = conn.send(DescribeConfigsRequest::default().with_resources(resources)).await?;
@@ -435,8 +473,8 @@ async fn describe_configs(
                 topic: r.resource_name.to_string(),
                 name: c.name.to_string(),
                 value: if c.is_sensitive { None } else { c.value.map(|v| v.to_string()) },
-                source: config_source_name(c.config_source).into(),
-                is_default: c.config_source == 5,
+                source: ConfigSource::from_repr(c.config_source).map_or("unknown", <&str>::from).into(),
+                is_default: ConfigSource::from_repr(c.config_source) == Some(ConfigSource::Default),
             });
         }
     }
@@ -461,26 +499,14 @@ fn join_ids(ids: &[BrokerId]) -> String {
     ids.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(";")
 }
 
-/// Names the ACL a user needs when the broker says "authorization failed".
+/// Names the ACL a user needs when the broker says "authorization failed" (for a topic, a group or the cluster).
 fn acl_hint(code: i16, operation: &str) -> String {
-    match code {
-        29..=31 => format!(" (the principal needs the {operation} ACL)"),
+    use kafka_protocol::error::ResponseError::*;
+    match code.err() {
+        Some(TopicAuthorizationFailed | GroupAuthorizationFailed | ClusterAuthorizationFailed) => {
+            format!(" (the principal needs the {operation} ACL)")
+        }
         _ => String::new(),
-    }
-}
-
-/// DescribeConfigs `config_source` codes (KIP-226).
-fn config_source_name(code: i8) -> &'static str {
-    match code {
-        1 => "topic",
-        2 => "dynamic_broker",
-        3 => "dynamic_default_broker",
-        4 => "static_broker",
-        5 => "default",
-        6 => "dynamic_broker_logger",
-        7 => "client_metrics",
-        8 => "group",
-        _ => "unknown",
     }
 }
 
