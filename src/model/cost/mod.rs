@@ -1,0 +1,360 @@
+//! The cost formulas, per topic and per month, as lists of components. Pure decimal arithmetic; no I/O, no polars.
+//!
+//! Every formula, its inputs and the assumptions' defaults are written out in `docs/cost-model.md`; the unit tests
+//! below recompute small cases by hand. In short (per topic): `B` one copy's retained bytes, `RF` replication
+//! factor, `W` bytes written per month, `u` target disk utilisation; the crossing shares `x` come from where the
+//! leaders, replicas and clients are (`zones`).
+//!
+//! - broker-local: `B × RF` on EBS (MSK storage on MSK) plus the headroom `× (1/u − 1)` as its own line; replication
+//!   `W × Σ_p w_p × (followers of p outside the leader's zone)` (not billed on MSK); producers `W × x_leader`; each
+//!   consumer group `W × x_leader`, or `W × x_replica` when it fetches from followers; broker hours by write share.
+//! - tiered storage (KIP-405): the local window on EBS × RF; every rolled segment in object storage (one copy of
+//!   `B`: S3 on self-managed Kafka, MSK tiered storage on MSK); traffic as broker-local; uploads; groups further
+//!   behind than the local window read from remote storage.
+//! - shared storage (AutoMQ-style): one copy of `B` in S3, PUTs from `W`, GETs for cold reads, a WAL per broker, no
+//!   replication traffic; clients cross only from zones without a broker when they are zone-aware, else as often
+//!   as a broker picked by count is in another zone.
+//!
+//! The inter-AZ price is charged on each side of a transfer, hence the factor 2. A quantity that cannot be known
+//! (a partition size not collected, no write-rate metric, a zone not reported) or a price missing from the book
+//! leaves its component out and is named in `missing`, so a total is never silently low.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+
+use crate::model::assumptions::{Assumptions, WalKind};
+use crate::model::zones::{Clients, Distribution, Placement};
+use crate::prices::{FixedPrice, PriceBook, PriceKey, VENDOR_KEY};
+use crate::settings::Platform;
+
+mod broker_local;
+mod shared;
+mod tiered;
+mod traffic;
+
+pub use broker_local::broker_local;
+use broker_local::{push_local_disk, push_provisioned_performance};
+pub use shared::shared_storage;
+pub use tiered::{NotTierable, groups_behind, local_window_ms, tiered_eligibility, tiered_storage};
+pub use traffic::kafka_crossing;
+use traffic::{Routing, push_client_traffic, push_compute, push_kafka_traffic};
+
+pub const GIB: Decimal = Decimal::from_parts(1_073_741_824, 0, 0, false, 0);
+const MIB: Decimal = Decimal::from_parts(1_048_576, 0, 0, false, 0);
+const SECONDS_PER_HOUR: Decimal = Decimal::from_parts(3600, 0, 0, false, 0);
+const TWO_SIDES: Decimal = Decimal::TWO;
+/// What a cost component prices. Serialized as its snake_case name, the name model.json and the CSVs carry.
+pub use crate::report_model::Component;
+/// One priced line of a cost: `monthly_usd = quantity × unit_price_usd`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostComponent {
+    pub name: Component,
+    pub unit: String,
+    pub quantity: Decimal,
+    pub unit_price_usd: Decimal,
+    /// The price-book key; the cluster's `prices` give its source and basis. `unit_price_usd` is that price ×
+    /// `price_multiplier` (2 for inter-AZ transfer, billed on both sides; omitted when 1).
+    pub price_key: PriceKey,
+    pub price_multiplier: Decimal,
+    pub monthly_usd: Decimal,
+}
+/// Something a cost could not count, and so left out: the part it concerns and why. A breakdown with one is a lower
+/// bound. Shown as `part: reason` (the words `model.json` carries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub part: Part,
+    pub reason: Reason,
+}
+/// The part of a cost a [`Missing`] concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// One cost component.
+    Component(Component),
+    /// Every storage component (a size is unknown).
+    Storage,
+    /// Every rate-driven component (a write rate is unknown).
+    Traffic,
+}
+/// Why a part of a cost is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The cluster's price book has no price for the key.
+    NoPrice(PriceKey),
+    /// Partitions whose size on disk was not collected.
+    SizeNotCollected { partitions: i64 },
+    /// Tiered today: the remote bytes need a write rate and a finite retention.
+    RemoteBytesUnknown,
+    /// No `BytesInPerSec` for the topic.
+    NoWriteRate,
+    /// Where a zone is unknown, and so where traffic crosses.
+    ZoneUnknown(Option<String>),
+}
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.part {
+            Part::Component(c) => write!(f, "{c}: ")?,
+            Part::Storage => f.write_str("storage: ")?,
+            Part::Traffic => f.write_str("traffic: ")?,
+        }
+        match &self.reason {
+            Reason::NoPrice(key) => write!(f, "no price `{key}` in the price book"),
+            Reason::SizeNotCollected { partitions } => {
+                write!(f, "size on disk not collected for {partitions} partition(s)")
+            }
+            Reason::RemoteBytesUnknown => {
+                f.write_str("the topic is tiered today and its remote bytes need a write rate and a finite retention")
+            }
+            Reason::NoWriteRate => f.write_str(
+                "no write-rate metric (BytesInPerSec) for this topic; transfer, request, WAL and compute components \
+                 left out",
+            ),
+            Reason::ZoneUnknown(why) => write!(
+                f,
+                "{}, so where its traffic crosses a zone is unknown",
+                why.as_deref().unwrap_or("a zone is unknown")
+            ),
+        }
+    }
+}
+/// A placement scenario's cost for one topic (or a roll-up): its components and what could not be priced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CostBreakdown {
+    pub components: Vec<CostComponent>,
+    pub monthly_usd: Decimal,
+    /// Inputs or prices that were missing; a non-empty list means `monthly_usd` is a lower bound.
+    pub missing: Vec<Missing>,
+}
+impl CostBreakdown {
+    fn push(
+        &mut self,
+        prices: &PriceBook,
+        name: Component,
+        unit: &str,
+        quantity: Decimal,
+        price_key: impl Into<PriceKey>,
+        factor: Decimal,
+    ) {
+        let price_key = price_key.into();
+        match prices.get(&price_key) {
+            Some(price) => {
+                let unit_price = price.usd * factor;
+                let monthly = (quantity * unit_price).round_dp(6);
+                self.monthly_usd += monthly;
+                self.components.push(CostComponent {
+                    name,
+                    unit: unit.into(),
+                    quantity: quantity.round_dp(6),
+                    unit_price_usd: unit_price,
+                    price_key,
+                    price_multiplier: factor,
+                    monthly_usd: monthly,
+                });
+            }
+            None => self.missing.push(Missing { part: Part::Component(name), reason: Reason::NoPrice(price_key) }),
+        }
+    }
+
+    /// Adds another breakdown's components into this one, merging components of the same name and price.
+    pub fn absorb(&mut self, other: &CostBreakdown) {
+        for c in &other.components {
+            match self.components.iter_mut().find(|m| m.name == c.name && m.price_key == c.price_key) {
+                Some(m) => {
+                    m.quantity += c.quantity;
+                    m.monthly_usd += c.monthly_usd;
+                }
+                None => self.components.push(c.clone()),
+            }
+        }
+        self.monthly_usd += other.monthly_usd;
+        for m in &other.missing {
+            if !self.missing.contains(m) {
+                self.missing.push(m.clone());
+            }
+        }
+    }
+}
+/// What the formulas need to know about a topic. Built from the join stage's `topic_facts` and `group_lag`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicInputs {
+    pub replication_factor: i64,
+    /// Bytes of one copy on the brokers' disks; `None` when a partition's size was not collected. On a topic that
+    /// is tiered today this is only the local part.
+    pub retained_bytes: Option<i64>,
+    pub partitions_size_unknown: i64,
+    /// Average write rate over the window; `None` when no metric was collected.
+    pub bytes_in_per_sec: Option<f64>,
+    /// `retention.ms`: `None` unknown, negative = unlimited.
+    pub retention_ms: Option<i64>,
+    /// `cleanup.policy` includes `compact` (KIP-405 tiered storage does not take compacted topics).
+    pub compacted: bool,
+    /// Tiered today (`remote.storage.enable`), with `local.retention.ms` (−2 = same as retention).
+    pub tiered_today: Option<i64>,
+    /// The tiered scenario's local window, when set (a what-if); else `tiered_today`'s, else the assumption's.
+    pub tiered_window_ms: Option<i64>,
+    /// Offsets retained (sum of latest − earliest over partitions): with the bytes, the average record size.
+    pub messages_retained: Option<i64>,
+    /// Where the producers run (the topic owner's `[[model.clients]]` rule, else the cluster's default).
+    pub producers: Clients,
+    /// Each consumer group reading the topic.
+    pub groups: Vec<GroupInputs>,
+    /// Where the partitions' leaders and followers are, and each partition's share of the traffic.
+    pub placement: Placement,
+}
+/// One consumer group's reading of a topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupInputs {
+    pub group_id: String,
+    /// Messages behind, summed over the topic's partitions; `None` when not known.
+    pub lag: Option<i64>,
+    /// Where the group's members run.
+    pub clients: Clients,
+    /// The group's consumers set `client.rack` and the brokers a rack-aware replica selector (KIP-392);
+    /// `None` = `[model] fetch_from_follower`.
+    pub fetch_from_follower: Option<bool>,
+}
+impl TopicInputs {
+    /// The same topic with its retention × `factor`, writes unchanged: the bytes and records retained scale with
+    /// it (on a topic tiered today, only the remote part grows; the local window stays).
+    pub fn with_retention_factor(&self, factor: Decimal) -> TopicInputs {
+        let scale = |v: i64| whole(Decimal::from(v) * factor);
+        TopicInputs {
+            retained_bytes: if self.tiered_today.is_some() {
+                self.retained_bytes
+            } else {
+                self.retained_bytes.map(scale)
+            },
+            retention_ms: self.retention_ms.map(|r| if r > 0 { scale(r) } else { r }),
+            messages_retained: self.messages_retained.map(scale),
+            ..self.clone()
+        }
+    }
+}
+impl TopicInputs {
+    /// The same topic writing `factor` times as fast, retention unchanged: a time-bound retention keeps `factor`
+    /// times the bytes and records; unlimited retention keeps what it has. Consumers read the same share.
+    pub fn with_rate_factor(&self, factor: Decimal) -> TopicInputs {
+        let scale = |v: i64| whole(Decimal::from(v) * factor);
+        let bounded = self.retention_ms.is_some_and(|r| r > 0);
+        TopicInputs {
+            bytes_in_per_sec: self.bytes_in_per_sec.map(|r| r * factor.to_f64().unwrap_or(1.0)),
+            retained_bytes: if bounded { self.retained_bytes.map(scale) } else { self.retained_bytes },
+            messages_retained: if bounded { self.messages_retained.map(scale) } else { self.messages_retained },
+            ..self.clone()
+        }
+    }
+}
+/// What the formulas need to know about the topic's cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterInputs {
+    pub platform: Platform,
+    pub brokers: i64,
+    pub zones: i64,
+    /// Each zone (rack) with brokers, and how many; brokers without a rack are not in it.
+    pub broker_zones: Vec<(String, i64)>,
+    pub broker_price_key: PriceKey,
+    /// Sum of the cluster's topics' write rates; the denominator of compute and WAL shares.
+    pub cluster_bytes_in_per_sec: f64,
+    /// Sum over the cluster's topics of write rate × RF: what the brokers' disks take in.
+    pub disk_write_bytes_per_sec: f64,
+    /// Sum over the cluster's topics of write rate × consumer groups: what consumers read.
+    pub read_bytes_per_sec: f64,
+}
+/// A decimal rounded to a whole number (half away from zero), saturating at the ends of `i64`.
+pub fn whole(d: Decimal) -> i64 {
+    let r = d.round();
+    r.to_i64().unwrap_or(if r.is_sign_negative() { i64::MIN } else { i64::MAX })
+}
+/// Monthly bytes written, from an average rate.
+fn monthly_bytes(rate: f64, a: &Assumptions) -> Decimal {
+    Decimal::from_f64(rate).unwrap_or_default() * SECONDS_PER_HOUR * a.month_hours
+}
+impl ClusterInputs {
+    /// The cluster with one topic writing `factor` times as fast: its totals grow by that topic's extra traffic.
+    pub fn with_topic_rate_factor(&self, t: &TopicInputs, factor: Decimal) -> ClusterInputs {
+        let extra = t.bytes_in_per_sec.unwrap_or(0.0) * (factor.to_f64().unwrap_or(1.0) - 1.0);
+        ClusterInputs {
+            cluster_bytes_in_per_sec: self.cluster_bytes_in_per_sec + extra,
+            disk_write_bytes_per_sec: self.disk_write_bytes_per_sec + extra * t.replication_factor.max(1) as f64,
+            read_bytes_per_sec: self.read_bytes_per_sec + extra * t.groups.len() as f64,
+            ..self.clone()
+        }
+    }
+
+    /// The zones that have brokers.
+    pub fn zone_names(&self) -> Vec<String> {
+        self.broker_zones.iter().map(|(z, _)| z.clone()).collect()
+    }
+
+    /// Shared storage's broker count, sized by throughput: the brokers send out the cluster's uploads to S3 (`W`),
+    /// compaction (`W × shared_compaction_factor`) and consumer reads (`Σ W × groups`), and take in produce and
+    /// compaction reads; the busier direction over `shared_instance_network_mibps`, rounded up, and never fewer
+    /// than `shared_min_brokers` (default one per zone).
+    pub fn shared_brokers(&self, a: &Assumptions) -> i64 {
+        let written = Decimal::from_f64(self.cluster_bytes_in_per_sec).unwrap_or_default();
+        let read = Decimal::from_f64(self.read_bytes_per_sec).unwrap_or_default();
+        let compaction = written * a.shared_compaction_factor;
+        let busiest = (written + compaction + read).max(written + compaction);
+        let per_broker = a.shared_instance_network_mibps * MIB;
+        let by_throughput = if per_broker > Decimal::ZERO { whole((busiest / per_broker).ceil()) } else { 1 };
+        let least = a.shared_min_brokers.map(i64::from).unwrap_or(self.zones).max(1);
+        by_throughput.max(least)
+    }
+}
+/// The topic's share of the cluster's write rate (0 when the cluster writes nothing).
+fn write_share(topic: &TopicInputs, cluster: &ClusterInputs) -> Option<Decimal> {
+    let rate = topic.bytes_in_per_sec?;
+    if cluster.cluster_bytes_in_per_sec <= 0.0 {
+        return Some(Decimal::ZERO);
+    }
+    Decimal::from_f64(rate / cluster.cluster_bytes_in_per_sec)
+}
+pub fn storage_price_key(platform: Platform) -> FixedPrice {
+    match platform {
+        Platform::Msk => FixedPrice::MskStorage,
+        Platform::SelfManaged => FixedPrice::Gp3Storage,
+    }
+}
+fn replication_price_key(platform: Platform) -> FixedPrice {
+    match platform {
+        Platform::Msk => FixedPrice::MskReplicationTransfer,
+        Platform::SelfManaged => FixedPrice::InterAzTransfer,
+    }
+}
+/// Bytes of one copy of everything the topic retains. A topic tiered today has only its local part on disk; the
+/// rest is estimated as write rate × (retention − local window), and is unknown without a rate.
+pub fn one_copy_bytes(t: &TopicInputs) -> Option<Decimal> {
+    let local = Decimal::from(t.retained_bytes?);
+    match t.tiered_today {
+        None | Some(-2) => Some(local),
+        Some(local_ms) => {
+            let rate = Decimal::from_f64(t.bytes_in_per_sec?)?;
+            let retention_ms = t.retention_ms.filter(|r| *r >= 0)?;
+            let remote_ms = Decimal::from((retention_ms - local_ms.max(0)).max(0));
+            Some(local + rate * remote_ms / Decimal::ONE_THOUSAND)
+        }
+    }
+}
+fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
+    let storage = |reason| Missing { part: Part::Storage, reason };
+    if t.retained_bytes.is_none() {
+        cost.missing.push(storage(Reason::SizeNotCollected { partitions: t.partitions_size_unknown }));
+    } else if one_copy_bytes(t).is_none() {
+        cost.missing.push(storage(Reason::RemoteBytesUnknown));
+    }
+    if t.bytes_in_per_sec.is_none() {
+        cost.missing.push(Missing { part: Part::Traffic, reason: Reason::NoWriteRate });
+    }
+}
+/// How far behind `lag` messages are, in ms: messages × average record size (one copy's bytes ÷ messages
+/// retained) ÷ write rate. `None` when any of those is unknown or zero.
+pub fn lag_ms(t: &TopicInputs, lag: i64) -> Option<Decimal> {
+    let (total, messages, rate) =
+        (one_copy_bytes(t)?, t.messages_retained?, t.bytes_in_per_sec.and_then(Decimal::from_f64)?);
+    if messages <= 0 || rate <= Decimal::ZERO {
+        return None;
+    }
+    Some(Decimal::from(lag) * (total / Decimal::from(messages)) / rate * Decimal::ONE_THOUSAND)
+}
+
+#[cfg(test)]
+mod tests;
