@@ -79,8 +79,13 @@ pub fn collect(config: &Config) -> Result<Collected, Error> {
     Ok(collect::run(config.sources.iter().map(|s| s.kind.collector(&s.name)))?)
 }
 
-/// Everything after collection: normalize → join → model. Pure with respect to the outside world.
-pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel, Error> {
+/// Everything after collection: normalize → join → model, compared with `history`'s earlier runs when given. Pure
+/// with respect to the outside world.
+pub fn build_model(
+    config: &Config,
+    collected: &Collected,
+    history: Option<model::History<'_>>,
+) -> Result<ReportModel, Error> {
     // Every input problem at once: the rules' errors and normalize's consistency checks together.
     let (checked, normalized) = (validate::check(collected), normalize::normalize(collected));
     let (mut findings, tables) = match (checked, normalized) {
@@ -100,6 +105,7 @@ pub fn build_model(config: &Config, collected: &Collected) -> Result<ReportModel
         captured_at: collected.captured_at,
         sources: &collected.sources,
         findings: &findings,
+        history,
     };
     Ok(model::build(&joined, &config.model, &run)?)
 }
@@ -139,11 +145,11 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
     if let Some(dir) = record {
         record_to(&collected, dir)?;
     }
-    let mut model = build_model(&config, &collected)?;
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&config.output_dir));
     let stale = output::remove_stale(&out);
     let (earlier, skipped) = history::earlier(&out);
-    model.history = Some(model::trend::compare(&model, &earlier, skipped, &config.history).into());
+    let history = model::History { earlier: &earlier, skipped: &skipped, rules: &config.history };
+    let model = build_model(&config, &collected, Some(history))?;
     let input = match job {
         Job::Demo => "<embedded demo>".to_string(),
         Job::ConfigFile(p) => p.display().to_string(),
@@ -189,7 +195,7 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
     ];
     if config.sources.iter().all(|s| matches!(s.kind, SourceKind::Scenario(_))) {
         let collected = collect(&config)?;
-        build_model(&config, &collected)?;
+        build_model(&config, &collected, None)?;
         lines.push(format!(
             "recorded scenario `{}`: {} topic(s), {} partition(s), {} cost line(s) read and joined",
             collected.scenario_name,

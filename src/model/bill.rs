@@ -50,10 +50,37 @@ impl CostClass {
 pub const IDLE: &str = "(idle headroom)";
 pub const UNALLOCATED: &str = "(unallocated)";
 
-pub(crate) fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>, ModelError> {
-    Ok(rows::<ClusterCost>(tables)?
-        .into_iter()
-        .map(|r| {
+/// The bill's lines per cluster they are attributed to (the join's `cluster_costs`), each cluster's in the join's
+/// order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Bill {
+    by_cluster: BTreeMap<String, Vec<BilledLine>>,
+}
+
+impl Bill {
+    /// The lines attributed to `cluster` (none for a cluster without any).
+    pub(crate) fn of(&self, cluster: &str) -> &[BilledLine] {
+        self.by_cluster.get(cluster).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every line, with its cluster.
+    pub(crate) fn by_cluster(&self) -> impl Iterator<Item = (&str, &BilledLine)> {
+        self.by_cluster.iter().flat_map(|(c, lines)| lines.iter().map(move |l| (c.as_str(), l)))
+    }
+
+    pub(crate) fn lines(&self) -> impl Iterator<Item = &BilledLine> {
+        self.by_cluster.values().flatten()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_cluster.is_empty()
+    }
+}
+
+pub(crate) fn billed_lines(tables: &Tables) -> Result<Bill, ModelError> {
+    let mut bill = Bill::default();
+    for r in rows::<ClusterCost>(tables)? {
+        let (cluster, line) = {
             // The unit price of what was charged: credits and refunds are shown and allocated, never priced in.
             // None too when the charged quantity is unknown: never a price over part of the usage.
             let unit_price = r
@@ -75,8 +102,10 @@ pub(crate) fn billed_lines(tables: &Tables) -> Result<Vec<(String, BilledLine)>,
                 last_day: r.last_day.to_string(),
             };
             (r.cluster, line)
-        })
-        .collect())
+        };
+        bill.by_cluster.entry(cluster).or_default().push(line);
+    }
+    Ok(bill)
 }
 
 /// Effective unit prices from a cluster's billed lines: per price key the model uses, charged amount ÷ charged
@@ -150,10 +179,10 @@ pub(crate) fn effective_prices(cluster: &ClusterConfig, lines: &[BilledLine]) ->
 }
 
 /// Billed amount per (cluster, cost class), in a stable order.
-pub(crate) fn billed_per_class(billed: &[(String, BilledLine)]) -> BTreeMap<(String, String), Decimal> {
+pub(crate) fn billed_per_class(billed: &Bill) -> BTreeMap<(String, String), Decimal> {
     let mut out: BTreeMap<(String, String), Decimal> = BTreeMap::new();
-    for (cluster, line) in billed {
-        *out.entry((cluster.clone(), line.cost_class.clone())).or_default() += line.amount_usd;
+    for (cluster, line) in billed.by_cluster() {
+        *out.entry((cluster.to_string(), line.cost_class.clone())).or_default() += line.amount_usd;
     }
     out
 }

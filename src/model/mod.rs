@@ -70,6 +70,17 @@ pub struct Run<'a> {
     pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
     pub sources: &'a [SourceReport],
     pub findings: &'a [Finding],
+    /// Earlier runs to compare with (`run`); none for `validate`.
+    pub history: Option<History<'a>>,
+}
+
+/// Earlier runs' summaries, read by the caller before the model is built, and how to compare with them.
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    pub earlier: &'a [(String, trend::RunSummary)],
+    /// Runs that could not be compared, named.
+    pub skipped: &'a [String],
+    pub rules: &'a crate::settings::HistoryRules,
 }
 
 impl Run<'_> {
@@ -81,17 +92,20 @@ impl Run<'_> {
 
 /// Builds the report model from the joined tables, the model's settings and what the run says of itself.
 pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<ReportModel, ModelError> {
+    // Inputs: the clusters, the bill and each cluster's prices.
     let clusters = cluster_inputs(tables, config)?;
     let billed = bill::billed_lines(tables)?;
     let books = price_books(&clusters, &billed, config);
-    let mut priced = priced_topics(tables, config, &clusters, &books)?;
+    // Priced topics, and the what-ifs and owner choices over them.
+    let priced = priced_topics(tables, config, &clusters, &books)?;
     let what_ifs = whatif::evaluate(&config.what_ifs, &priced, config, &books)?;
     let owner_choices = owner_choices(&priced);
+    // Readiness and the topics' actions, then the consumer groups read against the priced topics.
     let platform = platform_owner(config);
-    let mut actions = score_topics(&mut priced, &billed, &books, config, run, &platform);
-    let mut consumer_groups = group_lags(tables)?;
-    annotate_groups(&mut consumer_groups, &priced, &config.assumptions);
+    let (priced, mut actions) = score_topics(priced, &billed, &books, config, run, &platform);
+    let consumer_groups = group_lags(tables, &priced, &config.assumptions)?;
     let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
+    // Clusters, with the actions their bills call for.
     let rate_points = cluster_rate_points(tables)?;
     let cluster_summaries: Vec<ClusterSummary> = clusters
         .iter()
@@ -102,12 +116,14 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         actions.extend(actions::shrink_volumes(&c.cluster, msk, &c.residuals, &config.readiness, &platform));
     }
     actions::sort(&mut actions);
-    let owners = with_readiness(owner_summaries(tables, &topics, &owner_choices)?, &topics, &actions);
+    // Owners, each whole: costs, choice, readiness and actions.
+    let owners = owner_summaries(tables, &topics, &owner_choices, &actions)?;
     let daily_costs = daily_costs(tables)?;
     let reconciliation = bill::reconcile(&bill::billed_per_class(&billed), &topics);
     let totals = totals(&topics, &owners, &billed, &daily_costs, run);
 
-    Ok(ReportModel {
+    // Publish, once.
+    let mut model = ReportModel {
         version: MODEL_VERSION,
         scenario: ScenarioInfo {
             name: run.scenario_name.to_string(),
@@ -132,25 +148,23 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         actions: actions.into_iter().map(Into::into).collect(),
         history: None,
         findings: run.findings.iter().cloned().map(Into::into).collect(),
-    })
-}
-
-/// The billed lines attributed to `cluster`.
-fn lines_of(billed: &[(String, BilledLine)], cluster: &str) -> Vec<BilledLine> {
-    billed.iter().filter(|(c, _)| c == cluster).map(|(_, l)| l.clone()).collect()
+    };
+    // The comparison with earlier runs reads the model it compares, as `summary.json` will.
+    model.history = run.history.map(|h| trend::compare(&model, h.earlier, h.skipped.to_vec(), h.rules).into());
+    Ok(model)
 }
 
 /// Each cluster's prices: its region's list prices, the bill's effective prices, the config's overrides.
 fn price_books(
     clusters: &BTreeMap<String, ClusterEntry<'_>>,
-    billed: &[(String, BilledLine)],
+    billed: &bill::Bill,
     config: &ModelSettings,
 ) -> BTreeMap<String, PriceBook> {
     clusters
         .iter()
-        .map(|(name, (cfg, _, _))| {
-            let effective = bill::effective_prices(cfg, &lines_of(billed, name));
-            (name.clone(), config.prices.settle(&cfg.region, &effective, &config.price_overrides))
+        .map(|(name, entry)| {
+            let effective = bill::effective_prices(entry.config, billed.of(name));
+            (name.clone(), config.prices.settle(&entry.config.region, &effective, &config.price_overrides))
         })
         .collect()
 }
@@ -165,36 +179,42 @@ fn platform_owner(config: &ModelSettings) -> String {
     }
 }
 
-/// Each topic's scorecard, and the next actions its figures call for: what the next team needs to act.
+/// Each topic scored (its readiness set as it is passed on), and the next actions its figures call for: what the
+/// next team needs to act.
 fn score_topics(
-    priced: &mut [Priced],
-    billed: &[(String, BilledLine)],
+    priced: Vec<Priced>,
+    billed: &bill::Bill,
     books: &BTreeMap<String, PriceBook>,
     config: &ModelSettings,
     run: &Run<'_>,
     platform: &str,
-) -> Vec<actions::Action> {
+) -> (Vec<Priced>, Vec<actions::Action>) {
     let partial: Vec<String> = run.sources.iter().filter(|s| !s.is_complete()).map(|s| s.name.clone()).collect();
     let mut actions = Vec::new();
-    for p in priced.iter_mut() {
-        let escalation = config.owners.iter().find(|o| o.owner == p.topic.owner).map(|o| o.escalation.as_str());
-        let billed_cluster = billed.iter().any(|(c, _)| c == &p.topic.cluster);
-        let ctx = readiness::Context { escalation, partial_sources: &partial, billed: billed_cluster };
-        p.topic.readiness = Some(readiness::score(&p.topic, &p.inputs, &ctx, &config.readiness));
-        if let Some(book) = books.get(&p.topic.cluster) {
-            actions.extend(actions::for_topic(p, &config.assumptions, book, &config.readiness, platform));
-        }
-    }
-    actions
+    let scored = priced
+        .into_iter()
+        .map(|p| {
+            let escalation = config.owners.iter().find(|o| o.owner == p.topic.owner).map(|o| o.escalation.as_str());
+            let billed_cluster = !billed.of(&p.topic.cluster).is_empty();
+            let ctx = readiness::Context { escalation, partial_sources: &partial, billed: billed_cluster };
+            let readiness = readiness::score(&p.topic, &p.inputs, &ctx, &config.readiness);
+            let p = Priced { topic: Topic { readiness: Some(readiness), ..p.topic }, ..p };
+            if let Some(book) = books.get(&p.topic.cluster) {
+                actions.extend(actions::for_topic(&p, &config.assumptions, book, &config.readiness, platform));
+            }
+            p
+        })
+        .collect();
+    (scored, actions)
 }
 
 /// One cluster: its topics' costs under each placement summed, its prices, its bill against today's placement,
 /// and its sizing.
 fn cluster_summary(
     name: &str,
-    (cfg, inputs, facts): &ClusterEntry<'_>,
+    entry: &ClusterEntry<'_>,
     topics: &[Topic],
-    billed: &[(String, BilledLine)],
+    billed: &bill::Bill,
     books: &BTreeMap<String, PriceBook>,
     rate_points: &BTreeMap<String, Vec<f64>>,
     config: &ModelSettings,
@@ -209,7 +229,8 @@ fn cluster_summary(
         shared_storage.absorb(&t.shared_storage);
         today.absorb(t.current_cost());
     }
-    let lines = lines_of(billed, name);
+    let (cfg, inputs) = (entry.config, &entry.inputs);
+    let lines = billed.of(name).to_vec();
     let residuals = bill::residuals(&lines, &today, config.assumptions.month_hours);
     let sizing = cluster_sizing(name, cfg, inputs, topics, &lines, rate_points, books.get(name), config);
     ClusterSummary {
@@ -219,8 +240,8 @@ fn cluster_summary(
         broker_instance_type: cfg.broker_instance_type.clone(),
         brokers: inputs.brokers,
         zones: inputs.zones,
-        topics: facts.0,
-        retained_bytes: facts.1,
+        topics: entry.topics,
+        retained_bytes: entry.retained_bytes,
         bytes_in_per_sec: inputs.cluster_bytes_in_per_sec,
         broker_local: broker_local.into(),
         tiered_storage: tiered_storage.into(),
@@ -233,29 +254,10 @@ fn cluster_summary(
     }
 }
 
-/// Each owner's topics' scorecards rolled up, and the actions in the owner's pack.
-fn with_readiness(owners: Vec<OwnerSummary>, topics: &[Topic], actions: &[actions::Action]) -> Vec<OwnerSummary> {
-    owners
-        .into_iter()
-        .map(|mut o| {
-            let cards: Vec<(&str, &readiness::Scorecard)> = topics
-                .iter()
-                .filter(|t| t.owner == o.owner)
-                .filter_map(|t| t.readiness.as_ref().map(|r| (t.topic.as_str(), r)))
-                .collect();
-            o.readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards).into());
-            let mine = actions.iter().filter(|a| a.owner == o.owner);
-            o.actions = mine.clone().count() as i64;
-            o.action_saving_usd = mine.map(|a| a.monthly_saving_usd).max().unwrap_or_default();
-            o
-        })
-        .collect()
-}
-
 fn totals(
     topics: &[Topic],
     owners: &[OwnerSummary],
-    billed: &[(String, BilledLine)],
+    billed: &bill::Bill,
     daily_costs: &[DailyCost],
     run: &Run<'_>,
 ) -> Totals {
@@ -273,32 +275,10 @@ fn totals(
         tiered_storage_monthly_usd: sum(|o| o.tiered_storage_monthly_usd),
         shared_storage_monthly_usd: sum(|o| o.shared_storage_monthly_usd),
         current_monthly_usd: sum(|o| o.current_monthly_usd),
-        billed_usd: (!billed.is_empty()).then(|| billed.iter().map(|(_, l)| l.amount_usd).sum()),
+        billed_usd: (!billed.is_empty()).then(|| billed.lines().map(|l| l.amount_usd).sum()),
         billed_days,
         incomplete_topics: topics.iter().filter(|t| !t.current_cost().missing.is_empty()).count() as i64,
         complete: run.is_complete(),
-    }
-}
-
-/// Each group's lag in time, and where its clients are and how much of its reading crosses a zone.
-fn annotate_groups(groups: &mut [GroupLag], priced: &[Priced], a: &Assumptions) {
-    let by_topic: BTreeMap<(&str, &str), &Priced> =
-        priced.iter().map(|p| ((p.topic.cluster.as_str(), p.topic.topic.as_str()), p)).collect();
-    for g in groups.iter_mut() {
-        let inputs = by_topic.get(&(g.cluster.as_str(), g.topic.as_str()));
-        g.lag_ms = match (inputs, g.total_lag) {
-            (Some(p), Some(lag)) => cost::lag_ms(&p.inputs, lag).map(cost::whole),
-            _ => None,
-        };
-        if let Some(p) = inputs
-            && let Some(gi) = p.inputs.groups.iter().find(|x| x.group_id == g.group_id)
-        {
-            let from_followers = gi.fetch_from_follower.unwrap_or(a.fetch_from_follower);
-            g.zones_source = Some(gi.clients.source);
-            g.client_zones = Some(gi.clients.describe(&p.cluster.zone_names()));
-            g.crossing_share =
-                cost::kafka_crossing(&p.inputs, &p.cluster, &gi.clients, from_followers).map(|x| x.round_dp(6));
-        }
     }
 }
 
@@ -348,9 +328,15 @@ fn cluster_sizing(
     }
 }
 
-type ClusterEntry<'a> = (&'a crate::settings::ClusterConfig, ClusterInputs, (i64, i64));
+/// A cluster in the data: its config, the formulas' inputs, and its topics and bytes retained.
+struct ClusterEntry<'a> {
+    config: &'a crate::settings::ClusterConfig,
+    inputs: ClusterInputs,
+    topics: i64,
+    retained_bytes: i64,
+}
 
-/// Per cluster in the data: its config, the formula inputs, and (topics, retained bytes).
+/// Per cluster in the data: its config, the formula inputs, and its topics and bytes retained.
 fn cluster_inputs<'a>(
     tables: &Tables,
     config: &'a ModelSettings,
@@ -388,7 +374,8 @@ fn cluster_inputs<'a>(
             disk_write_bytes_per_sec: 0.0,
             read_bytes_per_sec: 0.0,
         };
-        out.insert(facts.cluster, (cfg, inputs, (facts.topics, facts.retained_bytes)));
+        let entry = ClusterEntry { config: cfg, inputs, topics: facts.topics, retained_bytes: facts.retained_bytes };
+        out.insert(facts.cluster, entry);
     }
     if problems.is_empty() { Ok(out) } else { Err(Problems(problems).into()) }
 }
@@ -489,7 +476,7 @@ fn priced_topics(
     }
     let mut out = Vec::with_capacity(facts.len());
     for f in &facts {
-        let (Some((_, entry, _)), Some(prices)) = (clusters.get(&f.cluster), books.get(&f.cluster)) else {
+        let (Some(entry), Some(prices)) = (clusters.get(&f.cluster), books.get(&f.cluster)) else {
             return Err(Problems(vec![Problem::new(
                 &config.config_path,
                 None,
@@ -501,7 +488,7 @@ fn priced_topics(
         let cluster = ClusterInputs {
             disk_write_bytes_per_sec: disk_writes.get(f.cluster.as_str()).copied().unwrap_or(0.0),
             read_bytes_per_sec: reads.get(f.cluster.as_str()).copied().unwrap_or(0.0),
-            ..entry.clone()
+            ..entry.inputs.clone()
         };
         let key = (f.cluster.clone(), f.topic.clone());
         let groups = readers.remove(&key).unwrap_or_default();
@@ -665,10 +652,13 @@ fn owner_choices(priced: &[Priced]) -> BTreeMap<String, (Option<Choice>, i64)> {
         .collect()
 }
 
+/// Each owner whole: the facts, the topics' costs under each placement, the choice over the complete ones, the
+/// topics' scorecards rolled up and the actions in the owner's pack.
 fn owner_summaries(
     tables: &Tables,
     topics: &[Topic],
     choices: &BTreeMap<String, (Option<Choice>, i64)>,
+    actions: &[actions::Action],
 ) -> Result<Vec<OwnerSummary>, ModelError> {
     Ok(rows::<OwnerFacts>(tables)?
         .into_iter()
@@ -676,6 +666,10 @@ fn owner_summaries(
             let mine: Vec<&Topic> = topics.iter().filter(|t| t.owner == o.owner).collect();
             let sum = |f: fn(&Topic) -> Decimal| mine.iter().map(|t| f(t)).sum::<Decimal>();
             let (choice, choice_topics) = choices.get(&o.owner).cloned().unwrap_or((None, 0));
+            let cards: Vec<(&str, &readiness::Scorecard)> =
+                mine.iter().filter_map(|t| t.readiness.as_ref().map(|r| (t.topic.as_str(), r))).collect();
+            let owned: Vec<&actions::Action> = actions.iter().filter(|a| a.owner == o.owner).collect();
+            let readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards).into());
             OwnerSummary {
                 owner: o.owner,
                 team: o.team,
@@ -695,9 +689,9 @@ fn owner_summaries(
                 incomplete_topics: o.incomplete_topics,
                 choice: choice.map(Into::into),
                 choice_topics,
-                readiness: None,
-                actions: 0,
-                action_saving_usd: Decimal::ZERO,
+                readiness,
+                actions: owned.len() as i64,
+                action_saving_usd: owned.iter().map(|a| a.monthly_saving_usd).max().unwrap_or_default(),
             }
         })
         .collect())
@@ -732,23 +726,39 @@ fn daily_costs(tables: &Tables) -> Result<Vec<DailyCost>, ModelError> {
         .collect())
 }
 
-fn group_lags(tables: &Tables) -> Result<Vec<GroupLag>, ModelError> {
+/// Each consumer group whole: its lag in messages and in time, where its clients are and how much of its reading
+/// crosses a zone (read against its topic's priced inputs).
+fn group_lags(tables: &Tables, priced: &[Priced], a: &Assumptions) -> Result<Vec<GroupLag>, ModelError> {
+    let by_topic: BTreeMap<(&str, &str), &Priced> =
+        priced.iter().map(|p| ((p.topic.cluster.as_str(), p.topic.topic.as_str()), p)).collect();
     Ok(rows::<GroupLagRow>(tables)?
         .into_iter()
-        .map(|g| GroupLag {
-            cluster: g.cluster,
-            group_id: g.group_id,
-            owner: g.owner,
-            state: g.state,
-            topic: g.topic,
-            topic_owner: g.topic_owner,
-            partitions: g.partitions,
-            total_lag: g.total_lag,
-            max_partition_lag: g.max_partition_lag,
-            lag_ms: None,
-            zones_source: None,
-            client_zones: None,
-            crossing_share: None,
+        .map(|g| {
+            let topic = by_topic.get(&(g.cluster.as_str(), g.topic.as_str())).copied();
+            let lag_ms = match (topic, g.total_lag) {
+                (Some(p), Some(lag)) => cost::lag_ms(&p.inputs, lag).map(cost::whole),
+                _ => None,
+            };
+            let clients = topic.and_then(|p| Some((p, p.inputs.groups.iter().find(|x| x.group_id == g.group_id)?)));
+            let crossing_share = clients.and_then(|(p, gi)| {
+                let from_followers = gi.fetch_from_follower.unwrap_or(a.fetch_from_follower);
+                cost::kafka_crossing(&p.inputs, &p.cluster, &gi.clients, from_followers).map(|x| x.round_dp(6))
+            });
+            GroupLag {
+                lag_ms,
+                zones_source: clients.map(|(_, gi)| gi.clients.source),
+                client_zones: clients.map(|(p, gi)| gi.clients.describe(&p.cluster.zone_names())),
+                crossing_share,
+                cluster: g.cluster,
+                group_id: g.group_id,
+                owner: g.owner,
+                state: g.state,
+                topic: g.topic,
+                topic_owner: g.topic_owner,
+                partitions: g.partitions,
+                total_lag: g.total_lag,
+                max_partition_lag: g.max_partition_lag,
+            }
         })
         .collect())
 }

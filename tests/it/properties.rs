@@ -199,7 +199,7 @@ fn random_scenarios_add_up_and_hold_no_nan_or_negative_cost() {
         .run(&strategy, |(topics, amounts)| {
             let collected = scenario(&topics, &amounts);
             let model =
-                kafka_finops::build_model(&config, &collected).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                kafka_finops::build_model(&config, &collected, None).map_err(|e| TestCaseError::fail(e.to_string()))?;
             // The owners' costs add up to the cluster's, scenario by scenario.
             let cluster = &model.clusters[0];
             let owners = |f: fn(&kafka_finops::report_model::OwnerSummary) -> Decimal| -> Decimal {
