@@ -660,15 +660,24 @@ fn owner_summaries(
     choices: &BTreeMap<String, (Option<Choice>, i64)>,
     actions: &[actions::Action],
 ) -> Result<Vec<OwnerSummary>, ModelError> {
+    // Each owner's topics and actions, gathered once (not filtered again per owner).
+    let mut topics_of: BTreeMap<&str, Vec<&Topic>> = BTreeMap::new();
+    for t in topics {
+        topics_of.entry(t.owner.as_str()).or_default().push(t);
+    }
+    let mut actions_of: BTreeMap<&str, Vec<&actions::Action>> = BTreeMap::new();
+    for a in actions {
+        actions_of.entry(a.owner.as_str()).or_default().push(a);
+    }
     Ok(rows::<OwnerFacts>(tables)?
         .into_iter()
         .map(|o| {
-            let mine: Vec<&Topic> = topics.iter().filter(|t| t.owner == o.owner).collect();
+            let mine: Vec<&Topic> = topics_of.get(o.owner.as_str()).cloned().unwrap_or_default();
             let sum = |f: fn(&Topic) -> Decimal| mine.iter().map(|t| f(t)).sum::<Decimal>();
             let (choice, choice_topics) = choices.get(&o.owner).cloned().unwrap_or((None, 0));
             let cards: Vec<(&str, &readiness::Scorecard)> =
                 mine.iter().filter_map(|t| t.readiness.as_ref().map(|r| (t.topic.as_str(), r))).collect();
-            let owned: Vec<&actions::Action> = actions.iter().filter(|a| a.owner == o.owner).collect();
+            let owned: Vec<&actions::Action> = actions_of.get(o.owner.as_str()).cloned().unwrap_or_default();
             let readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards).into());
             OwnerSummary {
                 owner: o.owner,

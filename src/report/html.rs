@@ -461,6 +461,8 @@ fn scorecard_view(card: Option<&Scorecard>) -> Vec<minijinja::Value> {
 /// The owners' handoff packs, blocked first, then watch, then ready; by today's cost within each.
 fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
     let slugs = packs::slugs(model);
+    let by_owner = packs::by_owner(model);
+    let none = packs::ByOwner::default();
     let mut order: Vec<usize> = (0..model.owners.len()).collect();
     let verdict = |i: usize| model.owners[i].readiness.as_ref().map(|r| r.verdict).unwrap_or(Verdict::Ready);
     order.sort_by(|&a, &b| {
@@ -473,16 +475,16 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
         .into_iter()
         .map(|i| {
             let o = &model.owners[i];
-            let mut topics: Vec<&TopicReport> = model.topics.iter().filter(|t| t.owner == o.owner).collect();
+            let mine = by_owner.get(o.owner.as_str()).unwrap_or(&none);
+            let mut topics: Vec<&TopicReport> = mine.topics.clone();
             let topic_verdict = |t: &TopicReport| t.readiness.as_ref().map(|r| r.verdict).unwrap_or(Verdict::Ready);
             topics.sort_by(|a, b| {
                 topic_verdict(b)
                     .cmp(&topic_verdict(a))
                     .then(b.current_cost().monthly_usd.cmp(&a.current_cost().monthly_usd))
             });
-            let groups: Vec<&crate::report_model::GroupLag> =
-                model.consumer_groups.iter().filter(|g| g.owner == o.owner || g.topic_owner == o.owner).collect();
-            let billed: Decimal = model.reconciliation.iter().filter(|r| r.owner == o.owner).map(|r| r.billed_usd).sum();
+            let groups = &mine.groups;
+            let billed: Decimal = mine.billed.iter().map(|r| r.billed_usd).sum();
             context! {
                 owner => &o.owner, slug => &slugs[i], team => &o.team, cost_center => &o.cost_center,
                 escalation => &o.escalation, channel => &o.channel,
@@ -490,7 +492,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                 today => format::usd(o.current_monthly_usd),
                 billed => if billed.is_zero() { None } else { Some(format::usd(billed)) },
                 scorecard => scorecard_view(o.readiness.as_ref()),
-                actions => model.actions.iter().filter(|a| a.owner == o.owner).map(action_view).collect::<Vec<_>>(),
+                actions => mine.actions.iter().map(|a| action_view(a)).collect::<Vec<_>>(),
                 topics => topics.iter().map(|t| {
                     let today = t.current_cost();
                     let cross = today.components.iter().filter(|c| c.name.is_inter_az());

@@ -25,6 +25,42 @@ struct OwnerPack<'a> {
     sources: &'a [SourceReport],
 }
 
+/// Each owner's slice of the model, gathered in one pass over it (the packs and the HTML's pack sections read it
+/// per owner; filtering every list once per owner grew with owners × topics). Each list keeps the model's order.
+#[derive(Default)]
+pub(super) struct ByOwner<'a> {
+    pub topics: Vec<&'a TopicReport>,
+    /// Groups the owner runs, and groups of others reading the owner's topics.
+    pub groups: Vec<&'a GroupLag>,
+    pub actions: Vec<&'a Action>,
+    pub billed: Vec<&'a Reconciled>,
+    pub tag_costs: Vec<&'a TagCost>,
+}
+
+/// Every owner's [`ByOwner`], by owner id.
+pub(super) fn by_owner(model: &ReportModel) -> std::collections::HashMap<&str, ByOwner<'_>> {
+    let mut out: std::collections::HashMap<&str, ByOwner<'_>> = std::collections::HashMap::new();
+    for t in &model.topics {
+        out.entry(t.owner.as_str()).or_default().topics.push(t);
+    }
+    for g in &model.consumer_groups {
+        out.entry(g.owner.as_str()).or_default().groups.push(g);
+        if g.topic_owner != g.owner {
+            out.entry(g.topic_owner.as_str()).or_default().groups.push(g);
+        }
+    }
+    for a in &model.actions {
+        out.entry(a.owner.as_str()).or_default().actions.push(a);
+    }
+    for r in &model.reconciliation {
+        out.entry(r.owner.as_str()).or_default().billed.push(r);
+    }
+    for t in &model.tag_costs {
+        out.entry(t.owner.as_str()).or_default().tag_costs.push(t);
+    }
+    out
+}
+
 /// A file-name-safe, unique name per owner, in the order of `model.owners` (see `slug_all`).
 pub fn slugs(model: &ReportModel) -> Vec<String> {
     slug_all(model.owners.iter().map(|o| o.owner.as_str()))
@@ -59,21 +95,19 @@ fn cell(card: Option<&Scorecard>, d: Dimension) -> String {
 /// `(path, bytes)` of every owner's pack files.
 pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
     let index = Index::new(model);
+    let mut by_owner = by_owner(model);
     let mut out = Vec::new();
     for (o, slug) in model.owners.iter().zip(slugs(model)) {
-        let topics: Vec<&TopicReport> = model.topics.iter().filter(|t| t.owner == o.owner).collect();
+        let mine = by_owner.remove(o.owner.as_str()).unwrap_or_default();
+        let topics = mine.topics;
         let pack = OwnerPack {
             model_version: model.version,
             scenario: &model.scenario,
             owner: o,
-            consumer_groups: model
-                .consumer_groups
-                .iter()
-                .filter(|g| g.owner == o.owner || g.topic_owner == o.owner)
-                .collect(),
-            actions: model.actions.iter().filter(|a| a.owner == o.owner).collect(),
-            billed: model.reconciliation.iter().filter(|r| r.owner == o.owner).collect(),
-            tag_costs: model.tag_costs.iter().filter(|t| t.owner == o.owner).collect(),
+            consumer_groups: mine.groups,
+            actions: mine.actions,
+            billed: mine.billed,
+            tag_costs: mine.tag_costs,
             sources: &model.sources,
             topics: topics.clone(),
         };

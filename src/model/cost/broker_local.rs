@@ -19,6 +19,7 @@ pub fn broker_local(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices:
     note_missing_inputs(&mut cost, t);
     cost
 }
+
 /// `bytes` of one copy × RF on broker disks, and the headroom the target utilisation leaves unused.
 pub(super) fn push_local_disk(
     cost: &mut CostBreakdown,
@@ -35,6 +36,7 @@ pub(super) fn push_local_disk(
     let headroom = stored_gib * (Decimal::ONE / a.target_disk_utilization - Decimal::ONE);
     cost.push(prices, Component::DiskHeadroom, "GiB-month", headroom, key, Decimal::ONE);
 }
+
 /// Self-managed brokers' gp3 volumes: the throughput and IOPS the writes need above gp3's baseline (125 MiB/s and
 /// 3,000 IOPS per volume, one volume per broker), shared by the topics in proportion to write rate × RF. Writes
 /// only: consumers are assumed to read from the page cache. An I/O counts up to `ebs_io_kib` (256 KiB on SSD).

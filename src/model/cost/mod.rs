@@ -58,6 +58,7 @@ pub struct CostComponent {
     pub price_multiplier: Decimal,
     pub monthly_usd: Decimal,
 }
+
 /// Something a cost could not count, and so left out: the part it concerns and why. A breakdown with one is a lower
 /// bound. Shown as `part: reason` (the words `model.json` carries).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,7 @@ pub struct Missing {
     pub part: Part,
     pub reason: Reason,
 }
+
 /// The part of a cost a [`Missing`] concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
@@ -75,6 +77,7 @@ pub enum Part {
     /// Every rate-driven component (a write rate is unknown).
     Traffic,
 }
+
 /// Why a part of a cost is missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
@@ -89,6 +92,7 @@ pub enum Reason {
     /// Where a zone is unknown, and so where traffic crosses.
     ZoneUnknown(Option<String>),
 }
+
 impl std::fmt::Display for Missing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.part {
@@ -116,6 +120,7 @@ impl std::fmt::Display for Missing {
         }
     }
 }
+
 /// A placement scenario's cost for one topic (or a roll-up): its components and what could not be priced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CostBreakdown {
@@ -124,6 +129,7 @@ pub struct CostBreakdown {
     /// Inputs or prices that were missing; a non-empty list means `monthly_usd` is a lower bound.
     pub missing: Vec<Missing>,
 }
+
 impl CostBreakdown {
     fn push(
         &mut self,
@@ -173,6 +179,7 @@ impl CostBreakdown {
         }
     }
 }
+
 /// What the formulas need to know about a topic. Built from the join stage's `topic_facts` and `group_lag`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicInputs {
@@ -200,6 +207,7 @@ pub struct TopicInputs {
     /// Where the partitions' leaders and followers are, and each partition's share of the traffic.
     pub placement: Placement,
 }
+
 /// One consumer group's reading of a topic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupInputs {
@@ -212,6 +220,7 @@ pub struct GroupInputs {
     /// `None` = `[model] fetch_from_follower`.
     pub fetch_from_follower: Option<bool>,
 }
+
 impl TopicInputs {
     /// The same topic with its retention × `factor`, writes unchanged: the bytes and records retained scale with
     /// it (on a topic tiered today, only the remote part grows; the local window stays).
@@ -229,6 +238,7 @@ impl TopicInputs {
         }
     }
 }
+
 impl TopicInputs {
     /// The same topic writing `factor` times as fast, retention unchanged: a time-bound retention keeps `factor`
     /// times the bytes and records; unlimited retention keeps what it has. Consumers read the same share.
@@ -243,6 +253,7 @@ impl TopicInputs {
         }
     }
 }
+
 /// What the formulas need to know about the topic's cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterInputs {
@@ -259,15 +270,18 @@ pub struct ClusterInputs {
     /// Sum over the cluster's topics of write rate × consumer groups: what consumers read.
     pub read_bytes_per_sec: f64,
 }
+
 /// A decimal rounded to a whole number (half away from zero), saturating at the ends of `i64`.
 pub fn whole(d: Decimal) -> i64 {
     let r = d.round();
     r.to_i64().unwrap_or(if r.is_sign_negative() { i64::MIN } else { i64::MAX })
 }
+
 /// Monthly bytes written, from an average rate.
 fn monthly_bytes(rate: f64, a: &Assumptions) -> Decimal {
     Decimal::from_f64(rate).unwrap_or_default() * SECONDS_PER_HOUR * a.month_hours
 }
+
 impl ClusterInputs {
     /// The cluster with one topic writing `factor` times as fast: its totals grow by that topic's extra traffic.
     pub fn with_topic_rate_factor(&self, t: &TopicInputs, factor: Decimal) -> ClusterInputs {
@@ -300,6 +314,7 @@ impl ClusterInputs {
         by_throughput.max(least)
     }
 }
+
 /// The topic's share of the cluster's write rate (0 when the cluster writes nothing).
 fn write_share(topic: &TopicInputs, cluster: &ClusterInputs) -> Option<Decimal> {
     let rate = topic.bytes_in_per_sec?;
@@ -308,18 +323,21 @@ fn write_share(topic: &TopicInputs, cluster: &ClusterInputs) -> Option<Decimal> 
     }
     Decimal::from_f64(rate / cluster.cluster_bytes_in_per_sec)
 }
+
 pub fn storage_price_key(platform: Platform) -> FixedPrice {
     match platform {
         Platform::Msk => FixedPrice::MskStorage,
         Platform::SelfManaged => FixedPrice::Gp3Storage,
     }
 }
+
 fn replication_price_key(platform: Platform) -> FixedPrice {
     match platform {
         Platform::Msk => FixedPrice::MskReplicationTransfer,
         Platform::SelfManaged => FixedPrice::InterAzTransfer,
     }
 }
+
 /// Bytes of one copy of everything the topic retains. A topic tiered today has only its local part on disk; the
 /// rest is estimated as write rate × (retention − local window), and is unknown without a rate.
 pub fn one_copy_bytes(t: &TopicInputs) -> Option<Decimal> {
@@ -334,6 +352,7 @@ pub fn one_copy_bytes(t: &TopicInputs) -> Option<Decimal> {
         }
     }
 }
+
 fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
     let storage = |reason| Missing { part: Part::Storage, reason };
     if t.retained_bytes.is_none() {
@@ -345,6 +364,7 @@ fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
         cost.missing.push(Missing { part: Part::Traffic, reason: Reason::NoWriteRate });
     }
 }
+
 /// How far behind `lag` messages are, in ms: messages × average record size (one copy's bytes ÷ messages
 /// retained) ÷ write rate. `None` when any of those is unknown or zero.
 pub fn lag_ms(t: &TopicInputs, lag: i64) -> Option<Decimal> {

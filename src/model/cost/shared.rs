@@ -34,6 +34,7 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
     note_missing_inputs(&mut cost, t);
     cost
 }
+
 /// The write-ahead log of shared storage, the topic's write share of it: a gp3 volume per broker (`ebs`, durable
 /// within its zone), a volume on a regional disk (`regional-disk`, priced by `wal.regional_disk.storage`, which a
 /// config supplies), or objects uploaded every `wal_upload_interval_ms` by every broker to S3 Standard (`s3`,

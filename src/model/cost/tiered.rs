@@ -63,6 +63,7 @@ pub fn tiered_storage(
     note_missing_inputs(&mut cost, t);
     Ok(cost)
 }
+
 /// MSK's least `retention.ms` for a tiered topic: 3 days (Amazon MSK Developer Guide, "Guidelines for Amazon MSK
 /// tiered storage topic-level configuration").
 pub(super) const MSK_TIERED_MIN_RETENTION_MS: i64 = 3 * 86_400_000;
@@ -92,6 +93,7 @@ pub fn tiered_eligibility(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions) -
     }
     Ok(())
 }
+
 /// Why a topic cannot be tiered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotTierable {
@@ -106,6 +108,7 @@ pub enum NotTierable {
     )]
     MskWindow { window_ms: i64, retention_ms: i64 },
 }
+
 /// The local retention window of the tiered scenario: the topic's own `local.retention.ms` when it is tiered
 /// today, else the assumption. `None` = unlimited.
 pub fn local_window_ms(t: &TopicInputs, a: &Assumptions) -> Option<Decimal> {
@@ -118,6 +121,7 @@ pub fn local_window_ms(t: &TopicInputs, a: &Assumptions) -> Option<Decimal> {
     };
     Some(retention.map_or(window, |r| window.min(r)))
 }
+
 /// Bytes of one copy inside the local window: the window's share of retention, or, with unlimited retention, the
 /// window's worth of writes.
 pub(super) fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Decimal>) -> Decimal {
@@ -130,6 +134,7 @@ pub(super) fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Dec
         },
     }
 }
+
 /// Groups whose lag, in time, is longer than the local window: they read from remote storage. Lag in time =
 /// messages behind × average record size ÷ write rate.
 pub fn groups_behind(t: &TopicInputs, window_ms: Option<Decimal>) -> i64 {

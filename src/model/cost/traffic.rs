@@ -22,6 +22,7 @@ pub(super) fn push_kafka_traffic(
     }
     push_client_traffic(cost, written_gib, t, c, a, prices, Routing::Kafka);
 }
+
 /// How clients find the broker they talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Routing {
@@ -33,15 +34,18 @@ pub(super) enum Routing {
     /// Shared storage without: a broker picked in proportion to the brokers per zone.
     AnyBroker,
 }
+
 /// The share of `clients`' traffic that crosses a zone on Kafka as it runs today: to the partitions' leaders, or,
 /// fetching from followers, to the nearest replica. `None` when a zone it depends on is unknown.
 pub fn kafka_crossing(t: &TopicInputs, c: &ClusterInputs, clients: &Clients, from_followers: bool) -> Option<Decimal> {
     let d = Distribution::of(clients, &c.zone_names());
     if from_followers { d.follower_fetch_crossing(&t.placement) } else { d.leader_crossing(&t.placement) }
 }
+
 pub(super) fn note_unknown_zones(cost: &mut CostBreakdown, name: Component, why: Option<String>) {
     cost.missing.push(Missing { part: Part::Component(name), reason: Reason::ZoneUnknown(why) });
 }
+
 /// Producers writing to, and consumer groups reading from, a broker in another zone: per byte, the share of the
 /// clients' traffic whose broker is not in their zone (`zones`). A group fetches from followers when its rule says
 /// so, else `[model] fetch_from_follower`.
@@ -88,6 +92,7 @@ pub(super) fn push_client_traffic(
         cost.push(prices, Component::InterAzConsume, "GiB", read, FixedPrice::InterAzTransfer, TWO_SIDES);
     }
 }
+
 pub(super) fn push_compute(
     cost: &mut CostBreakdown,
     t: &TopicInputs,
