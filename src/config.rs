@@ -312,7 +312,7 @@ fn prices(
     });
     for (region, key, value, field) in everywhere.chain(regional) {
         let checked = key.parse::<PriceKey>().map_err(OverrideError::from).and_then(|key| {
-            prices.check_override(*value.get_ref())?;
+            crate::prices::check_override(*value.get_ref())?;
             Ok(key)
         });
         match checked {

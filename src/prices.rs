@@ -24,9 +24,7 @@ pub enum PriceKey {
 }
 
 /// The price keys of fixed name, with the unit each is priced in.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::EnumString, strum::IntoStaticStr, strum::Display,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::EnumString, strum::IntoStaticStr)]
 pub enum FixedPrice {
     #[strum(serialize = "transfer.inter_az")]
     InterAzTransfer,
@@ -304,14 +302,14 @@ impl PriceBook {
         });
         self.prices.sort_by(|a, b| a.key.cmp(&b.key));
     }
+}
 
-    /// Checks a config override's price: 0 or more (its key is checked where it is read, as a [`PriceKey`]).
-    pub fn check_override(&self, usd: Decimal) -> Result<(), OverrideError> {
-        if usd < Decimal::ZERO {
-            return Err(OverrideError::Negative(usd));
-        }
-        Ok(())
+/// Checks a config override's price: 0 or more (its key is checked where it is read, as a [`PriceKey`]).
+pub fn check_override(usd: Decimal) -> Result<(), OverrideError> {
+    if usd < Decimal::ZERO {
+        return Err(OverrideError::Negative(usd));
     }
+    Ok(())
 }
 
 /// Why a config price override is refused.
@@ -423,9 +421,8 @@ mod tests {
 
     #[test]
     fn overrides_refuse_negatives_and_typos() {
-        let book = PriceBook::defaults();
-        assert!(book.check_override(dec!(-1)).unwrap_err().to_string().contains("0 or more"));
-        assert!(book.check_override(dec!(0.2)).is_ok());
+        assert!(check_override(dec!(-1)).unwrap_err().to_string().contains("0 or more"));
+        assert!(check_override(dec!(0.2)).is_ok());
         let typo = "ebs.gp9.storage".parse::<PriceKey>().unwrap_err().to_string();
         assert!(typo.starts_with("unknown price key `ebs.gp9.storage`; expected one of: ebs.gp2.storage, "), "{typo}");
         assert_eq!("msk.broker.kafka.m7g.large".parse(), Ok(PriceKey::MskBroker("kafka.m7g.large".into())));

@@ -2,7 +2,7 @@
 //!
 //! The topic: 100 GiB of one copy, RF 3 over 3 zones (every follower in another zone), 1 MiB/s written, 1 KiB
 //! records, 7 days' retention, two consumer groups, on a self-managed cluster of 6 brokers writing 4 MiB/s, priced
-//! with us-east-1 list prices and $0.84 per broker-hour. Its broker-local cost by hand (see `cost.rs`'s tests):
+//! with us-east-1 list prices and $0.84 per broker-hour. Its broker-local cost by hand (see `cost/tests.rs`):
 //! storage $24 + headroom $16 + replication $102.65625 + produce $34.21875 + consume $68.4375 + compute $919.80
 //! = $1,165.1125 per month.
 
@@ -151,7 +151,7 @@ fn ownership_evidence_placement_and_migration_verdicts() {
     assert_eq!(verdict(&card, Dimension::Ownership).0, Verdict::Ready);
     assert_eq!(verdict(&card, Dimension::Evidence).0, Verdict::Ready);
     // Cross-AZ: 205.3125 of 1,165.1125 = 17.6 %, under 25 %; but shared storage costs 364.339037 (S3 2.30 + PUTs
-    // 3.871044 + GETs 0.159993 + WAL 0.60 + compute 357.408 for 3 sized m7g.4xlarge brokers; cost.rs's
+    // 3.871044 + GETs 0.159993 + WAL 0.60 + compute 357.408 for 3 sized m7g.4xlarge brokers; cost/tests.rs's
     // shared_storage_by_hand), saving 800.773463 ≥ $10: watch.
     let (v, why) = verdict(&card, Dimension::CostPlacement);
     assert_eq!(v, Verdict::Watch);
