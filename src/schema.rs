@@ -353,7 +353,7 @@ table! {
         /// Unblended cost (what was charged for the usage that day).
         amount: Decimal,
         /// Amortized cost (upfront fees and commitments spread over the usage): Cost Explorer's AmortizedCost,
-        /// FOCUS's EffectiveCost. Null when the source does not give it (legacy CUR, CUR 2.0).
+        /// FOCUS's EffectiveCost, derived per line item type for CUR (`collect/aws/cur.rs`). Null when unknown.
         amortized_amount: Option<Decimal>,
         currency: String,
         /// Where the line came from: `cost-explorer`, `cur`, `focus`, `scenario`.

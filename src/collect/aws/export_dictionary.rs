@@ -6,7 +6,8 @@
 //! `parquet`) and grouping on small integer ids instead of hashing strings row by row is several times faster
 //! than a general group-by on text (ci/bench-exports.sh has the figures). Row groups are shared out between
 //! threads, each with its own id tables, merged at the end. The result is the same cost lines as the polars
-//! path in `exports.rs`, in the same order (a test compares both on the real CUR file); any file this path does not cover (CSV,
+//! path in `exports.rs`, in the same order, by the same rules (`cur.rs`: columns, amortization, line key; a test
+//! compares both paths on the real CUR file); any file this path does not cover (CSV,
 //! FOCUS, CUR 2.0 MAP tags, unexpected column types or codecs) is read by polars instead.
 
 use std::collections::BTreeMap;
@@ -23,33 +24,14 @@ use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderB
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
-use super::exports::athena_tag_column;
+use super::cur::{self, Amortized};
 use crate::schema::CostLine;
 
-/// The text columns a cost line keeps, in key order; `tag_*` columns follow.
-const TEXT: [&str; 7] = [
-    "line_item_usage_account_id",
-    "line_item_product_code",
-    "line_item_usage_type",
-    "line_item_operation",
-    "line_item_resource_id",
-    "pricing_unit",
-    "line_item_currency_code",
-];
-const DAY: &str = "line_item_usage_start_date";
-const QUANTITY: &str = "line_item_usage_amount";
-const AMOUNT: &str = "line_item_unblended_cost";
-const LINE_TYPE: &str = "line_item_line_item_type";
-/// The columns the amortized cost reads besides the unblended cost (see `exports.rs`, `cur_amortized`).
-const AMORTIZED: [&str; 6] = [
-    "reservation_effective_cost",
-    "reservation_unused_amortized_upfront_fee_for_billing_period",
-    "reservation_unused_recurring_fee",
-    "savings_plan_savings_plan_effective_cost",
-    "savings_plan_total_commitment_to_date",
-    "savings_plan_used_commitment",
-];
-const RI_ARN: &str = "reservation_reservation_a_r_n";
+const DAY: &str = cur::USAGE_START_DATE;
+const QUANTITY: &str = cur::USAGE_AMOUNT;
+const AMOUNT: &str = cur::UNBLENDED_COST;
+const LINE_TYPE: &str = cur::LINE_ITEM_TYPE;
+const RI_ARN: &str = cur::RESERVATION_ARN;
 /// Money is summed as integers of 10⁻¹⁰ USD, as Decimal(38,10) in the polars path.
 const SCALE: f64 = 1e10;
 const NULL_ID: u32 = u32::MAX;
@@ -154,14 +136,15 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
             || matches!(t, DataType::Dictionary(_, v) if matches!(v.as_ref(), DataType::Utf8 | DataType::LargeUtf8))
     };
     let mut keys = Vec::new();
-    for name in TEXT.iter().map(|s| s.to_string()).chain(owner_tag_keys.iter().map(|k| athena_tag_column(k))) {
+    let text_key = cur::TEXT_KEY.iter().map(|p| p.column.to_string());
+    for name in text_key.chain(owner_tag_keys.iter().map(|k| cur::tag_column(k))) {
         match dtype(&name) {
             Some(t) if is_text(&t) => keys.push(Some(name)),
             Some(t) => return Err(not(format!("`{name}` is {t}, not text"))),
-            None if name.starts_with("resource_tags_user_") && dtype("resource_tags").is_some() => {
+            None if name.starts_with(cur::TAG_COLUMN_PREFIX) && dtype(cur::RESOURCE_TAGS).is_some() => {
                 return Err(not("tags are in a `resource_tags` map".into()));
             }
-            None if name.starts_with("resource_tags_user_") => keys.push(None),
+            None if name.starts_with(cur::TAG_COLUMN_PREFIX) => keys.push(None),
             // A missing required column is reported by the polars path, naming it.
             None => return Err(not(format!("no `{name}`"))),
         }
@@ -170,7 +153,7 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
         Some(DataType::Timestamp(unit, _)) => unit,
         other => return Err(not(format!("`{DAY}` is {other:?}, not a timestamp"))),
     };
-    for money in [QUANTITY, AMOUNT].into_iter().chain(AMORTIZED) {
+    for money in [QUANTITY, AMOUNT].into_iter().chain(cur::AMORTIZATION_INPUTS) {
         if let Some(t) = dtype(money)
             && t != DataType::Float64
         {
@@ -188,7 +171,9 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
     present.extend([DAY, QUANTITY, AMOUNT].map(String::from));
     if amortized {
         present.push(LINE_TYPE.into());
-        present.extend(AMORTIZED.iter().chain([&RI_ARN]).filter(|c| dtype(c).is_some()).map(|c| c.to_string()));
+        present.extend(
+            cur::AMORTIZATION_INPUTS.iter().chain([&RI_ARN]).filter(|c| dtype(c).is_some()).map(|c| c.to_string()),
+        );
     }
     // Ask arrow-rs for the text columns as dictionaries: the pages already are.
     let text_cols: Vec<&String> = present.iter().filter(|c| dtype(c).is_some_and(|t| is_text(&t))).collect();
@@ -209,21 +194,22 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
     Ok(Plan { keys, unit, amortized, present, schema: Arc::new(Schema::new(hinted)), row_groups, rows })
 }
 
-/// Reads one CUR Parquet file into cost lines, or says why this path does not cover it.
-///
-/// Over 80 lines on purpose: the row groups are read on threads, their dictionaries merged into the first part's
-/// ids, and the sums turned into lines sorted on integer ranks, one pipeline whose intermediate types exist only
-/// for it (measured against DuckDB and polars by `ci/bench-exports.sh`; split, the parts would pass the same five
-/// values to each other).
+/// Reads one CUR Parquet file into cost lines, or says why this path does not cover it: the row groups summed on
+/// threads, their sums merged into the first part's ids, and the sums turned into sorted lines.
 pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec<CostLine>, u64), NotCovered> {
     let plan = plan(path, owner_tag_keys)?;
-    let (row_groups, rows) = (plan.row_groups, plan.rows);
+    let (ids, sums) = merge(aggregate_on_threads(path, &plan))?;
+    Ok((lines(&plan, &ids, sums, owner_tag_keys, source), plan.rows))
+}
+
+/// The row groups shared out between threads (at most 8), each summed on its own ids.
+fn aggregate_on_threads(path: &Path, plan: &Plan) -> Vec<Result<Part, NotCovered>> {
+    let row_groups = plan.row_groups;
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8).min(row_groups.max(1));
-    let parts: Vec<Result<Part, NotCovered>> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let groups: Vec<usize> = (0..row_groups).filter(|g| g % threads == t).collect();
-                let plan = &plan;
                 s.spawn(move || aggregate(path, plan, groups))
             })
             .collect();
@@ -231,8 +217,11 @@ pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(NotCovered("a reader thread panicked".into()))))
             .collect()
-    });
-    // Merge into the first part's ids.
+    })
+}
+
+/// Every part's sums in the first part's ids: each other part's ids are mapped once, then its keys rewritten.
+fn merge(parts: Vec<Result<Part, NotCovered>>) -> Result<Part, NotCovered> {
     let mut parts = parts.into_iter();
     let (mut ids, mut sums) = parts.next().unwrap_or_else(|| Ok((Vec::new(), FxHashMap::default())))?;
     ids.resize_with(15, Ids::default);
@@ -250,10 +239,12 @@ pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec
             sums.entry(Key::new(&key_ids, day)).or_default().add(&s);
         }
     }
-    let text = |c: usize, id: u32| (id != NULL_ID).then(|| ids[c].values[id as usize].to_string());
-    // Each column's values in text order, so lines sort on integers in the order `exports::sort_lines` gives.
-    let ranks: Vec<Vec<u32>> = ids
-        .iter()
+    Ok((ids, sums))
+}
+
+/// Each column's values in text order (1-based; 0 is null), so lines sort on integers in `cur::LineKey`'s order.
+fn ranks(ids: &[Ids]) -> Vec<Vec<u32>> {
+    ids.iter()
         .map(|t| {
             let mut order: Vec<u32> = (0..t.values.len() as u32).collect();
             order.sort_unstable_by(|a, b| t.values[*a as usize].cmp(&t.values[*b as usize]));
@@ -263,7 +254,19 @@ pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec
             }
             rank
         })
-        .collect();
+        .collect()
+}
+
+/// The sums as cost lines, sorted as `cur::sort_lines` sorts them (on ranks, then the tags' JSON).
+fn lines(
+    plan: &Plan,
+    ids: &[Ids],
+    sums: FxHashMap<Key, Sums>,
+    owner_tag_keys: &[String],
+    source: &str,
+) -> Vec<CostLine> {
+    let text = |c: usize, id: u32| (id != NULL_ID).then(|| ids[c].values[id as usize].to_string());
+    let ranks = ranks(ids);
     let rank = |c: usize, id: u32| if id == NULL_ID { 0 } else { ranks[c][id as usize] };
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
     let money = |v: i128| Decimal::from_i128_with_scale(v, 10).normalize();
@@ -287,17 +290,11 @@ pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec
                     serde_json::to_string(&tags).unwrap_or_else(|_| "{}".into())
                 })
                 .clone();
-            // date, account, service, usage type, operation, resource, unit, currency
-            let order = [
-                day as u32,
-                rank(0, k[0]),
-                rank(1, k[1]),
-                rank(2, k[2]),
-                rank(3, k[3]),
-                rank(4, k[4]),
-                rank(5, k[5]),
-                rank(6, k[6]),
-            ];
+            // date, then the text key: account, service, usage type, operation, resource, unit, currency
+            let mut order = [day as u32; 8];
+            for (c, slot) in order[1..].iter_mut().enumerate() {
+                *slot = rank(c, k[c]);
+            }
             Some((
                 order,
                 CostLine {
@@ -319,7 +316,7 @@ pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec
         })
         .collect();
     out.sort_unstable_by(|(a, la), (b, lb)| a.cmp(b).then_with(|| la.tags.cmp(&lb.tags)));
-    Ok((out.into_iter().map(|(_, l)| l).collect(), rows))
+    out.into_iter().map(|(_, l)| l).collect()
 }
 
 /// One thread's share: its row groups, grouped on dictionary ids.
@@ -401,9 +398,9 @@ struct Scratch {
     arns: Vec<u32>,
 }
 
-/// Adds one record batch to the sums: each column first, in tight loops over reused buffers, then one pass over
-/// the rows building keys. Over 80 lines on purpose: it is the hot loop of the 10-million-line benchmark
-/// (`ci/bench-exports.sh`), and its buffers are borrowed once from `Scratch` for the whole batch.
+/// Adds one record batch to the sums: each column decoded first, in tight loops over reused buffers, then the
+/// amortized cost per row, then one pass over the rows building keys (the hot loop of the 10-million-line
+/// benchmark, `ci/bench-exports.sh`).
 fn add_batch(
     batch: &RecordBatch,
     plan: &Plan,
@@ -411,10 +408,15 @@ fn add_batch(
     sums: &mut FxHashMap<Key, Sums>,
     scratch: &mut Scratch,
 ) -> Result<(), NotCovered> {
-    let not = |why: String| NotCovered(why);
-    let rows = batch.num_rows();
-    // Column by column first (tight loops), then one pass over the rows building keys.
-    let Scratch { key_cols, days, quantity, amount, types, arns } = scratch;
+    let key_slots = decode(batch, plan, ids, scratch)?;
+    let amortized = amortized(batch, plan, scratch)?;
+    accumulate(plan, scratch, &key_slots, &amortized, sums)
+}
+
+/// The batch's key columns as ids, its days, quantities and costs into `scratch`; returns the key slots the file
+/// has (the others stay null).
+fn decode(batch: &RecordBatch, plan: &Plan, ids: &mut [Ids], scratch: &mut Scratch) -> Result<Vec<usize>, NotCovered> {
+    let Scratch { key_cols, days, quantity, amount, .. } = scratch;
     key_cols.resize_with(plan.keys.len(), Vec::new);
     let mut key_slots: Vec<usize> = Vec::new();
     for (c, name) in plan.keys.iter().enumerate() {
@@ -424,7 +426,7 @@ fn add_batch(
             key_slots.push(c);
         }
     }
-    let day_col = batch.column_by_name(DAY).ok_or_else(|| not(format!("no `{DAY}`")))?;
+    let day_col = batch.column_by_name(DAY).ok_or_else(|| NotCovered(format!("no `{DAY}`")))?;
     let per_day: i64 = match plan.unit {
         TimeUnit::Second => 86_400,
         TimeUnit::Millisecond => 86_400_000,
@@ -443,54 +445,71 @@ fn add_batch(
     }
     column_every_line(batch, QUANTITY, quantity)?;
     column_every_line(batch, AMOUNT, amount)?;
+    Ok(key_slots)
+}
 
-    // Amortized cost per row, by the rule of its line item type; none to compute when every line's rule is the
-    // unblended cost (no reservations or savings plans in this batch).
+/// The amortized cost per row by `cur::AMORTIZATION`, or nothing when every line's rule is the unblended cost (no
+/// reservations or savings plans in this batch): `accumulate` then adds the unblended cost.
+fn amortized(batch: &RecordBatch, plan: &Plan, scratch: &mut Scratch) -> Result<Vec<Option<i128>>, NotCovered> {
+    let Scratch { amount, types, arns, .. } = scratch;
     let mut type_ids = Ids::default();
-    let has_types = plan.amortized && column_ids(batch, LINE_TYPE, &mut type_ids, types)?;
-    let rules: Vec<Rule> = type_ids.values.iter().map(|t| Rule::of(t)).collect();
-    let all_unblended = rules.iter().all(|r| matches!(r, Rule::Unblended));
-    let amortized: Vec<Option<i128>> = if plan.amortized && has_types && !all_unblended {
-        let mut arn_ids = Ids::default();
-        let has_arns = column_ids(batch, RI_ARN, &mut arn_ids, arns)?;
-        let empty_arn = arn_ids.of.get("").copied();
-        let cols: Vec<Option<Vec<Option<i128>>>> = AMORTIZED.iter().map(|c| column_money(batch, c)).collect();
-        let col = |i: usize, row: usize| cols[i].as_ref().and_then(|c| c[row]);
-        (0..rows)
-            .map(|row| {
-                let a = amount[row];
-                let rule = if types[row] == NULL_ID { Rule::Unblended } else { rules[types[row] as usize] };
-                match rule {
-                    Rule::Unblended => Some(a),
-                    Rule::Column(i) => col(i, row),
-                    Rule::Sum(i, j) => col(i, row).zip(col(j, row)).map(|(x, y)| x + y),
-                    Rule::Difference(i, j) => col(i, row).zip(col(j, row)).map(|(x, y)| x - y),
-                    Rule::Zero => Some(0),
-                    Rule::FeeZeroIfReservation => {
-                        let arn = if has_arns { arns[row] } else { NULL_ID };
-                        Some(if arn == NULL_ID || Some(arn) == empty_arn { a } else { 0 })
-                    }
+    if !plan.amortized || !column_ids(batch, LINE_TYPE, &mut type_ids, types)? {
+        return Ok(Vec::new());
+    }
+    // Each type's rule over indexes into the decoded input columns.
+    let position = |c: &str| cur::AMORTIZATION_INPUTS.iter().position(|i| *i == c).expect("an input of the table");
+    let rules: Vec<Amortized<usize>> = type_ids.values.iter().map(|t| Amortized::of(t).map(position)).collect();
+    if rules.iter().all(|r| matches!(r, Amortized::Unblended)) {
+        return Ok(Vec::new());
+    }
+    let mut arn_ids = Ids::default();
+    let has_arns = column_ids(batch, RI_ARN, &mut arn_ids, arns)?;
+    let empty_arn = arn_ids.of.get("").copied();
+    let cols: Vec<Option<Vec<Option<i128>>>> =
+        cur::AMORTIZATION_INPUTS.iter().map(|c| column_money(batch, c)).collect();
+    let col = |i: usize, row: usize| cols[i].as_ref().and_then(|c| c[row]);
+    Ok((0..batch.num_rows())
+        .map(|row| {
+            let a = amount[row];
+            let rule = if types[row] == NULL_ID { Amortized::Unblended } else { rules[types[row] as usize] };
+            match rule {
+                Amortized::Unblended => Some(a),
+                Amortized::Column(i) => col(i, row),
+                Amortized::Sum(i, j) => col(i, row).zip(col(j, row)).map(|(x, y)| x + y),
+                Amortized::Difference(i, j) => col(i, row).zip(col(j, row)).map(|(x, y)| x - y),
+                Amortized::Zero => Some(0),
+                Amortized::ZeroIfReservation => {
+                    let arn = if has_arns { arns[row] } else { NULL_ID };
+                    Some(if arn == NULL_ID || Some(arn) == empty_arn { a } else { 0 })
                 }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+            }
+        })
+        .collect())
+}
 
+/// One pass over the rows: each row's key from the decoded ids, its sums added to the key's.
+fn accumulate(
+    plan: &Plan,
+    scratch: &Scratch,
+    key_slots: &[usize],
+    amortized: &[Option<i128>],
+    sums: &mut FxHashMap<Key, Sums>,
+) -> Result<(), NotCovered> {
+    let Scratch { key_cols, days, quantity, amount, .. } = scratch;
     // The words of a key with every present column zeroed: absent columns stay null throughout.
     let base = {
         let mut ids = [NULL_ID; 15];
-        for &slot in &key_slots {
+        for &slot in key_slots {
             ids[slot] = 0;
         }
         Key::new(&ids, 0)
     };
     let base = [base.0, base.1, base.2, base.3, base.4, base.5, base.6, base.7];
-    for row in 0..rows {
+    for row in 0..days.len() {
         // A line without a day goes to polars, which names it as an error: never left out of the sums.
         let Some(d) = days[row] else { return Err(NotCovered("a line without a usage start date".into())) };
         let mut w = base;
-        for &slot in &key_slots {
+        for &slot in key_slots {
             let id = u64::from(key_cols[slot][row]);
             w[slot / 2] |= if slot % 2 == 0 { id << 32 } else { id };
         }
@@ -507,30 +526,4 @@ fn add_batch(
         }
     }
     Ok(())
-}
-
-/// The amortized-cost rule of a line item type (the same as `exports.rs`, `cur_amortized`); indexes into
-/// `AMORTIZED`.
-#[derive(Clone, Copy)]
-enum Rule {
-    Unblended,
-    Column(usize),
-    Sum(usize, usize),
-    Difference(usize, usize),
-    Zero,
-    FeeZeroIfReservation,
-}
-
-impl Rule {
-    fn of(line_type: &str) -> Rule {
-        match line_type {
-            "DiscountedUsage" => Rule::Column(0),
-            "RIFee" => Rule::Sum(1, 2),
-            "SavingsPlanCoveredUsage" => Rule::Column(3),
-            "SavingsPlanRecurringFee" => Rule::Difference(4, 5),
-            "SavingsPlanNegation" | "SavingsPlanUpfrontFee" => Rule::Zero,
-            "Fee" => Rule::FeeZeroIfReservation,
-            _ => Rule::Unblended,
-        }
-    }
 }

@@ -31,14 +31,9 @@
 //! `EBS:VolumeP-Throughput.gp3`, `BoxUsage`, `TimedStorage-ByteHrs`, `Requests-Tier1`; anything else keeps its
 //! charge description. The source report counts the inferred lines.
 //!
-//! CUR has no amortized-cost column; it is derived per line item type the way AWS's CUR query library does
-//! (and Cost Explorer's AmortizedCost agrees): `DiscountedUsage` → `reservation_effective_cost`;
-//! `RIFee` → `reservation_unused_amortized_upfront_fee_for_billing_period + reservation_unused_recurring_fee`;
-//! `SavingsPlanCoveredUsage` → `savings_plan_savings_plan_effective_cost`; `SavingsPlanRecurringFee` →
-//! `savings_plan_total_commitment_to_date - savings_plan_used_commitment`; `SavingsPlanNegation`,
-//! `SavingsPlanUpfrontFee` and an RI's upfront `Fee` → 0 (they are spread over the covered usage); anything else
-//! → the unblended cost. A line whose type needs a column the file lacks has no amortized cost (null), and so has
-//! the cost line it rolls into: unknown, never a guess.
+//! CUR has no amortized-cost column; it is derived per line item type by the rule table in `cur.rs`
+//! (`AMORTIZATION`), which the dictionary path reads too. The CUR column names and the nine-part line key come from
+//! there as well.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +42,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+use super::cur::{self, Amortized, KeyPart};
 use crate::schema::CostLine;
 
 /// Which export format a file holds.
@@ -83,18 +79,7 @@ impl ExportFormat {
 
     fn required(self) -> &'static [&'static str] {
         match self {
-            ExportFormat::Cur => &[
-                "line_item_usage_start_date",
-                "line_item_usage_account_id",
-                "line_item_product_code",
-                "line_item_usage_type",
-                "line_item_operation",
-                "line_item_resource_id",
-                "line_item_usage_amount",
-                "pricing_unit",
-                "line_item_unblended_cost",
-                "line_item_currency_code",
-            ],
+            ExportFormat::Cur => &cur::REQUIRED,
             ExportFormat::Focus => &[
                 "ChargePeriodStart",
                 "SubAccountId",
@@ -207,7 +192,7 @@ fn read_with_polars(
     }
     let mut out = cost_lines(&rolled, owner_tag_keys, source)
         .map_err(|e| ExportError { file: "rollup".into(), message: e.to_string() })?;
-    sort_lines(&mut out);
+    cur::sort_lines(&mut out);
     summary.cost_lines = out.len();
     Ok((out, summary))
 }
@@ -250,82 +235,80 @@ fn scan_file(
 /// One line per day × account × service × usage type × operation × resource × unit × currency × owner tags, with
 /// the lines it sums and how many had no cost or no day (errors, counted here so one pass finds them).
 fn rollup(all: LazyFrame, tag_count: usize) -> LazyFrame {
-    let mut keys: Vec<Expr> =
-        ["day", "account_id", "service", "usage_type", "operation", "resource_id", "usage_unit", "currency"]
-            .iter()
-            .map(|c| col(*c))
-            .collect();
+    let mut keys: Vec<Expr> = std::iter::once(col("day")).chain(cur::TEXT_KEY.iter().map(|p| col(p.name))).collect();
     keys.extend((0..tag_count).map(|i| col(format!("tag_{i}"))));
-    all.group_by(keys)
-        .agg([
-            // Unknown when a line counted as charged (amount of 0 or more) has none; a credit without one is no
-            // usage. Never a sum that quietly leaves lines out.
-            when((col("usage_quantity").is_null().and(col("amount").gt_eq(lit(0)))).sum().eq(lit(0)))
-                .then(col("usage_quantity").sum())
-                .otherwise(lit(NULL).cast(MONEY))
-                .alias("usage_quantity"),
-            col("amount").sum(),
-            // Null unless every line of the group has it: a sum over missing values is not 0.
-            when(col("amortized").null_count().eq(lit(0)))
-                .then(col("amortized").sum())
-                .otherwise(lit(NULL).cast(MONEY))
-                .alias("amortized"),
-            len().cast(DataType::UInt64).alias("lines"),
-            col("amount").null_count().cast(DataType::UInt64).alias("amount_missing"),
-            when(col("day").first().is_null())
-                .then(len())
-                .otherwise(lit(0))
-                .cast(DataType::UInt64)
-                .alias("day_missing"),
-            col("inferred").sum().cast(DataType::UInt64).alias("inferred"),
-        ])
-        .sort(["day", "account_id", "service", "usage_type", "resource_id"], SortMultipleOptions::default())
-        .with_columns([
-            col("usage_quantity").cast(DataType::String),
-            col("amount").cast(DataType::String),
-            col("amortized").cast(DataType::String),
-            col("day").cast(DataType::String),
-        ])
+    all.group_by(keys).agg([
+        // Unknown when a line counted as charged (amount of 0 or more) has none; a credit without one is no
+        // usage. Never a sum that quietly leaves lines out.
+        when((col("usage_quantity").is_null().and(col("amount").gt_eq(lit(0)))).sum().eq(lit(0)))
+            .then(col("usage_quantity").sum())
+            .otherwise(lit(NULL).cast(MONEY))
+            .alias("usage_quantity"),
+        col("amount").sum(),
+        // Null unless every line of the group has it: a sum over missing values is not 0.
+        when(col("amortized").null_count().eq(lit(0)))
+            .then(col("amortized").sum())
+            .otherwise(lit(NULL).cast(MONEY))
+            .alias("amortized"),
+        len().cast(DataType::UInt64).alias("lines"),
+        col("amount").null_count().cast(DataType::UInt64).alias("amount_missing"),
+        when(col("day").first().is_null()).then(len()).otherwise(lit(0)).cast(DataType::UInt64).alias("day_missing"),
+        col("inferred").sum().cast(DataType::UInt64).alias("inferred"),
+    ])
 }
 
-/// The rolled-up frame's rows as cost lines (every row has a day and an amount: `read_with_polars` checked).
+/// The rolled-up frame's rows as cost lines (every row has a day and an amount: `read_with_polars` checked), the
+/// sums read as the decimals they are.
 fn cost_lines(rolled: &DataFrame, owner_tag_keys: &[String], source: &str) -> PolarsResult<Vec<CostLine>> {
-    let text = |name: &str| -> PolarsResult<Vec<Option<String>>> {
-        Ok(rolled.column(name)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    let text = |name: &str| -> PolarsResult<Vec<Option<&str>>> { Ok(rolled.column(name)?.str()?.iter().collect()) };
+    let money = |name: &str| -> PolarsResult<Vec<Option<Decimal>>> {
+        let sums = rolled.column(name)?.decimal()?;
+        let scale = u32::try_from(sums.scale()).map_err(|_| polars_err!(ComputeError: "`{}`: scale", name))?;
+        sums.physical()
+            .iter()
+            .map(|v| {
+                v.map(|v| Decimal::try_from_i128_with_scale(v, scale).map(|d| d.normalize()))
+                    .transpose()
+                    .map_err(|e| polars_err!(ComputeError: "`{}` sum {:?} is out of range: {}", name, v, e))
+            })
+            .collect()
     };
-    let (days, accounts, services, usage_types) =
-        (text("day")?, text("account_id")?, text("service")?, text("usage_type")?);
-    let (operations, resources, units, currencies) =
-        (text("operation")?, text("resource_id")?, text("usage_unit")?, text("currency")?);
-    let (quantities, amounts, amortized) = (text("usage_quantity")?, text("amount")?, text("amortized")?);
-    let tags: Vec<Vec<Option<String>>> =
+    let [accounts, services, usage_types, operations, resources, units, currencies] =
+        cur::TEXT_KEY.map(|KeyPart { name, .. }| text(name));
+    let (accounts, services, usage_types) = (accounts?, services?, usage_types?);
+    let (operations, resources, units, currencies) = (operations?, resources?, units?, currencies?);
+    let (quantities, amounts, amortized) = (money("usage_quantity")?, money("amount")?, money("amortized")?);
+    let days: Vec<Option<i32>> = rolled.column("day")?.date()?.physical().iter().collect();
+    let tags: Vec<Vec<Option<&str>>> =
         (0..owner_tag_keys.len()).map(|i| text(&format!("tag_{i}"))).collect::<PolarsResult<_>>()?;
-    let decimal = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<Decimal>().ok());
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
     let mut out = Vec::with_capacity(rolled.height());
     for i in 0..rolled.height() {
         let date = days[i]
-            .as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .and_then(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d))))
             .ok_or_else(|| polars_err!(ComputeError: "rolled-up day {:?} is not a date", days[i]))?;
+        let amount =
+            amounts[i].ok_or_else(|| polars_err!(ComputeError: "a rolled-up line of {} has no amount", date))?;
         let mut tag_map = BTreeMap::new();
         for (k, key) in owner_tag_keys.iter().enumerate() {
-            if let Some(v) = &tags[k][i] {
-                tag_map.insert(key.clone(), v.clone());
+            if let Some(v) = tags[k][i] {
+                tag_map.insert(key.as_str(), v);
             }
         }
+        let owned = |v: Option<&str>| v.map(str::to_string);
         out.push(CostLine {
             date,
-            account_id: accounts[i].clone().unwrap_or_default(),
-            service: services[i].clone().unwrap_or_default(),
-            usage_type: usage_types[i].clone().unwrap_or_default(),
-            operation: operations[i].clone(),
-            resource_id: resources[i].clone(),
+            account_id: owned(accounts[i]).unwrap_or_default(),
+            service: owned(services[i]).unwrap_or_default(),
+            usage_type: owned(usage_types[i]).unwrap_or_default(),
+            operation: owned(operations[i]),
+            resource_id: owned(resources[i]),
             tags: serde_json::to_string(&tag_map).unwrap_or_else(|_| "{}".into()),
-            usage_quantity: decimal(&quantities[i]).map(|q| q.normalize()),
-            usage_unit: units[i].clone().unwrap_or_default(),
-            amount: decimal(&amounts[i]).unwrap_or_default().normalize(),
-            amortized_amount: decimal(&amortized[i]).map(|d| d.normalize()),
-            currency: currencies[i].clone().unwrap_or_default(),
+            usage_quantity: quantities[i],
+            usage_unit: owned(units[i]).unwrap_or_default(),
+            amount,
+            amortized_amount: amortized[i],
+            currency: owned(currencies[i]).unwrap_or_default(),
             source: source.to_string(),
         });
     }
@@ -354,49 +337,12 @@ fn read_by_dictionary(
             }
         }
     }
-    // One file comes sorted; lines of several are merged in a map of the same order.
+    // One file comes sorted; lines of several are merged in the same order.
     if files.len() > 1 {
-        type LineKey = (NaiveDate, String, String, String, Option<String>, Option<String>, String, String, String);
-        let mut merged: BTreeMap<LineKey, CostLine> = BTreeMap::new();
-        for l in all {
-            let key = (
-                l.date,
-                l.account_id.clone(),
-                l.service.clone(),
-                l.usage_type.clone(),
-                l.operation.clone(),
-                l.resource_id.clone(),
-                l.usage_unit.clone(),
-                l.currency.clone(),
-                l.tags.clone(),
-            );
-            match merged.get_mut(&key) {
-                Some(m) => {
-                    m.usage_quantity = m.usage_quantity.zip(l.usage_quantity).map(|(a, b)| a + b);
-                    m.amount += l.amount;
-                    m.amortized_amount = m.amortized_amount.zip(l.amortized_amount).map(|(a, b)| a + b);
-                }
-                None => {
-                    merged.insert(key, l);
-                }
-            }
-        }
-        all = merged.into_values().collect();
+        all = cur::merge_lines(all);
     }
     summary.cost_lines = all.len();
     Some((all, summary))
-}
-
-/// A total order, so a recording of the same export is the same file every time: date, account, service, usage
-/// type, operation, resource, unit, currency, tags (the dictionary path sorts the same way on ranks).
-fn sort_lines(lines: &mut [CostLine]) {
-    type SortKey<'a> =
-        (NaiveDate, &'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str, &'a str, &'a str);
-    fn key(l: &CostLine) -> SortKey<'_> {
-        let (op, res) = (l.operation.as_deref(), l.resource_id.as_deref());
-        (l.date, &l.account_id, &l.service, &l.usage_type, op, res, &l.usage_unit, &l.currency, &l.tags)
-    }
-    lines.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
 }
 
 /// Parquet by extension (`.parquet`), anything else as CSV (already decompressed). CSV is read as text and cast
@@ -498,37 +444,23 @@ fn map_value(column: &str, key: &str) -> Expr {
         .cast(DataType::String)
 }
 
-/// Athena's column name for a user tag key: lowercase, anything but letters and digits becomes `_`.
-pub(super) fn athena_tag_column(key: &str) -> String {
-    let mut s: String =
-        key.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
-    s.insert_str(0, "resource_tags_user_");
-    s
-}
-
 fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> LazyFrame {
-    let mut cols = vec![
-        day_of(schema, "line_item_usage_start_date").alias("day"),
-        text_or_null(names, "line_item_usage_account_id").alias("account_id"),
-        text_or_null(names, "line_item_product_code").alias("service"),
-        text_or_null(names, "line_item_usage_type").alias("usage_type"),
-        text_or_null(names, "line_item_operation").alias("operation"),
-        text_or_null(names, "line_item_resource_id").alias("resource_id"),
-        text_or_null(names, "pricing_unit").alias("usage_unit"),
-        text_or_null(names, "line_item_currency_code").alias("currency"),
-        quantity("line_item_usage_amount").alias("usage_quantity"),
-        col("line_item_unblended_cost").cast(MONEY).alias("amount"),
+    let mut cols = vec![day_of(schema, cur::USAGE_START_DATE).alias("day")];
+    cols.extend(cur::TEXT_KEY.iter().map(|p| text_or_null(names, p.column).alias(p.name)));
+    cols.extend([
+        quantity(cur::USAGE_AMOUNT).alias("usage_quantity"),
+        col(cur::UNBLENDED_COST).cast(MONEY).alias("amount"),
         cur_amortized(names).alias("amortized"),
         lit(0u32).alias("inferred"),
-    ];
+    ]);
     for (i, key) in owner_tag_keys.iter().enumerate() {
-        let legacy = athena_tag_column(key);
+        let legacy = cur::tag_column(key);
         let tag = if names.contains(&legacy.as_str()) {
             col(legacy.as_str()).cast(DataType::String)
-        } else if matches!(schema.get("resource_tags"), Some(DataType::String)) {
-            json_key("resource_tags", &format!("user:{key}"))
-        } else if is_map(schema.get("resource_tags")) {
-            map_value("resource_tags", &format!("user:{key}"))
+        } else if matches!(schema.get(cur::RESOURCE_TAGS), Some(DataType::String)) {
+            json_key(cur::RESOURCE_TAGS, &format!("user:{key}"))
+        } else if is_map(schema.get(cur::RESOURCE_TAGS)) {
+            map_value(cur::RESOURCE_TAGS, &format!("user:{key}"))
         } else {
             lit(NULL).cast(DataType::String)
         };
@@ -537,35 +469,31 @@ fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[S
     scan.select(cols)
 }
 
-/// The amortized cost of a CUR line (module docs give the rule and its source).
+/// The amortized cost of a CUR line: `cur::AMORTIZATION` as one expression (a column the file lacks is null).
 fn cur_amortized(names: &[&str]) -> Expr {
-    let kind = "line_item_line_item_type";
-    if !names.contains(&kind) {
+    if !names.contains(&cur::LINE_ITEM_TYPE) {
         return lit(NULL).cast(MONEY);
     }
     let column = |name: &str| if names.contains(&name) { col(name).cast(MONEY) } else { lit(NULL).cast(MONEY) };
-    let is = |t: &str| col(kind).cast(DataType::String).eq(lit(t.to_string()));
-    let zero = || lit(0).cast(MONEY);
-    let ri_arn = "reservation_reservation_a_r_n";
-    let ri_upfront_fee = if names.contains(&ri_arn) {
-        is("Fee").and(col(ri_arn).cast(DataType::String).fill_null(lit("")).neq(lit("")))
+    let unblended = || column(cur::UNBLENDED_COST);
+    let has_reservation = if names.contains(&cur::RESERVATION_ARN) {
+        col(cur::RESERVATION_ARN).cast(DataType::String).fill_null(lit("")).neq(lit(""))
     } else {
         lit(false)
     };
-    when(is("DiscountedUsage"))
-        .then(column("reservation_effective_cost"))
-        .when(is("RIFee"))
-        .then(
-            column("reservation_unused_amortized_upfront_fee_for_billing_period")
-                + column("reservation_unused_recurring_fee"),
-        )
-        .when(is("SavingsPlanCoveredUsage"))
-        .then(column("savings_plan_savings_plan_effective_cost"))
-        .when(is("SavingsPlanRecurringFee"))
-        .then(column("savings_plan_total_commitment_to_date") - column("savings_plan_used_commitment"))
-        .when(is("SavingsPlanNegation").or(is("SavingsPlanUpfrontFee")).or(ri_upfront_fee))
-        .then(zero())
-        .otherwise(column("line_item_unblended_cost"))
+    cur::AMORTIZATION.iter().rev().fold(unblended(), |otherwise, (line_type, rule)| {
+        let value = match rule.map(column) {
+            Amortized::Unblended => unblended(),
+            Amortized::Column(a) => a,
+            Amortized::Sum(a, b) => a + b,
+            Amortized::Difference(a, b) => a - b,
+            Amortized::Zero => lit(0).cast(MONEY),
+            Amortized::ZeroIfReservation => {
+                when(has_reservation.clone()).then(lit(0).cast(MONEY)).otherwise(unblended())
+            }
+        };
+        when(col(cur::LINE_ITEM_TYPE).cast(DataType::String).eq(lit(*line_type))).then(value).otherwise(otherwise)
+    })
 }
 
 fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> LazyFrame {
@@ -903,11 +831,5 @@ line_item_operation,line_item_resource_id,line_item_usage_amount,pricing_unit,li
                 ("222", "i-1", "Hrs", "0.5".to_string()),
             ]
         );
-    }
-
-    #[test]
-    fn athena_tag_columns_follow_athena_naming() {
-        assert_eq!(athena_tag_column("cost-center"), "resource_tags_user_cost_center");
-        assert_eq!(athena_tag_column("Team"), "resource_tags_user_team");
     }
 }

@@ -9,6 +9,7 @@
 pub mod billing_export;
 pub mod cloudwatch;
 pub mod cost_explorer;
+pub mod cur;
 mod export_dictionary;
 pub mod exports;
 pub mod settings;
