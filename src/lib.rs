@@ -86,8 +86,11 @@ pub fn build_model(
     collected: &Collected,
     history: Option<model::History<'_>>,
 ) -> Result<ReportModel, Error> {
-    // Every input problem at once: the rules' errors and normalize's consistency checks together.
-    let (checked, normalized) = (validate::check(collected), normalize::normalize(collected));
+    // Every input problem at once: the rules' errors and normalize's consistency checks together (side by side:
+    // both only read what was collected).
+    let (checked, normalized) = timed("validate + normalize", || {
+        rayon::join(|| validate::check(collected), || normalize::normalize(collected))
+    });
     let (mut findings, tables) = match (checked, normalized) {
         (Ok(findings), Ok(tables)) => (findings, tables),
         (Err(mut p), Err(normalize::NormalizeError::Inconsistent(more))) => {
@@ -98,7 +101,7 @@ pub fn build_model(
         (_, Err(other)) => return Err(Error::Normalize(other)),
     };
     findings.extend(config_findings(config));
-    let joined = join::run(tables, &config.catalog, &config.model.clusters)?;
+    let joined = timed("join", || join::run(tables, &config.catalog, &config.model.clusters))?;
     let run = model::Run {
         scenario_name: &collected.scenario_name,
         description: &collected.description,
@@ -107,7 +110,15 @@ pub fn build_model(
         findings: &findings,
         history,
     };
-    Ok(model::build(&joined, &config.model, &run)?)
+    Ok(timed("model", || model::build(&joined, &config.model, &run))?)
+}
+
+/// Runs one stage, logging how long it took at debug level (`RUST_LOG=kafka_finops=debug`).
+fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    tracing::debug!(stage, ms = started.elapsed().as_millis() as u64, "stage done");
+    out
 }
 
 /// Config that is valid but suspicious given the clusters it prices: prices for a region no cluster runs in.
@@ -141,7 +152,7 @@ fn config_findings(config: &Config) -> Vec<problem::Finding> {
 pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOutcome, Error> {
     let started_at = Utc::now();
     let config = load_config(job)?;
-    let collected = collect_named(job, &config)?;
+    let collected = timed("collect", || collect_named(job, &config))?;
     if let Some(dir) = record {
         record_to(&collected, dir)?;
     }
@@ -154,7 +165,7 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
         Job::Demo => "<embedded demo>".to_string(),
         Job::ConfigFile(p) => p.display().to_string(),
     };
-    let run_dir = output::write_run(&out, started_at, &input, &model)?;
+    let run_dir = timed("report", || output::write_run(&out, started_at, &input, &model))?;
     Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
 }
 

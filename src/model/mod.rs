@@ -23,6 +23,7 @@ pub(crate) use topic::Topic;
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::completeness::SourceReport;
@@ -190,18 +191,26 @@ fn score_topics(
     platform: &str,
 ) -> (Vec<Priced>, Vec<actions::Action>) {
     let partial: Vec<String> = run.sources.iter().filter(|s| !s.is_complete()).map(|s| s.name.clone()).collect();
-    let mut actions = Vec::new();
-    let scored = priced
-        .into_iter()
+    let scored: Vec<(Priced, Vec<actions::Action>)> = priced
+        .into_par_iter()
         .map(|p| {
             let escalation = config.owners.iter().find(|o| o.owner == p.topic.owner).map(|o| o.escalation.as_str());
             let billed_cluster = !billed.of(&p.topic.cluster).is_empty();
             let ctx = readiness::Context { escalation, partial_sources: &partial, billed: billed_cluster };
             let readiness = readiness::score(&p.topic, &p.inputs, &ctx, &config.readiness);
             let p = Priced { topic: Topic { readiness: Some(readiness), ..p.topic }, ..p };
-            if let Some(book) = books.get(&p.topic.cluster) {
-                actions.extend(actions::for_topic(&p, &config.assumptions, book, &config.readiness, platform));
-            }
+            let actions = match books.get(&p.topic.cluster) {
+                Some(book) => actions::for_topic(&p, &config.assumptions, book, &config.readiness, platform),
+                None => Vec::new(),
+            };
+            (p, actions)
+        })
+        .collect();
+    let mut actions = Vec::new();
+    let scored = scored
+        .into_iter()
+        .map(|(p, mine)| {
+            actions.extend(mine);
             p
         })
         .collect();
@@ -474,7 +483,8 @@ fn priced_topics(
         *disk_writes.entry(f.cluster.as_str()).or_default() += rate * f.replication_factor.max(1) as f64;
         *reads.entry(f.cluster.as_str()).or_default() += rate * f.consumer_groups as f64;
     }
-    let mut out = Vec::with_capacity(facts.len());
+    // Each topic's inputs gathered in turn, then the topics priced on every core (each is independent).
+    let mut work = Vec::with_capacity(facts.len());
     for f in &facts {
         let (Some(entry), Some(prices)) = (clusters.get(&f.cluster), books.get(&f.cluster)) else {
             return Err(Problems(vec![Problem::new(
@@ -493,9 +503,14 @@ fn priced_topics(
         let key = (f.cluster.clone(), f.topic.clone());
         let groups = readers.remove(&key).unwrap_or_default();
         let placement = placements.remove(&key).unwrap_or(Placement { partitions: vec![], basis: WeightBasis::Even });
-        out.push(price_topic(f, cluster, groups, placement, prices, &config.assumptions));
+        work.push((f, cluster, groups, placement, prices));
     }
-    Ok(out)
+    Ok(work
+        .into_par_iter()
+        .map(|(f, cluster, groups, placement, prices)| {
+            price_topic(f, cluster, groups, placement, prices, &config.assumptions)
+        })
+        .collect())
 }
 
 /// One topic priced under each placement, with the choice between them and what the report shows of it.
