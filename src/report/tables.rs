@@ -48,32 +48,36 @@ impl Sheet {
         self.ends.len() / self.columns.len().max(1)
     }
 
-    /// Cell `column` of row `row`.
-    fn cell(&self, row: usize, column: usize) -> &str {
-        let at = row * self.columns.len() + column;
-        let start = if at == 0 { 0 } else { self.ends[at - 1] };
-        &self.text[start..self.ends[at]]
+    /// Every cell, row after row.
+    fn cells(&self) -> impl Iterator<Item = &str> + Clone {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, end)| &self.text[start..*end])
+    }
+
+    /// The cells of one column, top to bottom.
+    fn column(&self, column: usize) -> impl Iterator<Item = &str> {
+        let start = |at: usize| if at == 0 { 0 } else { self.ends[at - 1] };
+        (column..self.ends.len()).step_by(self.columns.len().max(1)).map(move |at| &self.text[start(at)..self.ends[at]])
     }
 
     pub fn csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(self.columns.iter().map(|(name, _)| name)).expect("writing to memory");
-        for row in 0..self.height() {
-            w.write_record((0..self.columns.len()).map(|c| self.cell(row, c))).expect("writing to memory");
+        let mut cells = self.cells();
+        for _ in 0..self.height() {
+            w.write_record(cells.by_ref().take(self.columns.len())).expect("writing to memory");
         }
         w.into_inner().expect("flushing to memory")
     }
 
     /// The same cells as typed Parquet columns (an empty cell is null).
     pub fn parquet(&self) -> PolarsResult<Vec<u8>> {
-        let rows = 0..self.height();
         let columns = self
             .columns
             .iter()
             .enumerate()
             .map(|(i, (name, kind))| {
-                let cells: Vec<Option<&str>> =
-                    rows.clone().map(|r| Some(self.cell(r, i)).filter(|c| !c.is_empty())).collect();
+                let cells: Vec<Option<&str>> = self.column(i).map(|c| Some(c).filter(|c| !c.is_empty())).collect();
                 let text = Column::new((*name).into(), cells);
                 match kind {
                     Text => Ok(text),
@@ -82,8 +86,7 @@ impl Sheet {
                     Decimal => text.strict_cast(&DECIMAL),
                     // polars does not cast text to booleans; the cells are `true` / `false` as CSV writes them.
                     Bool => {
-                        let flags: Vec<Option<bool>> =
-                            rows.clone().map(|r| self.cell(r, i).parse::<bool>().ok()).collect();
+                        let flags: Vec<Option<bool>> = self.column(i).map(|c| c.parse::<bool>().ok()).collect();
                         Ok(Column::new((*name).into(), flags))
                     }
                 }
