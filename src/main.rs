@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 = complete; 1 = report written but at least one source partial or failed, or an input warning
 //! (flagged in the report);
-//! 2 = bad usage, config or input, or a fatal error: nothing written.
+//! 2 = bad usage, config or input, or a fatal error: nothing written; 130 / 143 = stopped by SIGINT / SIGTERM, the
+//! run directory being written removed.
 
 mod progress;
 
@@ -23,7 +24,7 @@ use kafka_finops::{Job, RunOutcome};
                   next.\n\nStart with `kafka-finops demo`: it runs the whole job on a scenario built into the binary \
                   and prints the run directory holding index.html, owners.csv, topics.csv and model.json.",
     after_help = "Exit codes: 0 complete · 1 report written, a source partial or failed · 2 bad input or fatal error, \
-                  nothing written.\nLogs go to stderr (RUST_LOG=debug for more); the last line on stdout is the run \
+                  nothing written · 130 / 143 stopped by SIGINT / SIGTERM, the unfinished run removed.\nLogs go to stderr (RUST_LOG=debug for more); the last line on stdout is the run \
                   directory."
 )]
 struct Cli {

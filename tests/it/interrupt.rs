@@ -88,3 +88,33 @@ fn a_directory_a_killed_run_left_is_removed_and_reported_by_the_next_run() {
     assert_eq!(left.len(), 1, "only the new run: {left:?}");
     assert!(!left[0].starts_with(".tmp-"));
 }
+
+/// The README's exit-code table lists every code the binary exits with: the three outcomes, and the two a signal
+/// gives (a monitor that sees 143 must find what it means).
+#[test]
+fn the_readme_lists_every_exit_code() {
+    use kafka_finops::error::Exit;
+    use kafka_finops::output::{EXIT_INTERRUPTED, EXIT_TERMINATED};
+    let outcome = |e: Exit| {
+        // A new outcome fails to compile here until it is listed.
+        match e {
+            Exit::Complete | Exit::Partial | Exit::Failed => e as i32,
+        }
+    };
+    let mut want: Vec<i32> = [Exit::Complete, Exit::Partial, Exit::Failed].map(outcome).to_vec();
+    want.extend([EXIT_INTERRUPTED, EXIT_TERMINATED]);
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let table = readme.split("### Exit codes").nth(1).expect("README has an `### Exit codes` section");
+    let listed: Vec<i32> = table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.trim_start_matches('|').split('|').next()?.trim().parse().ok())
+        .collect();
+    assert_eq!(listed, want, "README.md's exit-code table against the codes the binary exits with");
+    let help = std::process::Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for code in [EXIT_INTERRUPTED, EXIT_TERMINATED] {
+        assert!(help.contains(&code.to_string()), "`--help` does not explain exit code {code}:\n{help}");
+    }
+}
