@@ -26,7 +26,7 @@ use crate::settings::{
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
-    /// Where run directories are created; relative to the working directory. Default `out`.
+    /// Where run directories are created, relative to the config file. Without it, `out` in the working directory.
     output_dir: Option<String>,
     /// Ownership catalog file, relative to the config file.
     catalog: Spanned<String>,
@@ -248,7 +248,8 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 readiness,
                 owners,
             };
-            let output_dir = raw.output_dir.unwrap_or_else(|| "out".into());
+            // Relative to the config file, as every path it names; without the key, `out` where the command runs.
+            let output_dir = raw.output_dir.map(|d| files.join(&d)).unwrap_or_else(|| "out".into());
             Ok(Config { path: display, output_dir, catalog, sources, model, history })
         }
         _ => Err(Problems(problems)),

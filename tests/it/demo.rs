@@ -415,3 +415,20 @@ fn a_terminal_shows_a_progress_line_per_source_and_a_pipe_does_not() {
     let seen = String::from_utf8_lossy(&tty.unwrap().stdout).to_string();
     assert_eq!(seen.trim().lines().count(), 1, "{seen}");
 }
+
+/// `output_dir` is relative to the config file, as every path the config names (README, "Configuration"), not to
+/// the directory the command runs in: a nightly job started from `/` must not write its runs there.
+#[test]
+fn output_dir_is_relative_to_the_config_file() {
+    let fixture = demo_copy();
+    let config = fixture.path().join("kafka-finops.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("output_dir = \"runs\"\n{text}")).unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let out = run(&["run", "--config", config.to_str().unwrap()], cwd.path());
+    assert!(matches!(out.code, 0 | 1), "{}", out.stderr);
+    let run_dir = out.run_dir();
+    assert!(run_dir.starts_with(fixture.path().join("runs")), "{} is not under the config's runs/", run_dir.display());
+    assert!(run_dir.join("model.json").exists());
+    assert!(!cwd.path().join("runs").exists(), "a runs/ was made where the command ran");
+}
