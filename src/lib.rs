@@ -185,8 +185,15 @@ fn record_to(collected: &Collected, dir: &Path) -> Result<(), Error> {
     Ok(collect::record::write_scenario(collected, &collected.scenario_name, dir)?)
 }
 
-/// Checks config, catalog and recorded inputs without writing anything. Returns a one-line summary per check.
-pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
+/// What `validate` found: a one-line summary per check, and the warnings a run would flag.
+pub struct Validated {
+    pub lines: Vec<String>,
+    pub findings: Vec<problem::Finding>,
+}
+
+/// Checks config, catalog and recorded inputs without writing anything, and reports the same warnings a run would:
+/// the config's (prices for a region no cluster runs in) and, for recorded scenarios, the input rules'.
+pub fn validate(job: &Job) -> Result<Validated, Error> {
     let config = match load_config(job) {
         Ok(config) => config,
         Err(mut problems) => {
@@ -204,9 +211,21 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
         ),
         format!("catalog {}: {} owner(s) besides `unowned`", config.catalog.path, config.catalog.owners().len() - 1),
     ];
+    let mut findings = config_findings(&config);
     if config.sources.iter().all(|s| matches!(s.kind, SourceKind::Scenario(_))) {
         let collected = collect(&config)?;
-        build_model(&config, &collected, None)?;
+        let model = build_model(&config, &collected, None)?;
+        findings = model
+            .findings
+            .into_iter()
+            .map(|f| problem::Finding {
+                rule: f.rule,
+                table: f.table,
+                line: f.line,
+                column: f.column,
+                message: f.message,
+            })
+            .collect();
         lines.push(format!(
             "recorded scenario `{}`: {} topic(s), {} partition(s), {} cost line(s) read and joined",
             collected.scenario_name,
@@ -215,7 +234,7 @@ pub fn validate(job: &Job) -> Result<Vec<String>, Error> {
             collected.cost_lines.len()
         ));
     }
-    Ok(lines)
+    Ok(Validated { lines, findings })
 }
 
 /// The problems of every recorded scenario a config names, read from the config's TOML leniently (the config itself

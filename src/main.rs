@@ -149,11 +149,16 @@ fn main() -> ExitCode {
         Command::Run { config, out, record } => {
             kafka_finops::run(&Job::ConfigFile(config), out.as_deref(), record.as_deref()).map(|o| finished(o, say))
         }
-        Command::Validate { config } => kafka_finops::validate(&Job::ConfigFile(config)).map(|lines| {
-            for line in lines.iter().filter(|_| !say.quiet) {
+        Command::Validate { config } => kafka_finops::validate(&Job::ConfigFile(config)).map(|v| {
+            for line in v.lines.iter().filter(|_| !say.quiet) {
                 println!("ok: {line}");
             }
-            Exit::Complete
+            // The warnings a run would flag, with the same words and the same exit code (1).
+            for f in &v.findings {
+                let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+                say.warning(&format!("{}{line}: `{}`: {} [{}]", f.table, f.column, f.message, f.rule));
+            }
+            Exit::written(v.findings.is_empty())
         }),
         Command::Render { from, out } => kafka_finops::render(&from, &out).map(|o| finished(o, say)),
         Command::History { out } => Ok(history(&out, say)),

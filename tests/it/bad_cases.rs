@@ -9,7 +9,8 @@ use crate::support::*;
 enum Expect {
     /// Exit 2 with every needle in stderr, nothing written.
     Error(&'static [&'static str]),
-    /// Exit 1, the report written, the rule among its findings and every needle in stderr.
+    /// Exit 1, the report written, the rule among its findings and every needle in stderr; `validate` exits 1 with
+    /// the same needles.
     Warning(&'static str, &'static [&'static str]),
 }
 
@@ -543,6 +544,16 @@ fn every_bad_input_gives_its_error_or_flag() {
                 for n in *needles {
                     if !out.stderr.contains(n) {
                         wrong.push(format!("no `{n}`"));
+                    }
+                }
+                // `validate` reports what `run` reports: the same warning, the same exit code.
+                let v = run(&["validate", "--config", config.to_str().unwrap()], work.path());
+                if v.code != 1 {
+                    wrong.push(format!("validate exit {} instead of 1", v.code));
+                }
+                for n in *needles {
+                    if !v.stderr.contains(n) {
+                        wrong.push(format!("validate: no `{n}`"));
                     }
                 }
             }
