@@ -188,7 +188,7 @@ fn record_to(collected: &Collected, dir: &Path) -> Result<(), Error> {
 /// What `validate` found: a one-line summary per check, and the warnings a run would flag.
 pub struct Validated {
     pub lines: Vec<String>,
-    pub findings: Vec<problem::Finding>,
+    pub findings: Vec<report_model::Finding>,
 }
 
 /// Checks config, catalog and recorded inputs without writing anything, and reports the same warnings a run would:
@@ -211,21 +211,12 @@ pub fn validate(job: &Job) -> Result<Validated, Error> {
         ),
         format!("catalog {}: {} owner(s) besides `unowned`", config.catalog.path, config.catalog.owners().len() - 1),
     ];
-    let mut findings = config_findings(&config);
+    // The config's own; a recorded scenario's model carries those and the input rules'.
+    let mut findings = config_findings(&config).into_iter().map(Into::into).collect();
     if config.sources.iter().all(|s| matches!(s.kind, SourceKind::Scenario(_))) {
         let collected = collect(&config)?;
         let model = build_model(&config, &collected, None)?;
-        findings = model
-            .findings
-            .into_iter()
-            .map(|f| problem::Finding {
-                rule: f.rule,
-                table: f.table,
-                line: f.line,
-                column: f.column,
-                message: f.message,
-            })
-            .collect();
+        findings = model.findings;
         lines.push(format!(
             "recorded scenario `{}`: {} topic(s), {} partition(s), {} cost line(s) read and joined",
             collected.scenario_name,

@@ -24,8 +24,8 @@ use kafka_finops::{Job, RunOutcome};
                   next.\n\nStart with `kafka-finops demo`: it runs the whole job on a scenario built into the binary \
                   and prints the run directory holding index.html, owners.csv, topics.csv and model.json.",
     after_help = "Exit codes: 0 complete · 1 report written, a source partial or failed · 2 bad input or fatal error, \
-                  nothing written · 130 / 143 stopped by SIGINT / SIGTERM, the unfinished run removed.\nLogs go to stderr (RUST_LOG=debug for more); the last line on stdout is the run \
-                  directory."
+                  nothing written · 130 / 143 stopped by SIGINT / SIGTERM, the unfinished run removed.\nLogs go to \
+                  stderr (RUST_LOG=debug for more); the last line on stdout is the run directory."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -154,10 +154,7 @@ fn main() -> ExitCode {
                 println!("ok: {line}");
             }
             // The warnings a run would flag, with the same words and the same exit code (1).
-            for f in &v.findings {
-                let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
-                say.warning(&format!("{}{line}: `{}`: {} [{}]", f.table, f.column, f.message, f.rule));
-            }
+            warn_findings(&v.findings, say);
             Exit::written(v.findings.is_empty())
         }),
         Command::Render { from, out } => kafka_finops::render(&from, &out).map(|o| finished(o, say)),
@@ -245,6 +242,14 @@ fn history(out: &std::path::Path, say: Say) -> Exit {
 }
 
 /// Prints the summary and, last, the run directory; returns the exit code.
+/// Each input warning on one stderr line: `table:line: `column`: message [rule]`.
+fn warn_findings(findings: &[kafka_finops::report_model::Finding], say: Say) {
+    for f in findings {
+        let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+        say.warning(&format!("{}{line}: `{}`: {} [{}]", f.table, f.column, f.message, f.rule));
+    }
+}
+
 fn finished(outcome: RunOutcome, say: Say) -> Exit {
     let m = &outcome.model;
     if say.quiet {
@@ -270,10 +275,7 @@ fn finished(outcome: RunOutcome, say: Say) -> Exit {
     for dir in &outcome.stale {
         say.warning(&format!("removed {dir}, a temporary run directory an interrupted run had left"));
     }
-    for f in &m.findings {
-        let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
-        say.warning(&format!("{}{line}: `{}`: {} [{}]", f.table, f.column, f.message, f.rule));
-    }
+    warn_findings(&m.findings, say);
     println!("report: {}", outcome.run_dir.join("index.html").display());
     println!("{}", outcome.run_dir.display());
     Exit::written(outcome.complete)

@@ -191,7 +191,7 @@ fn score_topics(
     platform: &str,
 ) -> (Vec<Priced>, Vec<actions::Action>) {
     let partial: Vec<String> = run.sources.iter().filter(|s| !s.is_complete()).map(|s| s.name.clone()).collect();
-    let scored: Vec<(Priced, Vec<actions::Action>)> = priced
+    let (scored, actions): (Vec<Priced>, Vec<Vec<actions::Action>>) = priced
         .into_par_iter()
         .map(|p| {
             let escalation = config.owners.iter().find(|o| o.owner == p.topic.owner).map(|o| o.escalation.as_str());
@@ -205,16 +205,8 @@ fn score_topics(
             };
             (p, actions)
         })
-        .collect();
-    let mut actions = Vec::new();
-    let scored = scored
-        .into_iter()
-        .map(|(p, mine)| {
-            actions.extend(mine);
-            p
-        })
-        .collect();
-    (scored, actions)
+        .unzip();
+    (scored, actions.into_iter().flatten().collect())
 }
 
 /// One cluster: its topics' costs under each placement summed, its prices, its bill against today's placement,
@@ -687,12 +679,12 @@ fn owner_summaries(
     Ok(rows::<OwnerFacts>(tables)?
         .into_iter()
         .map(|o| {
-            let mine: Vec<&Topic> = topics_of.get(o.owner.as_str()).cloned().unwrap_or_default();
+            let mine: Vec<&Topic> = topics_of.remove(o.owner.as_str()).unwrap_or_default();
             let sum = |f: fn(&Topic) -> Decimal| mine.iter().map(|t| f(t)).sum::<Decimal>();
             let (choice, choice_topics) = choices.get(&o.owner).cloned().unwrap_or((None, 0));
             let cards: Vec<(&str, &readiness::Scorecard)> =
                 mine.iter().filter_map(|t| t.readiness.as_ref().map(|r| (t.topic.as_str(), r))).collect();
-            let owned: Vec<&actions::Action> = actions_of.get(o.owner.as_str()).cloned().unwrap_or_default();
+            let owned: Vec<&actions::Action> = actions_of.remove(o.owner.as_str()).unwrap_or_default();
             let readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards).into());
             OwnerSummary {
                 owner: o.owner,

@@ -48,16 +48,20 @@ impl Sheet {
         self.ends.len() / self.columns.len().max(1)
     }
 
+    /// Cell number `at`, counting row after row.
+    fn cell(&self, at: usize) -> &str {
+        let start = if at == 0 { 0 } else { self.ends[at - 1] };
+        &self.text[start..self.ends[at]]
+    }
+
     /// Every cell, row after row.
-    fn cells(&self) -> impl Iterator<Item = &str> + Clone {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(&self.ends).map(|(start, end)| &self.text[start..*end])
+    fn cells(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).map(|at| self.cell(at))
     }
 
     /// The cells of one column, top to bottom.
     fn column(&self, column: usize) -> impl Iterator<Item = &str> {
-        let start = |at: usize| if at == 0 { 0 } else { self.ends[at - 1] };
-        (column..self.ends.len()).step_by(self.columns.len().max(1)).map(move |at| &self.text[start(at)..self.ends[at]])
+        (column..self.ends.len()).step_by(self.columns.len().max(1)).map(|at| self.cell(at))
     }
 
     pub fn csv(&self) -> Vec<u8> {
