@@ -1,7 +1,7 @@
 -- owner_facts: the inventory each owner holds, for every declared owner and `unowned`, even with nothing.
 -- inputs:  owners, topic_facts, group_lag
 -- output:  owner, team, cost_center, escalation, channel, topics, partitions, retained_bytes (known bytes only),
---          bytes_in_per_sec, incomplete_topics (size unknown), consumer_groups (groups the owner runs),
+--          bytes_in_per_sec, consumer_groups (groups the owner runs),
 --          max_group_lag (largest lag of any group on the owner's topics)
 -- grain:   one row per owner
 WITH topic_totals AS (
@@ -10,7 +10,6 @@ WITH topic_totals AS (
            SUM(partitions) AS partitions,
            SUM(COALESCE(retained_bytes, 0)) AS retained_bytes,
            SUM(COALESCE(bytes_in_per_sec, 0.0)) AS bytes_in_per_sec,
-           SUM(CASE WHEN retained_bytes IS NULL THEN 1 ELSE 0 END) AS incomplete_topics,
            MAX(max_group_lag) AS max_group_lag
     FROM topic_facts
     GROUP BY owner
@@ -25,7 +24,6 @@ SELECT o.owner, o.team, o.cost_center, o.escalation, o.channel,
        COALESCE(t.partitions, 0) AS partitions,
        COALESCE(t.retained_bytes, 0) AS retained_bytes,
        COALESCE(t.bytes_in_per_sec, 0.0) AS bytes_in_per_sec,
-       COALESCE(t.incomplete_topics, 0) AS incomplete_topics,
        COALESCE(g.consumer_groups, 0) AS consumer_groups,
        COALESCE(t.max_group_lag, 0) AS max_group_lag
 FROM owners o

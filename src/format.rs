@@ -13,6 +13,11 @@ pub fn usd(amount: Decimal) -> String {
     format!("{sign}${}.{frac}", group_thousands(whole))
 }
 
+/// `$1,234.57`, or `unknown` (a cost missing a part: never shown as the part that could be priced).
+pub fn known_usd(amount: Option<Decimal>) -> String {
+    amount.map(usd).unwrap_or_else(|| "unknown".into())
+}
+
 /// A change in money: `+$12.00`, `-$3.50`, `$0.00`.
 pub fn signed_usd(amount: Decimal) -> String {
     let rounded = amount.round_dp(2);

@@ -13,14 +13,15 @@ pub enum Unusable {
     Unreadable(std::io::Error),
     #[error("summary.json: {0}")]
     Malformed(serde_json::Error),
-    #[error("model version {0}, this build compares versions {versions}", versions = COMPARABLE.map(|v| v.to_string()).join(" and "))]
+    #[error("model version {0}, this build compares versions {versions}", versions = COMPARABLE.map(|v| v.to_string()).join(", "))]
     Version(u32),
 }
 
 /// The model versions whose summaries this build compares with its own: a summary's fields and figures mean the
 /// same in each. Version 8 only made the billed lines' quantities unknown (null) where the bill has none, which no
-/// summary carries; so the first run after an upgrade still compares with the runs before it.
-const COMPARABLE: [u32; 2] = [7, MODEL_VERSION];
+/// summary carries; version 9 made a cost that misses a part unknown (null) where 8 wrote the part that could be
+/// priced, and such a cost has no move; so the first run after an upgrade still compares with the runs before it.
+const COMPARABLE: [u32; 3] = [7, 8, MODEL_VERSION];
 
 /// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
 /// has none usable.

@@ -231,7 +231,7 @@ fn history(out: &std::path::Path, say: Say) -> Exit {
                 s.scenario,
                 s.captured_at,
                 s.topics,
-                fmt(s.current_monthly_usd),
+                kafka_finops::format::known_usd(s.current_monthly_usd),
                 s.billed_usd.map(fmt).unwrap_or_else(|| "no billing data".into()),
                 if s.complete { "complete" } else { "partial" }
             ),
@@ -261,12 +261,24 @@ fn finished(outcome: RunOutcome, say: Say) -> Exit {
         Some(usd) => format!("billed {} over {} days", fmt(usd), m.totals.billed_days),
         None => "no billing data collected".to_string(),
     };
+    // Each total, or `unknown (at least $…)` when a topic's cost in it misses a part: never the part alone.
+    let total = |key: &str, usd: Option<rust_decimal::Decimal>| match usd {
+        Some(usd) => fmt(usd),
+        None => match m.totals.unknown.iter().find(|u| u.total == key) {
+            Some(u) => format!("unknown (at least {}, {} topic(s) missing a part)", fmt(u.known_usd), u.topics.len()),
+            None => "unknown".to_string(),
+        },
+    };
+    let t = &m.totals;
     println!(
-        "{} topics, {} owners: broker-local {} / month, shared storage {} / month, {billed}",
-        m.totals.topics,
-        m.totals.owners,
-        fmt(m.totals.broker_local_monthly_usd),
-        fmt(m.totals.shared_storage_monthly_usd),
+        "{} topics, {} owners: today {} / month as modelled; if all moved: broker-local {}, tiered {}, shared \
+         storage {}; {billed}",
+        t.topics,
+        t.owners,
+        total("current", t.current_monthly_usd),
+        total("broker_local", t.broker_local_monthly_usd),
+        total("tiered_storage", t.tiered_storage_monthly_usd),
+        total("shared_storage", t.shared_storage_monthly_usd),
     );
     for s in m.sources.iter().filter(|s| s.status != kafka_finops::report_model::SourceStatus::Complete) {
         let detail = s.detail.as_deref().unwrap_or("no detail");

@@ -48,7 +48,7 @@ queries! {
     }
     OwnerFacts = "owner_facts" {
         owner: String, team: String, cost_center: String, escalation: String, channel: Option<String>,
-        topics: i64, partitions: i64, retained_bytes: i64, bytes_in_per_sec: Option<f64>, incomplete_topics: i64,
+        topics: i64, partitions: i64, retained_bytes: i64, bytes_in_per_sec: Option<f64>,
         consumer_groups: i64, max_group_lag: i64,
     }
     ClusterFacts = "cluster_facts" {

@@ -61,7 +61,10 @@ pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: 
         out.push(action(
             ActionKind::AssignOwner,
             "assign an owner in the catalog".into(),
-            format!("{}/month with nobody to route it to", format::usd(today.monthly_usd)),
+            format!(
+                "{}/month with nobody to route it to",
+                format::known_usd(today.missing.is_empty().then_some(today.monthly_usd))
+            ),
             Decimal::ZERO,
             platform,
         ));

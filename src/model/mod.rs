@@ -11,6 +11,7 @@ pub mod assumptions;
 mod bill;
 pub mod choice;
 pub mod cost;
+mod gaps;
 mod publish;
 pub mod readiness;
 pub mod sizing;
@@ -121,7 +122,12 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let owners = owner_summaries(tables, &topics, &owner_choices, &actions)?;
     let daily_costs = daily_costs(tables)?;
     let reconciliation = bill::reconcile(&bill::billed_per_class(&billed), &topics);
-    let totals = totals(&topics, &owners, &billed, &daily_costs, run);
+    // What could not be priced: the run's own findings, beside the input's.
+    let mut findings: Vec<crate::problem::Finding> = run.findings.to_vec();
+    let unpriced = gaps::findings(&topics, config);
+    let complete = run.is_complete() && unpriced.is_empty();
+    findings.extend(unpriced);
+    let totals = totals(&topics, owners.len() as i64, &billed, &daily_costs, complete);
 
     // Publish, once.
     let mut model = ReportModel {
@@ -148,7 +154,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         readiness_rules: config.readiness.clone().into(),
         actions: actions.into_iter().map(Into::into).collect(),
         history: None,
-        findings: run.findings.iter().cloned().map(Into::into).collect(),
+        findings: findings.into_iter().map(Into::into).collect(),
     };
     // The comparison with earlier runs reads the model it compares, as `summary.json` will.
     model.history = run.history.map(|h| trend::compare(&model, h.earlier, h.skipped.to_vec(), h.rules).into());
@@ -255,31 +261,26 @@ fn cluster_summary(
     }
 }
 
-fn totals(
-    topics: &[Topic],
-    owners: &[OwnerSummary],
-    billed: &bill::Bill,
-    daily_costs: &[DailyCost],
-    run: &Run<'_>,
-) -> Totals {
+fn totals(topics: &[Topic], owners: i64, billed: &bill::Bill, daily_costs: &[DailyCost], complete: bool) -> Totals {
     let billed_days = {
         let mut days: Vec<&str> = daily_costs.iter().map(|d| d.date.as_str()).collect();
         days.dedup();
         days.len() as i64
     };
-    let sum = |f: fn(&OwnerSummary) -> Decimal| owners.iter().map(f).sum();
+    let [current, local, tiered, shared] = gaps::TOTALS.map(|total| gaps::known_sum(topics, &total));
     Totals {
         topics: topics.len() as i64,
-        owners: owners.len() as i64,
+        owners,
         retained_bytes: topics.iter().filter_map(|t| t.retained_bytes).sum(),
-        broker_local_monthly_usd: sum(|o| o.broker_local_monthly_usd),
-        tiered_storage_monthly_usd: sum(|o| o.tiered_storage_monthly_usd),
-        shared_storage_monthly_usd: sum(|o| o.shared_storage_monthly_usd),
-        current_monthly_usd: sum(|o| o.current_monthly_usd),
+        broker_local_monthly_usd: local,
+        tiered_storage_monthly_usd: tiered,
+        shared_storage_monthly_usd: shared,
+        current_monthly_usd: current,
+        unknown: gaps::unknown_totals(topics),
         billed_usd: (!billed.is_empty()).then(|| billed.lines().map(|l| l.amount_usd).sum()),
         billed_days,
-        incomplete_topics: topics.iter().filter(|t| !t.current_cost().missing.is_empty()).count() as i64,
-        complete: run.is_complete(),
+        incomplete_topics: topics.iter().filter(|t| gaps::is_incomplete(t)).count() as i64,
+        complete,
     }
 }
 
@@ -525,6 +526,7 @@ fn price_topic(
         retained_bytes: f.retained_bytes,
         partitions_size_unknown: f.partitions_size_unknown,
         bytes_in_per_sec: f.bytes_in_per_sec,
+        internal: f.is_internal,
         retention_ms: f.retention_ms,
         compacted: f.cleanup_policy.as_deref().is_some_and(|p| p.contains("compact")),
         tiered_today,
@@ -680,7 +682,8 @@ fn owner_summaries(
         .into_iter()
         .map(|o| {
             let mine: Vec<&Topic> = topics_of.remove(o.owner.as_str()).unwrap_or_default();
-            let sum = |f: fn(&Topic) -> Decimal| mine.iter().map(|t| f(t)).sum::<Decimal>();
+            let [current, local, tiered, shared] =
+                gaps::TOTALS.map(|total| gaps::known_sum(mine.iter().copied(), &total));
             let (choice, choice_topics) = choices.get(&o.owner).cloned().unwrap_or((None, 0));
             let cards: Vec<(&str, &readiness::Scorecard)> =
                 mine.iter().filter_map(|t| t.readiness.as_ref().map(|r| (t.topic.as_str(), r))).collect();
@@ -698,11 +701,11 @@ fn owner_summaries(
                 bytes_in_per_sec: round_rate(o.bytes_in_per_sec.unwrap_or(0.0)),
                 consumer_groups: o.consumer_groups,
                 max_group_lag: o.max_group_lag,
-                broker_local_monthly_usd: sum(|t| t.broker_local.monthly_usd),
-                tiered_storage_monthly_usd: sum(|t| t.tiered_or_local().monthly_usd),
-                shared_storage_monthly_usd: sum(|t| t.shared_storage.monthly_usd),
-                current_monthly_usd: sum(|t| t.current_cost().monthly_usd),
-                incomplete_topics: o.incomplete_topics,
+                broker_local_monthly_usd: local,
+                tiered_storage_monthly_usd: tiered,
+                shared_storage_monthly_usd: shared,
+                current_monthly_usd: current,
+                incomplete_topics: mine.iter().filter(|t| gaps::is_incomplete(t)).count() as i64,
                 choice: choice.map(Into::into),
                 choice_topics,
                 readiness,

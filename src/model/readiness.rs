@@ -89,7 +89,8 @@ fn evidence(t: &Topic, ctx: &Context<'_>) -> Check {
     if !ctx.partial_sources.is_empty() {
         return check(d, Verdict::Watch, format!("partial or failed this run: {}", ctx.partial_sources.join(", ")));
     }
-    if t.bytes_in_per_sec.is_none() {
+    // An internal topic needs none: its traffic is the brokers' own (docs/cost-model.md).
+    if t.bytes_in_per_sec.is_none() && !t.is_internal {
         return check(d, Verdict::Watch, "no write-rate metric: traffic, compute and lag in time unknown");
     }
     if !ctx.billed {

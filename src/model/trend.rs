@@ -17,13 +17,14 @@ pub struct RunSummary {
     pub model_version: u32,
     pub scenario: String,
     pub captured_at: String,
-    pub current_monthly_usd: Decimal,
+    /// None when unknown (a topic's cost is missing a part); so are an owner's and a topic's below.
+    pub current_monthly_usd: Option<Decimal>,
     pub billed_usd: Option<Decimal>,
     pub complete: bool,
     pub topics: i64,
-    pub owners: BTreeMap<String, Decimal>,
+    pub owners: BTreeMap<String, Option<Decimal>>,
     /// `cluster/topic` → (owner, today's monthly cost).
-    pub topic_costs: BTreeMap<String, (String, Decimal)>,
+    pub topic_costs: BTreeMap<String, (String, Option<Decimal>)>,
     /// `cluster/topic` → bytes of one copy retained (when collected): the next run's growth figures.
     #[serde(default)]
     pub topic_bytes: BTreeMap<String, i64>,
@@ -42,7 +43,11 @@ pub fn summarize(model: &ReportModel) -> RunSummary {
         topic_costs: model
             .topics
             .iter()
-            .map(|t| (format!("{}/{}", t.cluster, t.topic), (t.owner.clone(), t.current_cost().monthly_usd)))
+            .map(|t| {
+                let cost = t.current_cost();
+                let known = cost.missing.is_empty().then_some(cost.monthly_usd);
+                (format!("{}/{}", t.cluster, t.topic), (t.owner.clone(), known))
+            })
             .collect(),
         topic_bytes: model
             .topics
@@ -57,8 +62,8 @@ pub struct RunPoint {
     /// The run directory's name; `this run` for the run being written.
     pub run_id: String,
     pub captured_at: String,
-    pub current_monthly_usd: Decimal,
-    pub owners: BTreeMap<String, Decimal>,
+    pub current_monthly_usd: Option<Decimal>,
+    pub owners: BTreeMap<String, Option<Decimal>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +160,7 @@ pub fn compare(
     HistoryReport {
         rules: rules.clone(),
         previous_run: Some(previous_id),
-        total_delta_usd: Some(now.current_monthly_usd - prev.current_monthly_usd),
+        total_delta_usd: now.current_monthly_usd.zip(prev.current_monthly_usd).map(|(now, prev)| now - prev),
         owners: owner_deltas(prev, &now, rules),
         topics: topic_deltas(prev, &now),
         new_topics: now.topic_costs.keys().filter(|k| !prev.topic_costs.contains_key(*k)).cloned().collect(),
@@ -166,26 +171,37 @@ pub fn compare(
     }
 }
 
-/// Every owner of either run with its move, an anomaly when the move is both large in share and in dollars.
+/// Every owner of either run with its move, an anomaly when the move is both large in share and in dollars. An
+/// owner whose cost is unknown in either run has no move.
 fn owner_deltas(prev: &RunSummary, now: &RunSummary, rules: &HistoryRules) -> Vec<OwnerDelta> {
     let names: BTreeSet<&String> = prev.owners.keys().chain(now.owners.keys()).collect();
     names
         .into_iter()
-        .map(|owner| {
-            let (before, after) = (prev.owners.get(owner).copied(), now.owners.get(owner).copied());
+        .filter_map(|owner| {
+            let (before, after) = (known(prev.owners.get(owner).copied())?, known(now.owners.get(owner).copied())?);
             let delta = after.unwrap_or_default() - before.unwrap_or_default();
             let share = before.filter(|b| !b.is_zero()).map(|b| (delta / b).round_dp(4));
             let big = share.is_none_or(|s| s.abs() > rules.anomaly_share);
-            OwnerDelta {
+            Some(OwnerDelta {
                 owner: owner.clone(),
                 previous_usd: before,
                 current_usd: after,
                 delta_usd: delta,
                 delta_share: share,
                 anomaly: big && delta.abs() >= rules.anomaly_min_usd,
-            }
+            })
         })
         .collect()
+}
+
+/// A cost in one run: `Some(None)` when absent from it (before it existed, or after it was gone), `None` when present
+/// and unknown (no move can be said).
+fn known(entry: Option<Option<Decimal>>) -> Option<Option<Decimal>> {
+    match entry {
+        None => Some(None),
+        Some(None) => None,
+        Some(known) => Some(known),
+    }
 }
 
 /// The topics whose cost moved, biggest move first (at most 50).
@@ -194,13 +210,14 @@ fn topic_deltas(prev: &RunSummary, now: &RunSummary) -> Vec<TopicDelta> {
     let mut topics: Vec<TopicDelta> = keys
         .into_iter()
         .filter_map(|key| {
-            let (before, after) = (prev.topic_costs.get(key), now.topic_costs.get(key));
-            let delta = after.map(|a| a.1).unwrap_or_default() - before.map(|b| b.1).unwrap_or_default();
+            let (was, is) = (prev.topic_costs.get(key), now.topic_costs.get(key));
+            let (before, after) = (known(was.map(|b| b.1))?, known(is.map(|a| a.1))?);
+            let delta = after.unwrap_or_default() - before.unwrap_or_default();
             (!delta.is_zero()).then(|| TopicDelta {
                 topic: key.clone(),
-                owner: after.or(before).map(|x| x.0.clone()).unwrap_or_default(),
-                previous_usd: before.map(|b| b.1),
-                current_usd: after.map(|a| a.1),
+                owner: is.or(was).map(|x| x.0.clone()).unwrap_or_default(),
+                previous_usd: before,
+                current_usd: after,
                 delta_usd: delta,
             })
         })

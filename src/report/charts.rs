@@ -75,7 +75,8 @@ fn draw_horizontal_bars(
     for (s_index, s) in series.iter().enumerate() {
         let color = PALETTE[s_index % PALETTE.len()];
         chart
-            .draw_series(s.values.iter().enumerate().map(|(i, v)| {
+            // An unknown value (NaN) draws no bar, never a bar of 0.
+            .draw_series(s.values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, v)| {
                 // Category 0 at the top.
                 let top = n - i as f64 - 0.1 - band * s_index as f64;
                 Rectangle::new([(0.0, top - band), (*v, top)], color.filled())

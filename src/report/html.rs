@@ -116,8 +116,9 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
 
 /// The daily bill, cost per owner under each placement, and the top and unowned topics' costs.
 fn chart_views(model: &ReportModel, top: &[&TopicReport], unowned: &[&TopicReport]) -> minijinja::Value {
-    let per_owner =
-        |field: fn(&crate::report_model::OwnerSummary) -> Decimal| model.owners.iter().map(|o| f(field(o))).collect();
+    let per_owner = |field: fn(&crate::report_model::OwnerSummary) -> Option<Decimal>| {
+        model.owners.iter().map(|o| field(o).map(f).unwrap_or(f64::NAN)).collect()
+    };
     context! {
         daily => daily_chart(model),
         owners => charts::horizontal_bars(
@@ -137,10 +138,22 @@ fn chart_views(model: &ReportModel, top: &[&TopicReport], unowned: &[&TopicRepor
 
 fn totals_view(t: &crate::report_model::Totals) -> minijinja::Value {
     context! {
-        current => format::usd(t.current_monthly_usd),
-        broker_local => format::usd(t.broker_local_monthly_usd),
-        tiered_storage => format::usd(t.tiered_storage_monthly_usd),
-        shared_storage => format::usd(t.shared_storage_monthly_usd),
+        current => format::known_usd(t.current_monthly_usd),
+        broker_local => format::known_usd(t.broker_local_monthly_usd),
+        tiered_storage => format::known_usd(t.tiered_storage_monthly_usd),
+        shared_storage => format::known_usd(t.shared_storage_monthly_usd),
+        unknown => t.unknown.iter().map(|u| context! {
+            total => match u.total.as_str() {
+                "current" => "Today, modelled",
+                "broker_local" => "Broker-local",
+                "tiered_storage" => "Tiered storage",
+                "shared_storage" => "Shared storage",
+                other => other,
+            },
+            known => format::usd(u.known_usd), topics => u.topics.len(),
+            names => u.topics.iter().take(10).map(String::as_str).collect::<Vec<_>>().join(", "),
+            more => u.topics.len().saturating_sub(10), missing => &u.missing,
+        }).collect::<Vec<_>>(),
         billed => t.billed_usd.map(format::usd).unwrap_or_else(|| "no billing data".into()),
         billed_days => t.billed_days,
         retained => format::bytes(t.retained_bytes),
@@ -156,10 +169,10 @@ fn owner_view(o: &crate::report_model::OwnerSummary) -> minijinja::Value {
         channel => &o.channel, topics => o.topics, retained_bytes => o.retained_bytes,
         retained => format::bytes(o.retained_bytes), rate => format::rate(Some(o.bytes_in_per_sec)),
         rate_raw => o.bytes_in_per_sec, consumer_groups => o.consumer_groups,
-        current => format::usd(o.current_monthly_usd), current_raw => f(o.current_monthly_usd),
-        local => format::usd(o.broker_local_monthly_usd), local_raw => f(o.broker_local_monthly_usd),
-        tiered => format::usd(o.tiered_storage_monthly_usd), tiered_raw => f(o.tiered_storage_monthly_usd),
-        shared => format::usd(o.shared_storage_monthly_usd), shared_raw => f(o.shared_storage_monthly_usd),
+        current => format::known_usd(o.current_monthly_usd), current_raw => o.current_monthly_usd.map(f),
+        local => format::known_usd(o.broker_local_monthly_usd), local_raw => o.broker_local_monthly_usd.map(f),
+        tiered => format::known_usd(o.tiered_storage_monthly_usd), tiered_raw => o.tiered_storage_monthly_usd.map(f),
+        shared => format::known_usd(o.shared_storage_monthly_usd), shared_raw => o.shared_storage_monthly_usd.map(f),
         choice => choice_view(o.choice.as_ref(), None),
         choice_topics => o.choice_topics,
     }
@@ -325,6 +338,11 @@ fn f(d: Decimal) -> f64 {
     d.round_dp(2).to_f64().unwrap_or(0.0)
 }
 
+/// A cost as a chart value: NaN (no bar, no point) when it is unknown.
+fn known_f(cost: &CostBreakdown) -> f64 {
+    cost.known_usd().map(f).unwrap_or(f64::NAN)
+}
+
 #[derive(Serialize)]
 struct ComponentView {
     name: String,
@@ -380,7 +398,7 @@ fn cost_view(cost: &CostBreakdown, prices: &[Price]) -> minijinja::Value {
             monthly: format::usd(c.monthly_usd),
         })
         .collect();
-    context! { components => components, total => format::usd(cost.monthly_usd), missing => &cost.missing }
+    context! { components => components, total => format::known_usd(cost.known_usd()), known => format::usd(cost.monthly_usd), missing => &cost.missing }
 }
 
 fn topic_row(t: &TopicReport) -> minijinja::Value {
@@ -391,13 +409,13 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         cleanup_policy => t.cleanup_policy.as_deref().unwrap_or("unknown"),
         retained => format::opt_bytes(t.retained_bytes), retained_raw => t.retained_bytes,
         rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
-        current => format::usd(t.current_cost().monthly_usd), current_raw => f(t.current_cost().monthly_usd),
+        current => format::known_usd(t.current_cost().known_usd()), current_raw => t.current_cost().known_usd().map(f),
         placement => t.current.label(),
-        local => format::usd(t.broker_local.monthly_usd), local_raw => f(t.broker_local.monthly_usd),
-        tiered => t.tiered_storage.as_ref().map(|c| format::usd(c.monthly_usd)).unwrap_or_else(|| "n/a".into()),
-        tiered_raw => t.tiered_storage.as_ref().map(|c| f(c.monthly_usd)),
+        local => format::known_usd(t.broker_local.known_usd()), local_raw => t.broker_local.known_usd().map(f),
+        tiered => t.tiered_storage.as_ref().map(|c| format::known_usd(c.known_usd())).unwrap_or_else(|| "n/a".into()),
+        tiered_raw => t.tiered_storage.as_ref().and_then(|c| c.known_usd().map(f)),
         tiered_note => t.tiered_not_applicable.as_deref().unwrap_or(""),
-        shared => format::usd(t.shared_storage.monthly_usd), shared_raw => f(t.shared_storage.monthly_usd),
+        shared => format::known_usd(t.shared_storage.known_usd()), shared_raw => t.shared_storage.known_usd().map(f),
         choice => choice_view(t.choice.as_ref(), t.retention_ms),
         missing => missing.join("; "),
     }
@@ -406,15 +424,16 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
 /// The comparison with earlier runs, and the trend chart of the biggest owners.
 fn history_view(h: &crate::report_model::HistoryReport) -> minijinja::Value {
     let labels: Vec<String> = h.runs.iter().map(|r| r.run_id.get(..13).unwrap_or(&r.run_id).to_string()).collect();
-    let mut owners: Vec<(&String, &Decimal)> = h.runs.last().map(|r| r.owners.iter().collect()).unwrap_or_default();
+    let mut owners: Vec<(&String, &Option<Decimal>)> =
+        h.runs.last().map(|r| r.owners.iter().collect()).unwrap_or_default();
     owners.sort_by(|a, b| b.1.cmp(a.1));
     let series: Vec<Series<'_>> = std::iter::once(Series {
         name: "all owners",
-        values: h.runs.iter().map(|r| f(r.current_monthly_usd)).collect(),
+        values: h.runs.iter().map(|r| r.current_monthly_usd.map(f).unwrap_or(f64::NAN)).collect(),
     })
     .chain(owners.iter().take(5).map(|(name, _)| Series {
         name: name.as_str(),
-        values: h.runs.iter().map(|r| f(r.owners.get(*name).copied().unwrap_or_default())).collect(),
+        values: h.runs.iter().map(|r| r.owners.get(*name).copied().flatten().map(f).unwrap_or(f64::NAN)).collect(),
     }))
     .collect();
     let share = |s: Option<Decimal>| s.map(format::percent).unwrap_or_else(|| "new".into());
@@ -489,7 +508,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                 owner => &o.owner, slug => &slugs[i], team => &o.team, cost_center => &o.cost_center,
                 escalation => &o.escalation, channel => &o.channel,
                 verdict => verdict(i).key(),
-                today => format::usd(o.current_monthly_usd),
+                today => format::known_usd(o.current_monthly_usd),
                 billed => if billed.is_zero() { None } else { Some(format::usd(billed)) },
                 scorecard => scorecard_view(o.readiness.as_ref()),
                 actions => mine.actions.iter().map(|a| action_view(a)).collect::<Vec<_>>(),
@@ -511,7 +530,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                         groups => t.consumer_groups,
                         slowest => slowest.map(format::duration_ms).unwrap_or_else(|| "–".into()), slowest_raw => slowest,
                         growth => growth_text(model, t), growth_raw => growth_of(model, t).map(|g| g.bytes),
-                        today => format::usd(today.monthly_usd), today_raw => f(today.monthly_usd),
+                        today => format::known_usd(today.known_usd()), today_raw => today.known_usd().map(f),
                         cross => format!("{} GiB · {}", format::quantity(cross_gib.round_dp(1)), format::usd(cross_usd)), cross_raw => f(cross_usd),
                         missing => t.missing().join("; "),
                     }
@@ -593,12 +612,9 @@ fn topic_chart(title: &str, topics: &[&TopicReport]) -> String {
         "USD per month",
         &topics.iter().map(|t| t.topic.clone()).collect::<Vec<_>>(),
         &[
-            Series { name: "broker-local", values: topics.iter().map(|t| f(t.broker_local.monthly_usd)).collect() },
-            Series {
-                name: "tiered storage",
-                values: topics.iter().map(|t| f(t.tiered_or_local().monthly_usd)).collect(),
-            },
-            Series { name: "shared storage", values: topics.iter().map(|t| f(t.shared_storage.monthly_usd)).collect() },
+            Series { name: "broker-local", values: topics.iter().map(|t| known_f(&t.broker_local)).collect() },
+            Series { name: "tiered storage", values: topics.iter().map(|t| known_f(t.tiered_or_local())).collect() },
+            Series { name: "shared storage", values: topics.iter().map(|t| known_f(&t.shared_storage)).collect() },
         ],
     )
 }

@@ -210,7 +210,7 @@ fn topics_csv(index: &Index<'_>, owner: &str, topics: &[&TopicReport]) -> Vec<u8
             t.max_group_lag.to_string(),
             opt(slowest.map(|v| v.to_string())),
             t.current.key().to_string(),
-            today.monthly_usd.normalize().to_string(),
+            opt(today.known_usd().map(|d| d.normalize().to_string())),
             cross_gib.normalize().to_string(),
             cross_usd.normalize().to_string(),
             opt(t.choice.as_ref().map(|c| c.cheapest.key().to_string())),

@@ -24,7 +24,7 @@ pub use vocabulary::*;
 /// renderers need not reach into the config stage.
 pub use crate::catalog::UNOWNED;
 
-pub const MODEL_VERSION: u32 = 8;
+pub const MODEL_VERSION: u32 = 9;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -81,18 +81,37 @@ pub struct Totals {
     pub topics: i64,
     pub owners: i64,
     pub retained_bytes: i64,
-    pub broker_local_monthly_usd: Decimal,
-    pub tiered_storage_monthly_usd: Decimal,
-    pub shared_storage_monthly_usd: Decimal,
+    /// Each placement's monthly cost over every topic; null when any topic's cost in it is missing a part
+    /// (`unknown` says which and what they lack), never the sum of what could be priced.
+    pub broker_local_monthly_usd: Option<Decimal>,
+    pub tiered_storage_monthly_usd: Option<Decimal>,
+    pub shared_storage_monthly_usd: Option<Decimal>,
     /// Today's placement of every topic (broker-local, or tiered where it is tiered today).
-    pub current_monthly_usd: Decimal,
+    pub current_monthly_usd: Option<Decimal>,
+    /// Each total above that is unknown: the topics that make it so, what they lack, and the part that could be
+    /// priced (a lower bound, shown only as one).
+    pub unknown: Vec<UnknownTotal>,
     /// Sum of all billed lines; None when no cost lines were collected (not the same as $0).
     pub billed_usd: Option<Decimal>,
     pub billed_days: i64,
-    /// Topics whose cost is a lower bound because an input was missing.
+    /// Topics whose cost under any placement is missing a part (an input or a price).
     pub incomplete_topics: i64,
-    /// True when every source completed.
+    /// True when every source completed, and no input warning was found and no cost is missing a part.
     pub complete: bool,
+}
+
+/// A total over topics that is unknown because some of its topics' costs are missing a part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct UnknownTotal {
+    /// Which total: `current`, `broker_local`, `tiered_storage` or `shared_storage`.
+    pub total: String,
+    /// The sum of what could be priced: a lower bound of the total.
+    pub known_usd: Decimal,
+    /// The topics whose cost in this total is missing a part.
+    pub topics: Vec<String>,
+    /// What they lack, each once (`part: reason`, the words of the topics' `missing`).
+    pub missing: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,10 +195,12 @@ pub struct OwnerSummary {
     pub bytes_in_per_sec: f64,
     pub consumer_groups: i64,
     pub max_group_lag: i64,
-    pub broker_local_monthly_usd: Decimal,
-    pub tiered_storage_monthly_usd: Decimal,
-    pub shared_storage_monthly_usd: Decimal,
-    pub current_monthly_usd: Decimal,
+    /// The owner's topics' monthly cost under each placement; null when any of them is missing a part of it.
+    pub broker_local_monthly_usd: Option<Decimal>,
+    pub tiered_storage_monthly_usd: Option<Decimal>,
+    pub shared_storage_monthly_usd: Option<Decimal>,
+    pub current_monthly_usd: Option<Decimal>,
+    /// The owner's topics whose cost under any placement is missing a part.
     pub incomplete_topics: i64,
     /// Over the owner's topics whose cost is complete (`choice_topics` of them): the cheapest placement, the
     /// saving and the retention multiple at which the choice flips. None when no topic is complete.

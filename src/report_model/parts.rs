@@ -46,6 +46,13 @@ pub struct CostBreakdown {
     pub missing: Vec<String>,
 }
 
+impl CostBreakdown {
+    /// The monthly cost when nothing is missing; None (unknown) when something is.
+    pub fn known_usd(&self) -> Option<Decimal> {
+        self.missing.is_empty().then_some(self.monthly_usd)
+    }
+}
+
 /// The cheapest placement, the saving, and where the choice flips.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -216,8 +223,9 @@ pub struct RunPoint {
     /// The run directory's name; `this run` for the run being written.
     pub run_id: String,
     pub captured_at: String,
-    pub current_monthly_usd: Decimal,
-    pub owners: BTreeMap<String, Decimal>,
+    /// None when unknown (a topic's cost missing a part), as is an owner's.
+    pub current_monthly_usd: Option<Decimal>,
+    pub owners: BTreeMap<String, Option<Decimal>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

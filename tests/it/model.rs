@@ -95,7 +95,8 @@ retention_hours = 336
         assert_eq!(t.delta_usd, full_runs, "{topic}");
         let o = &w.owners[0];
         assert_eq!(o.owner, owner);
-        let owner_cost = |m: &ReportModel| m.owners.iter().find(|o| o.owner == owner).unwrap().current_monthly_usd;
+        let owner_cost =
+            |m: &ReportModel| m.owners.iter().find(|o| o.owner == owner).unwrap().current_monthly_usd.unwrap();
         assert_eq!(o.delta_usd, owner_cost(&changed) - owner_cost(&with_what_ifs), "{owner}");
     }
     // RF 3 → 2 saves a third of the stored bytes; longer retention costs more.
@@ -121,15 +122,38 @@ fn a_what_if_naming_an_unknown_topic_exits_2_naming_it() {
 #[test]
 fn a_region_without_a_price_is_flagged_never_priced_at_zero() {
     // eu-west-1 has no sourced S3 prices in the book and the demo bill has no S3 lines: the shared-storage
-    // scenario names the missing prices instead of counting them as $0.
+    // scenario names the missing prices instead of counting them as $0, and the run says it is partial.
     let fixture = demo_copy();
     edit(&fixture.path().join("kafka-finops.toml"), "region = \"us-east-1\"", "region = \"eu-west-1\"");
     let work = tempfile::tempdir().unwrap();
     let config = fixture.path().join("kafka-finops.toml");
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
-    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_eq!(out.code, 1, "a missing price is a partial run; stderr: {}", out.stderr);
+    // Each missing key is named once, with the line that fills it.
+    let fix = "[prices_by_region.eu-west-1] \"s3.standard.storage\" = <USD per GiB-month>";
+    assert_eq!(out.stderr.matches(fix).count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("[price-missing]"), "{}", out.stderr);
+    // The stdout line says the total is unknown, never the part that could be priced alone.
+    assert!(out.stdout.contains("shared storage unknown (at least $"), "{}", out.stdout);
     let dir = work.path().join(out.run_dir());
     let model = read_model(&dir);
+    assert!(!model.totals.complete);
+    assert_eq!(model.totals.shared_storage_monthly_usd, None);
+    assert!(model.totals.current_monthly_usd.is_some(), "today's placement has every price it needs");
+    let unknown = model.totals.unknown.iter().find(|u| u.total == "shared_storage").unwrap();
+    assert_eq!(unknown.topics.len(), model.topics.len(), "every topic needs S3 storage");
+    assert!(model.totals.incomplete_topics > 0);
+    let run_json = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    assert!(run_json.contains("\"outcome\": \"partial\""), "{run_json}");
+    // Every owner's and every topic's shared cell is empty (unknown), never a small number.
+    for file in ["owners.csv", "topics.csv"] {
+        let (header, rows) = read_csv(&dir.join(file));
+        let cells = column(&header, &rows, "shared_storage_monthly_usd");
+        assert!(cells.iter().all(|c| c.is_empty()), "{file}: {cells:?}");
+    }
+    for o in &model.owners {
+        assert_eq!(o.shared_storage_monthly_usd, None, "{}", o.owner);
+    }
     let cluster = &model.clusters[0];
     let keys: Vec<&str> = cluster.prices.iter().map(|p| p.key.as_str()).collect();
     assert!(!keys.contains(&"s3.standard.storage"), "{keys:?}");
@@ -145,6 +169,48 @@ fn a_region_without_a_price_is_flagged_never_priced_at_zero() {
     }
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("no price `s3.standard.storage`"), "the report names the missing price");
+    assert!(html.contains("<strong>Shared storage</strong> is unknown: at least $"), "the card's banner");
+}
+
+#[test]
+fn topics_without_a_write_rate_leave_their_traffic_unknown_and_internal_topics_need_none() {
+    // A self-managed cluster's CloudWatch has broker metrics and no per-topic BytesInPerSec: every rate-driven
+    // component is unknown. Here the demo keeps only its broker metrics.
+    let fixture = demo_copy();
+    let points = fixture.path().join("metric_points.csv");
+    let text = std::fs::read_to_string(&points).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",Topic=")).collect();
+    std::fs::write(&points, kept.join("\n") + "\n").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    assert!(out.stderr.contains("[write-rate-missing]"), "{}", out.stderr);
+    assert!(out.stdout.contains("shared storage unknown"), "{}", out.stdout);
+    assert!(!out.stdout.contains("shared storage $0.00"), "{}", out.stdout);
+    let model = read_model(&work.path().join(out.run_dir()));
+    for total in [&model.totals.current_monthly_usd, &model.totals.shared_storage_monthly_usd] {
+        assert_eq!(*total, None);
+    }
+    // The workload topics are the ones named; the internal ones need no rate.
+    let unknown = model.totals.unknown.iter().find(|u| u.total == "shared_storage").unwrap();
+    let internal: Vec<&str> = model.topics.iter().filter(|t| t.is_internal).map(|t| t.topic.as_str()).collect();
+    assert!(!internal.is_empty());
+    assert!(internal.iter().all(|t| !unknown.topics.iter().any(|u| u == t)), "{:?}", unknown.topics);
+    assert_eq!(unknown.topics.len(), model.topics.len() - internal.len());
+}
+
+#[test]
+fn the_demo_is_complete_its_internal_topics_priced_by_their_storage() {
+    // `__consumer_offsets` and `__amazon_msk_canary` have no write-rate metric and need none: the platform pays for
+    // their storage, and their traffic is the brokers' own.
+    let model = model_of(&demo_fixture());
+    assert!(model.totals.complete);
+    assert_eq!(model.totals.incomplete_topics, 0);
+    assert!(model.totals.unknown.is_empty(), "{:?}", model.totals.unknown);
+    let offsets = model.topics.iter().find(|t| t.topic == "__consumer_offsets").unwrap();
+    assert!(offsets.is_internal && offsets.bytes_in_per_sec.is_none());
+    assert!(offsets.broker_local.missing.is_empty() && offsets.broker_local.monthly_usd > Decimal::ZERO);
 }
 
 #[test]

@@ -215,10 +215,8 @@ fn owner_facts_lists_every_owner_with_their_inventory() {
     assert_eq!((pay["topics"].as_str(), pay["partitions"].as_str(), pay["retained_bytes"].as_str()), ("1", "2", "150"));
     assert_eq!((pay["consumer_groups"].as_str(), pay["max_group_lag"].as_str()), ("1", "12"));
     let un = row(&t, "owner_facts", &[("owner", "unowned")]);
-    assert_eq!(
-        (un["topics"].as_str(), un["incomplete_topics"].as_str(), un["retained_bytes"].as_str()),
-        ("1", "1", "0")
-    );
+    // The topic's size is unknown: no bytes counted (the model, not the join, says which topics are incomplete).
+    assert_eq!((un["topics"].as_str(), un["retained_bytes"].as_str()), ("1", "0"));
     assert_eq!(un["max_group_lag"], "100");
 }
 

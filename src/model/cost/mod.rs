@@ -190,6 +190,10 @@ pub struct TopicInputs {
     pub partitions_size_unknown: i64,
     /// Average write rate over the window; `None` when no metric was collected.
     pub bytes_in_per_sec: Option<f64>,
+    /// An internal topic (`__consumer_offsets`, `__amazon_msk_canary`, `__transaction_state`, …): the platform pays
+    /// for its storage, and its traffic is the brokers' own (offset commits, canary writes), carried by the broker
+    /// hours the workload topics share. It needs no write-rate metric: without one, it is priced by its storage.
+    pub internal: bool,
     /// `retention.ms`: `None` unknown, negative = unlimited.
     pub retention_ms: Option<i64>,
     /// `cleanup.policy` includes `compact` (KIP-405 tiered storage does not take compacted topics).
@@ -360,7 +364,7 @@ fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
     } else if one_copy_bytes(t).is_none() {
         cost.missing.push(storage(Reason::RemoteBytesUnknown));
     }
-    if t.bytes_in_per_sec.is_none() {
+    if t.bytes_in_per_sec.is_none() && !t.internal {
         cost.missing.push(Missing { part: Part::Traffic, reason: Reason::NoWriteRate });
     }
 }

@@ -53,6 +53,7 @@ fn topic() -> TopicInputs {
         retained_bytes: Some(100 * 1_073_741_824),
         partitions_size_unknown: 0,
         bytes_in_per_sec: Some(1_048_576.0),
+        internal: false,
         retention_ms: Some(7 * 86_400_000),
         compacted: false,
         tiered_today: None,
@@ -322,6 +323,22 @@ fn unknown_sizes_and_rates_are_named_not_zeroed() {
     assert_eq!(cost.missing.len(), 2);
     assert_eq!(cost.missing[0].reason, Reason::SizeNotCollected { partitions: 2 }, "{:?}", cost.missing);
     assert_eq!(cost.missing[0].to_string(), "storage: size on disk not collected for 2 partition(s)");
+}
+
+#[test]
+fn an_internal_topic_needs_no_write_rate_and_a_workload_topic_does() {
+    // 100 GiB × RF 3 on MSK storage at $0.10: $30.00 retained, with headroom at u = 0.6 (× 2/3) $20.00 more.
+    let book = book();
+    let c = cluster(Platform::Msk);
+    let a = Assumptions { target_disk_utilization: Decimal::new(6, 1), ..Assumptions::default() };
+    let internal = TopicInputs { bytes_in_per_sec: None, internal: true, ..topic() };
+    let cost = broker_local(&internal, &c, &a, &book);
+    assert!(cost.missing.is_empty(), "{:?}", cost.missing);
+    assert_eq!(cost.monthly_usd.round_dp(2), Decimal::new(5000, 2), "{:?}", cost.components);
+    // The same topic as a workload's: its rate-driven components are unknown, and said to be.
+    let workload = TopicInputs { internal: false, ..internal };
+    let cost = broker_local(&workload, &c, &a, &book);
+    assert_eq!(cost.missing, vec![Missing { part: Part::Traffic, reason: Reason::NoWriteRate }]);
 }
 
 #[test]
