@@ -200,7 +200,7 @@ impl GapKind {
         match reason {
             Reason::NoPrice(key) => GapKind::Price(PriceText(key.clone())),
             Reason::SizeNotCollected { .. } => GapKind::Size,
-            Reason::NoWriteRate => GapKind::WriteRate,
+            Reason::NoWriteRate | Reason::BoundUnknown => GapKind::WriteRate,
             Reason::RemoteBytesUnknown => GapKind::RemoteBytes,
             Reason::ZoneUnknown(_) => GapKind::Zone,
         }

@@ -528,6 +528,8 @@ fn price_topic(
         bytes_in_per_sec: f.bytes_in_per_sec,
         internal: f.is_internal,
         retention_ms: f.retention_ms,
+        retention_bytes: f.retention_bytes,
+        bound_unknown: false,
         compacted: f.cleanup_policy.as_deref().is_some_and(|p| p.contains("compact")),
         tiered_today,
         tiered_window_ms: None,

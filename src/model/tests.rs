@@ -67,6 +67,8 @@ fn inputs(lag_hours: i64) -> TopicInputs {
         bytes_in_per_sec: Some(MIB),
         internal: false,
         retention_ms: Some(7 * DAY_MS),
+        retention_bytes: Some(-1),
+        bound_unknown: false,
         compacted: false,
         tiered_today: None,
         tiered_window_ms: None,
@@ -187,6 +189,18 @@ fn next_actions_and_their_savings_by_hand() {
     // Shared storage saves 800.773463, 68.7 % of today's cost (≥ 20 %): a migration candidate.
     assert_eq!(saving(ActionKind::MigrateToSharedStorage), Some((dec!(800.77), "payments with platform".to_string())));
     assert_eq!(saving(ActionKind::AssignOwner), None);
+
+    // At a `retention.bytes` of 100 GiB ÷ 6 partitions (17,066.67 MiB each), the 1 MiB/s topic (1/6 MiB/s a
+    // partition) holds 17,066.67 ÷ (1/6) = 102,400 s (28.4 h) of writes, not 7 days. Shortened to 24 h a partition
+    // keeps 86,400 ÷ 6 = 14,400 MiB: 0.84375 of today, so storage and headroom, $40, become $33.75: $6.25 saved,
+    // under the $10 minimum: no retention action (it was $34.29 when the size bound was ignored).
+    let capped = TopicInputs { retention_bytes: Some(100 * 1_073_741_824 / 6), ..inputs(1) };
+    let p = priced("payments", capped);
+    let found = actions::for_topic(&p, &Assumptions::default(), &book(), &Rules::default(), "platform");
+    assert!(found.iter().all(|a| a.kind != ActionKind::ShortenRetention), "{found:?}");
+    let after = p.inputs.with_retention_factor(Decimal::ONE / dec!(7));
+    let ratio = Decimal::from(after.retained_bytes.unwrap()) / Decimal::from(p.inputs.retained_bytes.unwrap());
+    assert_eq!(ratio.round_dp(5), dec!(0.84375));
 
     // A group 4 days behind needs 8 days: 7 days' retention is not too long, so no retention action.
     let slow = priced("payments", inputs(96));

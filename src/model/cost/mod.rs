@@ -89,6 +89,9 @@ pub enum Reason {
     RemoteBytesUnknown,
     /// No `BytesInPerSec` for the topic.
     NoWriteRate,
+    /// Changed retention or write rate on a topic at its `retention.bytes`, and no write rate to tell which bound
+    /// holds after the change.
+    BoundUnknown,
     /// Where a zone is unknown, and so where traffic crosses.
     ZoneUnknown(Option<String>),
 }
@@ -108,6 +111,10 @@ impl std::fmt::Display for Missing {
             Reason::RemoteBytesUnknown => {
                 f.write_str("the topic is tiered today and its remote bytes need a write rate and a finite retention")
             }
+            Reason::BoundUnknown => f.write_str(
+                "the topic is at its retention.bytes bound, and without a write rate whether the change moves it \
+                 below that bound cannot be told",
+            ),
             Reason::NoWriteRate => f.write_str(
                 "no write-rate metric (BytesInPerSec) for this topic; transfer, request, WAL and compute components \
                  left out",
@@ -196,6 +203,12 @@ pub struct TopicInputs {
     pub internal: bool,
     /// `retention.ms`: `None` unknown, negative = unlimited.
     pub retention_ms: Option<i64>,
+    /// `retention.bytes` per partition: `None` unknown, negative = unlimited. Kafka deletes a partition's oldest
+    /// segments at whichever of the two bounds is reached first.
+    pub retention_bytes: Option<i64>,
+    /// A change of retention or write rate (a what-if, an action) could not tell whether `retention.bytes` or
+    /// `retention.ms` bounds the topic: its bytes are unknown (`retained_bytes` is `None`).
+    pub bound_unknown: bool,
     /// `cleanup.policy` includes `compact` (KIP-405 tiered storage does not take compacted topics).
     pub compacted: bool,
     /// Tiered today (`remote.storage.enable`), with `local.retention.ms` (−2 = same as retention).
@@ -226,35 +239,84 @@ pub struct GroupInputs {
 }
 
 impl TopicInputs {
-    /// The same topic with its retention × `factor`, writes unchanged: the bytes and records retained scale with
-    /// it (on a topic tiered today, only the remote part grows; the local window stays).
+    /// The same topic with its retention × `factor`, writes unchanged: the bytes and records retained change as
+    /// [`retained_ratio`](Self::retained_ratio) says (on a topic tiered today, only the remote part grows; the local
+    /// window stays).
     pub fn with_retention_factor(&self, factor: Decimal) -> TopicInputs {
-        let scale = |v: i64| whole(Decimal::from(v) * factor);
+        let retention_ms = self.retention_ms.map(|r| if r > 0 { whole(Decimal::from(r) * factor) } else { r });
+        if self.tiered_today.is_some() {
+            return TopicInputs { retention_ms, ..self.clone() };
+        }
+        // Unlimited retention has no time bound to scale: its bytes are taken to scale with the factor (the choice's
+        // "twice the data" line), as before a size bound was read.
+        let ratio = if self.retention_ms.is_some_and(|r| r > 0) {
+            self.retained_ratio(factor, Decimal::ONE)
+        } else {
+            Some(factor)
+        };
+        TopicInputs { retention_ms, ..self.with_bytes_ratio(ratio) }
+    }
+
+    /// The same topic writing `factor` times as fast, retention unchanged: a time-bound retention keeps more bytes
+    /// and records, up to the size bound ([`retained_ratio`](Self::retained_ratio)); unlimited retention keeps what it
+    /// has. Consumers read the same share.
+    pub fn with_rate_factor(&self, factor: Decimal) -> TopicInputs {
+        let ratio = if self.retention_ms.is_some_and(|r| r > 0) {
+            self.retained_ratio(Decimal::ONE, factor)
+        } else {
+            Some(Decimal::ONE)
+        };
         TopicInputs {
-            retained_bytes: if self.tiered_today.is_some() {
-                self.retained_bytes
-            } else {
-                self.retained_bytes.map(scale)
-            },
-            retention_ms: self.retention_ms.map(|r| if r > 0 { scale(r) } else { r }),
-            messages_retained: self.messages_retained.map(scale),
+            bytes_in_per_sec: self.bytes_in_per_sec.map(|r| r * factor.to_f64().unwrap_or(1.0)),
+            ..self.with_bytes_ratio(ratio)
+        }
+    }
+
+    /// The same topic with its bytes and records retained × `ratio`; unknown (and said to be) without one.
+    fn with_bytes_ratio(&self, ratio: Option<Decimal>) -> TopicInputs {
+        let scale = |v: i64| ratio.map(|r| whole(Decimal::from(v) * r));
+        TopicInputs {
+            retained_bytes: self.retained_bytes.and_then(scale),
+            messages_retained: self.messages_retained.and_then(scale),
+            bound_unknown: self.bound_unknown || (self.retained_bytes.is_some() && ratio.is_none()),
             ..self.clone()
         }
     }
-}
 
-impl TopicInputs {
-    /// The same topic writing `factor` times as fast, retention unchanged: a time-bound retention keeps `factor`
-    /// times the bytes and records; unlimited retention keeps what it has. Consumers read the same share.
-    pub fn with_rate_factor(&self, factor: Decimal) -> TopicInputs {
-        let scale = |v: i64| whole(Decimal::from(v) * factor);
-        let bounded = self.retention_ms.is_some_and(|r| r > 0);
-        TopicInputs {
-            bytes_in_per_sec: self.bytes_in_per_sec.map(|r| r * factor.to_f64().unwrap_or(1.0)),
-            retained_bytes: if bounded { self.retained_bytes.map(scale) } else { self.retained_bytes },
-            messages_retained: if bounded { self.messages_retained.map(scale) } else { self.messages_retained },
-            ..self.clone()
+    /// How one copy's bytes change when retention is × `retention` and the write rate × `rate`: per partition, Kafka
+    /// keeps the lesser of the time bound (its write rate × `retention.ms`) and the size bound (`retention.bytes`),
+    /// so the ratio is `Σ_p B_p × min(T_p × retention × rate, cap) ÷ min(T_p, cap)` over `B`, where `B_p` is the
+    /// partition's share of the bytes retained today and `T_p` its share of the writes over the retention (both
+    /// its placement weight). Without a size bound this is `retention × rate`. Without a write rate, a partition
+    /// below its size bound is time-bound today and scales up to the bound; one at it cannot be told, and the ratio
+    /// is unknown (`None`), as it is without partitions. Both bounds are per partition, as Kafka applies them.
+    pub fn retained_ratio(&self, retention: Decimal, rate: Decimal) -> Option<Decimal> {
+        let factor = retention * rate;
+        let Some(cap) = self.retention_bytes.filter(|b| *b > 0).map(Decimal::from) else { return Some(factor) };
+        let r = Decimal::from(self.retention_ms.filter(|r| *r > 0)?);
+        let total = Decimal::from(self.retained_bytes?);
+        if self.placement.partitions.is_empty() || total <= Decimal::ZERO {
+            return None;
         }
+        let writes = self.bytes_in_per_sec.and_then(Decimal::from_f64).map(|rate| rate * r / Decimal::ONE_THOUSAND);
+        let mut after = Decimal::ZERO;
+        for p in &self.placement.partitions {
+            let today = total * p.share;
+            after += match writes {
+                Some(w) => {
+                    let bound_today = (w * p.share).min(cap);
+                    if bound_today <= Decimal::ZERO {
+                        today
+                    } else {
+                        today * (w * p.share * factor).min(cap) / bound_today
+                    }
+                }
+                // Within 1 % of the bound: at it (Kafka holds up to a segment over it), so the time bound is unknown.
+                None if today < cap * Decimal::new(99, 2) => (today * factor).min(cap),
+                None => return None,
+            };
+        }
+        Some(after / total)
     }
 }
 
@@ -359,7 +421,9 @@ pub fn one_copy_bytes(t: &TopicInputs) -> Option<Decimal> {
 
 fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
     let storage = |reason| Missing { part: Part::Storage, reason };
-    if t.retained_bytes.is_none() {
+    if t.bound_unknown {
+        cost.missing.push(storage(Reason::BoundUnknown));
+    } else if t.retained_bytes.is_none() {
         cost.missing.push(storage(Reason::SizeNotCollected { partitions: t.partitions_size_unknown }));
     } else if one_copy_bytes(t).is_none() {
         cost.missing.push(storage(Reason::RemoteBytesUnknown));

@@ -55,6 +55,8 @@ fn topic() -> TopicInputs {
         bytes_in_per_sec: Some(1_048_576.0),
         internal: false,
         retention_ms: Some(7 * 86_400_000),
+        retention_bytes: Some(-1),
+        bound_unknown: false,
         compacted: false,
         tiered_today: None,
         tiered_window_ms: None,
@@ -339,6 +341,62 @@ fn an_internal_topic_needs_no_write_rate_and_a_workload_topic_does() {
     let workload = TopicInputs { internal: false, ..internal };
     let cost = broker_local(&workload, &c, &a, &book);
     assert_eq!(cost.missing, vec![Missing { part: Part::Traffic, reason: Reason::NoWriteRate }]);
+}
+
+#[test]
+fn retention_bytes_bounds_what_a_shorter_or_longer_retention_keeps() {
+    // 4 partitions of even share, 1 MiB/s written: 0.25 MiB/s each. 7 days' writes per partition: 0.25 × 604,800 =
+    // 151,200 MiB, far above a 5 GiB (5,120 MiB) `retention.bytes`: the size bound holds, 20 GiB retained.
+    let gib = 1_073_741_824_i64;
+    let t = TopicInputs {
+        retained_bytes: Some(20 * gib),
+        retention_bytes: Some(5 * gib),
+        placement: Placement::rack_aware(4, 3, &abc()),
+        ..topic()
+    };
+    // 24 h: 0.25 × 86,400 = 21,600 MiB a partition, still above 5,120: nothing changes.
+    assert_eq!(t.retained_ratio(Decimal::ONE / dec!(7), Decimal::ONE), Some(Decimal::ONE));
+    // 1 h (1/168 of 7 d): 0.25 × 3,600 = 900 MiB a partition, below the bound: 900 / 5,120 = 0.17578125.
+    let hour = t.retained_ratio(Decimal::ONE / dec!(168), Decimal::ONE).unwrap();
+    assert_eq!(hour.round_dp(8), dec!(0.17578125));
+    // Longer retention, or faster writes, cannot keep more than the bound.
+    assert_eq!(t.retained_ratio(dec!(2), Decimal::ONE), Some(Decimal::ONE));
+    assert_eq!(t.retained_ratio(Decimal::ONE, dec!(2)), Some(Decimal::ONE));
+    // Without a size bound, time alone: × the factor.
+    let unbounded = TopicInputs { retention_bytes: Some(-1), ..t.clone() };
+    assert_eq!(unbounded.retained_ratio(Decimal::ONE / dec!(7), Decimal::ONE), Some(Decimal::ONE / dec!(7)));
+    // No write rate: a partition below its bound (1 GiB of 5) is time-bound and grows to the bound at most
+    // (× 2: 2 GiB; × 10: 5 GiB); one at its bound cannot be told, and the bytes become unknown, said to be.
+    let quiet = TopicInputs { retained_bytes: Some(4 * gib), bytes_in_per_sec: None, ..t.clone() };
+    assert_eq!(quiet.retained_ratio(dec!(2), Decimal::ONE), Some(dec!(2)));
+    assert_eq!(quiet.retained_ratio(dec!(10), Decimal::ONE), Some(dec!(5)));
+    let full = TopicInputs { bytes_in_per_sec: None, ..t.clone() };
+    assert_eq!(full.retained_ratio(Decimal::ONE / dec!(7), Decimal::ONE), None);
+    let changed = full.with_retention_factor(Decimal::ONE / dec!(7));
+    assert_eq!(changed.retained_bytes, None);
+    let a = Assumptions::default();
+    let cost = broker_local(&changed, &cluster(Platform::Msk), &a, &book());
+    assert!(cost.missing.iter().any(|m| m.reason == Reason::BoundUnknown), "{:?}", cost.missing);
+}
+
+#[test]
+fn a_size_bound_topic_keeps_its_bytes_in_a_tiered_local_window() {
+    // The same 20 GiB at its 5 GiB-a-partition bound holds 5,120 MiB ÷ 0.25 MiB/s = 20,480 s (5.7 h) of writes: a
+    // 24 h local window keeps all of it on local disk (not 24 h / 7 d of it).
+    let gib = 1_073_741_824_i64;
+    let t = TopicInputs {
+        retained_bytes: Some(20 * gib),
+        retention_bytes: Some(5 * gib),
+        placement: Placement::rack_aware(4, 3, &abc()),
+        ..topic()
+    };
+    let window = Some(Decimal::from(86_400_000));
+    assert_eq!(tiered::local_bytes(Decimal::from(20 * gib), &t, window), Decimal::from(20 * gib));
+    let unbounded = TopicInputs { retention_bytes: Some(-1), ..t };
+    assert_eq!(
+        tiered::local_bytes(Decimal::from(20 * gib), &unbounded, window).round_dp(6),
+        (Decimal::from(20 * gib) / dec!(7)).round_dp(6)
+    );
 }
 
 #[test]

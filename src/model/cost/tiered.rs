@@ -122,12 +122,17 @@ pub fn local_window_ms(t: &TopicInputs, a: &Assumptions) -> Option<Decimal> {
     Some(retention.map_or(window, |r| window.min(r)))
 }
 
-/// Bytes of one copy inside the local window: the window's share of retention, or, with unlimited retention, the
-/// window's worth of writes.
+/// Bytes of one copy inside the local window: what the topic would keep at a retention of the window (the lesser
+/// of the window's writes and `retention.bytes` per partition, [`TopicInputs::retained_ratio`]), or, with unlimited
+/// retention, the window's worth of writes. A topic at its size bound with no write rate keeps the window's share of
+/// retention (a lower bound of the local bytes, as the bound can hold more than the window).
 pub(super) fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Decimal>) -> Decimal {
     let Some(window) = window_ms else { return total };
     match t.retention_ms.filter(|r| *r > 0) {
-        Some(r) => total * (window / Decimal::from(r)).min(Decimal::ONE),
+        Some(r) => {
+            let share = (window / Decimal::from(r)).min(Decimal::ONE);
+            total * t.retained_ratio(share, Decimal::ONE).unwrap_or(share).min(Decimal::ONE)
+        }
         None => match t.bytes_in_per_sec.and_then(Decimal::from_f64) {
             Some(rate) => (rate * window / Decimal::ONE_THOUSAND).min(total),
             None => total,
