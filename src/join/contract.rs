@@ -81,6 +81,10 @@ queries! {
     GroupZone = "group_zones" {
         cluster: String, group_id: String, rack: Option<String>, members: i64,
     }
+    TopicRead = "topic_reads" {
+        cluster: String, topic: String, at: chrono::DateTime<chrono::Utc>, bytes_in_per_sec: Option<f64>,
+        bytes_out_per_sec: f64,
+    }
     ClusterWriteRate = "cluster_write_rates" {
         cluster: String, bytes_in_per_sec: Option<f64>,
     }

@@ -42,6 +42,10 @@ fn today_after(p: &Priced, changed: &TopicInputs, a: &Assumptions, prices: &Pric
     cost.missing.is_empty().then_some(cost)
 }
 
+/// Read-rate points (days, for daily CloudWatch points) a topic must have been unread at, at every one, to be
+/// proposed for deletion or archiving.
+pub const UNUSED_MIN_POINTS: i64 = 7;
+
 pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Rules, platform: &str) -> Vec<Action> {
     let t = &p.topic;
     let today = t.current_cost();
@@ -68,6 +72,18 @@ pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: 
             Decimal::ZERO,
             platform,
         ));
+    }
+    // Nothing read it: deleting (or archiving) it saves its whole cost, and nothing else is worth proposing for it.
+    if let Some((evidence, saving)) = unused(p, rules) {
+        let approver = if t.owner == UNOWNED { platform } else { t.owner.as_str() };
+        out.push(action(
+            ActionKind::RetireUnusedTopic,
+            "delete the topic, or archive it first (export, or tiered storage with a short local window)".into(),
+            evidence,
+            saving,
+            approver,
+        ));
+        return out;
     }
     if let Some(a_) = shorten_retention(p, a, prices, rules) {
         out.push(action(ActionKind::ShortenRetention, a_.0, a_.1, a_.2, &t.owner));
@@ -114,7 +130,7 @@ fn shorten_retention(
         return None;
     }
     let floor = rules.min_retention_hours * Decimal::from(3_600_000);
-    let (needed, why) = match slowest_group(inputs) {
+    let (mut needed, mut why) = match slowest_group(inputs) {
         None => (floor, "no consumer group is behind".to_string()),
         Some((_, None)) => return None,
         Some((group, Some(behind))) => {
@@ -122,6 +138,15 @@ fn shorten_retention(
             (need, format!("slowest group `{group}` is {} behind", format::duration_ms(cost::whole(behind))))
         }
     };
+    // A replay or backfill seen in the window needs its depth kept, with the same margin.
+    if let Some(replay) = p.reads.as_ref().and_then(|r| r.replay.as_ref()) {
+        why = format!(
+            "{why}; on {} a re-read took {} of writes over the usual reads",
+            replay.at.format("%Y-%m-%d"),
+            format::duration_ms(cost::whole(replay.depth_ms))
+        );
+        needed = needed.max(replay.depth_ms * rules.replay_margin);
+    }
     if retention < needed * rules.retention_excess_factor {
         return None;
     }
@@ -147,6 +172,41 @@ fn shorten_retention(
             saving,
         )
     })
+}
+
+/// A topic nothing read at any of its read-rate points (at least [`UNUSED_MIN_POINTS`]), with no consumer group that
+/// has members: the evidence, and its whole cost today as the saving (when known and worth an action).
+fn unused(p: &Priced, rules: &Rules) -> Option<(String, Decimal)> {
+    let (t, inputs) = (&p.topic, &p.inputs);
+    let reads = p.reads.as_ref()?;
+    if t.is_internal || !reads.unread(UNUSED_MIN_POINTS) || inputs.groups.iter().any(|g| g.active) {
+        return None;
+    }
+    let today = t.current_cost();
+    if !today.missing.is_empty() || today.monthly_usd < rules.min_saving_usd {
+        return None;
+    }
+    let writes = match inputs.bytes_in_per_sec {
+        Some(rate) if rate > 0.0 => format!("still written at {}", format::rate(Some(rate))),
+        Some(_) => "no writes either".to_string(),
+        None => "writes unknown (no write-rate metric)".to_string(),
+    };
+    let groups = if inputs.groups.is_empty() {
+        "no consumer group".to_string()
+    } else {
+        let each: Vec<String> = inputs
+            .groups
+            .iter()
+            .map(|g| match g.lag.and_then(|l| cost::lag_ms(inputs, l)) {
+                Some(ms) => format!("`{}` (no members, {} behind)", g.group_id, format::duration_ms(cost::whole(ms))),
+                None => format!("`{}` (no members)", g.group_id),
+            })
+            .collect();
+        format!("consumer groups without members: {}", each.join(", "))
+    };
+    let evidence =
+        format!("no reads at any of {} read-rate points (BytesOutPerSec 0); {writes}; {groups}", reads.points);
+    Some((evidence, today.monthly_usd))
 }
 
 /// Consumers reading across zones: with fetch-from-follower (KIP-392) each reads a replica in its own zone.

@@ -14,6 +14,7 @@ pub mod cost;
 mod gaps;
 mod publish;
 pub mod readiness;
+pub(crate) mod reads;
 pub mod sizing;
 mod topic;
 pub mod trend;
@@ -389,6 +390,8 @@ pub(crate) struct Priced {
     pub cluster: ClusterInputs,
     /// Complete scenarios' costs at today's retention and twice it (see `choice`).
     pub lines: Vec<Line>,
+    /// What its read-rate points say (None without any).
+    pub reads: Option<reads::Reads>,
 }
 
 /// Consumer groups per (cluster, topic), with the `[[model.clients]]` rule that applies to each.
@@ -401,7 +404,9 @@ fn topic_groups(
     for g in rows::<GroupLagRow>(tables)? {
         let rule = config.assumptions.group_rule(&g.group_id, &g.owner);
         let measured = measured.get(&(g.cluster.clone(), g.group_id.clone())).cloned();
+        let active = !matches!(g.state.as_str(), "Empty" | "Dead");
         out.entry((g.cluster, g.topic)).or_default().push(GroupInputs {
+            active,
             group_id: g.group_id,
             lag: g.total_lag,
             clients: config.assumptions.clients(rule, measured),
@@ -467,6 +472,11 @@ fn priced_topics(
     let facts = rows::<TopicFacts>(tables)?;
     let mut readers = topic_groups(tables, config)?;
     let mut placements = placements(tables)?;
+    let read_points = rows::<crate::join::contract::TopicRead>(tables)?;
+    let mut topic_reads: BTreeMap<(&str, &str), Vec<&crate::join::contract::TopicRead>> = BTreeMap::new();
+    for r in &read_points {
+        topic_reads.entry((r.cluster.as_str(), r.topic.as_str())).or_default().push(r);
+    }
     // What each cluster's disks take in: Σ write rate × RF (the share of provisioned throughput and IOPS).
     // And what its consumers read: Σ write rate × groups (shared storage's broker sizing).
     let mut disk_writes: BTreeMap<&str, f64> = BTreeMap::new();
@@ -496,12 +506,14 @@ fn priced_topics(
         let key = (f.cluster.clone(), f.topic.clone());
         let groups = readers.remove(&key).unwrap_or_default();
         let placement = placements.remove(&key).unwrap_or(Placement { partitions: vec![], basis: WeightBasis::Even });
-        work.push((f, cluster, groups, placement, prices));
+        let read = topic_reads.remove(&(f.cluster.as_str(), f.topic.as_str()));
+        work.push((f, cluster, groups, placement, prices, read));
     }
     Ok(work
         .into_par_iter()
-        .map(|(f, cluster, groups, placement, prices)| {
-            price_topic(f, cluster, groups, placement, prices, &config.assumptions)
+        .map(|(f, cluster, groups, placement, prices, read)| {
+            let priced = price_topic(f, cluster, groups, placement, prices, &config.assumptions);
+            Priced { reads: read.map(|points| reads::Reads::of(&points)), ..priced }
         })
         .collect())
 }
@@ -575,7 +587,7 @@ fn price_topic(
         choice,
         readiness: None,
     };
-    Priced { topic, inputs, cluster, lines }
+    Priced { topic, inputs, cluster, lines, reads: None }
 }
 
 /// Where each consumer group's members run, from their `client.rack`: each member an equal share of the group's

@@ -59,6 +59,7 @@ fn inputs(lag_hours: i64) -> TopicInputs {
         lag: Some(lag),
         clients: Clients::default(),
         fetch_from_follower: None,
+        active: true,
     };
     TopicInputs {
         replication_factor: 3,
@@ -115,7 +116,7 @@ fn priced(owner: &str, t: TopicInputs) -> Priced {
         choice,
         readiness: None,
     };
-    Priced { topic, inputs: t, cluster: cluster(), lines }
+    Priced { topic, inputs: t, cluster: cluster(), lines, reads: None }
 }
 
 fn scorecard(p: &Priced, partial: &[String]) -> readiness::Scorecard {

@@ -178,6 +178,7 @@ pub enum ActionKind {
     MoveToTieredStorage,
     MoveToBrokerLocal,
     MigrateToSharedStorage,
+    RetireUnusedTopic,
 }
 
 impl ActionKind {
@@ -191,6 +192,7 @@ impl ActionKind {
             ActionKind::MoveToTieredStorage => "move to tiered storage",
             ActionKind::MoveToBrokerLocal => "move to broker-local disk",
             ActionKind::MigrateToSharedStorage => "migrate to shared storage",
+            ActionKind::RetireUnusedTopic => "delete or archive an unused topic",
         }
     }
 }

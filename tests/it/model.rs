@@ -4,7 +4,7 @@ use std::path::Path;
 
 use kafka_finops::model::choice::Scenario;
 use kafka_finops::prices::Basis;
-use kafka_finops::report_model::ReportModel;
+use kafka_finops::report_model::{ActionKind, ReportModel};
 use rust_decimal::Decimal;
 
 use crate::support::*;
@@ -464,4 +464,57 @@ fn members_client_racks_place_their_group_unless_a_rule_does() {
     let model = model_of(old.path());
     let fraud = model.consumer_groups.iter().find(|g| g.group_id == "payments-fraud-scorer").unwrap();
     assert_eq!(fraud.zones_source, Some(ZoneSource::Assumed));
+}
+
+#[test]
+fn an_unread_topic_is_proposed_for_deletion_with_its_whole_cost_and_not_for_a_migration() {
+    // legacy-export-2023: BytesOutPerSec 0 on all 30 days, its one group (`legacy-mirror`) Empty, still written.
+    let model = model_of(&demo_fixture());
+    let of = |topic: &str| -> Vec<&kafka_finops::report_model::Action> {
+        model.actions.iter().filter(|a| a.topic.as_deref() == Some(topic)).collect()
+    };
+    let legacy = of("legacy-export-2023");
+    let retire = legacy.iter().find(|a| a.kind == ActionKind::RetireUnusedTopic).expect("an unused-topic action");
+    assert_eq!(retire.monthly_saving_usd, current_cost(&model, "legacy-export-2023").round_dp(2));
+    assert!(retire.evidence.contains("no reads at any of 30 read-rate points"), "{}", retire.evidence);
+    assert!(retire.evidence.contains("`legacy-mirror` (no members"), "{}", retire.evidence);
+    let moves = [ActionKind::MigrateToSharedStorage, ActionKind::MoveToTieredStorage, ActionKind::ShortenRetention];
+    assert!(legacy.iter().all(|a| !moves.contains(&a.kind)), "deleting beats moving it: {legacy:?}");
+    // A topic that is read is never proposed for deletion.
+    assert!(of("payments.transactions").iter().all(|a| a.kind != ActionKind::RetireUnusedTopic));
+}
+
+#[test]
+fn a_backfill_seen_in_the_reads_keeps_the_retention_it_needed() {
+    // On 2026-11-14 a backfill re-read clickstream.events.raw: about 3.5 days of its writes over the usual reads.
+    // With the 2× replay margin that needs the 7 days it keeps: no shorter retention is proposed.
+    let shorten = |m: &ReportModel| {
+        m.actions
+            .iter()
+            .find(|a| a.kind == ActionKind::ShortenRetention && a.topic.as_deref() == Some("clickstream.events.raw"))
+            .cloned()
+    };
+    assert_eq!(shorten(&model_of(&demo_fixture())), None);
+    // Without the backfill day (its reads set to the day before's), the same topic is proposed 7 d → 24 h.
+    let fixture = demo_copy();
+    let points = fixture.path().join("metric_points.csv");
+    let text = std::fs::read_to_string(&points).unwrap();
+    let row =
+        |day: &str| format!("AWS/Kafka,BytesOutPerSec,\"Cluster Name=demo-msk,Topic=clickstream.events.raw\",{day}");
+    let day_before = text.lines().find(|l| l.starts_with(&row("2026-11-13"))).unwrap().split(',').nth(6).unwrap();
+    let edited: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with(&row("2026-11-14")) {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells[6] = day_before;
+                cells.join(",")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&points, edited.join("\n") + "\n").unwrap();
+    let action = shorten(&model_of(fixture.path())).expect("retention is 7× what the lag needs without the backfill");
+    assert!(action.summary.contains("from 7 d to 24 h"), "{}", action.summary);
 }

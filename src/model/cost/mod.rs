@@ -236,6 +236,8 @@ pub struct GroupInputs {
     /// The group's consumers set `client.rack` and the brokers a rack-aware replica selector (KIP-392);
     /// `None` = `[model] fetch_from_follower`.
     pub fetch_from_follower: Option<bool>,
+    /// The group has members (its state is neither `Empty` nor `Dead`); an unknown state counts as active.
+    pub active: bool,
 }
 
 impl TopicInputs {

@@ -75,6 +75,7 @@ fn groups(n: usize) -> Vec<GroupInputs> {
             lag: Some(0),
             clients: Clients::default(),
             fetch_from_follower: None,
+            active: true,
         })
         .collect()
 }

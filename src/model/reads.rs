@@ -1,0 +1,114 @@
+//! What a topic's read-rate points say over the window: whether it was read at all, and its biggest re-read (a
+//! replay or backfill), which a shorter retention must keep room for. Pure; from the join's `topic_reads`.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+
+use crate::join::contract::TopicRead;
+
+/// A topic's reads over the window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reads {
+    /// Metric points with a read rate (one a day for the CloudWatch sources' daily period).
+    pub points: i64,
+    /// The largest read rate of any point, bytes/s: 0 when nothing read the topic at any point.
+    pub max_bytes_out_per_sec: f64,
+    /// The biggest re-read: the point that read most over the usual, when it read at least a period of writes more.
+    pub replay: Option<Replay>,
+}
+
+/// A point that read far more than the usual: someone read back through retained data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    pub at: DateTime<Utc>,
+    /// Bytes read at that point over the usual (the median point's rate × the period).
+    pub extra_bytes: Decimal,
+    /// How far back that reaches, as time of writes: extra bytes ÷ the window's mean write rate, in ms.
+    pub depth_ms: Decimal,
+}
+
+impl Reads {
+    /// One topic's points, in time order. The period is the shortest gap between two points (a day, for daily
+    /// CloudWatch points); a re-read counts when it read at least one period of writes over the usual, so a
+    /// consumer catching up on a day's backlog is not one.
+    pub fn of(points: &[&TopicRead]) -> Reads {
+        let outs: Vec<f64> = points.iter().map(|p| p.bytes_out_per_sec).collect();
+        let max = outs.iter().copied().fold(0.0_f64, f64::max);
+        Reads { points: points.len() as i64, max_bytes_out_per_sec: max, replay: replay(points, &outs) }
+    }
+
+    /// Nothing read the topic at any of at least `min_points` points.
+    pub fn unread(&self, min_points: i64) -> bool {
+        self.points >= min_points && self.max_bytes_out_per_sec < 1.0
+    }
+}
+
+fn replay(points: &[&TopicRead], outs: &[f64]) -> Option<Replay> {
+    let period = points
+        .windows(2)
+        .filter_map(|w| (w[1].at - w[0].at).num_milliseconds().checked_abs())
+        .filter(|ms| *ms > 0)
+        .min()?;
+    let writes: Vec<f64> = points.iter().filter_map(|p| p.bytes_in_per_sec).collect();
+    let write_rate = Decimal::from_f64(writes.iter().sum::<f64>() / writes.len().max(1) as f64)?;
+    if write_rate <= Decimal::ZERO {
+        return None;
+    }
+    let mut sorted = outs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let usual = Decimal::from_f64(sorted[sorted.len() / 2])?;
+    let period_ms = Decimal::from(period);
+    let (at, extra) = points
+        .iter()
+        .filter_map(|p| {
+            Some((p.at, (Decimal::from_f64(p.bytes_out_per_sec)? - usual) * period_ms / Decimal::ONE_THOUSAND))
+        })
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+    let depth_ms = extra / write_rate * Decimal::ONE_THOUSAND;
+    (depth_ms >= period_ms).then(|| Replay { at, extra_bytes: extra.round(), depth_ms: depth_ms.round() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn point(day: u32, written: f64, read: f64) -> TopicRead {
+        TopicRead {
+            cluster: "c".into(),
+            topic: "t".into(),
+            at: Utc.with_ymd_and_hms(2026, 11, day, 0, 0, 0).unwrap(),
+            bytes_in_per_sec: Some(written),
+            bytes_out_per_sec: read,
+        }
+    }
+
+    #[test]
+    fn a_day_that_read_three_and_a_half_days_of_writes_over_the_usual_is_a_replay() {
+        // 1 MB/s written, read by 2 groups (2 MB/s usual); on day 4 the reads average 5.5 MB/s: 3.5 MB/s over the
+        // usual for 86,400 s = 302,400 MB, which is 302,400 s (3.5 days) of writes at 1 MB/s.
+        let points: Vec<TopicRead> =
+            (1..=7).map(|d| point(d, 1_000_000.0, if d == 4 { 5_500_000.0 } else { 2_000_000.0 })).collect();
+        let refs: Vec<&TopicRead> = points.iter().collect();
+        let reads = Reads::of(&refs);
+        let replay = reads.replay.clone().unwrap();
+        assert_eq!(replay.at, Utc.with_ymd_and_hms(2026, 11, 4, 0, 0, 0).unwrap());
+        assert_eq!(replay.extra_bytes, Decimal::from(302_400_000_000_i64));
+        assert_eq!(replay.depth_ms, Decimal::from(302_400_000_i64));
+        assert!(!reads.unread(7));
+        // Half a day's catch-up (2.5 MB/s on one day: 0.5 day of writes over the usual) is no replay.
+        let points: Vec<TopicRead> =
+            (1..=7).map(|d| point(d, 1_000_000.0, if d == 4 { 2_500_000.0 } else { 2_000_000.0 })).collect();
+        assert_eq!(Reads::of(&points.iter().collect::<Vec<_>>()).replay, None);
+    }
+
+    #[test]
+    fn a_topic_read_at_no_point_of_a_week_is_unread() {
+        let points: Vec<TopicRead> = (1..=7).map(|d| point(d, 1_000.0, 0.0)).collect();
+        let reads = Reads::of(&points.iter().collect::<Vec<_>>());
+        assert!(reads.unread(7));
+        assert!(!reads.unread(8), "fewer points than asked for say nothing");
+        assert_eq!(reads.replay, None);
+    }
+}
