@@ -271,12 +271,12 @@ fn finished(outcome: RunOutcome, say: Say) -> Exit {
     };
     let t = &m.totals;
     println!(
-        "{} topics, {} owners: today {} / month as modelled; if all moved: broker-local {}, tiered {}, shared \
-         storage {}; {billed}",
+        "{} topics, {} owners: today {} / month as modelled; right-sized broker-local {}; if all moved: tiered {}, \
+         shared storage {}; {billed}",
         t.topics,
         t.owners,
         total("current", t.current_monthly_usd),
-        total("broker_local", t.broker_local_monthly_usd),
+        total("right_sized", t.right_sized_monthly_usd),
         total("tiered_storage", t.tiered_storage_monthly_usd),
         total("shared_storage", t.shared_storage_monthly_usd),
     );

@@ -29,6 +29,9 @@ pub struct Action {
     /// Why: the rule and the figures it fired on.
     pub evidence: String,
     pub monthly_saving_usd: Decimal,
+    /// A placement change's saving split: right-sizing today's cluster (no migration), and the architecture.
+    pub right_size_saving_usd: Option<Decimal>,
+    pub architecture_saving_usd: Option<Decimal>,
     /// Who can approve it: the topic's owner, or the platform owner for broker and volume changes.
     pub approver: String,
 }
@@ -58,6 +61,8 @@ pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: 
         summary,
         evidence,
         monthly_saving_usd: saving.round_dp(2),
+        right_size_saving_usd: None,
+        architecture_saving_usd: None,
         approver: approver.to_string(),
     };
 
@@ -91,30 +96,58 @@ pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: 
     if let Some(a_) = fetch_from_follower(p, a, prices, rules) {
         out.push(action(ActionKind::EnableFetchFromFollower, a_.0, a_.1, a_.2, platform));
     }
-    if let Some(choice) = &t.choice
-        && choice.cheapest != t.current
-        && choice.saving_usd >= rules.min_saving_usd
-        && choice.saving_usd >= today.monthly_usd * rules.migration_saving_share
-    {
-        let (kind, to) = match choice.cheapest {
-            Scenario::SharedStorage => (ActionKind::MigrateToSharedStorage, "shared storage"),
-            Scenario::TieredStorage => (ActionKind::MoveToTieredStorage, "tiered storage"),
-            Scenario::BrokerLocal => (ActionKind::MoveToBrokerLocal, "broker-local disk"),
+    if let Some((kind, summary, evidence, saving, split)) = move_placement(p, rules) {
+        let approver = if t.owner == platform || t.owner == UNOWNED {
+            platform.to_string()
+        } else {
+            format!("{} and {platform}", t.owner)
         };
-        out.push(action(
-            kind,
-            format!("candidate for {to}"),
-            format!(
-                "{}/month today vs {} on {to} (saves {} of today's cost)",
-                format::usd(today.monthly_usd),
-                format::usd(today.monthly_usd - choice.saving_usd),
-                format::percent(choice.saving_usd / today.monthly_usd)
-            ),
-            choice.saving_usd,
-            &format!("{} with {platform}", t.owner),
-        ));
+        out.push(Action {
+            right_size_saving_usd: split.map(|s| s.0.round_dp(2)),
+            architecture_saving_usd: split.map(|s| saving.round_dp(2) - s.0.round_dp(2)),
+            ..action(kind, summary, evidence, saving, &approver)
+        });
     }
     out
+}
+
+/// A placement cheaper than today's by enough: the kind, summary, evidence, saving, and the saving split like for
+/// like into right-sizing today's cluster (no migration) and the move itself (when the right-sized cost is known).
+type Move = (ActionKind, String, String, Decimal, Option<(Decimal, Decimal)>);
+
+fn move_placement(p: &Priced, rules: &Rules) -> Option<Move> {
+    let t = &p.topic;
+    let today = t.current_cost();
+    let choice = t.choice.as_ref()?;
+    if choice.cheapest == t.current
+        || choice.saving_usd < rules.min_saving_usd
+        || choice.saving_usd < today.monthly_usd * rules.migration_saving_share
+    {
+        return None;
+    }
+    let (kind, to) = match choice.cheapest {
+        Scenario::SharedStorage => (ActionKind::MigrateToSharedStorage, "shared storage"),
+        Scenario::TieredStorage => (ActionKind::MoveToTieredStorage, "tiered storage"),
+        Scenario::BrokerLocal => (ActionKind::MoveToBrokerLocal, "broker-local disk"),
+    };
+    let after = today.monthly_usd - choice.saving_usd;
+    // Only from broker-local today: a topic tiered today has no right-sized broker-local "today" to split by.
+    let sized = t.right_sized_monthly_usd.filter(|_| t.current == Scenario::BrokerLocal);
+    let split = sized.map(|sized| (today.monthly_usd - sized, sized - after));
+    let mut evidence = format!(
+        "{}/month today vs {} on {to} (saves {} of today's cost)",
+        format::usd(today.monthly_usd),
+        format::usd(after),
+        format::percent(choice.saving_usd / today.monthly_usd)
+    );
+    if let Some((right_size, architecture)) = split {
+        evidence.push_str(&format!(
+            "; of that, right-sizing today's cluster with no migration saves {} and the move to {to} {}",
+            format::usd(right_size),
+            format::usd(architecture)
+        ));
+    }
+    Some((kind, format!("candidate for {to}"), evidence, choice.saving_usd, split))
 }
 
 /// Retention far above what replay needs: shorten it to the slowest group's lag × margin (at least the minimum).
@@ -277,6 +310,8 @@ pub(crate) fn shrink_volumes(
             format::percent(excess / r.billed_monthly_usd)
         ),
         monthly_saving_usd: excess.round_dp(2),
+        right_size_saving_usd: None,
+        architecture_saving_usd: None,
         approver: platform.to_string(),
     })
 }

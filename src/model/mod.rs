@@ -103,16 +103,29 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let priced = priced_topics(tables, config, &clusters, &books)?;
     let what_ifs = whatif::evaluate(&config.what_ifs, &priced, config, &books)?;
     let owner_choices = owner_choices(&priced);
+    // Each cluster sized for its own load: the like-for-like base (broker-local right-sized) of every saving.
+    let rate_points = cluster_rate_points(tables)?;
+    let mut sizings: BTreeMap<String, sizing::Sizing> = clusters
+        .iter()
+        .map(|(name, entry)| {
+            let topics = priced.iter().map(|p| &p.topic);
+            let sized = cluster_sizing(name, entry, topics, billed.of(name), &rate_points, books.get(name), config);
+            (name.clone(), sized)
+        })
+        .collect();
+    let priced: Vec<Priced> = priced.into_iter().map(|p| right_sized(p, &sizings)).collect();
     // Readiness and the topics' actions, then the consumer groups read against the priced topics.
     let platform = platform_owner(config);
     let (priced, mut actions) = score_topics(priced, &billed, &books, config, run, &platform);
     let consumer_groups = group_lags(tables, &priced, &config.assumptions)?;
     let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
     // Clusters, with the actions their bills call for.
-    let rate_points = cluster_rate_points(tables)?;
     let cluster_summaries: Vec<ClusterSummary> = clusters
         .iter()
-        .map(|(name, entry)| cluster_summary(name, entry, &topics, &billed, &books, &rate_points, config))
+        .map(|(name, entry)| {
+            let sized = sizings.remove(name).expect("every cluster is sized");
+            cluster_summary(name, entry, &topics, &billed, &books, sized, config)
+        })
         .collect();
     for c in &cluster_summaries {
         let msk = c.platform == Platform::Msk.key();
@@ -224,7 +237,7 @@ fn cluster_summary(
     topics: &[Topic],
     billed: &bill::Bill,
     books: &BTreeMap<String, PriceBook>,
-    rate_points: &BTreeMap<String, Vec<f64>>,
+    sizing: sizing::Sizing,
     config: &ModelSettings,
 ) -> ClusterSummary {
     let mut broker_local = CostBreakdown::default();
@@ -240,7 +253,6 @@ fn cluster_summary(
     let (cfg, inputs) = (entry.config, &entry.inputs);
     let lines = billed.of(name).to_vec();
     let residuals = bill::residuals(&lines, &today, config.assumptions.month_hours);
-    let sizing = cluster_sizing(name, cfg, inputs, topics, &lines, rate_points, books.get(name), config);
     ClusterSummary {
         cluster: name.to_string(),
         platform: cfg.platform.key().into(),
@@ -270,6 +282,7 @@ fn totals(topics: &[Topic], owners: i64, billed: &bill::Bill, daily_costs: &[Dai
     };
     let [current, local, tiered, shared] = gaps::TOTALS.map(|total| gaps::known_sum(topics, &total));
     Totals {
+        right_sized_monthly_usd: topics.iter().map(|t| t.right_sized_monthly_usd).sum(),
         topics: topics.len() as i64,
         owners,
         retained_bytes: topics.iter().filter_map(|t| t.retained_bytes).sum(),
@@ -285,20 +298,31 @@ fn totals(topics: &[Topic], owners: i64, billed: &bill::Bill, daily_costs: &[Dai
     }
 }
 
+/// A topic's broker-local cost on its cluster sized for its own load: the broker hours × brokers needed ÷ brokers
+/// today, the rest as modelled (storage is already at the target utilisation). Unknown when broker-local is.
+fn right_sized(p: Priced, sizings: &BTreeMap<String, sizing::Sizing>) -> Priced {
+    let local = &p.topic.broker_local;
+    let sized = sizings.get(&p.topic.cluster).filter(|s| s.brokers_today > 0).and_then(|s| {
+        let factor = Decimal::from(s.brokers_needed) / Decimal::from(s.brokers_today);
+        let compute: Decimal =
+            local.components.iter().filter(|c| c.name == cost::Component::BrokerCompute).map(|c| c.monthly_usd).sum();
+        local.missing.is_empty().then(|| (local.monthly_usd - compute * (Decimal::ONE - factor)).round_dp(6))
+    });
+    Priced { topic: Topic { right_sized_monthly_usd: sized, ..p.topic }, ..p }
+}
+
 /// The cluster sized for its own load (`sizing`), priced with its own prices, with the storage its bill shows.
-#[allow(clippy::too_many_arguments)]
-fn cluster_sizing(
+fn cluster_sizing<'a>(
     name: &str,
-    cfg: &crate::settings::ClusterConfig,
-    inputs: &ClusterInputs,
-    topics: &[Topic],
+    entry: &ClusterEntry<'_>,
+    topics: impl Iterator<Item = &'a Topic>,
     lines: &[BilledLine],
     rate_points: &BTreeMap<String, Vec<f64>>,
     book: Option<&PriceBook>,
     config: &ModelSettings,
 ) -> sizing::Sizing {
+    let (cfg, inputs) = (entry.config, &entry.inputs);
     let loads: Vec<sizing::TopicLoad> = topics
-        .iter()
         .filter(|t| t.cluster == name)
         .map(|t| sizing::TopicLoad {
             partitions: t.partitions,
@@ -585,6 +609,7 @@ fn price_topic(
         tiered_storage: tiered.ok(),
         shared_storage,
         choice,
+        right_sized_monthly_usd: None,
         readiness: None,
     };
     Priced { topic, inputs, cluster, lines, reads: None }
@@ -704,6 +729,7 @@ fn owner_summaries(
             let owned: Vec<&actions::Action> = actions_of.remove(o.owner.as_str()).unwrap_or_default();
             let readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards).into());
             OwnerSummary {
+                right_sized_monthly_usd: mine.iter().map(|t| t.right_sized_monthly_usd).sum(),
                 owner: o.owner,
                 team: o.team,
                 cost_center: o.cost_center,

@@ -102,8 +102,30 @@ impl From<readiness::Rules> for out::ReadinessRules {
 
 impl From<actions::Action> for out::Action {
     fn from(a: actions::Action) -> Self {
-        let actions::Action { kind, owner, cluster, topic, summary, evidence, monthly_saving_usd, approver } = a;
-        out::Action { kind, owner, cluster, topic, summary, evidence, monthly_saving_usd, approver }
+        let actions::Action {
+            kind,
+            owner,
+            cluster,
+            topic,
+            summary,
+            evidence,
+            monthly_saving_usd,
+            right_size_saving_usd,
+            architecture_saving_usd,
+            approver,
+        } = a;
+        out::Action {
+            kind,
+            owner,
+            cluster,
+            topic,
+            summary,
+            evidence,
+            monthly_saving_usd,
+            right_size_saving_usd,
+            architecture_saving_usd,
+            approver,
+        }
     }
 }
 

@@ -114,6 +114,7 @@ fn priced(owner: &str, t: TopicInputs) -> Priced {
         tiered_storage: tiered.ok(),
         shared_storage,
         choice,
+        right_sized_monthly_usd: None,
         readiness: None,
     };
     Priced { topic, inputs: t, cluster: cluster(), lines, reads: None }
@@ -188,7 +189,7 @@ fn next_actions_and_their_savings_by_hand() {
     // Fetch-from-follower with RF 3 in 3 zones: consumers stop crossing zones: saves the $68.4375 consume line.
     assert_eq!(saving(ActionKind::EnableFetchFromFollower), Some((dec!(68.44), "platform".to_string())));
     // Shared storage saves 800.773463, 68.7 % of today's cost (≥ 20 %): a migration candidate.
-    assert_eq!(saving(ActionKind::MigrateToSharedStorage), Some((dec!(800.77), "payments with platform".to_string())));
+    assert_eq!(saving(ActionKind::MigrateToSharedStorage), Some((dec!(800.77), "payments and platform".to_string())));
     assert_eq!(saving(ActionKind::AssignOwner), None);
 
     // At a `retention.bytes` of 100 GiB ÷ 6 partitions (17,066.67 MiB each), the 1 MiB/s topic (1/6 MiB/s a
@@ -300,4 +301,32 @@ fn a_bill_price_needs_every_charged_lines_quantity() {
     );
     let prices = super::bill::effective_prices(&cluster, &[known, storage(None, dec!(100))]);
     assert!(prices.is_empty(), "{prices:?}");
+}
+
+#[test]
+fn a_migration_saving_splits_into_right_sizing_today_and_the_architecture_by_hand() {
+    // The topic writes 1 MiB/s of its cluster's 4 MiB/s: a quarter of 6 brokers' hours, 6 × 730 h × $0.84 ÷ 4 =
+    // $919.80. Its cluster needs 3 brokers (one per zone; 4 MiB/s × RF 3 is far under 250 MiB/s a broker), so
+    // right-sized the topic pays half of that: $459.90 less than its broker-local $1,165.1125, $705.2125.
+    let load = super::sizing::TopicLoad {
+        partitions: 6,
+        replication_factor: 3,
+        bytes_in_per_sec: Some(4.0 * MIB),
+        retained_bytes: Some(100 * 1_073_741_824),
+        groups: 2,
+    };
+    let sized = super::sizing::size(&[load], &[], "m5.2xlarge", 6, 3, &Assumptions::default());
+    assert_eq!((sized.brokers_needed, sized.brokers_today), (3, 6));
+    let sizings = std::collections::BTreeMap::from([("c".to_string(), sized)]);
+    let p = super::right_sized(priced("payments", inputs(1)), &sizings);
+    assert_eq!(p.topic.right_sized_monthly_usd, Some(dec!(705.2125)));
+    // Shared storage saves $800.77 of today's $1,165.11: $459.90 of it by right-sizing today's cluster, with no
+    // migration, and $340.87 by the move.
+    let found = actions::for_topic(&p, &Assumptions::default(), &book(), &Rules::default(), "platform");
+    let migrate = found.iter().find(|a| a.kind == ActionKind::MigrateToSharedStorage).unwrap();
+    assert_eq!(migrate.monthly_saving_usd, dec!(800.77));
+    assert_eq!(migrate.right_size_saving_usd, Some(dec!(459.90)));
+    assert_eq!(migrate.architecture_saving_usd, Some(dec!(340.87)));
+    assert!(migrate.evidence.contains("right-sizing today's cluster with no migration saves $459.90"));
+    assert_eq!(migrate.approver, "payments and platform");
 }

@@ -51,6 +51,9 @@ pub struct Topic {
     pub shared_storage: CostBreakdown,
     /// Cheapest placement, saving and flip point; None when today's cost is incomplete.
     pub choice: Option<Choice>,
+    /// Broker-local on the cluster sized for its own load: today's broker-local cost with the broker hours ×
+    /// brokers needed ÷ brokers today (`clusters[].sizing`). None when unknown.
+    pub right_sized_monthly_usd: Option<Decimal>,
     pub readiness: Option<Scorecard>,
 }
 
@@ -100,6 +103,7 @@ impl From<Topic> for out::TopicReport {
             tiered_not_applicable,
             shared_storage,
             choice,
+            right_sized_monthly_usd,
             readiness,
         } = t;
         out::TopicReport {
@@ -131,6 +135,7 @@ impl From<Topic> for out::TopicReport {
             tiered_not_applicable,
             shared_storage: shared_storage.into(),
             choice: choice.map(Into::into),
+            right_sized_monthly_usd,
             readiness: readiness.map(Into::into),
         }
     }

@@ -140,6 +140,7 @@ fn totals_view(t: &crate::report_model::Totals) -> minijinja::Value {
     context! {
         current => format::known_usd(t.current_monthly_usd),
         broker_local => format::known_usd(t.broker_local_monthly_usd),
+        right_sized => format::known_usd(t.right_sized_monthly_usd),
         tiered_storage => format::known_usd(t.tiered_storage_monthly_usd),
         shared_storage => format::known_usd(t.shared_storage_monthly_usd),
         unknown => t.unknown.iter().map(|u| context! {
@@ -170,7 +171,7 @@ fn owner_view(o: &crate::report_model::OwnerSummary) -> minijinja::Value {
         retained => format::bytes(o.retained_bytes), rate => format::rate(Some(o.bytes_in_per_sec)),
         rate_raw => o.bytes_in_per_sec, consumer_groups => o.consumer_groups,
         current => format::known_usd(o.current_monthly_usd), current_raw => o.current_monthly_usd.map(f),
-        local => format::known_usd(o.broker_local_monthly_usd), local_raw => o.broker_local_monthly_usd.map(f),
+        right_sized => format::known_usd(o.right_sized_monthly_usd), right_sized_raw => o.right_sized_monthly_usd.map(f),
         tiered => format::known_usd(o.tiered_storage_monthly_usd), tiered_raw => o.tiered_storage_monthly_usd.map(f),
         shared => format::known_usd(o.shared_storage_monthly_usd), shared_raw => o.shared_storage_monthly_usd.map(f),
         choice => choice_view(o.choice.as_ref(), None),

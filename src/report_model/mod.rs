@@ -88,6 +88,9 @@ pub struct Totals {
     pub shared_storage_monthly_usd: Option<Decimal>,
     /// Today's placement of every topic (broker-local, or tiered where it is tiered today).
     pub current_monthly_usd: Option<Decimal>,
+    /// Broker-local on each cluster sized for its own load: what right-sizing today's clusters would cost, with no
+    /// migration (the topics' `right_sized_monthly_usd`); null when any is unknown.
+    pub right_sized_monthly_usd: Option<Decimal>,
     /// Each total above that is unknown: the topics that make it so, what they lack, and the part that could be
     /// priced (a lower bound, shown only as one).
     pub unknown: Vec<UnknownTotal>,
@@ -200,6 +203,8 @@ pub struct OwnerSummary {
     pub tiered_storage_monthly_usd: Option<Decimal>,
     pub shared_storage_monthly_usd: Option<Decimal>,
     pub current_monthly_usd: Option<Decimal>,
+    /// Broker-local right-sized (the topics' `right_sized_monthly_usd`); null when any is unknown.
+    pub right_sized_monthly_usd: Option<Decimal>,
     /// The owner's topics whose cost under any placement is missing a part.
     pub incomplete_topics: i64,
     /// Over the owner's topics whose cost is complete (`choice_topics` of them): the cheapest placement, the
@@ -255,6 +260,10 @@ pub struct TopicReport {
     pub shared_storage: CostBreakdown,
     /// Cheapest placement, saving and flip point; None when today's cost is incomplete.
     pub choice: Option<Choice>,
+    /// Broker-local on the cluster sized for its own load (`clusters[].sizing`): the broker-local cost with its
+    /// broker hours × brokers needed ÷ brokers today. The like-for-like base of every placement's saving; None when
+    /// unknown.
+    pub right_sized_monthly_usd: Option<Decimal>,
     pub readiness: Option<Scorecard>,
 }
 

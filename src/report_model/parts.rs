@@ -158,6 +158,11 @@ pub struct Action {
     /// Why: the rule and the figures it fired on.
     pub evidence: String,
     pub monthly_saving_usd: Decimal,
+    /// A placement change's saving, split like for like: right-sizing today's cluster, with no migration (today −
+    /// broker-local right-sized), and changing the architecture (right-sized − the new placement). They add up to
+    /// `monthly_saving_usd`; None for other actions, or when the right-sized cost is unknown.
+    pub right_size_saving_usd: Option<Decimal>,
+    pub architecture_saving_usd: Option<Decimal>,
     /// Who can approve it: the topic's owner, or the platform owner for broker and volume changes.
     pub approver: String,
 }
