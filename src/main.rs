@@ -280,6 +280,17 @@ fn finished(outcome: RunOutcome, say: Say) -> Exit {
         total("tiered_storage", t.tiered_storage_monthly_usd),
         total("shared_storage", t.shared_storage_monthly_usd),
     );
+    let got = &t.achievable;
+    println!(
+        "achievable: {} / month from {} actions that do not overlap (right-sizing {}, architecture {}, operations {}, \
+         volumes {})",
+        fmt(got.monthly_saving_usd),
+        got.actions,
+        fmt(got.right_size_usd),
+        fmt(got.architecture_usd),
+        fmt(got.operations_usd),
+        fmt(got.cluster_usd),
+    );
     for s in m.sources.iter().filter(|s| s.status != kafka_finops::report_model::SourceStatus::Complete) {
         let detail = s.detail.as_deref().unwrap_or("no detail");
         say.warning(&format!("source `{}` is {:?}: {detail}", s.name, s.status));

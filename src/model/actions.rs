@@ -316,6 +316,43 @@ pub(crate) fn shrink_volumes(
     })
 }
 
+/// The savings that add up: each topic's biggest action (one topic's actions overlap), split into right-sizing, the
+/// architecture and operations, plus the cluster-level actions.
+pub(crate) fn achievable(actions: &[Action]) -> crate::report_model::Achievable {
+    let mut best: std::collections::BTreeMap<(&str, &str), &Action> = std::collections::BTreeMap::new();
+    let mut out = crate::report_model::Achievable::default();
+    for a in actions.iter().filter(|a| a.monthly_saving_usd > Decimal::ZERO) {
+        match &a.topic {
+            Some(topic) => {
+                let slot = best.entry((a.cluster.as_str(), topic.as_str())).or_insert(a);
+                if a.monthly_saving_usd > slot.monthly_saving_usd {
+                    *slot = a;
+                }
+            }
+            None => {
+                out.cluster_usd += a.monthly_saving_usd;
+                out.actions += 1;
+            }
+        }
+    }
+    for a in best.into_values() {
+        out.actions += 1;
+        match (a.kind, a.right_size_saving_usd, a.architecture_saving_usd) {
+            (_, Some(right_size), Some(architecture)) => {
+                out.right_size_usd += right_size;
+                out.architecture_usd += architecture;
+            }
+            (
+                ActionKind::MigrateToSharedStorage | ActionKind::MoveToTieredStorage | ActionKind::MoveToBrokerLocal,
+                ..,
+            ) => out.architecture_usd += a.monthly_saving_usd,
+            _ => out.operations_usd += a.monthly_saving_usd,
+        }
+    }
+    out.monthly_saving_usd = out.right_size_usd + out.architecture_usd + out.operations_usd + out.cluster_usd;
+    out
+}
+
 /// Actions in report order: biggest saving first, then by owner, topic and kind.
 pub(crate) fn sort(actions: &mut [Action]) {
     actions.sort_by(|a, b| {

@@ -104,15 +104,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let what_ifs = whatif::evaluate(&config.what_ifs, &priced, config, &books)?;
     let owner_choices = owner_choices(&priced);
     // Each cluster sized for its own load: the like-for-like base (broker-local right-sized) of every saving.
-    let rate_points = cluster_rate_points(tables)?;
-    let mut sizings: BTreeMap<String, sizing::Sizing> = clusters
-        .iter()
-        .map(|(name, entry)| {
-            let topics = priced.iter().map(|p| &p.topic);
-            let sized = cluster_sizing(name, entry, topics, billed.of(name), &rate_points, books.get(name), config);
-            (name.clone(), sized)
-        })
-        .collect();
+    let mut sizings = size_clusters(tables, &clusters, &priced, &billed, &books, config)?;
     let priced: Vec<Priced> = priced.into_iter().map(|p| right_sized(p, &sizings)).collect();
     // Readiness and the topics' actions, then the consumer groups read against the priced topics.
     let platform = platform_owner(config);
@@ -141,7 +133,8 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let unpriced = gaps::findings(&topics, config);
     let complete = run.is_complete() && unpriced.is_empty();
     findings.extend(unpriced);
-    let totals = totals(&topics, owners.len() as i64, &billed, &daily_costs, complete);
+    let mut totals = totals(&topics, owners.len() as i64, &billed, &daily_costs, complete);
+    totals.achievable = actions::achievable(&actions);
 
     // Publish, once.
     let mut model = ReportModel {
@@ -293,9 +286,30 @@ fn totals(topics: &[Topic], owners: i64, billed: &bill::Bill, daily_costs: &[Dai
         unknown: gaps::unknown_totals(topics),
         billed_usd: (!billed.is_empty()).then(|| billed.lines().map(|l| l.amount_usd).sum()),
         billed_days,
+        achievable: Default::default(),
         incomplete_topics: topics.iter().filter(|t| gaps::is_incomplete(t)).count() as i64,
         complete,
     }
+}
+
+/// Each cluster sized for its own load, from its topics and write-rate points.
+fn size_clusters(
+    tables: &Tables,
+    clusters: &BTreeMap<String, ClusterEntry<'_>>,
+    priced: &[Priced],
+    billed: &bill::Bill,
+    books: &BTreeMap<String, PriceBook>,
+    config: &ModelSettings,
+) -> Result<BTreeMap<String, sizing::Sizing>, ModelError> {
+    let rate_points = cluster_rate_points(tables)?;
+    Ok(clusters
+        .iter()
+        .map(|(name, entry)| {
+            let topics = priced.iter().map(|p| &p.topic);
+            let sized = cluster_sizing(name, entry, topics, billed.of(name), &rate_points, books.get(name), config);
+            (name.clone(), sized)
+        })
+        .collect())
 }
 
 /// A topic's broker-local cost on its cluster sized for its own load: the broker hours × brokers needed ÷ brokers

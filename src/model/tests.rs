@@ -330,3 +330,35 @@ fn a_migration_saving_splits_into_right_sizing_today_and_the_architecture_by_han
     assert!(migrate.evidence.contains("right-sizing today's cluster with no migration saves $459.90"));
     assert_eq!(migrate.approver, "payments and platform");
 }
+
+#[test]
+fn the_achievable_total_counts_one_action_per_topic_and_every_cluster_action() {
+    // Topic t1: retention $30 and a move $100 ($40 right-sizing + $60 the move): only the move counts. Topic t2:
+    // fetch-from-follower $20. The cluster: smaller volumes $50. An owner to assign ($0) adds nothing.
+    // Total $40 + $60 + $20 + $50 = $170, from 3 actions.
+    let act = |kind, topic: Option<&str>, saving: Decimal, split: Option<(Decimal, Decimal)>| actions::Action {
+        kind,
+        owner: "o".into(),
+        cluster: "c".into(),
+        topic: topic.map(str::to_string),
+        summary: String::new(),
+        evidence: String::new(),
+        monthly_saving_usd: saving,
+        right_size_saving_usd: split.map(|s| s.0),
+        architecture_saving_usd: split.map(|s| s.1),
+        approver: "o".into(),
+    };
+    let all = [
+        act(ActionKind::ShortenRetention, Some("t1"), dec!(30), None),
+        act(ActionKind::MigrateToSharedStorage, Some("t1"), dec!(100), Some((dec!(40), dec!(60)))),
+        act(ActionKind::EnableFetchFromFollower, Some("t2"), dec!(20), None),
+        act(ActionKind::AssignOwner, Some("t2"), dec!(0), None),
+        act(ActionKind::ShrinkVolumes, None, dec!(50), None),
+    ];
+    let got = actions::achievable(&all);
+    assert_eq!(
+        (got.monthly_saving_usd, got.right_size_usd, got.architecture_usd, got.operations_usd, got.cluster_usd),
+        (dec!(170), dec!(40), dec!(60), dec!(20), dec!(50))
+    );
+    assert_eq!(got.actions, 3);
+}

@@ -35,8 +35,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("index.html"),
     template!("macros.html"),
     section!("totals"),
-    section!("handoff"),
     section!("actions"),
+    section!("handoff"),
     section!("history"),
     section!("owners"),
     section!("reconciliation"),
@@ -94,6 +94,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
             billed => format::usd(r.billed_usd), billed_raw => f(r.billed_usd),
         }).collect::<Vec<_>>(),
         tag_costs => model.tag_costs.iter().map(tag_cost_view).collect::<Vec<_>>(),
+        chargeback => chargeback_view(model),
         assumptions => assumption_rows(model),
         price_book_version => &model.price_book_version,
         actions => model.actions.iter().map(action_view).collect::<Vec<_>>(),
@@ -161,6 +162,14 @@ fn totals_view(t: &crate::report_model::Totals) -> minijinja::Value {
         topics => t.topics,
         owners => t.owners,
         incomplete_topics => t.incomplete_topics,
+        achievable => context! {
+            total => format::usd(t.achievable.monthly_saving_usd),
+            right_size => format::usd(t.achievable.right_size_usd),
+            architecture => format::usd(t.achievable.architecture_usd),
+            operations => format::usd(t.achievable.operations_usd),
+            cluster => format::usd(t.achievable.cluster_usd),
+            actions => t.achievable.actions,
+        },
     }
 }
 
@@ -420,6 +429,34 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         choice => choice_view(t.choice.as_ref(), t.retention_ms),
         missing => missing.join("; "),
     }
+}
+
+/// Chargeback: owner × cost class of the bill allocated to owners, with the team and cost centre and a total.
+fn chargeback_view(model: &ReportModel) -> minijinja::Value {
+    let mut classes: Vec<&str> = model.reconciliation.iter().map(|r| r.cost_class.as_str()).collect();
+    classes.sort();
+    classes.dedup();
+    let mut owners: Vec<&str> = model.reconciliation.iter().map(|r| r.owner.as_str()).collect();
+    owners.sort();
+    owners.dedup();
+    let rows: Vec<minijinja::Value> = owners
+        .iter()
+        .map(|name| {
+            let mine = || model.reconciliation.iter().filter(move |r| r.owner == *name);
+            let o = model.owners.iter().find(|o| o.owner == *name);
+            let total: Decimal = mine().map(|r| r.billed_usd).sum();
+            context! {
+                owner => name, team => o.map(|o| o.team.as_str()).unwrap_or(""),
+                cost_center => o.map(|o| o.cost_center.as_str()).unwrap_or(""),
+                cells => classes.iter().map(|c| {
+                    let usd: Decimal = mine().filter(|r| r.cost_class == *c).map(|r| r.billed_usd).sum();
+                    context! { usd => format::usd(usd), raw => f(usd) }
+                }).collect::<Vec<_>>(),
+                total => format::usd(total), total_raw => f(total),
+            }
+        })
+        .collect();
+    context! { classes => classes, rows => rows }
 }
 
 /// The comparison with earlier runs, and the trend chart of the biggest owners.

@@ -5,8 +5,8 @@
 use polars::prelude::*;
 
 use crate::report_model::Choice;
-use crate::report_model::CostBreakdown;
 use crate::report_model::ReportModel;
+use crate::report_model::{Component, CostBreakdown, CostComponent};
 
 /// What a column holds, for Parquet's types (CSV writes every cell as text; an empty cell is null in Parquet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +227,7 @@ pub fn topics(m: &ReportModel) -> Sheet {
             (CHOICE_COLUMNS[4], Int),
             (CHOICE_COLUMNS[5], Text),
             (CHOICE_COLUMNS[6], Decimal),
+            ("not_tierable", Text),
             ("missing", Text),
         ],
         m.topics.iter().map(|t| {
@@ -254,44 +255,64 @@ pub fn topics(m: &ReportModel) -> Sheet {
                 opt(t.current_cost().known_usd().map(|d| d.normalize())),
                 opt(t.right_sized_monthly_usd.map(|d| d.normalize())),
                 opt(t.broker_local.known_usd().map(|d| d.normalize())),
-                opt(t.tiered_storage.as_ref().and_then(|c| c.known_usd()).map(|d| d.normalize())),
+                opt(t.tiered_or_local().known_usd().map(|d| d.normalize())),
                 opt(t.shared_storage.known_usd().map(|d| d.normalize())),
             ];
             row.extend(choice_cells(t.choice.as_ref()));
+            row.push(opt(t.tiered_not_applicable.clone()));
             row.push(missing.join("; "));
             row
         }),
     )
 }
 
+/// Every component of every topic's cost, under each total the report shows: `current` (today's placement),
+/// `right_sized` (broker-local with its broker hours scaled to the brokers needed), `broker_local`,
+/// `tiered_storage` (broker-local where the topic cannot be tiered, as the card: `note` says so) and
+/// `shared_storage`. Summed per scenario, `monthly_usd` gives each card's total (docs/outputs.md).
 pub fn cost_components(m: &ReportModel) -> Sheet {
     let prices: std::collections::BTreeMap<&str, &[crate::report_model::Price]> =
         m.clusters.iter().map(|c| (c.cluster.as_str(), c.prices.as_slice())).collect();
     let rows = m.topics.iter().flat_map(move |t| {
         let prices: &[crate::report_model::Price] = prices.get(t.cluster.as_str()).copied().unwrap_or_default();
-        let scenarios: [(&str, Option<&CostBreakdown>); 3] = [
-            ("broker_local", Some(&t.broker_local)),
-            ("tiered_storage", t.tiered_storage.as_ref()),
-            ("shared_storage", Some(&t.shared_storage)),
+        let right_sized = t.right_sized_monthly_usd.map(|sized| right_sized_components(&t.broker_local, sized));
+        let not_tierable = t.tiered_storage.is_none().then_some("not tierable: priced broker-local");
+        let scenarios: [Scenario<'_>; 5] = [
+            ("current", Some(t.current_cost().components.clone()), None),
+            ("right_sized", right_sized, Some("broker hours × brokers needed ÷ brokers today")),
+            ("broker_local", Some(t.broker_local.components.clone()), None),
+            ("tiered_storage", Some(t.tiered_or_local().components.clone()), not_tierable),
+            ("shared_storage", Some(t.shared_storage.components.clone()), None),
         ];
-        scenarios.into_iter().filter_map(|(s, c)| c.map(|c| (s, c))).flat_map(move |(scenario, cost)| {
-            cost.components.iter().map(move |c| {
-                vec![
-                    t.cluster.clone(),
-                    t.topic.clone(),
-                    t.owner.clone(),
-                    scenario.to_string(),
-                    c.name.to_string(),
-                    c.quantity.normalize().to_string(),
-                    c.unit.clone(),
-                    c.unit_price_usd.normalize().to_string(),
-                    c.price_key.clone(),
-                    prices.iter().find(|p| p.key == c.price_key).map(|p| p.basis.key().to_string()).unwrap_or_default(),
-                    c.price_multiplier.normalize().to_string(),
-                    c.monthly_usd.normalize().to_string(),
-                ]
-            })
-        })
+        scenarios.into_iter().filter_map(|(s, c, note)| c.map(|c| (s, c, note))).flat_map(
+            move |(scenario, cost, note)| {
+                cost.into_iter().map(move |c| {
+                    let note = match (scenario, c.name) {
+                        ("right_sized", Component::BrokerCompute) | ("tiered_storage", _) => note.unwrap_or(""),
+                        _ => "",
+                    };
+                    vec![
+                        t.cluster.clone(),
+                        t.topic.clone(),
+                        t.owner.clone(),
+                        scenario.to_string(),
+                        c.name.to_string(),
+                        c.quantity.normalize().to_string(),
+                        c.unit.clone(),
+                        c.unit_price_usd.normalize().to_string(),
+                        c.price_key.clone(),
+                        prices
+                            .iter()
+                            .find(|p| p.key == c.price_key)
+                            .map(|p| p.basis.key().to_string())
+                            .unwrap_or_default(),
+                        c.price_multiplier.normalize().to_string(),
+                        c.monthly_usd.normalize().to_string(),
+                        note.to_string(),
+                    ]
+                })
+            },
+        )
     });
     Sheet::new(
         &[
@@ -307,8 +328,59 @@ pub fn cost_components(m: &ReportModel) -> Sheet {
             ("price_basis", Text),
             ("price_multiplier", Decimal),
             ("monthly_usd", Decimal),
+            ("note", Text),
         ],
         rows,
+    )
+}
+
+/// One scenario's rows of a topic: its name, its components (None when unknown), and the note its rows carry.
+type Scenario<'a> = (&'a str, Option<Vec<CostComponent>>, Option<&'a str>);
+
+/// Broker-local's components with the broker hours scaled so the lines sum to the right-sized cost.
+fn right_sized_components(local: &CostBreakdown, sized: rust_decimal::Decimal) -> Vec<CostComponent> {
+    let less = local.monthly_usd - sized;
+    local
+        .components
+        .iter()
+        .map(|c| {
+            if c.name != Component::BrokerCompute || c.monthly_usd.is_zero() {
+                return c.clone();
+            }
+            let monthly = c.monthly_usd - less * c.monthly_usd / compute_of(local);
+            CostComponent {
+                quantity: (c.quantity * monthly / c.monthly_usd).round_dp(6),
+                monthly_usd: monthly,
+                ..c.clone()
+            }
+        })
+        .collect()
+}
+
+fn compute_of(cost: &CostBreakdown) -> rust_decimal::Decimal {
+    cost.components.iter().filter(|c| c.name == Component::BrokerCompute).map(|c| c.monthly_usd).sum()
+}
+
+/// Chargeback: the bill allocated to owners (`reconciliation`), summed per owner and cost class over clusters, with
+/// the owner's team and cost centre, as FinOps teams charge back. The rows add up to the bill.
+pub fn chargeback(m: &ReportModel) -> Sheet {
+    let mut sums: std::collections::BTreeMap<(&str, &str), rust_decimal::Decimal> = std::collections::BTreeMap::new();
+    for r in &m.reconciliation {
+        *sums.entry((r.owner.as_str(), r.cost_class.as_str())).or_default() += r.billed_usd;
+    }
+    let owner = |name: &str| m.owners.iter().find(|o| o.owner == name);
+    Sheet::new(
+        &[("owner", Text), ("team", Text), ("cost_center", Text), ("cost_class", Text), ("billed_usd", Decimal)],
+        sums.into_iter().map(move |((name, class), usd)| {
+            let o = owner(name);
+            vec![
+                name.to_string(),
+                o.map(|o| o.team.clone()).unwrap_or_default(),
+                o.map(|o| o.cost_center.clone()).unwrap_or_default(),
+                class.to_string(),
+                usd.normalize().to_string(),
+            ]
+        }),
     )
 }
 

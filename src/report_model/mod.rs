@@ -97,10 +97,32 @@ pub struct Totals {
     /// Sum of all billed lines; None when no cost lines were collected (not the same as $0).
     pub billed_usd: Option<Decimal>,
     pub billed_days: i64,
+    /// What the proposed actions save together when they do not overlap: one action per topic (its biggest), and
+    /// the cluster-level ones.
+    pub achievable: Achievable,
     /// Topics whose cost under any placement is missing a part (an input or a price).
     pub incomplete_topics: i64,
     /// True when every source completed, and no input warning was found and no cost is missing a part.
     pub complete: bool,
+}
+
+/// The proposed actions' savings that add up: per topic only its biggest action (the savings of one topic's actions
+/// overlap), plus the cluster-level actions (billed storage above the model's need, which no topic's cost holds).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Achievable {
+    /// The sum of the parts below, USD per month.
+    pub monthly_saving_usd: Decimal,
+    /// Right-sizing today's clusters, with no migration (the moves' `right_size_saving_usd`).
+    pub right_size_usd: Decimal,
+    /// Changing the architecture (the moves' `architecture_saving_usd`, or the whole saving of a move with no split).
+    pub architecture_usd: Decimal,
+    /// Operations on today's placement: shorter retention, fetch-from-follower, unused topics retired.
+    pub operations_usd: Decimal,
+    /// Cluster-level actions (smaller volumes).
+    pub cluster_usd: Decimal,
+    /// The actions counted (one per topic, and each cluster-level one).
+    pub actions: i64,
 }
 
 /// A total over topics that is unknown because some of its topics' costs are missing a part.

@@ -439,3 +439,48 @@ fn output_dir_is_relative_to_the_config_file() {
     assert!(run_dir.join("model.json").exists());
     assert!(!cwd.path().join("runs").exists(), "a runs/ was made where the command ran");
 }
+
+#[test]
+fn every_card_is_reproduced_by_summing_the_csvs_and_docs_name_every_column() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = work.path().join(out.run_dir());
+    let model = read_model(&dir);
+    let t = &model.totals;
+    // cost_components.csv by scenario, topics.csv and owners.csv by column: each equals its card, to the digit.
+    let (header, rows) = read_csv(&dir.join("cost_components.csv"));
+    let (scenario, usd) = (column(&header, &rows, "scenario"), column(&header, &rows, "monthly_usd"));
+    let by_scenario = |name: &str| -> Decimal {
+        scenario.iter().zip(&usd).filter(|(s, _)| **s == name).map(|(_, u)| decimal(u)).sum()
+    };
+    let cards = [
+        ("current", "current_monthly_usd", t.current_monthly_usd),
+        ("right_sized", "right_sized_monthly_usd", t.right_sized_monthly_usd),
+        ("broker_local", "broker_local_monthly_usd", t.broker_local_monthly_usd),
+        ("tiered_storage", "tiered_storage_monthly_usd", t.tiered_storage_monthly_usd),
+        ("shared_storage", "shared_storage_monthly_usd", t.shared_storage_monthly_usd),
+    ];
+    for file in ["topics.csv", "owners.csv"] {
+        let (header, rows) = read_csv(&dir.join(file));
+        for (_, col, card) in cards {
+            let sum: Decimal = column(&header, &rows, col).iter().map(|c| decimal(c)).sum();
+            assert_eq!(Some(sum), card, "{file} {col}");
+        }
+    }
+    for (name, _, card) in cards {
+        assert_eq!(Some(by_scenario(name)), card, "cost_components.csv, scenario {name}");
+    }
+    // chargeback.csv adds up to the bill, to the cent.
+    let (header, rows) = read_csv(&dir.join("chargeback.csv"));
+    let charged: Decimal = column(&header, &rows, "billed_usd").iter().map(|c| decimal(c)).sum();
+    assert_eq!(charged, t.billed_usd.unwrap().round_dp(2));
+    // docs/outputs.md names every column of every table.
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/outputs.md")).unwrap();
+    for file in ["cost_components.csv", "topics.csv", "owners.csv", "chargeback.csv", "prices.csv"] {
+        let (header, _) = read_csv(&dir.join(file));
+        for h in header {
+            assert!(doc.contains(&format!("`{h}`")), "docs/outputs.md lacks {file}'s column `{h}`");
+        }
+    }
+}
