@@ -371,6 +371,20 @@ fn static_tie(a: &Rule, b: &Rule) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_demo_catalogs_header_names_every_rule_kind() {
+        let header: String = include_str!("../fixtures/demo/catalog.toml")
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for kind in [NameKind::Topic, NameKind::ConsumerGroup, NameKind::Principal, NameKind::Tag] {
+            // Each kind the parser takes, so a new one fails here until the header names it.
+            assert_eq!(NameKind::parse(kind.as_str()), Some(kind));
+            assert!(header.contains(&format!("`{}`", kind.as_str())), "the header omits `{}`", kind.as_str());
+        }
+    }
+
     use super::*;
 
     const OWNERS: &str = r#"

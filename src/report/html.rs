@@ -109,6 +109,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
 fn environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_filter("ticks", ticks);
     for (name, text) in TEMPLATES {
         env.add_template(name, text)?;
     }
@@ -275,8 +276,27 @@ fn assumption_rows(model: &ReportModel) -> Vec<(String, String)> {
     serde_json::to_value(&model.assumptions)
         .ok()
         .and_then(|v| v.as_object().cloned())
-        .map(|m| m.into_iter().map(|(k, v)| (k, v.to_string().trim_matches('"').to_string())).collect::<Vec<_>>())
+        .map(|m| m.into_iter().map(|(k, v)| (k, human(&v))).collect::<Vec<_>>())
         .unwrap_or_default()
+}
+
+/// A setting's value as a reader writes it: text without quotes, lists joined, a table as `key value` pairs, and
+/// an unset value as "not set (the default applies)", never `null` or raw JSON.
+fn human(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "not set (the default applies)".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.is_empty() => "none".into(),
+        Value::Array(items) => items.iter().map(human).collect::<Vec<_>>().join("; "),
+        Value::Object(map) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{k} {}", human(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
 }
 
 fn what_if_view(w: &crate::report_model::WhatIfResult) -> minijinja::Value {
@@ -429,6 +449,26 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         choice => choice_view(t.choice.as_ref(), t.retention_ms),
         missing => missing.join("; "),
     }
+}
+
+/// A message's `backticked` words as code, the rest as text: escaped first, so nothing in it becomes markup.
+fn ticks(text: &str) -> minijinja::Value {
+    let escaped = minijinja::HtmlEscape(text).to_string();
+    let mut out = String::with_capacity(escaped.len());
+    for (i, part) in escaped.split('`').enumerate() {
+        // Odd parts are between a pair of backticks; a lone backtick at the end stays as it was.
+        if i % 2 == 1 && escaped.split('`').count() > i + 1 {
+            out.push_str("<code>");
+            out.push_str(part);
+            out.push_str("</code>");
+        } else {
+            if i % 2 == 1 {
+                out.push('`');
+            }
+            out.push_str(part);
+        }
+    }
+    minijinja::Value::from_safe_string(out)
 }
 
 /// Chargeback: owner × cost class of the bill allocated to owners, with the team and cost centre and a total.
