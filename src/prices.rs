@@ -327,6 +327,28 @@ mod tests {
     use rust_decimal::dec;
 
     #[test]
+    fn the_report_cites_aws_and_where_a_record_was_read_stays_in_the_book() {
+        // A reviewer's table names AWS's pricing page or Price List record; a public repository that copies the
+        // record (where it was read here) is the entry's `found_in`, which the report never shows.
+        let raw: toml::Table = DEFAULT_BOOK.parse().unwrap();
+        let entries = raw["prices"].as_array().unwrap();
+        let mut found_in = 0;
+        for e in entries {
+            let source = e["source"].as_str().unwrap();
+            let commit =
+                source.split(['@', ' ', ':', ';']).any(|w| w.len() == 40 && w.chars().all(|c| c.is_ascii_hexdigit()));
+            assert!(!commit && !source.contains("verbatim") && !source.contains("cached in"), "{source}");
+            if let Some(repo) = e.get("found_in") {
+                assert!(repo.as_str().unwrap().contains(" @"), "{repo}");
+                found_in += 1;
+            }
+        }
+        assert!(found_in > 0, "the book says where its copied records were read");
+        let book = PriceBook::defaults();
+        assert!(book.prices.iter().all(|p| !p.source.contains("found_in")));
+    }
+
+    #[test]
     fn default_book_parses_and_every_entry_has_a_source_and_date() {
         let book = PriceBook::defaults();
         for p in &book.prices {
