@@ -162,6 +162,16 @@ impl Catalog {
         owners
     }
 
+    /// Each rule that matches none of the names of its kind, for the kinds whose names are given (`names` returns
+    /// None for a kind not collected: its rules cannot be judged). Line, and the rule as `kind pattern → owner`.
+    pub fn unmatched_rules<'a>(&self, names: impl Fn(NameKind) -> Option<Vec<&'a str>>) -> Vec<(usize, String)> {
+        self.rules
+            .iter()
+            .filter(|r| names(r.kind).is_some_and(|all| !all.iter().any(|n| r.pattern.matches(n))))
+            .map(|r| (r.line, format!("`{}` rule {} → `{}`", r.kind.as_str(), r.pattern, r.owner)))
+            .collect()
+    }
+
     /// The owner of `name`, by the most specific matching rule. A tie between equally specific rules naming
     /// different owners is an error naming both rules.
     pub fn resolve(&self, kind: NameKind, name: &str) -> Result<Resolution, Problem> {

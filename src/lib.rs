@@ -101,6 +101,7 @@ pub fn build_model(
         (_, Err(other)) => return Err(Error::Normalize(other)),
     };
     findings.extend(config_findings(config));
+    findings.extend(catalog_findings(config, collected));
     let joined = timed("join", || join::run(tables, &config.catalog, &config.model.clusters))?;
     let run = model::Run {
         scenario_name: &collected.scenario_name,
@@ -119,6 +120,33 @@ fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
     let out = f();
     tracing::debug!(stage, ms = started.elapsed().as_millis() as u64, "stage done");
     out
+}
+
+/// Catalog rules that match no name of their kind in what was collected: a typo (`paymnets.`) or a team gone. Topic
+/// and consumer-group rules are judged; principal and tag rules are not (their names are not always collected).
+fn catalog_findings(config: &Config, collected: &Collected) -> Vec<problem::Finding> {
+    use catalog::NameKind;
+    let names = |kind: NameKind| -> Option<Vec<&str>> {
+        match kind {
+            NameKind::Topic => Some(collected.topics.iter().map(|t| t.topic.as_str()).collect()),
+            NameKind::ConsumerGroup => {
+                Some(collected.consumer_group_offsets.iter().map(|g| g.group_id.as_str()).collect())
+            }
+            NameKind::Principal | NameKind::Tag => None,
+        }
+    };
+    config
+        .catalog
+        .unmatched_rules(names)
+        .into_iter()
+        .map(|(line, rule)| problem::Finding {
+            rule: "catalog-rule-matches".into(),
+            table: config.catalog.path.clone(),
+            line: Some(line),
+            column: "rules".into(),
+            message: format!("{rule} matches no name collected this run; a typo, or an owner whose names are gone?"),
+        })
+        .collect()
 }
 
 /// Config that is valid but suspicious given the clusters it prices: prices for a region no cluster runs in.

@@ -493,6 +493,14 @@ const CASES: &[Case] = &[
         expect: Expect::Warning("offsets-topic", &["commits on `payments.ghost`"]),
     },
     Case {
+        name: "a catalog rule that matches nothing",
+        mutate: |d| append(d, "catalog.toml", "\n[[rules]]\nowner = \"payments\"\nkind = \"topic\"\nprefix = \"paymnets.\"\n"),
+        expect: Expect::Warning(
+            "catalog-rule-matches",
+            &["catalog.toml:", "`topic` rule prefix `paymnets.` → `payments` matches no name collected this run"],
+        ),
+    },
+    Case {
         name: "prices for a region no cluster runs in",
         mutate: |d| append(d, "kafka-finops.toml", "\n[prices_by_region.eu-west-9]\n\"ebs.gp3.storage\" = 0.09\n"),
         expect: Expect::Warning("prices-region-used", &["prices for `eu-west-9`, where no [[clusters]] runs"]),
