@@ -193,7 +193,7 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
         Job::Demo => "<embedded demo>".to_string(),
         Job::ConfigFile(p) => p.display().to_string(),
     };
-    let run_dir = timed("report", || output::write_run(&out, started_at, &input, &model))?;
+    let run_dir = timed("report", || output::write_run(&out, started_at, &input, &model, output::Written::Run))?;
     Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
 }
 
@@ -303,6 +303,7 @@ pub fn render(model_path: &Path, out: &Path) -> Result<RunOutcome, Error> {
     let started_at = Utc::now();
     let model = report::read_model(model_path)?;
     let stale = output::remove_stale(out);
-    let run_dir = output::write_run(out, started_at, &format!("render --from {}", model_path.display()), &model)?;
+    let input = format!("render --from {}", model_path.display());
+    let run_dir = output::write_run(out, started_at, &input, &model, output::Written::Render)?;
     Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
 }

@@ -118,7 +118,7 @@ enum Command {
         /// A run's model.json.
         #[arg(long, value_name = "RUN_DIR/model.json")]
         from: PathBuf,
-        /// Directory that receives the new run directory.
+        /// Directory that receives the redrawn report (`render-<id>/`, which `history` does not list as a run).
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
     },

@@ -109,11 +109,21 @@ fn pause_for_tests() {
 }
 
 /// Writes the report for `model` into a new run directory under `out` and returns its path.
+/// What a new directory under the output directory holds: a run (named by its run id, with the `summary.json`
+/// later runs compare with), or a report redrawn from a saved model (`render-<id>`, no summary: not a new
+/// observation, so `history` neither lists nor compares it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Run,
+    Render,
+}
+
 pub fn write_run(
     out: &Path,
     started_at: DateTime<Utc>,
     input: &str,
     model: &ReportModel,
+    written: Written,
 ) -> Result<PathBuf, ReportError> {
     let werr =
         |path: &Path, e: std::io::Error| ReportError::Write { path: path.display().to_string(), reason: e.to_string() };
@@ -124,14 +134,18 @@ pub fn write_run(
     std::fs::create_dir_all(out).map_err(|e| werr(out, e))?;
 
     // A later run in the same millisecond gets the next free millisecond, so ids stay unique and ordered.
+    let name = |at| match written {
+        Written::Run => run_id(at),
+        Written::Render => format!("render-{}", run_id(at)),
+    };
     let mut at = started_at;
-    let mut id = run_id(at);
+    let mut id = name(at);
     for _ in 0..1000 {
         if !out.join(&id).exists() {
             break;
         }
         at += chrono::Duration::milliseconds(1);
-        id = run_id(at);
+        id = name(at);
     }
     let final_dir = out.join(&id);
     if final_dir.exists() {
@@ -144,10 +158,12 @@ pub fn write_run(
     let result = (|| {
         report::write_all(model, &tmp)?;
         // The run's summary for later runs' history: the model stage's projection, beside the report's files.
-        let summary = crate::model::trend::summarize(model);
-        let path = tmp.join("summary.json");
-        std::fs::write(&path, serde_json::to_vec_pretty(&summary).expect("a run summary serializes"))
-            .map_err(|e| werr(&path, e))?;
+        if written == Written::Run {
+            let summary = crate::model::trend::summarize(model);
+            let path = tmp.join("summary.json");
+            std::fs::write(&path, serde_json::to_vec_pretty(&summary).expect("a run summary serializes"))
+                .map_err(|e| werr(&path, e))?;
+        }
         let exit = Exit::written(model.totals.complete);
         let info = RunInfo {
             run_id: id.clone(),

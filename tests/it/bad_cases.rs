@@ -494,7 +494,9 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "a catalog rule that matches nothing",
-        mutate: |d| append(d, "catalog.toml", "\n[[rules]]\nowner = \"payments\"\nkind = \"topic\"\nprefix = \"paymnets.\"\n"),
+        mutate: |d| {
+            append(d, "catalog.toml", "\n[[rules]]\nowner = \"payments\"\nkind = \"topic\"\nprefix = \"paymnets.\"\n")
+        },
         expect: Expect::Warning(
             "catalog-rule-matches",
             &["catalog.toml:", "`topic` rule prefix `paymnets.` → `payments` matches no name collected this run"],

@@ -102,9 +102,9 @@ fn same_inputs_give_byte_identical_tables_and_model_and_render_reproduces_them()
     let r = run(&["render", "--from", model.to_str().unwrap(), "--out", "rendered"], work.path());
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     let c = work.path().join(r.run_dir());
+    assert_eq!(std::fs::read(a.join("summary.json")).unwrap(), std::fs::read(b.join("summary.json")).unwrap());
     for f in [
         "model.json",
-        "summary.json",
         "owners.csv",
         "topics.csv",
         "cost_components.csv",
@@ -116,6 +116,25 @@ fn same_inputs_give_byte_identical_tables_and_model_and_render_reproduces_them()
         assert_eq!(first, std::fs::read(b.join(f)).unwrap(), "{f} differs between two runs");
         assert_eq!(first, std::fs::read(c.join(f)).unwrap(), "{f} differs after render --from");
     }
+}
+
+#[test]
+fn a_render_into_the_runs_directory_is_not_listed_or_compared_as_a_run() {
+    let work = tempfile::tempdir().unwrap();
+    let first = work.path().join(run(&["demo", "--out", "out"], work.path()).run_dir());
+    let model = first.join("model.json");
+    let r = run(&["render", "--from", model.to_str().unwrap()], work.path());
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let rendered = work.path().join(r.run_dir());
+    assert!(rendered.file_name().unwrap().to_str().unwrap().starts_with("render-"), "{}", rendered.display());
+    assert!(!rendered.join("summary.json").exists(), "a redrawn report is no new observation");
+    let history = run(&["history", "--out", "out"], work.path());
+    assert_eq!(history.stdout.lines().count(), 2, "the header and the one run: {}", history.stdout);
+    // The next run compares with the run, not with the redrawn report.
+    let next = work.path().join(run(&["demo", "--out", "out"], work.path()).run_dir());
+    let h = read_model(&next).history.unwrap();
+    assert_eq!(h.previous_run.as_deref(), first.file_name().unwrap().to_str());
+    assert!(h.skipped.is_empty(), "{:?}", h.skipped);
 }
 
 #[test]
