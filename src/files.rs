@@ -27,6 +27,13 @@ pub struct ReadError {
     pub reason: String,
 }
 
+/// `path` without its `.` components (`././topics.csv` is `topics.csv`), lexically: nothing is resolved on disk, and
+/// `..` stays as written. An all-`.` path is `.`.
+fn clean(path: &Path) -> PathBuf {
+    let cleaned: PathBuf = path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    if cleaned.as_os_str().is_empty() { PathBuf::from(".") } else { cleaned }
+}
+
 /// A root that relative paths in config files are resolved against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputFiles {
@@ -42,7 +49,7 @@ impl InputFiles {
         match self {
             InputFiles::Disk(root) => {
                 let p = Path::new(relative);
-                if p.is_absolute() { p.to_path_buf() } else { root.join(p) }.display().to_string()
+                clean(&if p.is_absolute() { p.to_path_buf() } else { root.join(p) }).display().to_string()
             }
             InputFiles::EmbeddedDemo => normalize_embedded(relative),
         }

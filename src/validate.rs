@@ -154,6 +154,8 @@ impl Found {
         if *n > MAX_PER_RULE {
             return;
         }
+        // Every message says what was expected: the rule's own words, unless the message has them already.
+        let message = if message.contains("expected") { message } else { format!("{message}; expected {}", r.rule) };
         match r.severity {
             Error => self.errors.push(Problem::new(r.table, line, Some(r.column), message)),
             Warning => self.warnings.push(Finding {

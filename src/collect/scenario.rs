@@ -232,7 +232,10 @@ fn read_table<T: Table>(files: &InputFiles, file: InScenario, problems: &mut Vec
     let mut report = |e: csv::Error, record: Option<&csv::StringRecord>| {
         bad += 1;
         if bad <= MAX_ROW_PROBLEMS_PER_FILE {
-            let line = e.position().or_else(|| record.and_then(|r| r.position())).map(|p| p.line() as usize);
+            // The line the record starts on, counted from its byte offset (the reader's own count is one short
+            // after CRLF endings).
+            let at = e.position().or_else(|| record.and_then(|r| r.position())).map(|p| p.byte() as usize);
+            let line = at.map(|byte| line_of(text.as_bytes(), byte));
             let (field, message) = describe(&e, record, &columns);
             problems.push(Problem::new(&path, line, field, message));
         }
@@ -250,4 +253,15 @@ fn read_table<T: Table>(files: &InputFiles, file: InScenario, problems: &mut Vec
         problems.push(Problem::new(&path, None, None, format!("{bad} bad rows in all")));
     }
     rows
+}
+
+/// The 1-based line of the record starting at `byte`. A reader given CRLF endings puts a record's start on the
+/// previous line's `\n`; line breaks at the offset are stepped over first, so LF, CRLF, blank lines and a missing
+/// final newline all number alike.
+fn line_of(text: &[u8], byte: usize) -> usize {
+    let mut at = byte.min(text.len());
+    while at < text.len() && matches!(text[at], b'\r' | b'\n') {
+        at += 1;
+    }
+    text[..at].iter().filter(|b| **b == b'\n').count() + 1
 }

@@ -208,7 +208,7 @@ const CASES: &[Case] = &[
     Case {
         name: "a replication factor of 0",
         mutate: |d| set(d, "topics.csv", 0, "replication_factor", "0"),
-        expect: Expect::Error(&["topics:2: `replication_factor`"]),
+        expect: Expect::Error(&["topics:2: `replication_factor`", ": 0; expected at least 1"]),
     },
     Case {
         name: "a topic of 0 partitions",

@@ -217,3 +217,32 @@ fn a_cost_line_in_another_currency_or_none_is_refused_never_added_to_dollars() {
     assert!(err.contains("cost_lines:3: `currency`: expected `USD`") && err.contains("found `EUR`"), "{err}");
     assert!(err.contains("cost_lines:5: `currency`: expected `USD`") && err.contains("found no currency"), "{err}");
 }
+
+#[test]
+fn a_bad_value_is_cited_at_its_own_line_whatever_the_line_endings_and_the_path_reads_plainly() {
+    // The 4th line of topics.csv gets `partitions = y`; each variant moves it (or not) by a known number of lines.
+    type Variant = (&'static str, fn(String) -> String, usize);
+    let variants: [Variant; 5] = [
+        ("LF", |t| t, 4),
+        ("CRLF", |t| t.replace('\n', "\r\n"), 4),
+        ("a blank line after the header", |t| t.replacen('\n', "\n\n", 1), 5),
+        ("no final newline", |t| t.trim_end_matches('\n').to_string(), 4),
+        // A quoted field with a line break in the 2nd line's record: the bad record starts one line further down.
+        ("a quoted line break before it", |t| t.replacen(",delete,", ",\"del\nete\",", 1), 5),
+    ];
+    for (name, transform, want) in variants {
+        let stderr = fails(|dir| {
+            let path = dir.join("topics.csv");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let mut cells: Vec<&str> = lines[3].split(',').collect();
+            cells[3] = "y";
+            lines[3] = cells.join(",");
+            std::fs::write(&path, transform(lines.join("\n") + "\n")).unwrap();
+        });
+        let cited =
+            stderr.lines().find(|l| l.contains("`partitions`: `y`")).unwrap_or_else(|| panic!("{name}: {stderr}"));
+        assert!(cited.contains(&format!("topics.csv:{want}: ")), "{name}: {cited}");
+        assert!(!cited.contains("/./"), "{name}: the path reads plainly: {cited}");
+    }
+}
