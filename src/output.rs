@@ -51,14 +51,31 @@ pub fn clean_up_on_signals() {
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
+            // No file is half-written or started from here on; then the directory goes, and only then is it said.
+            report::stop_writing();
             let writing = WRITING.lock().map(|mut w| w.take()).unwrap_or(None);
-            if let Some(dir) = writing {
-                let _ = std::fs::remove_dir_all(&dir);
-                eprintln!("interrupted: removed {}", dir.display());
+            if let Some(dir) = writing.filter(|d| d.exists()) {
+                match remove_whole(&dir) {
+                    Ok(()) => eprintln!("interrupted: removed {}", dir.display()),
+                    Err(e) => eprintln!("interrupted: could not remove {}: {e}", dir.display()),
+                }
             }
             std::process::exit(if signal == SIGINT { EXIT_INTERRUPTED } else { EXIT_TERMINATED });
         }
     });
+}
+
+/// Removes `dir` and checks it is gone (bounded retries: a file system may report a directory busy for a moment).
+fn remove_whole(dir: &Path) -> std::io::Result<()> {
+    let mut last = Ok(());
+    for _ in 0..50 {
+        last = std::fs::remove_dir_all(dir);
+        if !dir.exists() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    last.and(Err(std::io::Error::other("still there after 50 attempts")))
 }
 
 fn set_writing(dir: Option<PathBuf>) {
@@ -108,7 +125,6 @@ fn pause_for_tests() {
     }
 }
 
-/// Writes the report for `model` into a new run directory under `out` and returns its path.
 /// What a new directory under the output directory holds: a run (named by its run id, with the `summary.json`
 /// later runs compare with), or a report redrawn from a saved model (`render-<id>`, no summary: not a new
 /// observation, so `history` neither lists nor compares it).
@@ -118,6 +134,7 @@ pub enum Written {
     Render,
 }
 
+/// Writes the report for `model` into a new run directory under `out` and returns its path.
 pub fn write_run(
     out: &Path,
     started_at: DateTime<Utc>,
@@ -161,8 +178,8 @@ pub fn write_run(
         if written == Written::Run {
             let summary = crate::model::trend::summarize(model);
             let path = tmp.join("summary.json");
-            std::fs::write(&path, serde_json::to_vec_pretty(&summary).expect("a run summary serializes"))
-                .map_err(|e| werr(&path, e))?;
+            let bytes = serde_json::to_vec_pretty(&summary).expect("a run summary serializes");
+            report::guarded(&path, || std::fs::write(&path, &bytes))?;
         }
         let exit = Exit::written(model.totals.complete);
         let info = RunInfo {
@@ -178,10 +195,10 @@ pub fn write_run(
             findings: model.findings.len(),
         };
         let path = tmp.join("run.json");
-        std::fs::write(&path, serde_json::to_vec_pretty(&info).expect("run info serializes"))
-            .map_err(|e| werr(&path, e))?;
+        let bytes = serde_json::to_vec_pretty(&info).expect("run info serializes");
+        report::guarded(&path, || std::fs::write(&path, &bytes))?;
         pause_for_tests();
-        std::fs::rename(&tmp, &final_dir).map_err(|e| werr(&final_dir, e))
+        report::guarded(&final_dir, || std::fs::rename(&tmp, &final_dir))
     })();
     set_writing(None);
     if result.is_err() {

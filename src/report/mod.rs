@@ -72,17 +72,14 @@ fn sheet(dir: &RunDir, name: &'static str, sheet: tables::Sheet) -> Result<(), R
 struct RunDir<'a>(&'a Path);
 
 impl RunDir<'_> {
-    fn path(&self, name: &str) -> Result<std::path::PathBuf, ReportError> {
-        let path = self.0.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
-        }
-        Ok(path)
-    }
-
     fn write(&self, name: &str, bytes: &[u8]) -> Result<(), ReportError> {
-        let path = self.path(name)?;
-        std::fs::write(&path, bytes).map_err(|e| write_error(&path, e))
+        let path = self.0.join(name);
+        guarded(&path, || {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, bytes)
+        })
     }
 
     fn stream(
@@ -91,10 +88,46 @@ impl RunDir<'_> {
         draw: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
     ) -> Result<(), ReportError> {
         use std::io::Write;
-        let path = self.path(name)?;
-        let file = std::fs::File::create(&path).map_err(|e| write_error(&path, e))?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        draw(&mut out).and_then(|()| out.flush()).map_err(|e| write_error(&path, e))
+        let path = self.0.join(name);
+        guarded(&path, || {
+            let file = std::fs::File::create(&path)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            draw(&mut out).and_then(|()| out.flush())
+        })
+    }
+}
+
+/// Whether files may still be written: false once a signal stopped the run. Each write holds it for reading while it
+/// writes one file; [`stop_writing`] takes it for writing, so it returns once no file is half-written, and no file
+/// (or directory) is started after it: the run directory can then be removed whole.
+static WRITES_OPEN: std::sync::RwLock<bool> = std::sync::RwLock::new(true);
+
+/// Stops every later write of the run directory, waiting for the ones under way. For the signal handler, which
+/// exits the process next: a write that comes after it waits for that exit.
+pub fn stop_writing() {
+    *WRITES_OPEN.write().unwrap_or_else(|e| e.into_inner()) = false;
+}
+
+/// Writes one file (or makes one directory, or renames) of the run directory, unless the run was stopped.
+pub fn guarded<T>(path: &Path, write: impl FnOnce() -> std::io::Result<T>) -> Result<T, ReportError> {
+    let open = WRITES_OPEN.read().unwrap_or_else(|e| e.into_inner());
+    if !*open {
+        // Only the signal handler stops the writes, and it ends the process once the directory is gone: wait for
+        // that, rather than race it to an exit code of our own.
+        drop(open);
+        loop {
+            std::thread::park();
+        }
+    }
+    pause_per_file_for_tests();
+    write().map_err(|e| write_error(path, e))
+}
+
+/// A test hook: `KAFKA_FINOPS_PAUSE_PER_FILE_MS` slows every file written by that long, so the interruption tests
+/// can signal a run while its packs are being written. Unset (always, outside tests): no pause.
+fn pause_per_file_for_tests() {
+    if let Some(ms) = std::env::var("KAFKA_FINOPS_PAUSE_PER_FILE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.min(1_000)));
     }
 }
 

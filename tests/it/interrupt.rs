@@ -118,3 +118,38 @@ fn the_readme_lists_every_exit_code() {
         assert!(help.contains(&code.to_string()), "`--help` does not explain exit code {code}:\n{help}");
     }
 }
+
+/// The signal lands while the handoff packs are being written (every file slowed to 30 ms): the temporary directory
+/// is gone when the tool says it removed it, and no pack written after the signal brings it back.
+#[test]
+fn a_signal_racing_the_packs_being_written_leaves_nothing_and_says_so_only_once_it_is_gone() {
+    for (name, code) in [("INT", 130), ("TERM", 143)] {
+        let work = tempfile::tempdir().unwrap();
+        let mut child = Command::new(BIN)
+            .args(["demo", "--out", "runs"])
+            .current_dir(work.path())
+            .env("KAFKA_FINOPS_PAUSE_PER_FILE_MS", "30")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait (bounded) until some packs are written and more are coming.
+        let runs = work.path().join("runs");
+        let mut tmp = None;
+        for _ in 0..600 {
+            let found = entries(&runs).into_iter().find(|n| n.starts_with(".tmp-"));
+            if let Some(n) = found.filter(|n| entries(&runs.join(n).join("owners")).len() >= 2) {
+                tmp = Some(n);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let tmp = tmp.unwrap_or_else(|| panic!("SIG{name}: no pack was being written within 3 s"));
+        signal(&child, name);
+        assert_eq!(wait(&mut child), Some(code), "SIG{name}");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        assert!(stderr.contains(&format!("interrupted: removed runs/{tmp}")), "{stderr}");
+        assert!(entries(&runs).is_empty(), "SIG{name} left {:?}", entries(&runs));
+    }
+}
