@@ -19,6 +19,12 @@ const DEMO_FILES: &[(&str, &str)] = &[
     ("metric_points.csv", include_str!("../fixtures/demo/metric_points.csv")),
 ];
 
+/// The demo's config and catalog as text, for `demo --record DIR`: beside the recorded scenario they make a folder
+/// a new user edits into their own (`run --config DIR/kafka-finops.toml` runs it).
+pub fn demo_config_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    DEMO_FILES.iter().copied().filter(|(name, _)| name.ends_with(".toml") && *name != "scenario.toml")
+}
+
 /// A file that could not be read, with the path as the user would write it.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read {path}: {reason}")]

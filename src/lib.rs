@@ -183,6 +183,13 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
     let collected = timed("collect", || collect_named(job, &config))?;
     if let Some(dir) = record {
         record_to(&collected, dir)?;
+        if matches!(job, Job::Demo) {
+            // The demo's config and catalog beside its scenario: a template that runs as it is.
+            for (name, text) in files::demo_config_files() {
+                let path = dir.join(name);
+                std::fs::write(&path, text).map_err(|cause| collect::record::RecordError::Io { path, cause })?;
+            }
+        }
     }
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&config.output_dir));
     let stale = output::remove_stale(&out);

@@ -80,6 +80,10 @@ enum Command {
         /// Directory that receives the run directory.
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
+        /// Also write the demo as a folder to edit into your own: its recorded scenario, config and catalog
+        /// (`run --config DIR/kafka-finops.toml` runs it). DIR must not exist.
+        #[arg(long, value_name = "DIR")]
+        record: Option<PathBuf>,
     },
     /// Run the job from a config file: collect, join, model, and write a new run directory.
     Run {
@@ -145,7 +149,9 @@ fn main() -> ExitCode {
     init_logs(say);
     kafka_finops::output::clean_up_on_signals();
     let result = match cli.command {
-        Command::Demo { out } => kafka_finops::run(&Job::Demo, Some(&out), None).map(|o| finished(o, say)),
+        Command::Demo { out, record } => {
+            kafka_finops::run(&Job::Demo, Some(&out), record.as_deref()).map(|o| finished(o, say))
+        }
         Command::Run { config, out, record } => {
             kafka_finops::run(&Job::ConfigFile(config), out.as_deref(), record.as_deref()).map(|o| finished(o, say))
         }

@@ -22,6 +22,21 @@ const DECIMAL_PRECISION: usize = 38;
 pub struct ColumnSpec {
     pub name: &'static str,
     pub dtype: &'static str,
+    /// The field's attributes as written (`doc = r" …"` for each doc-comment line): docs/scenario.md's column
+    /// descriptions are generated from them.
+    pub attributes: &'static [&'static str],
+}
+
+impl ColumnSpec {
+    /// The field's doc comment, its lines joined by spaces.
+    pub fn doc(&self) -> String {
+        let lines = self.attributes.iter().filter_map(|a| {
+            let text = a.trim().strip_prefix("doc")?.trim_start().strip_prefix('=')?.trim();
+            let text = text.strip_prefix('r').unwrap_or(text);
+            Some(text.trim_matches('"').trim().to_string())
+        });
+        lines.collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// A normalized table: its name, its columns, and how rows become a polars frame and back.
@@ -187,7 +202,11 @@ macro_rules! table {
         impl Table for $name {
             const NAME: &'static str = $table;
             fn columns() -> Vec<ColumnSpec> {
-                vec![$(ColumnSpec { name: stringify!($field), dtype: <$ty as ColumnValue>::DTYPE }),*]
+                vec![$(ColumnSpec {
+                    name: stringify!($field),
+                    dtype: <$ty as ColumnValue>::DTYPE,
+                    attributes: &[$(stringify!($fmeta)),*],
+                }),*]
             }
             fn to_frame(rows: &[Self]) -> PolarsResult<DataFrame> {
                 DataFrame::new_infer_height(vec![$(
@@ -219,10 +238,13 @@ pub(crate) use table;
 table! {
     /// One row per broker.
     Broker = "brokers" {
+        /// The cluster's name as `[[clusters]] name` declares it (every table's `cluster`).
         cluster: String,
+        /// `broker.id` (`node.id` in KRaft).
         broker_id: i64,
         /// `broker.rack`, which on AWS is the availability zone (id or name). Null when the broker sets none.
         rack: Option<String>,
+        /// The broker's advertised host.
         host: String,
     }
 }
@@ -231,9 +253,13 @@ table! {
     /// One row per topic, with the configs that drive cost.
     Topic = "topics" {
         cluster: String,
+        /// The topic's name.
         topic: String,
+        /// Kafka's internal topics (`__consumer_offsets`, …): priced by their storage, no write rate needed.
         is_internal: bool,
+        /// Partitions the topic declares.
         partitions: i64,
+        /// Replicas per partition.
         replication_factor: i64,
         /// `retention.ms`; -1 = keep forever. The config columns are null when the configs could not be read
         /// (e.g. DescribeConfigs denied): unknown, never a guessed default.
@@ -242,7 +268,9 @@ table! {
         retention_bytes: Option<i64>,
         /// `cleanup.policy`: `delete`, `compact` or `compact,delete`.
         cleanup_policy: Option<String>,
+        /// `min.insync.replicas`.
         min_insync_replicas: Option<i64>,
+        /// `segment.bytes`.
         segment_bytes: Option<i64>,
         /// `remote.storage.enable` (KIP-405 tiered storage).
         remote_storage_enable: Option<bool>,
@@ -273,14 +301,21 @@ table! {
     Partition = "partitions" {
         cluster: String,
         topic: String,
+        /// The partition's number.
         partition: i64,
+        /// The leader's broker id; null when the partition has none.
         leader: Option<i64>,
+        /// Broker ids of the replicas, `;`-separated, leader first.
         replicas: String,
+        /// Broker ids of the in-sync replicas, `;`-separated.
         isr: String,
+        /// Each replica's rack, in `replicas`' order, `;`-separated (empty where a broker has none).
         replica_racks: String,
         /// Size on disk of the leader's copy. Null = not collected (never read as zero).
         size_bytes: Option<i64>,
+        /// The log start offset; null when not collected.
         earliest_offset: Option<i64>,
+        /// The log end offset; null when not collected. `latest − earliest` is the records retained.
         latest_offset: Option<i64>,
     }
 }
@@ -305,11 +340,15 @@ table! {
     /// One row per (consumer group, topic, partition) with a committed offset.
     ConsumerGroupOffset = "consumer_group_offsets" {
         cluster: String,
+        /// The consumer group.
         group_id: String,
         /// Group state as the coordinator reports it (`Stable`, `Empty`, ...).
         state: String,
+        /// A topic the group has committed offsets on.
         topic: String,
+        /// The partition.
         partition: i64,
+        /// The group's committed offset; null when it has none.
         committed_offset: Option<i64>,
         /// latest offset − committed offset, in messages. Null when either is unknown.
         lag: Option<i64>,
@@ -337,10 +376,16 @@ table! {
 table! {
     /// One row per billed line per day, from Cost Explorer, CUR or FOCUS, already in one shape.
     CostLine = "cost_lines" {
+        /// The usage day.
         date: NaiveDate,
+        /// The AWS account charged.
         account_id: String,
+        /// `AmazonMSK`, `AmazonEC2`, `AWSDataTransfer`, …
         service: String,
+        /// AWS's usage type (`USE1-Kafka.m5.2xlarge`, `USE1-DataTransfer-Regional-Bytes`, …): what the model
+        /// classifies the line by.
         usage_type: String,
+        /// AWS's operation, when the bill gives one.
         operation: Option<String>,
         /// ARN, volume id or bucket name; null when the bill does not say.
         resource_id: Option<String>,
@@ -349,12 +394,14 @@ table! {
         /// Null when unknown: the source gives no quantity for a line it charges (a Cost Explorer answer without
         /// UsageQuantity, an export line with a cost but no usage amount). Credits without one count as no usage.
         usage_quantity: Option<Decimal>,
+        /// The unit of `usage_quantity` (`Hrs`, `GB-Mo`, `GB`).
         usage_unit: String,
         /// Unblended cost (what was charged for the usage that day).
         amount: Decimal,
         /// Amortized cost (upfront fees and commitments spread over the usage): Cost Explorer's AmortizedCost,
         /// FOCUS's EffectiveCost, derived per line item type for CUR (`collect/aws/cur.rs`). Null when unknown.
         amortized_amount: Option<Decimal>,
+        /// `USD` (other currencies are refused).
         currency: String,
         /// Where the line came from: `cost-explorer`, `cur`, `focus`, `scenario`.
         source: String,
@@ -381,14 +428,19 @@ table! {
 table! {
     /// One row per metric datapoint.
     MetricPoint = "metric_points" {
+        /// CloudWatch namespace (`AWS/Kafka`, `AWS/EC2`).
         namespace: String,
+        /// `BytesInPerSec`, `BytesOutPerSec`, … (per topic with `Topic` in the dimensions).
         metric: String,
         /// `Key=Value` pairs sorted by key, joined by `,`.
         dimensions: String,
+        /// The start of the point's period (a day for the CloudWatch sources).
         timestamp: DateTime<Utc>,
         /// CloudWatch statistic: `Average`, `Sum`, `Maximum`, ...
         stat: String,
+        /// The statistic's value, in `unit`.
         value: f64,
+        /// CloudWatch's unit (`Bytes/Second`, `Percent`, …).
         unit: String,
     }
 }

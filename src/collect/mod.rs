@@ -351,3 +351,46 @@ mod tests {
         assert_eq!(SourceKind::Scenario(files).name(), "scenario");
     }
 }
+
+#[cfg(test)]
+mod scenario_doc {
+    use super::*;
+
+    /// Every collected table's columns as docs/scenario.md lists them: name, type and the field's doc comment.
+    struct Doc(String);
+
+    impl EachTable for Doc {
+        fn table<T: Table + Sync>(&mut self, _: &[T], file: InScenario) {
+            use std::fmt::Write;
+            let need = match file {
+                InScenario::Required => "required",
+                InScenario::Optional => "optional",
+            };
+            let _ = write!(self.0, "\n### `{}.csv` ({need})\n\n| column | type | meaning |\n|---|---|---|\n", T::NAME);
+            for c in T::columns() {
+                let _ = writeln!(self.0, "| `{}` | `{}` | {} |", c.name, c.dtype, c.doc().replace('|', "\\|"));
+            }
+        }
+    }
+
+    #[test]
+    fn scenario_doc_lists_every_recorded_table_as_the_schema_declares_it() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario.md");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (start, end) = ("<!-- generated from src/schema.rs", "<!-- end of generated -->");
+        let (head, rest) = text.split_at(text.find(start).expect("the generated block's start"));
+        let open_end = rest.find('\n').unwrap() + 1;
+        let close = rest.find(end).expect("the generated block's end");
+        let mut doc = Doc(String::new());
+        Collected::default().each_table(&mut doc);
+        let now = format!("{head}{}\n{}\n\n{}", &rest[..open_end], doc.0.trim(), &rest[close..]);
+        if std::env::var_os("KAFKA_FINOPS_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &now).unwrap();
+            return;
+        }
+        assert_eq!(
+            text, now,
+            "docs/scenario.md's tables differ from src/schema.rs: KAFKA_FINOPS_UPDATE_GOLDEN=1 cargo test --lib scenario_doc"
+        );
+    }
+}

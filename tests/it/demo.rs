@@ -503,3 +503,22 @@ fn every_card_is_reproduced_by_summing_the_csvs_and_docs_name_every_column() {
         }
     }
 }
+
+#[test]
+fn demo_record_writes_a_template_that_runs_as_the_demo_does() {
+    let work = tempfile::tempdir().unwrap();
+    let demo = run(&["demo", "--out", "runs", "--record", "my-estate"], work.path());
+    assert_eq!(demo.code, 0, "{}", demo.stderr);
+    for file in ["kafka-finops.toml", "catalog.toml", "scenario.toml", "topics.csv", "partitions.csv"] {
+        assert!(work.path().join("my-estate").join(file).is_file(), "the template has {file}");
+    }
+    let config = work.path().join("my-estate/kafka-finops.toml");
+    let again = run(&["run", "--config", config.to_str().unwrap(), "--out", "mine"], work.path());
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let (a, b) = (read_model(&work.path().join(demo.run_dir())), read_model(&work.path().join(again.run_dir())));
+    assert_eq!(a.totals, b.totals, "the template reproduces the demo's figures");
+    // A second record into the same folder is refused: nothing the user edited is overwritten.
+    let twice = run(&["demo", "--out", "runs", "--record", "my-estate"], work.path());
+    assert_eq!(twice.code, 2, "{}", twice.stderr);
+    assert!(twice.stderr.contains("already exists"), "{}", twice.stderr);
+}
