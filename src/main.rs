@@ -139,6 +139,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// ci/bench-exports.sh). A user's own setting wins.
 const POLARS_HOT_TABLE_SIZE: &str = "1048576";
 
+/// A line on stdout. A reader that closed the pipe early (`| head -1`) stops the printing, not the tool: the run
+/// directory is written by then, and the exit code still says how the run went.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     if std::env::var_os("POLARS_HOT_TABLE_SIZE").is_none() {
         // SAFETY: first statement of main, before any thread is started; nothing reads the environment concurrently.
@@ -157,7 +166,7 @@ fn main() -> ExitCode {
         }
         Command::Validate { config } => kafka_finops::validate(&Job::ConfigFile(config)).map(|v| {
             for line in v.lines.iter().filter(|_| !say.quiet) {
-                println!("ok: {line}");
+                outln!("ok: {line}");
             }
             // The warnings a run would flag, with the same words and the same exit code (1).
             warn_findings(&v.findings, say);
@@ -171,7 +180,7 @@ fn main() -> ExitCode {
                     let detail = s.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
                     eprintln!("source `{}`: {:?}, {} request(s){detail}", s.name, s.status, s.requests);
                 }
-                println!("{}", record.display());
+                outln!("{}", record.display());
                 Exit::written(collected.is_complete())
             })
         }
@@ -226,13 +235,18 @@ fn history(out: &std::path::Path, say: Say) -> Exit {
         return Exit::Complete;
     }
     let fmt = kafka_finops::format::usd;
-    println!(
+    outln!(
         "{:<22} {:<16} {:<26} {:>7} {:>16} {:>16}  status",
-        "run", "scenario", "captured at", "topics", "today / month", "billed"
+        "run",
+        "scenario",
+        "captured at",
+        "topics",
+        "today / month",
+        "billed"
     );
     for (id, summary) in runs {
         match summary {
-            Ok(s) => println!(
+            Ok(s) => outln!(
                 "{id:<22} {:<16} {:<26} {:>7} {:>16} {:>16}  {}",
                 s.scenario,
                 s.captured_at,
@@ -241,7 +255,7 @@ fn history(out: &std::path::Path, say: Say) -> Exit {
                 s.billed_usd.map(fmt).unwrap_or_else(|| "no billing data".into()),
                 if s.complete { "complete" } else { "partial" }
             ),
-            Err(why) => println!("{id:<22} ({why})"),
+            Err(why) => outln!("{id:<22} ({why})"),
         }
     }
     Exit::Complete
@@ -259,7 +273,7 @@ fn warn_findings(findings: &[kafka_finops::report_model::Finding], say: Say) {
 fn finished(outcome: RunOutcome, say: Say) -> Exit {
     let m = &outcome.model;
     if say.quiet {
-        println!("{}", outcome.run_dir.display());
+        outln!("{}", outcome.run_dir.display());
         return Exit::written(outcome.complete);
     }
     let fmt = kafka_finops::format::usd;
@@ -276,7 +290,7 @@ fn finished(outcome: RunOutcome, say: Say) -> Exit {
         },
     };
     let t = &m.totals;
-    println!(
+    outln!(
         "{} topics, {} owners: today {} / month as modelled; right-sized broker-local {}; if all moved: tiered {}, \
          shared storage {}; {billed}",
         t.topics,
@@ -287,7 +301,7 @@ fn finished(outcome: RunOutcome, say: Say) -> Exit {
         total("shared_storage", t.shared_storage_monthly_usd),
     );
     let got = &t.achievable;
-    println!(
+    outln!(
         "achievable: {} / month from {} actions that do not overlap (right-sizing {}, architecture {}, operations {}, \
          volumes {})",
         fmt(got.monthly_saving_usd),
@@ -305,7 +319,7 @@ fn finished(outcome: RunOutcome, say: Say) -> Exit {
         say.warning(&format!("removed {dir}, a temporary run directory an interrupted run had left"));
     }
     warn_findings(&m.findings, say);
-    println!("report: {}", outcome.run_dir.join("index.html").display());
-    println!("{}", outcome.run_dir.display());
+    outln!("report: {}", outcome.run_dir.join("index.html").display());
+    outln!("{}", outcome.run_dir.display());
     Exit::written(outcome.complete)
 }

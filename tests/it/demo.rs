@@ -522,3 +522,24 @@ fn demo_record_writes_a_template_that_runs_as_the_demo_does() {
     assert_eq!(twice.code, 2, "{}", twice.stderr);
     assert!(twice.stderr.contains("already exists"), "{}", twice.stderr);
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_does_not_crash_the_tool() {
+    // `kafka-finops demo | head -1`: stdout closes after the first line; the run is written, the exit code is 0.
+    use std::io::Read;
+    let work = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(BIN)
+        .args(["demo", "--out", "runs"])
+        .current_dir(work.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(entries(&work.path().join("runs")).len(), 1, "the run is written");
+}

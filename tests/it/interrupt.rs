@@ -117,6 +117,16 @@ fn the_readme_lists_every_exit_code() {
     for code in [EXIT_INTERRUPTED, EXIT_TERMINATED] {
         assert!(help.contains(&code.to_string()), "`--help` does not explain exit code {code}:\n{help}");
     }
+    // Each deployment recipe says what it does with every code but 0: the table has a column per code.
+    let deploy = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/README.md")).unwrap();
+    let header = deploy.lines().find(|l| l.starts_with("| recipe")).expect("deploy/README.md's table");
+    for code in &want[1..] {
+        assert!(header.contains(&format!("exit {code}")) || header.contains(&format!("/ {code}")), "{code}: {header}");
+    }
+    let rows = deploy.lines().skip_while(|l| !l.starts_with("| recipe")).skip(2).take_while(|l| l.starts_with('|'));
+    for row in rows {
+        assert_eq!(row.matches('|').count(), header.matches('|').count(), "every recipe fills every column: {row}");
+    }
 }
 
 /// The signal lands while the handoff packs are being written (every file slowed to 30 ms): the temporary directory
