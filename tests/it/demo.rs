@@ -253,6 +253,7 @@ fn no_cost_lines_reads_as_no_billing_data_never_as_zero_dollars() {
     let dir = work.path().join(out.run_dir());
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("no billing data") && !html.contains("Total billed"), "billed must not read as $0");
+    assert!(!html.contains("Billed cost per day"), "an empty bill draws no daily chart");
     assert_eq!(read_model(&dir).totals.billed_usd, None);
 }
 
@@ -542,4 +543,28 @@ fn a_reader_that_closes_the_pipe_early_does_not_crash_the_tool() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(entries(&work.path().join("runs")).len(), 1, "the run is written");
+}
+
+#[test]
+fn the_report_reads_as_prose_no_markdown_ticks_no_null_no_json() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["demo", "--out", "runs"], work.path());
+    let html = std::fs::read_to_string(work.path().join(out.run_dir()).join("index.html")).unwrap();
+    // Text between tags: `ticked` words are code, never literal backticks.
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    assert_eq!(text.matches('`').count(), 0, "a literal backtick in the report's text");
+    assert!(html.contains("slowest group <code>"), "evidence names its group as code");
+    // Assumptions read as settings: no `null`, no raw JSON.
+    let assumptions = html.split("id=\"assumptions\"").nth(1).unwrap();
+    assert!(!assumptions.contains(">null<") && !assumptions.contains("{&quot;"), "assumptions show null or JSON");
+    assert!(assumptions.contains("not set (the default applies)"), "an unset assumption says so");
 }
