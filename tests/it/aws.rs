@@ -806,7 +806,7 @@ fn cost_explorer_by_owner_tag_allocates_to_owners_beside_the_lines_not_on_top_of
     assert!(tags.contains(&("unowned", "", usd("0.7499999992"))), "{tags:?}");
     assert!(tags.contains(&("unowned", "orphan", usd("0.84"))), "{tags:?}");
     let html = std::fs::read_to_string(out.run_dir().join("index.html")).unwrap();
-    assert!(html.contains("Billed cost by owner tag") && html.contains("no `team` tag"));
+    assert!(html.contains("Billed cost by owner tag") && html.contains("no <code>team</code> tag"), "tag costs");
 }
 
 /// A local HTTP endpoint that answers `503 SlowDown` (S3's throttling answer) `failures` times, then an empty

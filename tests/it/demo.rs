@@ -376,7 +376,7 @@ fn the_parquet_tables_read_back_equal_to_the_csvs_with_their_types() {
     let check = std::process::Command::new(python).arg(&script).arg(&dir).output().unwrap();
     let said = String::from_utf8_lossy(&check.stdout).to_string() + &String::from_utf8_lossy(&check.stderr);
     assert!(check.status.success(), "{said}");
-    for table in ["owners", "topics", "cost_components", "prices"] {
+    for table in ["owners", "topics", "cost_components", "prices", "chargeback"] {
         assert!(said.contains(&format!("{table}: ")), "{said}");
     }
 }

@@ -144,6 +144,19 @@ properties = {{ {properties} }}
     path
 }
 
+/// A live `run` of the test cluster: the report written and every source complete. It is partial (exit 1) all the
+/// same, for the model's and the catalog's own warnings only: a self-managed cluster without CloudWatch has no
+/// write rates (its rate-driven costs are unknown), and the demo catalog's rules name topics this cluster lacks.
+fn assert_live_run(out: &Output, work: &Path) {
+    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let model = read_model(&work.join(out.run_dir()));
+    let complete = kafka_finops::report_model::SourceStatus::Complete;
+    assert!(model.sources.iter().all(|s| s.status == complete), "{:?}", model.sources);
+    for f in &model.findings {
+        assert!(["write-rate-missing", "catalog-rule-matches"].contains(&f.rule.as_str()), "{f:?}");
+    }
+}
+
 fn rows_where<'a>(h: &[String], rows: &'a [Vec<String>], column: &str, value: &str) -> Vec<&'a Vec<String>> {
     let i = h.iter().position(|c| c == column).unwrap();
     rows.iter().filter(|r| r[i] == value).collect()
@@ -289,7 +302,7 @@ fn a_recording_replays_to_the_same_report() {
     let work = tempfile::tempdir().unwrap();
     let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
     let live = run(&["run", "--config", config.to_str().unwrap(), "--record", "rec", "--out", "runs"], work.path());
-    assert!(live.code == 0, "stdout: {}\nstderr: {}", live.stdout, live.stderr);
+    assert_live_run(&live, work.path());
     let replay_config = work.path().join("replay.toml");
     let live_text = std::fs::read_to_string(&config).unwrap();
     let head = live_text.split("[[sources]]").next().unwrap();
@@ -299,7 +312,7 @@ fn a_recording_replays_to_the_same_report() {
     )
     .unwrap();
     let replay = run(&["run", "--config", replay_config.to_str().unwrap(), "--out", "replays"], work.path());
-    assert_eq!(replay.code, 0, "stderr: {}", replay.stderr);
+    assert_eq!(replay.code, live.code, "stderr: {}", replay.stderr);
     let (a, b) = (work.path().join(live.run_dir()), work.path().join(replay.run_dir()));
     for f in ["model.json", "owners.csv", "topics.csv", "cost_components.csv"] {
         assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f} differs on replay");
@@ -673,7 +686,7 @@ fn client_racks_of_classic_and_kip848_members_place_their_groups() {
     let work = tempfile::tempdir().unwrap();
     let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
     let out = run(&["run", "--config", config.to_str().unwrap(), "--record", "rec", "--out", "runs"], work.path());
-    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_live_run(&out, work.path());
     let (h, members) = read_csv(&work.path().join("rec/consumer_group_members.csv"));
     for (group, rack) in [(&classic, "use1-az4"), (&kip848, "use1-az2")] {
         let mine = rows_where(&h, &members, "group_id", group);

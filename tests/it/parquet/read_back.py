@@ -20,7 +20,8 @@ TEXTS = (pa.string(), pa.large_string(), pa.string_view())
 # The same columns as DuckDB types them (a second reader, and the one BI tools' SQL engines resemble).
 DUCK = {DEC: "DECIMAL(38,18)", INT: "BIGINT", FLOAT: "DOUBLE", BOOL: "BOOLEAN", TEXT: "VARCHAR"}
 
-MONEY = ["current_monthly_usd", "broker_local_monthly_usd", "tiered_storage_monthly_usd", "shared_storage_monthly_usd"]
+MONEY = ["current_monthly_usd", "right_sized_monthly_usd", "broker_local_monthly_usd", "tiered_storage_monthly_usd",
+         "shared_storage_monthly_usd"]
 CHOICE = {"cheapest": TEXT, "saving_monthly_usd": DEC, "flips_to": TEXT, "flip_retention_factor": DEC,
           "rate_flips_to": TEXT, "flip_rate_factor": DEC}
 TYPES = {
@@ -34,6 +35,7 @@ TYPES = {
                "flip_retention_ms": INT, **{m: DEC for m in MONEY}, **CHOICE},
     "cost_components": {"quantity": DEC, "unit_price_usd": DEC, "price_multiplier": DEC, "monthly_usd": DEC},
     "prices": {"usd": DEC},
+    "chargeback": {"billed_usd": DEC},
 }
 
 
