@@ -468,6 +468,16 @@ fn every_card_is_reproduced_by_summing_the_csvs_and_docs_name_every_column() {
     let dir = work.path().join(out.run_dir());
     let model = read_model(&dir);
     let t = &model.totals;
+    // The stdout line quotes today first, then the alternatives like for like.
+    let usd = |d: Option<Decimal>| kafka_finops::format::usd(d.unwrap());
+    let line = format!(
+        "today {} / month as modelled; right-sized broker-local {}; if all moved: tiered {}, shared storage {}",
+        usd(t.current_monthly_usd),
+        usd(t.right_sized_monthly_usd),
+        usd(t.tiered_storage_monthly_usd),
+        usd(t.shared_storage_monthly_usd)
+    );
+    assert!(out.stdout.lines().next().unwrap().contains(&line), "{}", out.stdout);
     // cost_components.csv by scenario, topics.csv and owners.csv by column: each equals its card, to the digit.
     let (header, rows) = read_csv(&dir.join("cost_components.csv"));
     let (scenario, usd) = (column(&header, &rows, "scenario"), column(&header, &rows, "monthly_usd"));
