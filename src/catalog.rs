@@ -103,6 +103,19 @@ impl Pattern {
             Pattern::Regex(r) => r.is_match(name),
         }
     }
+    /// Whether any of `sorted` (sorted, deduplicated) matches: by binary search for an exact name or a prefix, by a
+    /// scan for a regex.
+    fn matches_any(&self, sorted: &[&str]) -> bool {
+        match self {
+            Pattern::Exact(e) => sorted.binary_search(&e.as_str()).is_ok(),
+            Pattern::Prefix(p) => {
+                let first = sorted.partition_point(|n| *n < p.as_str());
+                sorted.get(first).is_some_and(|n| n.starts_with(p.as_str()))
+            }
+            Pattern::Regex(r) => sorted.iter().any(|n| r.is_match(n)),
+        }
+    }
+
     /// Higher is more specific: exact beats any prefix, a longer prefix beats a shorter one, regexes rank last.
     fn specificity(&self) -> (u8, usize) {
         match self {
@@ -165,9 +178,20 @@ impl Catalog {
     /// Each rule that matches none of the names of its kind, for the kinds whose names are given (`names` returns
     /// None for a kind not collected: its rules cannot be judged). Line, and the rule as `kind pattern → owner`.
     pub fn unmatched_rules<'a>(&self, names: impl Fn(NameKind) -> Option<Vec<&'a str>>) -> Vec<(usize, String)> {
+        // Each kind's names once (deduplicated: a group's id comes once per partition it commits on).
+        let mut by_kind: std::collections::BTreeMap<NameKind, Option<Vec<&'a str>>> = Default::default();
+        for r in &self.rules {
+            by_kind.entry(r.kind).or_insert_with(|| {
+                names(r.kind).map(|mut all| {
+                    all.sort_unstable();
+                    all.dedup();
+                    all
+                })
+            });
+        }
         self.rules
             .iter()
-            .filter(|r| names(r.kind).is_some_and(|all| !all.iter().any(|n| r.pattern.matches(n))))
+            .filter(|r| by_kind[&r.kind].as_ref().is_some_and(|all| !r.pattern.matches_any(all)))
             .map(|r| (r.line, format!("`{}` rule {} → `{}`", r.kind.as_str(), r.pattern, r.owner)))
             .collect()
     }
@@ -381,6 +405,24 @@ fn static_tie(a: &Rule, b: &Rule) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_rule_is_judged_against_sorted_names_as_a_scan_would() {
+        let names = ["billing.invoices", "pay.tx", "pay.tx.dlq", "search.idx"];
+        let cases = [
+            (Pattern::Exact("pay.tx".into()), true),
+            (Pattern::Exact("pay".into()), false),
+            (Pattern::Prefix("pay.".into()), true),
+            (Pattern::Prefix("paymnets.".into()), false),
+            (Pattern::Prefix("search.idx".into()), true),
+            (Pattern::Prefix("zzz".into()), false),
+            (Pattern::Regex(Regex::new("^(?:.*dlq)$").unwrap()), true),
+        ];
+        for (pattern, want) in cases {
+            assert_eq!(pattern.matches_any(&names), want, "{pattern}");
+            assert_eq!(names.iter().any(|n| pattern.matches(n)), want, "{pattern}: the scan agrees");
+        }
+    }
+
     #[test]
     fn the_demo_catalogs_header_names_every_rule_kind() {
         let header: String = include_str!("../fixtures/demo/catalog.toml")

@@ -101,7 +101,7 @@ pub fn build_model(
         (_, Err(other)) => return Err(Error::Normalize(other)),
     };
     findings.extend(config_findings(config));
-    findings.extend(catalog_findings(config, collected));
+    findings.extend(timed("catalog rules", || catalog_findings(config, collected)));
     let joined = timed("join", || join::run(tables, &config.catalog, &config.model.clusters))?;
     let run = model::Run {
         scenario_name: &collected.scenario_name,

@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use crate::report_model::Choice;
 use crate::report_model::ReportModel;
-use crate::report_model::{Component, CostBreakdown, CostComponent};
+use crate::report_model::{Component, CostBreakdown};
 
 /// What a column holds, for Parquet's types (CSV writes every cell as text; an empty cell is null in Parquet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,53 +266,63 @@ pub fn topics(m: &ReportModel) -> Sheet {
     )
 }
 
-/// Every component of every topic's cost, under each total the report shows: `current` (today's placement),
-/// `right_sized` (broker-local with its broker hours scaled to the brokers needed), `broker_local`,
-/// `tiered_storage` (broker-local where the topic cannot be tiered, as the card: `note` says so) and
-/// `shared_storage`. Summed per scenario, `monthly_usd` gives each card's total (docs/outputs.md).
+/// Every component of every topic's cost under each placement: `broker_local`, `tiered_storage` (broker-local where
+/// the topic cannot be tiered, as the card: `note` says so) and `shared_storage`; `today` marks the rows of the
+/// topic's placement today, and `right_sized_monthly_usd` gives each broker-local row on the cluster sized for its
+/// load (the broker hours scaled). Summed, each card's total comes back (docs/outputs.md), with no row repeated.
 pub fn cost_components(m: &ReportModel) -> Sheet {
     let prices: std::collections::BTreeMap<&str, &[crate::report_model::Price]> =
         m.clusters.iter().map(|c| (c.cluster.as_str(), c.prices.as_slice())).collect();
     let rows = m.topics.iter().flat_map(move |t| {
         let prices: &[crate::report_model::Price] = prices.get(t.cluster.as_str()).copied().unwrap_or_default();
-        let right_sized = t.right_sized_monthly_usd.map(|sized| right_sized_components(&t.broker_local, sized));
-        let not_tierable = t.tiered_storage.is_none().then_some("not tierable: priced broker-local");
-        let scenarios: [Scenario<'_>; 5] = [
-            ("current", Some(t.current_cost().components.clone()), None),
-            ("right_sized", right_sized, Some("broker hours × brokers needed ÷ brokers today")),
-            ("broker_local", Some(t.broker_local.components.clone()), None),
-            ("tiered_storage", Some(t.tiered_or_local().components.clone()), not_tierable),
-            ("shared_storage", Some(t.shared_storage.components.clone()), None),
+        // What right-sizing takes off broker-local, spread over its broker-hour lines by their share.
+        let less =
+            t.right_sized_monthly_usd.map(|sized| (t.broker_local.monthly_usd - sized, compute_of(&t.broker_local)));
+        let not_tierable = if t.tiered_storage.is_none() { "not tierable: priced broker-local" } else { "" };
+        let scenarios = [
+            ("broker_local", &t.broker_local, t.current == crate::report_model::Scenario::BrokerLocal, ""),
+            (
+                "tiered_storage",
+                t.tiered_or_local(),
+                t.current == crate::report_model::Scenario::TieredStorage,
+                not_tierable,
+            ),
+            ("shared_storage", &t.shared_storage, false, ""),
         ];
-        scenarios.into_iter().filter_map(|(s, c, note)| c.map(|c| (s, c, note))).flat_map(
-            move |(scenario, cost, note)| {
-                cost.into_iter().map(move |c| {
-                    let note = match (scenario, c.name) {
-                        ("right_sized", Component::BrokerCompute) | ("tiered_storage", _) => note.unwrap_or(""),
-                        _ => "",
-                    };
-                    vec![
-                        t.cluster.clone(),
-                        t.topic.clone(),
-                        t.owner.clone(),
-                        scenario.to_string(),
-                        c.name.to_string(),
-                        c.quantity.normalize().to_string(),
-                        c.unit.clone(),
-                        c.unit_price_usd.normalize().to_string(),
-                        c.price_key.clone(),
-                        prices
-                            .iter()
-                            .find(|p| p.key == c.price_key)
-                            .map(|p| p.basis.key().to_string())
-                            .unwrap_or_default(),
-                        c.price_multiplier.normalize().to_string(),
-                        c.monthly_usd.normalize().to_string(),
-                        note.to_string(),
-                    ]
-                })
-            },
-        )
+        scenarios.into_iter().flat_map(move |(scenario, cost, today, note)| {
+            cost.components.iter().map(move |c| {
+                let right_sized = match (scenario, less) {
+                    ("broker_local", Some((less, compute)))
+                        if c.name == Component::BrokerCompute && !compute.is_zero() =>
+                    {
+                        {
+                            // One broker-hour line (the usual case) takes it all, exactly; several share it.
+                            let share = if c.monthly_usd == compute { less } else { less * c.monthly_usd / compute };
+                            (c.monthly_usd - share).normalize().to_string()
+                        }
+                    }
+                    ("broker_local", Some(_)) => c.monthly_usd.normalize().to_string(),
+                    _ => String::new(),
+                };
+                vec![
+                    t.cluster.clone(),
+                    t.topic.clone(),
+                    t.owner.clone(),
+                    scenario.to_string(),
+                    today.to_string(),
+                    c.name.to_string(),
+                    c.quantity.normalize().to_string(),
+                    c.unit.clone(),
+                    c.unit_price_usd.normalize().to_string(),
+                    c.price_key.clone(),
+                    prices.iter().find(|p| p.key == c.price_key).map(|p| p.basis.key().to_string()).unwrap_or_default(),
+                    c.price_multiplier.normalize().to_string(),
+                    c.monthly_usd.normalize().to_string(),
+                    right_sized,
+                    note.to_string(),
+                ]
+            })
+        })
     });
     Sheet::new(
         &[
@@ -320,6 +330,7 @@ pub fn cost_components(m: &ReportModel) -> Sheet {
             ("topic", Text),
             ("owner", Text),
             ("scenario", Text),
+            ("today", Bool),
             ("component", Text),
             ("quantity", Decimal),
             ("unit", Text),
@@ -328,33 +339,11 @@ pub fn cost_components(m: &ReportModel) -> Sheet {
             ("price_basis", Text),
             ("price_multiplier", Decimal),
             ("monthly_usd", Decimal),
+            ("right_sized_monthly_usd", Decimal),
             ("note", Text),
         ],
         rows,
     )
-}
-
-/// One scenario's rows of a topic: its name, its components (None when unknown), and the note its rows carry.
-type Scenario<'a> = (&'a str, Option<Vec<CostComponent>>, Option<&'a str>);
-
-/// Broker-local's components with the broker hours scaled so the lines sum to the right-sized cost.
-fn right_sized_components(local: &CostBreakdown, sized: rust_decimal::Decimal) -> Vec<CostComponent> {
-    let less = local.monthly_usd - sized;
-    local
-        .components
-        .iter()
-        .map(|c| {
-            if c.name != Component::BrokerCompute || c.monthly_usd.is_zero() {
-                return c.clone();
-            }
-            let monthly = c.monthly_usd - less * c.monthly_usd / compute_of(local);
-            CostComponent {
-                quantity: (c.quantity * monthly / c.monthly_usd).round_dp(6),
-                monthly_usd: monthly,
-                ..c.clone()
-            }
-        })
-        .collect()
 }
 
 fn compute_of(cost: &CostBreakdown) -> rust_decimal::Decimal {

@@ -481,8 +481,14 @@ fn every_card_is_reproduced_by_summing_the_csvs_and_docs_name_every_column() {
     // cost_components.csv by scenario, topics.csv and owners.csv by column: each equals its card, to the digit.
     let (header, rows) = read_csv(&dir.join("cost_components.csv"));
     let (scenario, usd) = (column(&header, &rows, "scenario"), column(&header, &rows, "monthly_usd"));
+    let (today, sized) = (column(&header, &rows, "today"), column(&header, &rows, "right_sized_monthly_usd"));
     let by_scenario = |name: &str| -> Decimal {
-        scenario.iter().zip(&usd).filter(|(s, _)| **s == name).map(|(_, u)| decimal(u)).sum()
+        let each = scenario.iter().zip(&usd).zip(today.iter().zip(&sized));
+        match name {
+            "current" => each.filter(|(_, (t, _))| **t == "true").map(|((_, u), _)| decimal(u)).sum(),
+            "right_sized" => each.filter(|((s, _), _)| **s == "broker_local").map(|(_, (_, r))| decimal(r)).sum(),
+            _ => each.filter(|((s, _), _)| **s == name).map(|((_, u), _)| decimal(u)).sum(),
+        }
     };
     let cards = [
         ("current", "current_monthly_usd", t.current_monthly_usd),

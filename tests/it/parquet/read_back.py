@@ -33,7 +33,8 @@ TYPES = {
                "partitions_size_unknown": INT, "bytes_in_per_sec": FLOAT, "consumer_groups": INT,
                "max_group_lag": INT, "cross_zone_follower_share": DEC, "groups_reading_remote": INT,
                "flip_retention_ms": INT, **{m: DEC for m in MONEY}, **CHOICE},
-    "cost_components": {"quantity": DEC, "unit_price_usd": DEC, "price_multiplier": DEC, "monthly_usd": DEC},
+    "cost_components": {"today": BOOL, "quantity": DEC, "unit_price_usd": DEC, "price_multiplier": DEC,
+                        "monthly_usd": DEC, "right_sized_monthly_usd": DEC},
     "prices": {"usd": DEC},
     "chargeback": {"billed_usd": DEC},
 }
