@@ -752,7 +752,7 @@ fn owner_summaries(
                 topics: o.topics,
                 partitions: o.partitions,
                 retained_bytes: o.retained_bytes,
-                bytes_in_per_sec: round_rate(o.bytes_in_per_sec.unwrap_or(0.0)),
+                bytes_in_per_sec: o.bytes_in_per_sec.map(round_rate),
                 consumer_groups: o.consumer_groups,
                 max_group_lag: o.max_group_lag,
                 broker_local_monthly_usd: local,

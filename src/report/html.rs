@@ -178,7 +178,7 @@ fn owner_view(o: &crate::report_model::OwnerSummary) -> minijinja::Value {
     context! {
         owner => &o.owner, team => &o.team, cost_center => &o.cost_center, escalation => &o.escalation,
         channel => &o.channel, topics => o.topics, retained_bytes => o.retained_bytes,
-        retained => format::bytes(o.retained_bytes), rate => format::rate(Some(o.bytes_in_per_sec)),
+        retained => format::bytes(o.retained_bytes), rate => format::rate(o.bytes_in_per_sec),
         rate_raw => o.bytes_in_per_sec, consumer_groups => o.consumer_groups,
         current => format::known_usd(o.current_monthly_usd), current_raw => o.current_monthly_usd.map(f),
         right_sized => format::known_usd(o.right_sized_monthly_usd), right_sized_raw => o.right_sized_monthly_usd.map(f),

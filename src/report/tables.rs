@@ -172,7 +172,7 @@ pub fn owners(m: &ReportModel) -> Sheet {
                 o.topics.to_string(),
                 o.partitions.to_string(),
                 o.retained_bytes.to_string(),
-                o.bytes_in_per_sec.to_string(),
+                opt(o.bytes_in_per_sec),
                 o.consumer_groups.to_string(),
                 o.max_group_lag.to_string(),
                 opt(o.current_monthly_usd.map(|d| d.normalize())),

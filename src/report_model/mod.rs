@@ -217,7 +217,8 @@ pub struct OwnerSummary {
     pub topics: i64,
     pub partitions: i64,
     pub retained_bytes: i64,
-    pub bytes_in_per_sec: f64,
+    /// The owner's workload topics' write rate, bytes/s; null when one of them has none (unknown, not a partial sum).
+    pub bytes_in_per_sec: Option<f64>,
     pub consumer_groups: i64,
     pub max_group_lag: i64,
     /// The owner's topics' monthly cost under each placement; null when any of them is missing a part of it.

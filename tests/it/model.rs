@@ -198,6 +198,11 @@ fn topics_without_a_write_rate_leave_their_traffic_unknown_and_internal_topics_n
     assert!(!internal.is_empty());
     assert!(internal.iter().all(|t| !unknown.topics.iter().any(|u| u == t)), "{:?}", unknown.topics);
     assert_eq!(unknown.topics.len(), model.topics.len() - internal.len());
+    // An owner's write rate is unknown too, never the sum of the rates that are known (none here, so not 0).
+    let payments = model.owners.iter().find(|o| o.owner == "payments").unwrap();
+    assert_eq!(payments.bytes_in_per_sec, None);
+    let (header, rows) = read_csv(&work.path().join(out.run_dir()).join("owners.csv"));
+    assert!(column(&header, &rows, "bytes_in_per_sec").iter().any(|c| c.is_empty()), "an empty cell, not 0");
 }
 
 #[test]
