@@ -128,3 +128,41 @@ pub fn write_scenario(collected: &Collected, name: &str, dir: &Path) -> Result<(
 fn file_name<T: Table>() -> String {
     format!("{}.csv", T::NAME)
 }
+
+#[cfg(test)]
+mod scenario_keys {
+    use super::*;
+    use crate::completeness::{DayWindow, SourceReport, SourceStatus};
+
+    /// docs/scenario.md's `scenario.toml` table names every key a recording writes (every field set).
+    #[test]
+    fn the_scenario_doc_names_every_key_a_recording_writes() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let source = SourceReport {
+            name: "s".into(),
+            kind: "cost".into(),
+            status: SourceStatus::Partial,
+            detail: Some("d".into()),
+            tables: vec!["cost_lines".into()],
+            requests: 1,
+            window: Some(DayWindow { first: day, last: day }),
+            line_source: Some("scenario".into()),
+        };
+        let meta = ScenarioMeta { name: "n", description: "d", captured_at: "t".into(), sources: &[source] };
+        let value: toml::Table = toml::from_str(&toml::to_string(&meta).unwrap()).unwrap();
+        let doc = include_str!("../../docs/scenario.md");
+        let section = doc.split("## `scenario.toml`").nth(1).unwrap().split("\n## ").next().unwrap();
+        for (key, v) in &value {
+            let written = if key == "sources" { "`[[sources]]`".to_string() } else { format!("`{key}`") };
+            assert!(section.contains(&written), "docs/scenario.md lacks {written}");
+            if let Some(first) = v.as_array().and_then(|a| a.first()).and_then(|s| s.as_table()) {
+                for inner in first.keys() {
+                    assert!(
+                        section.contains(&format!("`sources.{inner}`")),
+                        "docs/scenario.md lacks `sources.{inner}`"
+                    );
+                }
+            }
+        }
+    }
+}
