@@ -344,17 +344,23 @@ fn an_internal_topic_needs_no_write_rate_and_a_workload_topic_does() {
     assert_eq!(cost.missing, vec![Missing { part: Part::Traffic, reason: Reason::NoWriteRate }]);
 }
 
+const GIB_BYTES: i64 = 1_073_741_824;
+
+/// The topic with 4 partitions of even share at a 5 GiB `retention.bytes` each: 20 GiB retained.
+fn at_its_size_bound() -> TopicInputs {
+    TopicInputs {
+        retained_bytes: Some(20 * GIB_BYTES),
+        retention_bytes: Some(5 * GIB_BYTES),
+        placement: Placement::rack_aware(4, 3, &abc()),
+        ..topic()
+    }
+}
+
 #[test]
 fn retention_bytes_bounds_what_a_shorter_or_longer_retention_keeps() {
     // 4 partitions of even share, 1 MiB/s written: 0.25 MiB/s each. 7 days' writes per partition: 0.25 × 604,800 =
     // 151,200 MiB, far above a 5 GiB (5,120 MiB) `retention.bytes`: the size bound holds, 20 GiB retained.
-    let gib = 1_073_741_824_i64;
-    let t = TopicInputs {
-        retained_bytes: Some(20 * gib),
-        retention_bytes: Some(5 * gib),
-        placement: Placement::rack_aware(4, 3, &abc()),
-        ..topic()
-    };
+    let (gib, t) = (GIB_BYTES, at_its_size_bound());
     // 24 h: 0.25 × 86,400 = 21,600 MiB a partition, still above 5,120: nothing changes.
     assert_eq!(t.retained_ratio(Decimal::ONE / dec!(7), Decimal::ONE), Some(Decimal::ONE));
     // 1 h (1/168 of 7 d): 0.25 × 3,600 = 900 MiB a partition, below the bound: 900 / 5,120 = 0.17578125.
@@ -384,13 +390,7 @@ fn retention_bytes_bounds_what_a_shorter_or_longer_retention_keeps() {
 fn a_size_bound_topic_keeps_its_bytes_in_a_tiered_local_window() {
     // The same 20 GiB at its 5 GiB-a-partition bound holds 5,120 MiB ÷ 0.25 MiB/s = 20,480 s (5.7 h) of writes: a
     // 24 h local window keeps all of it on local disk (not 24 h / 7 d of it).
-    let gib = 1_073_741_824_i64;
-    let t = TopicInputs {
-        retained_bytes: Some(20 * gib),
-        retention_bytes: Some(5 * gib),
-        placement: Placement::rack_aware(4, 3, &abc()),
-        ..topic()
-    };
+    let (gib, t) = (GIB_BYTES, at_its_size_bound());
     let window = Some(Decimal::from(86_400_000));
     assert_eq!(tiered::local_bytes(Decimal::from(20 * gib), &t, window), Decimal::from(20 * gib));
     let unbounded = TopicInputs { retention_bytes: Some(-1), ..t };
