@@ -95,15 +95,14 @@ pub(crate) fn findings(topics: &[Topic], config: &ModelSettings) -> Vec<Finding>
                 named(gap.topics.iter().copied())
             );
             let (rule, table, column, message) = match kind {
-                GapKind::Price(key) => (
+                GapKind::Price(key, unit) => (
                     "price-missing",
                     config.config_path.clone(),
                     format!("prices_by_region.{region}"),
                     format!(
                         "cluster `{cluster}` ({region}) has no price `{key}` (USD per {unit}), {affected}; add it: \
                          [prices_by_region.{region}] \"{key}\" = <USD per {unit}>, from the AWS pricing page for \
-                         {region}",
-                        unit = key.unit(),
+                         {region}"
                     ),
                 ),
                 GapKind::Size => (
@@ -160,45 +159,18 @@ fn named<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
 /// What a missing part of a cost comes down to, per cluster: one finding each.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum GapKind {
-    Price(PriceText),
+    /// The key's text (which orders the findings) and its unit.
+    Price(String, &'static str),
     Size,
     WriteRate,
     RemoteBytes,
     Zone,
 }
 
-/// A price key, ordered by its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct PriceText(crate::prices::PriceKey);
-
-impl PriceText {
-    fn unit(&self) -> &'static str {
-        self.0.unit()
-    }
-}
-
-impl std::fmt::Display for PriceText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl PartialOrd for PriceText {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for PriceText {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.to_string().cmp(&other.0.to_string())
-    }
-}
-
 impl GapKind {
     fn of(reason: &Reason) -> GapKind {
         match reason {
-            Reason::NoPrice(key) => GapKind::Price(PriceText(key.clone())),
+            Reason::NoPrice(key) => GapKind::Price(key.to_string(), key.unit()),
             Reason::SizeNotCollected { .. } => GapKind::Size,
             Reason::NoWriteRate | Reason::BoundUnknown => GapKind::WriteRate,
             Reason::RemoteBytesUnknown => GapKind::RemoteBytes,

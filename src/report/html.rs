@@ -454,18 +454,14 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
 /// A message's `backticked` words as code, the rest as text: escaped first, so nothing in it becomes markup.
 fn ticks(text: &str) -> minijinja::Value {
     let escaped = minijinja::HtmlEscape(text).to_string();
+    let parts: Vec<&str> = escaped.split('`').collect();
     let mut out = String::with_capacity(escaped.len());
-    for (i, part) in escaped.split('`').enumerate() {
-        // Odd parts are between a pair of backticks; a lone backtick at the end stays as it was.
-        if i % 2 == 1 && escaped.split('`').count() > i + 1 {
-            out.push_str("<code>");
-            out.push_str(part);
-            out.push_str("</code>");
-        } else {
-            if i % 2 == 1 {
-                out.push('`');
-            }
-            out.push_str(part);
+    for (i, part) in parts.iter().enumerate() {
+        match i % 2 {
+            0 => out.push_str(part),
+            // Between a pair of backticks; a lone backtick at the end stays as it was.
+            _ if i + 1 < parts.len() => out.push_str(&format!("<code>{part}</code>")),
+            _ => out.push_str(&format!("`{part}")),
         }
     }
     minijinja::Value::from_safe_string(out)
@@ -727,6 +723,12 @@ fn daily_chart(model: &ReportModel) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ticked_words_become_code_after_escaping_and_a_lone_tick_stays() {
+        let out = super::ticks("group `a<b>` is `slow` and `alone").to_string();
+        assert_eq!(out, "group <code>a&lt;b&gt;</code> is <code>slow</code> and `alone");
+    }
+
     use super::{TEMPLATES, day_ranges, environment};
 
     #[test]

@@ -126,8 +126,11 @@ pub fn guarded<T>(path: &Path, write: impl FnOnce() -> std::io::Result<T>) -> Re
 /// A test hook: `KAFKA_FINOPS_PAUSE_PER_FILE_MS` slows every file written by that long, so the interruption tests
 /// can signal a run while its packs are being written. Unset (always, outside tests): no pause.
 fn pause_per_file_for_tests() {
-    if let Some(ms) = std::env::var("KAFKA_FINOPS_PAUSE_PER_FILE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
-        std::thread::sleep(std::time::Duration::from_millis(ms.min(1_000)));
+    // Read once: every file of every run would otherwise look the variable up.
+    static PAUSE_MS: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    let pause = PAUSE_MS.get_or_init(|| std::env::var("KAFKA_FINOPS_PAUSE_PER_FILE_MS").ok()?.parse().ok());
+    if let Some(ms) = pause {
+        std::thread::sleep(std::time::Duration::from_millis((*ms).min(1_000)));
     }
 }
 
