@@ -21,7 +21,10 @@ pub enum Unusable {
 /// same in each. Version 8 only made the billed lines' quantities unknown (null) where the bill has none, which no
 /// summary carries; version 9 made a cost that misses a part unknown (null) where 8 wrote the part that could be
 /// priced, and such a cost has no move; so the first run after an upgrade still compares with the runs before it.
-const COMPARABLE: [u32; 3] = [7, 8, MODEL_VERSION];
+/// Version 10 added fields to actions and sizing (disk freed, follow-ups, the fullest broker) that no summary
+/// carries; the costs it corrects (what Kafka retains and reads, the volume type billed) are the same fields, so
+/// a change between a 9 and a 10 shows as a move, as a real one would.
+const COMPARABLE: [u32; 4] = [7, 8, 9, MODEL_VERSION];
 
 /// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
 /// has none usable.

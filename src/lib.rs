@@ -102,7 +102,9 @@ pub fn build_model(
     };
     findings.extend(config_findings(config));
     findings.extend(timed("catalog rules", || catalog_findings(config, collected)));
-    let joined = timed("join", || join::run(tables, &config.catalog, &config.model.clusters))?;
+    let platform = &config.model.readiness.platform_owner;
+    let platform = config.model.owners.iter().any(|o| &o.owner == platform).then_some(platform.as_str());
+    let joined = timed("join", || join::run(tables, &config.catalog, &config.model.clusters, platform))?;
     let run = model::Run {
         scenario_name: &collected.scenario_name,
         description: &collected.description,

@@ -35,8 +35,15 @@ pub enum JoinError {
 }
 
 /// Adds the ownership and cluster tables, then runs every query. Returns all tables, inputs and results.
-pub fn run(mut tables: Tables, catalog: &Catalog, clusters: &[ClusterConfig]) -> Result<Tables, JoinError> {
-    add_ownership(&mut tables, catalog)?;
+/// `platform_owner` (a catalog owner) takes the internal topics no rule names: Kafka and MSK manage them, so the
+/// platform pays for them.
+pub fn run(
+    mut tables: Tables,
+    catalog: &Catalog,
+    clusters: &[ClusterConfig],
+    platform_owner: Option<&str>,
+) -> Result<Tables, JoinError> {
+    add_ownership(&mut tables, catalog, platform_owner)?;
     tables.insert("cluster_resources", cluster_resources(clusters).map_err(frame_err("cluster_resources"))?);
     tables
         .insert("topic_dimensions", topic_dimensions(tables.get(Topic::NAME)).map_err(frame_err("topic_dimensions"))?);
@@ -66,13 +73,24 @@ fn frame_err(table: &'static str) -> impl Fn(PolarsError) -> JoinError {
     move |source| JoinError::Frame { table, cause: source }
 }
 
-fn add_ownership(tables: &mut Tables, catalog: &Catalog) -> Result<(), JoinError> {
+fn add_ownership(tables: &mut Tables, catalog: &Catalog, platform_owner: Option<&str>) -> Result<(), JoinError> {
     let mut problems = Vec::new();
+    let internal = internal_topics(tables.get(Topic::NAME)).map_err(frame_err("topic_owners"))?;
     let mut owned = |table: &str, key: &str, kind: NameKind| -> PolarsResult<DataFrame> {
         let names = distinct_pairs(tables.get(table), key)?;
         let (mut clusters, mut keys, mut owners, mut rules) = (vec![], vec![], vec![], vec![]);
         for (cluster, name) in names {
+            let platform = platform_owner
+                .filter(|_| kind == NameKind::Topic && internal.contains(&(cluster.clone(), name.clone())));
             match catalog.resolve(kind, &name) {
+                Ok(r) if r.owner == crate::catalog::UNOWNED && platform.is_some() => {
+                    clusters.push(cluster);
+                    keys.push(name);
+                    owners.push(platform.unwrap_or_default().to_string());
+                    rules.push(
+                        "internal topic, managed by Kafka: the platform owner ([readiness] platform_owner)".into(),
+                    );
+                }
                 Ok(r) => {
                     clusters.push(cluster);
                     keys.push(name);
@@ -157,6 +175,17 @@ fn tag_owners(
 }
 
 /// Distinct (cluster, name) pairs of a table, sorted.
+/// The (cluster, topic) pairs of Kafka's internal topics (`is_internal`).
+fn internal_topics(frame: Option<&DataFrame>) -> PolarsResult<std::collections::BTreeSet<(String, String)>> {
+    let Some(frame) = frame else { return Ok(Default::default()) };
+    let (cluster, topic, internal) =
+        (frame.column("cluster")?.str()?, frame.column("topic")?.str()?, frame.column("is_internal")?.bool()?);
+    Ok((0..frame.height())
+        .filter(|&i| internal.get(i) == Some(true))
+        .filter_map(|i| Some((cluster.get(i)?.to_string(), topic.get(i)?.to_string())))
+        .collect())
+}
+
 fn distinct_pairs(frame: Option<&DataFrame>, key: &str) -> PolarsResult<Vec<(String, String)>> {
     let Some(frame) = frame else {
         return Ok(Vec::new());

@@ -6,14 +6,13 @@ use rust_decimal::Decimal;
 
 use super::Priced;
 use super::assumptions::Assumptions;
-use super::bill::CostClass;
 use super::choice::Scenario;
 use super::cost::{self, CostBreakdown, TopicInputs};
 use super::readiness::{Rules, slowest_group};
+use super::sizing;
 use crate::catalog::UNOWNED;
 use crate::format;
 use crate::prices::PriceBook;
-use crate::report_model::ClassResidual;
 
 pub use crate::report_model::ActionKind;
 
@@ -34,7 +33,16 @@ pub struct Action {
     pub architecture_saving_usd: Option<Decimal>,
     /// Who can approve it: the topic's owner, or the platform owner for broker and volume changes.
     pub approver: String,
+    /// Broker disk the action frees, GiB over every replica, and per broker (largest first; empty when the brokers
+    /// are not known). None when it frees none.
+    pub disk_freed_gib: Option<Decimal>,
+    pub disk_freed: Vec<(i64, Decimal)>,
+    /// What shows on the bill only once a follow-up is taken too (disk freed on provisioned volumes is billed until
+    /// the volumes shrink). Not part of `monthly_saving_usd`.
+    pub follow_up: Option<FollowUp>,
 }
+
+pub use crate::report_model::FollowUp;
 
 /// The topic's today cost after a change to its inputs (its placement unchanged).
 fn today_after(p: &Priced, changed: &TopicInputs, a: &Assumptions, prices: &PriceBook) -> Option<CostBreakdown> {
@@ -51,6 +59,11 @@ pub const UNUSED_MIN_POINTS: i64 = 7;
 
 pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Rules, platform: &str) -> Vec<Action> {
     let t = &p.topic;
+    // Kafka and MSK manage their internal topics (`__consumer_offsets`, `__amazon_msk_canary`, …): the platform
+    // pays for them, and no owner, retention or placement change may target them.
+    if t.is_internal {
+        return Vec::new();
+    }
     let today = t.current_cost();
     let mut out = Vec::new();
     let action = |kind, summary: String, evidence: String, saving: Decimal, approver: &str| Action {
@@ -64,6 +77,9 @@ pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: 
         right_size_saving_usd: None,
         architecture_saving_usd: None,
         approver: approver.to_string(),
+        disk_freed_gib: None,
+        disk_freed: Vec::new(),
+        follow_up: None,
     };
 
     if t.owner == UNOWNED && today.monthly_usd > Decimal::ZERO {
@@ -90,8 +106,17 @@ pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: 
         ));
         return out;
     }
-    if let Some(a_) = shorten_retention(p, a, prices, rules) {
-        out.push(action(ActionKind::ShortenRetention, a_.0, a_.1, a_.2, &t.owner));
+    if let Some(cut) = shorten_retention(p, a, prices, rules) {
+        out.push(Action {
+            disk_freed_gib: Some(cut.freed_gib.round_dp(2)),
+            disk_freed: cut.per_broker.iter().map(|(b, g)| (*b, g.round_dp(2))).collect(),
+            follow_up: Some(FollowUp {
+                kind: ActionKind::ShrinkVolumes,
+                saving_usd: Some(cut.disk_usd.round_dp(2)),
+                note: PROVISIONED.to_string(),
+            }),
+            ..action(ActionKind::ShortenRetention, cut.summary, cut.evidence, cut.saving, &t.owner)
+        });
     }
     if let Some(a_) = fetch_from_follower(p, a, prices, rules) {
         out.push(action(ActionKind::EnableFetchFromFollower, a_.0, a_.1, a_.2, platform));
@@ -150,13 +175,35 @@ fn move_placement(p: &Priced, rules: &Rules) -> Option<Move> {
     Some((kind, format!("candidate for {to}"), evidence, choice.saving_usd, split))
 }
 
+/// Why disk freed on broker volumes is not a saving by itself.
+const PROVISIONED: &str = "broker storage is billed as provisioned, and neither MSK nor EBS shrinks a volume in \
+                           place: the freed disk shows on the bill once the volumes are sized down to it (new \
+                           brokers or a migration target on MSK, smaller volumes on EC2)";
+
+/// A retention cut: what to do and why, the saving the bill shows, the disk it frees and that disk's worth.
+struct RetentionCut {
+    summary: String,
+    evidence: String,
+    /// Today's cost less the cost after, with the provisioned broker disk held at today's (billed as provisioned).
+    saving: Decimal,
+    /// The broker disk's part of the cost, freed (storage and headroom): shown only once volumes shrink.
+    disk_usd: Decimal,
+    freed_gib: Decimal,
+    per_broker: Vec<(i64, Decimal)>,
+}
+
+/// The provisioned broker disk in a cost: retained storage and headroom on the brokers' volumes.
+fn provisioned(cost: &CostBreakdown) -> Decimal {
+    use crate::report_model::Component;
+    cost.components
+        .iter()
+        .filter(|c| matches!(c.name, Component::RetainedStorage | Component::DiskHeadroom))
+        .map(|c| c.monthly_usd)
+        .sum()
+}
+
 /// Retention far above what replay needs: shorten it to the slowest group's lag × margin (at least the minimum).
-fn shorten_retention(
-    p: &Priced,
-    a: &Assumptions,
-    prices: &PriceBook,
-    rules: &Rules,
-) -> Option<(String, String, Decimal)> {
+fn shorten_retention(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Rules) -> Option<RetentionCut> {
     let (t, inputs) = (&p.topic, &p.inputs);
     let retention = Decimal::from(t.retention_ms.filter(|r| *r > 0)?);
     if inputs.compacted {
@@ -186,24 +233,53 @@ fn shorten_retention(
     // Round up to whole hours.
     let hour = Decimal::from(3_600_000);
     let proposed = (needed / hour).ceil() * hour;
-    let changed = inputs.with_retention_factor(proposed / retention);
-    let after = today_after(p, &changed, a, prices)?;
-    let saving = t.current_cost().monthly_usd - after.monthly_usd;
-    (saving >= rules.min_saving_usd).then(|| {
-        (
-            format!(
-                "shorten retention from {} to {}",
-                format::retention_ms(cost::whole(retention)),
-                format::retention_ms(cost::whole(proposed))
-            ),
-            format!(
-                "{why}; {}× margin, at least {} h: retention is {}× what replay needs",
-                rules.replay_margin.normalize(),
-                rules.min_retention_hours.normalize(),
-                (retention / needed).round_dp(1).normalize()
-            ),
-            saving,
-        )
+    let factor = proposed / retention;
+    let after = today_after(p, &inputs.with_retention_factor(factor), a, prices)?;
+    let today = t.current_cost();
+    let disk_usd = provisioned(today) - provisioned(&after);
+    let saving = (today.monthly_usd - provisioned(today)) - (after.monthly_usd - provisioned(&after));
+    if saving < rules.min_saving_usd && disk_usd < rules.min_saving_usd {
+        return None;
+    }
+    let per_broker: Vec<(i64, Decimal)> =
+        inputs.disk_freed(factor).unwrap_or_default().into_iter().map(|(b, bytes)| (b, bytes / cost::GIB)).collect();
+    let rf = Decimal::from(inputs.replication_factor.max(1));
+    let freed_gib = match (inputs.tiered_today, inputs.retained_bytes) {
+        (Some(_), _) => Decimal::ZERO,
+        (None, Some(b)) => {
+            Decimal::from(b) * rf * (Decimal::ONE - inputs.retained_ratio(factor, Decimal::ONE)?) / cost::GIB
+        }
+        (None, None) => return None,
+    };
+    let mut evidence = format!(
+        "{why}; {}× margin, at least {} h: retention is {}× what replay needs",
+        rules.replay_margin.normalize(),
+        rules.min_retention_hours.normalize(),
+        (retention / needed).round_dp(1).normalize()
+    );
+    if freed_gib > Decimal::ZERO {
+        let most: Vec<String> = per_broker
+            .iter()
+            .take(3)
+            .map(|(b, g)| format!("broker {b} {} GiB", format::quantity(g.round_dp(1))))
+            .collect();
+        evidence.push_str(&format!(
+            "; frees {} GiB of broker disk{}",
+            format::quantity(freed_gib.round_dp(1)),
+            if most.is_empty() { String::new() } else { format!(" ({})", most.join(", ")) },
+        ));
+    }
+    Some(RetentionCut {
+        summary: format!(
+            "shorten retention from {} to {}",
+            format::retention_ms(cost::whole(retention)),
+            format::retention_ms(cost::whole(proposed))
+        ),
+        evidence,
+        saving: saving.max(Decimal::ZERO),
+        disk_usd,
+        freed_gib,
+        per_broker,
     })
 }
 
@@ -278,42 +354,135 @@ fn fetch_from_follower(
     })
 }
 
-/// Billed broker storage well above what the retained bytes need at the target utilisation: smaller volumes.
-pub(crate) fn shrink_volumes(
-    cluster: &str,
-    platform_is_msk: bool,
-    residuals: &[ClassResidual],
-    rules: &Rules,
-    platform: &str,
-) -> Option<Action> {
-    let r = residuals.iter().find(|r| CostClass::of(&r.cost_class).is_some_and(CostClass::is_broker_storage))?;
-    let modelled = r.modelled_monthly_usd?;
-    let excess = r.billed_monthly_usd - modelled;
-    if excess < rules.min_saving_usd || excess < r.billed_monthly_usd * rules.headroom_excess_share {
-        return None;
+/// A cluster's broker volumes, as the volume actions see them.
+pub(crate) struct Volumes<'a> {
+    pub cluster: &'a str,
+    /// MSK: one volume size for every broker, and no shrinking in place.
+    pub msk: bool,
+    pub brokers: i64,
+    /// Bytes each broker holds (None = unknown).
+    pub held: &'a [(i64, Option<i64>)],
+    /// Storage provisioned as the bill shows it, GiB-months per month.
+    pub billed_gib: Option<Decimal>,
+    /// The storage price per GiB-month.
+    pub price: Option<Decimal>,
+    pub target_utilization: Decimal,
+}
+
+impl Volumes<'_> {
+    /// The disk the volumes need once `freed` bytes (per broker) are gone.
+    fn need(&self, freed: &std::collections::BTreeMap<i64, Decimal>) -> sizing::DiskNeed {
+        let held: Vec<(i64, Option<i64>)> = self
+            .held
+            .iter()
+            .map(|(b, bytes)| {
+                let gone = freed.get(b).copied().unwrap_or_default();
+                (*b, bytes.map(|v| cost::whole((Decimal::from(v) - gone).max(Decimal::ZERO))))
+            })
+            .collect();
+        sizing::disk_need(&held, self.brokers, self.msk, self.target_utilization)
     }
-    let how = if platform_is_msk {
+}
+
+/// The cluster's volume actions: shrink provisioned storage to what the bytes on the brokers need (the fullest
+/// broker's on MSK), and, on each of the cluster's retention cuts, what the disk it frees is worth once the
+/// volumes shrink: the need before less the need after (never more than the bill holds above it).
+pub(crate) fn volume_actions(v: &Volumes<'_>, actions: &mut Vec<Action>, rules: &Rules, platform: &str) {
+    let today = v.need(&Default::default());
+    let (all_freed, cuts) = follow_ups(v, &today, actions);
+    let (Some(billed), Some(need), Some(price)) = (v.billed_gib, today.gib, v.price) else { return };
+    let saving = ((billed - need) * price).round_dp(2);
+    if saving < rules.min_saving_usd || billed - need < billed * rules.headroom_excess_share {
+        return;
+    }
+    let how = if v.msk {
         "MSK cannot shrink a volume in place: size new brokers (or a migration target) to it"
     } else {
-        "move to smaller gp3 volumes"
+        "move to smaller volumes (EBS cannot shrink one in place)"
     };
-    Some(Action {
+    let fullest =
+        today.fullest.map(|(b, g)| format!("broker {b} holds the most, {} GiB", format::quantity(g.round_dp(1))));
+    let rule = match (v.msk, fullest) {
+        (true, Some(f)) => format!(
+            "{f}, and MSK gives every broker the same volume: {} GiB ÷ {} × {} brokers",
+            format::quantity(today.fullest.map(|f| f.1).unwrap_or_default().round_dp(1)),
+            v.target_utilization.normalize(),
+            v.brokers
+        ),
+        (false, Some(f)) => format!("each broker's bytes ÷ {}, summed; {f}", v.target_utilization.normalize()),
+        (_, None) => "no broker holds a byte".to_string(),
+    };
+    let mut evidence = format!(
+        "billed {} GiB of broker storage a month; the bytes on the brokers need {} GiB ({rule}): {} GiB ({}) above",
+        format::quantity(billed.round_dp(0)),
+        format::quantity(need.round_dp(0)),
+        format::quantity((billed - need).round_dp(0)),
+        format::percent((billed - need) / billed)
+    );
+    if cuts > 0
+        && let Some(after) = v.need(&all_freed).gib.filter(|after| *after < need)
+    {
+        evidence.push_str(&format!(
+            "; with the {cuts} retention cut(s) proposed on this cluster, the need falls to {} GiB: {}/month more",
+            format::quantity(after.round_dp(0)),
+            format::usd(((need - after) * price).round_dp(2))
+        ));
+    }
+    actions.push(Action {
         kind: ActionKind::ShrinkVolumes,
         owner: platform.to_string(),
-        cluster: cluster.to_string(),
+        cluster: v.cluster.to_string(),
         topic: None,
-        summary: format!("shrink provisioned broker storage to what retention needs at the target utilisation; {how}"),
-        evidence: format!(
-            "billed {}/month for storage, the retained bytes and target headroom need {}/month ({} above)",
-            format::usd(r.billed_monthly_usd),
-            format::usd(modelled),
-            format::percent(excess / r.billed_monthly_usd)
+        summary: format!(
+            "shrink provisioned broker storage to what the bytes on it need at the target utilisation; {how}"
         ),
-        monthly_saving_usd: excess.round_dp(2),
+        evidence,
+        monthly_saving_usd: saving,
         right_size_saving_usd: None,
         architecture_saving_usd: None,
         approver: platform.to_string(),
-    })
+        disk_freed_gib: None,
+        disk_freed: Vec::new(),
+        follow_up: None,
+    });
+}
+
+/// Sets each of the cluster's retention cuts' follow-up: what the disk it frees is worth once the volumes shrink
+/// (the need before less the need after, never more than the bill holds above it). Returns the bytes all of them
+/// free per broker, and how many there are.
+fn follow_ups(
+    v: &Volumes<'_>,
+    today: &sizing::DiskNeed,
+    actions: &mut [Action],
+) -> (std::collections::BTreeMap<i64, Decimal>, usize) {
+    // What is provisioned: the bill's, else taken to be what the bytes need.
+    let provisioned = v.billed_gib.or(today.gib);
+    let after_shrink = provisioned.zip(today.gib).map(|(p, n)| p.min(n));
+    let mut all_freed: std::collections::BTreeMap<i64, Decimal> = Default::default();
+    let mut cuts = 0;
+    for a in actions.iter_mut().filter(|a| a.cluster == v.cluster && a.kind == ActionKind::ShortenRetention) {
+        let freed: std::collections::BTreeMap<i64, Decimal> =
+            a.disk_freed.iter().map(|(b, g)| (*b, *g * cost::GIB)).collect();
+        for (b, bytes) in &freed {
+            *all_freed.entry(*b).or_default() += bytes;
+        }
+        cuts += 1;
+        let worth = match (after_shrink, v.need(&freed).gib, v.price, freed.is_empty()) {
+            (_, _, _, true) => a.follow_up.as_ref().and_then(|f| f.saving_usd),
+            (Some(base), Some(after), Some(price), false) => {
+                Some(((base - after).max(Decimal::ZERO) * price).round_dp(2))
+            }
+            _ => None,
+        };
+        if let Some(f) = &mut a.follow_up {
+            f.saving_usd = worth;
+        }
+        a.evidence.push_str(&format!(
+            "; the bill shows {}/month of it only once the volumes shrink to fit (storage is billed as provisioned)",
+            format::known_usd(worth)
+        ));
+    }
+    (all_freed, cuts)
 }
 
 /// The savings that add up: each topic's biggest action (one topic's actions overlap), split into right-sizing, the

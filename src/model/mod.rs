@@ -104,7 +104,8 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let what_ifs = whatif::evaluate(&config.what_ifs, &priced, config, &books)?;
     let owner_choices = owner_choices(&priced);
     // Each cluster sized for its own load: the like-for-like base (broker-local right-sized) of every saving.
-    let mut sizings = size_clusters(tables, &clusters, &priced, &billed, &books, config)?;
+    let disks = broker_bytes(tables)?;
+    let mut sizings = size_clusters(tables, &disks, &clusters, &priced, &billed, &books, config)?;
     let priced: Vec<Priced> = priced.into_iter().map(|p| right_sized(p, &sizings)).collect();
     // Readiness and the topics' actions, then the consumer groups read against the priced topics.
     let platform = platform_owner(config);
@@ -120,8 +121,8 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         })
         .collect();
     for c in &cluster_summaries {
-        let msk = c.platform == Platform::Msk.key();
-        actions.extend(actions::shrink_volumes(&c.cluster, msk, &c.residuals, &config.readiness, &platform));
+        let volumes = volumes(c, &clusters[&c.cluster], &disks, &books, config);
+        actions::volume_actions(&volumes, &mut actions, &config.readiness, &platform);
     }
     actions::sort(&mut actions);
     // Owners, each whole: costs, choice, readiness and actions.
@@ -295,6 +296,7 @@ fn totals(topics: &[Topic], owners: i64, billed: &bill::Bill, daily_costs: &[Dai
 /// Each cluster sized for its own load, from its topics and write-rate points.
 fn size_clusters(
     tables: &Tables,
+    disks: &BTreeMap<String, BrokerBytes>,
     clusters: &BTreeMap<String, ClusterEntry<'_>>,
     priced: &[Priced],
     billed: &bill::Bill,
@@ -307,9 +309,52 @@ fn size_clusters(
         .map(|(name, entry)| {
             let topics = priced.iter().map(|p| &p.topic);
             let sized = cluster_sizing(name, entry, topics, billed.of(name), &rate_points, books.get(name), config);
-            (name.clone(), sized)
+            let held = disks.get(name).map(Vec::as_slice).unwrap_or_default();
+            let uniform = entry.config.platform == Platform::Msk;
+            let need =
+                sizing::disk_need(held, entry.inputs.brokers, uniform, config.assumptions.target_disk_utilization);
+            (name.clone(), sized.with_disk(need).priced_disk(books.get(name).and_then(|b| storage_price(b, entry))))
         })
         .collect())
+}
+
+/// The cluster's broker storage price, per GiB-month (its bill's where it has one).
+fn storage_price(book: &PriceBook, entry: &ClusterEntry<'_>) -> Option<Decimal> {
+    book.get(&cost::storage_price_key(entry.config.platform).into()).map(|p| p.usd)
+}
+
+/// A cluster's broker volumes: what they hold and cost, and what the bill shows of them.
+fn volumes<'a>(
+    c: &'a ClusterSummary,
+    entry: &ClusterEntry<'_>,
+    disks: &'a BTreeMap<String, BrokerBytes>,
+    books: &BTreeMap<String, PriceBook>,
+    config: &ModelSettings,
+) -> actions::Volumes<'a> {
+    actions::Volumes {
+        cluster: &c.cluster,
+        msk: entry.config.platform == Platform::Msk,
+        brokers: entry.inputs.brokers,
+        held: disks.get(&c.cluster).map(Vec::as_slice).unwrap_or_default(),
+        billed_gib: c.sizing.disk_gib_billed,
+        price: books.get(&c.cluster).and_then(|b| storage_price(b, entry)),
+        target_utilization: config.assumptions.target_disk_utilization,
+    }
+}
+
+/// Each broker and the bytes it holds (None = unknown).
+type BrokerBytes = Vec<(i64, Option<i64>)>;
+
+/// The bytes each broker holds, per cluster: the sizes of the partitions it has a replica of (None when one is
+/// unknown).
+fn broker_bytes(tables: &Tables) -> Result<BTreeMap<String, BrokerBytes>, ModelError> {
+    let mut held: BTreeMap<String, BTreeMap<i64, Option<i64>>> = BTreeMap::new();
+    for r in rows::<PartitionPlacementRow>(tables)? {
+        let Some(broker) = r.broker_id else { continue };
+        let slot = held.entry(r.cluster).or_default().entry(broker).or_insert(Some(0));
+        *slot = slot.zip(r.size_bytes).map(|(a, b)| a + b);
+    }
+    Ok(held.into_iter().map(|(c, b)| (c, b.into_iter().collect())).collect())
 }
 
 /// A topic's broker-local cost on its cluster sized for its own load: the broker hours × brokers needed ÷ brokers
@@ -676,12 +721,12 @@ fn placements(tables: &Tables) -> Result<BTreeMap<(String, String), Placement>, 
         let row = topics.entry((r.cluster, r.topic)).or_default().entry(r.partition).or_insert(PartitionRow {
             leader: None,
             followers: vec![],
+            brokers: vec![],
             size_bytes,
             messages,
         });
-        if r.broker_id.is_none() {
-            continue;
-        }
+        let Some(broker) = r.broker_id else { continue };
+        row.brokers.push(broker);
         if r.is_leader {
             row.leader = r.rack;
         } else {

@@ -113,6 +113,9 @@ impl From<actions::Action> for out::Action {
             right_size_saving_usd,
             architecture_saving_usd,
             approver,
+            disk_freed_gib,
+            disk_freed,
+            follow_up,
         } = a;
         out::Action {
             kind,
@@ -125,6 +128,9 @@ impl From<actions::Action> for out::Action {
             right_size_saving_usd,
             architecture_saving_usd,
             approver,
+            disk_freed_gib,
+            disk_freed: disk_freed.into_iter().map(|(broker, gib)| out::BrokerDisk { broker, gib }).collect(),
+            follow_up,
         }
     }
 }
@@ -148,6 +154,8 @@ impl From<sizing::Sizing> for out::Sizing {
             bottleneck,
             brokers_today,
             disk_gib_needed,
+            fullest_broker,
+            fullest_broker_gib,
             disk_gib_billed,
             compute_needed_monthly_usd,
             compute_today_monthly_usd,
@@ -170,6 +178,8 @@ impl From<sizing::Sizing> for out::Sizing {
             bottleneck,
             brokers_today,
             disk_gib_needed,
+            fullest_broker,
+            fullest_broker_gib,
             disk_gib_billed,
             compute_needed_monthly_usd,
             compute_today_monthly_usd,

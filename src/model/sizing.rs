@@ -46,8 +46,13 @@ pub struct Sizing {
     pub brokers_needed: i64,
     pub bottleneck: Bottleneck,
     pub brokers_today: i64,
-    /// Disk the bytes on broker disks today need at the target utilisation: Σ local bytes × RF ÷ u, GiB.
-    pub disk_gib_needed: Decimal,
+    /// Broker disk the bytes on it today need at the target utilisation `u`, GiB ([`disk_need`]): on MSK, which
+    /// sets one volume size for every broker, the fullest broker's bytes ÷ u × brokers; self-managed, each broker's
+    /// own ÷ u, summed. None when a partition's size is unknown.
+    pub disk_gib_needed: Option<Decimal>,
+    /// The broker holding the most bytes, and how many GiB: on MSK it sets every volume's size.
+    pub fullest_broker: Option<i64>,
+    pub fullest_broker_gib: Option<Decimal>,
     /// Broker storage provisioned today as the bill shows it: its storage class's GB-months per month (the billed
     /// quantity ÷ days billed × days in a month). None without a billed storage line.
     pub disk_gib_billed: Option<Decimal>,
@@ -69,9 +74,56 @@ impl Sizing {
         let month = |brokers: i64| broker_price.map(|p| (Decimal::from(brokers) * month_hours * p).round_dp(2));
         self.compute_needed_monthly_usd = month(self.brokers_needed);
         self.compute_today_monthly_usd = month(self.brokers_today);
-        self.disk_needed_monthly_usd = storage_price.map(|p| (self.disk_gib_needed * p).round_dp(2));
+        self.priced_disk(storage_price)
+    }
+
+    /// Prices the disk needed at `storage_price` per GiB-month.
+    pub fn priced_disk(mut self, storage_price: Option<Decimal>) -> Self {
+        self.disk_needed_monthly_usd = storage_price.zip(self.disk_gib_needed).map(|(p, n)| (n * p).round_dp(2));
         self
     }
+
+    /// The sizing with the disk its brokers need ([`disk_need`]).
+    pub fn with_disk(self, need: DiskNeed) -> Self {
+        Sizing {
+            disk_gib_needed: need.gib,
+            fullest_broker: need.fullest.map(|f| f.0),
+            fullest_broker_gib: need.fullest.map(|f| f.1),
+            ..self
+        }
+    }
+}
+
+/// What a cluster's broker volumes need for the bytes on them today.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiskNeed {
+    /// GiB provisioned over all brokers; None when a broker's bytes are unknown.
+    pub gib: Option<Decimal>,
+    /// The fullest broker and its GiB (None when unknown, or no broker holds a byte).
+    pub fullest: Option<(i64, Decimal)>,
+}
+
+/// The disk a cluster's `brokers` need for `bytes` on each (by broker id; a broker not named holds none; `None`
+/// = unknown) at the target utilisation `u`. `uniform`: one volume size for every broker, as MSK provisions
+/// (`BrokerEBSVolumeInfo` takes only the keyword `ALL`), so the fullest broker sets it: max ÷ u × brokers.
+/// Otherwise each volume is sized on its own: Σ ÷ u.
+pub fn disk_need(bytes: &[(i64, Option<i64>)], brokers: i64, uniform: bool, u: Decimal) -> DiskNeed {
+    let known: Option<Vec<(i64, Decimal)>> =
+        bytes.iter().map(|(b, v)| Some((*b, Decimal::from((*v)?) / GIB))).collect();
+    let Some(known) = known else { return DiskNeed { gib: None, fullest: None } };
+    let fullest = known.iter().copied().filter(|b| b.1 > Decimal::ZERO).fold(
+        None,
+        |best: Option<(i64, Decimal)>, b| match best {
+            Some(x) if x.1 >= b.1 => Some(x),
+            _ => Some(b),
+        },
+    );
+    let gib = if uniform {
+        fullest.map(|f| f.1).unwrap_or_default() * Decimal::from(brokers.max(known.len() as i64)) / u
+    } else {
+        known.iter().map(|b| b.1).sum::<Decimal>() / u
+    };
+    DiskNeed { gib: Some(gib.round_dp(3)), fullest: fullest.map(|(b, g)| (b, g.round_dp(3))) }
 }
 
 /// One topic's part in the sizing.
@@ -157,10 +209,6 @@ pub fn size(
     let bottleneck = if most < zones { Bottleneck::Zones } else { bound };
     let mut needed = most.max(zones);
     needed = (needed + zones - 1) / zones * zones;
-    let stored: Decimal = topics
-        .iter()
-        .filter_map(|t| Some(Decimal::from(t.retained_bytes?) * Decimal::from(t.replication_factor.max(1))))
-        .sum();
     Sizing {
         percentile: a.sizing_percentile,
         points: rate_points.len() as i64,
@@ -177,7 +225,9 @@ pub fn size(
         brokers_needed: needed,
         bottleneck,
         brokers_today,
-        disk_gib_needed: (stored / GIB / a.target_disk_utilization).round_dp(3),
+        disk_gib_needed: None,
+        fullest_broker: None,
+        fullest_broker_gib: None,
         disk_gib_billed: None,
         compute_needed_monthly_usd: None,
         compute_today_monthly_usd: None,
@@ -218,8 +268,6 @@ mod tests {
         // 100 MiB/s at RF 3 = 300 MiB/s of writes ÷ 250 = 1.2 → 2; 3 zones → 3, bounded by zones.
         let s = size(&[topic(60, 3, 100.0, 100)], &[], "kafka.m5.large", 6, 3, &a);
         assert_eq!((s.brokers_for_writes, s.brokers_needed, s.bottleneck), (2, 3, Bottleneck::Zones));
-        // Disk: 100 GiB × 3 ÷ 0.6 = 500 GiB
-        assert_eq!(s.disk_gib_needed, dec!(500));
         // Peak 400 MiB/s (p95 of the points) at RF 3: 1,200 ÷ 250 = 4.8 → 5, rounded to 6 (3 zones).
         let points: Vec<f64> = (1..=20).map(|i| if i == 20 { 1000.0 * MIB_F } else { 400.0 * MIB_F }).collect();
         let s = size(&[topic(60, 3, 100.0, 100)], &points, "kafka.m5.large", 6, 3, &a);
@@ -259,13 +307,29 @@ mod tests {
         assert_eq!(size(&[topic(30, 3, 84.0, 0)], &[], "kafka.m5.large", 3, 3, &a).brokers_needed, 3);
         // 10 MiB/s × 1 day × RF 3 = 2,531.25 GiB, plus 20 % headroom (utilisation 1/1.2): 3,037.5 GiB.
         let headroom = Assumptions { target_disk_utilization: Decimal::ONE / dec!(1.2), ..Assumptions::default() };
-        let day = TopicLoad {
-            partitions: 30,
-            replication_factor: 3,
-            bytes_in_per_sec: Some(10.0 * MIB_F),
-            retained_bytes: Some(10 * 1_048_576 * 86_400),
-            groups: 1,
-        };
-        assert_eq!(size(&[day], &[], "kafka.m5.large", 3, 3, &headroom).disk_gib_needed, dec!(3037.5));
+        // Over three brokers evenly, one copy each, 843.75 GiB each: 843.75 × 3 × 1.2 = 3,037.5 GiB, on MSK as self-managed.
+        let each = Some(10 * 1_048_576 * 86_400);
+        let even = [(1, each), (2, each), (3, each)];
+        let u = headroom.target_disk_utilization;
+        assert_eq!(disk_need(&even, 3, true, u).gib, Some(dec!(3037.5)));
+        assert_eq!(disk_need(&even, 3, false, u).gib, Some(dec!(3037.5)));
+    }
+
+    #[test]
+    /// Derived: MSK provisions one EBS size for every broker (MSK API `BrokerEBSVolumeInfo`: "KafkaBrokerNodeId …
+    /// must be set to the keyword ALL"), so the fullest broker sets the size of all of them.
+    fn on_msk_the_fullest_broker_sizes_every_volume() {
+        let gib = |g: i64| Some(g * 1_073_741_824);
+        // Six brokers holding 100, 100, 100, 100, 100 and 160 GiB; u = 0.8.
+        let held = [(1, gib(100)), (2, gib(100)), (3, gib(100)), (4, gib(100)), (5, gib(100)), (6, gib(160))];
+        // MSK: 160 ÷ 0.8 = 200 GiB a volume × 6 = 1,200 GiB. Self-managed: 660 ÷ 0.8 = 825 GiB.
+        let msk = disk_need(&held, 6, true, dec!(0.8));
+        assert_eq!((msk.gib, msk.fullest), (Some(dec!(1200)), Some((6, dec!(160)))));
+        assert_eq!(disk_need(&held, 6, false, dec!(0.8)).gib, Some(dec!(825)));
+        // A seventh broker holding nothing still gets a volume on MSK: 200 × 7 = 1,400 GiB.
+        assert_eq!(disk_need(&held, 7, true, dec!(0.8)).gib, Some(dec!(1400)));
+        // One broker's bytes unknown: the need is unknown, never the sum of the others.
+        let unknown = [(1, gib(100)), (2, None)];
+        assert_eq!(disk_need(&unknown, 2, true, dec!(0.8)), DiskNeed { gib: None, fullest: None });
     }
 }

@@ -184,8 +184,25 @@ fn next_actions_and_their_savings_by_hand() {
     let found = actions::for_topic(&p, &Assumptions::default(), &book(), &Rules::default(), "platform");
     let saving = |k: ActionKind| found.iter().find(|a| a.kind == k).map(|a| (a.monthly_saving_usd, a.approver.clone()));
     // Retention: the slowest group needs 1 h × 2, at least 24 h; 7 d is 7 × that ≥ 4 ×: shorten to 24 h. Stored
-    // bytes drop to 1/7: storage and headroom, $40, become $5.714286: saves $34.29.
-    assert_eq!(saving(ActionKind::ShortenRetention), Some((dec!(34.29), "payments".to_string())));
+    // bytes drop to 1/7: storage and headroom, $40, would become $5.714286, $34.29 less. But the volumes are
+    // provisioned, and billed as provisioned until they shrink: the bill shows $0 now, and the $34.29 is the
+    // follow-up's (smaller volumes). It frees 100 GiB × 3 replicas × 6/7 = 257.14 GiB of broker disk.
+    assert_eq!(saving(ActionKind::ShortenRetention), Some((dec!(0), "payments".to_string())));
+    let cut = found.iter().find(|a| a.kind == ActionKind::ShortenRetention).unwrap();
+    assert_eq!(cut.disk_freed_gib, Some(dec!(257.14)));
+    let follow = cut.follow_up.as_ref().unwrap();
+    assert_eq!((follow.kind, follow.saving_usd), (ActionKind::ShrinkVolumes, Some(dec!(34.29))));
+    // Partition i on brokers i+1, i+2, i+3 (mod 6): each broker holds 3 of the 6 partitions of 16.67 GiB, and
+    // frees 3 × 16.67 × 6/7 = 42.86 GiB.
+    let mut spread = inputs(1);
+    for (i, p) in spread.placement.partitions.iter_mut().enumerate() {
+        p.brokers = (0..3).map(|k| ((i + k) % 6 + 1) as i64).collect();
+    }
+    let p = priced("payments", spread);
+    let found = actions::for_topic(&p, &Assumptions::default(), &book(), &Rules::default(), "platform");
+    let cut = found.iter().find(|a| a.kind == ActionKind::ShortenRetention).unwrap();
+    assert_eq!(cut.disk_freed.len(), 6);
+    assert!(cut.disk_freed.iter().all(|(_, gib)| *gib == dec!(42.86)), "{:?}", cut.disk_freed);
     // Fetch-from-follower with RF 3 in 3 zones: consumers stop crossing zones: saves the $68.4375 consume line.
     assert_eq!(saving(ActionKind::EnableFetchFromFollower), Some((dec!(68.44), "platform".to_string())));
     // Shared storage saves 800.773463, 68.7 % of today's cost (≥ 20 %): a migration candidate.
@@ -347,6 +364,9 @@ fn the_achievable_total_counts_one_action_per_topic_and_every_cluster_action() {
         right_size_saving_usd: split.map(|s| s.0),
         architecture_saving_usd: split.map(|s| s.1),
         approver: "o".into(),
+        disk_freed_gib: None,
+        disk_freed: Vec::new(),
+        follow_up: None,
     };
     let all = [
         act(ActionKind::ShortenRetention, Some("t1"), dec!(30), None),
@@ -361,4 +381,70 @@ fn the_achievable_total_counts_one_action_per_topic_and_every_cluster_action() {
         (dec!(170), dec!(40), dec!(60), dec!(20), dec!(50))
     );
     assert_eq!(got.actions, 3);
+}
+
+#[test]
+/// Derived by hand. MSK gives every broker one volume size (`BrokerEBSVolumeInfo` takes only the keyword `ALL`)
+/// and bills it as provisioned; a volume cannot shrink in place.
+fn volumes_are_sized_by_the_fullest_broker_and_retention_cuts_pay_through_them() {
+    let gib = |g: i64| Some(g * 1_073_741_824);
+    // Three brokers holding 100, 100 and 160 GiB, u = 0.8, 900 GiB billed at $0.10 per GiB-month.
+    let held = [(1, gib(100)), (2, gib(100)), (3, gib(160))];
+    let cut = |freed: Vec<(i64, Decimal)>| actions::Action {
+        kind: ActionKind::ShortenRetention,
+        owner: "o".into(),
+        cluster: "c".into(),
+        topic: Some("t".into()),
+        summary: String::new(),
+        evidence: String::new(),
+        monthly_saving_usd: dec!(0),
+        right_size_saving_usd: None,
+        architecture_saving_usd: None,
+        approver: "o".into(),
+        disk_freed_gib: Some(freed.iter().map(|f| f.1).sum()),
+        disk_freed: freed,
+        follow_up: Some(actions::FollowUp { kind: ActionKind::ShrinkVolumes, saving_usd: None, note: String::new() }),
+    };
+    // The cut frees 10, 10 and 40 GiB: 90, 90 and 120 GiB are left.
+    let freed = vec![(3, dec!(40)), (1, dec!(10)), (2, dec!(10))];
+    for (msk, shrink, follow_up) in [
+        // MSK: 160 ÷ 0.8 × 3 = 600 GiB needed: (900 − 600) × $0.10 = $30. After the cut 120 ÷ 0.8 × 3 = 450 GiB:
+        // (600 − 450) × $0.10 = $15 more once the volumes shrink.
+        (true, dec!(30), dec!(15)),
+        // Self-managed, each volume its own: 360 ÷ 0.8 = 450 GiB: $45; after, 300 ÷ 0.8 = 375 GiB: $7.50 more.
+        (false, dec!(45), dec!(7.5)),
+    ] {
+        let v = actions::Volumes {
+            cluster: "c",
+            msk,
+            brokers: 3,
+            held: &held,
+            billed_gib: Some(dec!(900)),
+            price: Some(dec!(0.10)),
+            target_utilization: dec!(0.8),
+        };
+        let mut all = vec![cut(freed.clone())];
+        actions::volume_actions(&v, &mut all, &Rules::default(), "platform");
+        let shrink_action = all.iter().find(|a| a.kind == ActionKind::ShrinkVolumes).unwrap();
+        assert_eq!(shrink_action.monthly_saving_usd, shrink, "msk {msk}");
+        assert!(shrink_action.evidence.contains("broker 3 holds the most, 160 GiB"), "{}", shrink_action.evidence);
+        assert!(shrink_action.evidence.contains(&format!("${follow_up:.2}/month more")), "{}", shrink_action.evidence);
+        assert_eq!(all[0].follow_up.as_ref().unwrap().saving_usd, Some(follow_up), "msk {msk}");
+        assert_eq!(all[0].monthly_saving_usd, dec!(0));
+    }
+    // One broker's bytes unknown: no shrink (the need is unknown), and the cut's follow-up is unknown, not $0.
+    let v = actions::Volumes {
+        cluster: "c",
+        msk: true,
+        brokers: 3,
+        held: &[(1, gib(100)), (2, None), (3, gib(160))],
+        billed_gib: Some(dec!(900)),
+        price: Some(dec!(0.10)),
+        target_utilization: dec!(0.8),
+    };
+    let mut all = vec![cut(freed)];
+    actions::volume_actions(&v, &mut all, &Rules::default(), "platform");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].follow_up.as_ref().unwrap().saving_usd, None);
+    assert!(all[0].evidence.contains("unknown"), "{}", all[0].evidence);
 }

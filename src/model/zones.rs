@@ -20,6 +20,8 @@ pub struct PartitionPlace {
     pub share: Decimal,
     pub leader: Option<String>,
     pub followers: Vec<Option<String>>,
+    /// The brokers holding a replica (empty when not known, as in a placement a what-if made up).
+    pub brokers: Vec<i64>,
 }
 
 /// Where a topic's partitions are. An empty list means the partitions were not collected: every share is unknown.
@@ -34,6 +36,8 @@ pub struct Placement {
 pub struct PartitionRow {
     pub leader: Option<String>,
     pub followers: Vec<Option<String>>,
+    /// The brokers holding a replica.
+    pub brokers: Vec<i64>,
     pub size_bytes: Option<i64>,
     pub messages: Option<i64>,
 }
@@ -63,6 +67,7 @@ impl Placement {
                 share: Decimal::from(pick(&r).unwrap_or(0).max(0)) / total,
                 leader: r.leader,
                 followers: r.followers,
+                brokers: r.brokers,
             })
             .collect();
         Placement { partitions, basis }
@@ -112,6 +117,7 @@ impl Placement {
                     share,
                     leader: zones.get(i % zones.len().max(1)).cloned(),
                     followers: vec![],
+                    brokers: vec![],
                 })
                 .collect(),
             basis: WeightBasis::Even,
@@ -133,7 +139,9 @@ impl Placement {
                         .collect(),
                     _ => vec![None; (rf.max(1) - 1) as usize],
                 };
-                PartitionPlace { followers, ..p.clone() }
+                // The brokers a changed factor would use are not known.
+                let brokers = if followers.len() + 1 == p.brokers.len() { p.brokers.clone() } else { vec![] };
+                PartitionPlace { followers, brokers, ..p.clone() }
             })
             .collect();
         Placement { partitions, basis: self.basis }
@@ -275,6 +283,7 @@ mod tests {
         PartitionPlace {
             share,
             leader: Some(leader.into()),
+            brokers: vec![],
             followers: followers.iter().map(|f| Some(f.to_string())).collect(),
         }
     }
@@ -395,6 +404,7 @@ mod tests {
     #[test]
     fn weights_come_from_bytes_then_offsets_then_evenly() {
         let row = |size: Option<i64>, messages: Option<i64>| PartitionRow {
+            brokers: vec![],
             leader: Some("a".into()),
             followers: vec![],
             size_bytes: size,

@@ -247,8 +247,12 @@ fn sizing_view(s: &crate::report_model::Sizing) -> minijinja::Value {
         write_io => format::quantity(s.write_io_mibps.round_dp(1)), per_broker => s.per_broker_write_mibps.normalize(),
         replicas => s.replicas, limit => s.partitions_per_broker,
         compute_needed => usd(s.compute_needed_monthly_usd), compute_today => usd(s.compute_today_monthly_usd),
-        disk => format!("{} GiB", format::quantity(s.disk_gib_needed.round_dp(0))), disk_usd => usd(s.disk_needed_monthly_usd),
+        disk => s.disk_gib_needed.map(|g| format!("{} GiB", format::quantity(g.round_dp(0))))
+            .unwrap_or_else(|| "unknown (a partition's size was not collected)".into()),
+        disk_usd => usd(s.disk_needed_monthly_usd),
         disk_billed => disk_billed,
+        fullest => s.fullest_broker.zip(s.fullest_broker_gib)
+            .map(|(b, g)| format!("broker {b} holds the most, {} GiB", format::quantity(g.round_dp(1)))),
     }
 }
 

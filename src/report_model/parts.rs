@@ -165,6 +165,32 @@ pub struct Action {
     pub architecture_saving_usd: Option<Decimal>,
     /// Who can approve it: the topic's owner, or the platform owner for broker and volume changes.
     pub approver: String,
+    /// Broker disk the action frees, GiB over every replica; None when it frees none.
+    pub disk_freed_gib: Option<Decimal>,
+    /// The same per broker, largest first (empty when the brokers are not known).
+    pub disk_freed: Vec<BrokerDisk>,
+    /// What shows on the bill only once a follow-up is taken as well: disk freed on provisioned volumes is billed
+    /// until the volumes shrink. Not part of `monthly_saving_usd`.
+    pub follow_up: Option<FollowUp>,
+}
+
+/// A broker and GiB on its disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct BrokerDisk {
+    pub broker: i64,
+    pub gib: Decimal,
+}
+
+/// The action that makes another's saving show on the bill, and what it is then worth a month (None when a price
+/// or a broker's bytes are unknown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct FollowUp {
+    pub kind: ActionKind,
+    pub saving_usd: Option<Decimal>,
+    /// Why the follow-up is needed.
+    pub note: String,
 }
 
 /// A cluster sized broker-local for its own load, beside what runs today.
@@ -197,8 +223,14 @@ pub struct Sizing {
     pub brokers_needed: i64,
     pub bottleneck: Bottleneck,
     pub brokers_today: i64,
-    /// Disk the bytes on broker disks today need at the target utilisation: Σ local bytes × RF ÷ u, GiB.
-    pub disk_gib_needed: Decimal,
+    /// Broker disk the bytes on it today need at the target utilisation u, GiB: on MSK (one volume size for every
+    /// broker) the fullest broker's bytes ÷ u × brokers; self-managed, each broker's own ÷ u, summed. None when a
+    /// partition's size is unknown.
+    pub disk_gib_needed: Option<Decimal>,
+    /// The broker holding the most bytes, and how many GiB: on MSK, which sets one volume size for every broker,
+    /// it sets them all.
+    pub fullest_broker: Option<i64>,
+    pub fullest_broker_gib: Option<Decimal>,
     /// Broker storage provisioned today as the bill shows it: its storage class's GB-months per month. None
     /// without a billed storage line.
     pub disk_gib_billed: Option<Decimal>,

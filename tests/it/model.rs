@@ -523,3 +523,34 @@ fn a_backfill_seen_in_the_reads_keeps_the_retention_it_needed() {
     let action = shorten(&model_of(fixture.path())).expect("retention is 7× what the lag needs without the backfill");
     assert!(action.summary.contains("from 7 d to 24 h"), "{}", action.summary);
 }
+
+#[test]
+fn internal_topics_are_the_platforms_and_no_action_targets_them() {
+    // Kafka and MSK manage `__consumer_offsets` and `__amazon_msk_canary`. Here the catalog loses its `__` rule,
+    // and `__consumer_offsets` gets a write-rate series as busy as a workload topic's (5 MiB/s): before, it was
+    // proposed for shared storage, and both were "assign an owner".
+    let fixture = demo_copy();
+    let catalog = fixture.path().join("catalog.toml");
+    edit(&catalog, "[[rules]]\nowner = \"platform\"\nkind = \"topic\"\nprefix = \"__\"\n", "");
+    let mut points = String::new();
+    for day in 27..=31 {
+        points.push_str(&format!(
+            "AWS/Kafka,BytesInPerSec,\"Cluster Name=demo-msk,Topic=__consumer_offsets\",2026-10-{day}T00:00:00Z,\
+             Average,5242880,Bytes/Second\n"
+        ));
+    }
+    append(&fixture.path().join("metric_points.csv"), &points);
+    let model = model_of(fixture.path());
+    for name in ["__consumer_offsets", "__amazon_msk_canary"] {
+        let t = model.topics.iter().find(|t| t.topic == name).unwrap();
+        assert_eq!(t.owner, "platform", "{name}");
+        assert!(t.owner_rule.contains("internal topic"), "{}", t.owner_rule);
+        let aimed: Vec<_> = model.actions.iter().filter(|a| a.topic.as_deref() == Some(name)).collect();
+        assert!(aimed.is_empty(), "{name}: {aimed:?}");
+    }
+    // Their cost is the platform's, in its roll-up.
+    let offsets = model.topics.iter().find(|t| t.topic == "__consumer_offsets").unwrap();
+    assert!(offsets.bytes_in_per_sec.is_some() && offsets.broker_local.monthly_usd > Decimal::ZERO);
+    let platform = model.owners.iter().find(|o| o.owner == "platform").unwrap();
+    assert!(platform.topics >= 3, "analytics.scratch and the two internal topics: {}", platform.topics);
+}

@@ -153,7 +153,7 @@ fn join(c: &Collected) -> Tables {
         broker_instance_type: "kafka.m5.large".into(),
         billing_resource_ids: vec!["arn1".into()],
     }];
-    kafka_finops::join::run(normalize(c).unwrap(), &catalog, &clusters).unwrap()
+    kafka_finops::join::run(normalize(c).unwrap(), &catalog, &clusters, None).unwrap()
 }
 
 /// One row of `table` where `key` equals `value`, as name → printed value.
@@ -327,7 +327,7 @@ fn cluster_write_rates_sum_topics_per_timestamp_and_skip_points_missing_a_topic(
         ..Default::default()
     };
     let catalog = kafka_finops::catalog::parse("catalog.toml", CATALOG).unwrap();
-    let t = kafka_finops::join::run(normalize(&c).unwrap(), &catalog, &[]).unwrap();
+    let t = kafka_finops::join::run(normalize(&c).unwrap(), &catalog, &[], None).unwrap();
     let rates = t.get("cluster_write_rates").unwrap();
     assert_eq!(rates.height(), 1, "{rates}");
     assert_eq!(cell(rates, "bytes_in_per_sec", 0), "150.0");

@@ -293,32 +293,76 @@ impl TopicInputs {
     /// below its size bound is time-bound today and scales up to the bound; one at it cannot be told, and the ratio
     /// is unknown (`None`), as it is without partitions. Both bounds are per partition, as Kafka applies them.
     pub fn retained_ratio(&self, retention: Decimal, rate: Decimal) -> Option<Decimal> {
+        if self.retention_bytes.filter(|b| *b > 0).is_none() {
+            return Some(retention * rate);
+        }
+        let after: Decimal = self.partition_bytes_after(retention, rate)?.iter().sum();
+        Some(after / Decimal::from(self.retained_bytes?))
+    }
+
+    /// Each partition's bytes (one copy) after retention × `retention` and the write rate × `rate`, in placement
+    /// order: the partition's share of today's bytes, scaled by the time bound and held to the size bound as
+    /// [`retained_ratio`](Self::retained_ratio) says. `None` when unknown (no partitions, no size, or at the size
+    /// bound with no write rate).
+    pub fn partition_bytes_after(&self, retention: Decimal, rate: Decimal) -> Option<Vec<Decimal>> {
         let factor = retention * rate;
-        let Some(cap) = self.retention_bytes.filter(|b| *b > 0).map(Decimal::from) else { return Some(factor) };
-        let r = Decimal::from(self.retention_ms.filter(|r| *r > 0)?);
         let total = Decimal::from(self.retained_bytes?);
-        if self.placement.partitions.is_empty() || total <= Decimal::ZERO {
+        if self.placement.partitions.is_empty() {
+            return None;
+        }
+        let Some(cap) = self.retention_bytes.filter(|b| *b > 0).map(Decimal::from) else {
+            return Some(self.placement.partitions.iter().map(|p| total * p.share * factor).collect());
+        };
+        let r = Decimal::from(self.retention_ms.filter(|r| *r > 0)?);
+        if total <= Decimal::ZERO {
             return None;
         }
         let writes = self.bytes_in_per_sec.and_then(Decimal::from_f64).map(|rate| rate * r / Decimal::ONE_THOUSAND);
-        let mut after = Decimal::ZERO;
-        for p in &self.placement.partitions {
-            let today = total * p.share;
-            after += match writes {
-                Some(w) => {
-                    let bound_today = (w * p.share).min(cap);
-                    if bound_today <= Decimal::ZERO {
-                        today
-                    } else {
-                        today * (w * p.share * factor).min(cap) / bound_today
+        self.placement
+            .partitions
+            .iter()
+            .map(|p| {
+                let today = total * p.share;
+                match writes {
+                    Some(w) => {
+                        let bound_today = (w * p.share).min(cap);
+                        Some(if bound_today <= Decimal::ZERO {
+                            today
+                        } else {
+                            today * (w * p.share * factor).min(cap) / bound_today
+                        })
                     }
+                    // Within 1 % of the bound: at it (Kafka holds up to a segment over it), so the time bound is
+                    // unknown.
+                    None if today < cap * Decimal::new(99, 2) => Some((today * factor).min(cap)),
+                    None => None,
                 }
-                // Within 1 % of the bound: at it (Kafka holds up to a segment over it), so the time bound is unknown.
-                None if today < cap * Decimal::new(99, 2) => (today * factor).min(cap),
-                None => return None,
-            };
+            })
+            .collect()
+    }
+
+    /// Broker disk freed when retention is × `factor`: per broker holding a replica, today's bytes of each of its
+    /// partitions less their bytes after ([`partition_bytes_after`](Self::partition_bytes_after)), largest first.
+    /// A topic tiered today keeps its local window, so frees none. `None` when the bytes after or the brokers are
+    /// unknown.
+    pub fn disk_freed(&self, factor: Decimal) -> Option<Vec<(i64, Decimal)>> {
+        if self.tiered_today.is_some() {
+            return Some(Vec::new());
         }
-        Some(after / total)
+        let after = self.partition_bytes_after(factor, Decimal::ONE)?;
+        let total = Decimal::from(self.retained_bytes?);
+        let mut per_broker: std::collections::BTreeMap<i64, Decimal> = Default::default();
+        for (p, after) in self.placement.partitions.iter().zip(after) {
+            if p.brokers.is_empty() {
+                return None;
+            }
+            for b in &p.brokers {
+                *per_broker.entry(*b).or_default() += total * p.share - after;
+            }
+        }
+        let mut out: Vec<(i64, Decimal)> = per_broker.into_iter().collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Some(out)
     }
 }
 
