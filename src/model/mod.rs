@@ -626,6 +626,8 @@ fn price_topic(
         retention_bytes: f.retention_bytes,
         bound_unknown: false,
         compacted: f.cleanup_policy.as_deref().is_some_and(|p| p.contains("compact")),
+        deletes: f.cleanup_policy.as_deref().is_none_or(|p| p.contains("delete")),
+        min_insync_replicas: f.min_insync_replicas,
         tiered_today,
         tiered_window_ms: None,
         messages_retained: f.messages_retained,

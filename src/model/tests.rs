@@ -71,6 +71,8 @@ fn inputs(lag_hours: i64) -> TopicInputs {
         retention_bytes: Some(-1),
         bound_unknown: false,
         compacted: false,
+        deletes: true,
+        min_insync_replicas: Some(2),
         tiered_today: None,
         tiered_window_ms: None,
         messages_retained: Some(100 * 1_048_576),

@@ -59,6 +59,22 @@ fn evaluate_one(
         let Some(prices) = books.get(&p.topic.cluster) else { continue };
         let before = p.topic.current_cost();
         let mut notes = Vec::new();
+        if let Some(refused) = refusal(w, &p.inputs, p.cluster.brokers) {
+            topics.push(WhatIfTopic {
+                cluster: p.topic.cluster.clone(),
+                topic: p.topic.topic.clone(),
+                owner: p.topic.owner.clone(),
+                placement_before: p.topic.current,
+                placement_after: p.topic.current,
+                before_usd: before.monthly_usd,
+                after_usd: before.monthly_usd,
+                delta_usd: Decimal::ZERO,
+                notes,
+                missing: Vec::new(),
+                refused: Some(refused),
+            });
+            continue;
+        }
         let inputs = changed_inputs(w, &p.inputs, &p.cluster.zone_names(), &mut notes);
         let mut placement = match w.tiered_storage {
             Some(true) => Scenario::TieredStorage,
@@ -87,6 +103,7 @@ fn evaluate_one(
             delta_usd: after.monthly_usd - before.monthly_usd,
             notes,
             missing: after.missing.iter().map(ToString::to_string).collect(),
+            refused: None,
         });
     }
     let mut owners: BTreeMap<&str, WhatIfOwner> = BTreeMap::new();
@@ -106,6 +123,7 @@ fn evaluate_one(
     let before_usd = topics.iter().map(|t| t.before_usd).sum();
     let after_usd = topics.iter().map(|t| t.after_usd).sum();
     WhatIfResult {
+        refused: topics.iter().filter(|t| t.refused.is_some()).count() as i64,
         what_if: w.clone().into(),
         owners: owners.into_values().collect(),
         before_usd,
@@ -115,15 +133,43 @@ fn evaluate_one(
     }
 }
 
+/// Why Kafka would not run the topic as the what-if has it, if it would not: a replication factor above the
+/// cluster's brokers (topic creation and reassignment fail with `INVALID_REPLICATION_FACTOR`), or below the topic's
+/// `min.insync.replicas` (every acks=all write then fails with `NOT_ENOUGH_REPLICAS`). Such a topic is not priced:
+/// its cost stays today's, and the reason is shown.
+fn refusal(w: &WhatIf, today: &TopicInputs, brokers: i64) -> Option<String> {
+    let rf = w.replication_factor?;
+    if rf > brokers {
+        return Some(format!(
+            "Kafka refuses a replication factor of {rf} on a cluster of {brokers} brokers (INVALID_REPLICATION_FACTOR)"
+        ));
+    }
+    match today.min_insync_replicas {
+        Some(min) if rf < min => Some(format!(
+            "replication factor {rf} is below the topic's min.insync.replicas of {min}: every acks=all write would \
+             fail with NOT_ENOUGH_REPLICAS"
+        )),
+        _ => None,
+    }
+}
+
 /// The topic's inputs with the what-if's changes; what could not be applied is noted. A changed replication
 /// factor keeps each leader and places the followers in the next zones after it (`zones`: the brokers' zones).
 fn changed_inputs(w: &WhatIf, today: &TopicInputs, zones: &[String], notes: &mut Vec<String>) -> TopicInputs {
     let mut t = today.clone();
     if let Some(hours) = w.retention_hours {
         let new_ms = hours * Decimal::from(MS_PER_HOUR);
-        match (today.retention_ms.filter(|r| *r > 0), today.bytes_in_per_sec.and_then(Decimal::from_f64)) {
-            (Some(old), _) => t = t.with_retention_factor(new_ms / Decimal::from(old)),
-            (None, Some(rate)) if today.tiered_today.is_none() => {
+        match (
+            !today.deletes,
+            today.retention_ms.filter(|r| *r > 0),
+            today.bytes_in_per_sec.and_then(Decimal::from_f64),
+        ) {
+            (true, ..) => notes.push(
+                "cleanup.policy is compact only: Kafka deletes nothing by retention.ms, so the change moves no byte"
+                    .into(),
+            ),
+            (_, Some(old), _) => t = t.with_retention_factor(new_ms / Decimal::from(old)),
+            (_, None, Some(rate)) if today.tiered_today.is_none() => {
                 // Unlimited (or unknown) retention today: size the new one as its window's worth of writes.
                 let bytes = rate * new_ms / Decimal::ONE_THOUSAND;
                 let factor = match today.retained_bytes {
@@ -159,4 +205,42 @@ fn changed_inputs(w: &WhatIf, today: &TopicInputs, zones: &[String], notes: &mut
         t.tiered_window_ms = Some(cost::whole(hours * Decimal::from(MS_PER_HOUR)));
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn what_if(rf: i64) -> WhatIf {
+        WhatIf {
+            name: "rf".into(),
+            owners: vec![],
+            topics: vec!["t".into()],
+            retention_hours: None,
+            replication_factor: Some(rf),
+            fetch_from_follower: None,
+            tiered_storage: None,
+            local_retention_hours: None,
+        }
+    }
+
+    #[test]
+    /// Kafka's `CreateTopics`/`AlterPartitionReassignments` fail with INVALID_REPLICATION_FACTOR when the factor is
+    /// larger than the available brokers; acks=all produce fails with NOT_ENOUGH_REPLICAS below
+    /// `min.insync.replicas` (Kafka broker and topic configs, `min.insync.replicas`).
+    fn kafka_refuses_more_replicas_than_brokers_and_fewer_than_min_insync() {
+        let topic = |min| TopicInputs { min_insync_replicas: min, ..crate::model::cost::tests::topic() };
+        // RF 5 on 3 brokers.
+        let r = refusal(&what_if(5), &topic(Some(2)), 3).unwrap();
+        assert!(r.contains("replication factor of 5 on a cluster of 3 brokers"), "{r}");
+        // RF 3 on 3 brokers, min ISR 2: allowed.
+        assert_eq!(refusal(&what_if(3), &topic(Some(2)), 3), None);
+        // RF 1 below min ISR 2.
+        let r = refusal(&what_if(1), &topic(Some(2)), 3).unwrap();
+        assert!(r.contains("below the topic's min.insync.replicas of 2"), "{r}");
+        // RF 2 = min ISR 2: allowed (no broker may fail for acks=all writes, but Kafka takes them).
+        assert_eq!(refusal(&what_if(2), &topic(Some(2)), 3), None);
+        // min ISR unknown: only the broker bound applies.
+        assert_eq!(refusal(&what_if(1), &topic(None), 3), None);
+    }
 }

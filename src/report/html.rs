@@ -319,7 +319,9 @@ fn what_if_view(w: &crate::report_model::WhatIfResult) -> minijinja::Value {
             before => format::usd(t.before_usd), after => format::usd(t.after_usd),
             delta => format::signed_usd(t.delta_usd), delta_raw => f(t.delta_usd),
             notes => t.notes.iter().chain(t.missing.iter()).cloned().collect::<Vec<_>>().join("; "),
+            refused => &t.refused,
         }).collect::<Vec<_>>(),
+        refused => w.refused,
     }
 }
 

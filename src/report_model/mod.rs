@@ -396,6 +396,8 @@ pub struct WhatIfResult {
     pub topics: Vec<WhatIfTopic>,
     /// Per owner of a changed topic: before, after, delta.
     pub owners: Vec<WhatIfOwner>,
+    /// Topics Kafka would refuse the change on (their `refused` says why); they are left at today's cost.
+    pub refused: i64,
     pub before_usd: Decimal,
     pub after_usd: Decimal,
     pub delta_usd: Decimal,
@@ -417,6 +419,9 @@ pub struct WhatIfTopic {
     pub notes: Vec<String>,
     /// What was missing for the cost after the change (a lower bound when non-empty).
     pub missing: Vec<String>,
+    /// Why Kafka would refuse the change on this topic (a replication factor above the brokers, or below
+    /// `min.insync.replicas`): it is then not priced, its cost after is today's, and it saves nothing.
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -554,3 +554,56 @@ fn internal_topics_are_the_platforms_and_no_action_targets_them() {
     let platform = model.owners.iter().find(|o| o.owner == "platform").unwrap();
     assert!(platform.topics >= 3, "analytics.scratch and the two internal topics: {}", platform.topics);
 }
+
+#[test]
+fn what_ifs_kafka_would_refuse_are_never_a_saving_and_compact_topics_ignore_retention() {
+    // payments.transactions has RF 3 and min.insync.replicas 2 (topics.csv). (RF above the brokers is refused
+    // too: `whatif::tests`, as the config holds RF to 6 and demo-msk has 6 brokers.)
+    // - RF 1 < min.insync.replicas 2: acks=all writes fail (NOT_ENOUGH_REPLICAS). Before, it was priced as a
+    //   saving of two thirds of the storage and all the replication.
+    // - RF 2 = min.insync.replicas: allowed, priced.
+    // - analytics.user-profiles is `cleanup.policy=compact` with unlimited retention: Kafka applies no retention.ms
+    //   to it, so a 24 h retention moves no byte. Before, it went $22.47 → $9.24 (sized as 24 h of writes).
+    let fixture = demo_copy();
+    append(
+        &fixture.path().join("kafka-finops.toml"),
+        r#"
+[[what_if]]
+name = "one replica"
+topics = ["payments.transactions"]
+replication_factor = 1
+
+[[what_if]]
+name = "two replicas"
+topics = ["payments.transactions"]
+replication_factor = 2
+
+[[what_if]]
+name = "profiles for a day"
+topics = ["analytics.user-profiles"]
+retention_hours = 24
+"#,
+    );
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let model = read_model(&work.path().join(out.run_dir()));
+    let result = |name: &str| model.what_ifs.iter().find(|w| w.what_if.name == name).unwrap();
+    for (name, words) in [("one replica", "NOT_ENOUGH_REPLICAS")] {
+        let w = result(name);
+        assert_eq!((w.refused, w.delta_usd), (1, Decimal::ZERO), "{name}");
+        let t = &w.topics[0];
+        assert!(t.refused.as_deref().is_some_and(|r| r.contains(words)), "{name}: {:?}", t.refused);
+        assert_eq!(t.after_usd, t.before_usd);
+    }
+    let two = result("two replicas");
+    assert_eq!(two.refused, 0);
+    assert!(two.delta_usd < Decimal::ZERO, "RF 3 → 2 stores and replicates less: {}", two.delta_usd);
+    let profiles = result("profiles for a day");
+    assert_eq!(profiles.delta_usd, Decimal::ZERO);
+    assert!(profiles.topics[0].notes.iter().any(|n| n.contains("compact")), "{:?}", profiles.topics[0].notes);
+    // The report shows the refusals in red.
+    let html = std::fs::read_to_string(work.path().join(out.run_dir()).join("index.html")).unwrap();
+    assert!(html.contains("class=\"refused\">refused: replication factor 1 is below"), "refusal shown");
+}

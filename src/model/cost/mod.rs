@@ -211,6 +211,11 @@ pub struct TopicInputs {
     pub bound_unknown: bool,
     /// `cleanup.policy` includes `compact` (KIP-405 tiered storage does not take compacted topics).
     pub compacted: bool,
+    /// `cleanup.policy` includes `delete` (or is unknown: Kafka's default): only then do `retention.ms` and
+    /// `retention.bytes` delete anything. A compact-only topic keeps its latest value per key whatever they say.
+    pub deletes: bool,
+    /// `min.insync.replicas`: fewer replicas than this and acks=all producers fail (`NOT_ENOUGH_REPLICAS`).
+    pub min_insync_replicas: Option<i64>,
     /// Tiered today (`remote.storage.enable`), with `local.retention.ms` (−2 = same as retention).
     pub tiered_today: Option<i64>,
     /// The tiered scenario's local window, when set (a what-if); else `tiered_today`'s, else the assumption's.
@@ -246,7 +251,8 @@ impl TopicInputs {
     /// window stays).
     pub fn with_retention_factor(&self, factor: Decimal) -> TopicInputs {
         let retention_ms = self.retention_ms.map(|r| if r > 0 { whole(Decimal::from(r) * factor) } else { r });
-        if self.tiered_today.is_some() {
+        // Under `cleanup.policy=compact` alone Kafka deletes nothing by retention: the bytes stay.
+        if self.tiered_today.is_some() || !self.deletes {
             return TopicInputs { retention_ms, ..self.clone() };
         }
         // Unlimited retention has no time bound to scale: its bytes are taken to scale with the factor (the choice's
@@ -263,7 +269,8 @@ impl TopicInputs {
     /// and records, up to the size bound ([`retained_ratio`](Self::retained_ratio)); unlimited retention keeps what it
     /// has. Consumers read the same share.
     pub fn with_rate_factor(&self, factor: Decimal) -> TopicInputs {
-        let ratio = if self.retention_ms.is_some_and(|r| r > 0) {
+        // A compact-only topic keeps one value per key: its size follows its keys, not its write rate.
+        let ratio = if self.deletes && self.retention_ms.is_some_and(|r| r > 0) {
             self.retained_ratio(Decimal::ONE, factor)
         } else {
             Some(Decimal::ONE)
@@ -491,4 +498,4 @@ pub fn lag_ms(t: &TopicInputs, lag: i64) -> Option<Decimal> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -47,7 +47,7 @@ fn cluster(platform: Platform) -> ClusterInputs {
 
 /// 100 GiB retained, RF 3, 1 MiB/s written, 2 consumer groups; 6 partitions, leaders two in each of the zones
 /// a, b, c, each follower in another zone; clients evenly in a, b, c.
-fn topic() -> TopicInputs {
+pub(crate) fn topic() -> TopicInputs {
     TopicInputs {
         replication_factor: 3,
         retained_bytes: Some(100 * 1_073_741_824),
@@ -58,6 +58,8 @@ fn topic() -> TopicInputs {
         retention_bytes: Some(-1),
         bound_unknown: false,
         compacted: false,
+        deletes: true,
+        min_insync_replicas: Some(2),
         tiered_today: None,
         tiered_window_ms: None,
         messages_retained: Some(100 * 1_048_576),
