@@ -141,6 +141,7 @@ struct ClusterFile {
     broker_instance_type: Spanned<String>,
     #[serde(default)]
     billing_resource_ids: Vec<String>,
+    ebs_volume_type: Option<Spanned<String>>,
 }
 
 /// The part of a `[[sources]]` table every kind has; the rest is read by the kind's own file struct, beside its
@@ -282,6 +283,20 @@ fn clusters(
                 format!("cluster `{}` is declared twice; names must be unique", c.name.get_ref()),
             ));
         }
+        let volume = c.ebs_volume_type.as_ref().and_then(|v| {
+            let field = format!("clusters[{i}].ebs_volume_type");
+            let parsed = v.get_ref().parse::<crate::settings::VolumeType>().ok();
+            let why = match (parsed, platform) {
+                (None, _) => format!("unknown EBS volume type `{}`; expected `gp2` or `gp3`", v.get_ref()),
+                (Some(_), Some(Platform::Msk)) => {
+                    "MSK provisions and bills its own broker storage; `ebs_volume_type` is for self-managed clusters"
+                        .to_string()
+                }
+                (Some(t), _) => return Some(t),
+            };
+            problems.push(Problem::new(display, at(v.span()), Some(&field), why));
+            None
+        });
         if let Some(platform) = platform {
             clusters.push(ClusterConfig {
                 name: c.name.get_ref().clone(),
@@ -289,6 +304,7 @@ fn clusters(
                 region: c.region.get_ref().clone(),
                 broker_instance_type: c.broker_instance_type.get_ref().clone(),
                 billing_resource_ids: c.billing_resource_ids.clone(),
+                ebs_volume_type: volume,
             });
         }
     }

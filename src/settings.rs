@@ -410,6 +410,18 @@ pub struct ClusterConfig {
     pub broker_instance_type: String,
     /// Bill lines whose resource id is one of these belong to this cluster.
     pub billing_resource_ids: Vec<String>,
+    /// The brokers' EBS volume type on a self-managed cluster (`ebs_volume_type`), for when its bill does not
+    /// show it; None = gp3. A billed storage line's type wins.
+    pub ebs_volume_type: Option<VolumeType>,
+}
+
+/// An EBS volume type the model prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum VolumeType {
+    Gp2,
+    Gp3,
 }
 
 /// A what-if scenario: which topics (by owner or by name) and what changes for them.

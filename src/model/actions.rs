@@ -485,6 +485,60 @@ fn follow_ups(
     (all_freed, cuts)
 }
 
+/// A self-managed cluster on gp2 volumes: the same volumes as gp3, changed in place (EBS Elastic Volumes change a
+/// volume's type while it is in use). The saving is its topics' cost today less their cost priced on gp3 (the
+/// storage at gp3's price, plus any throughput and IOPS the writes need above gp3's baseline); None unless every
+/// topic's cost is known both ways.
+pub(crate) fn gp3_volumes(
+    cluster: &str,
+    topics: &[&Priced],
+    prices: &PriceBook,
+    a: &Assumptions,
+    platform: &str,
+) -> Option<Action> {
+    use crate::settings::VolumeType;
+    let first = topics.first()?;
+    if first.cluster.volume != Some(VolumeType::Gp2) {
+        return None;
+    }
+    let (mut today, mut on_gp3) = (Decimal::ZERO, Decimal::ZERO);
+    for p in topics {
+        let gp3 = super::cost::ClusterInputs { volume: Some(VolumeType::Gp3), ..p.cluster.clone() };
+        let after = match p.topic.current {
+            Scenario::TieredStorage => cost::tiered_storage(&p.inputs, &gp3, a, prices).ok()?,
+            _ => cost::broker_local(&p.inputs, &gp3, a, prices),
+        };
+        let before = p.topic.current_cost();
+        if !before.missing.is_empty() || !after.missing.is_empty() {
+            return None;
+        }
+        today += before.monthly_usd;
+        on_gp3 += after.monthly_usd;
+    }
+    let saving = (today - on_gp3).round_dp(2);
+    (saving > Decimal::ZERO).then(|| Action {
+        kind: ActionKind::ChangeVolumesToGp3,
+        owner: platform.to_string(),
+        cluster: cluster.to_string(),
+        topic: None,
+        summary: "change the brokers' gp2 volumes to gp3 in place (EBS Elastic Volumes), provisioning throughput \
+                  and IOPS above gp3's baseline where the writes need it"
+            .to_string(),
+        evidence: format!(
+            "the bill shows gp2 storage; the cluster's topics cost {}/month on gp2 and {} on gp3",
+            format::usd(today),
+            format::usd(on_gp3)
+        ),
+        monthly_saving_usd: saving,
+        right_size_saving_usd: None,
+        architecture_saving_usd: None,
+        approver: platform.to_string(),
+        disk_freed_gib: None,
+        disk_freed: Vec::new(),
+        follow_up: None,
+    })
+}
+
 /// The savings that add up: each topic's biggest action (one topic's actions overlap), split into right-sizing, the
 /// architecture and operations, plus the cluster-level actions.
 pub(crate) fn achievable(actions: &[Action]) -> crate::report_model::Achievable {

@@ -108,6 +108,26 @@ pub(crate) fn billed_lines(tables: &Tables) -> Result<Bill, ModelError> {
     Ok(bill)
 }
 
+/// The EBS volume type a cluster's bill shows the most storage of (by GB-months charged, else by amount): the
+/// type its storage is priced as. None without an EBS storage line of gp2 or gp3.
+pub(crate) fn volume_type(lines: &[BilledLine]) -> Option<crate::settings::VolumeType> {
+    use crate::settings::VolumeType;
+    let weigh = |kind: &str| -> Option<Decimal> {
+        let of_kind: Vec<&BilledLine> = lines
+            .iter()
+            .filter(|l| CostClass::of(&l.cost_class) == Some(CostClass::EbsStorage) && l.usage_type.contains(kind))
+            .collect();
+        (!of_kind.is_empty())
+            .then(|| of_kind.iter().map(|l| l.charged_quantity.unwrap_or(l.amount_usd)).sum::<Decimal>())
+    };
+    match (weigh("gp2"), weigh("gp3")) {
+        (Some(gp2), Some(gp3)) if gp2 > gp3 => Some(VolumeType::Gp2),
+        (Some(_), None) => Some(VolumeType::Gp2),
+        (_, Some(_)) => Some(VolumeType::Gp3),
+        (None, None) => None,
+    }
+}
+
 /// Effective unit prices from a cluster's billed lines: per price key the model uses, charged amount ÷ charged
 /// quantity over the lines that carry it, credits and refunds left out. Lines with no quantity or no amount give none,
 /// and so does a key with a line whose charged quantity is unknown (a price over part of the usage would be too high).

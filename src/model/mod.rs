@@ -96,8 +96,8 @@ impl Run<'_> {
 /// Builds the report model from the joined tables, the model's settings and what the run says of itself.
 pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<ReportModel, ModelError> {
     // Inputs: the clusters, the bill and each cluster's prices.
-    let clusters = cluster_inputs(tables, config)?;
     let billed = bill::billed_lines(tables)?;
+    let clusters = cluster_inputs(tables, config, &billed)?;
     let books = price_books(&clusters, &billed, config);
     // Priced topics, and the what-ifs and owner choices over them.
     let priced = priced_topics(tables, config, &clusters, &books)?;
@@ -110,6 +110,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     // Readiness and the topics' actions, then the consumer groups read against the priced topics.
     let platform = platform_owner(config);
     let (priced, mut actions) = score_topics(priced, &billed, &books, config, run, &platform);
+    actions.extend(gp3_moves(&priced, &books, config, &platform));
     let consumer_groups = group_lags(tables, &priced, &config.assumptions)?;
     let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
     // Clusters, with the actions their bills call for.
@@ -180,6 +181,25 @@ fn price_books(
         .map(|(name, entry)| {
             let effective = bill::effective_prices(entry.config, billed.of(name));
             (name.clone(), config.prices.settle(&entry.config.region, &effective, &config.price_overrides))
+        })
+        .collect()
+}
+
+/// Per self-managed cluster on gp2 volumes, the change to gp3 (`actions::gp3_volumes`).
+fn gp3_moves(
+    priced: &[Priced],
+    books: &BTreeMap<String, PriceBook>,
+    config: &ModelSettings,
+    platform: &str,
+) -> Vec<actions::Action> {
+    let mut per_cluster: BTreeMap<&str, Vec<&Priced>> = BTreeMap::new();
+    for p in priced {
+        per_cluster.entry(p.topic.cluster.as_str()).or_default().push(p);
+    }
+    per_cluster
+        .into_iter()
+        .filter_map(|(cluster, topics)| {
+            actions::gp3_volumes(cluster, &topics, books.get(cluster)?, &config.assumptions, platform)
         })
         .collect()
 }
@@ -320,7 +340,7 @@ fn size_clusters(
 
 /// The cluster's broker storage price, per GiB-month (its bill's where it has one).
 fn storage_price(book: &PriceBook, entry: &ClusterEntry<'_>) -> Option<Decimal> {
-    book.get(&cost::storage_price_key(entry.config.platform).into()).map(|p| p.usd)
+    book.get(&entry.inputs.storage_key().into()).map(|p| p.usd)
 }
 
 /// A cluster's broker volumes: what they hold and cost, and what the bill shows of them.
@@ -396,7 +416,7 @@ fn cluster_sizing<'a>(
     let a = &config.assumptions;
     let sized = sizing::size(&loads, points, &cfg.broker_instance_type, inputs.brokers, inputs.zones, a).priced(
         price_of(&inputs.broker_price_key),
-        price_of(&cost::storage_price_key(cfg.platform).into()),
+        price_of(&inputs.storage_key().into()),
         a.month_hours,
     );
     let month_days = a.month_hours / Decimal::from(24);
@@ -426,6 +446,7 @@ struct ClusterEntry<'a> {
 fn cluster_inputs<'a>(
     tables: &Tables,
     config: &'a ModelSettings,
+    billed: &bill::Bill,
 ) -> Result<BTreeMap<String, ClusterEntry<'a>>, ModelError> {
     let mut broker_zones: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
     for z in rows::<BrokerZone>(tables)? {
@@ -452,6 +473,7 @@ fn cluster_inputs<'a>(
         let broker_price_key = PriceKey::broker(cfg.platform, &cfg.broker_instance_type);
         let inputs = ClusterInputs {
             platform: cfg.platform,
+            volume: bill::volume_type(billed.of(&facts.cluster)).or(cfg.ebs_volume_type),
             brokers: facts.brokers,
             zones: facts.zones,
             broker_zones: broker_zones.remove(&facts.cluster).unwrap_or_default(),

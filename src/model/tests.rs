@@ -42,6 +42,7 @@ fn book() -> PriceBook {
 fn cluster() -> ClusterInputs {
     ClusterInputs {
         platform: Platform::SelfManaged,
+        volume: None,
         brokers: 6,
         zones: 3,
         broker_zones: abc().into_iter().map(|z| (z, 2)).collect(),
@@ -297,6 +298,7 @@ fn a_bill_price_needs_every_charged_lines_quantity() {
         region: "us-east-1".into(),
         broker_instance_type: "kafka.m5.large".into(),
         billing_resource_ids: vec![],
+        ebs_volume_type: None,
     };
     let storage = |quantity: Option<Decimal>, amount: Decimal| BilledLine {
         cost_class: "msk_storage".into(),
@@ -449,4 +451,75 @@ fn volumes_are_sized_by_the_fullest_broker_and_retention_cuts_pay_through_them()
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].follow_up.as_ref().unwrap().saving_usd, None);
     assert!(all[0].evidence.contains("unknown"), "{}", all[0].evidence);
+}
+
+/// Derived by hand. A self-managed cluster whose bill shows `EBS:VolumeUsage.gp2` at $0.10 per GB-month is priced as
+/// gp2, not gp3 ($0.08 list): the test topic's 100 GiB × RF 3 = 300 GiB is $30 and its headroom (u = 0.6:
+/// 200 GiB) $20, $50 in all, where gp3 priced it $24 + $16 = $40, 20 % low. gp2 has no provisioned throughput or
+/// IOPS to add.
+#[test]
+fn storage_is_priced_as_the_volume_type_the_bill_shows() {
+    use super::bill::volume_type;
+    use crate::report_model::{BilledLine, Component};
+    use crate::settings::{ClusterConfig, VolumeType};
+    let line = |usage: &str, gb: Decimal, usd: Decimal| BilledLine {
+        cost_class: "ebs_storage".into(),
+        service: "Amazon Elastic Compute Cloud".into(),
+        usage_type: format!("EBS:VolumeUsage.{usage}"),
+        usage_unit: "GB-Mo".into(),
+        usage_quantity: Some(gb),
+        amount_usd: usd,
+        charged_quantity: Some(gb),
+        credits_usd: dec!(0),
+        unit_price_usd: None,
+        days: 30,
+        first_day: "2026-10-01".into(),
+        last_day: "2026-10-30".into(),
+    };
+    let gp2 = line("gp2", dec!(3000), dec!(300));
+    assert_eq!(volume_type(std::slice::from_ref(&gp2)), Some(VolumeType::Gp2));
+    // A mixed fleet is priced as the type with most GB-months; none billed leaves the config's (or gp3).
+    assert_eq!(volume_type(&[gp2.clone(), line("gp3", dec!(500), dec!(40))]), Some(VolumeType::Gp2));
+    assert_eq!(
+        volume_type(&[line("gp2", dec!(100), dec!(10)), line("gp3", dec!(500), dec!(40))]),
+        Some(VolumeType::Gp3)
+    );
+    assert_eq!(volume_type(&[]), None);
+
+    let cfg = ClusterConfig {
+        name: "c".into(),
+        platform: Platform::SelfManaged,
+        region: "us-east-1".into(),
+        broker_instance_type: "m5.2xlarge".into(),
+        billing_resource_ids: vec![],
+        ebs_volume_type: None,
+    };
+    let effective = super::bill::effective_prices(&cfg, std::slice::from_ref(&gp2));
+    let book = PriceBook::defaults().settle("us-east-1", &effective, &[]);
+    let storage = |volume| {
+        let c = ClusterInputs { volume, ..cluster() };
+        let cost = super::cost::broker_local(&inputs(1), &c, &Assumptions::default(), &book);
+        let disk: Decimal = cost
+            .components
+            .iter()
+            .filter(|c| matches!(c.name, Component::RetainedStorage | Component::DiskHeadroom))
+            .map(|c| c.monthly_usd)
+            .sum();
+        (disk, cost.components.iter().any(|c| matches!(c.name, Component::EbsThroughput | Component::EbsIops)))
+    };
+    assert_eq!(storage(Some(VolumeType::Gp2)).0, dec!(50));
+    assert_eq!(storage(None).0, dec!(40));
+    assert!(!storage(Some(VolumeType::Gp2)).1);
+
+    // Changing the volumes to gp3 in place saves the difference: $50 − $40 = $10 (the cluster's 12 MiB/s of disk
+    // writes over 6 brokers, 2 MiB/s each, stay within gp3's 125 MiB/s and 3,000 IOPS baseline).
+    let a = Assumptions::default();
+    let on_gp2 = ClusterInputs { volume: Some(VolumeType::Gp2), ..cluster() };
+    let mut p = priced("payments", inputs(1));
+    p.topic.broker_local = super::cost::broker_local(&p.inputs, &on_gp2, &a, &book);
+    p.cluster = on_gp2;
+    let change = actions::gp3_volumes("c", &[&p], &book, &a, "platform").unwrap();
+    assert_eq!((change.kind, change.monthly_saving_usd), (ActionKind::ChangeVolumesToGp3, dec!(10)));
+    // Already on gp3: nothing to change.
+    assert!(actions::gp3_volumes("c", &[&priced("payments", inputs(1))], &book, &a, "platform").is_none());
 }

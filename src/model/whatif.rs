@@ -54,58 +54,11 @@ fn evaluate_one(
     config: &ModelSettings,
     books: &BTreeMap<String, PriceBook>,
 ) -> WhatIfResult {
-    let mut topics = Vec::new();
-    for p in priced.iter().filter(|p| w.selects(&p.topic.topic, &p.topic.owner)) {
-        let Some(prices) = books.get(&p.topic.cluster) else { continue };
-        let before = p.topic.current_cost();
-        let mut notes = Vec::new();
-        if let Some(refused) = refusal(w, &p.inputs, p.cluster.brokers) {
-            topics.push(WhatIfTopic {
-                cluster: p.topic.cluster.clone(),
-                topic: p.topic.topic.clone(),
-                owner: p.topic.owner.clone(),
-                placement_before: p.topic.current,
-                placement_after: p.topic.current,
-                before_usd: before.monthly_usd,
-                after_usd: before.monthly_usd,
-                delta_usd: Decimal::ZERO,
-                notes,
-                missing: Vec::new(),
-                refused: Some(refused),
-            });
-            continue;
-        }
-        let inputs = changed_inputs(w, &p.inputs, &p.cluster.zone_names(), &mut notes);
-        let mut placement = match w.tiered_storage {
-            Some(true) => Scenario::TieredStorage,
-            Some(false) => Scenario::BrokerLocal,
-            None => p.topic.current,
-        };
-        let after: CostBreakdown = match placement {
-            Scenario::TieredStorage => match cost::tiered_storage(&inputs, &p.cluster, &config.assumptions, prices) {
-                Ok(cost) => cost,
-                Err(reason) => {
-                    notes.push(format!("{reason}; kept on broker-local disk"));
-                    placement = Scenario::BrokerLocal;
-                    cost::broker_local(&inputs, &p.cluster, &config.assumptions, prices)
-                }
-            },
-            _ => cost::broker_local(&inputs, &p.cluster, &config.assumptions, prices),
-        };
-        topics.push(WhatIfTopic {
-            cluster: p.topic.cluster.clone(),
-            topic: p.topic.topic.clone(),
-            owner: p.topic.owner.clone(),
-            placement_before: p.topic.current,
-            placement_after: placement,
-            before_usd: before.monthly_usd,
-            after_usd: after.monthly_usd,
-            delta_usd: after.monthly_usd - before.monthly_usd,
-            notes,
-            missing: after.missing.iter().map(ToString::to_string).collect(),
-            refused: None,
-        });
-    }
+    let topics: Vec<WhatIfTopic> = priced
+        .iter()
+        .filter(|p| w.selects(&p.topic.topic, &p.topic.owner))
+        .filter_map(|p| Some(what_if_topic(w, p, books.get(&p.topic.cluster)?, config)))
+        .collect();
     let mut owners: BTreeMap<&str, WhatIfOwner> = BTreeMap::new();
     for t in &topics {
         let o = owners.entry(&t.owner).or_insert_with(|| WhatIfOwner {
@@ -130,6 +83,50 @@ fn evaluate_one(
         after_usd,
         delta_usd: after_usd - before_usd,
         topics,
+    }
+}
+
+/// One selected topic under the what-if: refused as Kafka would refuse it, or priced after the change.
+fn what_if_topic(w: &WhatIf, p: &Priced, prices: &PriceBook, config: &ModelSettings) -> WhatIfTopic {
+    let before = p.topic.current_cost();
+    let mut notes = Vec::new();
+    let mut placement = p.topic.current;
+    let (after, missing, refused) = match refusal(w, &p.inputs, p.cluster.brokers) {
+        Some(why) => (before.monthly_usd, Vec::new(), Some(why)),
+        None => {
+            let inputs = changed_inputs(w, &p.inputs, &p.cluster.zone_names(), &mut notes);
+            placement = match w.tiered_storage {
+                Some(true) => Scenario::TieredStorage,
+                Some(false) => Scenario::BrokerLocal,
+                None => p.topic.current,
+            };
+            let a = &config.assumptions;
+            let after: CostBreakdown = match placement {
+                Scenario::TieredStorage => match cost::tiered_storage(&inputs, &p.cluster, a, prices) {
+                    Ok(cost) => cost,
+                    Err(reason) => {
+                        notes.push(format!("{reason}; kept on broker-local disk"));
+                        placement = Scenario::BrokerLocal;
+                        cost::broker_local(&inputs, &p.cluster, a, prices)
+                    }
+                },
+                _ => cost::broker_local(&inputs, &p.cluster, a, prices),
+            };
+            (after.monthly_usd, after.missing.iter().map(ToString::to_string).collect(), None)
+        }
+    };
+    WhatIfTopic {
+        cluster: p.topic.cluster.clone(),
+        topic: p.topic.topic.clone(),
+        owner: p.topic.owner.clone(),
+        placement_before: p.topic.current,
+        placement_after: placement,
+        before_usd: before.monthly_usd,
+        after_usd: after,
+        delta_usd: after - before.monthly_usd,
+        notes,
+        missing,
+        refused,
     }
 }
 

@@ -179,6 +179,7 @@ pub enum ActionKind {
     MoveToBrokerLocal,
     MigrateToSharedStorage,
     RetireUnusedTopic,
+    ChangeVolumesToGp3,
 }
 
 impl ActionKind {
@@ -193,6 +194,7 @@ impl ActionKind {
             ActionKind::MoveToBrokerLocal => "move to broker-local disk",
             ActionKind::MigrateToSharedStorage => "migrate to shared storage",
             ActionKind::RetireUnusedTopic => "delete or archive an unused topic",
+            ActionKind::ChangeVolumesToGp3 => "change gp2 volumes to gp3",
         }
     }
 }

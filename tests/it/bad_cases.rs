@@ -699,3 +699,32 @@ fn msk_iam_settings_that_do_not_go_together_are_named_at_their_lines() {
         ],
     );
 }
+
+/// `ebs_volume_type` is gp2 or gp3, and only on a self-managed cluster: MSK provisions its own storage.
+#[test]
+fn an_ebs_volume_type_is_gp2_or_gp3_on_self_managed_brokers_only() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(demo_fixture().join("catalog.toml"), work.path().join("catalog.toml")).unwrap();
+    let cluster = |name: &str, platform: &str, volume: &str| {
+        format!(
+            "\n[[clusters]]\nname = \"{name}\"\nplatform = \"{platform}\"\nregion = \"eu-west-1\"\n\
+             broker_instance_type = \"m5.large\"\nebs_volume_type = \"{volume}\"\n"
+        )
+    };
+    let head = "catalog = \"catalog.toml\"\n\n[[sources]]\nname = \"s\"\nkind = \"kafka\"\ncluster = \"ec2\"\n\
+                properties = { \"bootstrap.servers\" = \"127.0.0.1:9092\" }\n";
+    let good = format!("{head}{}", cluster("ec2", "self-managed", "gp2"));
+    std::fs::write(work.path().join("good.toml"), good).unwrap();
+    let out = run(&["validate", "--config", "good.toml"], work.path());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bad = format!("{head}{}{}", cluster("ec2", "self-managed", "io2"), cluster("managed", "msk", "gp3"));
+    std::fs::write(work.path().join("bad.toml"), bad).unwrap();
+    validate_fails_with(
+        &work.path().join("bad.toml"),
+        &[
+            "bad.toml:14: `clusters[0].ebs_volume_type`: unknown EBS volume type `io2`; expected `gp2` or `gp3`",
+            "bad.toml:21: `clusters[1].ebs_volume_type`: MSK provisions and bills its own broker storage",
+            "2 problems found",
+        ],
+    );
+}

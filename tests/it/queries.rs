@@ -152,6 +152,7 @@ fn join(c: &Collected) -> Tables {
         region: "us-east-1".into(),
         broker_instance_type: "kafka.m5.large".into(),
         billing_resource_ids: vec!["arn1".into()],
+        ebs_volume_type: None,
     }];
     kafka_finops::join::run(normalize(c).unwrap(), &catalog, &clusters, None).unwrap()
 }

@@ -31,7 +31,7 @@ pub(super) fn push_local_disk(
 ) {
     let rf = Decimal::from(t.replication_factor.max(1));
     let stored_gib = bytes * rf / GIB;
-    let key = storage_price_key(c.platform);
+    let key = c.storage_key();
     cost.push(prices, Component::RetainedStorage, "GiB-month", stored_gib, key, Decimal::ONE);
     let headroom = stored_gib * (Decimal::ONE / a.target_disk_utilization - Decimal::ONE);
     cost.push(prices, Component::DiskHeadroom, "GiB-month", headroom, key, Decimal::ONE);
@@ -48,7 +48,8 @@ pub(super) fn push_provisioned_performance(
     prices: &PriceBook,
 ) {
     let Some(rate) = t.bytes_in_per_sec else { return };
-    if c.platform != Platform::SelfManaged || c.disk_write_bytes_per_sec <= 0.0 || c.brokers <= 0 {
+    // gp2 has no provisioned throughput or IOPS: its performance comes with its size.
+    if c.storage_key() != FixedPrice::Gp3Storage || c.disk_write_bytes_per_sec <= 0.0 || c.brokers <= 0 {
         return;
     }
     let (Some(cluster_rate), Some(topic_rate)) =

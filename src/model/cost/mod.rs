@@ -25,7 +25,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use crate::model::assumptions::{Assumptions, WalKind};
 use crate::model::zones::{Clients, Distribution, Placement};
 use crate::prices::{FixedPrice, PriceBook, PriceKey, VENDOR_KEY};
-use crate::settings::Platform;
+use crate::settings::{Platform, VolumeType};
 
 mod broker_local;
 mod shared;
@@ -377,6 +377,8 @@ impl TopicInputs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterInputs {
     pub platform: Platform,
+    /// A self-managed cluster's EBS volume type, as billed (else as configured); None = gp3. On MSK, unused.
+    pub volume: Option<VolumeType>,
     pub brokers: i64,
     pub zones: i64,
     /// Each zone (rack) with brokers, and how many; brokers without a rack are not in it.
@@ -443,10 +445,14 @@ fn write_share(topic: &TopicInputs, cluster: &ClusterInputs) -> Option<Decimal> 
     Decimal::from_f64(rate / cluster.cluster_bytes_in_per_sec)
 }
 
-pub fn storage_price_key(platform: Platform) -> FixedPrice {
-    match platform {
-        Platform::Msk => FixedPrice::MskStorage,
-        Platform::SelfManaged => FixedPrice::Gp3Storage,
+impl ClusterInputs {
+    /// The broker storage price key: MSK storage on MSK; the volume type's EBS storage on self-managed brokers.
+    pub fn storage_key(&self) -> FixedPrice {
+        match (self.platform, self.volume) {
+            (Platform::Msk, _) => FixedPrice::MskStorage,
+            (Platform::SelfManaged, Some(VolumeType::Gp2)) => FixedPrice::Gp2Storage,
+            (Platform::SelfManaged, _) => FixedPrice::Gp3Storage,
+        }
     }
 }
 

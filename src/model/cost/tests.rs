@@ -35,6 +35,7 @@ fn book_with(extra: &[(&str, Decimal)]) -> PriceBook {
 fn cluster(platform: Platform) -> ClusterInputs {
     ClusterInputs {
         platform,
+        volume: None,
         brokers: 6,
         zones: 3,
         broker_zones: abc().into_iter().map(|z| (z, 2)).collect(),
