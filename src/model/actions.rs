@@ -329,7 +329,7 @@ fn fetch_from_follower(
     let reading_across: Vec<&str> = inputs
         .groups
         .iter()
-        .filter(|g| !g.fetch_from_follower.unwrap_or(a.fetch_from_follower))
+        .filter(|g| g.reads > Decimal::ZERO && !g.fetch_from_follower.unwrap_or(a.fetch_from_follower))
         .map(|g| g.group_id.as_str())
         .collect();
     if reading_across.is_empty() {

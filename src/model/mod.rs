@@ -327,8 +327,7 @@ fn size_clusters(
     Ok(clusters
         .iter()
         .map(|(name, entry)| {
-            let topics = priced.iter().map(|p| &p.topic);
-            let sized = cluster_sizing(name, entry, topics, billed.of(name), &rate_points, books.get(name), config);
+            let sized = cluster_sizing(name, entry, priced, billed.of(name), &rate_points, books.get(name), config);
             let held = disks.get(name).map(Vec::as_slice).unwrap_or_default();
             let uniform = entry.config.platform == Platform::Msk;
             let need =
@@ -391,24 +390,25 @@ fn right_sized(p: Priced, sizings: &BTreeMap<String, sizing::Sizing>) -> Priced 
 }
 
 /// The cluster sized for its own load (`sizing`), priced with its own prices, with the storage its bill shows.
-fn cluster_sizing<'a>(
+fn cluster_sizing(
     name: &str,
     entry: &ClusterEntry<'_>,
-    topics: impl Iterator<Item = &'a Topic>,
+    priced: &[Priced],
     lines: &[BilledLine],
     rate_points: &BTreeMap<String, Vec<f64>>,
     book: Option<&PriceBook>,
     config: &ModelSettings,
 ) -> sizing::Sizing {
     let (cfg, inputs) = (entry.config, &entry.inputs);
-    let loads: Vec<sizing::TopicLoad> = topics
-        .filter(|t| t.cluster == name)
-        .map(|t| sizing::TopicLoad {
-            partitions: t.partitions,
-            replication_factor: t.replication_factor,
-            bytes_in_per_sec: t.bytes_in_per_sec,
-            retained_bytes: t.retained_bytes,
-            groups: t.consumer_groups,
+    let loads: Vec<sizing::TopicLoad> = priced
+        .iter()
+        .filter(|p| p.topic.cluster == name)
+        .map(|p| sizing::TopicLoad {
+            partitions: p.topic.partitions,
+            replication_factor: p.topic.replication_factor,
+            bytes_in_per_sec: p.topic.bytes_in_per_sec,
+            retained_bytes: p.topic.retained_bytes,
+            reads: rust_decimal::prelude::ToPrimitive::to_f64(&p.inputs.reads()).unwrap_or(0.0),
         })
         .collect();
     let points = rate_points.get(name).map(Vec::as_slice).unwrap_or(&[]);
@@ -512,6 +512,8 @@ fn topic_groups(
         let active = !matches!(g.state.as_str(), "Empty" | "Dead");
         out.entry((g.cluster, g.topic)).or_default().push(GroupInputs {
             active,
+            reads: Decimal::ZERO,
+            read_basis: cost::ReadBasis::NotReading,
             group_id: g.group_id,
             lag: g.total_lag,
             clients: config.assumptions.clients(rule, measured),
@@ -582,14 +584,22 @@ fn priced_topics(
     for r in &read_points {
         topic_reads.entry((r.cluster.as_str(), r.topic.as_str())).or_default().push(r);
     }
+    // Each group's reads, from its members and the topic's measured bytes out.
+    for f in &facts {
+        let groups = readers.entry((f.cluster.clone(), f.topic.clone())).or_default();
+        let clients = config.assumptions.clients(config.assumptions.producer_rule(&f.owner), None);
+        reads::assign(groups, f.bytes_in_per_sec, f.bytes_out_per_sec, &clients);
+    }
     // What each cluster's disks take in: Σ write rate × RF (the share of provisioned throughput and IOPS).
-    // And what its consumers read: Σ write rate × groups (shared storage's broker sizing).
+    // And what its consumers read: Σ write rate × the copies read (shared storage's broker sizing).
     let mut disk_writes: BTreeMap<&str, f64> = BTreeMap::new();
     let mut reads: BTreeMap<&str, f64> = BTreeMap::new();
     for f in &facts {
         let rate = f.bytes_in_per_sec.unwrap_or(0.0);
         *disk_writes.entry(f.cluster.as_str()).or_default() += rate * f.replication_factor.max(1) as f64;
-        *reads.entry(f.cluster.as_str()).or_default() += rate * f.consumer_groups as f64;
+        let copies: Decimal = readers[&(f.cluster.clone(), f.topic.clone())].iter().map(|g| g.reads).sum();
+        *reads.entry(f.cluster.as_str()).or_default() +=
+            rate * rust_decimal::prelude::ToPrimitive::to_f64(&copies).unwrap_or(0.0);
     }
     // Each topic's inputs gathered in turn, then the topics priced on every core (each is independent).
     let mut work = Vec::with_capacity(facts.len());
@@ -887,6 +897,8 @@ fn group_lags(tables: &Tables, priced: &[Priced], a: &Assumptions) -> Result<Vec
                 cost::kafka_crossing(&p.inputs, &p.cluster, &gi.clients, from_followers).map(|x| x.round_dp(6))
             });
             GroupLag {
+                reads: clients.map(|(_, gi)| gi.reads.normalize()),
+                read_basis: clients.map(|(_, gi)| gi.read_basis),
                 lag_ms,
                 zones_source: clients.map(|(_, gi)| gi.clients.source),
                 client_zones: clients.map(|(p, gi)| gi.clients.describe(&p.cluster.zone_names())),

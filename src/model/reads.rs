@@ -1,11 +1,54 @@
 //! What a topic's read-rate points say over the window: whether it was read at all, and its biggest re-read (a
-//! replay or backfill), which a shorter retention must keep room for. Pure; from the join's `topic_reads`.
+//! replay or backfill), which a shorter retention must keep room for; and how much each consumer group reads
+//! (`assign`). Pure; from the join's `topic_reads` and `topic_facts`.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
 use crate::join::contract::TopicRead;
+use crate::model::cost::{GroupInputs, ReadBasis};
+use crate::model::zones::Clients;
+
+/// The reading a topic's readers outside any consumer group are named by.
+pub const OUTSIDE_GROUPS: &str = "(readers outside any consumer group)";
+
+/// Sets each group's reads: copies of what is written it reads, and on what basis. A group reads only when it has
+/// members, or when the topic's measured bytes out show reads that no group with members accounts for; a state of
+/// `Empty` alone proves neither way (a consumer with manual assignment commits offsets without members). Where the
+/// topic has `BytesOutPerSec`, the reads are what it measured (out ÷ in copies), shared evenly among the readers;
+/// without one, each group with members reads everything once. Reads measured with no group at all go to a reader
+/// outside any group, where `clients` (the cluster's default) run.
+pub fn assign(groups: &mut Vec<GroupInputs>, bytes_in: Option<f64>, bytes_out: Option<f64>, clients: &Clients) {
+    let measured = match (bytes_in, bytes_out) {
+        (Some(i), Some(o)) if i > 0.0 && o >= 0.0 => Decimal::from_f64(o / i).map(|m| m.round_dp(6)),
+        _ => None,
+    };
+    let members = groups.iter().filter(|g| g.active).count();
+    let readers = if members > 0 { members } else { groups.len() };
+    for g in groups.iter_mut() {
+        (g.reads, g.read_basis) = match measured {
+            None if g.active => (Decimal::ONE, ReadBasis::Members),
+            None => (Decimal::ZERO, ReadBasis::NotReading),
+            Some(m) if g.active => (m / Decimal::from(readers as i64), ReadBasis::BytesOut),
+            Some(m) if members == 0 && m > Decimal::ZERO => {
+                (m / Decimal::from(readers as i64), ReadBasis::BytesOutWithoutMembers)
+            }
+            Some(_) => (Decimal::ZERO, ReadBasis::NotReading),
+        };
+    }
+    if let Some(m) = measured.filter(|m| *m > Decimal::ZERO && groups.is_empty()) {
+        groups.push(GroupInputs {
+            group_id: OUTSIDE_GROUPS.to_string(),
+            lag: None,
+            clients: clients.clone(),
+            fetch_from_follower: None,
+            active: true,
+            reads: m,
+            read_basis: ReadBasis::BytesOutWithoutGroup,
+        });
+    }
+}
 
 /// A topic's reads over the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,5 +153,54 @@ mod tests {
         assert!(reads.unread(7));
         assert!(!reads.unread(8), "fewer points than asked for say nothing");
         assert_eq!(reads.replay, None);
+    }
+
+    fn group(id: &str, active: bool) -> GroupInputs {
+        GroupInputs {
+            group_id: id.into(),
+            lag: Some(0),
+            clients: Clients::default(),
+            fetch_from_follower: None,
+            active,
+            reads: Decimal::ZERO,
+            read_basis: ReadBasis::NotReading,
+        }
+    }
+
+    fn reads(groups: &[GroupInputs]) -> Vec<(Decimal, ReadBasis)> {
+        groups.iter().map(|g| (g.reads, g.read_basis)).collect()
+    }
+
+    #[test]
+    /// Derived by hand from the rule: measured reads are out ÷ in copies, shared by the groups with members.
+    fn a_group_reads_when_it_has_members_or_the_measured_reads_say_so() {
+        use rust_decimal::dec;
+        let none = &Clients::default();
+        // Two groups with members and one Empty far behind; 1,000 B/s in, 2,000 B/s out: each member group reads
+        // 2,000 ÷ 1,000 ÷ 2 = 1 copy; the Empty group none (before, it was priced as a third full read).
+        let mut g = vec![group("a", true), group("b", true), group("stale", false)];
+        assign(&mut g, Some(1000.0), Some(2000.0), none);
+        assert_eq!(
+            reads(&g),
+            [(dec!(1), ReadBasis::BytesOut), (dec!(1), ReadBasis::BytesOut), (dec!(0), ReadBasis::NotReading)]
+        );
+        // No metric: each group with members reads everything once; the Empty one is not a reader.
+        assign(&mut g, Some(1000.0), None, none);
+        assert_eq!(reads(&g)[0], (dec!(1), ReadBasis::Members));
+        assert_eq!(reads(&g)[2], (dec!(0), ReadBasis::NotReading));
+        // A replay: 3,000 B/s out over two member groups = 1.5 copies each.
+        assign(&mut g, Some(1000.0), Some(3000.0), none);
+        assert_eq!(reads(&g)[0].0, dec!(1.5));
+        // Only an Empty group, and 500 B/s out of 1,000 in: a consumer with manual assignment reads half.
+        let mut manual = vec![group("manual", false)];
+        assign(&mut manual, Some(1000.0), Some(500.0), none);
+        assert_eq!(reads(&manual), [(dec!(0.5), ReadBasis::BytesOutWithoutMembers)]);
+        // Only an Empty group and no reads measured (legacy-mirror on the demo): not a reader.
+        assign(&mut manual, Some(1000.0), Some(0.0), none);
+        assert_eq!(reads(&manual), [(dec!(0), ReadBasis::NotReading)]);
+        // No group, yet 1,000 B/s read: one reader outside any group reads a copy.
+        let mut outside = vec![];
+        assign(&mut outside, Some(1000.0), Some(1000.0), none);
+        assert_eq!((outside[0].group_id.as_str(), outside[0].reads), (OUTSIDE_GROUPS, dec!(1)));
     }
 }

@@ -132,8 +132,8 @@ pub struct TopicLoad {
     pub replication_factor: i64,
     pub bytes_in_per_sec: Option<f64>,
     pub retained_bytes: Option<i64>,
-    /// Consumer groups reading the topic.
-    pub groups: i64,
+    /// Copies of what is written that its consumer groups read (one per reading group without a metric).
+    pub reads: f64,
 }
 
 /// MSK's recommended partitions per Standard broker, leaders and followers (MSK Developer Guide, "Best practices
@@ -188,7 +188,7 @@ pub fn size(
     let sum = |f: &dyn Fn(&TopicLoad, f64) -> f64| -> f64 {
         topics.iter().filter_map(|t| Some(f(t, t.bytes_in_per_sec?))).sum()
     };
-    let out = sum(&|t, r| r * (t.replication_factor.max(1) - 1) as f64 + r * t.groups.max(0) as f64);
+    let out = sum(&|t, r| r * (t.replication_factor.max(1) - 1) as f64 + r * t.reads.max(0.0));
     let inbound = rf_weighted;
     let at_peak =
         |x: f64| if mean > 0.0 { Decimal::from_f64(peak * x / mean).unwrap_or_default() / MIB } else { Decimal::ZERO };
@@ -248,7 +248,7 @@ mod tests {
             replication_factor: rf,
             bytes_in_per_sec: Some(mib_per_s * MIB_F),
             retained_bytes: Some(gib * 1_073_741_824),
-            groups: 1,
+            reads: 1.0,
         }
     }
 
@@ -284,7 +284,7 @@ mod tests {
         // Network, once a bandwidth is set: 100 MiB/s at RF 3 read by 4 groups sends 2 × 100 to followers + 4 × 100
         // to consumers = 600 MiB/s out (in: 300) ÷ 150 MiB/s per broker = 4, rounded to 6 in three zones.
         let net = Assumptions { broker_network_mibps: Some(dec!(150)), ..Assumptions::default() };
-        let four = TopicLoad { groups: 4, ..topic(30, 3, 100.0, 1) };
+        let four = TopicLoad { reads: 4.0, ..topic(30, 3, 100.0, 1) };
         let s = size(&[four], &[], "kafka.m5.large", 6, 3, &net);
         assert_eq!(s.network_mibps, dec!(600));
         assert_eq!((s.brokers_for_network, s.brokers_needed, s.bottleneck), (Some(4), 6, Bottleneck::Network));

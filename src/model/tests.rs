@@ -61,6 +61,8 @@ fn inputs(lag_hours: i64) -> TopicInputs {
         clients: Clients::default(),
         fetch_from_follower: None,
         active: true,
+        reads: Decimal::ONE,
+        read_basis: crate::model::cost::ReadBasis::Members,
     };
     TopicInputs {
         replication_factor: 3,
@@ -334,7 +336,7 @@ fn a_migration_saving_splits_into_right_sizing_today_and_the_architecture_by_han
         replication_factor: 3,
         bytes_in_per_sec: Some(4.0 * MIB),
         retained_bytes: Some(100 * 1_073_741_824),
-        groups: 2,
+        reads: 2.0,
     };
     let sized = super::sizing::size(&[load], &[], "m5.2xlarge", 6, 3, &Assumptions::default());
     assert_eq!((sized.brokers_needed, sized.brokers_today), (3, 6));

@@ -339,6 +339,10 @@ pub struct GroupLag {
     /// Share of the group's reads that cross a zone today (to leaders, or to the nearest replica with
     /// fetch-from-follower); None when a zone is unknown.
     pub crossing_share: Option<Decimal>,
+    /// Copies of what is written to the topic that the group reads (1 = every byte once, 0 = not a reader), and
+    /// what says so. None when the topic was not priced.
+    pub reads: Option<Decimal>,
+    pub read_basis: Option<ReadBasis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

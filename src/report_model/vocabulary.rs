@@ -163,6 +163,37 @@ impl Dimension {
     }
 }
 
+/// What a consumer group's reads are taken from (docs/cost-model.md, "Readers that read").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReadBasis {
+    /// The group has members, and no metric says how much is read: a full read of what is written.
+    Members,
+    /// The topic's measured `BytesOutPerSec`, shared evenly among its groups with members.
+    BytesOut,
+    /// No group has members, yet the topic's `BytesOutPerSec` shows reads: its groups without members are taken to
+    /// be the readers (a consumer with manual assignment shows as `Empty` and commits offsets).
+    BytesOutWithoutMembers,
+    /// No consumer group at all, yet the topic's `BytesOutPerSec` shows reads: readers outside any group.
+    BytesOutWithoutGroup,
+    /// No members, and nothing shows it reading (no reads measured, or no second offset sample): not a reader.
+    NotReading,
+}
+
+impl ReadBasis {
+    /// How the report says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReadBasis::Members => "has members: a full read (no BytesOutPerSec)",
+            ReadBasis::BytesOut => "measured BytesOutPerSec, shared among the groups with members",
+            ReadBasis::BytesOutWithoutMembers => "no members, but BytesOutPerSec shows reads",
+            ReadBasis::BytesOutWithoutGroup => "no group, but BytesOutPerSec shows reads",
+            ReadBasis::NotReading => "no members and no reads seen: not a reader",
+        }
+    }
+}
+
 /// What a proposed next action does.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,

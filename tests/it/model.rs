@@ -4,7 +4,7 @@ use std::path::Path;
 
 use kafka_finops::model::choice::Scenario;
 use kafka_finops::prices::Basis;
-use kafka_finops::report_model::{ActionKind, ReportModel};
+use kafka_finops::report_model::{ActionKind, ReadBasis, ReportModel};
 use rust_decimal::Decimal;
 
 use crate::support::*;
@@ -604,4 +604,47 @@ retention_hours = 24
     // The report shows the refusals in red.
     let html = std::fs::read_to_string(work.path().join(out.run_dir()).join("index.html")).unwrap();
     assert!(html.contains("class=\"refused\">refused: replication factor 1 is below"), "refusal shown");
+}
+
+/// The demo's `inter_az_consume` GiB, over every topic.
+fn consume_gib(model: &ReportModel) -> Decimal {
+    model
+        .topics
+        .iter()
+        .flat_map(|t| t.broker_local.components.iter())
+        .filter(|c| c.name == "inter_az_consume")
+        .map(|c| c.quantity)
+        .sum()
+}
+
+#[test]
+fn a_group_without_members_that_reads_nothing_is_not_priced_as_a_reader() {
+    // A new group, `Empty` (no members) and far behind on every partition of clickstream.events.raw, whose
+    // measured BytesOutPerSec (8.42 MB/s over 4 MB/s written) its two groups with members already account for.
+    // Before, the group added a full read of every byte written: cross-AZ consume traffic and remote reads.
+    let fixture = demo_copy();
+    let base = model_of(fixture.path());
+    let mut rows = String::new();
+    for partition in 0..64 {
+        rows.push_str(&format!("demo-msk,stale-dashboard,Empty,clickstream.events.raw,{partition},1000,50000000\n"));
+    }
+    append(&fixture.path().join("consumer_group_offsets.csv"), &rows);
+    let model = model_of(fixture.path());
+    assert_eq!(consume_gib(&model), consume_gib(&base));
+    let raw = |m: &ReportModel| m.topics.iter().find(|t| t.topic == "clickstream.events.raw").unwrap().clone();
+    assert_eq!(raw(&model).broker_local.monthly_usd, raw(&base).broker_local.monthly_usd);
+    assert_eq!(raw(&model).shared_storage.monthly_usd, raw(&base).shared_storage.monthly_usd);
+    // Each group says what its reads were taken from.
+    let group = |id: &str| {
+        model.consumer_groups.iter().find(|g| g.group_id == id && g.topic == "clickstream.events.raw").unwrap()
+    };
+    let stale = group("stale-dashboard");
+    assert_eq!((stale.reads, stale.read_basis), (Some(Decimal::ZERO), Some(ReadBasis::NotReading)));
+    let reader = group("clickstream-enricher");
+    assert_eq!(reader.read_basis, Some(ReadBasis::BytesOut));
+    // legacy-mirror (Empty) reads legacy-export-2023, whose BytesOutPerSec is 0: no reads priced.
+    let legacy = model.consumer_groups.iter().find(|g| g.group_id == "legacy-mirror").unwrap();
+    assert_eq!(legacy.reads, Some(Decimal::ZERO));
+    let export = model.topics.iter().find(|t| t.topic == "legacy-export-2023").unwrap();
+    assert!(export.broker_local.components.iter().all(|c| c.name != "inter_az_consume" || c.quantity.is_zero()));
 }

@@ -243,6 +243,19 @@ pub struct GroupInputs {
     pub fetch_from_follower: Option<bool>,
     /// The group has members (its state is neither `Empty` nor `Dead`); an unknown state counts as active.
     pub active: bool,
+    /// Copies of what is written that the group reads (1 = every byte once; 0 = not a reader), and what says so
+    /// ([`reads::assign`](crate::model::reads::assign)).
+    pub reads: Decimal,
+    pub read_basis: ReadBasis,
+}
+
+pub use crate::report_model::ReadBasis;
+
+impl TopicInputs {
+    /// Copies of what is written that the topic's groups read, together.
+    pub fn reads(&self) -> Decimal {
+        self.groups.iter().map(|g| g.reads).sum()
+    }
 }
 
 impl TopicInputs {
@@ -388,7 +401,7 @@ pub struct ClusterInputs {
     pub cluster_bytes_in_per_sec: f64,
     /// Sum over the cluster's topics of write rate × RF: what the brokers' disks take in.
     pub disk_write_bytes_per_sec: f64,
-    /// Sum over the cluster's topics of write rate × consumer groups: what consumers read.
+    /// Sum over the cluster's topics of write rate × the copies their groups read: what consumers read.
     pub read_bytes_per_sec: f64,
 }
 
@@ -410,7 +423,7 @@ impl ClusterInputs {
         ClusterInputs {
             cluster_bytes_in_per_sec: self.cluster_bytes_in_per_sec + extra,
             disk_write_bytes_per_sec: self.disk_write_bytes_per_sec + extra * t.replication_factor.max(1) as f64,
-            read_bytes_per_sec: self.read_bytes_per_sec + extra * t.groups.len() as f64,
+            read_bytes_per_sec: self.read_bytes_per_sec + extra * t.reads().to_f64().unwrap_or(0.0),
             ..self.clone()
         }
     }

@@ -15,7 +15,7 @@ pub fn shared_storage(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, price
         // cold share in ranged GETs.
         let puts = written / GIB * a.shared_s3_puts_per_gib;
         cost.push(prices, Component::S3Put, "requests", puts, FixedPrice::S3Put, Decimal::ONE);
-        let further_groups = Decimal::from((t.groups.len() as i64 - 1).max(0));
+        let further_groups = (t.reads() - Decimal::ONE).max(Decimal::ZERO);
         let cold = written * further_groups * a.shared_cold_read_fraction;
         let gets = written / GIB * a.shared_s3_gets_per_gib + cold / (a.s3_read_object_mib * MIB);
         cost.push(prices, Component::S3Get, "requests", gets, FixedPrice::S3Get, Decimal::ONE);

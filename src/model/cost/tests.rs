@@ -79,6 +79,8 @@ fn groups(n: usize) -> Vec<GroupInputs> {
             clients: Clients::default(),
             fetch_from_follower: None,
             active: true,
+            reads: Decimal::ONE,
+            read_basis: crate::model::cost::ReadBasis::Members,
         })
         .collect()
 }

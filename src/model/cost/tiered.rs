@@ -42,8 +42,7 @@ pub fn tiered_storage(
             let puts = written / (a.s3_upload_object_mib * MIB);
             cost.push(prices, Component::RemotePut, "requests", puts, FixedPrice::S3Put, Decimal::ONE);
         }
-        let behind = groups_behind(t, window_ms);
-        let read = written * Decimal::from(behind);
+        let read = written * reads_behind(t, window_ms);
         match c.platform {
             Platform::Msk => cost.push(
                 prices,
@@ -143,7 +142,18 @@ pub(super) fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Dec
 /// Groups whose lag, in time, is longer than the local window: they read from remote storage. Lag in time =
 /// messages behind × average record size ÷ write rate.
 pub fn groups_behind(t: &TopicInputs, window_ms: Option<Decimal>) -> i64 {
-    let Some(window) = window_ms else { return 0 };
-    t.groups.iter().filter(|g| g.lag.and_then(|lag| lag_ms(t, lag)).is_some_and(|behind| behind > window)).count()
-        as i64
+    behind(t, window_ms).count() as i64
+}
+
+/// The copies of what is written that the groups behind the local window read: they come from remote storage.
+fn reads_behind(t: &TopicInputs, window_ms: Option<Decimal>) -> Decimal {
+    behind(t, window_ms).map(|g| g.reads).sum()
+}
+
+/// The reading groups further behind than the window.
+fn behind(t: &TopicInputs, window_ms: Option<Decimal>) -> impl Iterator<Item = &GroupInputs> {
+    t.groups.iter().filter(move |g| {
+        g.reads > Decimal::ZERO
+            && window_ms.is_some_and(|window| g.lag.and_then(|lag| lag_ms(t, lag)).is_some_and(|b| b > window))
+    })
 }

@@ -78,10 +78,10 @@ pub(super) fn push_client_traffic(
         None => note_unknown_zones(cost, Component::InterAzProduce, t.placement.unknown_leaders()),
     }
     let mut read = Decimal::ZERO;
-    for g in &t.groups {
+    for g in t.groups.iter().filter(|g| g.reads > Decimal::ZERO) {
         let from_followers = g.fetch_from_follower.unwrap_or(a.fetch_from_follower);
         match crossing(&g.clients, from_followers) {
-            Some(x) => read += written_gib * x,
+            Some(x) => read += written_gib * g.reads * x,
             None => {
                 let why = if from_followers { t.placement.unknown_followers() } else { t.placement.unknown_leaders() };
                 return note_unknown_zones(cost, Component::InterAzConsume, why);
