@@ -263,6 +263,8 @@ fn group_view(g: &crate::report_model::GroupLag) -> minijinja::Value {
         total => g.total_lag.map(format::count).unwrap_or_else(|| "unknown".into()), total_raw => g.total_lag,
         max => g.max_partition_lag.map(format::count).unwrap_or_else(|| "unknown".into()), max_raw => g.max_partition_lag,
         lag_time => g.lag_ms.map(format::duration_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
+        reads => g.reads.map(|r| format!("{} ×", r.round_dp(2).normalize())).unwrap_or_else(|| "–".into()),
+        reads_raw => g.reads.map(f), reads_basis => g.read_basis.map(|b| b.label()),
     }
 }
 
