@@ -2,7 +2,7 @@
 -- inputs:  topics, partitions, replica_placements, metric_points, consumer_group_offsets, topic_owners,
 --          topic_dimensions
 -- output:  cluster, topic, owner, owner_rule, is_internal, partitions, replication_factor, retention_ms,
---          retention_bytes, cleanup_policy, min_insync_replicas, segment_bytes, remote_storage_enable,
+--          retention_bytes, cleanup_policy, min_insync_replicas, segment_bytes, segment_ms, remote_storage_enable,
 --          local_retention_ms, retained_bytes (null if any partition size is
 --          unknown or a declared partition is missing), partitions_size_unknown (both kinds), messages_retained, follower_replicas, followers_in_other_zone,
 --          bytes_in_per_sec, bytes_out_per_sec (window averages; null when no metric), consumer_groups,
@@ -53,7 +53,7 @@ groups AS (
     GROUP BY cluster, topic
 )
 SELECT t.cluster, t.topic, o.owner, o.owner_rule, t.is_internal, t.partitions, t.replication_factor,
-       t.retention_ms, t.retention_bytes, t.cleanup_policy, t.min_insync_replicas, t.segment_bytes,
+       t.retention_ms, t.retention_bytes, t.cleanup_policy, t.min_insync_replicas, t.segment_bytes, t.segment_ms,
        t.remote_storage_enable, t.local_retention_ms,
        CASE WHEN COALESCE(p.partitions_size_unknown, 0) = 0 AND COALESCE(p.partitions_present, 0) >= t.partitions
             THEN COALESCE(p.known_bytes, 0) END AS retained_bytes,

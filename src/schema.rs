@@ -270,7 +270,7 @@ table! {
         cleanup_policy: Option<String>,
         /// `min.insync.replicas`.
         min_insync_replicas: Option<i64>,
-        /// `segment.bytes`.
+        /// `segment.bytes`: a partition's active segment rolls at this size.
         segment_bytes: Option<i64>,
         /// `remote.storage.enable` (KIP-405 tiered storage).
         remote_storage_enable: Option<bool>,
@@ -278,6 +278,10 @@ table! {
         local_retention_ms: Option<i64>,
         /// `local.retention.bytes`; -2 = same as `retention.bytes`.
         local_retention_bytes: Option<i64>,
+        /// `segment.ms`: the active segment rolls at this age (Kafka's default 7 days) or at `segment.bytes`,
+        /// whichever comes first; retention deletes rolled segments only. Added with model version 10: a recording
+        /// without this column reads it as null.
+        segment_ms: Option<i64>,
     }
 }
 

@@ -35,7 +35,7 @@ for i in range(n_topics):
     retention = rng.choice([1, 3, 7, 14, 30]) * 86_400_000
     cleanup = "compact" if i % 17 == 0 else "delete"
     rate = rng.lognormvariate(8, 1.5)  # bytes/s
-    topics.append([CLUSTER, name, "false", 3, 3, retention, -1, cleanup, 2, 1073741824, "false", -2, -2])
+    topics.append([CLUSTER, name, "false", 3, 3, retention, -1, cleanup, 2, 1073741824, "false", -2, -2, 604800000])
     latest = int(rate * 86400 / 1000) + 1000
     for p in range(3):
         leader = BROKERS[(i + p) % 6]
@@ -51,7 +51,7 @@ for i in range(n_topics):
                     "Average", f"{rate:.3f}", "Bytes/Second"])
 write("topics.csv", ["cluster", "topic", "is_internal", "partitions", "replication_factor", "retention_ms",
                      "retention_bytes", "cleanup_policy", "min_insync_replicas", "segment_bytes",
-                     "remote_storage_enable", "local_retention_ms", "local_retention_bytes"], topics)
+                     "remote_storage_enable", "local_retention_ms", "local_retention_bytes", "segment_ms"], topics)
 write("partitions.csv", ["cluster", "topic", "partition", "leader", "replicas", "isr", "replica_racks", "size_bytes",
                          "earliest_offset", "latest_offset"], parts)
 write("consumer_group_offsets.csv", ["cluster", "group_id", "state", "topic", "partition", "committed_offset", "lag"],

@@ -10,7 +10,7 @@ use super::{CollectError, Collected, EachTableMut, InScenario, Source};
 use crate::completeness::SourceReport;
 use crate::files::InputFiles;
 use crate::problem::{Problem, Problems};
-use crate::schema::{ConsumerGroupMember, Table};
+use crate::schema::{ConsumerGroupMember, Table, Topic};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,7 +172,7 @@ fn expected_of(dtype: &str) -> &'static str {
 }
 
 /// Nullable columns added at the end of a table after recordings without them were made: (table, column).
-const ADDED_LATER: &[(&str, &str)] = &[(ConsumerGroupMember::NAME, "rack")];
+const ADDED_LATER: &[(&str, &str)] = &[(ConsumerGroupMember::NAME, "rack"), (Topic::NAME, "segment_ms")];
 
 /// Reads `<table>.csv`, checking its header against the schema and each row's types. Problems are appended, not
 /// returned early, so one pass reports every bad file and the first bad rows of each.

@@ -38,6 +38,7 @@ queries! {
         cluster: String, topic: String, owner: String, owner_rule: String, is_internal: bool, partitions: i64,
         replication_factor: i64, retention_ms: Option<i64>, retention_bytes: Option<i64>,
         cleanup_policy: Option<String>, min_insync_replicas: Option<i64>, segment_bytes: Option<i64>,
+        segment_ms: Option<i64>,
         remote_storage_enable: Option<bool>, local_retention_ms: Option<i64>,
         retained_bytes: Option<i64>, partitions_size_unknown: i64, messages_retained: Option<i64>,
         follower_replicas: i64, followers_in_other_zone: i64, bytes_in_per_sec: Option<f64>,

@@ -660,6 +660,8 @@ fn price_topic(
         compacted: f.cleanup_policy.as_deref().is_some_and(|p| p.contains("compact")),
         deletes: f.cleanup_policy.as_deref().is_none_or(|p| p.contains("delete")),
         min_insync_replicas: f.min_insync_replicas,
+        segment_bytes: f.segment_bytes,
+        segment_ms: f.segment_ms,
         tiered_today,
         tiered_window_ms: None,
         messages_retained: f.messages_retained,

@@ -76,6 +76,8 @@ fn inputs(lag_hours: i64) -> TopicInputs {
         compacted: false,
         deletes: true,
         min_insync_replicas: Some(2),
+        segment_bytes: None,
+        segment_ms: None,
         tiered_today: None,
         tiered_window_ms: None,
         messages_retained: Some(100 * 1_048_576),

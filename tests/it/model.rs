@@ -75,10 +75,25 @@ retention_hours = 336
     edit_rows(&b.path().join("topics.csv"), "orders.events", |h, row| {
         set(h, row, "retention_ms", (14 * 86_400_000_i64).to_string())
     });
-    // Twice the retention at the same write rate: twice the bytes on disk.
+    // 14 days at the same write rate: each partition holds what Kafka keeps at steady state, r_p × (14 d + T_p / 2)
+    // with T_p = min(segment.ms 7 d, segment.bytes 1 GiB ÷ r_p) (docs/cost-model.md, "Retention as Kafka applies
+    // it"), r_p being the topic's mean BytesInPerSec × the partition's share of today's bytes.
+    let rate = mean_rate(&b.path().join("metric_points.csv"), "orders.events");
+    let (header, rows) = read_csv(&b.path().join("partitions.csv"));
+    let sizes: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[1] == "orders.events")
+        .map(|r| r[header.iter().position(|c| c == "size_bytes").unwrap()].parse().unwrap())
+        .collect();
+    let total: f64 = sizes.iter().sum();
+    let steady = std::cell::RefCell::new(sizes.into_iter().map(move |size| {
+        let r_p = rate * size / total;
+        let roll_s = (7.0 * 86_400.0_f64).min(1_073_741_824.0 / r_p);
+        (r_p * (14.0 * 86_400.0 + roll_s / 2.0)).round() as i64
+    }));
     edit_rows(&b.path().join("partitions.csv"), "orders.events", |h, row| {
         let i = h.iter().position(|c| c == "size_bytes").unwrap();
-        row[i] = (row[i].parse::<i64>().unwrap() * 2).to_string();
+        row[i] = steady.borrow_mut().next().unwrap().to_string();
     });
     let changed = model_of(b.path());
 
@@ -331,20 +346,27 @@ fn component(model: &ReportModel, topic: &str, name: &str) -> Decimal {
     t.broker_local.components.iter().find(|c| c.name == name).map(|c| c.quantity).unwrap()
 }
 
-/// A topic's mean BytesOutPerSec ÷ mean BytesInPerSec over a scenario's metric points, to 6 places: the copies of
-/// what is written its readers read.
-fn measured_copies(points: &Path, topic: &str) -> Decimal {
+/// A topic's mean of one per-topic metric over a scenario's metric points.
+fn mean_metric(points: &Path, topic: &str, metric: &str) -> f64 {
     let (header, rows) = read_csv(points);
     let (dims, metrics, values) =
         (column(&header, &rows, "dimensions"), column(&header, &rows, "metric"), column(&header, &rows, "value"));
-    let mean = |metric: &str| {
-        let v: Vec<f64> = (0..rows.len())
-            .filter(|&i| metrics[i] == metric && dims[i].ends_with(&format!("Topic={topic}")))
-            .map(|i| values[i].parse::<f64>().unwrap())
-            .collect();
-        v.iter().sum::<f64>() / v.len() as f64
-    };
-    Decimal::try_from(mean("BytesOutPerSec") / mean("BytesInPerSec")).unwrap().round_dp(6)
+    let v: Vec<f64> = (0..rows.len())
+        .filter(|&i| metrics[i] == metric && dims[i].ends_with(&format!("Topic={topic}")))
+        .map(|i| values[i].parse::<f64>().unwrap())
+        .collect();
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// A topic's mean BytesInPerSec.
+fn mean_rate(points: &Path, topic: &str) -> f64 {
+    mean_metric(points, topic, "BytesInPerSec")
+}
+
+/// A topic's mean BytesOutPerSec ÷ mean BytesInPerSec, to 6 places: the copies of what is written its readers read.
+fn measured_copies(points: &Path, topic: &str) -> Decimal {
+    let copies = mean_metric(points, topic, "BytesOutPerSec") / mean_rate(points, topic);
+    Decimal::try_from(copies).unwrap().round_dp(6)
 }
 
 #[test]

@@ -88,6 +88,7 @@ fn scenario(topics: &[TopicSpec], amounts: &[u32]) -> Collected {
             cleanup_policy: Some("delete".into()),
             min_insync_replicas: Some(1),
             segment_bytes: Some(1 << 30),
+            segment_ms: Some(604_800_000),
             remote_storage_enable: Some(false),
             local_retention_ms: Some(-2),
             local_retention_bytes: Some(-2),

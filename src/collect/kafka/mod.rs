@@ -66,6 +66,8 @@ enum TopicConfigKey {
     RetentionMs,
     #[strum(serialize = "segment.bytes")]
     SegmentBytes,
+    #[strum(serialize = "segment.ms")]
+    SegmentMs,
 }
 
 impl TopicConfigKey {
@@ -345,6 +347,7 @@ impl KafkaSource {
                 cleanup_policy: config_of(name, CleanupPolicy),
                 min_insync_replicas: int(name, MinInsyncReplicas),
                 segment_bytes: int(name, SegmentBytes),
+                segment_ms: int(name, SegmentMs),
                 remote_storage_enable: config_of(name, RemoteStorageEnable).map(|v| v == "true"),
                 local_retention_ms: int(name, LocalRetentionMs),
                 local_retention_bytes: int(name, LocalRetentionBytes),

@@ -216,6 +216,10 @@ pub struct TopicInputs {
     pub deletes: bool,
     /// `min.insync.replicas`: fewer replicas than this and acks=all producers fail (`NOT_ENOUGH_REPLICAS`).
     pub min_insync_replicas: Option<i64>,
+    /// `segment.bytes` and `segment.ms`: a partition's active segment rolls at whichever comes first, and retention
+    /// deletes rolled segments only (None: not read, and no segment term is added).
+    pub segment_bytes: Option<i64>,
+    pub segment_ms: Option<i64>,
     /// Tiered today (`remote.storage.enable`), with `local.retention.ms` (−2 = same as retention).
     pub tiered_today: Option<i64>,
     /// The tiered scenario's local window, when set (a what-if); else `tiered_today`'s, else the assumption's.
@@ -305,60 +309,98 @@ impl TopicInputs {
         }
     }
 
-    /// How one copy's bytes change when retention is × `retention` and the write rate × `rate`: per partition, Kafka
-    /// keeps the lesser of the time bound (its write rate × `retention.ms`) and the size bound (`retention.bytes`),
-    /// so the ratio is `Σ_p B_p × min(T_p × retention × rate, cap) ÷ min(T_p, cap)` over `B`, where `B_p` is the
-    /// partition's share of the bytes retained today and `T_p` its share of the writes over the retention (both
-    /// its placement weight). Without a size bound this is `retention × rate`. Without a write rate, a partition
-    /// below its size bound is time-bound today and scales up to the bound; one at it cannot be told, and the ratio
-    /// is unknown (`None`), as it is without partitions. Both bounds are per partition, as Kafka applies them.
+    /// How one copy's bytes change when retention is × `retention` and the write rate × `rate`: the bytes after
+    /// ([`partition_bytes_after`](Self::partition_bytes_after)) over today's. Without a size bound and without a
+    /// write rate this is `retention × rate`. `None` when unknown.
     pub fn retained_ratio(&self, retention: Decimal, rate: Decimal) -> Option<Decimal> {
-        if self.retention_bytes.filter(|b| *b > 0).is_none() {
+        let capped = self.retention_bytes.is_some_and(|b| b > 0);
+        if !capped && !self.time_bound_known() {
             return Some(retention * rate);
         }
+        let total = Decimal::from(self.retained_bytes?);
+        if total <= Decimal::ZERO {
+            return (!capped).then_some(retention * rate);
+        }
         let after: Decimal = self.partition_bytes_after(retention, rate)?.iter().sum();
-        Some(after / Decimal::from(self.retained_bytes?))
+        Some(after / total)
+    }
+
+    /// No segment setting was read: the time bound is then taken as today's bytes scaled, as before segments.
+    fn segment_window_unknown(&self) -> bool {
+        self.segment_ms.is_none() && self.segment_bytes.is_none()
     }
 
     /// Each partition's bytes (one copy) after retention × `retention` and the write rate × `rate`, in placement
-    /// order: the partition's share of today's bytes, scaled by the time bound and held to the size bound as
-    /// [`retained_ratio`](Self::retained_ratio) says. `None` when unknown (no partitions, no size, or at the size
-    /// bound with no write rate).
+    /// order, as Kafka keeps them. Retention deletes rolled segments only, and a partition's active segment rolls at
+    /// `segment.bytes` or `segment.ms`, whichever comes first: so a time-bound partition written at `r_p` holds
+    /// `r_p × (R + T_p / 2)` at steady state, `T_p = min(segment.ms, segment.bytes ÷ r_p)` (the active segment is
+    /// half full on average), and a size-bound one `retention.bytes` plus half a segment; it holds the lesser.
+    /// `r_p` is the partition's share of the write rate (its placement weight). Without a write rate, or without
+    /// any segment setting, the time bound is today's bytes × `retention × rate` (a partition at its size bound
+    /// cannot then tell which bound holds: unknown). `None` when unknown (no partitions, no size).
     pub fn partition_bytes_after(&self, retention: Decimal, rate: Decimal) -> Option<Vec<Decimal>> {
-        let factor = retention * rate;
         let total = Decimal::from(self.retained_bytes?);
         if self.placement.partitions.is_empty() {
             return None;
         }
-        let Some(cap) = self.retention_bytes.filter(|b| *b > 0).map(Decimal::from) else {
-            return Some(self.placement.partitions.iter().map(|p| total * p.share * factor).collect());
-        };
-        let r = Decimal::from(self.retention_ms.filter(|r| *r > 0)?);
-        if total <= Decimal::ZERO {
-            return None;
-        }
-        let writes = self.bytes_in_per_sec.and_then(Decimal::from_f64).map(|rate| rate * r / Decimal::ONE_THOUSAND);
+        let cap = self.retention_bytes.filter(|b| *b > 0).map(Decimal::from);
+        let r_ms = self.retention_ms.filter(|r| *r > 0).map(Decimal::from);
+        let writes = self.bytes_in_per_sec.and_then(Decimal::from_f64);
+        let factor = retention * rate;
         self.placement
             .partitions
             .iter()
             .map(|p| {
                 let today = total * p.share;
-                match writes {
-                    Some(w) => {
-                        let bound_today = (w * p.share).min(cap);
+                match (writes, r_ms, cap) {
+                    // Segments known: the steady state Kafka heads for.
+                    (Some(w), Some(r), _) if self.time_bound_known() => {
+                        let w_p = w * rate * p.share;
+                        let (segment_ms, segment_bytes) = self.segment_roll(w_p);
+                        let time = w_p * (r * retention + segment_ms / Decimal::TWO) / Decimal::ONE_THOUSAND;
+                        Some(cap.map_or(time, |cap| time.min(cap + segment_bytes / Decimal::TWO)))
+                    }
+                    // No segment setting: today's bytes scaled by the time bound, held to the size bound.
+                    (Some(w), Some(r), Some(cap)) => {
+                        let over_retention = w * p.share * r / Decimal::ONE_THOUSAND;
+                        let bound_today = over_retention.min(cap);
                         Some(if bound_today <= Decimal::ZERO {
                             today
                         } else {
-                            today * (w * p.share * factor).min(cap) / bound_today
+                            today * (over_retention * factor).min(cap) / bound_today
                         })
                     }
+                    (_, _, None) => Some(today * factor),
                     // Within 1 % of the bound: at it (Kafka holds up to a segment over it), so the time bound is
-                    // unknown.
-                    None if today < cap * Decimal::new(99, 2) => Some((today * factor).min(cap)),
-                    None => None,
+                    // unknown without a write rate.
+                    (_, _, Some(cap)) if today < cap * Decimal::new(99, 2) => Some((today * factor).min(cap)),
+                    (_, _, Some(_)) => None,
                 }
             })
             .collect()
+    }
+
+    /// The time bound can be put in bytes as Kafka keeps them: a write rate, a finite retention and a segment
+    /// setting are known.
+    pub fn time_bound_known(&self) -> bool {
+        self.bytes_in_per_sec.is_some() && self.retention_ms.is_some_and(|r| r > 0) && !self.segment_window_unknown()
+    }
+
+    /// How long a partition written at `w_p` bytes/s fills its active segment before it rolls, in ms, and the
+    /// segment's bytes then: `segment.ms`, or sooner `segment.bytes ÷ w_p`.
+    fn segment_roll(&self, w_p: Decimal) -> (Decimal, Decimal) {
+        let by_age = self.segment_ms.filter(|m| *m > 0).map(Decimal::from);
+        let by_size = self
+            .segment_bytes
+            .filter(|b| *b > 0 && w_p > Decimal::ZERO)
+            .map(|b| Decimal::from(b) / w_p * Decimal::ONE_THOUSAND);
+        let ms = match (by_age, by_size) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => Decimal::ZERO,
+        };
+        (ms, w_p * ms / Decimal::ONE_THOUSAND)
     }
 
     /// Broker disk freed when retention is × `factor`: per broker holding a replica, today's bytes of each of its

@@ -61,6 +61,8 @@ pub(crate) fn topic() -> TopicInputs {
         compacted: false,
         deletes: true,
         min_insync_replicas: Some(2),
+        segment_bytes: None,
+        segment_ms: None,
         tiered_today: None,
         tiered_window_ms: None,
         messages_retained: Some(100 * 1_048_576),
@@ -661,4 +663,51 @@ fn the_wal_is_a_volume_or_uploads_as_configured() {
     assert_eq!(wal(WalKind::Ebs), Ok((Component::WalVolume, dec!(7.5), dec!(0.6))));
     let regional = wal(WalKind::RegionalDisk).unwrap_err();
     assert!(regional.iter().any(|m| m.reason == Reason::NoPrice(FixedPrice::WalRegionalDisk.into())), "{regional:?}");
+}
+
+/// Derived by hand from Kafka's retention rule: retention deletes rolled segments only, and a partition's active
+/// segment rolls at `segment.bytes` or `segment.ms`, whichever comes first; so a partition written at `r_p` holds
+/// `r_p × (R + T_p / 2)`, `T_p = min(segment.ms, segment.bytes ÷ r_p)` (Kafka topic configs `retention.ms`,
+/// `segment.ms`, `segment.bytes`).
+#[test]
+fn retention_keeps_whole_segments_as_kafka_does() {
+    const DAY_MS: i64 = 86_400_000;
+    // 8,000 B/s over 12 partitions (666.67 B/s each), 30 days' retention, 1 GiB or 7-day segments: a 1 GiB
+    // segment takes 1,073,741,824 ÷ 666.67 = 18.6 days to fill, so segment.ms rolls it at 7 days. At 24 h a
+    // partition keeps 666.67 × (1 + 3.5) days × 86,400 = 259,200,000 B: 3,110,400,000 B over 12 partitions, not
+    // today's bytes ÷ 30 (0.70 GB of 21 GB).
+    let t = TopicInputs {
+        retained_bytes: Some(21_000_000_000),
+        bytes_in_per_sec: Some(8000.0),
+        retention_ms: Some(30 * DAY_MS),
+        segment_bytes: Some(1_073_741_824),
+        segment_ms: Some(7 * DAY_MS),
+        placement: Placement::rack_aware(12, 3, &abc()),
+        ..topic()
+    };
+    let day = t.with_retention_factor(Decimal::ONE / dec!(30));
+    assert_eq!(day.retained_bytes, Some(3_110_400_000));
+    // segment.bytes binds first: 100 MiB segments at 1 MiB/s a partition roll every 100 s. One partition, 1 h:
+    // 1,048,576 × (3,600 + 50) = 3,827,302,400 B.
+    let fast = TopicInputs {
+        retained_bytes: Some(4_000_000_000),
+        bytes_in_per_sec: Some(1_048_576.0),
+        retention_ms: Some(7 * DAY_MS),
+        segment_bytes: Some(104_857_600),
+        segment_ms: Some(7 * DAY_MS),
+        placement: Placement::rack_aware(1, 3, &abc()),
+        ..topic()
+    };
+    let hour = fast.with_retention_factor(Decimal::ONE / dec!(168));
+    assert_eq!(hour.retained_bytes, Some(3_827_302_400));
+    // A size bound under the time bound: retention.bytes 1 GiB holds 1 GiB + half a 100 MiB segment =
+    // 1,126,170,624 B, whatever the retention.
+    let capped = TopicInputs { retention_bytes: Some(1_073_741_824), ..fast.clone() };
+    assert_eq!(capped.with_retention_factor(dec!(2)).retained_bytes, Some(1_126_170_624));
+    // The tiered local window is the same steady state: 24 h of the 30-day topic keeps 3,110,400,000 B locally.
+    let window = Some(Decimal::from(DAY_MS));
+    assert_eq!(tiered::local_bytes(dec!(1e12), &t, window).round(), dec!(3_110_400_000));
+    // No segment setting read: today's bytes scaled, as before (21 GB ÷ 30 = 0.70 GB).
+    let unread = TopicInputs { segment_bytes: None, segment_ms: None, ..t };
+    assert_eq!(unread.with_retention_factor(Decimal::ONE / dec!(30)).retained_bytes, Some(700_000_000));
 }

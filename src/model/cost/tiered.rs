@@ -130,6 +130,13 @@ pub(super) fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Dec
     match t.retention_ms.filter(|r| *r > 0) {
         Some(r) => {
             let share = (window / Decimal::from(r)).min(Decimal::ONE);
+            // The window's steady state in bytes (writes over the window plus half an active segment), where it
+            // can be told; else the window's share of the bytes.
+            if t.time_bound_known()
+                && let Some(local) = t.partition_bytes_after(share, Decimal::ONE)
+            {
+                return local.iter().sum::<Decimal>().min(total);
+            }
             total * t.retained_ratio(share, Decimal::ONE).unwrap_or(share).min(Decimal::ONE)
         }
         None => match t.bytes_in_per_sec.and_then(Decimal::from_f64) {
