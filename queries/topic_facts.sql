@@ -5,7 +5,8 @@
 --          retention_bytes, cleanup_policy, min_insync_replicas, segment_bytes, segment_ms, remote_storage_enable,
 --          local_retention_ms, retained_bytes (null if any partition size is
 --          unknown or a declared partition is missing), partitions_size_unknown (both kinds), messages_retained, follower_replicas, followers_in_other_zone,
---          bytes_in_per_sec, bytes_out_per_sec (window averages; null when no metric), consumer_groups,
+--          bytes_in_per_sec, bytes_out_per_sec, messages_in_per_sec (window averages; null when no metric),
+--          consumer_groups,
 --          total_lag, max_group_lag
 -- grain:   one row per (cluster, topic)
 WITH part AS (
@@ -34,11 +35,13 @@ followers AS (
 rates AS (
     SELECT dimensions, metric, AVG(value) AS avg_value
     FROM metric_points
-    WHERE namespace = 'AWS/Kafka' AND metric IN ('BytesInPerSec', 'BytesOutPerSec') AND stat = 'Average'
+    WHERE namespace = 'AWS/Kafka' AND metric IN ('BytesInPerSec', 'BytesOutPerSec', 'MessagesInPerSec')
+      AND stat = 'Average'
     GROUP BY dimensions, metric
 ),
 bytes_in AS (SELECT dimensions, avg_value AS bytes_in_per_sec FROM rates WHERE metric = 'BytesInPerSec'),
 bytes_out AS (SELECT dimensions, avg_value AS bytes_out_per_sec FROM rates WHERE metric = 'BytesOutPerSec'),
+messages_in AS (SELECT dimensions, avg_value AS messages_in_per_sec FROM rates WHERE metric = 'MessagesInPerSec'),
 keyed AS (
     SELECT cluster, topic, dimensions FROM topic_dimensions
 ),
@@ -63,7 +66,7 @@ SELECT t.cluster, t.topic, o.owner, o.owner_rule, t.is_internal, t.partitions, t
        p.messages_retained,
        COALESCE(f.follower_replicas, 0) AS follower_replicas,
        COALESCE(f.followers_in_other_zone, 0) AS followers_in_other_zone,
-       bi.bytes_in_per_sec, bo.bytes_out_per_sec,
+       bi.bytes_in_per_sec, bo.bytes_out_per_sec, mi.messages_in_per_sec,
        COALESCE(g.consumer_groups, 0) AS consumer_groups,
        COALESCE(g.total_lag, 0) AS total_lag,
        COALESCE(g.max_group_lag, 0) AS max_group_lag
@@ -74,5 +77,6 @@ LEFT JOIN followers f ON t.cluster = f.cluster AND t.topic = f.topic
 LEFT JOIN keyed k ON t.cluster = k.cluster AND t.topic = k.topic
 LEFT JOIN bytes_in bi ON k.dimensions = bi.dimensions
 LEFT JOIN bytes_out bo ON k.dimensions = bo.dimensions
+LEFT JOIN messages_in mi ON k.dimensions = mi.dimensions
 LEFT JOIN groups g ON t.cluster = g.cluster AND t.topic = g.topic
 ORDER BY t.cluster, t.topic

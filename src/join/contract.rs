@@ -42,7 +42,7 @@ queries! {
         remote_storage_enable: Option<bool>, local_retention_ms: Option<i64>,
         retained_bytes: Option<i64>, partitions_size_unknown: i64, messages_retained: Option<i64>,
         follower_replicas: i64, followers_in_other_zone: i64, bytes_in_per_sec: Option<f64>,
-        bytes_out_per_sec: Option<f64>, consumer_groups: i64, total_lag: i64, max_group_lag: i64,
+        bytes_out_per_sec: Option<f64>, messages_in_per_sec: Option<f64>, consumer_groups: i64, total_lag: i64, max_group_lag: i64,
     }
     GroupLagRow = "group_lag" {
         cluster: String, group_id: String, owner: String, state: String, topic: String, topic_owner: String,

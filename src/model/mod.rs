@@ -653,6 +653,7 @@ fn price_topic(
         retained_bytes: f.retained_bytes,
         partitions_size_unknown: f.partitions_size_unknown,
         bytes_in_per_sec: f.bytes_in_per_sec,
+        messages_in_per_sec: f.messages_in_per_sec,
         internal: f.is_internal,
         retention_ms: f.retention_ms,
         retention_bytes: f.retention_bytes,

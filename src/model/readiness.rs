@@ -128,7 +128,9 @@ fn placement(t: &Topic, rules: &Rules) -> Check {
 
 fn replay(t: &Topic, inputs: &TopicInputs, rules: &Rules) -> Check {
     let d = Dimension::RollbackReplay;
-    if inputs.compacted {
+    // Compact-only: nothing is deleted by age, and a replay restores the latest value per key. `compact,delete`
+    // deletes by retention too, so its groups are held to it as on a delete topic.
+    if inputs.compacted && !inputs.deletes {
         return check(d, Verdict::Ready, "compacted: a replay restores the latest value per key, not history");
     }
     let Some(retention) = t.retention_ms else {
@@ -145,16 +147,22 @@ fn replay(t: &Topic, inputs: &TopicInputs, rules: &Rules) -> Check {
         );
     };
     let Some(behind) = behind else {
-        return check(d, Verdict::Watch, format!("group `{group}` is behind by an unknown time (no write rate)"));
+        let why = if inputs.compacted && inputs.messages_in_per_sec.is_none() {
+            "compaction leaves gaps in its offsets, and no MessagesInPerSec says how many records that is"
+        } else {
+            "no write rate"
+        };
+        return check(d, Verdict::Watch, format!("group `{group}` is behind by an unknown time ({why})"));
     };
     let behind_text = format::duration_ms(cost::whole(behind));
     let retention_d = Decimal::from(retention);
-    if behind > retention_d {
+    // Within 1 % of the retention a group reads the oldest records kept: what retention deletes next.
+    if behind >= retention_d * Decimal::new(99, 2) {
         return check(
             d,
             Verdict::Blocked,
             format!(
-                "group `{group}` is {behind_text} behind, beyond the {} retention: it is losing data",
+                "group `{group}` is {behind_text} behind, at or beyond the {} retention: it is losing data",
                 format::retention_ms(retention)
             ),
         );

@@ -69,6 +69,7 @@ fn inputs(lag_hours: i64) -> TopicInputs {
         retained_bytes: Some(100 * 1_073_741_824),
         partitions_size_unknown: 0,
         bytes_in_per_sec: Some(MIB),
+        messages_in_per_sec: None,
         internal: false,
         retention_ms: Some(7 * DAY_MS),
         retention_bytes: Some(-1),

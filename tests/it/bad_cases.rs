@@ -90,13 +90,13 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "a rate of 1e308",
-        mutate: |d| set(d, "metric_points.csv", 2, "value", "1e308"),
-        expect: Expect::Error(&["metric_points:4: `value`", "Bytes/Second"]),
+        mutate: |d| set(d, "metric_points.csv", 3, "value", "1e308"),
+        expect: Expect::Error(&["metric_points:5: `value`", "Bytes/Second"]),
     },
     Case {
         name: "a rate of 1e20 bytes/s",
-        mutate: |d| set(d, "metric_points.csv", 5, "value", "1e20"),
-        expect: Expect::Error(&["metric_points:7: `value`", "100000000000000000000"]),
+        mutate: |d| set(d, "metric_points.csv", 7, "value", "1e20"),
+        expect: Expect::Error(&["metric_points:9: `value`", "100000000000000000000"]),
     },
     Case {
         name: "a negative rate",
@@ -107,14 +107,14 @@ const CASES: &[Case] = &[
         name: "two points for one timestamp, equal",
         mutate: |d| repeat(d, "metric_points.csv", 0, &[]),
         expect: Expect::Error(&[
-            "metric_points:2402: `namespace, metric, dimensions, timestamp, stat`",
+            "metric_points:3512: `namespace, metric, dimensions, timestamp, stat`",
             "repeats line 2",
         ]),
     },
     Case {
         name: "two points for one timestamp, conflicting",
         mutate: |d| repeat(d, "metric_points.csv", 0, &[("value", "99999")]),
-        expect: Expect::Error(&["metric_points:2402:", "repeats line 2"]),
+        expect: Expect::Error(&["metric_points:3512:", "repeats line 2"]),
     },
     Case {
         name: "a metric value that is not a number",

@@ -690,3 +690,43 @@ fn a_group_without_members_that_reads_nothing_is_not_priced_as_a_reader() {
     let export = model.topics.iter().find(|t| t.topic == "legacy-export-2023").unwrap();
     assert!(export.broker_local.components.iter().all(|c| c.name != "inter_az_consume" || c.quantity.is_zero()));
 }
+
+#[test]
+fn a_compact_delete_topic_holds_its_groups_to_its_retention_by_records_not_offsets() {
+    // orders.order-state is `compact,delete` with 14 days' retention. A group reading it from its log start is
+    // behind by every offset retained: Σ (latest − earliest) = 48,383,994 offsets (partitions.csv). Its
+    // MessagesInPerSec is 40 records/s (metric_points.csv), so that is 48,383,994 ÷ 40 = 1,209,600 s = 14.0 days:
+    // at the retention, reading what it deletes next: blocked. Before, the lag in time was offsets × (bytes ÷
+    // offsets) ÷ bytes/s, and compaction's gaps made bytes ÷ offsets far below the record size (1.77 days), and a
+    // compacted topic was always ready for replay.
+    let fixture = demo_copy();
+    let (header, rows) = read_csv(&fixture.path().join("partitions.csv"));
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut lines = String::new();
+    for r in rows.iter().filter(|r| r[at("topic")] == "orders.order-state") {
+        let (earliest, latest): (i64, i64) =
+            (r[at("earliest_offset")].parse().unwrap(), r[at("latest_offset")].parse().unwrap());
+        lines.push_str(&format!(
+            "demo-msk,orders-rebuilder,Stable,orders.order-state,{},{earliest},{}\n",
+            r[at("partition")],
+            latest - earliest
+        ));
+    }
+    append(&fixture.path().join("consumer_group_offsets.csv"), &lines);
+    let model = model_of(fixture.path());
+    let group = model.consumer_groups.iter().find(|g| g.group_id == "orders-rebuilder").unwrap();
+    assert_eq!(group.total_lag, Some(48_383_994));
+    let days = Decimal::from(group.lag_ms.unwrap()) / Decimal::from(86_400_000);
+    assert_eq!(days.round_dp(1), Decimal::new(140, 1), "{days} days");
+    let topic = model.topics.iter().find(|t| t.topic == "orders.order-state").unwrap();
+    let replay = topic
+        .readiness
+        .as_ref()
+        .unwrap()
+        .checks
+        .iter()
+        .find(|c| c.dimension == kafka_finops::report_model::Dimension::RollbackReplay)
+        .unwrap();
+    assert_eq!(replay.verdict, kafka_finops::report_model::Verdict::Blocked, "{}", replay.reason);
+    assert!(replay.reason.contains("orders-rebuilder"), "{}", replay.reason);
+}

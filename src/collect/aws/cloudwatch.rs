@@ -56,7 +56,8 @@ pub fn default_metrics(msk_cluster_name: Option<&str>, instance_ids: &[String], 
     let mut out = Vec::new();
     if let Some(name) = msk_cluster_name {
         let f = || vec![("Cluster Name".to_string(), name.to_string())];
-        for m in ["BytesInPerSec", "BytesOutPerSec", "KafkaDataLogsDiskUsed", "RemoteLogSizeBytes"] {
+        for m in ["BytesInPerSec", "BytesOutPerSec", "MessagesInPerSec", "KafkaDataLogsDiskUsed", "RemoteLogSizeBytes"]
+        {
             out.push(spec("AWS/Kafka", m, "Average", f()));
         }
         out.push(spec("AWS/Kafka", "SumOffsetLag", "Maximum", f()));
@@ -302,10 +303,10 @@ fn dimensions_text(dimensions: &[(String, String)]) -> String {
 /// Per-topic rates summed over brokers, keyed by the config's cluster name (see the module doc).
 fn topic_totals(points: &[MetricPoint], cluster: &str) -> Vec<MetricPoint> {
     let mut sums: BTreeMap<(String, String, DateTime<Utc>), f64> = BTreeMap::new();
-    for p in points
-        .iter()
-        .filter(|p| p.namespace == "AWS/Kafka" && matches!(p.metric.as_str(), "BytesInPerSec" | "BytesOutPerSec"))
-    {
+    for p in points.iter().filter(|p| {
+        p.namespace == "AWS/Kafka"
+            && matches!(p.metric.as_str(), "BytesInPerSec" | "BytesOutPerSec" | "MessagesInPerSec")
+    }) {
         let mut topic = None;
         let mut broker = false;
         for pair in p.dimensions.split(',') {
@@ -322,12 +323,12 @@ fn topic_totals(points: &[MetricPoint], cluster: &str) -> Vec<MetricPoint> {
     sums.into_iter()
         .map(|((metric, topic, timestamp), value)| MetricPoint {
             namespace: "AWS/Kafka".into(),
+            unit: unit_of(&metric).into(),
             metric,
             dimensions: crate::schema::topic_dimensions(cluster, &topic),
             timestamp,
             stat: "Average".into(),
             value,
-            unit: "Bytes/Second".into(),
         })
         .collect()
 }
@@ -336,6 +337,7 @@ fn topic_totals(points: &[MetricPoint], cluster: &str) -> Vec<MetricPoint> {
 fn unit_of(metric: &str) -> &'static str {
     match metric {
         "BytesInPerSec" | "BytesOutPerSec" => "Bytes/Second",
+        "MessagesInPerSec" => "Count/Second",
         "KafkaDataLogsDiskUsed" => "Percent",
         "RemoteLogSizeBytes" | "BucketSizeBytes" | "NetworkIn" | "NetworkOut" => "Bytes",
         "SumOffsetLag" | "NumberOfObjects" => "Count",
@@ -375,7 +377,7 @@ mod tests {
     fn defaults_follow_what_the_cluster_has() {
         let msk = default_metrics(Some("msk-prod"), &[], &[]);
         assert!(msk.iter().all(|m| m.namespace == "AWS/Kafka"));
-        assert_eq!(msk.len(), 6);
+        assert_eq!(msk.len(), 7);
         let ec2 = default_metrics(None, &["i-1".into()], &["tiered".into()]);
         assert_eq!(
             ec2.iter().map(|m| m.metric.as_str()).collect::<Vec<_>>(),

@@ -197,6 +197,8 @@ pub struct TopicInputs {
     pub partitions_size_unknown: i64,
     /// Average write rate over the window; `None` when no metric was collected.
     pub bytes_in_per_sec: Option<f64>,
+    /// Records written per second (`MessagesInPerSec`), window average; `None` when not collected.
+    pub messages_in_per_sec: Option<f64>,
     /// An internal topic (`__consumer_offsets`, `__amazon_msk_canary`, `__transaction_state`, …): the platform pays
     /// for its storage, and its traffic is the brokers' own (offset commits, canary writes), carried by the broker
     /// hours the workload topics share. It needs no write-rate metric: without one, it is priced by its storage.
@@ -547,9 +549,21 @@ fn note_missing_inputs(cost: &mut CostBreakdown, t: &TopicInputs) {
     }
 }
 
-/// How far behind `lag` messages are, in ms: messages × average record size (one copy's bytes ÷ messages
-/// retained) ÷ write rate. `None` when any of those is unknown or zero.
+/// How far behind `lag` offsets are, in ms: offsets ÷ records written per second (`MessagesInPerSec`), or, without
+/// that metric, offsets × average record size (one copy's bytes ÷ offsets retained) ÷ write rate. Compaction removes
+/// records and leaves their offsets behind, so on a compacted topic bytes ÷ offsets is no record size (190 B where
+/// records are 1,500 B): there the lag in time needs the records-per-second metric, and is unknown without it.
+/// `None` when unknown or a rate is zero.
 pub fn lag_ms(t: &TopicInputs, lag: i64) -> Option<Decimal> {
+    if lag == 0 {
+        return Some(Decimal::ZERO);
+    }
+    if let Some(records) = t.messages_in_per_sec.filter(|r| *r > 0.0).and_then(Decimal::from_f64) {
+        return Some(Decimal::from(lag) / records * Decimal::ONE_THOUSAND);
+    }
+    if t.compacted {
+        return None;
+    }
     let (total, messages, rate) =
         (one_copy_bytes(t)?, t.messages_retained?, t.bytes_in_per_sec.and_then(Decimal::from_f64)?);
     if messages <= 0 || rate <= Decimal::ZERO {

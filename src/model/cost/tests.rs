@@ -54,6 +54,7 @@ pub(crate) fn topic() -> TopicInputs {
         retained_bytes: Some(100 * 1_073_741_824),
         partitions_size_unknown: 0,
         bytes_in_per_sec: Some(1_048_576.0),
+        messages_in_per_sec: None,
         internal: false,
         retention_ms: Some(7 * 86_400_000),
         retention_bytes: Some(-1),
@@ -710,4 +711,26 @@ fn retention_keeps_whole_segments_as_kafka_does() {
     // No segment setting read: today's bytes scaled, as before (21 GB ÷ 30 = 0.70 GB).
     let unread = TopicInputs { segment_bytes: None, segment_ms: None, ..t };
     assert_eq!(unread.with_retention_factor(Decimal::ONE / dec!(30)).retained_bytes, Some(700_000_000));
+}
+
+/// Derived by hand: compaction removes records and leaves their offsets behind, so bytes ÷ offsets is no record size.
+#[test]
+fn a_lag_in_time_counts_records_where_compaction_left_gaps_in_the_offsets() {
+    // 1,500 B records at one a second; compaction kept 1,000 of 7,895 offsets: 1,500,000 B ÷ 7,895 = 190 B "a
+    // record". 3,600 offsets behind at MessagesInPerSec 1 is 3,600 s = 1 h (bytes ÷ offsets would say 7.6 min).
+    let t = TopicInputs {
+        compacted: true,
+        deletes: true,
+        retained_bytes: Some(1_500_000),
+        messages_retained: Some(7_895),
+        bytes_in_per_sec: Some(1_500.0),
+        messages_in_per_sec: Some(1.0),
+        ..topic()
+    };
+    assert_eq!(lag_ms(&t, 3_600), Some(dec!(3_600_000)));
+    // Without the records metric, a compacted topic's lag in time is unknown, never the small figure.
+    assert_eq!(lag_ms(&TopicInputs { messages_in_per_sec: None, ..t.clone() }, 3_600), None);
+    // A delete topic without it keeps bytes ÷ offsets: 1,500 B a record there, 3,600 s.
+    let delete = TopicInputs { compacted: false, messages_retained: Some(1_000), messages_in_per_sec: None, ..t };
+    assert_eq!(lag_ms(&delete, 3_600), Some(dec!(3_600_000)));
 }
