@@ -428,14 +428,26 @@ pub(crate) fn volume_actions(v: &Volumes<'_>, actions: &mut Vec<Action>, rules: 
             format::usd(((need - after) * price).round_dp(2))
         ));
     }
-    actions.push(Action {
-        kind: ActionKind::ShrinkVolumes,
+    let summary =
+        format!("shrink provisioned broker storage to what the bytes on it need at the target utilisation; {how}");
+    actions.push(cluster_action(ActionKind::ShrinkVolumes, v.cluster, summary, evidence, saving, platform));
+}
+
+/// An action on a whole cluster, carried and approved by the platform owner.
+fn cluster_action(
+    kind: ActionKind,
+    cluster: &str,
+    summary: String,
+    evidence: String,
+    saving: Decimal,
+    platform: &str,
+) -> Action {
+    Action {
+        kind,
         owner: platform.to_string(),
-        cluster: v.cluster.to_string(),
+        cluster: cluster.to_string(),
         topic: None,
-        summary: format!(
-            "shrink provisioned broker storage to what the bytes on it need at the target utilisation; {how}"
-        ),
+        summary,
         evidence,
         monthly_saving_usd: saving,
         right_size_saving_usd: None,
@@ -444,7 +456,7 @@ pub(crate) fn volume_actions(v: &Volumes<'_>, actions: &mut Vec<Action>, rules: 
         disk_freed_gib: None,
         disk_freed: Vec::new(),
         follow_up: None,
-    });
+    }
 }
 
 /// Sets each of the cluster's retention cuts' follow-up: what the disk it frees is worth once the volumes shrink
@@ -516,27 +528,15 @@ pub(crate) fn gp3_volumes(
         on_gp3 += after.monthly_usd;
     }
     let saving = (today - on_gp3).round_dp(2);
-    (saving > Decimal::ZERO).then(|| Action {
-        kind: ActionKind::ChangeVolumesToGp3,
-        owner: platform.to_string(),
-        cluster: cluster.to_string(),
-        topic: None,
-        summary: "change the brokers' gp2 volumes to gp3 in place (EBS Elastic Volumes), provisioning throughput \
-                  and IOPS above gp3's baseline where the writes need it"
-            .to_string(),
-        evidence: format!(
-            "the bill shows gp2 storage; the cluster's topics cost {}/month on gp2 and {} on gp3",
-            format::usd(today),
-            format::usd(on_gp3)
-        ),
-        monthly_saving_usd: saving,
-        right_size_saving_usd: None,
-        architecture_saving_usd: None,
-        approver: platform.to_string(),
-        disk_freed_gib: None,
-        disk_freed: Vec::new(),
-        follow_up: None,
-    })
+    let summary = "change the brokers' gp2 volumes to gp3 in place (EBS Elastic Volumes), provisioning throughput \
+                   and IOPS above gp3's baseline where the writes need it";
+    let evidence = format!(
+        "the bill shows gp2 storage; the cluster's topics cost {}/month on gp2 and {} on gp3",
+        format::usd(today),
+        format::usd(on_gp3)
+    );
+    (saving > Decimal::ZERO)
+        .then(|| cluster_action(ActionKind::ChangeVolumesToGp3, cluster, summary.into(), evidence, saving, platform))
 }
 
 /// The savings that add up: each topic's biggest action (one topic's actions overlap), split into right-sizing, the
