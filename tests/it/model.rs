@@ -730,3 +730,17 @@ fn a_compact_delete_topic_holds_its_groups_to_its_retention_by_records_not_offse
     assert_eq!(replay.verdict, kafka_finops::report_model::Verdict::Blocked, "{}", replay.reason);
     assert!(replay.reason.contains("orders-rebuilder"), "{}", replay.reason);
 }
+
+#[test]
+fn a_recording_made_before_segment_ms_was_collected_still_runs() {
+    // topics.csv without its trailing `segment_ms` column (added with model version 10): the column reads as
+    // unknown, and the segment rule takes `segment.bytes` alone.
+    let fixture = demo_copy();
+    let path = fixture.path().join("topics.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cut: Vec<&str> = text.lines().map(|l| l.rsplit_once(',').unwrap().0).collect();
+    assert!(cut[0].ends_with("local_retention_bytes"));
+    std::fs::write(&path, cut.join("\n") + "\n").unwrap();
+    let model = model_of(fixture.path());
+    assert_eq!(model.topics.len(), 39);
+}
