@@ -640,10 +640,24 @@ fn sources(
         let (kind, mut found) = SourceKind::read(head.kind.get_ref(), reader).unwrap_or_else(|| {
             let other = head.kind.get_ref();
             let message = format!("unknown source kind `{other}`; expected one of: {}", SOURCE_KINDS.join(", "));
-            (None, vec![SettingProblem::new("kind", here, message)])
+            (None, vec![SettingProblem::new("kind", here.clone(), message)])
         });
         match kind {
-            Some(kind) if found.is_empty() => out.push(SourceConfig { name: head.name.get_ref().clone(), kind }),
+            // The same source twice reads every row twice: said once, at the second one, not as repeated rows.
+            Some(kind) if found.is_empty() => match out.iter().find(|s: &&SourceConfig| s.kind == kind) {
+                Some(first) => found.push(SettingProblem::new(
+                    "",
+                    head.name.span(),
+                    format!(
+                        "source `{}` reads the same as source `{}` (the same {} settings); each source is read \
+                         once, so remove one",
+                        head.name.get_ref(),
+                        first.name,
+                        kind.name()
+                    ),
+                )),
+                None => out.push(SourceConfig { name: head.name.get_ref().clone(), kind }),
+            },
             _ => {}
         }
         for p in found.drain(..) {

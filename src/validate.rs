@@ -98,6 +98,20 @@ pub const RULES: &[Rule] = &[
     ),
     rule("partition-brokers", "partitions", "replicas", Error, "every replica on a broker listed in `brokers`"),
     rule(
+        "partition-replica-repeat",
+        "partitions",
+        "replicas",
+        Error,
+        "each replica on a different broker (Kafka never places two replicas of a partition on one broker)",
+    ),
+    rule(
+        "partition-number",
+        "partitions",
+        "partition",
+        Error,
+        "0 or more and below the topic's declared partitions (partitions are numbered 0 to partitions − 1)",
+    ),
+    rule(
         "partition-replicas",
         "partitions",
         "replicas",
@@ -116,9 +130,16 @@ pub const RULES: &[Rule] = &[
         "consumer_group_offsets",
         "lag",
         Warning,
-        "0 or more; a negative lag (committed after the latest offset) is read as unknown",
+        "0 or more; a negative lag (committed after the latest offset) is read as unknown, and so is the group's lag on that topic (never the sum of the other partitions')",
     ),
     rule("offsets-topic", "consumer_group_offsets", "topic", Warning, "a topic listed in `topics`"),
+    rule(
+        "metric-topic",
+        "metric_points",
+        "dimensions",
+        Warning,
+        "a topic listed in `topics`: a topic deleted inside the window (or named differently) is in no topic's cost, so its traffic shows only on the bill, in the residual",
+    ),
     rule("sum-bytes", "partitions", "size_bytes", Error, "the sum over a cluster fits a 64-bit integer"),
     rule(
         "sum-offsets",
@@ -261,10 +282,23 @@ fn keys(c: &Collected, f: &mut Found) {
     }
 }
 
-/// Metric values: finite, and within plausible ranges.
+/// Metric values: finite, and within plausible ranges; a per-topic point names a topic in the inventory.
 fn metric_values(c: &Collected, f: &mut Found) {
+    let clusters: HashSet<&str> = c.topics.iter().map(|t| t.cluster.as_str()).collect();
+    let topics: HashSet<String> =
+        c.topics.iter().map(|t| crate::schema::topic_dimensions(&t.cluster, &t.topic)).collect();
+    let mut unknown: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for (i, m) in c.metric_points.iter().enumerate() {
         let line = Some(i + 2);
+        if m.namespace == "AWS/Kafka"
+            && let Some((cluster, _)) =
+                m.dimensions.strip_prefix("Cluster Name=").and_then(|rest| rest.split_once(",Topic="))
+            && clusters.contains(cluster)
+            && !topics.contains(&m.dimensions)
+        {
+            let slot = unknown.entry(m.dimensions.as_str()).or_insert((i + 2, 0));
+            slot.1 += 1;
+        }
         if !m.value.is_finite() {
             f.add("metric-finite", line, format!("`{}` of {} at {}: {}", m.metric, m.dimensions, m.timestamp, m.value));
             continue;
@@ -278,6 +312,14 @@ fn metric_values(c: &Collected, f: &mut Found) {
                 format!("`{}` of {} at {}: {} {}", m.metric, m.dimensions, m.timestamp, m.value, m.unit),
             );
         }
+    }
+    // Once per topic, at its first point.
+    for (dimensions, (line, points)) in unknown {
+        f.add(
+            "metric-topic",
+            Some(line),
+            format!("{points} point(s) of {dimensions}, a topic not in `topics`: in no topic's cost"),
+        );
     }
 }
 
@@ -298,6 +340,8 @@ fn partitions(c: &Collected, f: &mut Found) {
     let brokers: HashSet<(&str, i64)> = c.brokers.iter().map(|b| (b.cluster.as_str(), b.broker_id)).collect();
     let rf: HashMap<(&str, &str), i64> =
         c.topics.iter().map(|t| ((t.cluster.as_str(), t.topic.as_str()), t.replication_factor)).collect();
+    let declared: HashMap<(&str, &str), i64> =
+        c.topics.iter().map(|t| ((t.cluster.as_str(), t.topic.as_str()), t.partitions)).collect();
     let mut present: HashMap<(&str, &str), i64> = HashMap::new();
     let mut bytes: BTreeMap<&str, i128> = BTreeMap::new();
     let mut records: BTreeMap<&str, i128> = BTreeMap::new();
@@ -318,25 +362,7 @@ fn partitions(c: &Collected, f: &mut Found) {
                 *records.entry(p.cluster.as_str()).or_default() += i128::from(l) - i128::from(e);
             }
         }
-        let replicas: Vec<i64> = crate::schema::split_list(&p.replicas).filter_map(|r| r.parse().ok()).collect();
-        for id in &replicas {
-            if !brokers.contains(&(p.cluster.as_str(), *id)) {
-                f.add(
-                    "partition-brokers",
-                    line,
-                    format!("{name}: replica on broker {id}, which cluster `{}` does not list in `brokers`", p.cluster),
-                );
-            }
-        }
-        if let Some(want) = rf.get(&(p.cluster.as_str(), p.topic.as_str()))
-            && (replicas.len() as i64) < *want
-        {
-            f.add(
-                "partition-replicas",
-                line,
-                format!("{name}: {} replica(s) for replication factor {want}", replicas.len()),
-            );
-        }
+        placement(p, line, &name, &Known { brokers: &brokers, rf: &rf, declared: &declared }, f);
     }
     for (cluster, sum) in &bytes {
         if *sum > i128::from(i64::MAX) {
@@ -360,6 +386,46 @@ fn partitions(c: &Collected, f: &mut Found) {
                 ),
             );
         }
+    }
+}
+
+/// What a partition row's placement is checked against: the brokers, and each topic's RF and partitions.
+struct Known<'a> {
+    brokers: &'a HashSet<(&'a str, i64)>,
+    rf: &'a HashMap<(&'a str, &'a str), i64>,
+    declared: &'a HashMap<(&'a str, &'a str), i64>,
+}
+
+/// One partition's number and replicas: within the topic's partitions, each on a known and different broker, as
+/// many as the replication factor.
+fn placement(p: &crate::schema::Partition, line: Option<usize>, name: &str, known: &Known<'_>, f: &mut Found) {
+    let Known { brokers, rf, declared } = known;
+    if let Some(n) = declared.get(&(p.cluster.as_str(), p.topic.as_str()))
+        && !(0..*n).contains(&p.partition)
+    {
+        f.add("partition-number", line, format!("{name}: the topic declares {n} partition(s)"));
+    }
+    let replicas: Vec<i64> = crate::schema::split_list(&p.replicas).filter_map(|r| r.parse().ok()).collect();
+    if let Some(twice) = replicas.iter().enumerate().find(|(j, id)| replicas[..*j].contains(id)).map(|x| x.1) {
+        f.add("partition-replica-repeat", line, format!("{name}: replicas `{}` name broker {twice} twice", p.replicas));
+    }
+    for id in &replicas {
+        if !brokers.contains(&(p.cluster.as_str(), *id)) {
+            f.add(
+                "partition-brokers",
+                line,
+                format!("{name}: replica on broker {id}, which cluster `{}` does not list in `brokers`", p.cluster),
+            );
+        }
+    }
+    if let Some(want) = rf.get(&(p.cluster.as_str(), p.topic.as_str()))
+        && (replicas.len() as i64) < *want
+    {
+        f.add(
+            "partition-replicas",
+            line,
+            format!("{name}: {} replica(s) for replication factor {want}", replicas.len()),
+        );
     }
 }
 

@@ -302,7 +302,8 @@ const CASES: &[Case] = &[
         mutate: |d| {
             append(d, "kafka-finops.toml", "\n[[sources]]\nname = \"demo again\"\nkind = \"scenario\"\npath = \".\"\n")
         },
-        expect: Expect::Error(&["repeats line", "`cluster, topic`"]),
+        // Once, at the config line, not as every row repeated (it was 111 `repeats line` errors).
+        expect: Expect::Error(&["kafka-finops.toml:80: `sources[1]`", "reads the same as source `demo`", "1 problem"]),
     },
     // --- scenario files ---------------------------------------------------------------------------------------------
     Case {
@@ -457,7 +458,33 @@ const CASES: &[Case] = &[
         },
         expect: Expect::Error(&["catalog.toml:", "invalid regex"]),
     },
+    Case {
+        name: "a replica list naming one broker twice",
+        mutate: |d| {
+            set(d, "partitions.csv", 0, "replicas", "1;5;1");
+            set(d, "partitions.csv", 0, "replica_racks", "use1-az1;use1-az2;use1-az1");
+        },
+        expect: Expect::Error(&["partitions:2: `replicas`", "name broker 1 twice"]),
+    },
+    Case {
+        name: "a partition numbered at the topic's partition count",
+        mutate: |d| set(d, "partitions.csv", 0, "partition", "12"),
+        expect: Expect::Error(&["partitions:2: `partition`", "`payments.transactions` partition 12", "declares 12"]),
+    },
     // --- warnings: the report is written, flagged, figures unknown -----------------------------------------------
+    Case {
+        name: "metric points of a topic not in the inventory",
+        mutate: |d| {
+            append(
+                d,
+                "metric_points.csv",
+                "AWS/Kafka,BytesInPerSec,\"Cluster Name=demo-msk,Topic=deleted.last-week\",2026-10-27T00:00:00Z,Average,\
+                 1000,Bytes/Second\nAWS/Kafka,BytesInPerSec,\"Cluster Name=demo-msk,Topic=deleted.last-week\",\
+                 2026-10-28T00:00:00Z,Average,1000,Bytes/Second\n",
+            )
+        },
+        expect: Expect::Warning("metric-topic", &["2 point(s) of Cluster Name=demo-msk,Topic=deleted.last-week"]),
+    },
     Case {
         name: "a negative lag",
         mutate: |d| set(d, "consumer_group_offsets.csv", 0, "lag", "-4"),

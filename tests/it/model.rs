@@ -744,3 +744,27 @@ fn a_recording_made_before_segment_ms_was_collected_still_runs() {
     let model = model_of(fixture.path());
     assert_eq!(model.topics.len(), 39);
 }
+
+#[test]
+fn a_negative_lag_leaves_the_groups_lag_on_the_topic_unknown_not_smaller() {
+    // payments-ledger-writer's first row (payments.transactions partition 0) gets a lag of −4: the partition's lag is
+    // unknown, and so is the group's on the topic. Before, it was the sum of the other 11 partitions'.
+    let fixture = demo_copy();
+    let path = fixture.path().join("consumer_group_offsets.csv");
+    edit(
+        &path,
+        "demo-msk,payments-ledger-writer,Stable,payments.transactions,0,42889382,4\n",
+        "demo-msk,payments-ledger-writer,Stable,payments.transactions,0,42889390,-4\n",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 1, "the negative lag is a warning: {}", out.stderr);
+    let model = read_model(&work.path().join(out.run_dir()));
+    let g = model
+        .consumer_groups
+        .iter()
+        .find(|g| g.group_id == "payments-ledger-writer" && g.topic == "payments.transactions")
+        .unwrap();
+    assert_eq!((g.total_lag, g.max_partition_lag, g.lag_ms), (None, None, None));
+}
