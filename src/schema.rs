@@ -325,6 +325,25 @@ table! {
 }
 
 table! {
+    /// One row per log dir of each broker, as DescribeLogDirs reports it (v4+, KIP-827, gives the volume's size).
+    /// Optional in a recorded scenario.
+    LogDir = "log_dirs" {
+        cluster: String,
+        /// The broker's id.
+        broker: i64,
+        /// The dir's path on the broker.
+        log_dir: String,
+        /// Bytes of the volume holding the dir (KIP-827 `TotalBytes`). Null when the broker answers an older
+        /// version or -1: unknown, never 0.
+        total_bytes: Option<i64>,
+        /// Bytes still free for the broker on that volume (`UsableBytes`). Null as above.
+        usable_bytes: Option<i64>,
+        /// The dir's error as the broker reports it (`KafkaStorageError` for an offline dir); null when it answered.
+        error: Option<String>,
+    }
+}
+
+table! {
     /// One row per replica on disk, as DescribeLogDirs reports it. Optional in a recorded scenario.
     ReplicaLogDir = "replica_log_dirs" {
         cluster: String,

@@ -64,6 +64,7 @@ pub const RULES: &[Rule] = &[
         "one committed offset per group and partition",
     ),
     rule("unique-members", "consumer_group_members", "cluster, group_id, member_id", Error, "one row per member"),
+    rule("unique-log-dirs", "log_dirs", "cluster, broker, log_dir", Error, "one row per broker and log dir"),
     rule(
         "unique-metric-points",
         "metric_points",
@@ -140,6 +141,14 @@ pub const RULES: &[Rule] = &[
         Warning,
         "a topic listed in `topics`: a topic deleted inside the window (or named differently) is in no topic's cost, so its traffic shows only on the bill, in the residual",
     ),
+    rule(
+        "log-dir-bytes",
+        "log_dirs",
+        "total_bytes, usable_bytes",
+        Error,
+        "0 or more, usable not above total, or empty when unknown",
+    ),
+    rule("log-dir-broker", "log_dirs", "broker", Error, "a broker listed in `brokers`"),
     rule("sum-bytes", "partitions", "size_bytes", Error, "the sum over a cluster fits a 64-bit integer"),
     rule(
         "sum-offsets",
@@ -230,6 +239,7 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
     metric_values(c, &mut f);
     topic_values(c, &mut f);
     partitions(c, &mut f);
+    log_dirs(c, &mut f);
     offsets(c, &mut f);
     cost_lines(c, &mut f);
     sources(c, &mut f);
@@ -257,6 +267,9 @@ fn keys(c: &Collected, f: &mut Found) {
         repeats(&c.consumer_group_members, |m| (m.cluster.clone(), m.group_id.clone(), m.member_id.clone()))
     {
         f.add("unique-members", Some(line), format!("member {k}"));
+    }
+    for (line, k) in repeats(&c.log_dirs, |d| (d.cluster.clone(), d.broker, d.log_dir.clone())) {
+        f.add("unique-log-dirs", Some(line), format!("log dir {k}"));
     }
     for (line, k) in repeats(&c.metric_points, |m| {
         (m.namespace.clone(), m.metric.clone(), m.dimensions.clone(), m.timestamp, m.stat.clone())
@@ -426,6 +439,25 @@ fn placement(p: &crate::schema::Partition, line: Option<usize>, name: &str, know
             line,
             format!("{name}: {} replica(s) for replication factor {want}", replicas.len()),
         );
+    }
+}
+
+/// Log dirs: sizes that can be, on brokers that are listed.
+fn log_dirs(c: &Collected, f: &mut Found) {
+    let brokers: HashSet<(&str, i64)> = c.brokers.iter().map(|b| (b.cluster.as_str(), b.broker_id)).collect();
+    for (i, d) in c.log_dirs.iter().enumerate() {
+        let line = Some(i + 2);
+        let name = format!("broker {} log dir `{}`", d.broker, d.log_dir);
+        let negative = d.total_bytes.is_some_and(|t| t < 0) || d.usable_bytes.is_some_and(|u| u < 0);
+        let over = d.total_bytes.zip(d.usable_bytes).is_some_and(|(t, u)| u > t);
+        if negative || over {
+            let text = |v: Option<i64>| v.map_or("unknown".to_string(), |v| v.to_string());
+            let (total, usable) = (text(d.total_bytes), text(d.usable_bytes));
+            f.add("log-dir-bytes", line, format!("{name}: total {total}, usable {usable}"));
+        }
+        if !brokers.contains(&(d.cluster.as_str(), d.broker)) {
+            f.add("log-dir-broker", line, format!("{name}: cluster `{}` lists no broker {}", d.cluster, d.broker));
+        }
     }
 }
 

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use crate::completeness::SourceReport;
 
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, MetricPoint, Partition, ReplicaLogDir,
-    Table, Topic, TopicConfig,
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, LogDir, MetricPoint, Partition,
+    ReplicaLogDir, Table, Topic, TopicConfig,
 };
 
 /// Whether a recorded scenario must have a table's file. Optional tables were added after the first format; a
@@ -73,6 +73,7 @@ collected_tables! {
     topics: Topic = Required,
     topic_configs: TopicConfig = Optional,
     partitions: Partition = Required,
+    log_dirs: LogDir = Optional,
     replica_log_dirs: ReplicaLogDir = Optional,
     consumer_group_offsets: ConsumerGroupOffset = Required,
     consumer_group_members: ConsumerGroupMember = Optional,

@@ -60,6 +60,12 @@ fn replace(dir: &Path, file: &str, from: &str, to: &str) {
     edit(&dir.join(file), from, to);
 }
 
+/// Writes a `log_dirs.csv` (the demo has none) with these rows.
+fn log_dirs(dir: &Path, rows: &str) {
+    std::fs::write(dir.join("log_dirs.csv"), format!("cluster,broker,log_dir,total_bytes,usable_bytes,error\n{rows}"))
+        .unwrap();
+}
+
 fn append(dir: &Path, file: &str, text: &str) {
     let path = dir.join(file);
     let mut s = std::fs::read_to_string(&path).unwrap();
@@ -457,6 +463,21 @@ const CASES: &[Case] = &[
             replace(d, "catalog.toml", "regex = \"(clickstream|analytics)\\\\..+\"", "regex = \"(clickstream\"")
         },
         expect: Expect::Error(&["catalog.toml:", "invalid regex"]),
+    },
+    Case {
+        name: "a log dir with more usable bytes than its volume holds",
+        mutate: |d| log_dirs(d, "demo-msk,1,/kafka/datalogs,1000,2000,\n"),
+        expect: Expect::Error(&["log_dirs:2: `total_bytes, usable_bytes`", "total 1000, usable 2000"]),
+    },
+    Case {
+        name: "a log dir of negative size",
+        mutate: |d| log_dirs(d, "demo-msk,1,/kafka/datalogs,-5,,\n"),
+        expect: Expect::Error(&["log_dirs:2: `total_bytes, usable_bytes`", "total -5, usable unknown"]),
+    },
+    Case {
+        name: "a log dir on a broker the cluster does not list",
+        mutate: |d| log_dirs(d, "demo-msk,9,/kafka/datalogs,1000,500,\n"),
+        expect: Expect::Error(&["log_dirs:2: `broker`", "lists no broker 9"]),
     },
     Case {
         name: "a replica list naming one broker twice",

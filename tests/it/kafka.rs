@@ -823,3 +823,37 @@ fn an_msk_iam_session_is_renewed_before_the_broker_ends_it() {
         assert_eq!(dialer.requests() - opened, 2 + 2, "two Metadata requests and one renewal");
     });
 }
+
+/// `df` of a path: (total, available) bytes of the volume holding it.
+fn df(path: &Path) -> (f64, f64) {
+    let out = std::process::Command::new("df").args(["-B1", "--output=size,avail"]).arg(path).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let numbers: Vec<f64> = text.lines().nth(1).unwrap().split_whitespace().map(|n| n.parse().unwrap()).collect();
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn each_brokers_log_dir_reports_its_volume_as_df_does() {
+    // DescribeLogDirs v4+ (KIP-827) gives each log dir's TotalBytes and UsableBytes: the size of the volume holding
+    // it and the space still free, as the filesystem reports them. Checked against `df` of each node's log dir
+    // (ci/kafka.sh: `log.dirs=<run>/node-N/data`), within 1 %.
+    let Some(env) = env() else { return };
+    let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap), "");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "rec"], work.path());
+    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let (h, rows) = read_csv(&work.path().join("rec").join("log_dirs.csv"));
+    assert_eq!(rows.len(), 3, "one log dir per broker: {rows:?}");
+    for node in 1..=3 {
+        let row = rows_where(&h, &rows, "broker", &node.to_string())[0];
+        let dir = Path::new(&env.run_dir).join(format!("node-{node}")).join("data");
+        assert_eq!(Path::new(get(&h, row, "log_dir")), dir.as_path(), "node {node}");
+        assert_eq!(get(&h, row, "error"), "", "node {node}");
+        let (total, avail) = df(&dir);
+        let (reported_total, reported_usable): (f64, f64) =
+            (get(&h, row, "total_bytes").parse().unwrap(), get(&h, row, "usable_bytes").parse().unwrap());
+        assert!((reported_total - total).abs() <= total * 0.01, "node {node}: {reported_total} vs df {total}");
+        assert!((reported_usable - avail).abs() <= avail * 0.01, "node {node}: {reported_usable} vs df {avail}");
+    }
+}

@@ -34,7 +34,7 @@ use kafka_protocol::protocol::StrBytes;
 use super::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{SourceReport, SourceStatus};
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, LogDir, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
 };
 use connection::{BrokerConnection, ConnectionError, Dialer};
 use settings::ConnectionSettings;
@@ -114,9 +114,17 @@ struct GroupAnswers {
 /// Topic config rows and one line per kind of DescribeConfigs failure.
 type ConfigAnswers = (Vec<TopicConfig>, Vec<String>);
 
+/// One broker's log dirs: each dir with its volume's size or its error, the replicas on the dirs that answered, and
+/// one line per dir that did not.
+struct LogDirAnswers {
+    dirs: Vec<LogDir>,
+    replicas: Vec<ReplicaLogDir>,
+    problems: Vec<String>,
+}
+
 /// What one broker answered; each request has its own error slot.
 struct BrokerAnswers {
-    log_dirs: Result<Vec<ReplicaLogDir>, RequestError>,
+    log_dirs: Result<LogDirAnswers, RequestError>,
     /// (topic, partition) → (earliest, latest)
     offsets: Result<OffsetRange, RequestError>,
     groups: Result<GroupAnswers, RequestError>,
@@ -228,6 +236,7 @@ impl KafkaSource {
                 Topic::NAME,
                 TopicConfig::NAME,
                 Partition::NAME,
+                LogDir::NAME,
                 ReplicaLogDir::NAME,
                 ConsumerGroupOffset::NAME,
                 ConsumerGroupMember::NAME,
@@ -407,11 +416,13 @@ fn gather(
             }
         };
         match &a.log_dirs {
-            Ok(dirs) => {
-                for d in dirs.iter().filter(|d| !d.is_future) {
+            Ok(answers) => {
+                for d in answers.replicas.iter().filter(|d| !d.is_future) {
                     out.sizes.insert((d.topic.clone(), d.partition as i32, id), d.size_bytes);
                 }
-                into.replica_log_dirs.extend(dirs.iter().cloned());
+                into.replica_log_dirs.extend(answers.replicas.iter().cloned());
+                into.log_dirs.extend(answers.dirs.iter().cloned());
+                problems.extend(answers.problems.iter().map(|p| format!("broker {id}: DescribeLogDirs: {p}")));
             }
             Err(e) => problems.push(format!("broker {id}: DescribeLogDirs: {e}")),
         }
@@ -535,19 +546,32 @@ async fn ask_broker(addr: &str, dialer: &Dialer, asked: Asked<'_>) -> Result<Bro
     Ok(BrokerAnswers { log_dirs, offsets, groups, configs })
 }
 
-async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result<Vec<ReplicaLogDir>, RequestError> {
+/// Every log dir of one broker: its volume's total and usable bytes (DescribeLogDirs v4+, KIP-827; -1 or an older
+/// version gives unknown), and the replicas on it. A dir that answers with an error (an offline dir) is recorded
+/// with that error and no size, and named as a problem; the other dirs keep their answers.
+async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result<LogDirAnswers, RequestError> {
     let response = conn.send(DescribeLogDirsRequest::default().with_topics(None)).await?;
     if let Some(e) = refused(response.error_code, "", Some("DESCRIBE on CLUSTER")) {
         return Err(e);
     }
-    let mut rows = Vec::new();
+    let mut out = LogDirAnswers { dirs: Vec::new(), replicas: Vec::new(), problems: Vec::new() };
+    let known = |bytes: i64| (bytes >= 0).then_some(bytes);
     for dir in response.results {
-        if let Some(e) = refused(dir.error_code, format!("log dir {}: ", dir.log_dir), None) {
-            return Err(e);
+        let error = dir.error_code.err();
+        if let Some(e) = &error {
+            out.problems.push(format!("log dir {}: {e}", dir.log_dir));
         }
+        out.dirs.push(LogDir {
+            cluster: cluster.to_string(),
+            broker: i64::from(id),
+            log_dir: dir.log_dir.to_string(),
+            total_bytes: known(dir.total_bytes).filter(|_| error.is_none()),
+            usable_bytes: known(dir.usable_bytes).filter(|_| error.is_none()),
+            error: error.map(|e| format!("{e:?}")),
+        });
         for t in dir.topics {
             for p in t.partitions {
-                rows.push(ReplicaLogDir {
+                out.replicas.push(ReplicaLogDir {
                     cluster: cluster.to_string(),
                     topic: t.name.0.to_string(),
                     partition: i64::from(p.partition_index),
@@ -560,8 +584,9 @@ async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result
             }
         }
     }
-    rows.sort_by(|a, b| (a.topic.as_str(), a.partition).cmp(&(b.topic.as_str(), b.partition)));
-    Ok(rows)
+    out.replicas.sort_by(|a, b| (a.topic.as_str(), a.partition).cmp(&(b.topic.as_str(), b.partition)));
+    out.dirs.sort_by(|a, b| a.log_dir.cmp(&b.log_dir));
+    Ok(out)
 }
 
 /// Earliest and latest offsets of the partitions this broker leads: two requests, each for all of them.
