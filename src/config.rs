@@ -51,6 +51,16 @@ struct ConfigFile {
     /// How many earlier runs to compare with, and when a cost change is an anomaly.
     #[serde(default)]
     history: HistoryFile,
+    /// When a broker's disk is too full, and how soon is soon.
+    #[serde(default)]
+    capacity: CapacityFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapacityFile {
+    disk_threshold: Option<Spanned<Decimal>>,
+    runway_watch_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -229,6 +239,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
     let what_ifs = what_ifs(&raw.what_if, &display, &at, &mut problems);
     let readiness = readiness_rules(&raw.readiness, &display, &at, &mut problems);
     let history = history_rules(&raw.history, &display, &at, &mut problems);
+    let capacity = capacity_rules(&raw.capacity, &display, &at, &mut problems);
     let catalog = catalog(files, &raw, &display, &at, &mut problems);
 
     match catalog {
@@ -247,6 +258,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 assumptions,
                 what_ifs,
                 readiness,
+                capacity,
                 owners,
             };
             // Relative to the config file, as every path it names; without the key, `out` where the command runs.
@@ -449,6 +461,39 @@ fn what_ifs(
         });
     }
     out
+}
+
+/// The `[capacity]` thresholds over their defaults.
+fn capacity_rules(
+    raw: &CapacityFile,
+    display: &str,
+    at: &impl Fn(std::ops::Range<usize>) -> Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> crate::settings::CapacityRules {
+    let mut c = crate::settings::CapacityRules::default();
+    if let Some(v) = &raw.disk_threshold {
+        match above_zero(*v.get_ref(), Some(Decimal::ONE)) {
+            Ok(x) => c.disk_threshold = x,
+            Err(message) => problems.push(Problem::new(
+                display,
+                at(v.span()),
+                Some("capacity.disk_threshold"),
+                format!("{message} (a share of the disk)"),
+            )),
+        }
+    }
+    if let Some(v) = &raw.runway_watch_days {
+        match *v.get_ref() {
+            d @ 1..=3650 => c.runway_watch_days = d,
+            d => problems.push(Problem::new(
+                display,
+                at(v.span()),
+                Some("capacity.runway_watch_days"),
+                format!("expected 1 to 3650 days, found {d}"),
+            )),
+        }
+    }
+    c
 }
 
 /// The `[history]` settings over their defaults.

@@ -23,8 +23,27 @@ pub struct ModelSettings {
     pub assumptions: Assumptions,
     pub what_ifs: Vec<WhatIf>,
     pub readiness: Rules,
+    /// When a broker's disk is too full, and how soon is soon (`[capacity]`).
+    pub capacity: CapacityRules,
     /// Every catalog owner and its escalation contact.
     pub owners: Vec<OwnerContact>,
+}
+
+/// The capacity analysis' thresholds (`[capacity]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapacityRules {
+    /// The share of a broker's disk it should stay under. Default 0.8: Amazon MSK's storage capacity alerts send an
+    /// "Action required" alert when a broker has used over 80 % of its disk (MSK Developer Guide, "Use Amazon MSK
+    /// storage capacity alerts"; its first alert is at 60 %).
+    pub disk_threshold: Decimal,
+    /// A broker due to cross the threshold within this many days is flagged. Default 30.
+    pub runway_watch_days: i64,
+}
+
+impl Default for CapacityRules {
+    fn default() -> Self {
+        CapacityRules { disk_threshold: Decimal::new(8, 1), runway_watch_days: 30 }
+    }
 }
 
 /// A catalog owner and who to escalate to.

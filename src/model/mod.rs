@@ -9,6 +9,7 @@ pub use bill::{IDLE, UNALLOCATED};
 pub mod actions;
 pub mod assumptions;
 mod bill;
+pub mod capacity;
 pub mod choice;
 pub mod cost;
 mod gaps;
@@ -111,6 +112,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let platform = platform_owner(config);
     let (priced, mut actions) = score_topics(priced, &billed, &books, config, run, &platform);
     actions.extend(gp3_moves(&priced, &books, config, &platform));
+    let capacity = capacity(tables, &clusters, &priced, &sizings, config)?;
     let consumer_groups = group_lags(tables, &priced, &config.assumptions)?;
     let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
     // Clusters, with the actions their bills call for.
@@ -162,6 +164,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         what_ifs,
         readiness_rules: config.readiness.clone().into(),
         actions: actions.into_iter().map(Into::into).collect(),
+        capacity,
         history: None,
         findings: findings.into_iter().map(Into::into).collect(),
     };
@@ -183,6 +186,51 @@ fn price_books(
             (name.clone(), config.prices.settle(&entry.config.region, &effective, &config.price_overrides))
         })
         .collect()
+}
+
+/// Each broker against its limits (`capacity`): its disk from the log dirs, else the bill's provisioned storage.
+fn capacity(
+    tables: &Tables,
+    clusters: &BTreeMap<String, ClusterEntry<'_>>,
+    priced: &[Priced],
+    sizings: &BTreeMap<String, sizing::Sizing>,
+    config: &ModelSettings,
+) -> Result<crate::report_model::Capacity, ModelError> {
+    let brokers = rows::<crate::schema::Broker>(tables)?;
+    let log_dirs = rows::<crate::schema::LogDir>(tables)?;
+    let mut out = crate::report_model::Capacity {
+        disk_threshold: config.capacity.disk_threshold,
+        runway_watch_days: config.capacity.runway_watch_days,
+        ..Default::default()
+    };
+    for (name, entry) in clusters {
+        let topics: Vec<capacity::TopicOnBrokers<'_>> = priced
+            .iter()
+            .filter(|p| &p.topic.cluster == name)
+            .map(|p| capacity::TopicOnBrokers {
+                topic: &p.topic.topic,
+                owner: &p.topic.owner,
+                internal: p.topic.is_internal,
+                inputs: &p.inputs,
+            })
+            .collect();
+        let mut ids: Vec<(i64, Option<String>)> =
+            brokers.iter().filter(|b| &b.cluster == name).map(|b| (b.broker_id, b.rack.clone())).collect();
+        ids.sort();
+        let count = Decimal::from(ids.len().max(1) as i64);
+        let disks = capacity::ClusterDisks {
+            cluster: name,
+            instance_type: &entry.config.broker_instance_type,
+            brokers: ids,
+            log_dirs: log_dirs.iter().filter(|d| &d.cluster == name).collect(),
+            billed_gib_per_broker: sizings.get(name).and_then(|s| s.disk_gib_billed).map(|g| g / count),
+            write_mibps: config.assumptions.broker_write_mibps,
+        };
+        let (each, cluster) = capacity::analyse(&disks, &capacity::loads(&topics), &config.capacity);
+        out.brokers.extend(each);
+        out.clusters.push(cluster);
+    }
+    Ok(out)
 }
 
 /// Per self-managed cluster on gp2 volumes, the change to gp3 (`actions::gp3_volumes`).
@@ -759,12 +807,14 @@ fn placements(tables: &Tables) -> Result<BTreeMap<(String, String), Placement>, 
             leader: None,
             followers: vec![],
             brokers: vec![],
+            leader_broker: None,
             size_bytes,
             messages,
         });
         let Some(broker) = r.broker_id else { continue };
         row.brokers.push(broker);
         if r.is_leader {
+            row.leader_broker = Some(broker);
             row.leader = r.rack;
         } else {
             row.followers.push(r.rack);

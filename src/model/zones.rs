@@ -20,8 +20,10 @@ pub struct PartitionPlace {
     pub share: Decimal,
     pub leader: Option<String>,
     pub followers: Vec<Option<String>>,
-    /// The brokers holding a replica (empty when not known, as in a placement a what-if made up).
+    /// The brokers holding a replica (empty when not known, as in a placement a what-if made up), and which of
+    /// them leads.
     pub brokers: Vec<i64>,
+    pub leader_broker: Option<i64>,
 }
 
 /// Where a topic's partitions are. An empty list means the partitions were not collected: every share is unknown.
@@ -36,8 +38,9 @@ pub struct Placement {
 pub struct PartitionRow {
     pub leader: Option<String>,
     pub followers: Vec<Option<String>>,
-    /// The brokers holding a replica.
+    /// The brokers holding a replica, and the leader's.
     pub brokers: Vec<i64>,
+    pub leader_broker: Option<i64>,
     pub size_bytes: Option<i64>,
     pub messages: Option<i64>,
 }
@@ -68,6 +71,7 @@ impl Placement {
                 leader: r.leader,
                 followers: r.followers,
                 brokers: r.brokers,
+                leader_broker: r.leader_broker,
             })
             .collect();
         Placement { partitions, basis }
@@ -118,6 +122,7 @@ impl Placement {
                     leader: zones.get(i % zones.len().max(1)).cloned(),
                     followers: vec![],
                     brokers: vec![],
+                    leader_broker: None,
                 })
                 .collect(),
             basis: WeightBasis::Even,
@@ -284,6 +289,7 @@ mod tests {
             share,
             leader: Some(leader.into()),
             brokers: vec![],
+            leader_broker: None,
             followers: followers.iter().map(|f| Some(f.to_string())).collect(),
         }
     }
@@ -405,6 +411,7 @@ mod tests {
     fn weights_come_from_bytes_then_offsets_then_evenly() {
         let row = |size: Option<i64>, messages: Option<i64>| PartitionRow {
             brokers: vec![],
+            leader_broker: None,
             leader: Some("a".into()),
             followers: vec![],
             size_bytes: size,

@@ -45,6 +45,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     section!("unowned"),
     section!("what-if"),
     section!("clusters"),
+    section!("capacity"),
     section!("lag"),
     section!("completeness"),
     section!("assumptions"),
@@ -83,6 +84,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         top_details => top.iter().map(|t| topic_detail_view(model, t)).collect::<Vec<_>>(),
         unowned_topics => unowned.iter().map(|t| topic_row(t)).collect::<Vec<_>>(),
         clusters => model.clusters.iter().map(cluster_view).collect::<Vec<_>>(),
+        capacity => capacity_view(model),
         unattributed => if unattributed.is_zero() { None } else { Some(format::usd(unattributed)) },
         groups_total => model.consumer_groups.len(),
         groups => lagging(model).into_iter().map(group_view).collect::<Vec<_>>(),
@@ -254,6 +256,74 @@ fn sizing_view(s: &crate::report_model::Sizing) -> minijinja::Value {
         fullest => s.fullest_broker.zip(s.fullest_broker_gib)
             .map(|(b, g)| format!("broker {b} holds the most, {} GiB", format::quantity(g.round_dp(1)))),
     }
+}
+
+/// The capacity section: a chart of each broker's disk, the clusters' balance and one row per broker.
+fn capacity_view(model: &ReportModel) -> minijinja::Value {
+    let c = &model.capacity;
+    let gib = |v: Option<i64>| v.map(|b| b as f64 / 1_073_741_824.0);
+    let shown = |bytes: Option<i64>, share: Option<Decimal>| match (bytes, share) {
+        (Some(b), Some(s)) => format!("{} ({})", format::bytes(b), format::percent(s)),
+        (Some(b), None) => format::bytes(b),
+        _ => "unknown".to_string(),
+    };
+    let labels: Vec<String> = c.brokers.iter().map(|b| format!("{} / {}", b.cluster, b.broker)).collect();
+    let threshold = c.disk_threshold.to_f64().unwrap_or(0.8);
+    let series = |f: &dyn Fn(&crate::report_model::BrokerCapacity) -> Option<f64>| {
+        c.brokers.iter().map(|b| f(b).unwrap_or(f64::NAN)).collect::<Vec<f64>>()
+    };
+    let chart = (!c.brokers.is_empty()).then(|| {
+        charts::horizontal_bars(
+            "Broker disk",
+            "GiB",
+            &labels,
+            &[
+                charts::Series { name: "used", values: series(&|b| gib(b.disk_used_bytes)) },
+                charts::Series { name: "steady state", values: series(&|b| gib(b.disk_steady_state_bytes)) },
+                charts::Series {
+                    name: "threshold",
+                    values: series(&|b| gib(b.disk_total_bytes).map(|t| t * threshold)),
+                },
+                charts::Series { name: "disk", values: series(&|b| gib(b.disk_total_bytes)) },
+            ],
+        )
+    });
+    context! {
+        threshold => format::percent(c.disk_threshold),
+        self_managed => model.clusters.iter().any(|k| k.platform == "self-managed"),
+        chart => chart,
+        clusters => c.clusters.iter().map(|k| {
+            let tightest = c.brokers.iter().find(|b| b.cluster == k.cluster && Some(b.broker) == k.tightest_broker);
+            context! {
+                cluster => &k.cluster,
+                leader_skew => k.leader_skew.map(|s| s.normalize().to_string()).unwrap_or_else(|| "unknown".into()),
+                bytes_skew => k.bytes_skew.map(|s| s.normalize().to_string()).unwrap_or_else(|| "unknown".into()),
+                threshold => k.skew_threshold.normalize().to_string(),
+                tightest => k.tightest_broker,
+                tightest_owners => tightest.map(|b| owners_text(&b.owners)),
+            }
+        }).collect::<Vec<_>>(),
+        brokers => c.brokers.iter().map(|b| context! {
+            cluster => &b.cluster, broker => b.broker, rack => b.rack.clone().unwrap_or_default(),
+            used => shown(b.disk_used_bytes, b.disk_used_share), used_raw => b.disk_used_bytes,
+            steady => shown(b.disk_steady_state_bytes, b.disk_steady_state_share), steady_raw => b.disk_steady_state_bytes,
+            total => b.disk_total_bytes.map(format::bytes).unwrap_or_else(|| "unknown".into()),
+            days => b.days_to_threshold.map(|d| d.normalize().to_string()).unwrap_or_else(|| "–".into()),
+            days_raw => b.days_to_threshold.map(f),
+            basis => if b.disk_total_bytes.is_none() { b.disk_basis.clone() } else { b.runway_basis.clone() },
+            replicas => match b.partitions_limit { Some(l) => format!("{} / {l}", b.replicas), None => b.replicas.to_string() },
+            rates => format!("{} / {}", format::rate(b.bytes_in_per_sec), format::rate(b.bytes_out_per_sec)),
+            binding => b.binding_limit.zip(b.binding_share)
+                .map(|(l, s)| format!("{} ({} of its bound)", l.label(), format::percent(s)))
+                .unwrap_or_else(|| "unknown".into()),
+            owners => owners_text(&b.owners),
+        }).collect::<Vec<_>>(),
+    }
+}
+
+/// The owners holding most of a broker's bytes, with their shares.
+fn owners_text(owners: &[crate::report_model::OwnerBytes]) -> String {
+    owners.iter().take(3).map(|o| format!("{} {}", o.owner, format::percent(o.share))).collect::<Vec<_>>().join(", ")
 }
 
 fn group_view(g: &crate::report_model::GroupLag) -> minijinja::Value {

@@ -49,7 +49,7 @@ type Renderer = fn(&ReportModel, &RunDir) -> Result<(), ReportError>;
 /// Every report file's renderer: `model.json`, the CSV and Parquet tables, the owners' handoff packs under
 /// `owners/`, and `index.html`. (`summary.json`, the model's own projection for history, is written beside them by
 /// `output`.) The heaviest first, so that, rendered side by side, the last to start is a short one.
-const RENDERERS: [Renderer; 8] = [
+const RENDERERS: [Renderer; 9] = [
     |m, dir| sheet(dir, "cost_components", tables::cost_components(m)),
     |m, dir| dir.write("index.html", html::render(m)?.as_bytes()),
     // Compact (40 % smaller at 10,000 topics), and streamed: at that size it is 50 MB.
@@ -59,6 +59,7 @@ const RENDERERS: [Renderer; 8] = [
     |m, dir| sheet(dir, "owners", tables::owners(m)),
     |m, dir| sheet(dir, "prices", tables::prices(m)),
     |m, dir| sheet(dir, "chargeback", tables::chargeback(m)),
+    |m, dir| sheet(dir, "brokers", tables::brokers(m)),
 ];
 
 /// A table as CSV and as Parquet, from the same cells.

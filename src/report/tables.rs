@@ -402,3 +402,60 @@ pub fn prices(m: &ReportModel) -> Sheet {
         }),
     )
 }
+
+/// One row per broker: its disk now and at steady state, its runway, and its other limits (`model.json` `capacity`).
+pub fn brokers(m: &ReportModel) -> Sheet {
+    let int = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let dec = |v: Option<rust_decimal::Decimal>| v.map(|v| v.normalize().to_string()).unwrap_or_default();
+    let float = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    Sheet::new(
+        &[
+            ("cluster", Text),
+            ("broker", Int),
+            ("rack", Text),
+            ("instance_type", Text),
+            ("disk_total_bytes", Int),
+            ("disk_used_bytes", Int),
+            ("disk_usable_bytes", Int),
+            ("disk_used_share", Decimal),
+            ("disk_basis", Text),
+            ("disk_steady_state_bytes", Int),
+            ("disk_steady_state_share", Decimal),
+            ("days_to_threshold", Decimal),
+            ("runway_basis", Text),
+            ("replicas", Int),
+            ("leaders", Int),
+            ("partitions_limit", Int),
+            ("bytes_in_per_sec", Float),
+            ("bytes_out_per_sec", Float),
+            ("throughput_limit_bytes_per_sec", Float),
+            ("binding_limit", Text),
+            ("binding_share", Decimal),
+        ],
+        m.capacity.brokers.iter().map(move |b| {
+            vec![
+                b.cluster.clone(),
+                b.broker.to_string(),
+                b.rack.clone().unwrap_or_default(),
+                b.instance_type.clone(),
+                int(b.disk_total_bytes),
+                int(b.disk_used_bytes),
+                int(b.disk_usable_bytes),
+                dec(b.disk_used_share),
+                b.disk_basis.clone(),
+                int(b.disk_steady_state_bytes),
+                dec(b.disk_steady_state_share),
+                dec(b.days_to_threshold),
+                b.runway_basis.clone(),
+                b.replicas.to_string(),
+                b.leaders.to_string(),
+                int(b.partitions_limit),
+                float(b.bytes_in_per_sec),
+                float(b.bytes_out_per_sec),
+                b.throughput_limit_bytes_per_sec.to_string(),
+                b.binding_limit.map(|l| l.label().to_string()).unwrap_or_default(),
+                dec(b.binding_share),
+            ]
+        }),
+    )
+}

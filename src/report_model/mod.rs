@@ -57,6 +57,8 @@ pub struct ReportModel {
     pub readiness_rules: ReadinessRules,
     /// Proposed next actions, biggest saving first (savings of one topic's actions overlap; do not add them).
     pub actions: Vec<Action>,
+    /// Each broker's disk, partitions and throughput against its limits, and when its disk crosses the threshold.
+    pub capacity: Capacity,
     /// The comparison with earlier runs under the same output directory; None when not compared (`render`
     /// keeps what the run found).
     pub history: Option<HistoryReport>,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::vocabulary::{ActionKind, Bottleneck, Component, Dimension, PriceBasis, Scenario, Verdict};
+use super::vocabulary::{ActionKind, Bottleneck, CapacityLimit, Component, Dimension, PriceBasis, Scenario, Verdict};
 
 /// One priced line of a cost: `monthly_usd = quantity × unit_price_usd`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -484,4 +484,80 @@ pub struct Finding {
     pub line: Option<usize>,
     pub column: String,
     pub message: String,
+}
+
+/// Capacity (docs/capacity.md): each broker against its limits, and each cluster's balance.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Capacity {
+    /// The share of a broker's disk it should stay under (`[capacity] disk_threshold`).
+    pub disk_threshold: Decimal,
+    /// A broker due to cross the threshold within this many days is flagged (`[capacity] runway_watch_days`).
+    pub runway_watch_days: i64,
+    pub brokers: Vec<BrokerCapacity>,
+    pub clusters: Vec<ClusterCapacity>,
+}
+
+/// One broker against its limits. Unknown is null, with the reason in `disk_basis`, `runway_basis` or
+/// `binding_limit`'s absence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct BrokerCapacity {
+    pub cluster: String,
+    pub broker: i64,
+    pub rack: Option<String>,
+    pub instance_type: String,
+    /// The broker's disk: its log dirs' volumes (DescribeLogDirs), else the bill's provisioned storage ÷ brokers.
+    pub disk_total_bytes: Option<i64>,
+    /// Used: the log dirs' total − usable, else the replicas' bytes.
+    pub disk_used_bytes: Option<i64>,
+    pub disk_usable_bytes: Option<i64>,
+    pub disk_used_share: Option<Decimal>,
+    /// Where the disk's size came from.
+    pub disk_basis: String,
+    /// The replicas at the sizes their retention holds at today's write rates (plus what else the disk holds).
+    pub disk_steady_state_bytes: Option<i64>,
+    pub disk_steady_state_share: Option<Decimal>,
+    /// Days until the disk crosses the threshold (0: over it now); null when it never does or is unknown.
+    pub days_to_threshold: Option<Decimal>,
+    /// How the runway was found, or why it is unknown.
+    pub runway_basis: String,
+    pub replicas: i64,
+    pub leaders: i64,
+    /// MSK's recommended partition replicas per broker for the instance size.
+    pub partitions_limit: Option<i64>,
+    /// Bytes written to the broker's disk per second (its replicas' partitions' writes) and sent out (its leaders'
+    /// writes to followers and consumers); null without write rates.
+    pub bytes_in_per_sec: Option<f64>,
+    pub bytes_out_per_sec: Option<f64>,
+    /// What one broker's volume sustains (`broker_write_mibps`), bytes/s.
+    pub throughput_limit_bytes_per_sec: f64,
+    /// The limit nearest (or past) its bound, and how near: load ÷ limit (the disk's steady state ÷ threshold).
+    pub binding_limit: Option<CapacityLimit>,
+    pub binding_share: Option<Decimal>,
+    /// Who holds the broker's bytes, most first.
+    pub owners: Vec<OwnerBytes>,
+}
+
+/// An owner's bytes on a broker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct OwnerBytes {
+    pub owner: String,
+    pub bytes: i64,
+    pub share: Decimal,
+}
+
+/// A cluster's balance over its brokers: max ÷ mean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ClusterCapacity {
+    pub cluster: String,
+    pub leader_skew: Option<Decimal>,
+    pub bytes_skew: Option<Decimal>,
+    /// Above this max ÷ mean a cluster is out of balance: Cruise Control's default balance thresholds
+    /// (`leader.replica.count.balance.threshold`, `disk.balance.threshold`: 1.10).
+    pub skew_threshold: Decimal,
+    /// The broker whose binding limit is nearest.
+    pub tightest_broker: Option<i64>,
 }

@@ -281,6 +281,29 @@ pub enum Bottleneck {
     Zones,
 }
 
+/// A broker's limit in the capacity analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CapacityLimit {
+    /// Its disk at steady state against the threshold.
+    Disk,
+    /// Its replicas against MSK's recommended partitions per broker.
+    Partitions,
+    /// Bytes written to its disk against what its volume sustains.
+    WriteThroughput,
+}
+
+impl CapacityLimit {
+    pub fn label(self) -> &'static str {
+        match self {
+            CapacityLimit::Disk => "disk",
+            CapacityLimit::Partitions => "partitions",
+            CapacityLimit::WriteThroughput => "write throughput",
+        }
+    }
+}
+
 impl Bottleneck {
     pub fn label(self) -> &'static str {
         match self {

@@ -304,12 +304,21 @@ const CASES: &[Case] = &[
         expect: Expect::Error(&["scenario.toml: `sources.tables`", "`metrics_extra`"]),
     },
     Case {
+        name: "a disk threshold above the whole disk",
+        mutate: |d| replace(d, "kafka-finops.toml", "disk_threshold = 0.8", "disk_threshold = 1.5"),
+        expect: Expect::Error(&["`capacity.disk_threshold`", "(a share of the disk)"]),
+    },
+    Case {
         name: "the same scenario listed twice",
         mutate: |d| {
             append(d, "kafka-finops.toml", "\n[[sources]]\nname = \"demo again\"\nkind = \"scenario\"\npath = \".\"\n")
         },
         // Once, at the config line, not as every row repeated (it was 111 `repeats line` errors).
-        expect: Expect::Error(&["kafka-finops.toml:80: `sources[1]`", "reads the same as source `demo`", "1 problem"]),
+        expect: Expect::Error(&[
+            "kafka-finops.toml:",
+            ": `sources[1]`: source `demo again` reads the same as source `demo`",
+            "1 problem",
+        ]),
     },
     // --- scenario files ---------------------------------------------------------------------------------------------
     Case {

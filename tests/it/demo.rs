@@ -513,7 +513,7 @@ fn every_card_is_reproduced_by_summing_the_csvs_and_docs_name_every_column() {
     assert_eq!(charged, t.billed_usd.unwrap().round_dp(2));
     // docs/outputs.md names every column of every table.
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/outputs.md")).unwrap();
-    for file in ["cost_components.csv", "topics.csv", "owners.csv", "chargeback.csv", "prices.csv"] {
+    for file in ["cost_components.csv", "topics.csv", "owners.csv", "chargeback.csv", "prices.csv", "brokers.csv"] {
         let (header, _) = read_csv(&dir.join(file));
         for h in header {
             assert!(doc.contains(&format!("`{h}`")), "docs/outputs.md lacks {file}'s column `{h}`");

@@ -1,5 +1,6 @@
 //! Golden outputs: the demo's `model.json`, `topics.csv`, `owners.csv`, `cost_components.csv`, `chargeback.csv`,
-//! the HTML report (`index.html`), one owner's handoff pack (`owners/search.json` and `.csv`) and `run.json` are committed under
+//! `brokers.csv`, the HTML report (`index.html`), one owner's handoff pack (`owners/search.json` and `.csv`) and
+//! `run.json` are committed under
 //! `tests/golden/demo/`. Any change of a figure, a column, a field or a line of the report fails here with the first
 //! differing lines, and lands only as a reviewed diff of those files whose commit message says why it moved.
 //!
@@ -26,6 +27,7 @@ const FILES: &[&str] = &[
     "owners.csv",
     "cost_components.csv",
     "chargeback.csv",
+    "brokers.csv",
     "index.html",
     "owners/search.json",
     "owners/search.csv",

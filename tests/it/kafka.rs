@@ -856,4 +856,14 @@ fn each_brokers_log_dir_reports_its_volume_as_df_does() {
         assert!((reported_total - total).abs() <= total * 0.01, "node {node}: {reported_total} vs df {total}");
         assert!((reported_usable - avail).abs() <= avail * 0.01, "node {node}: {reported_usable} vs df {avail}");
     }
+    // The capacity analysis takes each broker's disk from its log dir: brokers.csv carries the same total.
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_live_run(&out, work.path());
+    let (bh, brokers) = read_csv(&work.path().join(out.run_dir()).join("brokers.csv"));
+    assert_eq!(brokers.len(), 3);
+    for b in &brokers {
+        assert!(get(&bh, b, "disk_basis").contains("log dir"), "{b:?}");
+        let dir = rows_where(&h, &rows, "broker", get(&bh, b, "broker"))[0];
+        assert_eq!(get(&bh, b, "disk_total_bytes"), get(&h, dir, "total_bytes"));
+    }
 }

@@ -533,6 +533,7 @@ fn skewed_leaders_clients_in_a_zone_without_brokers_and_unknown_racks() {
     let place = |share: Decimal, leader: &str, followers: [&str; 2]| PartitionPlace {
         share,
         brokers: vec![],
+        leader_broker: None,
         leader: Some(leader.into()),
         followers: followers.iter().map(|f| Some(f.to_string())).collect(),
     };

@@ -1,0 +1,513 @@
+//! Capacity: each broker's disk now and at steady state, the day it crosses the threshold, its other limits, and
+//! who fills it. Pure; derived in docs/capacity.md.
+//!
+//! Every replica heads for the size its retention holds at today's write rate (Kafka's retention rule,
+//! [`TopicInputs::partition_bytes_after`]): a time-bound replica `r_p × (R + T_p / 2)`, a size-bound one
+//! `retention.bytes` plus half a segment, a compact-only one what it holds today, and one with unlimited retention
+//! grows by its write rate forever. A replica below its steady state grows at its partition's write rate until it
+//! gets there. Summed per broker, that is the disk each broker heads for with nothing new created, and the day it
+//! crosses the threshold.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+
+use super::cost::TopicInputs;
+use crate::report_model::{BrokerCapacity, CapacityLimit, ClusterCapacity, OwnerBytes};
+use crate::schema::LogDir;
+use crate::settings::CapacityRules;
+
+const SECONDS_PER_DAY: Decimal = Decimal::from_parts(86_400, 0, 0, false, 0);
+const MIB: f64 = 1_048_576.0;
+
+/// Where one replica's bytes are headed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fill {
+    /// Bytes today.
+    pub now: Decimal,
+    /// Its steady-state size; None = it grows without bound (unlimited retention).
+    pub steady: Option<Decimal>,
+    /// Bytes per second it grows by while below its steady state (its partition's write rate).
+    pub rate: Decimal,
+}
+
+impl Fill {
+    /// Its bytes `seconds` from now.
+    fn at(&self, seconds: Decimal) -> Decimal {
+        let grown = self.now + self.rate * seconds;
+        match self.steady {
+            Some(s) if s > self.now => grown.min(s),
+            Some(_) => self.now,
+            None => grown,
+        }
+    }
+}
+
+/// Each partition's replicas' fill, in placement order (one copy: every replica of a partition holds the same), or
+/// why it is unknown.
+pub fn fills(t: &TopicInputs) -> Result<Vec<Fill>, &'static str> {
+    let total = Decimal::from(t.retained_bytes.ok_or("a partition's size was not collected")?);
+    let rate = t.bytes_in_per_sec.and_then(Decimal::from_f64);
+    let parts = &t.placement.partitions;
+    let now = |share: Decimal| total * share;
+    // Compact only: one value per key, whatever the rate (docs/cost-model.md, "Retention as Kafka applies it").
+    if t.compacted && !t.deletes {
+        return Ok(parts
+            .iter()
+            .map(|p| Fill { now: now(p.share), steady: Some(now(p.share)), rate: Decimal::ZERO })
+            .collect());
+    }
+    let rate = rate.ok_or("no write rate")?;
+    let unlimited = t.retention_ms.is_some_and(|r| r < 0) && t.retention_bytes.is_none_or(|b| b <= 0);
+    if unlimited {
+        return Ok(parts.iter().map(|p| Fill { now: now(p.share), steady: None, rate: rate * p.share }).collect());
+    }
+    t.retention_ms.ok_or("retention unknown")?;
+    // A topic tiered today keeps its local window on the brokers: its steady state is the window's.
+    let window = match t.tiered_today {
+        Some(ms) if ms >= 0 => {
+            Decimal::from(ms) / Decimal::from(t.retention_ms.filter(|r| *r > 0).unwrap_or(ms.max(1)))
+        }
+        _ => Decimal::ONE,
+    };
+    let steady =
+        t.partition_bytes_after(window.min(Decimal::ONE), Decimal::ONE).ok_or("its retention bound is unknown")?;
+    Ok(parts
+        .iter()
+        .zip(steady)
+        .map(|(p, s)| Fill { now: now(p.share), steady: Some(s), rate: rate * p.share })
+        .collect())
+}
+
+/// One broker's replicas, as the analysis reads them.
+#[derive(Debug, Default, Clone)]
+pub struct Load {
+    pub replicas: i64,
+    pub leaders: i64,
+    /// Each replica's fill; `unknown` names why a replica's could not be told.
+    pub fills: Vec<Fill>,
+    pub unknown: Option<String>,
+    /// Bytes written to its disk per second (every replica takes its partition's writes) and sent out (the leaders'
+    /// writes to their followers and consumers); None when a workload topic on it has no write rate.
+    pub bytes_in_per_sec: Option<f64>,
+    pub bytes_out_per_sec: Option<f64>,
+    /// Bytes per owner today.
+    pub owners: BTreeMap<String, Decimal>,
+}
+
+/// One topic as the analysis reads it.
+pub struct TopicOnBrokers<'a> {
+    pub topic: &'a str,
+    pub owner: &'a str,
+    pub internal: bool,
+    pub inputs: &'a TopicInputs,
+}
+
+/// Each broker's load from the topics' replicas on it (by broker id; brokers holding none are absent).
+pub fn loads(topics: &[TopicOnBrokers<'_>]) -> BTreeMap<i64, Load> {
+    let mut out: BTreeMap<i64, Load> = BTreeMap::new();
+    for t in topics {
+        let inputs = t.inputs;
+        // Kafka's and MSK's internal topics are the brokers' own traffic: held at today's size without a rate.
+        let fills = match (fills(inputs), t.internal) {
+            (Err(_), true) if inputs.retained_bytes.is_some() => Ok(held_as_is(inputs)),
+            (f, _) => f.map_err(|why| format!("`{}`: {why}", t.topic)),
+        };
+        let rate = inputs.bytes_in_per_sec.or(t.internal.then_some(0.0));
+        let reads = inputs.reads().to_f64().unwrap_or(0.0);
+        for (i, p) in inputs.placement.partitions.iter().enumerate() {
+            let share = p.share.to_f64().unwrap_or(0.0);
+            for broker in &p.brokers {
+                let load = out.entry(*broker).or_insert_with(|| Load {
+                    bytes_in_per_sec: Some(0.0),
+                    bytes_out_per_sec: Some(0.0),
+                    ..Load::default()
+                });
+                load.replicas += 1;
+                let leads = p.leader_broker == Some(*broker);
+                load.leaders += i64::from(leads);
+                let out_copies = if leads { (p.brokers.len().saturating_sub(1)) as f64 + reads } else { 0.0 };
+                load.bytes_in_per_sec = load.bytes_in_per_sec.zip(rate).map(|(sum, r)| sum + r * share);
+                load.bytes_out_per_sec = load.bytes_out_per_sec.zip(rate).map(|(sum, r)| sum + r * share * out_copies);
+                match &fills {
+                    Ok(f) => {
+                        load.fills.push(f[i]);
+                        *load.owners.entry(t.owner.to_string()).or_default() += f[i].now;
+                    }
+                    Err(why) => load.unknown = load.unknown.take().or_else(|| Some(why.clone())),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A topic's replicas held at today's size.
+fn held_as_is(t: &TopicInputs) -> Vec<Fill> {
+    let total = Decimal::from(t.retained_bytes.unwrap_or(0));
+    t.placement
+        .partitions
+        .iter()
+        .map(|p| Fill { now: total * p.share, steady: Some(total * p.share), rate: Decimal::ZERO })
+        .collect()
+}
+
+impl Load {
+    /// Bytes on the broker `seconds` from now.
+    fn at(&self, seconds: Decimal) -> Decimal {
+        self.fills.iter().map(|f| f.at(seconds)).sum()
+    }
+
+    /// Its replicas' bytes today.
+    pub fn held(&self) -> Decimal {
+        self.at(Decimal::ZERO)
+    }
+
+    /// Its bytes once every replica has reached its steady state; a replica with unlimited retention counts at
+    /// today's size (it grows on by its write rate, which the runway takes).
+    pub fn steady(&self) -> Decimal {
+        self.fills.iter().map(|f| f.steady.unwrap_or(f.now).max(f.now)).sum()
+    }
+
+    /// Bytes per second its replicas with unlimited retention keep growing by.
+    pub fn unbounded_rate(&self) -> Decimal {
+        self.fills.iter().filter(|f| f.steady.is_none()).map(|f| f.rate).sum()
+    }
+}
+
+/// When a broker holding `used` bytes (its disk's use today) crosses `limit` bytes as its replicas fill: the days
+/// from now, `Some(0)` when it is over already, `None` when it never does. Each replica grows linearly until its
+/// steady state, so the broker's bytes are piecewise linear in time: walk the times replicas stop growing.
+pub fn days_to(load: &Load, used: Decimal, limit: Decimal) -> Option<Decimal> {
+    let held = load.at(Decimal::ZERO);
+    // What the disk holds besides the replicas counted (other files, a replica's tail) stays as it is.
+    let other = used - held;
+    if used >= limit {
+        return Some(Decimal::ZERO);
+    }
+    let mut stops: Vec<Decimal> = load
+        .fills
+        .iter()
+        .filter_map(|f| match f.steady {
+            Some(s) if s > f.now && f.rate > Decimal::ZERO => Some((s - f.now) / f.rate),
+            _ => None,
+        })
+        .collect();
+    stops.sort();
+    let mut from = Decimal::ZERO;
+    for stop in stops.into_iter().chain(std::iter::once(Decimal::MAX)) {
+        let (start, end) =
+            (other + load.at(from), if stop == Decimal::MAX { None } else { Some(other + load.at(stop)) });
+        let slope: Decimal =
+            load.fills.iter().filter(|f| f.steady.is_none_or(|s| f.at(from) < s)).map(|f| f.rate).sum();
+        match end {
+            Some(end) if end >= limit && slope > Decimal::ZERO => {
+                return Some(((from + (limit - start) / slope) / SECONDS_PER_DAY).round_dp(1));
+            }
+            Some(_) => from = stop,
+            None if slope > Decimal::ZERO => {
+                return Some(((from + (limit - start) / slope) / SECONDS_PER_DAY).round_dp(1));
+            }
+            None => return None,
+        }
+    }
+    None
+}
+
+/// The broker's limits against its load: the one nearest (or over) its limit binds.
+pub fn binding(
+    disk_share: Option<Decimal>,
+    threshold: Decimal,
+    replicas: i64,
+    partitions_limit: Option<i64>,
+    bytes_in_per_sec: f64,
+    write_limit_mibps: Decimal,
+) -> Option<(CapacityLimit, Decimal)> {
+    let partitions = partitions_limit.filter(|l| *l > 0).map(|l| Decimal::from(replicas) / Decimal::from(l));
+    let throughput =
+        write_limit_mibps.to_f64().filter(|l| *l > 0.0).and_then(|l| Decimal::from_f64(bytes_in_per_sec / MIB / l));
+    let disk = disk_share.map(|s| s / threshold);
+    [(CapacityLimit::Disk, disk), (CapacityLimit::Partitions, partitions), (CapacityLimit::WriteThroughput, throughput)]
+        .into_iter()
+        .filter_map(|(b, share)| Some((b, share?)))
+        .max_by(|a, b| a.1.cmp(&b.1))
+        .map(|(b, s)| (b, s.round_dp(4)))
+}
+
+/// What the analysis knows of one cluster besides its topics.
+pub struct ClusterDisks<'a> {
+    pub cluster: &'a str,
+    pub instance_type: &'a str,
+    /// Every broker and its rack.
+    pub brokers: Vec<(i64, Option<String>)>,
+    pub log_dirs: Vec<&'a LogDir>,
+    /// Storage provisioned per broker as the bill shows it, GiB (MSK gives every broker the same).
+    pub billed_gib_per_broker: Option<Decimal>,
+    /// What one broker's volume sustains, MiB/s.
+    pub write_mibps: Decimal,
+}
+
+/// A broker's disk: total, used and usable bytes and where they came from.
+struct Disk {
+    total: Option<Decimal>,
+    used: Option<Decimal>,
+    usable: Option<Decimal>,
+    basis: String,
+}
+
+/// The broker's disk from its log dirs (DescribeLogDirs v4+), else from the bill's provisioned storage.
+fn disk(broker: i64, c: &ClusterDisks<'_>, held: Option<Decimal>) -> Disk {
+    let dirs: Vec<&&LogDir> = c.log_dirs.iter().filter(|d| d.broker == broker).collect();
+    if !dirs.is_empty() {
+        let total: Option<i64> = dirs.iter().map(|d| d.total_bytes).sum();
+        let usable: Option<i64> = dirs.iter().map(|d| d.usable_bytes).sum();
+        let failed: Vec<String> =
+            dirs.iter().filter_map(|d| Some(format!("{} ({})", d.log_dir, d.error.as_ref()?))).collect();
+        let basis = if !failed.is_empty() {
+            format!("unknown: log dir {} answered with an error", failed.join(", "))
+        } else if total.is_none() {
+            "unknown: the broker gave no volume size (DescribeLogDirs before v4, KIP-827)".to_string()
+        } else {
+            format!("{} log dir(s), as DescribeLogDirs reports their volumes", dirs.len())
+        };
+        let ok = failed.is_empty();
+        let (total, usable) = (total.filter(|_| ok).map(Decimal::from), usable.filter(|_| ok).map(Decimal::from));
+        return Disk { total, used: total.zip(usable).map(|(t, u)| t - u), usable, basis };
+    }
+    match c.billed_gib_per_broker {
+        Some(gib) => {
+            let total = gib * super::cost::GIB;
+            Disk {
+                total: Some(total),
+                used: held,
+                usable: held.map(|h| total - h),
+                basis: "the bill's provisioned broker storage ÷ brokers (no log-dir sizes); used = the replicas' bytes"
+                    .to_string(),
+            }
+        }
+        None => Disk {
+            total: None,
+            used: held,
+            usable: None,
+            basis: "unknown: no log-dir sizes (DescribeLogDirs v4+) and no billed broker storage".to_string(),
+        },
+    }
+}
+
+/// Each of the cluster's brokers against its limits, and the cluster's balance.
+pub fn analyse(
+    c: &ClusterDisks<'_>,
+    loads: &BTreeMap<i64, Load>,
+    rules: &CapacityRules,
+) -> (Vec<BrokerCapacity>, ClusterCapacity) {
+    let empty = Load::default();
+    let brokers: Vec<BrokerCapacity> = c
+        .brokers
+        .iter()
+        .map(|(id, rack)| broker(c, *id, rack.clone(), loads.get(id).unwrap_or(&empty), rules))
+        .collect();
+    let skew = |values: Vec<Decimal>| -> Option<Decimal> {
+        let n = Decimal::from(values.len() as i64);
+        let mean = values.iter().copied().sum::<Decimal>() / n.max(Decimal::ONE);
+        let max = values.iter().copied().max()?;
+        (mean > Decimal::ZERO).then(|| (max / mean).round_dp(3))
+    };
+    let held: Option<Vec<Decimal>> = brokers.iter().map(|b| b.disk_used_bytes.map(Decimal::from)).collect();
+    let cluster = ClusterCapacity {
+        cluster: c.cluster.to_string(),
+        leader_skew: skew(brokers.iter().map(|b| Decimal::from(b.leaders)).collect()),
+        bytes_skew: held.and_then(skew),
+        skew_threshold: Decimal::new(110, 2),
+        tightest_broker: brokers
+            .iter()
+            .filter_map(|b| Some((b.broker, b.binding_share?)))
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|b| b.0),
+    };
+    (brokers, cluster)
+}
+
+/// One broker against its limits.
+fn broker(c: &ClusterDisks<'_>, id: i64, rack: Option<String>, load: &Load, rules: &CapacityRules) -> BrokerCapacity {
+    let held = load.unknown.is_none().then(|| load.held());
+    let d = disk(id, c, held);
+    let whole = |v: Decimal| super::cost::whole(v);
+    let share =
+        |v: Option<Decimal>| d.total.zip(v).filter(|(t, _)| *t > Decimal::ZERO).map(|(t, v)| (v / t).round_dp(4));
+    // What the disk holds besides the replicas counted stays as it is.
+    let other = d.used.zip(held).map(|(u, h)| (u - h).max(Decimal::ZERO)).unwrap_or_default();
+    let steady = load.unknown.is_none().then(|| load.steady() + other);
+    let (days, basis) = runway(&d, load, steady, rules);
+    let limit = super::sizing::partitions_per_broker(c.instance_type);
+    let bound = binding(
+        share(steady).or(share(d.used)),
+        rules.disk_threshold,
+        load.replicas,
+        limit,
+        load.bytes_in_per_sec.unwrap_or(0.0),
+        c.write_mibps,
+    );
+    let held_total = held.unwrap_or_default();
+    let mut owners: Vec<OwnerBytes> = load
+        .owners
+        .iter()
+        .map(|(owner, bytes)| OwnerBytes {
+            owner: owner.clone(),
+            bytes: whole(*bytes),
+            share: if held_total > Decimal::ZERO { (*bytes / held_total).round_dp(4) } else { Decimal::ZERO },
+        })
+        .collect();
+    owners.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.owner.cmp(&b.owner)));
+    BrokerCapacity {
+        cluster: c.cluster.to_string(),
+        broker: id,
+        rack,
+        instance_type: c.instance_type.to_string(),
+        disk_total_bytes: d.total.map(whole),
+        disk_used_bytes: d.used.map(whole),
+        disk_usable_bytes: d.usable.map(whole),
+        disk_used_share: share(d.used),
+        disk_basis: d.basis.clone(),
+        disk_steady_state_bytes: steady.map(whole),
+        disk_steady_state_share: share(steady),
+        days_to_threshold: days,
+        runway_basis: basis,
+        replicas: load.replicas,
+        leaders: load.leaders,
+        partitions_limit: limit,
+        bytes_in_per_sec: load.bytes_in_per_sec.map(|v| (v * 1000.0).round() / 1000.0),
+        bytes_out_per_sec: load.bytes_out_per_sec.map(|v| (v * 1000.0).round() / 1000.0),
+        throughput_limit_bytes_per_sec: c.write_mibps.to_f64().unwrap_or(0.0) * MIB,
+        binding_limit: bound.map(|b| b.0),
+        binding_share: bound.map(|b| b.1),
+        owners,
+    }
+}
+
+/// The days until the disk crosses the threshold, and how that was found (or why it is unknown).
+fn runway(d: &Disk, load: &Load, steady: Option<Decimal>, rules: &CapacityRules) -> (Option<Decimal>, String) {
+    if let Some(why) = &load.unknown {
+        return (None, format!("unknown: {why}"));
+    }
+    let (Some(total), Some(used)) = (d.total, d.used) else { return (None, d.basis.clone()) };
+    let limit = total * rules.disk_threshold;
+    let threshold = format!("{}%", (rules.disk_threshold * Decimal::ONE_HUNDRED).normalize());
+    match days_to(load, used, limit) {
+        Some(days) if days.is_zero() => (Some(days), format!("over the {threshold} threshold now")),
+        Some(days) => {
+            let growth = if load.unbounded_rate() > Decimal::ZERO {
+                "; replicas with unlimited retention grow on by their write rate"
+            } else {
+                ""
+            };
+            let basis = format!(
+                "each replica filling to what its retention holds at today's write rate{growth}; crosses {threshold}"
+            );
+            (Some(days), basis)
+        }
+        None => match steady {
+            Some(s) => (
+                None,
+                format!(
+                    "stays under {threshold}: {}% of the disk at steady state",
+                    (s / total * Decimal::ONE_HUNDRED).round_dp(1)
+                ),
+            ),
+            None => (None, format!("stays under {threshold}")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::zones::Placement;
+    use rust_decimal::dec;
+
+    const GIB: i64 = 1 << 30;
+    const MIB_F: f64 = 1_048_576.0;
+    const DAY_MS: i64 = 86_400_000;
+
+    /// One partition, RF 1, on broker 1, written at `rate` bytes/s, holding `gib` GiB today.
+    fn topic(rate: f64, gib: i64) -> TopicInputs {
+        let mut placement = Placement::rack_aware(1, 1, &["a".to_string()]);
+        placement.partitions[0].brokers = vec![1];
+        placement.partitions[0].leader_broker = Some(1);
+        TopicInputs {
+            replication_factor: 1,
+            retained_bytes: Some(gib * GIB),
+            bytes_in_per_sec: Some(rate),
+            retention_ms: Some(7 * DAY_MS),
+            segment_bytes: Some(GIB),
+            segment_ms: Some(7 * DAY_MS),
+            groups: vec![],
+            placement,
+            ..crate::model::cost::tests::topic()
+        }
+    }
+
+    /// The days one topic alone on broker 1 takes to fill a `disk_gib` disk to 80 %, with its basis.
+    fn runway_of(t: &TopicInputs, disk_gib: i64) -> (Option<Decimal>, String, Option<i64>) {
+        let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: t }];
+        let disks = ClusterDisks {
+            cluster: "c",
+            instance_type: "kafka.m5.large",
+            brokers: vec![(1, None)],
+            log_dirs: vec![],
+            billed_gib_per_broker: Some(Decimal::from(disk_gib)),
+            write_mibps: dec!(250),
+        };
+        let (brokers, _) = analyse(&disks, &loads(&on), &CapacityRules::default());
+        let b = &brokers[0];
+        (b.days_to_threshold, b.runway_basis.clone(), b.disk_steady_state_bytes)
+    }
+
+    #[test]
+    /// Derived by hand: each replica fills at its partition's write rate to what its retention holds (Kafka deletes
+    /// whole rolled segments: `r × (R + T/2)`, `T = min(segment.ms, segment.bytes ÷ r)`), and the broker crosses 80 %
+    /// of its disk when the sum reaches it.
+    fn a_young_topic_fills_its_retention_window_and_crosses_the_threshold_on_the_day_it_reaches_it() {
+        // Three days old at 1 MiB/s: 3 × 86,400 MiB = 253.125 GiB today. 1 GiB segments roll every 1,024 s (before
+        // segment.ms' 7 days), so 7 days' retention holds 1 MiB/s × (604,800 + 512) s = 591.125 GiB.
+        let young = TopicInputs { retained_bytes: Some(3 * 86_400 * 1_048_576), ..topic(MIB_F, 0) };
+        // A 500 GiB disk: 80 % is 400 GiB, reached after (400 − 253.125) GiB ÷ 1 MiB/s = 150,400 s = 1.7 days.
+        let (days, basis, steady) = runway_of(&young, 500);
+        assert_eq!(days, Some(dec!(1.7)), "{basis}");
+        assert_eq!(steady, Some(591 * GIB + GIB / 8));
+        // On a 1,000 GiB disk it never gets there: 59.1 % at steady state.
+        let (days, basis, _) = runway_of(&young, 1000);
+        assert_eq!(days, None);
+        assert!(basis.contains("stays under 80%: 59.1% of the disk at steady state"), "{basis}");
+    }
+
+    #[test]
+    /// Derived by hand, one case per retention kind.
+    fn size_bound_compacted_unlimited_and_unknown_runways() {
+        // Size-bound: retention.bytes 10 GiB at 1 KiB/s (the time bound, 10 years, is far over). A 1 GiB segment
+        // would take 12.1 days at 1 KiB/s, so segment.ms rolls it at 7 days holding 604,800 KiB: the partition holds
+        // 10 GiB + 604,800 × 1,024 ÷ 2 = 11,047,075,840 B. 5 GiB today; a 12 GiB disk's 80 % is 9.6 GiB:
+        // 4.6 GiB ÷ 1 KiB/s = 4,823,450 s = 55.8 days.
+        let capped =
+            TopicInputs { retention_bytes: Some(10 * GIB), retention_ms: Some(3650 * DAY_MS), ..topic(1024.0, 5) };
+        let (days, _, steady) = runway_of(&capped, 12);
+        assert_eq!((days, steady), (Some(dec!(55.8)), Some(11_047_075_840)));
+        // Compact only: it keeps what it has whatever the rate; 100 GiB on a 110 GiB disk stays at 90.9 %, over 80 %
+        // now.
+        let compacted = TopicInputs { compacted: true, deletes: false, ..topic(MIB_F, 100) };
+        let (days, basis, steady) = runway_of(&compacted, 110);
+        assert_eq!((days, steady), (Some(dec!(0)), Some(100 * GIB)), "{basis}");
+        assert!(basis.contains("over the 80% threshold now"), "{basis}");
+        // Unlimited retention: 100 GiB growing by 1 MiB/s reaches 800 GiB of a 1,000 GiB disk after 700 × 1,024 s
+        // = 716,800 s = 8.3 days; its steady state counts today's size.
+        let unlimited = TopicInputs { retention_ms: Some(-1), ..topic(MIB_F, 100) };
+        let (days, basis, steady) = runway_of(&unlimited, 1000);
+        assert_eq!((days, steady), (Some(dec!(8.3)), Some(100 * GIB)));
+        assert!(basis.contains("unlimited retention grow on"), "{basis}");
+        // No write rate: unknown, never a date.
+        let unknown = TopicInputs { bytes_in_per_sec: None, ..topic(MIB_F, 100) };
+        let (days, basis, steady) = runway_of(&unknown, 1000);
+        assert_eq!((days, steady), (None, None));
+        assert!(basis.contains("unknown: `t`: no write rate"), "{basis}");
+    }
+}
