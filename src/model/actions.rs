@@ -40,6 +40,11 @@ pub struct Action {
     /// What shows on the bill only once a follow-up is taken too (disk freed on provisioned volumes is billed until
     /// the volumes shrink). Not part of `monthly_saving_usd`.
     pub follow_up: Option<FollowUp>,
+    /// Disk an action adds (GiB over every broker it grows) and what that costs a month; None for the others.
+    pub disk_added_gib: Option<Decimal>,
+    pub monthly_cost_usd: Option<Decimal>,
+    /// The day it must be done by (`YYYY-MM-DD`), when it has one.
+    pub due_by: Option<String>,
 }
 
 pub use crate::report_model::FollowUp;
@@ -66,20 +71,11 @@ pub(crate) fn for_topic(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: 
     }
     let today = t.current_cost();
     let mut out = Vec::new();
+    // The topic's owner carries it; `approver` approves it.
     let action = |kind, summary: String, evidence: String, saving: Decimal, approver: &str| Action {
-        kind,
         owner: t.owner.clone(),
-        cluster: t.cluster.clone(),
         topic: Some(t.topic.clone()),
-        summary,
-        evidence,
-        monthly_saving_usd: saving.round_dp(2),
-        right_size_saving_usd: None,
-        architecture_saving_usd: None,
-        approver: approver.to_string(),
-        disk_freed_gib: None,
-        disk_freed: Vec::new(),
-        follow_up: None,
+        ..cluster_action(kind, &t.cluster, summary, evidence, saving.round_dp(2), approver)
     };
 
     if t.owner == UNOWNED && today.monthly_usd > Decimal::ZERO {
@@ -433,7 +429,8 @@ pub(crate) fn volume_actions(v: &Volumes<'_>, actions: &mut Vec<Action>, rules: 
     actions.push(cluster_action(ActionKind::ShrinkVolumes, v.cluster, summary, evidence, saving, platform));
 }
 
-/// An action on a whole cluster, carried and approved by the platform owner.
+/// An action on a whole cluster, carried and approved by `platform` (a topic's action sets its owner and topic
+/// over it).
 fn cluster_action(
     kind: ActionKind,
     cluster: &str,
@@ -456,6 +453,9 @@ fn cluster_action(
         disk_freed_gib: None,
         disk_freed: Vec::new(),
         follow_up: None,
+        disk_added_gib: None,
+        monthly_cost_usd: None,
+        due_by: None,
     }
 }
 
@@ -537,6 +537,53 @@ pub(crate) fn gp3_volumes(
     );
     (saving > Decimal::ZERO)
         .then(|| cluster_action(ActionKind::ChangeVolumesToGp3, cluster, summary.into(), evidence, saving, platform))
+}
+
+/// A cluster's terms for growing broker storage.
+pub(crate) struct Growth<'a> {
+    pub cluster: &'a str,
+    /// MSK grows every broker's volume alike (`UpdateBrokerStorage` takes the keyword `ALL`).
+    pub msk: bool,
+    pub brokers: i64,
+    /// The storage price per GiB-month.
+    pub price: Option<Decimal>,
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// "Expand storage on broker N by X GiB before DATE" for each broker due to cross the threshold within the watch
+/// window (`capacity::Expansion`): its added GiB, their monthly cost and the date. On MSK one action grows every
+/// broker by the most any of them needs.
+pub(crate) fn expand_storage(g: &Growth<'_>, needs: &[super::capacity::Expansion], platform: &str) -> Vec<Action> {
+    let due = |days: Decimal| {
+        let at = g.captured_at? + chrono::Duration::seconds(cost::whole(days * Decimal::from(86_400)));
+        Some(at.format("%Y-%m-%d").to_string())
+    };
+    let action = |brokers: String, per_broker: Decimal, count: i64, days: Decimal| {
+        let added = per_broker * Decimal::from(count);
+        let cost = g.price.map(|p| (added * p).round_dp(2));
+        let when = due(days).map(|d| format!(" before {d}")).unwrap_or_default();
+        let summary = format!("expand storage on {brokers} by {} GiB{when}", format::quantity(per_broker));
+        let evidence = format!(
+            "at today's write rates the disk crosses the threshold in {} day(s); sized so that what it holds a year \
+             from now sits at the threshold: {} GiB more in all, {}/month",
+            days.normalize(),
+            format::quantity(added),
+            format::known_usd(cost)
+        );
+        Action {
+            disk_added_gib: Some(added),
+            monthly_cost_usd: cost,
+            due_by: due(days),
+            ..cluster_action(ActionKind::ExpandStorage, g.cluster, summary, evidence, Decimal::ZERO, platform)
+        }
+    };
+    if g.msk {
+        let Some(most) = needs.iter().max_by(|a, b| a.add_gib.cmp(&b.add_gib)) else { return Vec::new() };
+        let soonest = needs.iter().map(|n| n.days).min().unwrap_or(most.days);
+        let which = format!("every broker (MSK grows all alike; broker {} needs the most)", most.broker);
+        return vec![action(which, most.add_gib, g.brokers, soonest)];
+    }
+    needs.iter().map(|n| action(format!("broker {}", n.broker), n.add_gib, 1, n.days)).collect()
 }
 
 /// The savings that add up: each topic's biggest action (one topic's actions overlap), split into right-sizing, the

@@ -295,18 +295,38 @@ fn disk(broker: i64, c: &ClusterDisks<'_>, held: Option<Decimal>) -> Disk {
     }
 }
 
-/// Each of the cluster's brokers against its limits, and the cluster's balance.
-pub fn analyse(
-    c: &ClusterDisks<'_>,
-    loads: &BTreeMap<i64, Load>,
-    rules: &CapacityRules,
-) -> (Vec<BrokerCapacity>, ClusterCapacity) {
+/// How far ahead an expansion is sized: what the broker holds this many days from now sits at the threshold.
+pub const EXPANSION_HORIZON_DAYS: i64 = 365;
+
+/// A broker due to cross the threshold within `runway_watch_days`: the GiB it needs more so that what it holds
+/// [`EXPANSION_HORIZON_DAYS`] from now sits at the threshold, and the days left.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expansion {
+    pub broker: i64,
+    pub add_gib: Decimal,
+    pub days: Decimal,
+}
+
+/// What the capacity analysis finds for one cluster.
+pub struct Analysis {
+    pub brokers: Vec<BrokerCapacity>,
+    pub cluster: ClusterCapacity,
+    pub expansions: Vec<Expansion>,
+}
+
+/// Each of the cluster's brokers against its limits, the cluster's balance, and the brokers that need more disk soon.
+pub fn analyse(c: &ClusterDisks<'_>, loads: &BTreeMap<i64, Load>, rules: &CapacityRules) -> Analysis {
     let empty = Load::default();
-    let brokers: Vec<BrokerCapacity> = c
+    let (brokers, expansions): (Vec<BrokerCapacity>, Vec<Option<Expansion>>) = c
         .brokers
         .iter()
-        .map(|(id, rack)| broker(c, *id, rack.clone(), loads.get(id).unwrap_or(&empty), rules))
-        .collect();
+        .map(|(id, rack)| {
+            let load = loads.get(id).unwrap_or(&empty);
+            let b = broker(c, *id, rack.clone(), load, rules);
+            let e = expansion(&b, load, rules);
+            (b, e)
+        })
+        .unzip();
     let skew = |values: Vec<Decimal>| -> Option<Decimal> {
         let n = Decimal::from(values.len() as i64);
         let mean = values.iter().copied().sum::<Decimal>() / n.max(Decimal::ONE);
@@ -325,7 +345,18 @@ pub fn analyse(
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
             .map(|b| b.0),
     };
-    (brokers, cluster)
+    Analysis { brokers, cluster, expansions: expansions.into_iter().flatten().collect() }
+}
+
+/// The disk a broker due to cross the threshold within the watch window needs more: enough that what it holds a
+/// horizon from now (its replicas filling at today's rates, plus what else the disk holds) sits at the threshold.
+fn expansion(b: &BrokerCapacity, load: &Load, rules: &CapacityRules) -> Option<Expansion> {
+    let days = b.days_to_threshold.filter(|d| *d <= Decimal::from(rules.runway_watch_days))?;
+    let (total, used) = (Decimal::from(b.disk_total_bytes?), Decimal::from(b.disk_used_bytes?));
+    let other = (used - load.held()).max(Decimal::ZERO);
+    let ahead = other + load.at(Decimal::from(EXPANSION_HORIZON_DAYS) * SECONDS_PER_DAY);
+    let add = ahead / rules.disk_threshold - total;
+    (add > Decimal::ZERO).then(|| Expansion { broker: b.broker, add_gib: (add / super::cost::GIB).round_dp(2), days })
 }
 
 /// One broker against its limits.
@@ -458,7 +489,7 @@ mod tests {
             billed_gib_per_broker: Some(Decimal::from(disk_gib)),
             write_mibps: dec!(250),
         };
-        let (brokers, _) = analyse(&disks, &loads(&on), &CapacityRules::default());
+        let brokers = analyse(&disks, &loads(&on), &CapacityRules::default()).brokers;
         let b = &brokers[0];
         (b.days_to_threshold, b.runway_basis.clone(), b.disk_steady_state_bytes)
     }
@@ -509,5 +540,44 @@ mod tests {
         let (days, basis, steady) = runway_of(&unknown, 1000);
         assert_eq!((days, steady), (None, None));
         assert!(basis.contains("unknown: `t`: no write rate"), "{basis}");
+    }
+
+    #[test]
+    /// Derived by hand. A broker due to cross the threshold within `runway_watch_days` gets more disk, sized so that
+    /// what it holds a year from now sits at the threshold; MSK grows every broker alike (`UpdateBrokerStorage`
+    /// takes only `ALL`).
+    fn a_broker_crossing_the_threshold_soon_is_expanded_before_the_day() {
+        use crate::model::actions::{Growth, expand_storage};
+        // The young topic of the first test on broker 1 of three 500 GiB brokers: it crosses 80 % in 1.7 days and
+        // a year from now holds its steady state, 591.125 GiB. 591.125 ÷ 0.8 = 738.90625 GiB: 238.91 GiB more.
+        let young = TopicInputs { retained_bytes: Some(3 * 86_400 * 1_048_576), ..topic(MIB_F, 0) };
+        let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: &young }];
+        let disks = ClusterDisks {
+            cluster: "c",
+            instance_type: "kafka.m5.large",
+            brokers: vec![(1, None), (2, None), (3, None)],
+            log_dirs: vec![],
+            billed_gib_per_broker: Some(dec!(500)),
+            write_mibps: dec!(250),
+        };
+        let found = analyse(&disks, &loads(&on), &CapacityRules::default());
+        assert_eq!(found.expansions, [Expansion { broker: 1, add_gib: dec!(238.91), days: dec!(1.7) }]);
+        let captured = chrono::DateTime::parse_from_rfc3339("2026-11-26T00:00:00Z").unwrap().to_utc();
+        let grow = |msk| Growth { cluster: "c", msk, brokers: 3, price: Some(dec!(0.10)), captured_at: Some(captured) };
+        // MSK: all three grow by 238.91 GiB, 716.73 GiB × $0.10 = $71.67 a month, before 2026-11-27 (1.7 days on).
+        let msk = expand_storage(&grow(true), &found.expansions, "platform");
+        assert_eq!(msk.len(), 1);
+        let a = &msk[0];
+        assert_eq!((a.disk_added_gib, a.monthly_cost_usd), (Some(dec!(716.73)), Some(dec!(71.67))));
+        assert_eq!(a.due_by.as_deref(), Some("2026-11-27"));
+        assert!(
+            a.summary.contains("every broker") && a.summary.contains("by 238.91 GiB before 2026-11-27"),
+            "{}",
+            a.summary
+        );
+        // Self-managed: broker 1's volume alone, $23.89 a month.
+        let own = expand_storage(&grow(false), &found.expansions, "platform");
+        assert_eq!((own[0].disk_added_gib, own[0].monthly_cost_usd), (Some(dec!(238.91)), Some(dec!(23.89))));
+        assert!(own[0].summary.starts_with("expand storage on broker 1 by 238.91 GiB"), "{}", own[0].summary);
     }
 }

@@ -112,7 +112,8 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let platform = platform_owner(config);
     let (priced, mut actions) = score_topics(priced, &billed, &books, config, run, &platform);
     actions.extend(gp3_moves(&priced, &books, config, &platform));
-    let capacity = capacity(tables, &clusters, &priced, &sizings, config)?;
+    let (capacity, expand) = capacity(tables, &clusters, &priced, &sizings, &books, (run, config, &platform))?;
+    actions.extend(expand);
     let consumer_groups = group_lags(tables, &priced, &config.assumptions)?;
     let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
     // Clusters, with the actions their bills call for.
@@ -188,14 +189,17 @@ fn price_books(
         .collect()
 }
 
-/// Each broker against its limits (`capacity`): its disk from the log dirs, else the bill's provisioned storage.
+/// Each broker against its limits (`capacity`): its disk from the log dirs, else the bill's provisioned storage. The
+/// brokers due to cross the threshold soon get an "expand broker storage" action.
 fn capacity(
     tables: &Tables,
     clusters: &BTreeMap<String, ClusterEntry<'_>>,
     priced: &[Priced],
     sizings: &BTreeMap<String, sizing::Sizing>,
-    config: &ModelSettings,
-) -> Result<crate::report_model::Capacity, ModelError> {
+    books: &BTreeMap<String, PriceBook>,
+    (run, config, platform): (&Run<'_>, &ModelSettings, &str),
+) -> Result<(crate::report_model::Capacity, Vec<actions::Action>), ModelError> {
+    let mut expansions = Vec::new();
     let brokers = rows::<crate::schema::Broker>(tables)?;
     let log_dirs = rows::<crate::schema::LogDir>(tables)?;
     let mut out = crate::report_model::Capacity {
@@ -226,11 +230,19 @@ fn capacity(
             billed_gib_per_broker: sizings.get(name).and_then(|s| s.disk_gib_billed).map(|g| g / count),
             write_mibps: config.assumptions.broker_write_mibps,
         };
-        let (each, cluster) = capacity::analyse(&disks, &capacity::loads(&topics), &config.capacity);
-        out.brokers.extend(each);
-        out.clusters.push(cluster);
+        let found = capacity::analyse(&disks, &capacity::loads(&topics), &config.capacity);
+        let grow = actions::Growth {
+            cluster: name,
+            msk: entry.config.platform == Platform::Msk,
+            brokers: disks.brokers.len() as i64,
+            price: books.get(name).and_then(|b| storage_price(b, entry)),
+            captured_at: run.captured_at,
+        };
+        expansions.extend(actions::expand_storage(&grow, &found.expansions, platform));
+        out.brokers.extend(found.brokers);
+        out.clusters.push(found.cluster);
     }
-    Ok(out)
+    Ok((out, expansions))
 }
 
 /// Per self-managed cluster on gp2 volumes, the change to gp3 (`actions::gp3_volumes`).

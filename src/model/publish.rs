@@ -116,6 +116,9 @@ impl From<actions::Action> for out::Action {
             disk_freed_gib,
             disk_freed,
             follow_up,
+            disk_added_gib,
+            monthly_cost_usd,
+            due_by,
         } = a;
         out::Action {
             kind,
@@ -131,6 +134,9 @@ impl From<actions::Action> for out::Action {
             disk_freed_gib,
             disk_freed: disk_freed.into_iter().map(|(broker, gib)| out::BrokerDisk { broker, gib }).collect(),
             follow_up,
+            disk_added_gib,
+            monthly_cost_usd,
+            due_by,
         }
     }
 }

@@ -376,6 +376,9 @@ fn the_achievable_total_counts_one_action_per_topic_and_every_cluster_action() {
         disk_freed_gib: None,
         disk_freed: Vec::new(),
         follow_up: None,
+        disk_added_gib: None,
+        monthly_cost_usd: None,
+        due_by: None,
     };
     let all = [
         act(ActionKind::ShortenRetention, Some("t1"), dec!(30), None),
@@ -413,6 +416,9 @@ fn volumes_are_sized_by_the_fullest_broker_and_retention_cuts_pay_through_them()
         disk_freed_gib: Some(freed.iter().map(|f| f.1).sum()),
         disk_freed: freed,
         follow_up: Some(actions::FollowUp { kind: ActionKind::ShrinkVolumes, saving_usd: None, note: String::new() }),
+        disk_added_gib: None,
+        monthly_cost_usd: None,
+        due_by: None,
     };
     // The cut frees 10, 10 and 40 GiB: 90, 90 and 120 GiB are left.
     let freed = vec![(3, dec!(40)), (1, dec!(10)), (2, dec!(10))];

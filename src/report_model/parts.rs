@@ -172,6 +172,11 @@ pub struct Action {
     /// What shows on the bill only once a follow-up is taken as well: disk freed on provisioned volumes is billed
     /// until the volumes shrink. Not part of `monthly_saving_usd`.
     pub follow_up: Option<FollowUp>,
+    /// Disk an action adds (GiB over every broker it grows) and what that costs a month; null for the others.
+    pub disk_added_gib: Option<Decimal>,
+    pub monthly_cost_usd: Option<Decimal>,
+    /// The day it must be done by (`YYYY-MM-DD`), when it has one.
+    pub due_by: Option<String>,
 }
 
 /// A broker and GiB on its disk.

@@ -211,6 +211,7 @@ pub enum ActionKind {
     MigrateToSharedStorage,
     RetireUnusedTopic,
     ChangeVolumesToGp3,
+    ExpandStorage,
 }
 
 impl ActionKind {
@@ -226,6 +227,7 @@ impl ActionKind {
             ActionKind::MigrateToSharedStorage => "migrate to shared storage",
             ActionKind::RetireUnusedTopic => "delete or archive an unused topic",
             ActionKind::ChangeVolumesToGp3 => "change gp2 volumes to gp3",
+            ActionKind::ExpandStorage => "expand broker storage",
         }
     }
 }
