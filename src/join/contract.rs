@@ -76,6 +76,10 @@ queries! {
     BrokerZone = "broker_zones" {
         cluster: String, rack: Option<String>, brokers: i64,
     }
+    BrokerDisk = "broker_disks" {
+        cluster: String, broker_id: i64, rack: Option<String>, log_dir: Option<String>, total_bytes: Option<i64>,
+        usable_bytes: Option<i64>, error: Option<String>,
+    }
     PartitionPlacementRow = "partition_placement" {
         cluster: String, topic: String, partition: i64, broker_id: Option<i64>, rack: Option<String>,
         is_leader: bool, size_bytes: Option<i64>, messages_retained: Option<i64>,

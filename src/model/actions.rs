@@ -240,13 +240,7 @@ fn shorten_retention(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Ru
     let per_broker: Vec<(i64, Decimal)> =
         inputs.disk_freed(factor).unwrap_or_default().into_iter().map(|(b, bytes)| (b, bytes / cost::GIB)).collect();
     let rf = Decimal::from(inputs.replication_factor.max(1));
-    let freed_gib = match (inputs.tiered_today, inputs.retained_bytes) {
-        (Some(_), _) => Decimal::ZERO,
-        (None, Some(b)) => {
-            Decimal::from(b) * rf * (Decimal::ONE - inputs.retained_ratio(factor, Decimal::ONE)?) / cost::GIB
-        }
-        (None, None) => return None,
-    };
+    let freed_gib = inputs.partition_freed(factor)?.iter().sum::<Decimal>() * rf / cost::GIB;
     let mut evidence = format!(
         "{why}; {}× margin, at least {} h: retention is {}× what replay needs",
         rules.replay_margin.normalize(),
@@ -431,7 +425,7 @@ pub(crate) fn volume_actions(v: &Volumes<'_>, actions: &mut Vec<Action>, rules: 
 
 /// An action on a whole cluster, carried and approved by `platform` (a topic's action sets its owner and topic
 /// over it).
-fn cluster_action(
+pub(crate) fn cluster_action(
     kind: ActionKind,
     cluster: &str,
     summary: String,

@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
-use super::cost::TopicInputs;
+use super::assumptions::Assumptions;
+use super::cost::{self, TopicInputs};
+use crate::join::contract::BrokerDisk;
 use crate::report_model::{BrokerCapacity, CapacityLimit, ClusterCapacity, OwnerBytes};
-use crate::schema::LogDir;
 use crate::settings::CapacityRules;
 
 const SECONDS_PER_DAY: Decimal = Decimal::from_parts(86_400, 0, 0, false, 0);
@@ -46,38 +47,47 @@ impl Fill {
 
 /// Each partition's replicas' fill, in placement order (one copy: every replica of a partition holds the same), or
 /// why it is unknown.
-pub fn fills(t: &TopicInputs) -> Result<Vec<Fill>, &'static str> {
+pub fn fills(t: &TopicInputs, a: &Assumptions) -> Result<Vec<Fill>, &'static str> {
     let total = Decimal::from(t.retained_bytes.ok_or("a partition's size was not collected")?);
-    let rate = t.bytes_in_per_sec.and_then(Decimal::from_f64);
     let parts = &t.placement.partitions;
     let now = |share: Decimal| total * share;
+    let at = |steady: &dyn Fn(usize, Decimal) -> Option<Decimal>, rate: Decimal| -> Vec<Fill> {
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Fill { now: now(p.share), steady: steady(i, p.share), rate: rate * p.share })
+            .collect()
+    };
     // Compact only: one value per key, whatever the rate (docs/cost-model.md, "Retention as Kafka applies it").
     if t.compacted && !t.deletes {
-        return Ok(parts
-            .iter()
-            .map(|p| Fill { now: now(p.share), steady: Some(now(p.share)), rate: Decimal::ZERO })
-            .collect());
+        return Ok(at(&|_, share| Some(now(share)), Decimal::ZERO));
     }
-    let rate = rate.ok_or("no write rate")?;
-    let unlimited = t.retention_ms.is_some_and(|r| r < 0) && t.retention_bytes.is_none_or(|b| b <= 0);
-    if unlimited {
-        return Ok(parts.iter().map(|p| Fill { now: now(p.share), steady: None, rate: rate * p.share }).collect());
+    let rate = t.bytes_in_per_sec.and_then(Decimal::from_f64).ok_or("no write rate")?;
+    // Tiered today: the brokers keep the local window, as the tiered cost counts it.
+    if t.tiered_today.is_some() {
+        let window = cost::local_window_ms(t, a);
+        // Each partition's own window where Kafka's retention rule can be put in bytes; else the window's share.
+        let own = match (window, t.retention_ms.filter(|r| *r > 0)) {
+            (Some(w), Some(r)) if t.time_bound_known() => {
+                t.partition_bytes_after((w / Decimal::from(r)).min(Decimal::ONE), Decimal::ONE)
+            }
+            _ => None,
+        };
+        if let Some(own) = own {
+            return Ok(at(&|i, _| Some(own[i]), rate));
+        }
+        // Everything it keeps, local and remote; with unlimited retention that has no bound, the window's writes do.
+        let unbounded = t.retention_ms.filter(|r| *r < 0).map(|_| Decimal::MAX);
+        let all = cost::one_copy_bytes(t).or(unbounded).ok_or("its remote bytes are unknown")?;
+        let local = cost::local_bytes(all, t, window);
+        return Ok(at(&|_, share| Some(local * share), rate));
+    }
+    if t.retention_ms.is_some_and(|r| r < 0) && t.retention_bytes.is_none_or(|b| b <= 0) {
+        return Ok(at(&|_, _| None, rate));
     }
     t.retention_ms.ok_or("retention unknown")?;
-    // A topic tiered today keeps its local window on the brokers: its steady state is the window's.
-    let window = match t.tiered_today {
-        Some(ms) if ms >= 0 => {
-            Decimal::from(ms) / Decimal::from(t.retention_ms.filter(|r| *r > 0).unwrap_or(ms.max(1)))
-        }
-        _ => Decimal::ONE,
-    };
-    let steady =
-        t.partition_bytes_after(window.min(Decimal::ONE), Decimal::ONE).ok_or("its retention bound is unknown")?;
-    Ok(parts
-        .iter()
-        .zip(steady)
-        .map(|(p, s)| Fill { now: now(p.share), steady: Some(s), rate: rate * p.share })
-        .collect())
+    let steady = t.partition_bytes_after(Decimal::ONE, Decimal::ONE).ok_or("its retention bound is unknown")?;
+    Ok(at(&|i, _| Some(steady[i]), rate))
 }
 
 /// One broker's replicas, as the analysis reads them.
@@ -105,12 +115,12 @@ pub struct TopicOnBrokers<'a> {
 }
 
 /// Each broker's load from the topics' replicas on it (by broker id; brokers holding none are absent).
-pub fn loads(topics: &[TopicOnBrokers<'_>]) -> BTreeMap<i64, Load> {
+pub fn loads(topics: &[TopicOnBrokers<'_>], a: &Assumptions) -> BTreeMap<i64, Load> {
     let mut out: BTreeMap<i64, Load> = BTreeMap::new();
     for t in topics {
         let inputs = t.inputs;
         // Kafka's and MSK's internal topics are the brokers' own traffic: held at today's size without a rate.
-        let fills = match (fills(inputs), t.internal) {
+        let fills = match (fills(inputs, a), t.internal) {
             (Err(_), true) if inputs.retained_bytes.is_some() => Ok(held_as_is(inputs)),
             (f, _) => f.map_err(|why| format!("`{}`: {why}", t.topic)),
         };
@@ -176,14 +186,12 @@ impl Load {
     }
 }
 
-/// When a broker holding `used` bytes (its disk's use today) crosses `limit` bytes as its replicas fill: the days
-/// from now, `Some(0)` when it is over already, `None` when it never does. Each replica grows linearly until its
-/// steady state, so the broker's bytes are piecewise linear in time: walk the times replicas stop growing.
-pub fn days_to(load: &Load, used: Decimal, limit: Decimal) -> Option<Decimal> {
-    let held = load.at(Decimal::ZERO);
-    // What the disk holds besides the replicas counted (other files, a replica's tail) stays as it is.
-    let other = used - held;
-    if used >= limit {
+/// When a broker whose disk holds `other` bytes besides its replicas crosses `limit` bytes as its replicas fill: the
+/// days from now, `Some(0)` when it is over already, `None` when it never does. Each replica grows linearly until
+/// its steady state, so the broker's bytes are piecewise linear in time: walk the times replicas stop growing.
+pub fn days_to(load: &Load, other: Decimal, limit: Decimal) -> Option<Decimal> {
+    let bytes = |seconds: Decimal| other + load.at(seconds);
+    if bytes(Decimal::ZERO) >= limit {
         return Some(Decimal::ZERO);
     }
     let mut stops: Vec<Decimal> = load
@@ -196,21 +204,14 @@ pub fn days_to(load: &Load, used: Decimal, limit: Decimal) -> Option<Decimal> {
         .collect();
     stops.sort();
     let mut from = Decimal::ZERO;
-    for stop in stops.into_iter().chain(std::iter::once(Decimal::MAX)) {
-        let (start, end) =
-            (other + load.at(from), if stop == Decimal::MAX { None } else { Some(other + load.at(stop)) });
+    // Each stretch between stops, then the last one, open-ended.
+    for stop in stops.into_iter().map(Some).chain([None]) {
         let slope: Decimal =
             load.fills.iter().filter(|f| f.steady.is_none_or(|s| f.at(from) < s)).map(|f| f.rate).sum();
-        match end {
-            Some(end) if end >= limit && slope > Decimal::ZERO => {
-                return Some(((from + (limit - start) / slope) / SECONDS_PER_DAY).round_dp(1));
-            }
-            Some(_) => from = stop,
-            None if slope > Decimal::ZERO => {
-                return Some(((from + (limit - start) / slope) / SECONDS_PER_DAY).round_dp(1));
-            }
-            None => return None,
+        if slope > Decimal::ZERO && stop.is_none_or(|s| bytes(s) >= limit) {
+            return Some(((from + (limit - bytes(from)) / slope) / SECONDS_PER_DAY).round_dp(1));
         }
+        from = stop?;
     }
     None
 }
@@ -241,7 +242,8 @@ pub struct ClusterDisks<'a> {
     pub instance_type: &'a str,
     /// Every broker and its rack.
     pub brokers: Vec<(i64, Option<String>)>,
-    pub log_dirs: Vec<&'a LogDir>,
+    /// Its brokers' log dirs (`broker_disks`: a broker without any has one row with none).
+    pub log_dirs: Vec<&'a BrokerDisk>,
     /// Storage provisioned per broker as the bill shows it, GiB (MSK gives every broker the same).
     pub billed_gib_per_broker: Option<Decimal>,
     /// What one broker's volume sustains, MiB/s.
@@ -258,12 +260,14 @@ struct Disk {
 
 /// The broker's disk from its log dirs (DescribeLogDirs v4+), else from the bill's provisioned storage.
 fn disk(broker: i64, c: &ClusterDisks<'_>, held: Option<Decimal>) -> Disk {
-    let dirs: Vec<&&LogDir> = c.log_dirs.iter().filter(|d| d.broker == broker).collect();
+    let dirs: Vec<&&BrokerDisk> = c.log_dirs.iter().filter(|d| d.broker_id == broker && d.log_dir.is_some()).collect();
     if !dirs.is_empty() {
         let total: Option<i64> = dirs.iter().map(|d| d.total_bytes).sum();
         let usable: Option<i64> = dirs.iter().map(|d| d.usable_bytes).sum();
-        let failed: Vec<String> =
-            dirs.iter().filter_map(|d| Some(format!("{} ({})", d.log_dir, d.error.as_ref()?))).collect();
+        let failed: Vec<String> = dirs
+            .iter()
+            .filter_map(|d| Some(format!("{} ({})", d.log_dir.as_deref().unwrap_or_default(), d.error.as_ref()?)))
+            .collect();
         let basis = if !failed.is_empty() {
             format!("unknown: log dir {} answered with an error", failed.join(", "))
         } else if total.is_none() {
@@ -317,16 +321,8 @@ pub struct Analysis {
 /// Each of the cluster's brokers against its limits, the cluster's balance, and the brokers that need more disk soon.
 pub fn analyse(c: &ClusterDisks<'_>, loads: &BTreeMap<i64, Load>, rules: &CapacityRules) -> Analysis {
     let empty = Load::default();
-    let (brokers, expansions): (Vec<BrokerCapacity>, Vec<Option<Expansion>>) = c
-        .brokers
-        .iter()
-        .map(|(id, rack)| {
-            let load = loads.get(id).unwrap_or(&empty);
-            let b = broker(c, *id, rack.clone(), load, rules);
-            let e = expansion(&b, load, rules);
-            (b, e)
-        })
-        .unzip();
+    let (brokers, expansions): (Vec<BrokerCapacity>, Vec<Option<Expansion>>) =
+        c.brokers.iter().map(|(id, rack)| broker(c, *id, rack.clone(), loads.get(id).unwrap_or(&empty), rules)).unzip();
     let skew = |values: Vec<Decimal>| -> Option<Decimal> {
         let n = Decimal::from(values.len() as i64);
         let mean = values.iter().copied().sum::<Decimal>() / n.max(Decimal::ONE);
@@ -349,18 +345,23 @@ pub fn analyse(c: &ClusterDisks<'_>, loads: &BTreeMap<i64, Load>, rules: &Capaci
 }
 
 /// The disk a broker due to cross the threshold within the watch window needs more: enough that what it holds a
-/// horizon from now (its replicas filling at today's rates, plus what else the disk holds) sits at the threshold.
-fn expansion(b: &BrokerCapacity, load: &Load, rules: &CapacityRules) -> Option<Expansion> {
+/// horizon from now (its replicas filling at today's rates, plus the `other` bytes on its disk) sits at the
+/// threshold.
+fn expansion(b: &BrokerCapacity, load: &Load, other: Decimal, rules: &CapacityRules) -> Option<Expansion> {
     let days = b.days_to_threshold.filter(|d| *d <= Decimal::from(rules.runway_watch_days))?;
-    let (total, used) = (Decimal::from(b.disk_total_bytes?), Decimal::from(b.disk_used_bytes?));
-    let other = (used - load.held()).max(Decimal::ZERO);
     let ahead = other + load.at(Decimal::from(EXPANSION_HORIZON_DAYS) * SECONDS_PER_DAY);
-    let add = ahead / rules.disk_threshold - total;
-    (add > Decimal::ZERO).then(|| Expansion { broker: b.broker, add_gib: (add / super::cost::GIB).round_dp(2), days })
+    let add = ahead / rules.disk_threshold - Decimal::from(b.disk_total_bytes?);
+    (add > Decimal::ZERO).then(|| Expansion { broker: b.broker, add_gib: (add / cost::GIB).round_dp(2), days })
 }
 
-/// One broker against its limits.
-fn broker(c: &ClusterDisks<'_>, id: i64, rack: Option<String>, load: &Load, rules: &CapacityRules) -> BrokerCapacity {
+/// One broker against its limits, and the disk it needs more if it crosses the threshold soon.
+fn broker(
+    c: &ClusterDisks<'_>,
+    id: i64,
+    rack: Option<String>,
+    load: &Load,
+    rules: &CapacityRules,
+) -> (BrokerCapacity, Option<Expansion>) {
     let held = load.unknown.is_none().then(|| load.held());
     let d = disk(id, c, held);
     let whole = |v: Decimal| super::cost::whole(v);
@@ -369,7 +370,7 @@ fn broker(c: &ClusterDisks<'_>, id: i64, rack: Option<String>, load: &Load, rule
     // What the disk holds besides the replicas counted stays as it is.
     let other = d.used.zip(held).map(|(u, h)| (u - h).max(Decimal::ZERO)).unwrap_or_default();
     let steady = load.unknown.is_none().then(|| load.steady() + other);
-    let (days, basis) = runway(&d, load, steady, rules);
+    let (days, basis) = runway(&d, load, other, steady, rules);
     let limit = super::sizing::partitions_per_broker(c.instance_type);
     let bound = binding(
         share(steady).or(share(d.used)),
@@ -390,7 +391,7 @@ fn broker(c: &ClusterDisks<'_>, id: i64, rack: Option<String>, load: &Load, rule
         })
         .collect();
     owners.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.owner.cmp(&b.owner)));
-    BrokerCapacity {
+    let b = BrokerCapacity {
         cluster: c.cluster.to_string(),
         broker: id,
         rack,
@@ -413,18 +414,25 @@ fn broker(c: &ClusterDisks<'_>, id: i64, rack: Option<String>, load: &Load, rule
         binding_limit: bound.map(|b| b.0),
         binding_share: bound.map(|b| b.1),
         owners,
-    }
+    };
+    let more = expansion(&b, load, other, rules);
+    (b, more)
 }
 
 /// The days until the disk crosses the threshold, and how that was found (or why it is unknown).
-fn runway(d: &Disk, load: &Load, steady: Option<Decimal>, rules: &CapacityRules) -> (Option<Decimal>, String) {
+fn runway(
+    d: &Disk,
+    load: &Load,
+    other: Decimal,
+    steady: Option<Decimal>,
+    rules: &CapacityRules,
+) -> (Option<Decimal>, String) {
     if let Some(why) = &load.unknown {
         return (None, format!("unknown: {why}"));
     }
-    let (Some(total), Some(used)) = (d.total, d.used) else { return (None, d.basis.clone()) };
-    let limit = total * rules.disk_threshold;
+    let Some(total) = d.total.filter(|_| d.used.is_some()) else { return (None, d.basis.clone()) };
     let threshold = format!("{}%", (rules.disk_threshold * Decimal::ONE_HUNDRED).normalize());
-    match days_to(load, used, limit) {
+    match days_to(load, other, total * rules.disk_threshold) {
         Some(days) if days.is_zero() => (Some(days), format!("over the {threshold} threshold now")),
         Some(days) => {
             let growth = if load.unbounded_rate() > Decimal::ZERO {
@@ -437,16 +445,10 @@ fn runway(d: &Disk, load: &Load, steady: Option<Decimal>, rules: &CapacityRules)
             );
             (Some(days), basis)
         }
-        None => match steady {
-            Some(s) => (
-                None,
-                format!(
-                    "stays under {threshold}: {}% of the disk at steady state",
-                    (s / total * Decimal::ONE_HUNDRED).round_dp(1)
-                ),
-            ),
-            None => (None, format!("stays under {threshold}")),
-        },
+        None => {
+            let share = steady.map(|s| (s / total * Decimal::ONE_HUNDRED).round_dp(1)).unwrap_or_default();
+            (None, format!("stays under {threshold}: {share}% of the disk at steady state"))
+        }
     }
 }
 
@@ -489,7 +491,7 @@ mod tests {
             billed_gib_per_broker: Some(Decimal::from(disk_gib)),
             write_mibps: dec!(250),
         };
-        let brokers = analyse(&disks, &loads(&on), &CapacityRules::default()).brokers;
+        let brokers = analyse(&disks, &loads(&on, &Assumptions::default()), &CapacityRules::default()).brokers;
         let b = &brokers[0];
         (b.days_to_threshold, b.runway_basis.clone(), b.disk_steady_state_bytes)
     }
@@ -560,7 +562,7 @@ mod tests {
             billed_gib_per_broker: Some(dec!(500)),
             write_mibps: dec!(250),
         };
-        let found = analyse(&disks, &loads(&on), &CapacityRules::default());
+        let found = analyse(&disks, &loads(&on, &Assumptions::default()), &CapacityRules::default());
         assert_eq!(found.expansions, [Expansion { broker: 1, add_gib: dec!(238.91), days: dec!(1.7) }]);
         let captured = chrono::DateTime::parse_from_rfc3339("2026-11-26T00:00:00Z").unwrap().to_utc();
         let grow = |msk| Growth { cluster: "c", msk, brokers: 3, price: Some(dec!(0.10)), captured_at: Some(captured) };
@@ -579,5 +581,16 @@ mod tests {
         let own = expand_storage(&grow(false), &found.expansions, "platform");
         assert_eq!((own[0].disk_added_gib, own[0].monthly_cost_usd), (Some(dec!(238.91)), Some(dec!(23.89))));
         assert!(own[0].summary.starts_with("expand storage on broker 1 by 238.91 GiB"), "{}", own[0].summary);
+    }
+
+    #[test]
+    /// Derived by hand: a topic tiered today keeps only its local window on the brokers, even with unlimited
+    /// retention (KIP-405: `local.retention.ms`), and never grows there without bound.
+    fn a_tiered_topic_with_unlimited_retention_heads_for_its_local_window() {
+        // 1 KiB/s, 1 day local, unlimited retention: 86,400 KiB on the broker at steady state, 10 GiB held
+        // locally today (so it is over it and stays put).
+        let tiered = TopicInputs { retention_ms: Some(-1), tiered_today: Some(DAY_MS), ..topic(1024.0, 10) };
+        let f = fills(&tiered, &Assumptions::default()).unwrap();
+        assert_eq!(f[0].steady, Some(dec!(88_473_600)));
     }
 }

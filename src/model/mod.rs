@@ -200,8 +200,7 @@ fn capacity(
     (run, config, platform): (&Run<'_>, &ModelSettings, &str),
 ) -> Result<(crate::report_model::Capacity, Vec<actions::Action>), ModelError> {
     let mut expansions = Vec::new();
-    let brokers = rows::<crate::schema::Broker>(tables)?;
-    let log_dirs = rows::<crate::schema::LogDir>(tables)?;
+    let disks_of = rows::<crate::join::contract::BrokerDisk>(tables)?;
     let mut out = crate::report_model::Capacity {
         disk_threshold: config.capacity.disk_threshold,
         runway_watch_days: config.capacity.runway_watch_days,
@@ -218,19 +217,19 @@ fn capacity(
                 inputs: &p.inputs,
             })
             .collect();
-        let mut ids: Vec<(i64, Option<String>)> =
-            brokers.iter().filter(|b| &b.cluster == name).map(|b| (b.broker_id, b.rack.clone())).collect();
-        ids.sort();
+        let rows: Vec<&crate::join::contract::BrokerDisk> = disks_of.iter().filter(|d| &d.cluster == name).collect();
+        let mut ids: Vec<(i64, Option<String>)> = rows.iter().map(|d| (d.broker_id, d.rack.clone())).collect();
+        ids.dedup();
         let count = Decimal::from(ids.len().max(1) as i64);
         let disks = capacity::ClusterDisks {
             cluster: name,
             instance_type: &entry.config.broker_instance_type,
             brokers: ids,
-            log_dirs: log_dirs.iter().filter(|d| &d.cluster == name).collect(),
+            log_dirs: rows,
             billed_gib_per_broker: sizings.get(name).and_then(|s| s.disk_gib_billed).map(|g| g / count),
             write_mibps: config.assumptions.broker_write_mibps,
         };
-        let found = capacity::analyse(&disks, &capacity::loads(&topics), &config.capacity);
+        let found = capacity::analyse(&disks, &capacity::loads(&topics, &config.assumptions), &config.capacity);
         let grow = actions::Growth {
             cluster: name,
             msk: entry.config.platform == Platform::Msk,

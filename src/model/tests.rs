@@ -363,22 +363,10 @@ fn the_achievable_total_counts_one_action_per_topic_and_every_cluster_action() {
     // fetch-from-follower $20. The cluster: smaller volumes $50. An owner to assign ($0) adds nothing.
     // Total $40 + $60 + $20 + $50 = $170, from 3 actions.
     let act = |kind, topic: Option<&str>, saving: Decimal, split: Option<(Decimal, Decimal)>| actions::Action {
-        kind,
-        owner: "o".into(),
-        cluster: "c".into(),
         topic: topic.map(str::to_string),
-        summary: String::new(),
-        evidence: String::new(),
-        monthly_saving_usd: saving,
         right_size_saving_usd: split.map(|s| s.0),
         architecture_saving_usd: split.map(|s| s.1),
-        approver: "o".into(),
-        disk_freed_gib: None,
-        disk_freed: Vec::new(),
-        follow_up: None,
-        disk_added_gib: None,
-        monthly_cost_usd: None,
-        due_by: None,
+        ..actions::cluster_action(kind, "c", String::new(), String::new(), saving, "o")
     };
     let all = [
         act(ActionKind::ShortenRetention, Some("t1"), dec!(30), None),
@@ -403,22 +391,11 @@ fn volumes_are_sized_by_the_fullest_broker_and_retention_cuts_pay_through_them()
     // Three brokers holding 100, 100 and 160 GiB, u = 0.8, 900 GiB billed at $0.10 per GiB-month.
     let held = [(1, gib(100)), (2, gib(100)), (3, gib(160))];
     let cut = |freed: Vec<(i64, Decimal)>| actions::Action {
-        kind: ActionKind::ShortenRetention,
-        owner: "o".into(),
-        cluster: "c".into(),
         topic: Some("t".into()),
-        summary: String::new(),
-        evidence: String::new(),
-        monthly_saving_usd: dec!(0),
-        right_size_saving_usd: None,
-        architecture_saving_usd: None,
-        approver: "o".into(),
         disk_freed_gib: Some(freed.iter().map(|f| f.1).sum()),
         disk_freed: freed,
         follow_up: Some(actions::FollowUp { kind: ActionKind::ShrinkVolumes, saving_usd: None, note: String::new() }),
-        disk_added_gib: None,
-        monthly_cost_usd: None,
-        due_by: None,
+        ..actions::cluster_action(ActionKind::ShortenRetention, "c", String::new(), String::new(), dec!(0), "o")
     };
     // The cut frees 10, 10 and 40 GiB: 90, 90 and 120 GiB are left.
     let freed = vec![(3, dec!(40)), (1, dec!(10)), (2, dec!(10))];

@@ -35,7 +35,7 @@ mod traffic;
 pub use broker_local::broker_local;
 use broker_local::{push_local_disk, push_provisioned_performance};
 pub use shared::shared_storage;
-pub use tiered::{NotTierable, groups_behind, local_window_ms, tiered_eligibility, tiered_storage};
+pub use tiered::{NotTierable, groups_behind, local_bytes, local_window_ms, tiered_eligibility, tiered_storage};
 pub use traffic::kafka_crossing;
 use traffic::{Routing, push_client_traffic, push_compute, push_kafka_traffic};
 
@@ -405,23 +405,35 @@ impl TopicInputs {
         (ms, w_p * ms / Decimal::ONE_THOUSAND)
     }
 
-    /// Broker disk freed when retention is × `factor`: per broker holding a replica, today's bytes of each of its
-    /// partitions less their bytes after ([`partition_bytes_after`](Self::partition_bytes_after)), largest first.
-    /// A topic tiered today keeps its local window, so frees none. `None` when the bytes after or the brokers are
-    /// unknown.
-    pub fn disk_freed(&self, factor: Decimal) -> Option<Vec<(i64, Decimal)>> {
+    /// Bytes of one copy each partition frees when retention is × `factor`, in placement order: today's bytes less
+    /// the bytes after ([`partition_bytes_after`](Self::partition_bytes_after)), never below 0 (a partition still
+    /// filling frees none). A topic tiered today keeps its local window, so frees none. `None` when unknown.
+    pub fn partition_freed(&self, factor: Decimal) -> Option<Vec<Decimal>> {
         if self.tiered_today.is_some() {
-            return Some(Vec::new());
+            return Some(vec![Decimal::ZERO; self.placement.partitions.len()]);
         }
-        let after = self.partition_bytes_after(factor, Decimal::ONE)?;
         let total = Decimal::from(self.retained_bytes?);
+        let after = self.partition_bytes_after(factor, Decimal::ONE)?;
+        Some(
+            self.placement
+                .partitions
+                .iter()
+                .zip(after)
+                .map(|(p, a)| (total * p.share - a).max(Decimal::ZERO))
+                .collect(),
+        )
+    }
+
+    /// The same per broker holding a replica, largest first; `None` when the brokers are not known.
+    pub fn disk_freed(&self, factor: Decimal) -> Option<Vec<(i64, Decimal)>> {
+        let freed = self.partition_freed(factor)?;
         let mut per_broker: std::collections::BTreeMap<i64, Decimal> = Default::default();
-        for (p, after) in self.placement.partitions.iter().zip(after) {
+        for (p, bytes) in self.placement.partitions.iter().zip(freed) {
             if p.brokers.is_empty() {
                 return None;
             }
             for b in &p.brokers {
-                *per_broker.entry(*b).or_default() += total * p.share - after;
+                *per_broker.entry(*b).or_default() += bytes;
             }
         }
         let mut out: Vec<(i64, Decimal)> = per_broker.into_iter().collect();

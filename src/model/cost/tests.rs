@@ -735,3 +735,18 @@ fn a_lag_in_time_counts_records_where_compaction_left_gaps_in_the_offsets() {
     let delete = TopicInputs { compacted: false, messages_retained: Some(1_000), messages_in_per_sec: None, ..t };
     assert_eq!(lag_ms(&delete, 3_600), Some(dec!(3_600_000)));
 }
+
+/// Derived by hand: shortening retention frees nothing on a partition still filling to the shorter window.
+#[test]
+fn a_partition_still_filling_frees_no_disk() {
+    // 1 GiB held at 1 MiB/s with 7-day segments: a day's retention would hold 1 MiB/s × (1 + 3.5) days = 379.7 GiB,
+    // far over what it has: it frees 0, never a negative amount.
+    let young = TopicInputs {
+        retained_bytes: Some(1_073_741_824),
+        segment_bytes: Some(1 << 40),
+        segment_ms: Some(7 * 86_400_000),
+        ..topic()
+    };
+    let freed = young.partition_freed(Decimal::ONE / dec!(7)).unwrap();
+    assert!(freed.iter().all(|b| b.is_zero()), "{freed:?}");
+}

@@ -125,7 +125,7 @@ pub fn local_window_ms(t: &TopicInputs, a: &Assumptions) -> Option<Decimal> {
 /// of the window's writes and `retention.bytes` per partition, [`TopicInputs::retained_ratio`]), or, with unlimited
 /// retention, the window's worth of writes. A topic at its size bound with no write rate keeps the window's share of
 /// retention (a lower bound of the local bytes, as the bound can hold more than the window).
-pub(super) fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Decimal>) -> Decimal {
+pub fn local_bytes(total: Decimal, t: &TopicInputs, window_ms: Option<Decimal>) -> Decimal {
     let Some(window) = window_ms else { return total };
     match t.retention_ms.filter(|r| *r > 0) {
         Some(r) => {
