@@ -1,12 +1,16 @@
 -- topic_facts: everything the cost model needs to know about one topic, with its owner.
 -- inputs:  topics, partitions, replica_placements, metric_points, consumer_group_offsets, topic_owners,
---          topic_dimensions
+--          topic_dimensions, offset_rates
 -- output:  cluster, topic, owner, owner_rule, is_internal, partitions, replication_factor, retention_ms,
 --          retention_bytes, cleanup_policy, min_insync_replicas, segment_bytes, segment_ms, remote_storage_enable,
 --          local_retention_ms, retained_bytes (null if any partition size is
 --          unknown or a declared partition is missing), partitions_size_unknown (both kinds), messages_retained, follower_replicas, followers_in_other_zone,
---          bytes_in_per_sec, bytes_out_per_sec, messages_in_per_sec (window averages; null when no metric),
---          consumer_groups,
+--          bytes_in_per_sec, messages_in_per_sec (the metric's window average, else measured from offsets: records
+--          per second times the topic's average record size, its bytes over the records it retains; null when
+--          neither; an internal topic takes none from offsets: its writes are the brokers' own),
+--          bytes_out_per_sec (the metric's; null when none), offset_bytes_in_per_sec (the write rate the
+--          offsets give, beside the metric's), write_rate_basis ('metric', 'offsets between runs', 'offsets within
+--          the run', or why neither gives one), consumer_groups,
 --          total_lag, max_group_lag
 -- grain:   one row per (cluster, topic)
 WITH part AS (
@@ -45,6 +49,11 @@ messages_in AS (SELECT dimensions, avg_value AS messages_in_per_sec FROM rates W
 keyed AS (
     SELECT cluster, topic, dimensions FROM topic_dimensions
 ),
+offset_in AS (
+    SELECT cluster, topic, basis, records_per_sec, bytes_per_sec AS bytes_in_per_sec
+    FROM offset_rates
+    WHERE group_key = ''
+),
 group_topic_lag AS (
     SELECT cluster, topic, group_id, SUM(lag) AS lag
     FROM consumer_group_offsets
@@ -66,7 +75,17 @@ SELECT t.cluster, t.topic, o.owner, o.owner_rule, t.is_internal, t.partitions, t
        p.messages_retained,
        COALESCE(f.follower_replicas, 0) AS follower_replicas,
        COALESCE(f.followers_in_other_zone, 0) AS followers_in_other_zone,
-       bi.bytes_in_per_sec, bo.bytes_out_per_sec, mi.messages_in_per_sec,
+       COALESCE(bi.bytes_in_per_sec, CASE WHEN NOT t.is_internal THEN r.bytes_in_per_sec END) AS bytes_in_per_sec,
+       bo.bytes_out_per_sec,
+       COALESCE(mi.messages_in_per_sec, CASE WHEN NOT t.is_internal THEN r.records_per_sec END)
+           AS messages_in_per_sec,
+       r.bytes_in_per_sec AS offset_bytes_in_per_sec,
+       CASE WHEN bi.bytes_in_per_sec IS NOT NULL THEN 'metric'
+            WHEN t.is_internal THEN 'internal: the brokers'' own traffic, priced by its storage'
+            WHEN r.bytes_in_per_sec IS NOT NULL THEN r.basis
+            WHEN r.records_per_sec IS NOT NULL THEN 'offsets, but the average record size is unknown'
+            WHEN r.basis IS NOT NULL THEN r.basis
+            ELSE 'no metric and no offset readings' END AS write_rate_basis,
        COALESCE(g.consumer_groups, 0) AS consumer_groups,
        COALESCE(g.total_lag, 0) AS total_lag,
        COALESCE(g.max_group_lag, 0) AS max_group_lag
@@ -79,4 +98,5 @@ LEFT JOIN bytes_in bi ON k.dimensions = bi.dimensions
 LEFT JOIN bytes_out bo ON k.dimensions = bo.dimensions
 LEFT JOIN messages_in mi ON k.dimensions = mi.dimensions
 LEFT JOIN groups g ON t.cluster = g.cluster AND t.topic = g.topic
+LEFT JOIN offset_in r ON t.cluster = r.cluster AND t.topic = r.topic
 ORDER BY t.cluster, t.topic

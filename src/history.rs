@@ -23,8 +23,10 @@ pub enum Unusable {
 /// priced, and such a cost has no move; so the first run after an upgrade still compares with the runs before it.
 /// Version 10 added fields to actions and sizing (disk freed, follow-ups, the fullest broker) that no summary
 /// carries; the costs it corrects (what Kafka retains and reads, the volume type billed) are the same fields, so
-/// a change between a 9 and a 10 shows as a move, as a real one would.
-const COMPARABLE: [u32; 4] = [7, 8, 9, MODEL_VERSION];
+/// a change between a 9 and a 10 shows as a move, as a real one would. Version 11 added each topic's write rate basis and
+/// the rates offsets give; a topic that had no write rate before may now have one from its offsets,
+/// and its cost moves as it would had a metric arrived.
+const COMPARABLE: [u32; 5] = [7, 8, 9, 10, MODEL_VERSION];
 
 /// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
 /// has none usable.
@@ -50,6 +52,42 @@ pub fn runs(out: &Path) -> Vec<(String, Result<RunSummary, Unusable>)> {
             (name, summary)
         })
         .collect()
+}
+
+/// Why an earlier run's offset readings cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{run}: offsets.json {why}; rates between runs are unknown this run")]
+pub struct OffsetsUnusable {
+    run: String,
+    why: String,
+}
+
+/// The last offset readings of the newest earlier run that kept any (`offsets.json`), marked `run <id>`: the earlier
+/// half of this run's rates between runs. None kept is no readings; one that cannot be read is named, never taken
+/// as none.
+pub fn earlier_offsets(out: &Path) -> Result<Vec<crate::schema::OffsetSample>, OffsetsUnusable> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(Vec::new()) };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_run_id(n) && out.join(n).join("offsets.json").is_file())
+        .collect();
+    names.sort();
+    let Some(name) = names.pop() else { return Ok(Vec::new()) };
+    let path = out.join(&name).join("offsets.json");
+    let unusable = |why: String| OffsetsUnusable { run: name.clone(), why };
+    let text = std::fs::read_to_string(&path).map_err(|e| unusable(format!("is unreadable ({e})")))?;
+    let carried: crate::output::CarriedOffsets =
+        serde_json::from_str(&text).map_err(|e| unusable(format!("is malformed ({e})")))?;
+    if carried.format != crate::output::OFFSETS_FORMAT {
+        return Err(unusable(format!(
+            "has format {}, this build reads {}",
+            carried.format,
+            crate::output::OFFSETS_FORMAT
+        )));
+    }
+    let taken = format!("run {name}");
+    Ok(carried.samples.into_iter().map(|s| crate::schema::OffsetSample { taken: taken.clone(), ..s }).collect())
 }
 
 /// `YYYYMMDDTHHMMSS.mmmZ` (see `output::run_id`).

@@ -182,7 +182,7 @@ fn config_findings(config: &Config) -> Vec<problem::Finding> {
 pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOutcome, Error> {
     let started_at = Utc::now();
     let config = load_config(job)?;
-    let collected = timed("collect", || collect_named(job, &config))?;
+    let mut collected = timed("collect", || collect_named(job, &config))?;
     if let Some(dir) = record {
         record_to(&collected, dir)?;
         if matches!(job, Job::Demo) {
@@ -195,14 +195,21 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
     }
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&config.output_dir));
     let stale = output::remove_stale(&out);
-    let (earlier, skipped) = history::earlier(&out);
+    let (earlier, mut skipped) = history::earlier(&out);
+    // The last offset readings of the newest earlier run: this run's rates between runs.
+    match history::earlier_offsets(&out) {
+        Ok(samples) => collected.offset_samples.extend(samples),
+        Err(note) => skipped.push(note.to_string()),
+    }
     let history = model::History { earlier: &earlier, skipped: &skipped, rules: &config.history };
     let model = build_model(&config, &collected, Some(history))?;
     let input = match job {
         Job::Demo => "<embedded demo>".to_string(),
         Job::ConfigFile(p) => p.display().to_string(),
     };
-    let run_dir = timed("report", || output::write_run(&out, started_at, &input, &model, output::Written::Run))?;
+    let offsets = &collected.offset_samples;
+    let run_dir =
+        timed("report", || output::write_run(&out, started_at, &input, &model, output::Written::Run, offsets))?;
     Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
 }
 
@@ -313,6 +320,6 @@ pub fn render(model_path: &Path, out: &Path) -> Result<RunOutcome, Error> {
     let model = report::read_model(model_path)?;
     let stale = output::remove_stale(out);
     let input = format!("render --from {}", model_path.display());
-    let run_dir = output::write_run(out, started_at, &input, &model, output::Written::Render)?;
+    let run_dir = output::write_run(out, started_at, &input, &model, output::Written::Render, &[])?;
     Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
 }

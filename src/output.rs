@@ -37,6 +37,31 @@ pub struct RunInfo {
     pub findings: usize,
 }
 
+/// `offsets.json`: the last reading of each topic's log-end offsets and each group's committed offsets in a run, for
+/// the next run's rates between runs (`history::earlier_offsets`). Versioned: a reader refuses a format it does not
+/// know rather than guessing.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct CarriedOffsets {
+    pub format: u32,
+    pub samples: Vec<crate::schema::OffsetSample>,
+}
+
+/// The format `offsets.json` is written in.
+pub const OFFSETS_FORMAT: u32 = 1;
+
+/// This run's last reading of each (cluster, topic, group), to carry to the next run.
+fn last_readings(samples: &[crate::schema::OffsetSample]) -> Vec<crate::schema::OffsetSample> {
+    let mut last: std::collections::BTreeMap<(&str, &str, Option<&str>), &crate::schema::OffsetSample> =
+        std::collections::BTreeMap::new();
+    for s in samples.iter().filter(|s| s.taken == "this run") {
+        let slot = last.entry((s.cluster.as_str(), s.topic.as_str(), s.group_id.as_deref())).or_insert(s);
+        if s.sampled_at > slot.sampled_at {
+            *slot = s;
+        }
+    }
+    last.into_values().cloned().collect()
+}
+
 /// The temporary run directory being written, for the signal handler to remove.
 static WRITING: Mutex<Option<PathBuf>> = Mutex::new(None);
 
@@ -134,13 +159,15 @@ pub enum Written {
     Render,
 }
 
-/// Writes the report for `model` into a new run directory under `out` and returns its path.
+/// Writes the report for `model` into a new run directory under `out` and returns its path. A run also keeps the
+/// last of this run's `offsets` readings (`offsets.json`) for the next run's rates.
 pub fn write_run(
     out: &Path,
     started_at: DateTime<Utc>,
     input: &str,
     model: &ReportModel,
     written: Written,
+    offsets: &[crate::schema::OffsetSample],
 ) -> Result<PathBuf, ReportError> {
     let werr =
         |path: &Path, e: std::io::Error| ReportError::Write { path: path.display().to_string(), reason: e.to_string() };
@@ -180,6 +207,12 @@ pub fn write_run(
             let path = tmp.join("summary.json");
             let bytes = serde_json::to_vec_pretty(&summary).expect("a run summary serializes");
             report::guarded(&path, || std::fs::write(&path, &bytes))?;
+            let carried = CarriedOffsets { format: OFFSETS_FORMAT, samples: last_readings(offsets) };
+            if !carried.samples.is_empty() {
+                let path = tmp.join("offsets.json");
+                let bytes = serde_json::to_vec(&carried).expect("offset readings serialize");
+                report::guarded(&path, || std::fs::write(&path, &bytes))?;
+            }
         }
         let exit = Exit::written(model.totals.complete);
         let info = RunInfo {

@@ -344,6 +344,28 @@ table! {
 }
 
 table! {
+    /// One row per reading of a topic's offsets, summed over its partitions: its log-end offsets (the writes), or one
+    /// consumer group's committed offsets on it (the reads). Two readings of the same thing give a rate in records
+    /// per second (`offset_rates`). A live run reads log-end offsets twice, `rate_sample_seconds` apart, and every
+    /// group's committed offsets once; the last reading of each is kept beside the run (`offsets.json`) and comes back
+    /// in the next run as an earlier reading. Optional in a recorded scenario. Added with model version 11.
+    OffsetSample = "offset_samples" {
+        cluster: String,
+        topic: String,
+        /// Null: the topic's log-end offsets. Else the consumer group whose committed offsets were summed.
+        group_id: Option<String>,
+        /// When the offsets were read (the broker's answer).
+        sampled_at: DateTime<Utc>,
+        /// The sum of the offsets over the partitions read.
+        offset_sum: i64,
+        /// How many partitions were summed: two readings compare only when they sum the same number.
+        partitions: i64,
+        /// `this run`, or `run <run id>` for the last reading of an earlier run.
+        taken: String,
+    }
+}
+
+table! {
     /// One row per replica on disk, as DescribeLogDirs reports it. Optional in a recorded scenario.
     ReplicaLogDir = "replica_log_dirs" {
         cluster: String,
@@ -495,6 +517,7 @@ pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
         (TopicConfig::NAME, TopicConfig::columns()),
         (ReplicaLogDir::NAME, ReplicaLogDir::columns()),
         (ConsumerGroupMember::NAME, ConsumerGroupMember::columns()),
+        (OffsetSample::NAME, OffsetSample::columns()),
     ]
 }
 

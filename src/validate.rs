@@ -66,6 +66,13 @@ pub const RULES: &[Rule] = &[
     rule("unique-members", "consumer_group_members", "cluster, group_id, member_id", Error, "one row per member"),
     rule("unique-log-dirs", "log_dirs", "cluster, broker, log_dir", Error, "one row per broker and log dir"),
     rule(
+        "unique-offset-samples",
+        "offset_samples",
+        "cluster, topic, group_id, sampled_at, taken",
+        Error,
+        "one reading per topic (or group on it) and time",
+    ),
+    rule(
         "unique-metric-points",
         "metric_points",
         "namespace, metric, dimensions, timestamp, stat",
@@ -149,6 +156,13 @@ pub const RULES: &[Rule] = &[
         "0 or more, usable not above total, or empty when unknown",
     ),
     rule("log-dir-broker", "log_dirs", "broker", Error, "a broker listed in `brokers`"),
+    rule(
+        "offset-sample-values",
+        "offset_samples",
+        "offset_sum, partitions, taken",
+        Error,
+        "an offset sum of 0 or more over 1 or more partitions, taken `this run` or `run <run id>`",
+    ),
     rule("sum-bytes", "partitions", "size_bytes", Error, "the sum over a cluster fits a 64-bit integer"),
     rule(
         "sum-offsets",
@@ -240,6 +254,7 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
     topic_values(c, &mut f);
     partitions(c, &mut f);
     log_dirs(c, &mut f);
+    offset_samples(c, &mut f);
     offsets(c, &mut f);
     cost_lines(c, &mut f);
     sources(c, &mut f);
@@ -270,6 +285,11 @@ fn keys(c: &Collected, f: &mut Found) {
     }
     for (line, k) in repeats(&c.log_dirs, |d| (d.cluster.clone(), d.broker, d.log_dir.clone())) {
         f.add("unique-log-dirs", Some(line), format!("log dir {k}"));
+    }
+    for (line, k) in repeats(&c.offset_samples, |s| {
+        (s.cluster.clone(), s.topic.clone(), s.group_id.clone(), s.sampled_at, s.taken.clone())
+    }) {
+        f.add("unique-offset-samples", Some(line), format!("reading {k}"));
     }
     for (line, k) in repeats(&c.metric_points, |m| {
         (m.namespace.clone(), m.metric.clone(), m.dimensions.clone(), m.timestamp, m.stat.clone())
@@ -457,6 +477,24 @@ fn log_dirs(c: &Collected, f: &mut Found) {
         }
         if !brokers.contains(&(d.cluster.as_str(), d.broker)) {
             f.add("log-dir-broker", line, format!("{name}: cluster `{}` lists no broker {}", d.cluster, d.broker));
+        }
+    }
+}
+
+/// Offset readings: sums that can be, over partitions that exist, taken when the file says.
+fn offset_samples(c: &Collected, f: &mut Found) {
+    for (i, s) in c.offset_samples.iter().enumerate() {
+        let taken = s.taken == "this run" || s.taken.strip_prefix("run ").is_some_and(|id| !id.is_empty());
+        if s.offset_sum < 0 || s.partitions < 1 || !taken {
+            let of = s.group_id.as_ref().map(|g| format!(" (group `{g}`)")).unwrap_or_default();
+            f.add(
+                "offset-sample-values",
+                Some(i + 2),
+                format!(
+                    "topic `{}`{of} at {}: offset sum {} over {} partition(s), taken `{}`",
+                    s.topic, s.sampled_at, s.offset_sum, s.partitions, s.taken
+                ),
+            );
         }
     }
 }

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use crate::completeness::SourceReport;
 
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, LogDir, MetricPoint, Partition,
-    ReplicaLogDir, Table, Topic, TopicConfig,
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, LogDir, MetricPoint, OffsetSample,
+    Partition, ReplicaLogDir, Table, Topic, TopicConfig,
 };
 
 /// Whether a recorded scenario must have a table's file. Optional tables were added after the first format; a
@@ -80,6 +80,7 @@ collected_tables! {
     cost_lines: CostLine = Required,
     cost_allocations: CostAllocation = Optional,
     metric_points: MetricPoint = Required,
+    offset_samples: OffsetSample = Optional,
 }
 
 impl Collected {

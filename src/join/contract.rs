@@ -34,6 +34,10 @@ pub struct Query {
 }
 
 queries! {
+    OffsetRate = "offset_rates" {
+        cluster: String, topic: String, group_key: String, records_per_sec: Option<f64>, bytes_per_sec: Option<f64>,
+        seconds: Option<f64>, basis: String,
+    }
     TopicFacts = "topic_facts" {
         cluster: String, topic: String, owner: String, owner_rule: String, is_internal: bool, partitions: i64,
         replication_factor: i64, retention_ms: Option<i64>, retention_bytes: Option<i64>,
@@ -42,11 +46,13 @@ queries! {
         remote_storage_enable: Option<bool>, local_retention_ms: Option<i64>,
         retained_bytes: Option<i64>, partitions_size_unknown: i64, messages_retained: Option<i64>,
         follower_replicas: i64, followers_in_other_zone: i64, bytes_in_per_sec: Option<f64>,
-        bytes_out_per_sec: Option<f64>, messages_in_per_sec: Option<f64>, consumer_groups: i64, total_lag: i64, max_group_lag: i64,
+        bytes_out_per_sec: Option<f64>, messages_in_per_sec: Option<f64>, offset_bytes_in_per_sec: Option<f64>,
+        write_rate_basis: String, consumer_groups: i64, total_lag: i64, max_group_lag: i64,
     }
     GroupLagRow = "group_lag" {
         cluster: String, group_id: String, owner: String, state: String, topic: String, topic_owner: String,
-        partitions: i64, total_lag: Option<i64>, max_partition_lag: Option<i64>,
+        partitions: i64, total_lag: Option<i64>, max_partition_lag: Option<i64>, read_copies: Option<f64>,
+        read_basis: String,
     }
     OwnerFacts = "owner_facts" {
         owner: String, team: String, cost_center: String, escalation: String, channel: Option<String>,

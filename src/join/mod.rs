@@ -60,13 +60,32 @@ pub fn run(
     Ok(tables)
 }
 
-/// Runs one SQL text over `tables` (every table registered under its name).
+/// The stack a query is planned on. polars turns a query into its plan recursively, a frame per plan node, and a
+/// query of a dozen CTEs joined to each other nests deep enough to overflow a 2 MiB thread (a test's, or a rayon
+/// worker's) in a debug build; its own thread with room to spare keeps that from depending on who calls.
+const QUERY_STACK_BYTES: usize = 64 << 20;
+
+/// Runs one SQL text over `tables` (every table registered under its name), on a thread of its own with
+/// [`QUERY_STACK_BYTES`] of stack.
 pub fn run_query(tables: &Tables, sql: &str) -> PolarsResult<DataFrame> {
-    let mut ctx = SQLContext::new();
-    for (name, frame) in &tables.frames {
-        ctx.register(name, frame.clone().lazy());
-    }
-    ctx.execute(sql)?.collect()
+    let plan_and_run = || {
+        let mut ctx = SQLContext::new();
+        for (name, frame) in &tables.frames {
+            ctx.register(name, frame.clone().lazy());
+        }
+        ctx.execute(sql)?.collect()
+    };
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("query".into())
+            .stack_size(QUERY_STACK_BYTES)
+            .spawn_scoped(scope, plan_and_run)
+        {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: plan on this one.
+            Err(_) => plan_and_run(),
+        }
+    })
 }
 
 fn frame_err(table: &'static str) -> impl Fn(PolarsError) -> JoinError {

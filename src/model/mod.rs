@@ -573,6 +573,10 @@ fn topic_groups(
             active,
             reads: Decimal::ZERO,
             read_basis: cost::ReadBasis::NotReading,
+            committed_reads: g
+                .read_copies
+                .and_then(<Decimal as rust_decimal::prelude::FromPrimitive>::from_f64)
+                .map(|c| c.round_dp(6)),
             group_id: g.group_id,
             lag: g.total_lag,
             clients: config.assumptions.clients(rule, measured),
@@ -751,6 +755,8 @@ fn price_topic(
         retained_bytes: f.retained_bytes,
         partitions_size_unknown: f.partitions_size_unknown,
         bytes_in_per_sec: f.bytes_in_per_sec.map(round_rate),
+        write_rate_basis: f.write_rate_basis.clone(),
+        offset_bytes_in_per_sec: f.offset_bytes_in_per_sec.map(round_rate),
         consumer_groups: f.consumer_groups,
         max_group_lag: f.max_group_lag,
         groups_reading_remote: cost::groups_behind(&inputs, window),

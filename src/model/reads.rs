@@ -17,8 +17,9 @@ pub const OUTSIDE_GROUPS: &str = "(readers outside any consumer group)";
 /// members, or when the topic's measured bytes out show reads that no group with members accounts for; a state of
 /// `Empty` alone proves neither way (a consumer with manual assignment commits offsets without members). Where the
 /// topic has `BytesOutPerSec`, the reads are what it measured (out ÷ in copies), shared evenly among the readers;
-/// without one, each group with members reads everything once. Reads measured with no group at all go to a reader
-/// outside any group, where `clients` (the cluster's default) run.
+/// without one, a group whose committed offsets were read twice reads what they measured (their rate over the log
+/// end's: an `Empty` group that commits is reading), and each other group with members reads everything once. Reads
+/// measured with no group at all go to a reader outside any group, where `clients` (the cluster's default) run.
 pub fn assign(groups: &mut Vec<GroupInputs>, bytes_in: Option<f64>, bytes_out: Option<f64>, clients: &Clients) {
     let measured = match (bytes_in, bytes_out) {
         (Some(i), Some(o)) if i > 0.0 && o >= 0.0 => Decimal::from_f64(o / i).map(|m| m.round_dp(6)),
@@ -28,6 +29,9 @@ pub fn assign(groups: &mut Vec<GroupInputs>, bytes_in: Option<f64>, bytes_out: O
     let readers = if members > 0 { members } else { groups.len() };
     for g in groups.iter_mut() {
         (g.reads, g.read_basis) = match measured {
+            None if g.committed_reads.is_some_and(|c| g.active || c > Decimal::ZERO) => {
+                (g.committed_reads.unwrap_or_default(), ReadBasis::CommittedOffsets)
+            }
             None if g.active => (Decimal::ONE, ReadBasis::Members),
             None => (Decimal::ZERO, ReadBasis::NotReading),
             Some(m) if g.active => (m / Decimal::from(readers as i64), ReadBasis::BytesOut),
@@ -46,6 +50,7 @@ pub fn assign(groups: &mut Vec<GroupInputs>, bytes_in: Option<f64>, bytes_out: O
             active: true,
             reads: m,
             read_basis: ReadBasis::BytesOutWithoutGroup,
+            committed_reads: None,
         });
     }
 }
@@ -164,6 +169,7 @@ mod tests {
             active,
             reads: Decimal::ZERO,
             read_basis: ReadBasis::NotReading,
+            committed_reads: None,
         }
     }
 
@@ -195,6 +201,28 @@ mod tests {
         let mut manual = vec![group("manual", false)];
         assign(&mut manual, Some(1000.0), Some(500.0), none);
         assert_eq!(reads(&manual), [(dec!(0.5), ReadBasis::BytesOutWithoutMembers)]);
+        // No BytesOutPerSec, committed offsets read twice: a group with members that committed 0.5 records for each
+        // one written reads half a copy; an Empty group whose offsets kept pace reads one (a consumer with manual
+        // assignment), and one whose offsets stood still is not a reader.
+        let measured =
+            |id: &str, active: bool, c: Decimal| GroupInputs { committed_reads: Some(c), ..group(id, active) };
+        let mut offsets = vec![
+            measured("half", true, dec!(0.5)),
+            measured("manual", false, dec!(1)),
+            measured("idle", false, dec!(0)),
+        ];
+        assign(&mut offsets, Some(1000.0), None, none);
+        assert_eq!(
+            reads(&offsets),
+            [
+                (dec!(0.5), ReadBasis::CommittedOffsets),
+                (dec!(1), ReadBasis::CommittedOffsets),
+                (dec!(0), ReadBasis::NotReading)
+            ]
+        );
+        // Where BytesOutPerSec is measured it still decides (the broker counted every byte sent).
+        assign(&mut offsets, Some(1000.0), Some(1000.0), none);
+        assert_eq!(reads(&offsets)[0], (dec!(1), ReadBasis::BytesOut));
         // Only an Empty group and no reads measured (legacy-mirror on the demo): not a reader.
         assign(&mut manual, Some(1000.0), Some(0.0), none);
         assert_eq!(reads(&manual), [(dec!(0), ReadBasis::NotReading)]);

@@ -63,6 +63,7 @@ fn inputs(lag_hours: i64) -> TopicInputs {
         active: true,
         reads: Decimal::ONE,
         read_basis: crate::model::cost::ReadBasis::Members,
+        committed_reads: None,
     };
     TopicInputs {
         replication_factor: 3,
@@ -109,6 +110,8 @@ fn priced(owner: &str, t: TopicInputs) -> Priced {
         retained_bytes: t.retained_bytes,
         partitions_size_unknown: 0,
         bytes_in_per_sec: t.bytes_in_per_sec,
+        write_rate_basis: "metric".to_string(),
+        offset_bytes_in_per_sec: None,
         consumer_groups: t.groups.len() as i64,
         max_group_lag: 0,
         groups_reading_remote: 0,

@@ -30,6 +30,11 @@ pub struct Topic {
     pub retained_bytes: Option<i64>,
     pub partitions_size_unknown: i64,
     pub bytes_in_per_sec: Option<f64>,
+    /// Where the write rate comes from: `metric`, `offsets between runs`, `offsets within the run`, or why there is
+    /// none.
+    pub write_rate_basis: String,
+    /// The write rate the offsets give, shown beside the metric's where both exist.
+    pub offset_bytes_in_per_sec: Option<f64>,
     pub consumer_groups: i64,
     pub max_group_lag: i64,
     /// Groups further behind than the tiered scenario's local window: they would read from remote storage.
@@ -90,6 +95,8 @@ impl From<Topic> for out::TopicReport {
             retained_bytes,
             partitions_size_unknown,
             bytes_in_per_sec,
+            write_rate_basis,
+            offset_bytes_in_per_sec,
             consumer_groups,
             max_group_lag,
             groups_reading_remote,
@@ -122,6 +129,8 @@ impl From<Topic> for out::TopicReport {
             retained_bytes,
             partitions_size_unknown,
             bytes_in_per_sec,
+            write_rate_basis,
+            offset_bytes_in_per_sec,
             consumer_groups,
             max_group_lag,
             groups_reading_remote,

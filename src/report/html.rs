@@ -517,6 +517,9 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         cleanup_policy => t.cleanup_policy.as_deref().unwrap_or("unknown"),
         retained => format::opt_bytes(t.retained_bytes), retained_raw => t.retained_bytes,
         rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
+        rate_basis => format!("write rate: {}", t.write_rate_basis),
+        // The offsets' rate beside the metric's, where both exist.
+        offset_rate => t.offset_bytes_in_per_sec.filter(|_| t.write_rate_basis == "metric").map(|r| format::rate(Some(r))),
         current => format::known_usd(t.current_cost().known_usd()), current_raw => t.current_cost().known_usd().map(f),
         placement => t.current.label(),
         local => format::known_usd(t.broker_local.known_usd()), local_raw => t.broker_local.known_usd().map(f),

@@ -24,7 +24,7 @@ pub use vocabulary::*;
 /// renderers need not reach into the config stage.
 pub use crate::catalog::UNOWNED;
 
-pub const MODEL_VERSION: u32 = 10;
+pub const MODEL_VERSION: u32 = 11;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -264,6 +264,11 @@ pub struct TopicReport {
     pub retained_bytes: Option<i64>,
     pub partitions_size_unknown: i64,
     pub bytes_in_per_sec: Option<f64>,
+    /// Where `bytes_in_per_sec` comes from: `metric` (CloudWatch), `offsets between runs`, `offsets within the
+    /// run` (log-end offsets read twice, times the average record size), or why there is none. Added in version 11.
+    pub write_rate_basis: String,
+    /// The write rate the offsets give, beside the metric's where both exist (bytes/s). Added in version 11.
+    pub offset_bytes_in_per_sec: Option<f64>,
     pub consumer_groups: i64,
     pub max_group_lag: i64,
     /// Groups further behind than the tiered scenario's local window: they would read from remote storage.

@@ -177,6 +177,9 @@ pub enum ReadBasis {
     BytesOutWithoutMembers,
     /// No consumer group at all, yet the topic's `BytesOutPerSec` shows reads: readers outside any group.
     BytesOutWithoutGroup,
+    /// No `BytesOutPerSec`, but the group's committed offsets were read twice: it reads their rate over the log
+    /// end's (an `Empty` group whose offsets move is reading). Added in version 11.
+    CommittedOffsets,
     /// No members, and nothing shows it reading (no reads measured, or no second offset sample): not a reader.
     NotReading,
 }
@@ -189,6 +192,7 @@ impl ReadBasis {
             ReadBasis::BytesOut => "measured BytesOutPerSec, shared among the groups with members",
             ReadBasis::BytesOutWithoutMembers => "no members, but BytesOutPerSec shows reads",
             ReadBasis::BytesOutWithoutGroup => "no group, but BytesOutPerSec shows reads",
+            ReadBasis::CommittedOffsets => "its committed offsets' rate over the log end's (no BytesOutPerSec)",
             ReadBasis::NotReading => "no members and no reads seen: not a reader",
         }
     }

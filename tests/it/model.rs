@@ -196,6 +196,8 @@ fn topics_without_a_write_rate_leave_their_traffic_unknown_and_internal_topics_n
     let text = std::fs::read_to_string(&points).unwrap();
     let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",Topic=")).collect();
     std::fs::write(&points, kept.join("\n") + "\n").unwrap();
+    // And no offset readings either (a collection with `rate_sample_seconds = 0` and no earlier run).
+    std::fs::remove_file(fixture.path().join("offset_samples.csv")).unwrap();
     let work = tempfile::tempdir().unwrap();
     let config = fixture.path().join("kafka-finops.toml");
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
@@ -218,6 +220,43 @@ fn topics_without_a_write_rate_leave_their_traffic_unknown_and_internal_topics_n
     assert_eq!(payments.bytes_in_per_sec, None);
     let (header, rows) = read_csv(&work.path().join(out.run_dir()).join("owners.csv"));
     assert!(column(&header, &rows, "bytes_in_per_sec").iter().any(|c| c.is_empty()), "an empty cell, not 0");
+}
+
+#[test]
+fn a_cluster_without_per_topic_metrics_takes_its_write_rates_from_its_offsets() {
+    // The demo without any per-topic metric, as a self-managed cluster's CloudWatch is: its two log-end readings a
+    // minute apart give every topic its write rate, so nothing rate-driven is unknown.
+    let fixture = demo_copy();
+    let points = fixture.path().join("metric_points.csv");
+    let text = std::fs::read_to_string(&points).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",Topic=")).collect();
+    std::fs::write(&points, kept.join("\n") + "\n").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let model = read_model(&work.path().join(out.run_dir()));
+    assert!(model.totals.complete && model.totals.unknown.is_empty(), "{:?}", model.totals.unknown);
+    // payments.transactions, by hand from the fixture's CSVs: its log end read 518,399,936 then 518,400,338 a
+    // minute later, 402 ÷ 60 = 6.7 records/s; its 12 partitions hold 21,084,500,743 bytes in Σ(latest − earliest)
+    // records (summed below from partitions.csv), so it writes 6.7 × bytes ÷ records.
+    let (header, rows) = read_csv(&fixture.path().join("partitions.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (mut bytes, mut records) = (0i64, 0i64);
+    for r in rows.iter().filter(|r| r[col("topic")] == "payments.transactions") {
+        bytes += r[col("size_bytes")].parse::<i64>().unwrap();
+        records += r[col("latest_offset")].parse::<i64>().unwrap() - r[col("earliest_offset")].parse::<i64>().unwrap();
+    }
+    assert_eq!(bytes, 21_084_500_743);
+    let want = 402.0 / 60.0 * bytes as f64 / records as f64;
+    let t = model.topics.iter().find(|t| t.topic == "payments.transactions").unwrap();
+    assert_eq!(t.write_rate_basis, "offsets within the run");
+    let got = t.bytes_in_per_sec.unwrap();
+    assert!((got - want).abs() < 0.01, "{got} B/s against {want} B/s by hand");
+    assert_eq!(t.offset_bytes_in_per_sec, t.bytes_in_per_sec);
+    // The internal topics take no rate from their offsets: their writes are the brokers' own.
+    let offsets = model.topics.iter().find(|t| t.topic == "__consumer_offsets").unwrap();
+    assert!(offsets.bytes_in_per_sec.is_none() && offsets.write_rate_basis.starts_with("internal"));
 }
 
 #[test]

@@ -118,7 +118,11 @@ fn metric(topic: &str, day: u32, value: f64) -> MetricPoint {
 /// Four brokers in three zones (3 and 4 share az-c); `pay.tx` RF 3 over two partitions, `misc` RF 2 with one
 /// partition whose size was not collected and whose racks come from the brokers table.
 fn joined() -> Tables {
-    let c = Collected {
+    join(&base())
+}
+
+fn base() -> Collected {
+    Collected {
         brokers: vec![broker(1, "az-a"), broker(2, "az-b"), broker(3, "az-c"), broker(4, "az-c")],
         topics: vec![topic("pay.tx", 2, 3), topic("misc", 1, 2)],
         partitions: vec![
@@ -140,8 +144,7 @@ fn joined() -> Tables {
         ],
         metric_points: vec![metric("pay.tx", 1, 100.0), metric("pay.tx", 2, 300.0)],
         ..Default::default()
-    };
-    join(&c)
+    }
 }
 
 /// The joined tables of `c`, with cluster `c1` (MSK, kafka.m5.large) owning the resource `arn1`.
@@ -439,4 +442,100 @@ fn every_declared_table_is_recorded_replayed_validated_normalized_and_joinable()
         let all = kafka_finops::join::run_query(&tables, &format!("SELECT * FROM {name}")).unwrap();
         assert_eq!(all.height(), frame.height(), "{name} through the SQL context");
     }
+}
+
+fn reading(
+    topic: &str,
+    group: Option<&str>,
+    at: chrono::DateTime<Utc>,
+    sum: i64,
+    partitions: i64,
+    taken: &str,
+) -> OffsetSample {
+    OffsetSample {
+        cluster: "c1".into(),
+        topic: topic.into(),
+        group_id: group.map(String::from),
+        sampled_at: at,
+        offset_sum: sum,
+        partitions,
+        taken: taken.into(),
+    }
+}
+
+#[test]
+/// Derived by hand from two readings of the same partitions: Δ offsets ÷ Δ seconds, the earlier run's reading
+/// preferred (a day's average) over the run's own two; bytes are records times the topic's bytes per record retained.
+fn offset_rates_give_write_and_read_rates_between_runs_else_within_the_run() {
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+    let t1 = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let a_minute_before = t1 - chrono::Duration::seconds(60);
+    let earlier = "run 20261130T000000.000Z";
+    let c = Collected {
+        offset_samples: vec![
+            // pay.tx's log end: 1,000 a day ago, 87,280 a minute ago, 87,400 now. Between runs:
+            // (87,400 − 1,000) ÷ 86,400 s = 1 record/s (within the run it would be 120 ÷ 60 = 2).
+            reading("pay.tx", None, t0, 1_000, 2, earlier),
+            reading("pay.tx", None, a_minute_before, 87_280, 2, "this run"),
+            reading("pay.tx", None, t1, 87_400, 2, "this run"),
+            // g-pay committed 500 a day ago, 43,700 now: 43,200 ÷ 86,400 = 0.5 records/s, half of what is written.
+            reading("pay.tx", Some("g-pay"), t0, 500, 2, earlier),
+            reading("pay.tx", Some("g-pay"), t1, 43_700, 2, "this run"),
+            // g-other read one partition then, two now: not comparable, and no second reading this run.
+            reading("pay.tx", Some("g-other"), t0, 900, 1, earlier),
+            reading("pay.tx", Some("g-other"), t1, 950, 2, "this run"),
+            // misc (no metric, size unknown): 0 → 600 in the run's 60 s = 10 records/s; bytes unknown.
+            reading("misc", None, a_minute_before, 0, 1, "this run"),
+            reading("misc", None, t1, 600, 1, "this run"),
+        ],
+        ..base()
+    };
+    let t = join(&c);
+    let pay = row(&t, "offset_rates", &[("topic", "pay.tx"), ("group_key", "")]);
+    assert_eq!((pay["records_per_sec"].as_str(), pay["seconds"].as_str()), ("1.0", "86400.0"));
+    assert_eq!(pay["basis"], "offsets between runs");
+    let misc = row(&t, "offset_rates", &[("topic", "misc")]);
+    assert_eq!((misc["records_per_sec"].as_str(), misc["basis"].as_str()), ("10.0", "offsets within the run"));
+
+    // pay.tx has 150 bytes in 25 records retained: 6 bytes a record, so 6 B/s from its offsets beside the metric's
+    // 200 B/s, which stays its rate.
+    let facts = row(&t, "topic_facts", &[("topic", "pay.tx")]);
+    assert_eq!(facts["bytes_in_per_sec"], "200.0");
+    assert_eq!((facts["offset_bytes_in_per_sec"].as_str(), facts["write_rate_basis"].as_str()), ("6.0", "metric"));
+    let facts = row(&t, "topic_facts", &[("topic", "misc")]);
+    assert_eq!((facts["bytes_in_per_sec"].as_str(), facts["messages_in_per_sec"].as_str()), ("null", "10.0"));
+    assert_eq!(facts["write_rate_basis"], "offsets, but the average record size is unknown");
+
+    let g = row(&t, "group_lag", &[("group_id", "g-pay"), ("topic", "pay.tx")]);
+    assert_eq!((g["read_copies"].as_str(), g["read_basis"].as_str()), ("0.5", "offsets between runs"));
+    let g = row(&t, "group_lag", &[("group_id", "g-other"), ("topic", "pay.tx")]);
+    assert_eq!(g["read_copies"], "null");
+    assert!(g["read_basis"].starts_with("offset readings not comparable"), "{}", g["read_basis"]);
+    let g = row(&t, "group_lag", &[("group_id", "g-other"), ("topic", "misc")]);
+    assert_eq!((g["read_copies"].as_str(), g["read_basis"].as_str()), ("null", "no offset readings"));
+}
+
+#[test]
+/// A topic deleted and made again between runs: its log end went back, so the earlier reading is not a pair and the
+/// run's own two readings are; with only one reading of its own there is no rate, never a negative one.
+fn offsets_that_went_back_are_no_rate() {
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+    let t1 = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let earlier = "run 20261130T000000.000Z";
+    let c = Collected {
+        offset_samples: vec![
+            reading("pay.tx", None, t0, 1_000_000, 2, earlier),
+            reading("pay.tx", None, t1 - chrono::Duration::seconds(30), 30, 2, "this run"),
+            reading("pay.tx", None, t1, 90, 2, "this run"),
+            reading("misc", None, t0, 1_000_000, 1, earlier),
+            reading("misc", None, t1, 5, 1, "this run"),
+        ],
+        ..base()
+    };
+    let t = join(&c);
+    let pay = row(&t, "offset_rates", &[("topic", "pay.tx")]);
+    assert_eq!((pay["records_per_sec"].as_str(), pay["basis"].as_str()), ("2.0", "offsets within the run"));
+    let misc = row(&t, "offset_rates", &[("topic", "misc")]);
+    assert_eq!(misc["records_per_sec"], "null");
+    assert!(misc["basis"].starts_with("offset readings not comparable"), "{}", misc["basis"]);
 }

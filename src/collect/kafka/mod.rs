@@ -34,7 +34,8 @@ use kafka_protocol::protocol::StrBytes;
 use super::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{SourceReport, SourceStatus};
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, LogDir, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, LogDir, OffsetSample, Partition, ReplicaLogDir, Table, Topic,
+    TopicConfig,
 };
 use connection::{BrokerConnection, ConnectionError, Dialer};
 use settings::ConnectionSettings;
@@ -98,10 +99,18 @@ pub struct KafkaSource {
     pub cluster: String,
     pub settings: ConnectionSettings,
     pub timeout: Duration,
+    /// The time between the two readings of the log-end offsets; zero reads them once.
+    pub rate_sample: Duration,
 }
 
 /// Earliest and latest offset per (topic, partition).
 type OffsetRange = HashMap<(String, i32), (i64, i64)>;
+
+/// The latest offsets one broker gave, and when it answered.
+struct Offsets {
+    range: OffsetRange,
+    at: chrono::DateTime<chrono::Utc>,
+}
 
 /// The groups one broker coordinates: committed offsets, members, and one line per group it could not read.
 #[derive(Default)]
@@ -125,10 +134,12 @@ struct LogDirAnswers {
 /// What one broker answered; each request has its own error slot.
 struct BrokerAnswers {
     log_dirs: Result<LogDirAnswers, RequestError>,
-    /// (topic, partition) → (earliest, latest)
-    offsets: Result<OffsetRange, RequestError>,
+    /// (topic, partition) → (earliest, latest), and when the latest were read.
+    offsets: Result<Offsets, RequestError>,
     groups: Result<GroupAnswers, RequestError>,
     configs: Result<ConfigAnswers, RequestError>,
+    /// The connection the offsets were read on, kept for their second reading, and the partitions it leads.
+    offsets_again: Option<(BrokerConnection, Vec<(String, i32)>)>,
 }
 
 /// Why one request to one broker gave no usable answer; the broker's other requests keep theirs.
@@ -170,6 +181,7 @@ impl SourceKindSpec for KafkaSource {
             cluster: k.cluster.clone(),
             settings: k.connection.clone(),
             timeout: k.timeout,
+            rate_sample: k.rate_sample,
         })
     }
 }
@@ -199,6 +211,8 @@ struct Gathered {
     configs: Vec<TopicConfig>,
     sizes: HashMap<(String, i32, i32), i64>,
     offsets: OffsetRange,
+    /// When each broker's latest offsets were read, by broker.
+    offsets_at: HashMap<i32, chrono::DateTime<chrono::Utc>>,
 }
 
 impl KafkaSource {
@@ -210,8 +224,12 @@ impl KafkaSource {
         let mut problems: Vec<String> = Vec::new();
         let cluster = self.metadata(&mut boot, &mut problems).await?;
         let answers = self.ask_brokers(&cluster, &dialer, &mut problems).await;
+        let groups_at = chrono::Utc::now();
         let gathered = gather(&answers, into, &mut problems);
         self.push_rows(&cluster, &gathered, into);
+        let kept = answers.into_iter().filter_map(|(id, a)| a.ok()?.offsets_again.map(|(c, l)| (id, c, l)));
+        let again = self.read_again(kept.collect(), &gathered.offsets_at).await;
+        self.push_samples(&cluster, &gathered, &again, groups_at, into);
         // Lag needs the latest offsets, which come from the leaders, not the coordinators.
         for row in into.consumer_group_offsets.iter_mut().filter(|r| r.cluster == self.cluster) {
             let latest = gathered.offsets.get(&(row.topic.clone(), row.partition as i32)).map(|o| o.1);
@@ -240,6 +258,7 @@ impl KafkaSource {
                 ReplicaLogDir::NAME,
                 ConsumerGroupOffset::NAME,
                 ConsumerGroupMember::NAME,
+                OffsetSample::NAME,
             ]
             .map(String::from)
             .to_vec(),
@@ -382,6 +401,91 @@ impl KafkaSource {
         }
     }
 
+    /// The second reading of the latest offsets, `rate_sample` after the first, on the connections the first was
+    /// read on: one ListOffsets per broker, all at once. A partition that moved its leader in between, or a broker
+    /// that does not answer, has no second reading (its topic then has no rate within the run); nothing else is lost.
+    async fn read_again(
+        &self,
+        kept: Vec<(i32, BrokerConnection, Vec<(String, i32)>)>,
+        first_at: &HashMap<i32, chrono::DateTime<chrono::Utc>>,
+    ) -> Gathered {
+        let mut out = Gathered::default();
+        if self.rate_sample.is_zero() || kept.is_empty() {
+            return out;
+        }
+        let Some(last_first) = first_at.values().max() else { return out };
+        let due = *last_first + chrono::Duration::from_std(self.rate_sample).unwrap_or_default();
+        if let Ok(wait) = (due - chrono::Utc::now()).to_std() {
+            tokio::time::sleep(wait).await;
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (id, mut conn, leading) in kept {
+            tasks.spawn(async move {
+                let answer = offsets_at(&mut conn, &leading, LATEST).await;
+                (id, answer, chrono::Utc::now())
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((id, Ok(partitions), at)) = joined else { continue };
+            out.offsets_at.insert(id, at);
+            for (key, offset) in partitions {
+                if let Ok(offset) = offset {
+                    out.offsets.insert(key, (offset, offset));
+                }
+            }
+        }
+        out
+    }
+
+    /// The offset readings: each topic's log-end offsets summed, once from the first reading and once from the
+    /// second (a topic is read only when every partition was; its time is its last leader's answer), and each
+    /// group's committed offsets per topic, summed.
+    fn push_samples(
+        &self,
+        cluster: &ClusterMetadata,
+        first: &Gathered,
+        second: &Gathered,
+        groups_at: chrono::DateTime<chrono::Utc>,
+        into: &mut Collected,
+    ) {
+        let row = |topic: &str, group_id: Option<String>, sampled_at, offset_sum, partitions| OffsetSample {
+            cluster: self.cluster.clone(),
+            topic: topic.to_string(),
+            group_id,
+            sampled_at,
+            offset_sum,
+            partitions,
+            taken: "this run".to_string(),
+        };
+        for (name, _, partitions) in &cluster.topics {
+            for reading in [first, second] {
+                let mut sum = 0i64;
+                let mut at = None;
+                let read = partitions.iter().all(|p| {
+                    let offset = reading.offsets.get(&(name.clone(), p.partition_index)).map(|o| o.1);
+                    let answered = reading.offsets_at.get(&p.leader_id.0).copied();
+                    at = at.max(answered);
+                    offset.zip(answered).map(|(o, _)| sum += o).is_some()
+                });
+                if let Some(at) = at.filter(|_| read && !partitions.is_empty()) {
+                    into.offset_samples.push(row(name, None, at, sum, partitions.len() as i64));
+                }
+            }
+        }
+        let mut committed: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+        for c in into.consumer_group_offsets.iter().filter(|c| c.cluster == self.cluster) {
+            if let Some(offset) = c.committed_offset.filter(|o| *o >= 0) {
+                let slot = committed.entry((c.group_id.as_str(), c.topic.as_str())).or_default();
+                *slot = (slot.0 + offset, slot.1 + 1);
+            }
+        }
+        let groups: Vec<OffsetSample> = committed
+            .into_iter()
+            .map(|((group, topic), (sum, n))| row(topic, Some(group.to_string()), groups_at, sum, n))
+            .collect();
+        into.offset_samples.extend(groups);
+    }
+
     /// The first bootstrap server that answers; none answering is fatal (exit 2), naming cluster and addresses.
     async fn bootstrap(&self, dialer: &Dialer) -> Result<BrokerConnection, CollectError> {
         let mut errors = Vec::new();
@@ -427,7 +531,10 @@ fn gather(
             Err(e) => problems.push(format!("broker {id}: DescribeLogDirs: {e}")),
         }
         match &a.offsets {
-            Ok(o) => out.offsets.extend(o.iter().map(|(k, v)| (k.clone(), *v))),
+            Ok(o) => {
+                out.offsets.extend(o.range.iter().map(|(k, v)| (k.clone(), *v)));
+                out.offsets_at.insert(id, o.at);
+            }
             Err(e) => problems.push(format!("broker {id}: ListOffsets: {e}")),
         }
         match &a.configs {
@@ -543,7 +650,8 @@ async fn ask_broker(addr: &str, dialer: &Dialer, asked: Asked<'_>) -> Result<Bro
         groups(&mut c, asked.cluster),
         describe_configs(&mut d, asked.cluster, &asked.config_topics),
     );
-    Ok(BrokerAnswers { log_dirs, offsets, groups, configs })
+    let offsets_again = (offsets.is_ok() && !asked.leading.is_empty()).then(|| (b, asked.leading));
+    Ok(BrokerAnswers { log_dirs, offsets, groups, configs, offsets_again })
 }
 
 /// Every log dir of one broker: its volume's total and usable bytes (DescribeLogDirs v4+, KIP-827; -1 or an older
@@ -590,44 +698,62 @@ async fn log_dirs(conn: &mut BrokerConnection, cluster: &str, id: i32) -> Result
 }
 
 /// Earliest and latest offsets of the partitions this broker leads: two requests, each for all of them.
-async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) -> Result<OffsetRange, RequestError> {
+async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) -> Result<Offsets, RequestError> {
+    let mut at = chrono::Utc::now();
+    if leading.is_empty() {
+        return Ok(Offsets { range: HashMap::new(), at });
+    }
+    let mut found: HashMap<(String, i32), (Option<i64>, Option<i64>)> = HashMap::new();
+    for timestamp in [EARLIEST, LATEST] {
+        for (key, offset) in offsets_at(conn, leading, timestamp).await? {
+            let slot = found.entry(key).or_default();
+            if timestamp == EARLIEST {
+                slot.0 = Some(offset?);
+            } else {
+                slot.1 = Some(offset?);
+            }
+        }
+        at = chrono::Utc::now();
+    }
+    let range = found.into_iter().filter_map(|(k, (e, l))| Some((k, (e?, l?)))).collect();
+    Ok(Offsets { range, at })
+}
+
+/// One ListOffsets for every partition in `leading` at `timestamp` (earliest or latest): each partition's offset or
+/// the broker's error for it.
+async fn offsets_at(
+    conn: &mut BrokerConnection,
+    leading: &[(String, i32)],
+    timestamp: i64,
+) -> Result<Vec<((String, i32), Result<i64, RequestError>)>, RequestError> {
     let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
     for (t, p) in leading {
         by_topic.entry(t.as_str()).or_default().push(*p);
     }
-    let mut found: HashMap<(String, i32), (Option<i64>, Option<i64>)> = HashMap::new();
-    if by_topic.is_empty() {
-        return Ok(HashMap::new());
-    }
-    for timestamp in [EARLIEST, LATEST] {
-        let topics = by_topic
-            .iter()
-            .map(|(t, ps)| {
-                ListOffsetsTopic::default().with_name(TopicName(StrBytes::from_string(t.to_string()))).with_partitions(
-                    ps.iter()
-                        .map(|p| ListOffsetsPartition::default().with_partition_index(*p).with_timestamp(timestamp))
-                        .collect(),
-                )
-            })
-            .collect();
-        let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(topics);
-        let response = conn.send(request).await?;
-        for t in response.topics {
-            for p in t.partitions {
-                let context = || format!("{} partition {}: ", t.name.0, p.partition_index);
-                if let Some(e) = refused(p.error_code, context(), Some("DESCRIBE on TOPIC")) {
-                    return Err(e);
-                }
-                let slot = found.entry((t.name.0.to_string(), p.partition_index)).or_default();
-                if timestamp == EARLIEST {
-                    slot.0 = Some(p.offset);
-                } else {
-                    slot.1 = Some(p.offset);
-                }
-            }
+    let topics = by_topic
+        .iter()
+        .map(|(t, ps)| {
+            ListOffsetsTopic::default().with_name(TopicName(StrBytes::from_string(t.to_string()))).with_partitions(
+                ps.iter()
+                    .map(|p| ListOffsetsPartition::default().with_partition_index(*p).with_timestamp(timestamp))
+                    .collect(),
+            )
+        })
+        .collect();
+    let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(topics);
+    let response = conn.send(request).await?;
+    let mut out = Vec::new();
+    for t in response.topics {
+        for p in t.partitions {
+            let context = format!("{} partition {}: ", t.name.0, p.partition_index);
+            let offset = match refused(p.error_code, context, Some("DESCRIBE on TOPIC")) {
+                Some(e) => Err(e),
+                None => Ok(p.offset),
+            };
+            out.push(((t.name.0.to_string(), p.partition_index), offset));
         }
     }
-    Ok(found.into_iter().filter_map(|(k, (e, l))| Some((k, (e?, l?)))).collect())
+    Ok(out)
 }
 
 /// The `rack_id` a classic consumer puts in its subscription (KIP-881, ConsumerProtocolSubscription v3+): the

@@ -21,6 +21,8 @@ use crate::collect::aws::settings::{AwsKeys, aws_settings};
 use crate::problem::SettingProblem;
 
 const DEFAULT_TIMEOUT_SECONDS: i64 = 30;
+/// How long between the two readings of every log-end offset that give each topic's write rate within one run.
+const DEFAULT_RATE_SAMPLE_SECONDS: i64 = 60;
 
 /// A `kafka` source as written in the config (besides `name` and `kind`).
 #[derive(Debug, Deserialize)]
@@ -34,6 +36,9 @@ pub struct KafkaSourceFile {
     password_file: Option<String>,
     /// How long to wait for any one connection or answer (default 30 s, at most 600).
     timeout_seconds: Option<Spanned<i64>>,
+    /// Seconds between the two readings of the log-end offsets that give each topic's write rate within the run
+    /// (default 60, at most 3,600; 0 reads them once: rates then come only from metrics or an earlier run).
+    rate_sample_seconds: Option<Spanned<i64>>,
     /// Amazon MSK's IAM authentication (SASL/OAUTHBEARER with a SigV4-signed token for the cluster's region).
     aws_msk_iam: Option<Spanned<bool>>,
     /// With `aws_msk_iam`: a named AWS profile, and a role to assume with the default chain's credentials.
@@ -49,6 +54,8 @@ pub struct KafkaSourceSettings {
     pub cluster: String,
     pub connection: ConnectionSettings,
     pub timeout: Duration,
+    /// The time between the two log-end readings; zero reads them once.
+    pub rate_sample: Duration,
 }
 
 impl KafkaSourceFile {
@@ -105,23 +112,45 @@ impl KafkaSourceFile {
                 None
             }
         };
-        let timeout = match &self.timeout_seconds {
-            Some(t) if !(1..=600).contains(t.get_ref()) => {
-                let message = format!("expected 1 to 600 seconds, found {}", t.get_ref());
-                problems.push(SettingProblem::new("timeout_seconds", t.span(), message));
-                None
+        let timeout =
+            seconds(("timeout_seconds", &self.timeout_seconds), 1..=600, DEFAULT_TIMEOUT_SECONDS, &mut problems);
+        let rate_sample = seconds(
+            ("rate_sample_seconds", &self.rate_sample_seconds),
+            0..=3600,
+            DEFAULT_RATE_SAMPLE_SECONDS,
+            &mut problems,
+        );
+        match (cluster, connection, timeout, rate_sample) {
+            (Some(cluster), Some(connection), Some(timeout), Some(rate_sample)) if problems.is_empty() => {
+                Ok(KafkaSourceSettings {
+                    cluster: cluster.name.clone(),
+                    connection,
+                    timeout: Duration::from_secs(timeout as u64),
+                    rate_sample: Duration::from_secs(rate_sample as u64),
+                })
             }
-            Some(t) => Some(*t.get_ref()),
-            None => Some(DEFAULT_TIMEOUT_SECONDS),
-        };
-        match (cluster, connection, timeout) {
-            (Some(cluster), Some(connection), Some(timeout)) if problems.is_empty() => Ok(KafkaSourceSettings {
-                cluster: cluster.name.clone(),
-                connection,
-                timeout: Duration::from_secs(timeout as u64),
-            }),
             _ => Err(problems),
         }
+    }
+}
+
+/// A number of seconds within `range`, or `default` when unset; out of range is a problem naming the key.
+fn seconds(
+    (key, value): (&str, &Option<Spanned<i64>>),
+    range: std::ops::RangeInclusive<i64>,
+    default: i64,
+    problems: &mut Vec<SettingProblem>,
+) -> Option<i64> {
+    match value {
+        Some(t) if !range.contains(t.get_ref()) => {
+            let (low, high) = (range.start(), range.end());
+            let off = if *low == 0 { " (0 turns it off)" } else { "" };
+            let message = format!("expected {low} to {high} seconds{off}, found {}", t.get_ref());
+            problems.push(SettingProblem::new(key, t.span(), message));
+            None
+        }
+        Some(t) => Some(*t.get_ref()),
+        None => Some(default),
     }
 }
 

@@ -253,6 +253,9 @@ pub struct GroupInputs {
     /// ([`reads::assign`](crate::model::reads::assign)).
     pub reads: Decimal,
     pub read_basis: ReadBasis,
+    /// Copies read as its committed offsets measure them (their rate over the log end's, from the same pair of
+    /// readings); None without two readings.
+    pub committed_reads: Option<Decimal>,
 }
 
 pub use crate::report_model::ReadBasis;

@@ -84,6 +84,7 @@ fn groups(n: usize) -> Vec<GroupInputs> {
             active: true,
             reads: Decimal::ONE,
             read_basis: crate::model::cost::ReadBasis::Members,
+            committed_reads: None,
         })
         .collect()
 }
