@@ -161,3 +161,59 @@ fn runs_of_the_previous_model_version_are_compared_and_older_ones_skipped() {
     let skipped = serde_json::to_string(&h.skipped).unwrap();
     assert!(skipped.contains("model version 6, this build compares versions 7, 8, 9"), "{skipped}");
 }
+
+#[test]
+/// Derived by hand: a run keeps its last offset readings (`offsets.json`), and the next run pairs its own last
+/// reading with that one: a day's average, preferred over the run's own minute.
+fn the_next_run_measures_write_rates_between_runs_from_the_offsets_the_last_one_kept() {
+    let fixture = demo_copy();
+    // No per-topic metric: the offsets are the only rates.
+    let points = fixture.path().join("metric_points.csv");
+    let text = std::fs::read_to_string(&points).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",Topic=")).collect();
+    std::fs::write(&points, kept.join("\n") + "\n").unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let work = tempfile::tempdir().unwrap();
+    let run_once = || {
+        let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+        assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+        work.path().join(out.run_dir())
+    };
+    let first = run_once();
+    let carried = std::fs::read_to_string(first.join("offsets.json")).unwrap();
+    assert!(carried.contains(r#""topic":"payments.transactions","group_id":null,"sampled_at":"2026-11-26T00:00:00Z","offset_sum":518400338"#), "{carried}");
+
+    // A day later payments.transactions has written 5 records a second: 518,400,338 + 86,400 × 5 = 518,832,338,
+    // read again a minute apart (+402 in the minute, 6.7/s, as before). Between runs: 5 records/s.
+    let samples = fixture.path().join("offset_samples.csv");
+    edit(
+        &samples,
+        "demo-msk,payments.transactions,,2026-11-25T23:59:00Z,518399936,12,this run\ndemo-msk,payments.transactions,,2026-11-26T00:00:00Z,518400338,12,this run\n",
+        "demo-msk,payments.transactions,,2026-11-26T23:59:00Z,518831936,12,this run\ndemo-msk,payments.transactions,,2026-11-27T00:00:00Z,518832338,12,this run\n",
+    );
+    let second = read_model(&run_once());
+    let t = second.topics.iter().find(|t| t.topic == "payments.transactions").unwrap();
+    assert_eq!(t.write_rate_basis, "offsets between runs");
+    let first_t = read_model(&first).topics.into_iter().find(|t| t.topic == "payments.transactions").unwrap();
+    assert_eq!(first_t.write_rate_basis, "offsets within the run");
+    // The same bytes per record both times: the rates stand as 5 to 6.7.
+    let ratio = t.bytes_in_per_sec.unwrap() / first_t.bytes_in_per_sec.unwrap();
+    assert!((ratio - 5.0 / 6.7).abs() < 1e-4, "{ratio}");
+    // A topic whose readings did not move in time has no earlier reading before its own: within the run.
+    let other = second.topics.iter().find(|t| t.topic == "orders.events").unwrap();
+    assert_eq!(other.write_rate_basis, "offsets within the run");
+
+    // A corrupt offsets.json is named in the history, and this run's rates come from its own readings.
+    let newest = std::fs::read_dir(work.path().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("offsets.json").is_file())
+        .max()
+        .unwrap();
+    std::fs::write(newest.join("offsets.json"), "{not json").unwrap();
+    let third = read_model(&run_once());
+    let skipped = &third.history.as_ref().unwrap().skipped;
+    assert!(skipped.iter().any(|s| s.contains("offsets.json is malformed")), "{skipped:?}");
+    let t = third.topics.iter().find(|t| t.topic == "payments.transactions").unwrap();
+    assert_eq!(t.write_rate_basis, "offsets within the run");
+}
