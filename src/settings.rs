@@ -238,9 +238,15 @@ macro_rules! model_keys {
             /// 250 MiB/s" without provisioned throughput (AWS's MSK sizing guide, aws/agent-toolkit-for-aws).
             broker_write_mibps: Decimal = dec!(250), KeyRange::AboveZero(None);
             /// Broker-local sizing: one broker's network bandwidth, MiB/s, each direction ("Instance bandwidth
-            /// specifications apply to both inbound and outbound traffic", EC2 User Guide). `None` = not a bound: set it
-            /// from your instance type's baseline.
+            /// specifications apply to both inbound and outbound traffic", EC2 User Guide). `None` = the instance's
+            /// baseline from EC2's network specifications table (docs/capacity.md), or no bound for a type it lacks.
             broker_network_mibps: Option<Decimal> = None, KeyRange::AboveZero(None);
+            /// Broker-local sizing and capacity: the share of a broker's volume throughput and network baseline planned
+            /// for; the rest is headroom. Default 0.8: Cruise Control's `network.inbound.capacity.threshold` and
+            /// `network.outbound.capacity.threshold` (AnalyzerConfig's defaults).
+            target_throughput_utilization: Decimal = dec!(0.8), KeyRange::AboveZero(Some(Decimal::ONE));
+            /// Shared storage: the share of a broker's network baseline planned for. Default 0.8, as above.
+            shared_target_network_utilization: Decimal = dec!(0.8), KeyRange::AboveZero(Some(Decimal::ONE));
             /// Size an EBS SSD volume counts one I/O up to, KiB (AWS: 256). Default 256.
             ebs_io_kib: Decimal = dec!(256), KeyRange::AboveZero(None);
             /// Tiered storage: hours kept on broker disks (`local.retention.ms`) for topics not tiered today. Default 24.

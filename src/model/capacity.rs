@@ -216,24 +216,41 @@ pub fn days_to(load: &Load, other: Decimal, limit: Decimal) -> Option<Decimal> {
     None
 }
 
-/// The broker's limits against its load: the one nearest (or over) its limit binds.
-pub fn binding(
-    disk_share: Option<Decimal>,
-    threshold: Decimal,
-    replicas: i64,
-    partitions_limit: Option<i64>,
-    bytes_in_per_sec: f64,
-    write_limit_mibps: Decimal,
-) -> Option<(CapacityLimit, Decimal)> {
-    let partitions = partitions_limit.filter(|l| *l > 0).map(|l| Decimal::from(replicas) / Decimal::from(l));
-    let throughput =
-        write_limit_mibps.to_f64().filter(|l| *l > 0.0).and_then(|l| Decimal::from_f64(bytes_in_per_sec / MIB / l));
-    let disk = disk_share.map(|s| s / threshold);
-    [(CapacityLimit::Disk, disk), (CapacityLimit::Partitions, partitions), (CapacityLimit::WriteThroughput, throughput)]
-        .into_iter()
-        .filter_map(|(b, share)| Some((b, share?)))
-        .max_by(|a, b| a.1.cmp(&b.1))
-        .map(|(b, s)| (b, s.round_dp(4)))
+/// One broker's load against its limits, each as a share of what is planned for: the disk's threshold, MSK's
+/// recommended partitions, and the target utilisation of its volume's write throughput and of its network baseline
+/// (the busier direction: "Instance bandwidth specifications apply to both inbound and outbound traffic").
+pub struct Limits {
+    pub disk_share: Option<Decimal>,
+    pub threshold: Decimal,
+    pub replicas: i64,
+    pub partitions_limit: Option<i64>,
+    pub bytes_in_per_sec: f64,
+    pub bytes_out_per_sec: f64,
+    pub write_limit_mibps: Decimal,
+    pub network_limit_mibps: Option<Decimal>,
+    pub target: Decimal,
+}
+
+/// The broker's limits against its load: the one nearest (or over) what is planned for binds.
+pub fn binding(l: &Limits) -> Option<(CapacityLimit, Decimal)> {
+    let partitions = l.partitions_limit.filter(|n| *n > 0).map(|n| Decimal::from(l.replicas) / Decimal::from(n));
+    let of = |bytes: f64, limit_mibps: Decimal| -> Option<Decimal> {
+        let planned = (limit_mibps * l.target).to_f64().filter(|p| *p > 0.0)?;
+        Decimal::from_f64(bytes / MIB / planned)
+    };
+    let throughput = of(l.bytes_in_per_sec, l.write_limit_mibps);
+    let network = l.network_limit_mibps.and_then(|n| of(l.bytes_in_per_sec.max(l.bytes_out_per_sec), n));
+    let disk = l.disk_share.map(|s| s / l.threshold);
+    [
+        (CapacityLimit::Disk, disk),
+        (CapacityLimit::Partitions, partitions),
+        (CapacityLimit::WriteThroughput, throughput),
+        (CapacityLimit::Network, network),
+    ]
+    .into_iter()
+    .filter_map(|(b, share)| Some((b, share?)))
+    .max_by(|a, b| a.1.cmp(&b.1))
+    .map(|(b, s)| (b, s.round_dp(4)))
 }
 
 /// What the analysis knows of one cluster besides its topics.
@@ -248,6 +265,11 @@ pub struct ClusterDisks<'a> {
     pub billed_gib_per_broker: Option<Decimal>,
     /// What one broker's volume sustains, MiB/s.
     pub write_mibps: Decimal,
+    /// One broker's network baseline, MiB/s each way (`broker_network_mibps`, else its instance's EC2 baseline);
+    /// None = unknown, not a bound.
+    pub network_mibps: Option<Decimal>,
+    /// The share of the volume's throughput and the network baseline planned for (`target_throughput_utilization`).
+    pub target: Decimal,
 }
 
 /// A broker's disk: total, used and usable bytes and where they came from.
@@ -372,14 +394,17 @@ fn broker(
     let steady = load.unknown.is_none().then(|| load.steady() + other);
     let (days, basis) = runway(&d, load, other, steady, rules);
     let limit = super::sizing::partitions_per_broker(c.instance_type);
-    let bound = binding(
-        share(steady).or(share(d.used)),
-        rules.disk_threshold,
-        load.replicas,
-        limit,
-        load.bytes_in_per_sec.unwrap_or(0.0),
-        c.write_mibps,
-    );
+    let bound = binding(&Limits {
+        disk_share: share(steady).or(share(d.used)),
+        threshold: rules.disk_threshold,
+        replicas: load.replicas,
+        partitions_limit: limit,
+        bytes_in_per_sec: load.bytes_in_per_sec.unwrap_or(0.0),
+        bytes_out_per_sec: load.bytes_out_per_sec.unwrap_or(0.0),
+        write_limit_mibps: c.write_mibps,
+        network_limit_mibps: c.network_mibps,
+        target: c.target,
+    });
     let held_total = held.unwrap_or_default();
     let mut owners: Vec<OwnerBytes> = load
         .owners
@@ -411,6 +436,7 @@ fn broker(
         bytes_in_per_sec: load.bytes_in_per_sec.map(|v| (v * 1000.0).round() / 1000.0),
         bytes_out_per_sec: load.bytes_out_per_sec.map(|v| (v * 1000.0).round() / 1000.0),
         throughput_limit_bytes_per_sec: c.write_mibps.to_f64().unwrap_or(0.0) * MIB,
+        network_limit_bytes_per_sec: c.network_mibps.and_then(|n| n.to_f64()).map(|n| (n * MIB).round()),
         binding_limit: bound.map(|b| b.0),
         binding_share: bound.map(|b| b.1),
         owners,
@@ -490,6 +516,8 @@ mod tests {
             log_dirs: vec![],
             billed_gib_per_broker: Some(Decimal::from(disk_gib)),
             write_mibps: dec!(250),
+            network_mibps: None,
+            target: dec!(0.8),
         };
         let brokers = analyse(&disks, &loads(&on, &Assumptions::default()), &CapacityRules::default()).brokers;
         let b = &brokers[0];
@@ -561,6 +589,8 @@ mod tests {
             log_dirs: vec![],
             billed_gib_per_broker: Some(dec!(500)),
             write_mibps: dec!(250),
+            network_mibps: None,
+            target: dec!(0.8),
         };
         let found = analyse(&disks, &loads(&on, &Assumptions::default()), &CapacityRules::default());
         assert_eq!(found.expansions, [Expansion { broker: 1, add_gib: dec!(238.91), days: dec!(1.7) }]);
@@ -581,6 +611,29 @@ mod tests {
         let own = expand_storage(&grow(false), &found.expansions, "platform");
         assert_eq!((own[0].disk_added_gib, own[0].monthly_cost_usd), (Some(dec!(238.91)), Some(dec!(23.89))));
         assert!(own[0].summary.starts_with("expand storage on broker 1 by 238.91 GiB"), "{}", own[0].summary);
+    }
+
+    #[test]
+    /// Derived by hand: each limit as a share of what is planned for, and the largest binds.
+    fn the_limit_nearest_what_is_planned_for_binds() {
+        let mib = MIB_F;
+        let limits = Limits {
+            disk_share: Some(dec!(0.4)),
+            threshold: dec!(0.8),
+            replicas: 900,
+            partitions_limit: Some(1000),
+            bytes_in_per_sec: 60.0 * mib,
+            bytes_out_per_sec: 100.0 * mib,
+            write_limit_mibps: dec!(250),
+            network_limit_mibps: Some(dec!(89.407)),
+            target: dec!(0.8),
+        };
+        // Disk 0.4 ÷ 0.8 = 0.5; partitions 900 ÷ 1,000 = 0.9; writes 60 ÷ (250 × 0.8) = 0.3; network: out, the busier
+        // way, 100 ÷ (89.407 × 0.8 = 71.5256) = 1.3981: an m5.large's 0.75 Gbps binds first.
+        assert_eq!(binding(&limits), Some((CapacityLimit::Network, dec!(1.3981))));
+        // Without a known baseline the network is no bound: partitions bind.
+        let unknown = Limits { network_limit_mibps: None, ..limits };
+        assert_eq!(binding(&unknown), Some((CapacityLimit::Partitions, dec!(0.9))));
     }
 
     #[test]

@@ -228,6 +228,11 @@ fn capacity(
             log_dirs: rows,
             billed_gib_per_broker: sizings.get(name).and_then(|s| s.disk_gib_billed).map(|g| g / count),
             write_mibps: config.assumptions.broker_write_mibps,
+            network_mibps: config
+                .assumptions
+                .broker_network_mibps
+                .or_else(|| sizing::network_baseline_mibps(&entry.config.broker_instance_type)),
+            target: config.assumptions.target_throughput_utilization,
         };
         let found = capacity::analyse(&disks, &capacity::loads(&topics, &config.assumptions), &config.capacity);
         let grow = actions::Growth {

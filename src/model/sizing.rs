@@ -7,7 +7,7 @@
 //! the replicas within the recommended partitions per broker of the size. Peak, not mean: the write rate is taken
 //! at a percentile of the metric points. Derived in docs/cost-model.md, "Broker-local sizing".
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, dec};
 use rust_decimal::prelude::FromPrimitive;
 
 use crate::model::assumptions::Assumptions;
@@ -152,6 +152,37 @@ pub fn partitions_per_broker(instance_type: &str) -> Option<i64> {
     }
 }
 
+/// An instance's baseline network bandwidth, MiB/s in each direction: the EC2 "Network specifications" table
+/// (Amazon EC2 Instance Types guide, general purpose instances, https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html,
+/// "Baseline / Burst bandwidth (Gbps)"; the sizes that burst hold the baseline once their credits run out, "typically
+/// from 5 to 60 minutes"; "Instance bandwidth specifications apply to both inbound and outbound traffic"). An MSK
+/// broker (`kafka.m5.large`) is taken to have its EC2 size's figure: AWS publishes none for MSK's own types. `None`
+/// for a size the table here does not name (set `broker_network_mibps`).
+pub fn network_baseline_mibps(instance_type: &str) -> Option<Decimal> {
+    let t = instance_type.strip_prefix("kafka.").unwrap_or(instance_type);
+    let gbps = match t {
+        "t3.small" => dec!(0.128),
+        "m5.large" => dec!(0.75),
+        "m5.xlarge" => dec!(1.25),
+        "m5.2xlarge" => dec!(2.5),
+        "m5.4xlarge" => dec!(5),
+        "m5.8xlarge" => dec!(10),
+        "m5.12xlarge" => dec!(12),
+        "m5.16xlarge" => dec!(20),
+        "m5.24xlarge" => dec!(25),
+        "m7g.large" => dec!(0.937),
+        "m7g.xlarge" => dec!(1.876),
+        "m7g.2xlarge" => dec!(3.75),
+        "m7g.4xlarge" => dec!(7.5),
+        "m7g.8xlarge" => dec!(15),
+        "m7g.12xlarge" => dec!(22.5),
+        "m7g.16xlarge" => dec!(30),
+        _ => return None,
+    };
+    // Gbps are 10^9 bits a second: × 10^9 ÷ 8 bytes, ÷ 2^20 for MiB.
+    Some((gbps * dec!(1_000_000_000) / dec!(8) / dec!(1_048_576)).round_dp(3))
+}
+
 /// The `p`-th percentile (0 < p ≤ 100) of `values` by nearest rank; None when there are none.
 pub fn percentile(values: &[f64], p: Decimal) -> Option<f64> {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -184,7 +215,9 @@ pub fn size(
     let bytes_in = Decimal::from_f64(peak).unwrap_or_default();
     let write_io = Decimal::from_f64(peak * amplification).unwrap_or_default() / MIB;
     let per_broker = a.broker_write_mibps;
-    let brokers_for_writes = if per_broker > Decimal::ZERO { whole((write_io / per_broker).ceil()) } else { 1 };
+    // Each bound is planned at the target utilisation, as the disk is: the rest is headroom.
+    let u = a.target_throughput_utilization;
+    let brokers_for_writes = if per_broker > Decimal::ZERO { whole((write_io / (per_broker * u)).ceil()) } else { 1 };
     let sum = |f: &dyn Fn(&TopicLoad, f64) -> f64| -> f64 {
         topics.iter().filter_map(|t| Some(f(t, t.bytes_in_per_sec?))).sum()
     };
@@ -193,8 +226,9 @@ pub fn size(
     let at_peak =
         |x: f64| if mean > 0.0 { Decimal::from_f64(peak * x / mean).unwrap_or_default() / MIB } else { Decimal::ZERO };
     let network = at_peak(out.max(inbound));
+    let per_broker_network = a.broker_network_mibps.or_else(|| network_baseline_mibps(instance_type));
     let brokers_for_network =
-        a.broker_network_mibps.filter(|n| *n > Decimal::ZERO).map(|n| whole((network / n).ceil()));
+        per_broker_network.filter(|n| *n > Decimal::ZERO).map(|n| whole((network / (n * u)).ceil()));
     let replicas: i64 = topics.iter().map(|t| t.partitions.max(0) * t.replication_factor.max(1)).sum();
     let limit = partitions_per_broker(instance_type);
     let brokers_for_partitions = limit.map(|l| (replicas + l - 1) / l);
@@ -217,7 +251,7 @@ pub fn size(
         per_broker_write_mibps: per_broker,
         brokers_for_writes,
         network_mibps: network.round_dp(3),
-        per_broker_network_mibps: a.broker_network_mibps,
+        per_broker_network_mibps: per_broker_network,
         brokers_for_network,
         replicas,
         partitions_per_broker: limit,
@@ -264,15 +298,16 @@ mod tests {
 
     #[test]
     fn writes_partitions_and_zones_each_can_bound_the_count() {
-        let a = Assumptions::default(); // 250 MiB/s per broker, p95, u = 0.6
-        // 100 MiB/s at RF 3 = 300 MiB/s of writes ÷ 250 = 1.2 → 2; 3 zones → 3, bounded by zones.
+        // 250 MiB/s per broker planned at 80 % (200 MiB/s), p95; the network out of the way until its own case.
+        let a = Assumptions { broker_network_mibps: Some(dec!(100_000)), ..Assumptions::default() };
+        // 100 MiB/s at RF 3 = 300 MiB/s of writes ÷ 200 = 1.5 → 2; 3 zones → 3, bounded by zones.
         let s = size(&[topic(60, 3, 100.0, 100)], &[], "kafka.m5.large", 6, 3, &a);
         assert_eq!((s.brokers_for_writes, s.brokers_needed, s.bottleneck), (2, 3, Bottleneck::Zones));
-        // Peak 400 MiB/s (p95 of the points) at RF 3: 1,200 ÷ 250 = 4.8 → 5, rounded to 6 (3 zones).
+        // Peak 400 MiB/s (p95 of the points) at RF 3: 1,200 ÷ 200 = 6, in 3 zones 6.
         let points: Vec<f64> = (1..=20).map(|i| if i == 20 { 1000.0 * MIB_F } else { 400.0 * MIB_F }).collect();
         let s = size(&[topic(60, 3, 100.0, 100)], &points, "kafka.m5.large", 6, 3, &a);
         assert_eq!(s.write_io_mibps, dec!(1200));
-        assert_eq!((s.brokers_for_writes, s.brokers_needed, s.bottleneck), (5, 6, Bottleneck::WriteThroughput));
+        assert_eq!((s.brokers_for_writes, s.brokers_needed, s.bottleneck), (6, 6, Bottleneck::WriteThroughput));
         // 2,000 partitions × RF 3 = 6,000 replicas ÷ 1,000 per m5.large = 6; ÷ 2,000 per m5.2xlarge = 3.
         let many = [topic(2000, 3, 1.0, 1)];
         let s = size(&many, &[], "kafka.m5.large", 6, 3, &a);
@@ -281,14 +316,19 @@ mod tests {
         assert_eq!((s.brokers_for_partitions, s.brokers_needed), (Some(3), 3));
         // An instance size the table does not name: no partition bound, said so.
         assert_eq!(size(&many, &[], "r6i.xlarge", 6, 3, &a).partitions_per_broker, None);
-        // Network, once a bandwidth is set: 100 MiB/s at RF 3 read by 4 groups sends 2 × 100 to followers + 4 × 100
-        // to consumers = 600 MiB/s out (in: 300) ÷ 150 MiB/s per broker = 4, rounded to 6 in three zones.
+        // Network: 100 MiB/s at RF 3 read by 4 groups sends 2 × 100 to followers + 4 × 100 to consumers = 600 MiB/s
+        // out (in: 300) ÷ (150 MiB/s per broker × 0.8 = 120) = 5, rounded to 6 in three zones.
         let net = Assumptions { broker_network_mibps: Some(dec!(150)), ..Assumptions::default() };
-        let four = TopicLoad { reads: 4.0, ..topic(30, 3, 100.0, 1) };
-        let s = size(&[four], &[], "kafka.m5.large", 6, 3, &net);
+        let four = [TopicLoad { reads: 4.0, ..topic(30, 3, 100.0, 1) }];
+        let s = size(&four, &[], "kafka.m5.large", 6, 3, &net);
         assert_eq!(s.network_mibps, dec!(600));
-        assert_eq!((s.brokers_for_network, s.brokers_needed, s.bottleneck), (Some(4), 6, Bottleneck::Network));
-        assert_eq!(size(&[topic(30, 3, 100.0, 1)], &[], "kafka.m5.large", 6, 3, &a).brokers_for_network, None);
+        assert_eq!((s.brokers_for_network, s.brokers_needed, s.bottleneck), (Some(5), 6, Bottleneck::Network));
+        // Unset, it is the instance's EC2 baseline: m5.large's 0.75 Gbps = 750,000,000 ÷ 8 ÷ 1,048,576 = 89.407 MiB/s,
+        // × 0.8 = 71.53: 600 ÷ 71.53 = 8.39 → 9.
+        let s = size(&four, &[], "kafka.m5.large", 6, 3, &Assumptions::default());
+        assert_eq!((s.per_broker_network_mibps, s.brokers_for_network), (Some(dec!(89.407)), Some(9)));
+        // A type the table lacks, and none set: no network bound, said so.
+        assert_eq!(size(&[topic(30, 3, 100.0, 1)], &[], "r6i.large", 6, 3, &Assumptions::default()).brokers_for_network, None);
     }
 
     #[test]
@@ -298,7 +338,12 @@ mod tests {
     /// (83 × 3 = 249 MiB/s write IO)"; storage "client_ingress_per_broker × retention_seconds × RF ... Add 20%
     /// headroom"; "The broker count must be a multiple of the number of AZs".
     fn follows_aws_msk_sizing_guide() {
-        let a = Assumptions::default(); // 250 MiB/s per broker
+        // The guide sizes at the volume's cap (250 MiB/s, all of it) and names no network bound.
+        let a = Assumptions {
+            target_throughput_utilization: Decimal::ONE,
+            broker_network_mibps: Some(dec!(100_000)),
+            ..Assumptions::default()
+        };
         // 100 MiB/s at RF 3: 300 MiB/s of write I/O.
         assert_eq!(size(&[topic(30, 3, 100.0, 0)], &[], "kafka.m5.large", 3, 3, &a).write_io_mibps, dec!(300));
         // 83 MiB/s at RF 3 = 249: one broker's worth; 84 = 252: two. In three zones both round up to 3.

@@ -433,6 +433,7 @@ pub fn brokers(m: &ReportModel) -> Sheet {
             ("bytes_in_per_sec", Float),
             ("bytes_out_per_sec", Float),
             ("throughput_limit_bytes_per_sec", Float),
+            ("network_limit_bytes_per_sec", Float),
             ("binding_limit", Text),
             ("binding_share", Decimal),
         ],
@@ -457,6 +458,7 @@ pub fn brokers(m: &ReportModel) -> Sheet {
                 float(b.bytes_in_per_sec),
                 float(b.bytes_out_per_sec),
                 b.throughput_limit_bytes_per_sec.to_string(),
+                float(b.network_limit_bytes_per_sec),
                 b.binding_limit.map(|l| l.label().to_string()).unwrap_or_default(),
                 dec(b.binding_share),
             ]

@@ -216,7 +216,8 @@ pub struct Sizing {
     /// Network at the peak, MiB/s, the busier direction: out = replication to followers + consumer reads, in =
     /// produce + replication from leaders.
     pub network_mibps: Decimal,
-    /// One broker's network bandwidth, MiB/s (`broker_network_mibps`); None = not set, so not a bound.
+    /// One broker's network bandwidth, MiB/s (`broker_network_mibps`, else the instance's EC2 baseline); None = not
+    /// known, so not a bound.
     pub per_broker_network_mibps: Option<Decimal>,
     pub brokers_for_network: Option<i64>,
     /// Partition replicas (partitions × RF, summed over topics).
@@ -373,6 +374,10 @@ pub struct Assumptions {
     /// Broker-local sizing: one broker's network bandwidth, MiB/s, each direction; `None` = not a bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker_network_mibps: Option<Decimal>,
+    /// Broker-local: the share of a broker's volume throughput and network baseline planned for. Added in version 11.
+    pub target_throughput_utilization: Decimal,
+    /// Shared storage: the share of a broker's network baseline planned for. Added in version 11.
+    pub shared_target_network_utilization: Decimal,
     /// Size an EBS SSD volume counts one I/O up to, KiB.
     pub ebs_io_kib: Decimal,
     /// Tiered storage: hours kept on broker disks (`local.retention.ms`) for topics not tiered today.
@@ -537,6 +542,9 @@ pub struct BrokerCapacity {
     pub bytes_out_per_sec: Option<f64>,
     /// What one broker's volume sustains (`broker_write_mibps`), bytes/s.
     pub throughput_limit_bytes_per_sec: f64,
+    /// Its network baseline each way, bytes/s (`broker_network_mibps`, else the instance's EC2 baseline); None when
+    /// unknown. Added in version 11.
+    pub network_limit_bytes_per_sec: Option<f64>,
     /// The limit nearest (or past) its bound, and how near: load ÷ limit (the disk's steady state ÷ threshold).
     pub binding_limit: Option<CapacityLimit>,
     pub binding_share: Option<Decimal>,

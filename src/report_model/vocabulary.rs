@@ -298,6 +298,8 @@ pub enum CapacityLimit {
     Partitions,
     /// Bytes written to its disk against what its volume sustains.
     WriteThroughput,
+    /// The busier direction of its network against its instance's baseline. Added in version 11.
+    Network,
 }
 
 impl CapacityLimit {
@@ -306,6 +308,7 @@ impl CapacityLimit {
             CapacityLimit::Disk => "disk",
             CapacityLimit::Partitions => "partitions",
             CapacityLimit::WriteThroughput => "write throughput",
+            CapacityLimit::Network => "network",
         }
     }
 }

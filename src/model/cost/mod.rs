@@ -501,8 +501,12 @@ impl ClusterInputs {
         let read = Decimal::from_f64(self.read_bytes_per_sec).unwrap_or_default();
         let compaction = written * a.shared_compaction_factor;
         let busiest = (written + compaction + read).max(written + compaction);
-        let per_broker = a.shared_instance_network_mibps * MIB;
-        let by_throughput = if per_broker > Decimal::ZERO { whole((busiest / per_broker).ceil()) } else { 1 };
+        let per_broker = a.shared_instance_network_mibps * MIB * a.shared_target_network_utilization;
+        // Zone-aware clients use their own zone's brokers only: each zone is sized for its share, evenly.
+        let zones = if a.zone_aware_clients { self.zones.max(1) } else { 1 };
+        let per_zone = busiest / Decimal::from(zones);
+        let by_throughput =
+            if per_broker > Decimal::ZERO { whole((per_zone / per_broker).ceil()) * zones } else { zones };
         let least = a.shared_min_brokers.map(i64::from).unwrap_or(self.zones).max(1);
         by_throughput.max(least)
     }

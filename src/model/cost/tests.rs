@@ -616,22 +616,32 @@ fn throughput_and_iops_above_the_gp3_baseline_are_priced_by_share_of_disk_writes
 
 #[test]
 fn shared_storage_brokers_are_sized_by_throughput_and_never_fewer_than_one_per_zone() {
-    let a = Assumptions::default(); // m7g.4xlarge at 960 MiB/s, compaction 0.5
+    // m7g.4xlarge at 960 MiB/s planned at 80 % (768 MiB/s), compaction 0.5, zone-aware clients over 3 zones: each
+    // zone's brokers carry a third.
+    let a = Assumptions::default();
     let mib = 1_048_576.0;
-    let sized = |written: f64, read: f64| {
+    let sized_with = |a: &Assumptions, written: f64, read: f64| {
         let c = ClusterInputs {
             cluster_bytes_in_per_sec: written * mib,
             read_bytes_per_sec: read * mib,
             ..cluster(Platform::Msk)
         };
-        c.shared_brokers(&a)
+        c.shared_brokers(a)
     };
-    // 1 GiB/s written and read once: out 1,024 + 512 + 1,024 = 2,560 MiB/s ÷ 960 = 2.67 → 3
-    assert_eq!(sized(1024.0, 1024.0), 3);
-    // 1 GiB/s read three times: 1,024 + 512 + 3,072 = 4,608 ÷ 960 = 4.8 → 5
-    assert_eq!(sized(1024.0, 3072.0), 5);
-    // 2 GiB/s read once: 5,120 ÷ 960 = 5.33 → 6
-    assert_eq!(sized(2048.0, 2048.0), 6);
+    let sized = |written: f64, read: f64| sized_with(&a, written, read);
+    // 1 GiB/s written and read once: out 1,024 + 512 + 1,024 = 2,560 MiB/s, 853.3 a zone ÷ 768 = 1.11 → 2 a zone, 6:
+    // AutoMQ's published 6 nodes for 1 GiB/s.
+    assert_eq!(sized(1024.0, 1024.0), 6);
+    // At 100 % of the baseline, AutoMQ's own 2.5× rule and 960 MiB/s give 3: 853.3 ÷ 960 = 0.89 → 1 a zone.
+    let full = Assumptions { shared_target_network_utilization: Decimal::ONE, ..Assumptions::default() };
+    assert_eq!(sized_with(&full, 1024.0, 1024.0), 3);
+    // Clients that are not zone-aware spread over every broker: 2,560 ÷ 960 = 2.67 → 3 at 100 %.
+    let anywhere = Assumptions { zone_aware_clients: false, ..full };
+    assert_eq!(sized_with(&anywhere, 1024.0, 1024.0), 3);
+    // 1 GiB/s read three times: 1,024 + 512 + 3,072 = 4,608, 1,536 a zone ÷ 768 = 2 → 6
+    assert_eq!(sized(1024.0, 3072.0), 6);
+    // 2 GiB/s read once: 5,120, 1,706.7 a zone ÷ 768 = 2.22 → 3 a zone, 9
+    assert_eq!(sized(2048.0, 2048.0), 9);
     // Almost nothing: one broker per zone, 3
     assert_eq!(sized(1.0, 0.0), 3);
     // A floor set in [model]
