@@ -61,6 +61,7 @@ struct ConfigFile {
 struct CapacityFile {
     disk_threshold: Option<Spanned<Decimal>>,
     runway_watch_days: Option<Spanned<i64>>,
+    trend_min_points: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -490,6 +491,17 @@ fn capacity_rules(
                 at(v.span()),
                 Some("capacity.runway_watch_days"),
                 format!("expected 1 to 3650 days, found {d}"),
+            )),
+        }
+    }
+    if let Some(v) = &raw.trend_min_points {
+        match *v.get_ref() {
+            n @ 3..=1000 => c.trend_min_points = n,
+            n => problems.push(Problem::new(
+                display,
+                at(v.span()),
+                Some("capacity.trend_min_points"),
+                format!("expected 3 to 1000 points (a line needs at least 3 to say anything), found {n}"),
             )),
         }
     }

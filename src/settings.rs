@@ -38,11 +38,14 @@ pub struct CapacityRules {
     pub disk_threshold: Decimal,
     /// A broker due to cross the threshold within this many days is flagged. Default 30.
     pub runway_watch_days: i64,
+    /// The fewest write-rate points (the window's metric points, or earlier runs' rates) a topic's trend is fitted
+    /// to; a broker holding a topic with fewer has no runway ("unknown"). Default 7: a week of daily points.
+    pub trend_min_points: i64,
 }
 
 impl Default for CapacityRules {
     fn default() -> Self {
-        CapacityRules { disk_threshold: Decimal::new(8, 1), runway_watch_days: 30 }
+        CapacityRules { disk_threshold: Decimal::new(8, 1), runway_watch_days: 30, trend_min_points: 7 }
     }
 }
 

@@ -19,7 +19,7 @@ use crate::join::contract::BrokerDisk;
 use crate::report_model::{BrokerCapacity, CapacityLimit, ClusterCapacity, OwnerBytes};
 use crate::settings::CapacityRules;
 
-const SECONDS_PER_DAY: Decimal = Decimal::from_parts(86_400, 0, 0, false, 0);
+const SECONDS_PER_DAY_F: f64 = 86_400.0;
 const MIB: f64 = 1_048_576.0;
 
 /// Where one replica's bytes are headed.
@@ -27,19 +27,78 @@ const MIB: f64 = 1_048_576.0;
 pub struct Fill {
     /// Bytes today.
     pub now: Decimal,
-    /// Its steady-state size; None = it grows without bound (unlimited retention).
+    /// Its steady-state size at today's write rate; None = it grows without bound (unlimited retention).
     pub steady: Option<Decimal>,
     /// Bytes per second it grows by while below its steady state (its partition's write rate).
     pub rate: Decimal,
+    /// Its steady state is the rate times a time (time retention), so it moves with the rate's trend.
+    pub scales: bool,
+    /// The write rate's trend: `days` from now the rate is `rate × trend.factor(days)`.
+    pub trend: Trend,
+}
+
+/// A write rate's trend as a factor on today's rate: `at + per_day × days` (1 and 0 when flat).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trend {
+    /// The factor now: the fitted line at the capture time over the rate the model uses (the window's mean).
+    pub at: f64,
+    /// Its change per day.
+    pub per_day: f64,
+}
+
+impl Trend {
+    pub const FLAT: Trend = Trend { at: 1.0, per_day: 0.0 };
+
+    /// The least-squares line through `points` (days from the capture, negative before it; bytes/s) as a factor
+    /// on `mean_rate`; None when fewer than `min` points, or all at one time.
+    pub fn fit(points: &[(f64, f64)], mean_rate: f64, min: usize) -> Option<Trend> {
+        if points.len() < min.max(2) {
+            return None;
+        }
+        let n = points.len() as f64;
+        let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+        let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+        let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        if sxx <= 0.0 {
+            return None;
+        }
+        let slope = sxy / sxx;
+        if mean_rate <= 0.0 {
+            return Some(Trend::FLAT);
+        }
+        // The line at the capture (day 0) and its slope, each over the rate the replicas fill at.
+        Some(Trend { at: (my - slope * mx) / mean_rate, per_day: slope / mean_rate })
+    }
+
+    /// The factor `days` from now, never below 0.
+    fn factor(&self, days: f64) -> f64 {
+        (self.at + self.per_day * days).max(0.0)
+    }
+
+    /// ∫ factor over the first `days` days, in days.
+    fn integral(&self, days: f64) -> f64 {
+        let plain = |d: f64| self.at * d + self.per_day * d * d / 2.0;
+        if self.per_day >= 0.0 {
+            return plain(days).max(0.0);
+        }
+        // Falling: it stops at zero on day −at ÷ per_day.
+        let zero = (-self.at / self.per_day).max(0.0);
+        plain(days.min(zero)).max(0.0)
+    }
 }
 
 impl Fill {
-    /// Its bytes `seconds` from now.
-    fn at(&self, seconds: Decimal) -> Decimal {
-        let grown = self.now + self.rate * seconds;
-        match self.steady {
-            Some(s) if s > self.now => grown.min(s),
-            Some(_) => self.now,
+    /// Its bytes `days` from now, its rate following its trend.
+    fn at(&self, days: f64) -> f64 {
+        let now = self.now.to_f64().unwrap_or(0.0);
+        let rate = self.rate.to_f64().unwrap_or(0.0);
+        let grown = now + rate * SECONDS_PER_DAY_F * self.trend.integral(days);
+        match self.steady.and_then(|s| s.to_f64()) {
+            Some(s) => {
+                let s = if self.scales { s * self.trend.factor(days) } else { s };
+                if s > now { grown.min(s) } else { now }
+            }
             None => grown,
         }
     }
@@ -51,16 +110,26 @@ pub fn fills(t: &TopicInputs, a: &Assumptions) -> Result<Vec<Fill>, &'static str
     let total = Decimal::from(t.retained_bytes.ok_or("a partition's size was not collected")?);
     let parts = &t.placement.partitions;
     let now = |share: Decimal| total * share;
-    let at = |steady: &dyn Fn(usize, Decimal) -> Option<Decimal>, rate: Decimal| -> Vec<Fill> {
-        parts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Fill { now: now(p.share), steady: steady(i, p.share), rate: rate * p.share })
-            .collect()
+    let with = |scales: bool| {
+        move |steady: &dyn Fn(usize, Decimal) -> Option<Decimal>, rate: Decimal| -> Vec<Fill> {
+            parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Fill {
+                    now: now(p.share),
+                    steady: steady(i, p.share),
+                    rate: rate * p.share,
+                    scales,
+                    trend: Trend::FLAT,
+                })
+                .collect()
+        }
     };
+    // A steady state set by time moves with the rate; one set by size, by compaction, or none does not.
+    let (at, fixed) = (with(true), with(false));
     // Compact only: one value per key, whatever the rate (docs/cost-model.md, "Retention as Kafka applies it").
     if t.compacted && !t.deletes {
-        return Ok(at(&|_, share| Some(now(share)), Decimal::ZERO));
+        return Ok(fixed(&|_, share| Some(now(share)), Decimal::ZERO));
     }
     let rate = t.bytes_in_per_sec.and_then(Decimal::from_f64).ok_or("no write rate")?;
     // Tiered today: the brokers keep the local window, as the tiered cost counts it.
@@ -83,11 +152,15 @@ pub fn fills(t: &TopicInputs, a: &Assumptions) -> Result<Vec<Fill>, &'static str
         return Ok(at(&|_, share| Some(local * share), rate));
     }
     if t.retention_ms.is_some_and(|r| r < 0) && t.retention_bytes.is_none_or(|b| b <= 0) {
-        return Ok(at(&|_, _| None, rate));
+        return Ok(fixed(&|_, _| None, rate));
     }
     t.retention_ms.ok_or("retention unknown")?;
     let steady = t.partition_bytes_after(Decimal::ONE, Decimal::ONE).ok_or("its retention bound is unknown")?;
-    Ok(at(&|i, _| Some(steady[i]), rate))
+    // Size-bound when `retention.bytes` binds before the time bound: its steady state does not move with the rate.
+    let by_size = t.retention_bytes.is_some_and(|b| b > 0)
+        && t.partition_bytes_after(Decimal::ONE, Decimal::TWO).is_some_and(|twice| twice == steady);
+    let fill = if by_size { fixed } else { at };
+    Ok(fill(&|i, _| Some(steady[i]), rate))
 }
 
 /// One broker's replicas, as the analysis reads them.
@@ -104,6 +177,11 @@ pub struct Load {
     pub bytes_out_per_sec: Option<f64>,
     /// Bytes per owner today.
     pub owners: BTreeMap<String, Decimal>,
+    /// Why a topic on it that is written to has no trend (too few points), naming it; the runway is then unknown.
+    pub trend_unknown: Option<String>,
+    /// The trends' sources among its topics: the fewest and most points, and what they came from.
+    pub trend_points: Option<(usize, usize)>,
+    pub trend_from: std::collections::BTreeSet<&'static str>,
 }
 
 /// One topic as the analysis reads it.
@@ -112,6 +190,29 @@ pub struct TopicOnBrokers<'a> {
     pub owner: &'a str,
     pub internal: bool,
     pub inputs: &'a TopicInputs,
+    /// Its write rate's trend and the points it was fitted to, or why there is none (too few points).
+    pub trend: Result<Fitted, NoTrend>,
+}
+
+/// Why a topic has no trend: too few write-rate points.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "`{topic}` has {points} write-rate point(s) and a trend needs {min} (`[capacity] trend_min_points`: metric points \
+     over the window, or earlier runs' rates)"
+)]
+pub struct NoTrend {
+    pub topic: String,
+    pub points: usize,
+    pub min: usize,
+}
+
+/// A trend and what it was fitted to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fitted {
+    pub trend: Trend,
+    pub points: usize,
+    /// `daily metric points` or `earlier runs' rates`.
+    pub from: &'static str,
 }
 
 /// Each broker's load from the topics' replicas on it (by broker id; brokers holding none are absent).
@@ -126,6 +227,21 @@ pub fn loads(topics: &[TopicOnBrokers<'_>], a: &Assumptions) -> BTreeMap<i64, Lo
         };
         let rate = inputs.bytes_in_per_sec.or(t.internal.then_some(0.0));
         let reads = inputs.reads().to_f64().unwrap_or(0.0);
+        // A topic that writes nothing to its disk needs no trend; one that does, and has none, leaves the runway
+        // unknown.
+        let written = matches!(&fills, Ok(f) if f.iter().any(|f| f.rate > Decimal::ZERO));
+        let trend = match &t.trend {
+            Ok(fitted) => Some(fitted),
+            Err(why) if written => {
+                let why = why.to_string();
+                for b in inputs.placement.partitions.iter().flat_map(|p| &p.brokers) {
+                    let load = out.entry(*b).or_default();
+                    load.trend_unknown = load.trend_unknown.take().or_else(|| Some(why.clone()));
+                }
+                None
+            }
+            Err(_) => None,
+        };
         for (i, p) in inputs.placement.partitions.iter().enumerate() {
             let share = p.share.to_f64().unwrap_or(0.0);
             for broker in &p.brokers {
@@ -142,8 +258,13 @@ pub fn loads(topics: &[TopicOnBrokers<'_>], a: &Assumptions) -> BTreeMap<i64, Lo
                 load.bytes_out_per_sec = load.bytes_out_per_sec.zip(rate).map(|(sum, r)| sum + r * share * out_copies);
                 match &fills {
                     Ok(f) => {
-                        load.fills.push(f[i]);
+                        load.fills.push(Fill { trend: trend.map_or(Trend::FLAT, |t| t.trend), ..f[i] });
                         *load.owners.entry(t.owner.to_string()).or_default() += f[i].now;
+                        if let Some(t) = trend.filter(|_| written) {
+                            let (least, most) = load.trend_points.unwrap_or((t.points, t.points));
+                            load.trend_points = Some((least.min(t.points), most.max(t.points)));
+                            load.trend_from.insert(t.from);
+                        }
                     }
                     Err(why) => load.unknown = load.unknown.take().or_else(|| Some(why.clone())),
                 }
@@ -159,23 +280,29 @@ fn held_as_is(t: &TopicInputs) -> Vec<Fill> {
     t.placement
         .partitions
         .iter()
-        .map(|p| Fill { now: total * p.share, steady: Some(total * p.share), rate: Decimal::ZERO })
+        .map(|p| Fill {
+            now: total * p.share,
+            steady: Some(total * p.share),
+            rate: Decimal::ZERO,
+            scales: false,
+            trend: Trend::FLAT,
+        })
         .collect()
 }
 
 impl Load {
-    /// Bytes on the broker `seconds` from now.
-    fn at(&self, seconds: Decimal) -> Decimal {
-        self.fills.iter().map(|f| f.at(seconds)).sum()
+    /// Bytes on the broker `days` from now, each replica's rate following its topic's trend.
+    fn at(&self, days: f64) -> f64 {
+        self.fills.iter().map(|f| f.at(days)).sum()
     }
 
     /// Its replicas' bytes today.
     pub fn held(&self) -> Decimal {
-        self.at(Decimal::ZERO)
+        self.fills.iter().map(|f| f.now).sum()
     }
 
-    /// Its bytes once every replica has reached its steady state; a replica with unlimited retention counts at
-    /// today's size (it grows on by its write rate, which the runway takes).
+    /// Its bytes once every replica has reached its steady state at today's rates; a replica with unlimited
+    /// retention counts at today's size (it grows on by its write rate, which the runway takes).
     pub fn steady(&self) -> Decimal {
         self.fills.iter().map(|f| f.steady.unwrap_or(f.now).max(f.now)).sum()
     }
@@ -186,32 +313,32 @@ impl Load {
     }
 }
 
+/// How far ahead a runway looks: five years. A broker that crosses later has no date ("stays under").
+pub const RUNWAY_HORIZON_DAYS: i64 = 1826;
+
 /// When a broker whose disk holds `other` bytes besides its replicas crosses `limit` bytes as its replicas fill: the
-/// days from now, `Some(0)` when it is over already, `None` when it never does. Each replica grows linearly until
-/// its steady state, so the broker's bytes are piecewise linear in time: walk the times replicas stop growing.
+/// days from now, `Some(0)` when it is over already, `None` when it does not within [`RUNWAY_HORIZON_DAYS`]. Each
+/// replica grows at its rate (following its trend) until its steady state (which moves with the rate under time
+/// retention), so the broker's bytes are continuous in time: stepped a day at a time for 90 days and a week at a time
+/// after, and the step that crosses is halved down to the day's tenth.
 pub fn days_to(load: &Load, other: Decimal, limit: Decimal) -> Option<Decimal> {
-    let bytes = |seconds: Decimal| other + load.at(seconds);
-    if bytes(Decimal::ZERO) >= limit {
+    let (other, limit) = (other.to_f64().unwrap_or(0.0), limit.to_f64()?);
+    let over = |days: f64| other + load.at(days) >= limit;
+    if over(0.0) {
         return Some(Decimal::ZERO);
     }
-    let mut stops: Vec<Decimal> = load
-        .fills
-        .iter()
-        .filter_map(|f| match f.steady {
-            Some(s) if s > f.now && f.rate > Decimal::ZERO => Some((s - f.now) / f.rate),
-            _ => None,
-        })
-        .collect();
-    stops.sort();
-    let mut from = Decimal::ZERO;
-    // Each stretch between stops, then the last one, open-ended.
-    for stop in stops.into_iter().map(Some).chain([None]) {
-        let slope: Decimal =
-            load.fills.iter().filter(|f| f.steady.is_none_or(|s| f.at(from) < s)).map(|f| f.rate).sum();
-        if slope > Decimal::ZERO && stop.is_none_or(|s| bytes(s) >= limit) {
-            return Some(((from + (limit - bytes(from)) / slope) / SECONDS_PER_DAY).round_dp(1));
+    let steps = (1..=90).chain((97..=RUNWAY_HORIZON_DAYS).step_by(7)).map(|d| d as f64);
+    let mut from = 0.0;
+    for to in steps {
+        if over(to) {
+            let (mut low, mut high) = (from, to);
+            for _ in 0..40 {
+                let mid = (low + high) / 2.0;
+                if over(mid) { high = mid } else { low = mid }
+            }
+            return Decimal::from_f64(high).map(|d| d.round_dp(1));
         }
-        from = stop?;
+        from = to;
     }
     None
 }
@@ -371,7 +498,7 @@ pub fn analyse(c: &ClusterDisks<'_>, loads: &BTreeMap<i64, Load>, rules: &Capaci
 /// threshold.
 fn expansion(b: &BrokerCapacity, load: &Load, other: Decimal, rules: &CapacityRules) -> Option<Expansion> {
     let days = b.days_to_threshold.filter(|d| *d <= Decimal::from(rules.runway_watch_days))?;
-    let ahead = other + load.at(Decimal::from(EXPANSION_HORIZON_DAYS) * SECONDS_PER_DAY);
+    let ahead = other + Decimal::from_f64(load.at(EXPANSION_HORIZON_DAYS as f64))?;
     let add = ahead / rules.disk_threshold - Decimal::from(b.disk_total_bytes?);
     (add > Decimal::ZERO).then(|| Expansion { broker: b.broker, add_gib: (add / cost::GIB).round_dp(2), days })
 }
@@ -453,12 +580,31 @@ fn runway(
     steady: Option<Decimal>,
     rules: &CapacityRules,
 ) -> (Option<Decimal>, String) {
+    let threshold = format!("{}%", (rules.disk_threshold * Decimal::ONE_HUNDRED).normalize());
+    // Over the threshold now is a fact whatever the replicas' futures.
+    if let (Some(total), Some(used)) = (d.total, d.used)
+        && used >= total * rules.disk_threshold
+    {
+        return (Some(Decimal::ZERO), format!("over the {threshold} threshold now"));
+    }
     if let Some(why) = &load.unknown {
         return (None, format!("unknown: {why}"));
     }
     let Some(total) = d.total.filter(|_| d.used.is_some()) else { return (None, d.basis.clone()) };
-    let threshold = format!("{}%", (rules.disk_threshold * Decimal::ONE_HUNDRED).normalize());
-    match days_to(load, other, total * rules.disk_threshold) {
+    let limit = total * rules.disk_threshold;
+    if let Some(why) = &load.trend_unknown {
+        return (None, format!("unknown: {why}"));
+    }
+    let trend = match (load.trend_points, load.trend_from.iter().copied().collect::<Vec<_>>().join(" and ")) {
+        (Some((least, most)), from) if least == most => {
+            format!("; write rates trending by a least-squares fit over {least} {from}")
+        }
+        (Some((least, most)), from) => {
+            format!("; write rates trending by least-squares fits over {least} to {most} {from}")
+        }
+        (None, _) => String::new(),
+    };
+    match days_to(load, other, limit) {
         Some(days) if days.is_zero() => (Some(days), format!("over the {threshold} threshold now")),
         Some(days) => {
             let growth = if load.unbounded_rate() > Decimal::ZERO {
@@ -467,13 +613,18 @@ fn runway(
                 ""
             };
             let basis = format!(
-                "each replica filling to what its retention holds at today's write rate{growth}; crosses {threshold}"
+                "each replica filling to what its retention holds at its write rate{trend}{growth}; crosses {threshold}"
             );
             (Some(days), basis)
         }
         None => {
             let share = steady.map(|s| (s / total * Decimal::ONE_HUNDRED).round_dp(1)).unwrap_or_default();
-            (None, format!("stays under {threshold}: {share}% of the disk at steady state"))
+            (
+                None,
+                format!(
+                    "stays under {threshold} for five years{trend}: {share}% of the disk at steady state at today's rates"
+                ),
+            )
         }
     }
 }
@@ -508,7 +659,19 @@ mod tests {
 
     /// The days one topic alone on broker 1 takes to fill a `disk_gib` disk to 80 %, with its basis.
     fn runway_of(t: &TopicInputs, disk_gib: i64) -> (Option<Decimal>, String, Option<i64>) {
-        let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: t }];
+        runway_with(t, disk_gib, Ok(FLAT_MONTH))
+    }
+
+    /// A month of daily points with no trend.
+    const FLAT_MONTH: Fitted = Fitted { trend: Trend::FLAT, points: 30, from: "daily metric points" };
+
+    /// As `runway_of`, with the topic's trend (or why it has none).
+    fn runway_with(
+        t: &TopicInputs,
+        disk_gib: i64,
+        trend: Result<Fitted, NoTrend>,
+    ) -> (Option<Decimal>, String, Option<i64>) {
+        let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: t, trend }];
         let disks = ClusterDisks {
             cluster: "c",
             instance_type: "kafka.m5.large",
@@ -539,7 +702,10 @@ mod tests {
         // On a 1,000 GiB disk it never gets there: 59.1 % at steady state.
         let (days, basis, _) = runway_of(&young, 1000);
         assert_eq!(days, None);
-        assert!(basis.contains("stays under 80%: 59.1% of the disk at steady state"), "{basis}");
+        assert!(
+            basis.contains("stays under 80% for five years") && basis.contains("59.1% of the disk at steady state"),
+            "{basis}"
+        );
     }
 
     #[test]
@@ -581,7 +747,7 @@ mod tests {
         // The young topic of the first test on broker 1 of three 500 GiB brokers: it crosses 80 % in 1.7 days and
         // a year from now holds its steady state, 591.125 GiB. 591.125 ÷ 0.8 = 738.90625 GiB: 238.91 GiB more.
         let young = TopicInputs { retained_bytes: Some(3 * 86_400 * 1_048_576), ..topic(MIB_F, 0) };
-        let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: &young }];
+        let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: &young, trend: Ok(FLAT_MONTH) }];
         let disks = ClusterDisks {
             cluster: "c",
             instance_type: "kafka.m5.large",
@@ -611,6 +777,42 @@ mod tests {
         let own = expand_storage(&grow(false), &found.expansions, "platform");
         assert_eq!((own[0].disk_added_gib, own[0].monthly_cost_usd), (Some(dec!(238.91)), Some(dec!(23.89))));
         assert!(own[0].summary.starts_with("expand storage on broker 1 by 238.91 GiB"), "{}", own[0].summary);
+    }
+
+    #[test]
+    /// Derived by hand: the least-squares line through (−2, 90), (−1, 100), (0, 110) bytes/s has slope 10 a day and
+    /// passes 110 at day 0; over a mean rate of 100 that is a factor of 1.1 now, growing by 0.1 a day. Too few points
+    /// fit nothing.
+    fn a_trend_is_the_least_squares_line_over_the_mean_rate() {
+        let points = [(-2.0, 90.0), (-1.0, 100.0), (0.0, 110.0)];
+        let t = Trend::fit(&points, 100.0, 3).unwrap();
+        assert!((t.at - 1.1).abs() < 1e-12 && (t.per_day - 0.1).abs() < 1e-12, "{t:?}");
+        assert_eq!(Trend::fit(&points, 100.0, 7), None);
+        assert_eq!(Trend::fit(&[(0.0, 1.0), (0.0, 2.0), (0.0, 3.0)], 2.0, 3), None, "all at one time");
+    }
+
+    #[test]
+    /// Derived by hand. Unlimited retention, 100 GiB growing by 1 MiB/s today, the rate rising by 1 % of it a day:
+    /// after t days it holds 100 GiB + 84.375 GiB × (t + 0.005 t²); 80 % of 1,000 GiB is reached when
+    /// t + 0.005 t² = 700 ÷ 84.375 = 8.2963, t = (−1 + √(1 + 0.02 × 8.2963)) ÷ 0.01 = 7.98: **8.0 days**, against 8.3
+    /// at a flat rate. With too few points the runway is unknown, never a date.
+    fn a_growing_write_rate_brings_the_day_forward_and_too_few_points_give_none() {
+        let unlimited = TopicInputs { retention_ms: Some(-1), ..topic(MIB_F, 100) };
+        let growing = Fitted { trend: Trend { at: 1.0, per_day: 0.01 }, points: 30, from: "daily metric points" };
+        let (days, basis, _) = runway_with(&unlimited, 1000, Ok(growing));
+        assert_eq!(days, Some(dec!(8.0)), "{basis}");
+        assert!(basis.contains("write rates trending by a least-squares fit over 30 daily metric points"), "{basis}");
+        // A 7-day retention topic at steady state (591.125 GiB for 1 MiB/s, as in the first test) on a 1,000 GiB disk
+        // never crosses at a flat rate; its rate rising 1 % a day raises its steady state with it: 800 GiB when the
+        // rate is 800 ÷ 591.125 = 1.3534 times today's, day 35.3 (the replica keeps up with its moving steady state).
+        let settled = TopicInputs { retained_bytes: Some(591 * GIB + GIB / 8), ..topic(MIB_F, 0) };
+        assert_eq!(runway_of(&settled, 1000).0, None);
+        let (days, basis, _) = runway_with(&settled, 1000, Ok(growing));
+        assert_eq!(days, Some(dec!(35.3)), "{basis}");
+        let few = NoTrend { topic: "t".into(), points: 2, min: 7 };
+        let (days, basis, _) = runway_with(&unlimited, 1000, Err(few));
+        assert_eq!(days, None);
+        assert!(basis.starts_with("unknown: `t` has 2 write-rate point(s) and a trend needs 7"), "{basis}");
     }
 
     #[test]

@@ -189,6 +189,49 @@ fn price_books(
         .collect()
 }
 
+/// Each topic's write-rate points for its trend, days from the capture (negative before it): the window's metric
+/// points, and apart from them the rates earlier runs measured (history) with this run's own at day 0.
+struct WritePoints {
+    metric: BTreeMap<(String, String), Vec<(f64, f64)>>,
+    runs: BTreeMap<String, Vec<(f64, f64)>>,
+}
+
+fn write_points(tables: &Tables, run: &Run<'_>) -> Result<WritePoints, ModelError> {
+    let rows = rows::<crate::join::contract::TopicWritePoint>(tables)?;
+    let at = run.captured_at.or_else(|| rows.iter().map(|r| r.at).max()).unwrap_or_default();
+    let days = |t: chrono::DateTime<chrono::Utc>| (t - at).num_milliseconds() as f64 / 86_400_000.0;
+    let mut metric: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
+    for r in rows {
+        metric.entry((r.cluster, r.topic)).or_default().push((days(r.at), r.bytes_in_per_sec));
+    }
+    let mut runs: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for (_, summary) in run.history.as_ref().map(|h| h.earlier).unwrap_or_default() {
+        let Ok(then) = chrono::DateTime::parse_from_rfc3339(&summary.captured_at) else { continue };
+        let then = days(then.to_utc());
+        for (key, rate) in summary.topic_rates.iter().filter(|_| then < 0.0) {
+            runs.entry(key.clone()).or_default().push((then, *rate));
+        }
+    }
+    Ok(WritePoints { metric, runs })
+}
+
+/// A topic's write-rate trend: a least-squares line through the window's metric points when there are `min` of
+/// them, else through earlier runs' rates and today's; else why there is none.
+fn fit_trend(t: &Topic, points: &WritePoints, min: usize) -> Result<capacity::Fitted, capacity::NoTrend> {
+    let rate = t.bytes_in_per_sec.unwrap_or(0.0);
+    let metric = points.metric.get(&(t.cluster.clone(), t.topic.clone())).map(Vec::as_slice).unwrap_or_default();
+    let mut runs = points.runs.get(&format!("{}/{}", t.cluster, t.topic)).cloned().unwrap_or_default();
+    runs.extend(t.bytes_in_per_sec.map(|r| (0.0, r)));
+    let fitted = |p: &[(f64, f64)], from| {
+        capacity::Trend::fit(p, rate, min).map(|trend| capacity::Fitted { trend, points: p.len(), from })
+    };
+    fitted(metric, "daily metric points").or_else(|| fitted(&runs, "runs' rates")).ok_or_else(|| capacity::NoTrend {
+        topic: t.topic.clone(),
+        points: metric.len().max(runs.len()),
+        min,
+    })
+}
+
 /// Each broker against its limits (`capacity`): its disk from the log dirs, else the bill's provisioned storage. The
 /// brokers due to cross the threshold soon get an "expand broker storage" action.
 fn capacity(
@@ -206,6 +249,8 @@ fn capacity(
         runway_watch_days: config.capacity.runway_watch_days,
         ..Default::default()
     };
+    let points = write_points(tables, run)?;
+    let min = config.capacity.trend_min_points.max(0) as usize;
     for (name, entry) in clusters {
         let topics: Vec<capacity::TopicOnBrokers<'_>> = priced
             .iter()
@@ -215,6 +260,7 @@ fn capacity(
                 owner: &p.topic.owner,
                 internal: p.topic.is_internal,
                 inputs: &p.inputs,
+                trend: fit_trend(&p.topic, &points, min),
             })
             .collect();
         let rows: Vec<&crate::join::contract::BrokerDisk> = disks_of.iter().filter(|d| &d.cluster == name).collect();

@@ -7,8 +7,8 @@
 //! the replicas within the recommended partitions per broker of the size. Peak, not mean: the write rate is taken
 //! at a percentile of the metric points. Derived in docs/cost-model.md, "Broker-local sizing".
 
-use rust_decimal::{Decimal, dec};
 use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::{Decimal, dec};
 
 use crate::model::assumptions::Assumptions;
 use crate::model::cost::{GIB, whole};
@@ -328,7 +328,10 @@ mod tests {
         let s = size(&four, &[], "kafka.m5.large", 6, 3, &Assumptions::default());
         assert_eq!((s.per_broker_network_mibps, s.brokers_for_network), (Some(dec!(89.407)), Some(9)));
         // A type the table lacks, and none set: no network bound, said so.
-        assert_eq!(size(&[topic(30, 3, 100.0, 1)], &[], "r6i.large", 6, 3, &Assumptions::default()).brokers_for_network, None);
+        assert_eq!(
+            size(&[topic(30, 3, 100.0, 1)], &[], "r6i.large", 6, 3, &Assumptions::default()).brokers_for_network,
+            None
+        );
     }
 
     #[test]

@@ -16,9 +16,10 @@ use super::choice::{self, Scenario};
 use super::cost::{ClusterInputs, GroupInputs, TopicInputs};
 use super::readiness::{self, Context, Dimension, Rules, Verdict};
 use super::zones::{Clients, Placement};
-use super::{Priced, price};
+use super::{Priced, WritePoints, fit_trend, price};
 use crate::prices::{PriceBook, PriceOverride};
 use crate::settings::Platform;
+use std::collections::BTreeMap;
 
 const MIB: f64 = 1_048_576.0;
 const DAY_MS: i64 = 86_400_000;
@@ -513,4 +514,22 @@ fn storage_is_priced_as_the_volume_type_the_bill_shows() {
     assert_eq!((change.kind, change.monthly_saving_usd), (ActionKind::ChangeVolumesToGp3, dec!(10)));
     // Already on gp3: nothing to change.
     assert!(actions::gp3_volumes("c", &[&priced("payments", inputs(1))], &book, &a, "platform").is_none());
+}
+
+#[test]
+/// Derived by hand: a topic without metric points takes its trend from earlier runs' rates and today's; with fewer
+/// than `trend_min_points` of either it has none, naming how many it has.
+fn a_topic_without_metric_points_trends_on_earlier_runs_rates() {
+    let p = priced("o", TopicInputs { bytes_in_per_sec: Some(130.0), ..inputs(0) });
+    let topic = Topic { bytes_in_per_sec: Some(130.0), ..p.topic };
+    // Runs 6 to 1 days ago measured 70, 80, …, 120 B/s; today 130: slope 10 a day, the line at day 0 is 130, so the
+    // factor is 130 ÷ 130 = 1 now and grows by 10 ÷ 130 = 0.0769 a day.
+    let runs: Vec<(f64, f64)> = (1..=6).map(|d| (-f64::from(d), 130.0 - 10.0 * f64::from(d))).collect();
+    let points = WritePoints { metric: BTreeMap::new(), runs: BTreeMap::from([("c/t".to_string(), runs)]) };
+    let fitted = fit_trend(&topic, &points, 7).unwrap();
+    assert_eq!((fitted.points, fitted.from), (7, "runs' rates"));
+    assert!((fitted.trend.at - 1.0).abs() < 1e-9 && (fitted.trend.per_day - 10.0 / 130.0).abs() < 1e-9);
+    // One point short: none, and why.
+    let why = fit_trend(&topic, &points, 8).unwrap_err();
+    assert_eq!((why.points, why.min), (7, 8));
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::report_model::ReportModel;
 
 /// What a run keeps for later runs to compare with: totals, and today's cost per owner and per topic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub model_version: u32,
     pub scenario: String,
@@ -28,6 +28,10 @@ pub struct RunSummary {
     /// `cluster/topic` → bytes of one copy retained (when collected): the next run's growth figures.
     #[serde(default)]
     pub topic_bytes: BTreeMap<String, i64>,
+    /// `cluster/topic` → its write rate, bytes/s (when known): the points a later run's capacity trend is fitted to.
+    /// Added with model version 11.
+    #[serde(default)]
+    pub topic_rates: BTreeMap<String, f64>,
 }
 
 pub fn summarize(model: &ReportModel) -> RunSummary {
@@ -53,6 +57,11 @@ pub fn summarize(model: &ReportModel) -> RunSummary {
             .topics
             .iter()
             .filter_map(|t| t.retained_bytes.map(|b| (format!("{}/{}", t.cluster, t.topic), b)))
+            .collect(),
+        topic_rates: model
+            .topics
+            .iter()
+            .filter_map(|t| t.bytes_in_per_sec.map(|r| (format!("{}/{}", t.cluster, t.topic), r)))
             .collect(),
     }
 }
