@@ -130,7 +130,8 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     }
     actions::sort(&mut actions);
     // Owners, each whole: costs, choice, readiness and actions.
-    let owners = owner_summaries(tables, &topics, &owner_choices, &actions)?;
+    let owners =
+        owner_summaries(tables, &topics, &owner_choices, &actions, (&capacity, config.capacity.runway_watch_days))?;
     let daily_costs = daily_costs(tables)?;
     let reconciliation = bill::reconcile(&bill::billed_per_class(&billed), &topics);
     // What could not be priced: the run's own findings, beside the input's.
@@ -921,6 +922,7 @@ fn owner_summaries(
     topics: &[Topic],
     choices: &BTreeMap<String, (Option<Choice>, i64)>,
     actions: &[actions::Action],
+    (capacity, watch_days): (&crate::report_model::Capacity, i64),
 ) -> Result<Vec<OwnerSummary>, ModelError> {
     // Each owner's topics and actions, gathered once (not filtered again per owner).
     let mut topics_of: BTreeMap<&str, Vec<&Topic>> = BTreeMap::new();
@@ -941,7 +943,15 @@ fn owner_summaries(
             let cards: Vec<(&str, &readiness::Scorecard)> =
                 mine.iter().filter_map(|t| t.readiness.as_ref().map(|r| (t.topic.as_str(), r))).collect();
             let owned: Vec<&actions::Action> = actions_of.remove(o.owner.as_str()).unwrap_or_default();
-            let readiness = (!cards.is_empty()).then(|| readiness::roll_up(&cards).into());
+            let readiness = (!cards.is_empty()).then(|| {
+                let mut card = readiness::roll_up(&cards);
+                // The owner's own dimension: the brokers its bytes sit on.
+                if let Some(check) = readiness::capacity(&o.owner, &capacity.brokers, watch_days) {
+                    card.verdict = card.verdict.max(check.verdict);
+                    card.checks.push(check);
+                }
+                card.into()
+            });
             OwnerSummary {
                 right_sized_monthly_usd: mine.iter().map(|t| t.right_sized_monthly_usd).sum(),
                 owner: o.owner,

@@ -231,7 +231,9 @@ fn migration(t: &Topic, checks: &[Check], rules: &Rules) -> Check {
 /// An owner's scorecard: per dimension the worst verdict of their topics, with how many are blocked or watched
 /// and the first such topic's reason.
 pub fn roll_up(cards: &[(&str, &Scorecard)]) -> Scorecard {
+    // Only the dimensions a topic is scored on; an owner's own (capacity) is added beside them.
     let checks: Vec<Check> = Dimension::iter()
+        .filter(|d| cards.iter().any(|(_, c)| c.check(*d).is_some()))
         .map(|d| {
             let of_d: Vec<(&str, &Check)> = cards.iter().filter_map(|(t, c)| c.check(d).map(|c| (*t, c))).collect();
             let worst = of_d.iter().map(|(_, c)| c.verdict).max().unwrap_or(Verdict::Ready);
@@ -250,4 +252,40 @@ pub fn roll_up(cards: &[(&str, &Scorecard)]) -> Scorecard {
         })
         .collect();
     Scorecard { verdict: checks.iter().map(|c| c.verdict).max().unwrap_or(Verdict::Ready), checks }
+}
+
+/// An owner's capacity: the brokers holding its bytes against the disk threshold. `blocked` when one is over it now,
+/// `watch` when one crosses within `watch_days` or one's runway is unknown (never taken as room), else `ready`. None
+/// when no broker holds its bytes (or none is known).
+pub fn capacity(owner: &str, brokers: &[crate::report_model::BrokerCapacity], watch_days: i64) -> Option<Check> {
+    let mine: Vec<&crate::report_model::BrokerCapacity> =
+        brokers.iter().filter(|b| b.owners.iter().any(|o| o.owner == owner && o.bytes > 0)).collect();
+    if mine.is_empty() {
+        return None;
+    }
+    let name = |b: &crate::report_model::BrokerCapacity| format!("broker {} of {}", b.broker, b.cluster);
+    let check = |verdict, reason: String| Some(Check { dimension: Dimension::Capacity, verdict, reason });
+    if let Some(b) = mine.iter().find(|b| b.days_to_threshold.is_some_and(|d| d.is_zero())) {
+        return check(Verdict::Blocked, format!("{} is over the disk threshold now and holds its topics", name(b)));
+    }
+    let soon = Decimal::from(watch_days);
+    if let Some(b) =
+        mine.iter().filter(|b| b.days_to_threshold.is_some_and(|d| d <= soon)).min_by_key(|b| b.days_to_threshold)
+    {
+        let days = b.days_to_threshold.unwrap_or_default().normalize();
+        return check(
+            Verdict::Watch,
+            format!("{} holds its topics and crosses the disk threshold in {days} days", name(b)),
+        );
+    }
+    if let Some(b) = mine.iter().find(|b| b.days_to_threshold.is_none() && b.runway_basis.starts_with("unknown")) {
+        return check(Verdict::Watch, format!("{}'s runway is {}", name(b), b.runway_basis));
+    }
+    check(
+        Verdict::Ready,
+        format!(
+            "the {} broker(s) holding its topics stay under the disk threshold beyond {watch_days} days",
+            mine.len()
+        ),
+    )
 }

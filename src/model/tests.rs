@@ -533,3 +533,41 @@ fn a_topic_without_metric_points_trends_on_earlier_runs_rates() {
     let why = fit_trend(&topic, &points, 8).unwrap_err();
     assert_eq!((why.points, why.min), (7, 8));
 }
+
+#[test]
+/// Derived from the rule: the worst of the brokers holding an owner's bytes decides its capacity check.
+fn an_owner_on_a_full_or_filling_broker_is_flagged() {
+    use crate::report_model::{BrokerCapacity, OwnerBytes};
+    let broker = |id: i64, days: Option<Decimal>, basis: &str, owners: &[&str]| BrokerCapacity {
+        cluster: "c".into(),
+        broker: id,
+        days_to_threshold: days,
+        runway_basis: basis.into(),
+        owners: owners.iter().map(|o| OwnerBytes { owner: o.to_string(), bytes: 1, share: dec!(0.5) }).collect(),
+        ..BrokerCapacity::default()
+    };
+    let brokers = [
+        broker(1, Some(dec!(0)), "over the 80% threshold now", &["full"]),
+        broker(2, Some(dec!(12.5)), "crosses 80%", &["filling", "full"]),
+        broker(3, None, "stays under 80% for five years", &["roomy", "filling"]),
+        broker(4, None, "unknown: `t` has 2 write-rate point(s)", &["blind"]),
+    ];
+    let verdict = |owner| readiness::capacity(owner, &brokers, 30).map(|c| (c.verdict, c.reason));
+    let (v, why) = verdict("full").unwrap();
+    assert_eq!(
+        (v, why.as_str()),
+        (Verdict::Blocked, "broker 1 of c is over the disk threshold now and holds its topics")
+    );
+    let (v, why) = verdict("filling").unwrap();
+    assert_eq!(
+        (v, why.as_str()),
+        (Verdict::Watch, "broker 2 of c holds its topics and crosses the disk threshold in 12.5 days")
+    );
+    assert_eq!(verdict("roomy").unwrap().0, Verdict::Ready);
+    let (v, why) = verdict("blind").unwrap();
+    assert_eq!(v, Verdict::Watch, "an unknown runway is never room");
+    assert!(why.contains("unknown: `t` has 2 write-rate point(s)"), "{why}");
+    // Beyond the watch window a broker crossing is not flagged: 12.5 days is within 30, not within 12.
+    assert_eq!(readiness::capacity("filling", &brokers, 12).unwrap().verdict, Verdict::Ready);
+    assert_eq!(verdict("nobody"), None);
+}

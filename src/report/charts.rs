@@ -25,10 +25,25 @@ const FONT: &str = "sans-serif";
 
 /// Horizontal bars, one band per label, one bar per series within a band.
 pub fn horizontal_bars(title: &str, x_label: &str, labels: &[String], series: &[Series<'_>]) -> String {
+    marked_horizontal_bars(title, x_label, labels, series, None)
+}
+
+/// Horizontal bars with a mark per band: a vertical line across the band at `marks`' value (a limit such as a
+/// threshold), in the legend by its name.
+pub fn marked_horizontal_bars(
+    title: &str,
+    x_label: &str,
+    labels: &[String],
+    series: &[Series<'_>],
+    marks: Option<&Series<'_>>,
+) -> String {
     let rows = labels.len().max(1);
     let height = 70 + 26 * rows as u32 * series.len().max(1) as u32 / 2 + 40;
-    svg((860, height.max(160)), |root| draw_horizontal_bars(root, title, x_label, labels, series))
+    svg((860, height.max(160)), |root| draw_horizontal_bars(root, (title, x_label), labels, series, marks))
 }
+
+/// The colour of a mark line.
+const MARK: RGBColor = RGBColor(200, 30, 30);
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 
@@ -46,13 +61,13 @@ fn svg(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Result<(), Box<dyn std:
 
 fn draw_horizontal_bars(
     root: &Area<'_>,
-    title: &str,
-    x_label: &str,
+    (title, x_label): (&str, &str),
     labels: &[String],
     series: &[Series<'_>],
+    marks: Option<&Series<'_>>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
-    let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0_f64, f64::max);
+    let max = series.iter().chain(marks).flat_map(|s| s.values.iter().copied()).fold(0.0_f64, f64::max);
     let x_max = if max > 0.0 { max * 1.08 } else { 1.0 };
     let n = labels.len().max(1) as f64;
     let mut chart = ChartBuilder::on(root)
@@ -84,12 +99,21 @@ fn draw_horizontal_bars(
             .label(s.name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
+    if let Some(m) = marks {
+        chart
+            .draw_series(m.values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, v)| {
+                let (top, bottom) = (n - i as f64 - 0.05, n - i as f64 - 0.95);
+                PathElement::new(vec![(*v, bottom), (*v, top)], MARK.stroke_width(2))
+            }))?
+            .label(m.name)
+            .legend(move |(x, y)| PathElement::new(vec![(x + 6, y - 6), (x + 6, y + 6)], MARK.stroke_width(2)));
+    }
     for (i, label) in labels.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(0.0, n - i as f64 - 0.5));
         let style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
         root.draw(&Text::new(truncate(label, 34), (x - 8, y), style))?;
     }
-    if series.len() > 1 {
+    if series.len() + usize::from(marks.is_some()) > 1 {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)

@@ -273,19 +273,18 @@ fn capacity_view(model: &ReportModel) -> minijinja::Value {
         c.brokers.iter().map(|b| f(b).unwrap_or(f64::NAN)).collect::<Vec<f64>>()
     };
     let chart = (!c.brokers.is_empty()).then(|| {
-        charts::horizontal_bars(
+        let marks =
+            charts::Series { name: "threshold", values: series(&|b| gib(b.disk_total_bytes).map(|t| t * threshold)) };
+        charts::marked_horizontal_bars(
             "Broker disk",
             "GiB",
             &labels,
             &[
                 charts::Series { name: "used", values: series(&|b| gib(b.disk_used_bytes)) },
                 charts::Series { name: "steady state", values: series(&|b| gib(b.disk_steady_state_bytes)) },
-                charts::Series {
-                    name: "threshold",
-                    values: series(&|b| gib(b.disk_total_bytes).map(|t| t * threshold)),
-                },
                 charts::Series { name: "disk", values: series(&|b| gib(b.disk_total_bytes)) },
             ],
+            Some(&marks),
         )
     });
     context! {
@@ -622,11 +621,15 @@ fn action_view(a: &crate::report_model::Action) -> minijinja::Value {
     }
 }
 
+/// One cell per dimension, in the table's column order; a dimension the card lacks (an owner whose bytes no broker
+/// holds has no capacity check) is an empty cell, so the columns stay in line.
 fn scorecard_view(card: Option<&Scorecard>) -> Vec<minijinja::Value> {
     card.map(|c| {
-        c.checks
-            .iter()
-            .map(|ch| context! { dimension => ch.dimension.label(), verdict => ch.verdict.key(), reason => &ch.reason })
+        <crate::report_model::Dimension as strum::IntoEnumIterator>::iter()
+            .map(|d| match c.check(d) {
+                Some(ch) => context! { dimension => d.label(), verdict => ch.verdict.key(), reason => &ch.reason },
+                None => context! { dimension => d.label(), verdict => "none", reason => "not scored" },
+            })
             .collect()
     })
     .unwrap_or_default()

@@ -510,7 +510,7 @@ pub struct Capacity {
 
 /// One broker against its limits. Unknown is null, with the reason in `disk_basis`, `runway_basis` or
 /// `binding_limit`'s absence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct BrokerCapacity {
     pub cluster: String,

@@ -149,6 +149,9 @@ pub enum Dimension {
     RollbackReplay,
     /// A summary of the above and of the shared-storage saving.
     Migration,
+    /// An owner's: the brokers holding its bytes against the disk threshold and their runway (owners only). Added in
+    /// version 11.
+    Capacity,
 }
 
 impl Dimension {
@@ -159,6 +162,7 @@ impl Dimension {
             Dimension::CostPlacement => "cost & cloud placement",
             Dimension::RollbackReplay => "rollback & replay",
             Dimension::Migration => "migration to shared storage",
+            Dimension::Capacity => "capacity",
         }
     }
 }
