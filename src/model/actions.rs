@@ -259,9 +259,17 @@ fn shorten_retention(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Ru
             if most.is_empty() { String::new() } else { format!(" ({})", most.join(", ")) },
         ));
     }
+    let frees = if freed_gib > Decimal::ZERO && !per_broker.is_empty() {
+        let mut brokers: Vec<i64> = per_broker.iter().map(|(b, _)| *b).collect();
+        brokers.sort_unstable();
+        let list: Vec<String> = brokers.iter().map(i64::to_string).collect();
+        format!(": frees {} GiB on brokers {}", format::quantity(freed_gib.round_dp(1)), list.join(", "))
+    } else {
+        String::new()
+    };
     Some(RetentionCut {
         summary: format!(
-            "shorten retention from {} to {}",
+            "shorten retention from {} to {}{frees}",
             format::retention_ms(cost::whole(retention)),
             format::retention_ms(cost::whole(proposed))
         ),
