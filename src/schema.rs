@@ -528,6 +528,11 @@ pub fn topic_dimensions(cluster: &str, topic: &str) -> String {
     format!("Cluster Name={cluster},Topic={topic}")
 }
 
+/// The `dimensions` of one MSK broker's own series (no topic) under the config's cluster name.
+pub fn broker_dimensions(cluster: &str, broker: i64) -> String {
+    format!("Broker ID={broker},Cluster Name={cluster}")
+}
+
 /// Splits a `;`-joined list of broker ids or racks. Empty input gives an empty list.
 pub fn split_list(joined: &str) -> impl Iterator<Item = &str> {
     joined.split(';').map(str::trim).filter(|s| !s.is_empty())

@@ -86,6 +86,10 @@ queries! {
         cluster: String, broker_id: i64, rack: Option<String>, log_dir: Option<String>, total_bytes: Option<i64>,
         usable_bytes: Option<i64>, error: Option<String>,
     }
+    BrokerMetric = "broker_metrics" {
+        cluster: String, broker_id: i64, bytes_in_per_sec: Option<f64>, bytes_out_per_sec: Option<f64>,
+        disk_used_percent: Option<f64>,
+    }
     PartitionPlacementRow = "partition_placement" {
         cluster: String, topic: String, partition: i64, broker_id: Option<i64>, rack: Option<String>,
         is_leader: bool, size_bytes: Option<i64>, messages_retained: Option<i64>,

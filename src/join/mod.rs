@@ -15,7 +15,7 @@ pub mod contract;
 use crate::catalog::{Catalog, NameKind};
 use crate::normalize::Tables;
 use crate::problem::Problems;
-use crate::schema::{ConsumerGroupOffset, CostAllocation, Table, Topic};
+use crate::schema::{Broker, ConsumerGroupOffset, CostAllocation, Table, Topic};
 use crate::settings::ClusterConfig;
 
 /// The queries in the order they run, each with its declared output (`contract.rs`). Each file's header comment gives
@@ -47,6 +47,10 @@ pub fn run(
     tables.insert("cluster_resources", cluster_resources(clusters).map_err(frame_err("cluster_resources"))?);
     tables
         .insert("topic_dimensions", topic_dimensions(tables.get(Topic::NAME)).map_err(frame_err("topic_dimensions"))?);
+    tables.insert(
+        "broker_dimensions",
+        broker_dimensions(tables.get(Broker::NAME)).map_err(frame_err("broker_dimensions"))?,
+    );
     tables.insert(
         "sentinels",
         DataFrame::new_infer_height(vec![Column::new("unowned".into(), [crate::catalog::UNOWNED])])
@@ -238,6 +242,22 @@ fn topic_dimensions(topics: Option<&DataFrame>) -> PolarsResult<DataFrame> {
         Column::new(
             "dimensions".into(),
             pairs.iter().map(|(c, t)| crate::schema::topic_dimensions(c, t)).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// Each broker's CloudWatch dimensions under the config's cluster name (`schema::broker_dimensions`).
+fn broker_dimensions(brokers: Option<&DataFrame>) -> PolarsResult<DataFrame> {
+    let rows: Vec<Broker> = match brokers {
+        Some(frame) => Broker::from_frame(frame).map_err(|e| PolarsError::ComputeError(e.to_string().into()))?,
+        None => Vec::new(),
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new("cluster".into(), rows.iter().map(|b| b.cluster.clone()).collect::<Vec<_>>()),
+        Column::new("broker_id".into(), rows.iter().map(|b| b.broker_id).collect::<Vec<_>>()),
+        Column::new(
+            "dimensions".into(),
+            rows.iter().map(|b| crate::schema::broker_dimensions(&b.cluster, b.broker_id)).collect::<Vec<_>>(),
         ),
     ])
 }

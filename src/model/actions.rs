@@ -259,14 +259,7 @@ fn shorten_retention(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Ru
             if most.is_empty() { String::new() } else { format!(" ({})", most.join(", ")) },
         ));
     }
-    let frees = if freed_gib > Decimal::ZERO && !per_broker.is_empty() {
-        let mut brokers: Vec<i64> = per_broker.iter().map(|(b, _)| *b).collect();
-        brokers.sort_unstable();
-        let list: Vec<String> = brokers.iter().map(i64::to_string).collect();
-        format!(": frees {} GiB on brokers {}", format::quantity(freed_gib.round_dp(1)), list.join(", "))
-    } else {
-        String::new()
-    };
+    let frees = frees_on(freed_gib, &per_broker);
     Some(RetentionCut {
         summary: format!(
             "shorten retention from {} to {}{frees}",
@@ -279,6 +272,17 @@ fn shorten_retention(p: &Priced, a: &Assumptions, prices: &PriceBook, rules: &Ru
         freed_gib,
         per_broker,
     })
+}
+
+/// `: frees X GiB on brokers 1, 2, …` for a cut's summary; empty when it frees nothing known.
+fn frees_on(freed_gib: Decimal, per_broker: &[(i64, Decimal)]) -> String {
+    if freed_gib <= Decimal::ZERO || per_broker.is_empty() {
+        return String::new();
+    }
+    let mut brokers: Vec<i64> = per_broker.iter().map(|(b, _)| *b).collect();
+    brokers.sort_unstable();
+    let list: Vec<String> = brokers.iter().map(i64::to_string).collect();
+    format!(": frees {} GiB on brokers {}", format::quantity(freed_gib.round_dp(1)), list.join(", "))
 }
 
 /// A topic nothing read at any of its read-rate points (at least [`UNUSED_MIN_POINTS`]), with no consumer group that

@@ -15,7 +15,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
 use super::assumptions::Assumptions;
 use super::cost::{self, TopicInputs};
-use crate::join::contract::BrokerDisk;
+use crate::join::contract::{BrokerDisk, BrokerMetric};
 use crate::report_model::{BrokerCapacity, CapacityLimit, ClusterCapacity, OwnerBytes};
 use crate::settings::CapacityRules;
 
@@ -388,6 +388,8 @@ pub struct ClusterDisks<'a> {
     pub brokers: Vec<(i64, Option<String>)>,
     /// Its brokers' log dirs (`broker_disks`: a broker without any has one row with none).
     pub log_dirs: Vec<&'a BrokerDisk>,
+    /// Its brokers' own CloudWatch series (MSK), where there are any.
+    pub metrics: Vec<&'a BrokerMetric>,
     /// Storage provisioned per broker as the bill shows it, GiB (MSK gives every broker the same).
     pub billed_gib_per_broker: Option<Decimal>,
     /// What one broker's volume sustains, MiB/s.
@@ -407,7 +409,8 @@ struct Disk {
     basis: String,
 }
 
-/// The broker's disk from its log dirs (DescribeLogDirs v4+), else from the bill's provisioned storage.
+/// The broker's disk from its log dirs (DescribeLogDirs v4+), else from the bill's provisioned storage with what
+/// `KafkaDataLogsDiskUsed` says is used (else the replicas' bytes).
 fn disk(broker: i64, c: &ClusterDisks<'_>, held: Option<Decimal>) -> Disk {
     let dirs: Vec<&&BrokerDisk> = c.log_dirs.iter().filter(|d| d.broker_id == broker && d.log_dir.is_some()).collect();
     if !dirs.is_empty() {
@@ -428,8 +431,28 @@ fn disk(broker: i64, c: &ClusterDisks<'_>, held: Option<Decimal>) -> Disk {
         let (total, usable) = (total.filter(|_| ok).map(Decimal::from), usable.filter(|_| ok).map(Decimal::from));
         return Disk { total, used: total.zip(usable).map(|(t, u)| t - u), usable, basis };
     }
-    match c.billed_gib_per_broker {
-        Some(gib) => {
+    let used_percent = c
+        .metrics
+        .iter()
+        .find(|m| m.broker_id == broker)
+        .and_then(|m| m.disk_used_percent)
+        .and_then(Decimal::from_f64)
+        .filter(|p| (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(p));
+    match (c.billed_gib_per_broker, used_percent) {
+        (Some(gib), Some(percent)) => {
+            let total = gib * super::cost::GIB;
+            let used = (total * percent / Decimal::ONE_HUNDRED).round();
+            Disk {
+                total: Some(total),
+                used: Some(used),
+                usable: Some(total - used),
+                basis: format!(
+                    "the bill's provisioned broker storage ÷ brokers; used = its last KafkaDataLogsDiskUsed point, {}%",
+                    percent.normalize()
+                ),
+            }
+        }
+        (Some(gib), None) => {
             let total = gib * super::cost::GIB;
             Disk {
                 total: Some(total),
@@ -439,7 +462,7 @@ fn disk(broker: i64, c: &ClusterDisks<'_>, held: Option<Decimal>) -> Disk {
                     .to_string(),
             }
         }
-        None => Disk {
+        (None, _) => Disk {
             total: None,
             used: held,
             usable: None,
@@ -513,6 +536,7 @@ fn broker(
 ) -> (BrokerCapacity, Option<Expansion>) {
     let held = load.unknown.is_none().then(|| load.held());
     let d = disk(id, c, held);
+    let measured = c.metrics.iter().find(|m| m.broker_id == id);
     let whole = |v: Decimal| super::cost::whole(v);
     let share =
         |v: Option<Decimal>| d.total.zip(v).filter(|(t, _)| *t > Decimal::ZERO).map(|(t, v)| (v / t).round_dp(4));
@@ -564,6 +588,8 @@ fn broker(
         bytes_out_per_sec: load.bytes_out_per_sec.map(|v| (v * 1000.0).round() / 1000.0),
         throughput_limit_bytes_per_sec: c.write_mibps.to_f64().unwrap_or(0.0) * MIB,
         network_limit_bytes_per_sec: c.network_mibps.and_then(|n| n.to_f64()).map(|n| (n * MIB).round()),
+        metric_bytes_in_per_sec: measured.and_then(|m| m.bytes_in_per_sec).map(|v| (v * 1000.0).round() / 1000.0),
+        metric_bytes_out_per_sec: measured.and_then(|m| m.bytes_out_per_sec).map(|v| (v * 1000.0).round() / 1000.0),
         binding_limit: bound.map(|b| b.0),
         binding_share: bound.map(|b| b.1),
         owners,
@@ -677,6 +703,7 @@ mod tests {
             instance_type: "kafka.m5.large",
             brokers: vec![(1, None)],
             log_dirs: vec![],
+            metrics: vec![],
             billed_gib_per_broker: Some(Decimal::from(disk_gib)),
             write_mibps: dec!(250),
             network_mibps: None,
@@ -753,6 +780,7 @@ mod tests {
             instance_type: "kafka.m5.large",
             brokers: vec![(1, None), (2, None), (3, None)],
             log_dirs: vec![],
+            metrics: vec![],
             billed_gib_per_broker: Some(dec!(500)),
             write_mibps: dec!(250),
             network_mibps: None,
@@ -777,6 +805,41 @@ mod tests {
         let own = expand_storage(&grow(false), &found.expansions, "platform");
         assert_eq!((own[0].disk_added_gib, own[0].monthly_cost_usd), (Some(dec!(238.91)), Some(dec!(23.89))));
         assert!(own[0].summary.starts_with("expand storage on broker 1 by 238.91 GiB"), "{}", own[0].summary);
+    }
+
+    #[test]
+    /// Derived by hand: without log dirs, an MSK broker's used bytes are its last `KafkaDataLogsDiskUsed` point of the
+    /// billed volume, and what its replicas do not account for stays on the disk; its own CloudWatch rates are kept
+    /// beside the inventory's.
+    fn kafka_data_logs_disk_used_gives_an_msk_brokers_used_bytes() {
+        // The young topic (253.125 GiB today, 1 MiB/s) on a 500 GiB broker at 62.5 %: 312.5 GiB used, 59.375 GiB
+        // besides the replicas. 80 % (400 GiB) comes when the replicas hold 340.625 GiB: 87.5 GiB ÷ 1 MiB/s = 89,600 s
+        // = 1.0 day (1.7 without the metric).
+        let young = TopicInputs { retained_bytes: Some(3 * 86_400 * 1_048_576), ..topic(MIB_F, 0) };
+        let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: &young, trend: Ok(FLAT_MONTH) }];
+        let measured = BrokerMetric {
+            cluster: "c".into(),
+            broker_id: 1,
+            bytes_in_per_sec: Some(1000.0),
+            bytes_out_per_sec: Some(2000.0),
+            disk_used_percent: Some(62.5),
+        };
+        let disks = ClusterDisks {
+            cluster: "c",
+            instance_type: "kafka.m5.large",
+            brokers: vec![(1, None)],
+            log_dirs: vec![],
+            metrics: vec![&measured],
+            billed_gib_per_broker: Some(dec!(500)),
+            write_mibps: dec!(250),
+            network_mibps: None,
+            target: dec!(0.8),
+        };
+        let b = &analyse(&disks, &loads(&on, &Assumptions::default()), &CapacityRules::default()).brokers[0];
+        assert_eq!((b.disk_used_bytes, b.disk_used_share), (Some(312 * GIB + GIB / 2), Some(dec!(0.625))));
+        assert!(b.disk_basis.contains("last KafkaDataLogsDiskUsed point, 62.5%"), "{}", b.disk_basis);
+        assert_eq!(b.days_to_threshold, Some(dec!(1.0)), "{}", b.runway_basis);
+        assert_eq!((b.metric_bytes_in_per_sec, b.metric_bytes_out_per_sec), (Some(1000.0), Some(2000.0)));
     }
 
     #[test]

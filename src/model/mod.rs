@@ -245,6 +245,7 @@ fn capacity(
 ) -> Result<(crate::report_model::Capacity, Vec<actions::Action>), ModelError> {
     let mut expansions = Vec::new();
     let disks_of = rows::<crate::join::contract::BrokerDisk>(tables)?;
+    let metrics_of = rows::<crate::join::contract::BrokerMetric>(tables)?;
     let mut out = crate::report_model::Capacity {
         disk_threshold: config.capacity.disk_threshold,
         runway_watch_days: config.capacity.runway_watch_days,
@@ -273,6 +274,7 @@ fn capacity(
             instance_type: &entry.config.broker_instance_type,
             brokers: ids,
             log_dirs: rows,
+            metrics: metrics_of.iter().filter(|m| &m.cluster == name).collect(),
             billed_gib_per_broker: sizings.get(name).and_then(|s| s.disk_gib_billed).map(|g| g / count),
             write_mibps: config.assumptions.broker_write_mibps,
             network_mibps: config

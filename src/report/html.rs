@@ -312,6 +312,9 @@ fn capacity_view(model: &ReportModel) -> minijinja::Value {
             basis => if b.disk_total_bytes.is_none() { b.disk_basis.clone() } else { b.runway_basis.clone() },
             replicas => match b.partitions_limit { Some(l) => format!("{} / {l}", b.replicas), None => b.replicas.to_string() },
             rates => format!("{} / {}", format::rate(b.bytes_in_per_sec), format::rate(b.bytes_out_per_sec)),
+            measured => (b.metric_bytes_in_per_sec.is_some() || b.metric_bytes_out_per_sec.is_some()).then(|| {
+                format!("{} / {}", format::rate(b.metric_bytes_in_per_sec), format::rate(b.metric_bytes_out_per_sec))
+            }),
             binding => b.binding_limit.zip(b.binding_share)
                 .map(|(l, s)| format!("{} ({} of its bound)", l.label(), format::percent(s)))
                 .unwrap_or_else(|| "unknown".into()),

@@ -545,6 +545,11 @@ pub struct BrokerCapacity {
     /// Its network baseline each way, bytes/s (`broker_network_mibps`, else the instance's EC2 baseline); None when
     /// unknown. Added in version 11.
     pub network_limit_bytes_per_sec: Option<f64>,
+    /// Its own CloudWatch `BytesInPerSec` and `BytesOutPerSec` (MSK, the window's mean: bytes from and to clients,
+    /// replication not included), beside the inventory's; None without them (self-managed clusters have only the
+    /// Kafka side). Added in version 11.
+    pub metric_bytes_in_per_sec: Option<f64>,
+    pub metric_bytes_out_per_sec: Option<f64>,
     /// The limit nearest (or past) its bound, and how near: load ÷ limit (the disk's steady state ÷ threshold).
     pub binding_limit: Option<CapacityLimit>,
     pub binding_share: Option<Decimal>,

@@ -709,6 +709,9 @@ end_time = "2026-04-13T00:00:00Z"
         .map(|i| (chrono::DateTime::parse_from_rfc3339(times[i]).unwrap().timestamp(), values[i].parse().unwrap()))
         .collect();
     broker_series.sort_by_key(|p| p.0);
+    // The broker's own series again under the config's cluster name, for the capacity analysis.
+    let renamed = (0..rows.len()).filter(|i| dims[*i] == "Broker ID=1,Cluster Name=prod").count();
+    assert_eq!(renamed, real.len());
     let mut want = real.clone();
     want.sort_by_key(|p| p.0);
     assert_eq!(broker_series.len(), want.len());

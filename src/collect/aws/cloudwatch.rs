@@ -147,6 +147,7 @@ impl CloudWatchSource {
         let series = self.discover(&client, requests).await?;
         let mut points = self.data(&client, &series, (start, end), requests).await?;
         points.extend(topic_totals(&points, &s.cluster));
+        points.extend(broker_series(&points, &s.cluster));
         points.sort_by(|a, b| {
             (&a.namespace, &a.metric, &a.dimensions, a.timestamp).cmp(&(
                 &b.namespace,
@@ -333,6 +334,28 @@ fn topic_totals(points: &[MetricPoint], cluster: &str) -> Vec<MetricPoint> {
         .collect()
 }
 
+/// Each broker's own series (`Broker ID`, no `Topic`) again under the config's cluster name, when MSK's name for the
+/// cluster differs from it, so the capacity analysis finds them by the name the rest of the run uses.
+fn broker_series(points: &[MetricPoint], cluster: &str) -> Vec<MetricPoint> {
+    points
+        .iter()
+        .filter(|p| p.namespace == "AWS/Kafka")
+        .filter_map(|p| {
+            let (mut broker, mut named, mut topic) = (None, None, false);
+            for pair in p.dimensions.split(',') {
+                match pair.split_once('=') {
+                    Some(("Broker ID", b)) => broker = b.parse::<i64>().ok(),
+                    Some(("Cluster Name", c)) => named = Some(c),
+                    Some(("Topic", _)) => topic = true,
+                    _ => {}
+                }
+            }
+            let broker = broker.filter(|_| !topic && named.is_some_and(|n| n != cluster))?;
+            Some(MetricPoint { dimensions: crate::schema::broker_dimensions(cluster, broker), ..p.clone() })
+        })
+        .collect()
+}
+
 /// CloudWatch's unit for the metrics read by default (GetMetricData does not return units).
 fn unit_of(metric: &str) -> &'static str {
     match metric {
@@ -371,6 +394,11 @@ mod tests {
         assert_eq!(totals.len(), 1);
         assert_eq!(totals[0].dimensions, "Cluster Name=prod,Topic=orders");
         assert_eq!(totals[0].value, 15.5);
+        // The broker's own series, again under the config's name; none when MSK's name is the config's.
+        let brokers = broker_series(&points, "prod");
+        assert_eq!(brokers.len(), 1);
+        assert_eq!((brokers[0].dimensions.as_str(), brokers[0].value), ("Broker ID=1,Cluster Name=prod", 99.0));
+        assert!(broker_series(&points, "msk-prod").is_empty());
     }
 
     #[test]
