@@ -872,24 +872,25 @@ fn each_brokers_log_dir_reports_its_volume_as_df_does() {
 }
 
 #[test]
-/// A producer at a known rate (Kafka's own `kafka-producer-perf-test --throughput`: 1,000 records/s of 1,000 bytes,
-/// 1 MB/s of payload) is measured from the log-end offsets read twice 15 s apart, times the bytes per record on disk
-/// (a record batch's header and each record's framing add about 2 % here), within 10 %.
+/// A producer at a known rate (Kafka's own `kafka-producer-perf-test --throughput`: 200 records/s of 5,000 bytes,
+/// 1 MB/s of payload) is measured from the log-end offsets read twice 30 s apart, times the bytes per record on disk
+/// (a record batch's header and each record's framing add under 1 % here), within 10 %. Few large records keep the
+/// producer's own pace on a busy machine: its throttle makes up a stall in a burst, which a short window would count.
 fn a_producer_at_a_known_rate_is_measured_from_its_offsets_within_ten_percent() {
     let Some(env) = env() else { return };
     let topic = unique("perf-rate");
     create_topic(&env.bootstrap, &topic, 3, 3, &[]);
     let mut perf = std::process::Command::new("bash")
         .args([&format!("{}/ci/kafka.sh", env!("CARGO_MANIFEST_DIR")), "producer-perf"])
-        .args(["--topic", &topic, "--num-records", "120000", "--record-size", "1000", "--throughput", "1000"])
+        .args(["--topic", &topic, "--num-records", "30000", "--record-size", "5000", "--throughput", "200"])
         .args(["--producer-props", &format!("bootstrap.servers={}", env.bootstrap.split(',').next().unwrap())])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The producer's JVM starts and then keeps its average since it started at 1,000 records/s: a slow start on a
+    // The producer's JVM starts and then keeps its average since it started at 200 records/s: a slow start on a
     // busy machine is made up in a burst. Wait (at most 60 s) until three seconds in a row write within 10 % of
-    // 1,000 a second, so the run reads a steady producer.
+    // 200 a second, so the run reads a steady producer.
     let consumer: BaseConsumer = ClientConfig::new().set("bootstrap.servers", &env.bootstrap).create().unwrap();
     let log_end = || -> i64 {
         (0..3).map(|p| consumer.fetch_watermarks(&topic, p, Duration::from_secs(5)).map_or(0, |w| w.1)).sum()
@@ -901,15 +902,15 @@ fn a_producer_at_a_known_rate_is_measured_from_its_offsets_within_ten_percent() 
         std::thread::sleep(Duration::from_secs(1));
         let now = (std::time::Instant::now(), log_end());
         let rate = (now.1 - last.1) as f64 / (now.0 - last.0).as_secs_f64();
-        steady = if (rate - 1_000.0).abs() < 100.0 { steady + 1 } else { 0 };
+        steady = if (rate - 200.0).abs() < 20.0 { steady + 1 } else { 0 };
         last = now;
     }
-    assert_eq!(steady, 3, "the producer never wrote a steady 1,000 records/s");
+    assert_eq!(steady, 3, "the producer never wrote a steady 200 records/s");
     let work = tempfile::tempdir().unwrap();
     let config = write_config(
         work.path(),
         &format!("\"bootstrap.servers\" = \"{}\"", env.bootstrap),
-        "rate_sample_seconds = 15",
+        "rate_sample_seconds = 30",
     );
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
     // The producer was still writing when the offsets were read the second time; it has done its part.
@@ -921,6 +922,7 @@ fn a_producer_at_a_known_rate_is_measured_from_its_offsets_within_ten_percent() 
     let row = rows_where(&h, &rows, "topic", &topic);
     assert_eq!(get(&h, row[0], "write_rate_basis"), "offsets within the run");
     let measured: f64 = get(&h, row[0], "bytes_in_per_sec").parse().unwrap();
-    let known = 1_000.0 * 1_000.0;
+    let known = 200.0 * 5_000.0;
+    eprintln!("write rate from offsets: {measured} B/s against the producer's {known} B/s");
     assert!((measured - known).abs() / known < 0.10, "measured {measured} B/s against the producer's {known} B/s");
 }
