@@ -592,6 +592,53 @@ pub(crate) fn expand_storage(g: &Growth<'_>, needs: &[super::capacity::Expansion
     needs.iter().map(|n| action(format!("broker {}", n.broker), n.add_gib, 1, n.days)).collect()
 }
 
+/// Per planned move, "move partitions P of T off broker N (to brokers …) before DATE": no cost on the bill, the disk it
+/// frees on the broker, approved by the platform (a reassignment copies the replicas once).
+pub(crate) fn move_partitions(g: &Growth<'_>, moves: &[super::capacity::Move], platform: &str) -> Vec<Action> {
+    moves
+        .iter()
+        .map(|m| {
+            let due = g.captured_at.map(|at| {
+                let at = at + chrono::Duration::seconds(cost::whole(m.days * Decimal::from(86_400)));
+                at.format("%Y-%m-%d").to_string()
+            });
+            let list = |f: &dyn Fn(&(i64, i64)) -> i64| {
+                let mut v: Vec<i64> = m.partitions.iter().map(f).collect();
+                v.sort_unstable();
+                v.dedup();
+                v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            };
+            let when = due.as_deref().map(|d| format!(" before {d}")).unwrap_or_default();
+            let summary = format!(
+                "move partitions {} of {} off broker {} (to brokers {}){when}",
+                list(&|p| p.0),
+                m.topic,
+                m.broker,
+                list(&|p| p.1)
+            );
+            let evidence = format!(
+                "broker {} crosses the disk threshold in {} day(s) and a year from now would hold {} of its disk; these \
+                 replicas will hold {} GiB by then, and without them it holds {}; the receiving brokers stay under the \
+                 threshold, no rack gets a second replica of a partition, and the bill does not change (the \
+                 reassignment copies them once)",
+                m.broker,
+                m.days.normalize(),
+                format::percent(m.before),
+                format::quantity(m.gib),
+                format::percent(m.after)
+            );
+            Action {
+                owner: m.owner.clone(),
+                topic: Some(m.topic.clone()),
+                disk_freed_gib: Some(m.gib),
+                disk_freed: vec![(m.broker, m.gib)],
+                due_by: due,
+                ..cluster_action(ActionKind::MovePartitions, g.cluster, summary, evidence, Decimal::ZERO, platform)
+            }
+        })
+        .collect()
+}
+
 /// The savings that add up: each topic's biggest action (one topic's actions overlap), split into right-sizing, the
 /// architecture and operations, plus the cluster-level actions.
 pub(crate) fn achievable(actions: &[Action]) -> crate::report_model::Achievable {

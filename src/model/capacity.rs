@@ -35,6 +35,9 @@ pub struct Fill {
     pub scales: bool,
     /// The write rate's trend: `days` from now the rate is `rate × trend.factor(days)`.
     pub trend: Trend,
+    /// Which replica it is: the topic's place in the analysis' list and the partition's in its placement.
+    pub topic: u32,
+    pub partition: u32,
 }
 
 /// A write rate's trend as a factor on today's rate: `at + per_day × days` (1 and 0 when flat).
@@ -121,6 +124,8 @@ pub fn fills(t: &TopicInputs, a: &Assumptions) -> Result<Vec<Fill>, &'static str
                     rate: rate * p.share,
                     scales,
                     trend: Trend::FLAT,
+                    topic: 0,
+                    partition: i as u32,
                 })
                 .collect()
         }
@@ -218,7 +223,7 @@ pub struct Fitted {
 /// Each broker's load from the topics' replicas on it (by broker id; brokers holding none are absent).
 pub fn loads(topics: &[TopicOnBrokers<'_>], a: &Assumptions) -> BTreeMap<i64, Load> {
     let mut out: BTreeMap<i64, Load> = BTreeMap::new();
-    for t in topics {
+    for (index, t) in topics.iter().enumerate() {
         let inputs = t.inputs;
         // Kafka's and MSK's internal topics are the brokers' own traffic: held at today's size without a rate.
         let fills = match (fills(inputs, a), t.internal) {
@@ -258,7 +263,8 @@ pub fn loads(topics: &[TopicOnBrokers<'_>], a: &Assumptions) -> BTreeMap<i64, Lo
                 load.bytes_out_per_sec = load.bytes_out_per_sec.zip(rate).map(|(sum, r)| sum + r * share * out_copies);
                 match &fills {
                     Ok(f) => {
-                        load.fills.push(Fill { trend: trend.map_or(Trend::FLAT, |t| t.trend), ..f[i] });
+                        let line = trend.map_or(Trend::FLAT, |t| t.trend);
+                        load.fills.push(Fill { trend: line, topic: index as u32, ..f[i] });
                         *load.owners.entry(t.owner.to_string()).or_default() += f[i].now;
                         if let Some(t) = trend.filter(|_| written) {
                             let (least, most) = load.trend_points.unwrap_or((t.points, t.points));
@@ -280,12 +286,15 @@ fn held_as_is(t: &TopicInputs) -> Vec<Fill> {
     t.placement
         .partitions
         .iter()
-        .map(|p| Fill {
+        .enumerate()
+        .map(|(i, p)| Fill {
             now: total * p.share,
             steady: Some(total * p.share),
             rate: Decimal::ZERO,
             scales: false,
             trend: Trend::FLAT,
+            topic: 0,
+            partition: i as u32,
         })
         .collect()
 }
@@ -514,6 +523,126 @@ pub fn analyse(c: &ClusterDisks<'_>, loads: &BTreeMap<i64, Load>, rules: &Capaci
             .map(|b| b.0),
     };
     Analysis { brokers, cluster, expansions: expansions.into_iter().flatten().collect() }
+}
+
+/// Partitions of one topic to move off a broker due to cross the threshold, each to a broker with room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Move {
+    pub broker: i64,
+    pub topic: String,
+    pub owner: String,
+    /// Each partition moved and the broker it goes to.
+    pub partitions: Vec<(i64, i64)>,
+    /// What the moved replicas hold a year from now, GiB.
+    pub gib: Decimal,
+    /// Days until the broker crosses the threshold.
+    pub days: Decimal,
+    /// The broker's share of its disk a year from now, before and after the move.
+    pub before: Decimal,
+    pub after: Decimal,
+}
+
+/// Where a move aims: this share of the threshold a year from now, off the line.
+const MOVE_MARGIN: f64 = 0.95;
+
+/// For each broker due to cross the threshold within the watch window (or over it): the partitions of its biggest
+/// topics (at most three) that brokers with room can take, so that what it holds a year from now sits under the
+/// threshold (× [`MOVE_MARGIN`]). A partition goes to a broker holding no replica of it, in the same rack or in one
+/// none of its other replicas is in (rack-aware placement survives), which stays under the threshold a year on with
+/// what it takes; the fullest replicas go first, each to the emptiest such broker. None for a broker that moving
+/// cannot bring under: the cluster as a whole is full, and expanding is the answer.
+pub fn moves(
+    c: &ClusterDisks<'_>,
+    loads: &BTreeMap<i64, Load>,
+    topics: &[TopicOnBrokers<'_>],
+    found: &[BrokerCapacity],
+    rules: &CapacityRules,
+) -> Vec<Move> {
+    let horizon = EXPANSION_HORIZON_DAYS as f64;
+    let threshold = rules.disk_threshold.to_f64().unwrap_or(0.8);
+    let rack: BTreeMap<i64, Option<&str>> = c.brokers.iter().map(|(id, r)| (*id, r.as_deref())).collect();
+    // Each broker's bytes a year from now and its limit, where both are known.
+    let mut ahead: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+    for b in found {
+        let (Some(total), Some(used), Some(load)) = (b.disk_total_bytes, b.disk_used_bytes, loads.get(&b.broker))
+        else {
+            continue;
+        };
+        if load.unknown.is_some() {
+            continue;
+        }
+        let other = (used as f64 - load.held().to_f64().unwrap_or(0.0)).max(0.0);
+        ahead.insert(b.broker, (other + load.at(horizon), total as f64 * threshold));
+    }
+    let watch = Decimal::from(rules.runway_watch_days);
+    let mut out = Vec::new();
+    for b in found.iter().filter(|b| b.days_to_threshold.is_some_and(|d| d <= watch)) {
+        let (Some(&(start, limit)), Some(load)) = (ahead.get(&b.broker), loads.get(&b.broker)) else { continue };
+        if start <= limit * MOVE_MARGIN {
+            continue;
+        }
+        // Its workload topics' replicas, biggest topic first, fullest replica first.
+        let mut by_topic: BTreeMap<u32, Vec<(u32, f64)>> = BTreeMap::new();
+        for f in load.fills.iter().filter(|f| !topics[f.topic as usize].internal) {
+            by_topic.entry(f.topic).or_default().push((f.partition, f.at(horizon)));
+        }
+        let mut order: Vec<(u32, Vec<(u32, f64)>)> = by_topic.into_iter().collect();
+        order.sort_by(|a, b| b.1.iter().map(|p| p.1).sum::<f64>().total_cmp(&a.1.iter().map(|p| p.1).sum::<f64>()));
+        let mut trial = ahead.clone();
+        let mut planned = Vec::new();
+        for (topic, mut replicas) in order.into_iter().take(3) {
+            replicas.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let placement = &topics[topic as usize].inputs.placement.partitions;
+            let mut moved = Vec::new();
+            for (partition, bytes) in replicas {
+                if trial[&b.broker].0 <= limit * MOVE_MARGIN {
+                    break;
+                }
+                let holders = &placement[partition as usize].brokers;
+                let other_racks: Vec<Option<&str>> =
+                    holders.iter().filter(|h| **h != b.broker).map(|h| rack.get(h).copied().flatten()).collect();
+                let to = trial
+                    .iter()
+                    .filter(|(id, (bytes_to, limit_to))| {
+                        let r = rack.get(id).copied().flatten();
+                        !holders.contains(id)
+                            && (r == rack.get(&b.broker).copied().flatten() || r.is_none() || !other_racks.contains(&r))
+                            && bytes_to + bytes <= limit_to * MOVE_MARGIN
+                    })
+                    .min_by(|x, y| (x.1.0 / x.1.1).total_cmp(&(y.1.0 / y.1.1)))
+                    .map(|(id, _)| *id);
+                let Some(to) = to else { continue };
+                trial.entry(to).and_modify(|t| t.0 += bytes);
+                trial.entry(b.broker).and_modify(|t| t.0 -= bytes);
+                moved.push((i64::from(partition), to, bytes));
+            }
+            if !moved.is_empty() {
+                planned.push((topic, moved));
+            }
+        }
+        let end = trial[&b.broker].0;
+        if end > limit || planned.is_empty() {
+            continue;
+        }
+        let total = limit / threshold;
+        let share = |bytes: f64| Decimal::from_f64(bytes / total).unwrap_or_default().round_dp(4);
+        for (topic, moved) in planned {
+            let t = &topics[topic as usize];
+            let gib = moved.iter().map(|m| m.2).sum::<f64>() / cost::GIB.to_f64().unwrap_or(1.0);
+            out.push(Move {
+                broker: b.broker,
+                topic: t.topic.to_string(),
+                owner: t.owner.to_string(),
+                partitions: moved.iter().map(|m| (m.0, m.1)).collect(),
+                gib: Decimal::from_f64(gib).unwrap_or_default().round_dp(2),
+                days: b.days_to_threshold.unwrap_or_default(),
+                before: share(start),
+                after: share(end),
+            });
+        }
+        ahead = trial;
+    }
+    out
 }
 
 /// The disk a broker due to cross the threshold within the watch window needs more: enough that what it holds a
@@ -840,6 +969,75 @@ mod tests {
         assert!(b.disk_basis.contains("last KafkaDataLogsDiskUsed point, 62.5%"), "{}", b.disk_basis);
         assert_eq!(b.days_to_threshold, Some(dec!(1.0)), "{}", b.runway_basis);
         assert_eq!((b.metric_bytes_in_per_sec, b.metric_bytes_out_per_sec), (Some(1000.0), Some(2000.0)));
+    }
+
+    #[test]
+    /// Derived by hand. Four 500 GiB brokers (racks a, b, c, c), 80 % = 400 GiB, a move aims under 95 % of it (380).
+    /// Broker 1 holds `big` (four 60 GiB partitions, RF 2, the other copies on broker 3) and `small` (200 GiB): 440 GiB,
+    /// over now. `big` first (240 GiB there): partition 0 cannot go to broker 4, the emptiest, whose rack c already
+    /// holds its other copy (on 3), nor to 3 (a copy there); it goes to broker 2 (100 GiB → 160). Broker 1 is then at
+    /// 380 GiB, 76 %: one partition is enough.
+    fn a_broker_over_the_threshold_moves_partitions_to_brokers_with_room_keeping_racks_apart() {
+        let racks: Vec<String> = ["a", "c"].map(String::from).to_vec();
+        let compacted = |gib: i64, partitions: usize, brokers: &[&[i64]]| {
+            let mut placement = Placement::rack_aware(partitions, brokers[0].len() as i64, &racks);
+            for (p, b) in placement.partitions.iter_mut().zip(brokers) {
+                p.brokers = b.to_vec();
+                p.leader_broker = Some(b[0]);
+            }
+            TopicInputs {
+                compacted: true,
+                deletes: false,
+                replication_factor: brokers[0].len() as i64,
+                placement,
+                ..topic(MIB_F, gib)
+            }
+        };
+        let big = compacted(240, 4, &[&[1, 3], &[1, 3], &[1, 3], &[1, 3]]);
+        let small = compacted(200, 1, &[&[1]]);
+        let other = compacted(100, 1, &[&[2]]);
+        let on =
+            |name, inputs| TopicOnBrokers { topic: name, owner: "o", internal: false, inputs, trend: Ok(FLAT_MONTH) };
+        let topics = [on("big", &big), on("small", &small), on("other", &other)];
+        let disks = ClusterDisks {
+            cluster: "c",
+            instance_type: "kafka.m5.large",
+            brokers: vec![(1, Some("a".into())), (2, Some("b".into())), (3, Some("c".into())), (4, Some("c".into()))],
+            log_dirs: vec![],
+            metrics: vec![],
+            billed_gib_per_broker: Some(dec!(500)),
+            write_mibps: dec!(250),
+            network_mibps: None,
+            target: dec!(0.8),
+        };
+        let rules = CapacityRules::default();
+        let loads = loads(&topics, &Assumptions::default());
+        let found = analyse(&disks, &loads, &rules);
+        assert_eq!(found.brokers[0].days_to_threshold, Some(dec!(0)));
+        let planned = moves(&disks, &loads, &topics, &found.brokers, &rules);
+        assert_eq!(planned.len(), 1, "{planned:?}");
+        let m = &planned[0];
+        assert_eq!((m.broker, m.topic.as_str(), m.partitions.as_slice()), (1, "big", &[(0, 2)][..]));
+        assert_eq!((m.gib, m.before, m.after), (dec!(60), dec!(0.88), dec!(0.76)));
+        let captured = chrono::DateTime::parse_from_rfc3339("2026-11-26T00:00:00Z").unwrap().to_utc();
+        let g = crate::model::actions::Growth {
+            cluster: "c",
+            msk: true,
+            brokers: 4,
+            price: None,
+            captured_at: Some(captured),
+        };
+        let action = &crate::model::actions::move_partitions(&g, &planned, "platform")[0];
+        assert_eq!(action.summary, "move partitions 0 of big off broker 1 (to brokers 2) before 2026-11-26");
+        assert_eq!((action.disk_freed_gib, action.monthly_saving_usd), (Some(dec!(60)), dec!(0)));
+        // A cluster too full to take it: every broker over 380 GiB a year on: no move, expanding is the answer.
+        let crowded = compacted(390, 1, &[&[2]]);
+        let full = compacted(390, 1, &[&[3]]);
+        let fuller = compacted(390, 1, &[&[4]]);
+        let topics = [on("big", &big), on("small", &small), on("x", &crowded), on("y", &full), on("z", &fuller)];
+        let loads = super::loads(&topics, &Assumptions::default());
+        let found = analyse(&disks, &loads, &rules);
+        assert!(moves(&disks, &loads, &topics, &found.brokers, &rules).is_empty());
     }
 
     #[test]

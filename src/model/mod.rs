@@ -283,7 +283,9 @@ fn capacity(
                 .or_else(|| sizing::network_baseline_mibps(&entry.config.broker_instance_type)),
             target: config.assumptions.target_throughput_utilization,
         };
-        let found = capacity::analyse(&disks, &capacity::loads(&topics, &config.assumptions), &config.capacity);
+        let loads = capacity::loads(&topics, &config.assumptions);
+        let found = capacity::analyse(&disks, &loads, &config.capacity);
+        let moves = capacity::moves(&disks, &loads, &topics, &found.brokers, &config.capacity);
         let grow = actions::Growth {
             cluster: name,
             msk: entry.config.platform == Platform::Msk,
@@ -291,6 +293,7 @@ fn capacity(
             price: books.get(name).and_then(|b| storage_price(b, entry)),
             captured_at: run.captured_at,
         };
+        expansions.extend(actions::move_partitions(&grow, &moves, platform));
         expansions.extend(actions::expand_storage(&grow, &found.expansions, platform));
         out.brokers.extend(found.brokers);
         out.clusters.push(found.cluster);

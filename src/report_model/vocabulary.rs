@@ -220,6 +220,8 @@ pub enum ActionKind {
     RetireUnusedTopic,
     ChangeVolumesToGp3,
     ExpandStorage,
+    /// Move a topic's partitions off a broker due to fill to brokers with room. Added in version 11.
+    MovePartitions,
 }
 
 impl ActionKind {
@@ -236,6 +238,7 @@ impl ActionKind {
             ActionKind::RetireUnusedTopic => "delete or archive an unused topic",
             ActionKind::ChangeVolumesToGp3 => "change gp2 volumes to gp3",
             ActionKind::ExpandStorage => "expand broker storage",
+            ActionKind::MovePartitions => "move partitions off a broker",
         }
     }
 }
