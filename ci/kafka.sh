@@ -13,7 +13,7 @@
 # Layout:
 #   cache   ${KAFKA_FINOPS_CACHE:-~/.cache/kafka-finops}/kafka-<version>/libs   the jars (classpath libs/*)
 #   run dir ${KAFKA_FINOPS_RUN:-/tmp/kafka-finops-kafka}
-#             node-N/server.properties  node-N/data/  node-N/logs/{server,controller,authorizer}.log,stdout.log
+#             node-N/server.properties  node-N/data/ (node 3 also data2/)  node-N/logs/{server,controller,authorizer}.log,stdout.log
 #             node-N/kafka.pid          tls/ (CA, broker PKCS12, truststore, client PEM + PKCS12)
 #             secrets/<user>.password   cluster.id   client-*.properties (ready-made Java client configs)
 # See ci/README.md for the port table, users, ACLs and how the tests use all this.
@@ -314,9 +314,14 @@ render_configs() {
   local n
   for n in "${NODES[@]}"; do
     mkdir -p "$RUN/node-$n/data" "$RUN/node-$n/logs"
+    local extra=""
+    if [[ $n == 3 ]]; then
+      extra=",$RUN/node-$n/data2"
+      mkdir -p "$RUN/node-$n/data2"
+    fi
     (
       umask 077
-      sed -e "s|@NODE_ID@|$n|g" -e "s|@RACK@|${RACKS[$n]}|g" -e "s|@RUN@|$RUN|g" \
+      sed -e "s|@NODE_ID@|$n|g" -e "s|@RACK@|${RACKS[$n]}|g" -e "s|@RUN@|$RUN|g" -e "s|@EXTRA_LOG_DIRS@|$extra|g" \
         -e "s|@PLAINTEXT_PORT@|$(plaintext_port "$n")|g" -e "s|@SASL_SSL_PORT@|$(sasl_ssl_port "$n")|g" \
         -e "s|@CONTROLLER_PORT@|$(controller_port "$n")|g" -e "s|@SSL_PORT@|$(ssl_port "$n")|g" \
         -e "s|@IAM_PORT@|$(iam_port "$n")|g" -e "s|@IAM_KEY_ID@|$(secret iam-key-id)|g" \
@@ -388,6 +393,11 @@ init_run_dir() {
     make_secrets # no-ops when everything is there; repair a hand-deleted file
     make_tls
     render_configs
+    # A log dir the template added since (node 3's data2) is formatted now; formatted ones are left as they are.
+    if [[ ! -f $RUN/node-3/data2/meta.properties ]]; then
+      log "formatting a log dir added since the run dir was made"
+      format_storage
+    fi
     return 0
   fi
   log "initialising run dir $RUN (secrets, CA and certificates, configs, storage format)"

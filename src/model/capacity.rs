@@ -423,8 +423,17 @@ struct Disk {
 fn disk(broker: i64, c: &ClusterDisks<'_>, held: Option<Decimal>) -> Disk {
     let dirs: Vec<&&BrokerDisk> = c.log_dirs.iter().filter(|d| d.broker_id == broker && d.log_dir.is_some()).collect();
     if !dirs.is_empty() {
-        let total: Option<i64> = dirs.iter().map(|d| d.total_bytes).sum();
-        let usable: Option<i64> = dirs.iter().map(|d| d.usable_bytes).sum();
+        // Dirs reporting the same volume size are taken to share one volume (two dirs on one filesystem report
+        // the same `TotalBytes`): counted once, with the least usable space any of them reports. Distinct volumes
+        // of one size are undercounted so, never overcounted: the runway errs early.
+        let mut volumes: BTreeMap<Option<i64>, Option<i64>> = BTreeMap::new();
+        for d in &dirs {
+            let slot = volumes.entry(d.total_bytes).or_insert(d.usable_bytes);
+            *slot = slot.zip(d.usable_bytes).map(|(a, b)| a.min(b)).or(None);
+        }
+        let total: Option<i64> = volumes.keys().copied().sum();
+        let usable: Option<i64> = volumes.values().copied().sum();
+        let shared = dirs.len() - volumes.len();
         let failed: Vec<String> = dirs
             .iter()
             .filter_map(|d| Some(format!("{} ({})", d.log_dir.as_deref().unwrap_or_default(), d.error.as_ref()?)))
@@ -433,6 +442,13 @@ fn disk(broker: i64, c: &ClusterDisks<'_>, held: Option<Decimal>) -> Disk {
             format!("unknown: log dir {} answered with an error", failed.join(", "))
         } else if total.is_none() {
             "unknown: the broker gave no volume size (DescribeLogDirs before v4, KIP-827)".to_string()
+        } else if shared > 0 {
+            format!(
+                "{} log dirs, as DescribeLogDirs reports their volumes; dirs reporting the same volume size are \
+                 counted once ({} volume(s))",
+                dirs.len(),
+                volumes.len()
+            )
         } else {
             format!("{} log dir(s), as DescribeLogDirs reports their volumes", dirs.len())
         };

@@ -839,7 +839,7 @@ fn df(path: &Path) -> (f64, f64) {
 fn each_brokers_log_dir_reports_its_volume_as_df_does() {
     // DescribeLogDirs v4+ (KIP-827) gives each log dir's TotalBytes and UsableBytes: the size of the volume holding
     // it and the space still free, as the filesystem reports them. Checked against `df` of each node's log dir
-    // (ci/kafka.sh: `log.dirs=<run>/node-N/data`), within 1 %.
+    // (ci/kafka.sh: `log.dirs=<run>/node-N/data`, and node 3's second, `data2`, on the same filesystem), within 1 %.
     let Some(env) = env() else { return };
     let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
@@ -847,12 +847,12 @@ fn each_brokers_log_dir_reports_its_volume_as_df_does() {
     let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", "rec"], work.path());
     assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
     let (h, rows) = read_csv(&work.path().join("rec").join("log_dirs.csv"));
-    assert_eq!(rows.len(), 3, "one log dir per broker: {rows:?}");
-    for node in 1..=3 {
-        let row = rows_where(&h, &rows, "broker", &node.to_string())[0];
-        let dir = Path::new(&env.run_dir).join(format!("node-{node}")).join("data");
-        assert_eq!(Path::new(get(&h, row, "log_dir")), dir.as_path(), "node {node}");
-        assert_eq!(get(&h, row, "error"), "", "node {node}");
+    assert_eq!(rows.len(), 4, "one log dir per broker, two on broker 3: {rows:?}");
+    for (node, name) in [(1, "data"), (2, "data"), (3, "data"), (3, "data2")] {
+        let dir = Path::new(&env.run_dir).join(format!("node-{node}")).join(name);
+        let mine = rows_where(&h, &rows, "broker", &node.to_string());
+        let row = *mine.iter().find(|r| Path::new(get(&h, r, "log_dir")) == dir.as_path()).expect("each dir apart");
+        assert_eq!(get(&h, row, "error"), "", "node {node} {name}");
         let (total, avail) = df(&dir);
         let (reported_total, reported_usable): (f64, f64) =
             (get(&h, row, "total_bytes").parse().unwrap(), get(&h, row, "usable_bytes").parse().unwrap());
@@ -867,8 +867,11 @@ fn each_brokers_log_dir_reports_its_volume_as_df_does() {
     for b in &brokers {
         assert!(get(&bh, b, "disk_basis").contains("log dir"), "{b:?}");
         let dir = rows_where(&h, &rows, "broker", get(&bh, b, "broker"))[0];
+        // Broker 3's two dirs share one filesystem: its disk is that volume, once, not twice.
         assert_eq!(get(&bh, b, "disk_total_bytes"), get(&h, dir, "total_bytes"));
     }
+    let third = rows_where(&bh, &brokers, "broker", "3")[0];
+    assert!(get(&bh, third, "disk_basis").contains("counted once (1 volume(s))"), "{third:?}");
 }
 
 #[test]
@@ -917,6 +920,11 @@ fn a_producer_at_a_known_rate_is_measured_from_its_offsets_within_ten_percent() 
     assert!(perf.try_wait().unwrap().is_none(), "the producer stopped before the run's second reading");
     perf.kill().unwrap();
     perf.wait().unwrap();
+    // Its megabytes a second would stay on the shared test cluster for a week: delete the topic.
+    let admin: AdminClient<DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", &env.bootstrap).create().unwrap();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let _ = runtime().block_on(admin.delete_topics(&[topic.as_str()], &options));
     assert!(out.code <= 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
     let (h, rows) = read_csv(&work.path().join(out.run_dir()).join("topics.csv"));
     let row = rows_where(&h, &rows, "topic", &topic);
