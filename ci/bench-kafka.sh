@@ -10,7 +10,9 @@
 #       kafka-log-dirs --describe, kafka-consumer-groups --describe --all-groups,
 #       kafka-configs --describe --all --entity-type topics.
 # Each figure is the median of 3 interleaved rounds after one warm-up round. Prints both times, their ratio and kafka-finops' request count (also before seeding, to show the count grows
-# with brokers and groups, not topics). Stops and deletes its cluster at the end.
+# with brokers and groups, not topics). The timed collections read the log-end offsets once (`rate_sample_seconds =
+# 0`), as the CLI tools do; one more collection reads them a second time a second later, to show what the rates
+# from offsets add: one ListOffsets per broker, and its time beyond the wait. Stops and deletes its cluster at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 topics="${1:-2000}" partitions="${2:-6}" groups="${3:-300}" rf="${4:-3}"
@@ -52,8 +54,10 @@ name = "kafka:bench"
 kind = "kafka"
 cluster = "bench"
 timeout_seconds = 120
+rate_sample_seconds = 0
 properties = { "bootstrap.servers" = "$KAFKA_FINOPS_BOOTSTRAP" }
 TOML
+sed 's/^rate_sample_seconds = 0$/rate_sample_seconds = 1/' "$work/bench.toml" > "$work/bench-rates.toml"
 
 requests_of() { grep -o '[0-9]* request(s)' "$1" | head -1 | cut -d' ' -f1; }
 
@@ -85,6 +89,9 @@ ours=$(median "${a[@]}") log_dirs=$(median "${b[@]}") cg=$(median "${c[@]}") con
 cli=$(( log_dirs + cg + configs ))
 "$bin" collect --config "$work/bench.toml" --record "$work/rec2" 2> "$work/rec2.log" >/dev/null
 after=$(requests_of "$work/rec2.log")
+sampled_ms=$(ms "$bin" collect --config "$work/bench-rates.toml" --record "$work/rec3")
+"$bin" collect --config "$work/bench-rates.toml" --record "$work/rec4" 2> "$work/rec4.log" >/dev/null
+sampled=$(requests_of "$work/rec4.log")
 
 rows() { tail -n +2 "$1" | wc -l; }
 echo
@@ -99,4 +106,6 @@ printf '%-62s %8s ms\n' "    CLI tools combined" "$cli"
 echo "runs (ms): kafka-finops ${a[*]} | log-dirs ${b[*]} | consumer-groups ${c[*]} | configs ${d[*]}"
 awk -v a="$ours" -v b="$cli" 'BEGIN { printf "ratio (CLI / kafka-finops): %.1fx\n", b / a }'
 echo "kafka-finops requests: $after with $(( $(wc -l < "$work/rec2/topics.csv") - 1 )) topics, $before with $before_topics before seeding"
+echo "with the second log-end reading (rate_sample_seconds = 1): $sampled requests (+$(( sampled - after ))), $sampled_ms ms" \
+     "(the 1 s wait included), $(( $(wc -l < "$work/rec4/offset_samples.csv") - 1 )) offset readings"
 rm -rf "$work"

@@ -94,13 +94,37 @@ impl Trend {
 impl Fill {
     /// Its bytes `days` from now, its rate following its trend.
     fn at(&self, days: f64) -> f64 {
-        let now = self.now.to_f64().unwrap_or(0.0);
-        let rate = self.rate.to_f64().unwrap_or(0.0);
-        let grown = now + rate * SECONDS_PER_DAY_F * self.trend.integral(days);
-        match self.steady.and_then(|s| s.to_f64()) {
+        Fast::of(self).at(days)
+    }
+}
+
+/// A fill in floating point, for projecting it at many times.
+#[derive(Debug, Clone, Copy)]
+struct Fast {
+    now: f64,
+    per_day: f64,
+    steady: Option<f64>,
+    scales: bool,
+    trend: Trend,
+}
+
+impl Fast {
+    fn of(f: &Fill) -> Fast {
+        Fast {
+            now: f.now.to_f64().unwrap_or(0.0),
+            per_day: f.rate.to_f64().unwrap_or(0.0) * SECONDS_PER_DAY_F,
+            steady: f.steady.and_then(|s| s.to_f64()),
+            scales: f.scales,
+            trend: f.trend,
+        }
+    }
+
+    fn at(&self, days: f64) -> f64 {
+        let grown = self.now + self.per_day * self.trend.integral(days);
+        match self.steady {
             Some(s) => {
                 let s = if self.scales { s * self.trend.factor(days) } else { s };
-                if s > now { grown.min(s) } else { now }
+                if s > self.now { grown.min(s) } else { self.now }
             }
             None => grown,
         }
@@ -182,12 +206,17 @@ pub struct Load {
     pub bytes_out_per_sec: Option<f64>,
     /// Bytes per owner today.
     pub owners: BTreeMap<String, Decimal>,
+    /// Bytes per owner its replicas add over the next [`GROWTH_DAYS`] days.
+    pub owner_growth: BTreeMap<String, f64>,
     /// Why a topic on it that is written to has no trend (too few points), naming it; the runway is then unknown.
     pub trend_unknown: Option<String>,
     /// The trends' sources among its topics: the fewest and most points, and what they came from.
     pub trend_points: Option<(usize, usize)>,
     pub trend_from: std::collections::BTreeSet<&'static str>,
 }
+
+/// The days ahead an owner's growth on a broker is counted over.
+pub const GROWTH_DAYS: f64 = 30.0;
 
 /// One topic as the analysis reads it.
 pub struct TopicOnBrokers<'a> {
@@ -264,8 +293,11 @@ pub fn loads(topics: &[TopicOnBrokers<'_>], a: &Assumptions) -> BTreeMap<i64, Lo
                 match &fills {
                     Ok(f) => {
                         let line = trend.map_or(Trend::FLAT, |t| t.trend);
-                        load.fills.push(Fill { trend: line, topic: index as u32, ..f[i] });
+                        let fill = Fill { trend: line, topic: index as u32, ..f[i] };
+                        let grows = fill.at(GROWTH_DAYS) - fill.now.to_f64().unwrap_or(0.0);
+                        load.fills.push(fill);
                         *load.owners.entry(t.owner.to_string()).or_default() += f[i].now;
+                        *load.owner_growth.entry(t.owner.to_string()).or_default() += grows.max(0.0);
                         if let Some(t) = trend.filter(|_| written) {
                             let (least, most) = load.trend_points.unwrap_or((t.points, t.points));
                             load.trend_points = Some((least.min(t.points), most.max(t.points)));
@@ -332,9 +364,14 @@ pub const RUNWAY_HORIZON_DAYS: i64 = 1826;
 /// after, and the step that crosses is halved down to the day's tenth.
 pub fn days_to(load: &Load, other: Decimal, limit: Decimal) -> Option<Decimal> {
     let (other, limit) = (other.to_f64().unwrap_or(0.0), limit.to_f64()?);
-    let over = |days: f64| other + load.at(days) >= limit;
+    let fast: Vec<Fast> = load.fills.iter().map(Fast::of).collect();
+    let over = |days: f64| other + fast.iter().map(|f| f.at(days)).sum::<f64>() >= limit;
     if over(0.0) {
         return Some(Decimal::ZERO);
+    }
+    // No rate falling: the bytes never shrink, so under at the horizon is under all the way.
+    if fast.iter().all(|f| f.trend.per_day >= 0.0) && !over(RUNWAY_HORIZON_DAYS as f64) {
+        return None;
     }
     let steps = (1..=90).chain((97..=RUNWAY_HORIZON_DAYS).step_by(7)).map(|d| d as f64);
     let mut from = 0.0;
@@ -702,13 +739,22 @@ fn broker(
         target: c.target,
     });
     let held_total = held.unwrap_or_default();
+    let growth_total: f64 = load.owner_growth.values().sum();
     let mut owners: Vec<OwnerBytes> = load
         .owners
         .iter()
-        .map(|(owner, bytes)| OwnerBytes {
-            owner: owner.clone(),
-            bytes: whole(*bytes),
-            share: if held_total > Decimal::ZERO { (*bytes / held_total).round_dp(4) } else { Decimal::ZERO },
+        .map(|(owner, bytes)| {
+            let grows = load.owner_growth.get(owner).copied().unwrap_or(0.0);
+            OwnerBytes {
+                owner: owner.clone(),
+                bytes: whole(*bytes),
+                share: if held_total > Decimal::ZERO { (*bytes / held_total).round_dp(4) } else { Decimal::ZERO },
+                growth_bytes: grows.round() as i64,
+                growth_share: (growth_total > 0.0)
+                    .then(|| Decimal::from_f64(grows / growth_total))
+                    .flatten()
+                    .map(|s| s.round_dp(4)),
+            }
         })
         .collect();
     owners.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.owner.cmp(&b.owner)));
@@ -1054,6 +1100,33 @@ mod tests {
         let loads = super::loads(&topics, &Assumptions::default());
         let found = analyse(&disks, &loads, &rules);
         assert!(moves(&disks, &loads, &topics, &found.brokers, &rules).is_empty());
+    }
+
+    #[test]
+    /// Derived by hand: who fills a broker, by its bytes today and by what it adds over the next 30 days. The young
+    /// topic (253.125 GiB, 1 MiB/s) reaches its 591.125 GiB steady state within them: +338 GiB, all the growth; the
+    /// compacted one keeps its 100 GiB.
+    fn each_owners_share_of_a_brokers_bytes_and_of_its_growth() {
+        let young = TopicInputs { retained_bytes: Some(3 * 86_400 * 1_048_576), ..topic(MIB_F, 0) };
+        let still = TopicInputs { compacted: true, deletes: false, ..topic(MIB_F, 100) };
+        let on = |topic, owner, inputs| TopicOnBrokers { topic, owner, internal: false, inputs, trend: Ok(FLAT_MONTH) };
+        let topics = [on("young", "a", &young), on("still", "b", &still)];
+        let disks = ClusterDisks {
+            cluster: "c",
+            instance_type: "kafka.m5.large",
+            brokers: vec![(1, None)],
+            log_dirs: vec![],
+            metrics: vec![],
+            billed_gib_per_broker: Some(dec!(2000)),
+            write_mibps: dec!(250),
+            network_mibps: None,
+            target: dec!(0.8),
+        };
+        let b = &analyse(&disks, &loads(&topics, &Assumptions::default()), &CapacityRules::default()).brokers[0];
+        let shares: Vec<(&str, Decimal, i64, Option<Decimal>)> =
+            b.owners.iter().map(|o| (o.owner.as_str(), o.share, o.growth_bytes, o.growth_share)).collect();
+        // 253.125 ÷ 353.125 = 0.7168 of the bytes; 100 ÷ 353.125 = 0.2832.
+        assert_eq!(shares, [("a", dec!(0.7168), 338 * GIB, Some(dec!(1))), ("b", dec!(0.2832), 0, Some(dec!(0)))]);
     }
 
     #[test]

@@ -543,7 +543,7 @@ fn an_owner_on_a_full_or_filling_broker_is_flagged() {
         broker: id,
         days_to_threshold: days,
         runway_basis: basis.into(),
-        owners: owners.iter().map(|o| OwnerBytes { owner: o.to_string(), bytes: 1, share: dec!(0.5) }).collect(),
+        owners: owners.iter().map(|o| OwnerBytes { owner: o.to_string(), bytes: 1, share: dec!(0.5), growth_bytes: 0, growth_share: None }).collect(),
         ..BrokerCapacity::default()
     };
     let brokers = [

@@ -325,7 +325,15 @@ fn capacity_view(model: &ReportModel) -> minijinja::Value {
 
 /// The owners holding most of a broker's bytes, with their shares.
 fn owners_text(owners: &[crate::report_model::OwnerBytes]) -> String {
-    owners.iter().take(3).map(|o| format!("{} {}", o.owner, format::percent(o.share))).collect::<Vec<_>>().join(", ")
+    owners
+        .iter()
+        .take(3)
+        .map(|o| match o.growth_share {
+            Some(g) => format!("{} {} (of its growth {})", o.owner, format::percent(o.share), format::percent(g)),
+            None => format!("{} {}", o.owner, format::percent(o.share)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn group_view(g: &crate::report_model::GroupLag) -> minijinja::Value {
@@ -519,7 +527,8 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         cleanup_policy => t.cleanup_policy.as_deref().unwrap_or("unknown"),
         retained => format::opt_bytes(t.retained_bytes), retained_raw => t.retained_bytes,
         rate => format::rate(t.bytes_in_per_sec), rate_raw => t.bytes_in_per_sec,
-        rate_basis => format!("write rate: {}", t.write_rate_basis),
+        // The basis where it is not the metric (the usual case needs no note on 10,000 rows).
+        rate_basis => (t.write_rate_basis != "metric").then(|| format!("write rate: {}", t.write_rate_basis)),
         // The offsets' rate beside the metric's, where both exist.
         offset_rate => t.offset_bytes_in_per_sec.filter(|_| t.write_rate_basis == "metric").map(|r| format::rate(Some(r))),
         current => format::known_usd(t.current_cost().known_usd()), current_raw => t.current_cost().known_usd().map(f),

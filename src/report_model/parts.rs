@@ -564,6 +564,10 @@ pub struct OwnerBytes {
     pub owner: String,
     pub bytes: i64,
     pub share: Decimal,
+    /// Bytes its replicas on the broker add over the next 30 days, and its share of what the broker's replicas add
+    /// (None when they add nothing). Added in version 11.
+    pub growth_bytes: i64,
+    pub growth_share: Option<Decimal>,
 }
 
 /// A cluster's balance over its brokers: max ÷ mean.
