@@ -101,8 +101,8 @@ queries! {
         cluster: String, topic: String, at: chrono::DateTime<chrono::Utc>, bytes_in_per_sec: Option<f64>,
         bytes_out_per_sec: f64,
     }
-    TopicWritePoint = "topic_write_points" {
-        cluster: String, topic: String, at: chrono::DateTime<chrono::Utc>, bytes_in_per_sec: f64,
+    TopicWritePoints = "topic_write_points" {
+        cluster: String, topic: String, points: i64, sum_x: f64, sum_y: f64, sum_xy: f64, sum_xx: f64,
     }
     ClusterWriteRate = "cluster_write_rates" {
         cluster: String, bytes_in_per_sec: Option<f64>,

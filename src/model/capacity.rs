@@ -40,6 +40,16 @@ pub struct Fill {
     pub partition: u32,
 }
 
+/// Write-rate points summed for a least-squares line: their count and the sums of x (days), y (bytes/s), x·y, x².
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sums {
+    pub n: usize,
+    pub x: f64,
+    pub y: f64,
+    pub xy: f64,
+    pub xx: f64,
+}
+
 /// A write rate's trend as a factor on today's rate: `at + per_day × days` (1 and 0 when flat).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Trend {
@@ -55,18 +65,31 @@ impl Trend {
     /// The least-squares line through `points` (days from the capture, negative before it; bytes/s) as a factor
     /// on `mean_rate`; None when fewer than `min` points, or all at one time.
     pub fn fit(points: &[(f64, f64)], mean_rate: f64, min: usize) -> Option<Trend> {
-        if points.len() < min.max(2) {
+        let sums = Sums {
+            n: points.len(),
+            x: points.iter().map(|p| p.0).sum(),
+            y: points.iter().map(|p| p.1).sum(),
+            xy: points.iter().map(|p| p.0 * p.1).sum(),
+            xx: points.iter().map(|p| p.0 * p.0).sum(),
+        };
+        Trend::from_sums(&sums, 0.0, mean_rate, min)
+    }
+
+    /// The same line from the points' sums, their x measured from `x0` (the capture's x).
+    pub fn from_sums(s: &Sums, x0: f64, mean_rate: f64, min: usize) -> Option<Trend> {
+        if s.n < min.max(2) {
             return None;
         }
-        let n = points.len() as f64;
-        let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
-        let my = points.iter().map(|p| p.1).sum::<f64>() / n;
-        let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
-        let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-        if sxx <= 0.0 {
+        let n = s.n as f64;
+        let (mx, my) = (s.x / n, s.y / n);
+        let sxx = s.xx - n * mx * mx;
+        let sxy = s.xy - n * mx * my;
+        // Every point at one time (up to rounding): no line.
+        if sxx <= 1e-9 * s.xx.abs().max(1.0) {
             return None;
         }
         let slope = sxy / sxx;
+        let mx = mx - x0;
         if mean_rate <= 0.0 {
             return Some(Trend::FLAT);
         }

@@ -193,18 +193,30 @@ fn price_books(
 /// Each topic's write-rate points for its trend, days from the capture (negative before it): the window's metric
 /// points, and apart from them the rates earlier runs measured (history) with this run's own at day 0.
 struct WritePoints {
-    metric: BTreeMap<(String, String), Vec<(f64, f64)>>,
+    /// The window's metric points, summed per topic (`topic_write_points`, x in days since 2024-01-01), and the
+    /// capture's x.
+    metric: BTreeMap<(String, String), capacity::Sums>,
+    capture_x: f64,
     runs: BTreeMap<String, Vec<(f64, f64)>>,
 }
 
+/// Days since 2024-01-01, the x of `topic_write_points`.
+fn days_since_2024(t: chrono::DateTime<chrono::Utc>) -> f64 {
+    t.timestamp_millis() as f64 / 86_400_000.0 - 19_723.0
+}
+
 fn write_points(tables: &Tables, run: &Run<'_>) -> Result<WritePoints, ModelError> {
-    let rows = rows::<crate::join::contract::TopicWritePoint>(tables)?;
-    let at = run.captured_at.or_else(|| rows.iter().map(|r| r.at).max()).unwrap_or_default();
+    let rows = rows::<crate::join::contract::TopicWritePoints>(tables)?;
+    let at = run.captured_at.unwrap_or_default();
     let days = |t: chrono::DateTime<chrono::Utc>| (t - at).num_milliseconds() as f64 / 86_400_000.0;
-    let mut metric: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
-    for r in rows {
-        metric.entry((r.cluster, r.topic)).or_default().push((days(r.at), r.bytes_in_per_sec));
-    }
+    let metric = rows
+        .into_iter()
+        .map(|r| {
+            let sums =
+                capacity::Sums { n: r.points.max(0) as usize, x: r.sum_x, y: r.sum_y, xy: r.sum_xy, xx: r.sum_xx };
+            ((r.cluster, r.topic), sums)
+        })
+        .collect();
     let mut runs: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for (_, summary) in run.history.as_ref().map(|h| h.earlier).unwrap_or_default() {
         let Ok(then) = chrono::DateTime::parse_from_rfc3339(&summary.captured_at) else { continue };
@@ -213,22 +225,27 @@ fn write_points(tables: &Tables, run: &Run<'_>) -> Result<WritePoints, ModelErro
             runs.entry(key.clone()).or_default().push((then, *rate));
         }
     }
-    Ok(WritePoints { metric, runs })
+    Ok(WritePoints { metric, capture_x: days_since_2024(at), runs })
 }
 
 /// A topic's write-rate trend: a least-squares line through the window's metric points when there are `min` of
 /// them, else through earlier runs' rates and today's; else why there is none.
 fn fit_trend(t: &Topic, points: &WritePoints, min: usize) -> Result<capacity::Fitted, capacity::NoTrend> {
     let rate = t.bytes_in_per_sec.unwrap_or(0.0);
-    let metric = points.metric.get(&(t.cluster.clone(), t.topic.clone())).map(Vec::as_slice).unwrap_or_default();
+    let metric = points.metric.get(&(t.cluster.clone(), t.topic.clone()));
+    let from_metric = metric.and_then(|s| {
+        let trend = capacity::Trend::from_sums(s, points.capture_x, rate, min)?;
+        Some(capacity::Fitted { trend, points: s.n, from: "daily metric points" })
+    });
     let mut runs = points.runs.get(&format!("{}/{}", t.cluster, t.topic)).cloned().unwrap_or_default();
     runs.extend(t.bytes_in_per_sec.map(|r| (0.0, r)));
-    let fitted = |p: &[(f64, f64)], from| {
-        capacity::Trend::fit(p, rate, min).map(|trend| capacity::Fitted { trend, points: p.len(), from })
+    let from_runs = || {
+        let trend = capacity::Trend::fit(&runs, rate, min)?;
+        Some(capacity::Fitted { trend, points: runs.len(), from: "runs' rates" })
     };
-    fitted(metric, "daily metric points").or_else(|| fitted(&runs, "runs' rates")).ok_or_else(|| capacity::NoTrend {
+    from_metric.or_else(from_runs).ok_or_else(|| capacity::NoTrend {
         topic: t.topic.clone(),
-        points: metric.len().max(runs.len()),
+        points: metric.map_or(0, |s| s.n).max(runs.len()),
         min,
     })
 }

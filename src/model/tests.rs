@@ -525,7 +525,8 @@ fn a_topic_without_metric_points_trends_on_earlier_runs_rates() {
     // Runs 6 to 1 days ago measured 70, 80, …, 120 B/s; today 130: slope 10 a day, the line at day 0 is 130, so the
     // factor is 130 ÷ 130 = 1 now and grows by 10 ÷ 130 = 0.0769 a day.
     let runs: Vec<(f64, f64)> = (1..=6).map(|d| (-f64::from(d), 130.0 - 10.0 * f64::from(d))).collect();
-    let points = WritePoints { metric: BTreeMap::new(), runs: BTreeMap::from([("c/t".to_string(), runs)]) };
+    let points =
+        WritePoints { metric: BTreeMap::new(), capture_x: 0.0, runs: BTreeMap::from([("c/t".to_string(), runs)]) };
     let fitted = fit_trend(&topic, &points, 7).unwrap();
     assert_eq!((fitted.points, fitted.from), (7, "runs' rates"));
     assert!((fitted.trend.at - 1.0).abs() < 1e-9 && (fitted.trend.per_day - 10.0 / 130.0).abs() < 1e-9);
@@ -543,7 +544,16 @@ fn an_owner_on_a_full_or_filling_broker_is_flagged() {
         broker: id,
         days_to_threshold: days,
         runway_basis: basis.into(),
-        owners: owners.iter().map(|o| OwnerBytes { owner: o.to_string(), bytes: 1, share: dec!(0.5), growth_bytes: 0, growth_share: None }).collect(),
+        owners: owners
+            .iter()
+            .map(|o| OwnerBytes {
+                owner: o.to_string(),
+                bytes: 1,
+                share: dec!(0.5),
+                growth_bytes: 0,
+                growth_share: None,
+            })
+            .collect(),
         ..BrokerCapacity::default()
     };
     let brokers = [
