@@ -68,7 +68,14 @@ fn main() {
         for p in 0..partitions {
             tpl.add_partition_offset(topic, p, Offset::Offset(1)).unwrap();
         }
-        consumer.commit(&tpl, CommitMode::Sync).unwrap();
+        // A young cluster is still moving group coordinators while `__consumer_offsets` loads: a commit may be told
+        // NotCoordinator and succeed a moment later. At most ten tries, a second apart.
+        let mut tries = 0;
+        while let Err(e) = consumer.commit(&tpl, CommitMode::Sync) {
+            tries += 1;
+            assert!(tries < 10, "committing for bench-group-{g:04}: {e}");
+            std::thread::sleep(Duration::from_secs(1));
+        }
     }
     eprintln!("seed: {groups} consumer groups with committed offsets");
 }

@@ -657,45 +657,8 @@ pub fn moves(
         if start <= limit * MOVE_MARGIN {
             continue;
         }
-        // Its workload topics' replicas, biggest topic first, fullest replica first.
-        let mut by_topic: BTreeMap<u32, Vec<(u32, f64)>> = BTreeMap::new();
-        for f in load.fills.iter().filter(|f| !topics[f.topic as usize].internal) {
-            by_topic.entry(f.topic).or_default().push((f.partition, f.at(horizon)));
-        }
-        let mut order: Vec<(u32, Vec<(u32, f64)>)> = by_topic.into_iter().collect();
-        order.sort_by(|a, b| b.1.iter().map(|p| p.1).sum::<f64>().total_cmp(&a.1.iter().map(|p| p.1).sum::<f64>()));
         let mut trial = ahead.clone();
-        let mut planned = Vec::new();
-        for (topic, mut replicas) in order.into_iter().take(3) {
-            replicas.sort_by(|a, b| b.1.total_cmp(&a.1));
-            let placement = &topics[topic as usize].inputs.placement.partitions;
-            let mut moved = Vec::new();
-            for (partition, bytes) in replicas {
-                if trial[&b.broker].0 <= limit * MOVE_MARGIN {
-                    break;
-                }
-                let holders = &placement[partition as usize].brokers;
-                let other_racks: Vec<Option<&str>> =
-                    holders.iter().filter(|h| **h != b.broker).map(|h| rack.get(h).copied().flatten()).collect();
-                let to = trial
-                    .iter()
-                    .filter(|(id, (bytes_to, limit_to))| {
-                        let r = rack.get(id).copied().flatten();
-                        !holders.contains(id)
-                            && (r == rack.get(&b.broker).copied().flatten() || r.is_none() || !other_racks.contains(&r))
-                            && bytes_to + bytes <= limit_to * MOVE_MARGIN
-                    })
-                    .min_by(|x, y| (x.1.0 / x.1.1).total_cmp(&(y.1.0 / y.1.1)))
-                    .map(|(id, _)| *id);
-                let Some(to) = to else { continue };
-                trial.entry(to).and_modify(|t| t.0 += bytes);
-                trial.entry(b.broker).and_modify(|t| t.0 -= bytes);
-                moved.push((i64::from(partition), to, bytes));
-            }
-            if !moved.is_empty() {
-                planned.push((topic, moved));
-            }
-        }
+        let planned = plan(b.broker, limit * MOVE_MARGIN, load, topics, &rack, &mut trial);
         let end = trial[&b.broker].0;
         if end > limit || planned.is_empty() {
             continue;
@@ -719,6 +682,63 @@ pub fn moves(
         ahead = trial;
     }
     out
+}
+
+/// One replica moved: its partition, the broker it goes to, and the bytes it holds a year on.
+type Moved = (i64, i64, f64);
+
+/// The replicas of broker `from`'s biggest workload topics (at most three), fullest first, each given to the emptiest
+/// broker in `trial` that may take it (no replica of its partition there; its rack the broker's own or one the
+/// partition's other replicas are not in; under `aim`-share of its limit with it), until `from` is under `aim` bytes.
+/// `trial` (each broker's bytes a year on and its limit) is updated; returns each topic's moves (partition, to, bytes).
+fn plan(
+    from: i64,
+    aim: f64,
+    load: &Load,
+    topics: &[TopicOnBrokers<'_>],
+    rack: &BTreeMap<i64, Option<&str>>,
+    trial: &mut BTreeMap<i64, (f64, f64)>,
+) -> Vec<(u32, Vec<Moved>)> {
+    let horizon = EXPANSION_HORIZON_DAYS as f64;
+    let mut by_topic: BTreeMap<u32, Vec<(u32, f64)>> = BTreeMap::new();
+    for f in load.fills.iter().filter(|f| !topics[f.topic as usize].internal) {
+        by_topic.entry(f.topic).or_default().push((f.partition, f.at(horizon)));
+    }
+    let mut order: Vec<(u32, Vec<(u32, f64)>)> = by_topic.into_iter().collect();
+    order.sort_by(|a, b| b.1.iter().map(|p| p.1).sum::<f64>().total_cmp(&a.1.iter().map(|p| p.1).sum::<f64>()));
+    let own_rack = rack.get(&from).copied().flatten();
+    let mut planned = Vec::new();
+    for (topic, mut replicas) in order.into_iter().take(3) {
+        replicas.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let placement = &topics[topic as usize].inputs.placement.partitions;
+        let mut moved = Vec::new();
+        for (partition, bytes) in replicas {
+            if trial[&from].0 <= aim {
+                break;
+            }
+            let holders = &placement[partition as usize].brokers;
+            let other_racks: Vec<Option<&str>> =
+                holders.iter().filter(|h| **h != from).map(|h| rack.get(h).copied().flatten()).collect();
+            let to = trial
+                .iter()
+                .filter(|(id, (bytes_to, limit_to))| {
+                    let r = rack.get(id).copied().flatten();
+                    !holders.contains(id)
+                        && (r == own_rack || r.is_none() || !other_racks.contains(&r))
+                        && bytes_to + bytes <= limit_to * MOVE_MARGIN
+                })
+                .min_by(|x, y| (x.1.0 / x.1.1).total_cmp(&(y.1.0 / y.1.1)))
+                .map(|(id, _)| *id);
+            let Some(to) = to else { continue };
+            trial.entry(to).and_modify(|t| t.0 += bytes);
+            trial.entry(from).and_modify(|t| t.0 -= bytes);
+            moved.push((i64::from(partition), to, bytes));
+        }
+        if !moved.is_empty() {
+            planned.push((topic, moved));
+        }
+    }
+    planned
 }
 
 /// The disk a broker due to cross the threshold within the watch window needs more: enough that what it holds a
@@ -897,6 +917,21 @@ mod tests {
         }
     }
 
+    /// An MSK cluster `c` of m5.large brokers, each billed `gib` GiB, at 250 MiB/s a volume planned at 80 %.
+    fn cluster_of(brokers: Vec<(i64, Option<String>)>, gib: Decimal) -> ClusterDisks<'static> {
+        ClusterDisks {
+            cluster: "c",
+            instance_type: "kafka.m5.large",
+            brokers,
+            log_dirs: vec![],
+            metrics: vec![],
+            billed_gib_per_broker: Some(gib),
+            write_mibps: dec!(250),
+            network_mibps: None,
+            target: dec!(0.8),
+        }
+    }
+
     /// The days one topic alone on broker 1 takes to fill a `disk_gib` disk to 80 %, with its basis.
     fn runway_of(t: &TopicInputs, disk_gib: i64) -> (Option<Decimal>, String, Option<i64>) {
         runway_with(t, disk_gib, Ok(FLAT_MONTH))
@@ -912,17 +947,7 @@ mod tests {
         trend: Result<Fitted, NoTrend>,
     ) -> (Option<Decimal>, String, Option<i64>) {
         let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: t, trend }];
-        let disks = ClusterDisks {
-            cluster: "c",
-            instance_type: "kafka.m5.large",
-            brokers: vec![(1, None)],
-            log_dirs: vec![],
-            metrics: vec![],
-            billed_gib_per_broker: Some(Decimal::from(disk_gib)),
-            write_mibps: dec!(250),
-            network_mibps: None,
-            target: dec!(0.8),
-        };
+        let disks = cluster_of(vec![(1, None)], Decimal::from(disk_gib));
         let brokers = analyse(&disks, &loads(&on, &Assumptions::default()), &CapacityRules::default()).brokers;
         let b = &brokers[0];
         (b.days_to_threshold, b.runway_basis.clone(), b.disk_steady_state_bytes)
@@ -989,17 +1014,7 @@ mod tests {
         // a year from now holds its steady state, 591.125 GiB. 591.125 ÷ 0.8 = 738.90625 GiB: 238.91 GiB more.
         let young = TopicInputs { retained_bytes: Some(3 * 86_400 * 1_048_576), ..topic(MIB_F, 0) };
         let on = [TopicOnBrokers { topic: "t", owner: "o", internal: false, inputs: &young, trend: Ok(FLAT_MONTH) }];
-        let disks = ClusterDisks {
-            cluster: "c",
-            instance_type: "kafka.m5.large",
-            brokers: vec![(1, None), (2, None), (3, None)],
-            log_dirs: vec![],
-            metrics: vec![],
-            billed_gib_per_broker: Some(dec!(500)),
-            write_mibps: dec!(250),
-            network_mibps: None,
-            target: dec!(0.8),
-        };
+        let disks = cluster_of(vec![(1, None), (2, None), (3, None)], dec!(500));
         let found = analyse(&disks, &loads(&on, &Assumptions::default()), &CapacityRules::default());
         assert_eq!(found.expansions, [Expansion { broker: 1, add_gib: dec!(238.91), days: dec!(1.7) }]);
         let captured = chrono::DateTime::parse_from_rfc3339("2026-11-26T00:00:00Z").unwrap().to_utc();
@@ -1038,17 +1053,7 @@ mod tests {
             bytes_out_per_sec: Some(2000.0),
             disk_used_percent: Some(62.5),
         };
-        let disks = ClusterDisks {
-            cluster: "c",
-            instance_type: "kafka.m5.large",
-            brokers: vec![(1, None)],
-            log_dirs: vec![],
-            metrics: vec![&measured],
-            billed_gib_per_broker: Some(dec!(500)),
-            write_mibps: dec!(250),
-            network_mibps: None,
-            target: dec!(0.8),
-        };
+        let disks = ClusterDisks { metrics: vec![&measured], ..cluster_of(vec![(1, None)], dec!(500)) };
         let b = &analyse(&disks, &loads(&on, &Assumptions::default()), &CapacityRules::default()).brokers[0];
         assert_eq!((b.disk_used_bytes, b.disk_used_share), (Some(312 * GIB + GIB / 2), Some(dec!(0.625))));
         assert!(b.disk_basis.contains("last KafkaDataLogsDiskUsed point, 62.5%"), "{}", b.disk_basis);
@@ -1084,17 +1089,10 @@ mod tests {
         let on =
             |name, inputs| TopicOnBrokers { topic: name, owner: "o", internal: false, inputs, trend: Ok(FLAT_MONTH) };
         let topics = [on("big", &big), on("small", &small), on("other", &other)];
-        let disks = ClusterDisks {
-            cluster: "c",
-            instance_type: "kafka.m5.large",
-            brokers: vec![(1, Some("a".into())), (2, Some("b".into())), (3, Some("c".into())), (4, Some("c".into()))],
-            log_dirs: vec![],
-            metrics: vec![],
-            billed_gib_per_broker: Some(dec!(500)),
-            write_mibps: dec!(250),
-            network_mibps: None,
-            target: dec!(0.8),
-        };
+        let disks = cluster_of(
+            vec![(1, Some("a".into())), (2, Some("b".into())), (3, Some("c".into())), (4, Some("c".into()))],
+            dec!(500),
+        );
         let rules = CapacityRules::default();
         let loads = loads(&topics, &Assumptions::default());
         let found = analyse(&disks, &loads, &rules);
@@ -1134,17 +1132,7 @@ mod tests {
         let still = TopicInputs { compacted: true, deletes: false, ..topic(MIB_F, 100) };
         let on = |topic, owner, inputs| TopicOnBrokers { topic, owner, internal: false, inputs, trend: Ok(FLAT_MONTH) };
         let topics = [on("young", "a", &young), on("still", "b", &still)];
-        let disks = ClusterDisks {
-            cluster: "c",
-            instance_type: "kafka.m5.large",
-            brokers: vec![(1, None)],
-            log_dirs: vec![],
-            metrics: vec![],
-            billed_gib_per_broker: Some(dec!(2000)),
-            write_mibps: dec!(250),
-            network_mibps: None,
-            target: dec!(0.8),
-        };
+        let disks = cluster_of(vec![(1, None)], dec!(2000));
         let b = &analyse(&disks, &loads(&topics, &Assumptions::default()), &CapacityRules::default()).brokers[0];
         let shares: Vec<(&str, Decimal, i64, Option<Decimal>)> =
             b.owners.iter().map(|o| (o.owner.as_str(), o.share, o.growth_bytes, o.growth_share)).collect();

@@ -191,11 +191,7 @@ fn a_region_without_a_price_is_flagged_never_priced_at_zero() {
 fn topics_without_a_write_rate_leave_their_traffic_unknown_and_internal_topics_need_none() {
     // A self-managed cluster's CloudWatch has broker metrics and no per-topic BytesInPerSec: every rate-driven
     // component is unknown. Here the demo keeps only its broker metrics.
-    let fixture = demo_copy();
-    let points = fixture.path().join("metric_points.csv");
-    let text = std::fs::read_to_string(&points).unwrap();
-    let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",Topic=")).collect();
-    std::fs::write(&points, kept.join("\n") + "\n").unwrap();
+    let fixture = demo_without_topic_metrics();
     // And no offset readings either (a collection with `rate_sample_seconds = 0` and no earlier run).
     std::fs::remove_file(fixture.path().join("offset_samples.csv")).unwrap();
     let work = tempfile::tempdir().unwrap();
@@ -226,11 +222,7 @@ fn topics_without_a_write_rate_leave_their_traffic_unknown_and_internal_topics_n
 fn a_cluster_without_per_topic_metrics_takes_its_write_rates_from_its_offsets() {
     // The demo without any per-topic metric, as a self-managed cluster's CloudWatch is: its two log-end readings a
     // minute apart give every topic its write rate, so nothing rate-driven is unknown.
-    let fixture = demo_copy();
-    let points = fixture.path().join("metric_points.csv");
-    let text = std::fs::read_to_string(&points).unwrap();
-    let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",Topic=")).collect();
-    std::fs::write(&points, kept.join("\n") + "\n").unwrap();
+    let fixture = demo_without_topic_metrics();
     let work = tempfile::tempdir().unwrap();
     let config = fixture.path().join("kafka-finops.toml");
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());

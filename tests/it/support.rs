@@ -57,6 +57,17 @@ pub fn demo_copy() -> tempfile::TempDir {
     dir
 }
 
+/// A copy of the demo whose CloudWatch has no per-topic series (only the brokers' own), as a self-managed
+/// cluster's has.
+pub fn demo_without_topic_metrics() -> tempfile::TempDir {
+    let fixture = demo_copy();
+    let points = fixture.path().join("metric_points.csv");
+    let text = std::fs::read_to_string(&points).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",Topic=")).collect();
+    std::fs::write(&points, kept.join("\n") + "\n").unwrap();
+    fixture
+}
+
 /// Replaces `from` by `to` in a file, failing the test if `from` is absent.
 pub fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();

@@ -106,6 +106,9 @@ pub struct KafkaSource {
 /// Earliest and latest offset per (topic, partition).
 type OffsetRange = HashMap<(String, i32), (i64, i64)>;
 
+/// A broker's offsets connection kept for the second reading: its id, the connection and the partitions it leads.
+type Kept = (i32, BrokerConnection, Vec<(String, i32)>);
+
 /// The latest offsets one broker gave, and when it answered.
 struct Offsets {
     range: OffsetRange,
@@ -404,11 +407,7 @@ impl KafkaSource {
     /// The second reading of the latest offsets, `rate_sample` after the first, on the connections the first was
     /// read on: one ListOffsets per broker, all at once. A partition that moved its leader in between, or a broker
     /// that does not answer, has no second reading (its topic then has no rate within the run); nothing else is lost.
-    async fn read_again(
-        &self,
-        kept: Vec<(i32, BrokerConnection, Vec<(String, i32)>)>,
-        first_at: &HashMap<i32, chrono::DateTime<chrono::Utc>>,
-    ) -> Gathered {
+    async fn read_again(&self, kept: Vec<Kept>, first_at: &HashMap<i32, chrono::DateTime<chrono::Utc>>) -> Gathered {
         let mut out = Gathered::default();
         if self.rate_sample.is_zero() || kept.is_empty() {
             return out;
@@ -650,7 +649,7 @@ async fn ask_broker(addr: &str, dialer: &Dialer, asked: Asked<'_>) -> Result<Bro
         groups(&mut c, asked.cluster),
         describe_configs(&mut d, asked.cluster, &asked.config_topics),
     );
-    let offsets_again = (offsets.is_ok() && !asked.leading.is_empty()).then(|| (b, asked.leading));
+    let offsets_again = (offsets.is_ok() && !asked.leading.is_empty()).then_some((b, asked.leading));
     Ok(BrokerAnswers { log_dirs, offsets, groups, configs, offsets_again })
 }
 
