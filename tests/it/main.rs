@@ -10,6 +10,7 @@ mod golden;
 mod history;
 mod interrupt;
 mod kafka;
+mod kafka_failed_dir;
 mod model;
 mod msk_iam;
 mod properties;
