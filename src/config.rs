@@ -34,9 +34,10 @@ struct ConfigFile {
     clusters: Vec<ClusterFile>,
     #[serde(default)]
     sources: Vec<SourceHead>,
-    /// Price overrides for every region: price key → USD per unit.
+    /// Price overrides for every region: price key → USD per unit; and `refresh = true`. Read as TOML values, so
+    /// a wrong value is named with its key and line.
     #[serde(default)]
-    prices: BTreeMap<String, Spanned<Decimal>>,
+    prices: BTreeMap<String, Spanned<toml::Value>>,
     /// Price overrides for one region: region → price key → USD per unit.
     #[serde(default)]
     prices_by_region: BTreeMap<String, BTreeMap<String, Spanned<Decimal>>>,
@@ -55,6 +56,9 @@ struct ConfigFile {
     #[serde(default)]
     capacity: CapacityFile,
 }
+
+/// The `[prices]` key that fetches the clusters' regions from the AWS Price List Query API at run time.
+const REFRESH: &str = "refresh";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,6 +210,10 @@ pub struct Config {
     pub model: ModelSettings,
     /// How earlier runs are compared (`history`).
     pub history: HistoryRules,
+    /// `[prices] refresh = true`: the run layers its regions' refreshed list prices over the bundled book.
+    pub refresh_prices: bool,
+    /// What the run's price refresh could not do (a region left on the bundled book), for the run's findings.
+    pub price_findings: Vec<crate::problem::Finding>,
 }
 
 /// Reads and validates a config file and the catalog it names, reporting every problem found.
@@ -230,7 +238,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
     if raw.sources.is_empty() {
         problems.push(Problem::new(&display, None, Some("sources"), "no source declared; add a [[sources]] table"));
     }
-    let (prices, price_overrides) = prices(&raw, &display, &at, &mut problems);
+    let (prices, price_overrides, refresh_prices) = prices(&raw, &display, &at, &mut problems);
     let assumptions = model_assumptions(&raw.model).unwrap_or_else(|list| {
         for (field, span, message) in list {
             problems.push(Problem::new(&display, at(span), Some(&format!("model.{field}")), message));
@@ -264,7 +272,16 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
             };
             // Relative to the config file, as every path it names; without the key, `out` where the command runs.
             let output_dir = raw.output_dir.map(|d| files.join(&d)).unwrap_or_else(|| "out".into());
-            Ok(Config { path: display, output_dir, catalog, sources, model, history })
+            Ok(Config {
+                path: display,
+                output_dir,
+                catalog,
+                sources,
+                model,
+                history,
+                refresh_prices,
+                price_findings: Vec::new(),
+            })
         }
         _ => Err(Problems(problems)),
     }
@@ -327,32 +344,64 @@ fn clusters(
     clusters
 }
 
-/// The default price book, and the config's overrides checked against it (`[prices]`, `[prices_by_region.*]`).
+/// The default price book, the config's overrides checked against it (`[prices]`, `[prices_by_region.*]`), and
+/// whether the run refreshes its regions' prices (`[prices] refresh = true`).
 fn prices(
     raw: &ConfigFile,
     display: &str,
     at: &impl Fn(Range<usize>) -> Option<usize>,
     problems: &mut Vec<Problem>,
-) -> (PriceBook, Vec<PriceOverride>) {
+) -> (PriceBook, Vec<PriceOverride>, bool) {
     let prices = PriceBook::defaults();
     let mut overrides = Vec::new();
-    let everywhere = raw.prices.iter().map(|(k, v)| (None, k, v, format!("prices.{k}")));
-    let regional = raw.prices_by_region.iter().flat_map(|(region, table)| {
-        table.iter().map(move |(k, v)| (Some(region.clone()), k, v, format!("prices_by_region.{region}.{k}")))
+    let mut refresh = false;
+    let everywhere = raw.prices.iter().map(|(k, v)| {
+        let value = match v.get_ref() {
+            toml::Value::Boolean(on) => Ok(Err(*on)),
+            other => <Decimal as Deserialize>::deserialize(other.clone()).map(Ok).map_err(|e| e.to_string()),
+        };
+        (None, k, value, v.span(), format!("prices.{k}"))
     });
-    for (region, key, value, field) in everywhere.chain(regional) {
+    let regional = raw.prices_by_region.iter().flat_map(|(region, table)| {
+        table.iter().map(move |(k, v)| {
+            (Some(region.clone()), k, Ok(Ok(*v.get_ref())), v.span(), format!("prices_by_region.{region}.{k}"))
+        })
+    });
+    // Each value: a price (Ok(Ok(usd))), a switch (Ok(Err(on))), or not a number (Err(why)).
+    for (region, key, value, span, field) in everywhere.chain(regional) {
+        let usd = match (key.as_str(), value) {
+            (REFRESH, Ok(Err(on))) => {
+                refresh = on;
+                continue;
+            }
+            (REFRESH, _) => {
+                let message = "expected `refresh = true` or `false` in [prices] (fetch the clusters' regions' prices \
+                               from the AWS Price List Query API at run time)";
+                problems.push(Problem::new(display, at(span), Some(&field), message));
+                continue;
+            }
+            (_, Ok(Err(_))) => {
+                let message = "expected a price (USD per unit), found true/false";
+                problems.push(Problem::new(display, at(span), Some(&field), message));
+                continue;
+            }
+            (_, Err(why)) => {
+                let message = format!("expected a price (USD per unit): {why}");
+                problems.push(Problem::new(display, at(span), Some(&field), message));
+                continue;
+            }
+            (_, Ok(Ok(usd))) => usd,
+        };
         let checked = key.parse::<PriceKey>().map_err(OverrideError::from).and_then(|key| {
-            crate::prices::check_override(*value.get_ref())?;
+            crate::prices::check_override(usd)?;
             Ok(key)
         });
         match checked {
-            Ok(key) => {
-                overrides.push(PriceOverride { region, key, usd: *value.get_ref(), origin: display.to_string() })
-            }
-            Err(message) => problems.push(Problem::new(display, at(value.span()), Some(&field), message.to_string())),
+            Ok(key) => overrides.push(PriceOverride { region, key, usd, origin: display.to_string() }),
+            Err(message) => problems.push(Problem::new(display, at(span), Some(&field), message.to_string())),
         }
     }
-    (prices, overrides)
+    (prices, overrides, refresh)
 }
 
 /// The ownership catalog the config names, and every owner the config names checked against it.

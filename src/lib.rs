@@ -151,7 +151,76 @@ fn catalog_findings(config: &Config, collected: &Collected) -> Vec<problem::Find
         .collect()
 }
 
-/// Config that is valid but suspicious given the clusters it prices: prices for a region no cluster runs in.
+/// How old a cached price refresh may be before a run with `[prices] refresh = true` fetches it again.
+const REFRESH_MAX_AGE_DAYS: i64 = 7;
+
+/// One region's `prices refresh`: how many prices were cached, in how many requests.
+pub type RegionRefresh = Result<(usize, u64), collect::aws::price_list::RefreshError>;
+
+/// `kafka-finops prices refresh`: fetches each region's prices from the AWS Price List Query API into the cache
+/// (`<cache>/prices/<region>.json`). One region's failure does not stop the others.
+pub fn refresh_prices(regions: &[String], aws: &collect::aws::AwsSettings) -> Vec<(String, RegionRefresh)> {
+    let cache = collect::aws::settings::default_cache_dir();
+    regions
+        .iter()
+        .map(|region| {
+            let done = collect::aws::price_list::refresh(aws, region, &cache, Utc::now());
+            (region.clone(), done.map(|(r, requests)| (r.prices.len(), requests)))
+        })
+        .collect()
+}
+
+/// `[prices] refresh = true`: each cluster region's refreshed prices over the bundled book, from the cache when it
+/// was fetched within [`REFRESH_MAX_AGE_DAYS`], else fetched now. A region that cannot be refreshed keeps the bundled
+/// book and becomes a finding (the run is then flagged partial), never a silent fallback.
+fn refresh_for_run(config: &mut Config, now: chrono::DateTime<Utc>) {
+    use collect::aws::price_list;
+    let cache = collect::aws::settings::default_cache_dir();
+    let mut regions: Vec<String> = config.model.clusters.iter().map(|c| c.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    for region in regions {
+        let fresh = |r: &prices::Refreshed| {
+            chrono::DateTime::parse_from_rfc3339(&r.fetched)
+                .is_ok_and(|t| now.signed_duration_since(t) < chrono::Duration::days(REFRESH_MAX_AGE_DAYS))
+        };
+        let cached = price_list::cached(&cache, &region);
+        let got = match &cached {
+            Ok(Some(r)) if fresh(r) => Ok(r.clone()),
+            _ => price_list::refresh(&collect::aws::AwsSettings::default(), &region, &cache, now).map(|(r, _)| r),
+        };
+        let (refreshed, failed) = match (got, cached) {
+            (Ok(r), _) => (Some(r), None),
+            // A stale refresh is still newer than the bundled book: used, and said so.
+            (Err(e), Ok(Some(stale))) => {
+                let why =
+                    format!("uses the prices refreshed {} (not fetched again: {})", stale.fetched, problem::chain(&e));
+                (Some(stale), Some(why))
+            }
+            (Err(e), Ok(None)) => (None, Some(format!("keeps the bundled price book: {}", problem::chain(&e)))),
+            (Err(e), Err(unusable)) => {
+                let why =
+                    format!("keeps the bundled price book: {}; {}", problem::chain(&e), problem::chain(&unusable));
+                (None, Some(why))
+            }
+        };
+        if let Some(refreshed) = refreshed {
+            config.model.prices = config.model.prices.clone().with_refreshed(&refreshed);
+        }
+        if let Some(why) = failed {
+            config.price_findings.push(problem::Finding {
+                rule: "prices-refreshed".into(),
+                table: config.path.clone(),
+                line: None,
+                column: "prices.refresh".into(),
+                message: format!("{region} {why}"),
+            });
+        }
+    }
+}
+
+/// Config that is valid but suspicious given the clusters it prices: prices for a region no cluster runs in; and
+/// what the run's price refresh could not do.
 fn config_findings(config: &Config) -> Vec<problem::Finding> {
     let mut regions: Vec<&str> = config
         .model
@@ -174,6 +243,7 @@ fn config_findings(config: &Config) -> Vec<problem::Finding> {
                 config.model.clusters.iter().map(|c| c.region.as_str()).collect::<Vec<_>>().join(", ")
             ),
         })
+        .chain(config.price_findings.iter().cloned())
         .collect()
 }
 
@@ -181,7 +251,10 @@ fn config_findings(config: &Config) -> Vec<problem::Finding> {
 /// With `record`, what was collected is also saved there as a recorded scenario.
 pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOutcome, Error> {
     let started_at = Utc::now();
-    let config = load_config(job)?;
+    let mut config = load_config(job)?;
+    if config.refresh_prices {
+        timed("prices refresh", || refresh_for_run(&mut config, Utc::now()));
+    }
     let mut collected = timed("collect", || collect_named(job, &config))?;
     if let Some(dir) = record {
         record_to(&collected, dir)?;

@@ -117,6 +117,11 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
     },
+    /// Work with the price book: `prices refresh` fetches regions' list prices from the AWS Price List Query API.
+    Prices {
+        #[command(subcommand)]
+        action: PricesAction,
+    },
     /// Redraw the HTML and CSV reports from a saved model.json, without collecting anything.
     Render {
         /// A run's model.json.
@@ -125,6 +130,24 @@ enum Command {
         /// Directory that receives the redrawn report (`render-<id>/`, which `history` does not list as a run).
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PricesAction {
+    /// Fetch the list prices the model uses (MSK, EC2 and EBS, S3, data transfer) for each region from the AWS Price
+    /// List Query API (`pricing:GetProducts`) into the cache ($XDG_CACHE_HOME/kafka-finops/prices/<region>.json), where
+    /// runs with `[prices] refresh = true` take them. Credentials: the SDK's default chain; `AWS_ENDPOINT_URL` is honoured.
+    Refresh {
+        /// A region to refresh (repeat it for more) [default: every region of --config's clusters].
+        #[arg(long = "region", value_name = "REGION")]
+        regions: Vec<String>,
+        /// A config whose clusters' regions are refreshed.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// A named AWS profile (shared config files, SSO included).
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
     },
 }
 
@@ -172,6 +195,9 @@ fn main() -> ExitCode {
             warn_findings(&v.findings, say);
             Exit::written(v.findings.is_empty())
         }),
+        Command::Prices { action: PricesAction::Refresh { regions, config, profile } } => {
+            refresh_prices(regions, config, profile, say)
+        }
         Command::Render { from, out } => kafka_finops::render(&from, &out).map(|o| finished(o, say)),
         Command::History { out } => Ok(history(&out, say)),
         Command::Collect { config, record } => {
@@ -211,6 +237,37 @@ fn init_logs(say: Say) {
             .with_filter(tracing_subscriber::filter::filter_fn(|m| m.target() == kafka_finops::collect::PROGRESS))
     });
     tracing_subscriber::registry().with(progress).with(text).with(json).init();
+}
+
+/// `prices refresh`: one line per region, what was cached or why not; exit 2 when a region failed.
+fn refresh_prices(
+    mut regions: Vec<String>,
+    config: Option<PathBuf>,
+    profile: Option<String>,
+    say: Say,
+) -> Result<Exit, kafka_finops::error::Error> {
+    if let Some(path) = config {
+        let config = kafka_finops::load_config(&Job::ConfigFile(path))?;
+        regions.extend(config.model.clusters.iter().map(|c| c.region.clone()));
+    }
+    regions.sort();
+    regions.dedup();
+    if regions.is_empty() {
+        say.error("no region to refresh: give --region REGION (repeatable) or --config FILE");
+        return Ok(Exit::Failed);
+    }
+    let aws = kafka_finops::collect::aws::AwsSettings { profile, ..Default::default() };
+    let mut failed = false;
+    for (region, done) in kafka_finops::refresh_prices(&regions, &aws) {
+        match done {
+            Ok((prices, requests)) => outln!("{region}: {prices} price(s) cached from {requests} request(s)"),
+            Err(e) => {
+                failed = true;
+                say.error(&kafka_finops::problem::chain(&e));
+            }
+        }
+    }
+    Ok(if failed { Exit::Failed } else { Exit::Complete })
 }
 
 /// Prints one line per run under `out`: id, scenario, capture time, topics, today's monthly cost, bill, status.

@@ -44,6 +44,23 @@ pub enum FixedPrice {
     MskTieredStorage,
     #[strum(serialize = "msk.tiered.retrieval")]
     MskTieredRetrieval,
+    /// Provisioned storage throughput of Standard brokers, beyond the volume's baseline.
+    #[strum(serialize = "msk.storage.throughput")]
+    MskStorageThroughput,
+    #[strum(serialize = "msk.express.storage")]
+    MskExpressStorage,
+    #[strum(serialize = "msk.express.data_in")]
+    MskExpressDataIn,
+    #[strum(serialize = "msk.serverless.cluster_hours")]
+    MskServerlessClusterHours,
+    #[strum(serialize = "msk.serverless.partition_hours")]
+    MskServerlessPartitionHours,
+    #[strum(serialize = "msk.serverless.storage")]
+    MskServerlessStorage,
+    #[strum(serialize = "msk.serverless.data_in")]
+    MskServerlessDataIn,
+    #[strum(serialize = "msk.serverless.data_out")]
+    MskServerlessDataOut,
     #[strum(serialize = "s3.standard.storage")]
     S3Storage,
     #[strum(serialize = "s3.standard.put")]
@@ -72,11 +89,18 @@ impl FixedPrice {
         use FixedPrice::*;
         match self {
             InterAzTransfer => "GiB per side",
-            MskReplicationTransfer | MskTieredRetrieval => "GiB",
+            MskReplicationTransfer
+            | MskTieredRetrieval
+            | MskExpressDataIn
+            | MskServerlessDataIn
+            | MskServerlessDataOut => "GiB",
+            MskStorageThroughput => "MiB/s-month",
+            MskServerlessClusterHours => "cluster-hour",
+            MskServerlessPartitionHours => "partition-hour",
             S3ExpressUpload => "GiB uploaded",
             S3ExpressRetrieval => "GiB retrieved",
-            Gp3Storage | Gp2Storage | MskStorage | MskTieredStorage | S3Storage | S3ExpressStorage
-            | WalRegionalDisk => "GiB-month",
+            Gp3Storage | Gp2Storage | MskStorage | MskTieredStorage | MskExpressStorage | MskServerlessStorage
+            | S3Storage | S3ExpressStorage | WalRegionalDisk => "GiB-month",
             Gp3Iops => "IOPS-month above 3,000",
             Gp3Throughput => "MiB/s-month above 125",
             S3Put | S3Get | S3ExpressPut | S3ExpressGet => "request",
@@ -304,6 +328,38 @@ impl PriceBook {
     }
 }
 
+/// One region's prices fetched from the AWS Price List Query API (`kafka-finops prices refresh`), as cached in
+/// `<cache>/prices/<region>.json`. Each price keeps its SKU and the offer's publication date in its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refreshed {
+    /// The cache file's layout; a file of another version is refused, never half-read.
+    pub version: u32,
+    pub region: String,
+    /// When the prices were fetched (RFC 3339).
+    pub fetched: String,
+    pub prices: Vec<Price>,
+}
+
+impl Refreshed {
+    pub const VERSION: u32 = 1;
+
+    /// Where a region's refreshed prices are cached under the tool's cache directory.
+    pub fn path(cache_dir: &std::path::Path, region: &str) -> std::path::PathBuf {
+        cache_dir.join("prices").join(format!("{region}.json"))
+    }
+}
+
+impl PriceBook {
+    /// The book with a region's refreshed prices in place of its list prices of the same key (and beside them
+    /// where the bundled book has none).
+    pub fn with_refreshed(mut self, refreshed: &Refreshed) -> PriceBook {
+        let region = refreshed.region.as_str();
+        self.prices.retain(|p| p.region != region || !refreshed.prices.iter().any(|r| r.key == p.key));
+        self.prices.extend(refreshed.prices.iter().map(|p| Price { region: region.into(), ..p.clone() }));
+        self
+    }
+}
+
 /// Checks a config override's price: 0 or more (its key is checked where it is read, as a [`PriceKey`]).
 pub fn check_override(usd: Decimal) -> Result<(), OverrideError> {
     if usd < Decimal::ZERO {
@@ -384,10 +440,11 @@ mod tests {
         let frankfurt = book.for_region("eu-central-1");
         assert_eq!(frankfurt.get(&"ebs.gp3.storage".parse().unwrap()).unwrap().usd, dec!(0.0952));
         assert_eq!(frankfurt.get(&"transfer.inter_az".parse().unwrap()).unwrap().region, "eu-central-1");
+        assert_eq!(frankfurt.get(&"msk.storage".parse().unwrap()).unwrap().usd, dec!(0.119));
         assert_eq!(
-            frankfurt.get(&"msk.storage".parse().unwrap()),
+            book.for_region("ap-south-2").get(&"msk.storage".parse().unwrap()),
             None,
-            "no sourced MSK price for Frankfurt: missing, not borrowed"
+            "no MSK price for a region outside the bundled book: missing, not borrowed"
         );
         assert_eq!(PriceBook::default_us_east_1().get(&"ebs.gp3.storage".parse().unwrap()).unwrap().usd, dec!(0.08));
         assert!(book.for_region("ap-south-2").get(&"ebs.gp3.storage".parse().unwrap()).is_none());
@@ -442,6 +499,44 @@ mod tests {
     }
 
     #[test]
+    fn refreshed_prices_replace_the_bundled_ones_of_their_region_only() {
+        let fetched = Price {
+            key: "msk.storage".parse().unwrap(),
+            region: "eu-west-1".into(),
+            unit: "GiB-month".into(),
+            usd: dec!(0.115),
+            source: "AWS Price List API, AmazonMSK offer 20261201000000 (eu-west-1), SKU XD5CKQJUWSR8GDWJ".into(),
+            as_of: "2026-12-01".into(),
+            basis: Basis::Refreshed,
+        };
+        let refreshed = Refreshed {
+            version: 1,
+            region: "eu-west-1".into(),
+            fetched: "2026-12-07T00:00:00Z".into(),
+            prices: vec![fetched],
+        };
+        let book = PriceBook::defaults().with_refreshed(&refreshed);
+        let ireland = book.for_region("eu-west-1");
+        let storage = ireland.get(&"msk.storage".parse().unwrap()).unwrap();
+        assert_eq!((storage.usd, storage.basis), (dec!(0.115), Basis::Refreshed));
+        let broker = ireland.get(&"msk.broker.kafka.m5.large".parse().unwrap()).unwrap();
+        assert_eq!((broker.usd, broker.basis), (dec!(0.234), Basis::List), "keys not refreshed stay bundled");
+        let frankfurt = book.for_region("eu-central-1");
+        assert_eq!(frankfurt.get(&"msk.storage".parse().unwrap()).unwrap().usd, dec!(0.119), "another region");
+        // The bill's effective price still replaces a refreshed list price.
+        let bill = [EffectivePrice {
+            key: "msk.storage".parse().unwrap(),
+            usd: dec!(0.1),
+            source: "bill".into(),
+            as_of: "2026-11".into(),
+        }];
+        assert_eq!(
+            book.settle("eu-west-1", &bill, &[]).get(&"msk.storage".parse().unwrap()).unwrap().basis,
+            Basis::Bill
+        );
+    }
+
+    #[test]
     fn overrides_refuse_negatives_and_typos() {
         assert!(check_override(dec!(-1)).unwrap_err().to_string().contains("0 or more"));
         assert!(check_override(dec!(0.2)).is_ok());
@@ -452,15 +547,50 @@ mod tests {
         assert!("msk.broker.".parse::<PriceKey>().is_err(), "a broker key needs its instance type");
     }
 
+    #[test]
+    fn msk_is_priced_in_every_bundled_region_as_awss_pricing_data_publishes_it() {
+        // Published: AWS's metered-unit map for MSK (msk.json, 2025-04-04), the data behind the MSK pricing page,
+        // us-east-1: kafka.m5.large $0.21 a broker-hour, storage $0.10 a GB-month, tiered storage $0.06 a GB-month,
+        // tiered retrieval $0.0015 a GB, express.m7g.large $0.408 a broker-hour, Express data written $0.01 a GB.
+        let us = PriceBook::default_us_east_1();
+        for (key, usd) in [
+            ("msk.broker.kafka.m5.large", dec!(0.21)),
+            ("msk.storage", dec!(0.10)),
+            ("msk.tiered.storage", dec!(0.06)),
+            ("msk.tiered.retrieval", dec!(0.0015)),
+            ("msk.broker.express.m7g.large", dec!(0.408)),
+            ("msk.express.data_in", dec!(0.01)),
+        ] {
+            let price = us.get(&key.parse().unwrap()).unwrap_or_else(|| panic!("{key} missing"));
+            assert_eq!(price.usd, usd, "{key}");
+            assert!(price.source.contains("published 2025-04-04") && price.source.contains("SKU "), "{price:?}");
+        }
+        // Every MSK price a Standard, Express or Serverless cluster can need, in each of the four regions.
+        let sizes = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"];
+        let mut keys: Vec<String> = ["msk.storage", "msk.storage.throughput", "msk.tiered.storage"]
+            .into_iter()
+            .chain(["msk.tiered.retrieval", "msk.express.storage", "msk.express.data_in"])
+            .chain(["msk.serverless.cluster_hours", "msk.serverless.partition_hours", "msk.serverless.storage"])
+            .chain(["msk.serverless.data_in", "msk.serverless.data_out", "msk.broker.kafka.t3.small"])
+            .map(String::from)
+            .collect();
+        for family in ["kafka.m5", "kafka.m7g", "express.m7g"] {
+            keys.extend(sizes.iter().map(|s| format!("msk.broker.{family}.{s}")));
+        }
+        for region in ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"] {
+            let book = PriceBook::defaults().for_region(region);
+            for key in &keys {
+                assert!(book.get(&key.parse().unwrap()).is_some(), "{key} missing in {region}");
+            }
+        }
+        // Regions differ: Frankfurt's Express broker is dearer than Virginia's (published: $0.489 against $0.408).
+        let frankfurt = PriceBook::defaults().for_region("eu-central-1");
+        assert_eq!(frankfurt.get(&"msk.broker.express.m7g.large".parse().unwrap()).unwrap().usd, dec!(0.489));
+    }
+
     /// Keys the model prices that no region of the compiled-in book has an AWS-sourced entry for (the book's header
     /// says why): they come from a bill or the config, and are missing until then.
-    const UNSOURCED: &[FixedPrice] = &[
-        FixedPrice::MskStorage,
-        FixedPrice::MskTieredStorage,
-        FixedPrice::MskTieredRetrieval,
-        FixedPrice::WalRegionalDisk,
-        FixedPrice::VendorSubscription,
-    ];
+    const UNSOURCED: &[FixedPrice] = &[FixedPrice::WalRegionalDisk, FixedPrice::VendorSubscription];
 
     #[test]
     fn every_key_the_model_can_price_is_in_the_book_or_declared_unsourced_and_units_agree() {

@@ -100,9 +100,9 @@ pub(crate) fn findings(topics: &[Topic], config: &ModelSettings) -> Vec<Finding>
                     config.config_path.clone(),
                     format!("prices_by_region.{region}"),
                     format!(
-                        "cluster `{cluster}` ({region}) has no price `{key}` (USD per {unit}), {affected}; add it: \
-                         [prices_by_region.{region}] \"{key}\" = <USD per {unit}>, from the AWS pricing page for \
-                         {region}"
+                        "cluster `{cluster}` ({region}) has no price `{key}` (USD per {unit}), {affected}; fill it: \
+                         `kafka-finops prices refresh --region {region}` and `[prices] refresh = true`, or \
+                         [prices_by_region.{region}] \"{key}\" = <USD per {unit}> from the AWS pricing page"
                     ),
                 ),
                 GapKind::Size => (
@@ -120,8 +120,8 @@ pub(crate) fn findings(topics: &[Topic], config: &ModelSettings) -> Vec<Finding>
                     "BytesInPerSec".to_string(),
                     format!(
                         "cluster `{cluster}`: no write-rate metric (BytesInPerSec per topic), {affected}; on MSK turn \
-                         on PER_TOPIC_PER_BROKER monitoring and collect CloudWatch, a self-managed cluster has no such \
-                         metric (rates measured from offsets are not built yet)"
+                         on PER_TOPIC_PER_BROKER monitoring and collect CloudWatch; without it the rates come from the \
+                         log-end offsets, read twice in a run (`rate_sample_seconds` above 0) or between runs"
                     ),
                 ),
                 GapKind::RemoteBytes => (

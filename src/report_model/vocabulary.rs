@@ -337,9 +337,12 @@ impl Bottleneck {
 #[strum(serialize_all = "snake_case")]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub enum PriceBasis {
-    /// The public list price in the price book.
+    /// The public list price in the price book compiled into the tool (the report calls it "bundled list").
     #[default]
     List,
+    /// A public list price fetched from the AWS Price List Query API by `kafka-finops prices refresh` (or a run with
+    /// `[prices] refresh = true`), cached with its SKU and the offer's publication date. Added in version 12.
+    Refreshed,
     /// Cost ÷ usage quantity of the cluster's own bill lines.
     Bill,
     /// Set in the config file.

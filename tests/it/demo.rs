@@ -241,20 +241,46 @@ fn no_cost_lines_reads_as_no_billing_data_never_as_zero_dollars() {
     let work = tempfile::tempdir().unwrap();
     let config = fixture.path().join("kafka-finops.toml");
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
-    // The demo's MSK broker and storage prices come from its bill (the bundled book has none for us-east-1): without
-    // it they are missing, named with their fix, and the run is partial.
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("[prices_by_region.us-east-1] \"msk.storage\" = <USD per GiB-month>"),
-        "{}",
-        out.stderr
-    );
+    // Without a bill the demo's MSK broker and storage prices are the bundled list prices (AWS's MSK pricing data,
+    // published 2025-04-04): priced, and said so.
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let model = read_model(&work.path().join(out.run_dir()));
+    let prices = &model.clusters[0].prices;
+    for key in ["msk.broker.kafka.m5.2xlarge", "msk.storage"] {
+        let p = prices.iter().find(|p| p.key == key).unwrap_or_else(|| panic!("{key} missing"));
+        assert_eq!(p.basis, kafka_finops::report_model::PriceBasis::List, "{p:?}");
+        assert!(p.source.contains("msk.json") && p.source.contains("published 2025-04-04"), "{p:?}");
+    }
     assert!(out.stdout.contains("no billing data collected"), "{}", out.stdout);
     let dir = work.path().join(out.run_dir());
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("no billing data") && !html.contains("Total billed"), "billed must not read as $0");
     assert!(!html.contains("Billed cost per day"), "an empty bill draws no daily chart");
     assert_eq!(read_model(&dir).totals.billed_usd, None);
+}
+
+#[test]
+fn a_region_outside_the_bundled_book_without_a_bill_names_each_missing_price_and_the_command_that_fills_it() {
+    let fixture = demo_copy();
+    let path = fixture.path().join("cost_lines.csv");
+    let header = std::fs::read_to_string(demo_fixture().join("cost_lines.csv")).unwrap();
+    std::fs::write(&path, format!("{}\n", header.lines().next().unwrap())).unwrap();
+    let config = fixture.path().join("kafka-finops.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace("region = \"us-east-1\"", "region = \"ap-south-2\"");
+    std::fs::write(&config, text).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for needle in [
+        "cluster `demo-msk` (ap-south-2) has no price `msk.storage` (USD per GiB-month)",
+        "`kafka-finops prices refresh --region ap-south-2` and `[prices] refresh = true`",
+        "[prices_by_region.ap-south-2] \"msk.storage\" = <USD per GiB-month>",
+        "no price `msk.broker.kafka.m5.2xlarge`",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle} missing from:\n{}", out.stderr);
+    }
+    let model = read_model(&work.path().join(out.run_dir()));
+    assert_eq!(model.totals.current_monthly_usd, None, "unknown, never the priced part alone");
 }
 
 #[test]

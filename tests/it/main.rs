@@ -13,6 +13,7 @@ mod kafka;
 mod kafka_failed_dir;
 mod model;
 mod msk_iam;
+mod prices;
 mod properties;
 mod queries;
 mod support;

@@ -12,6 +12,7 @@ pub mod cost_explorer;
 pub mod cur;
 mod export_dictionary;
 pub mod exports;
+pub mod price_list;
 pub mod settings;
 
 use std::time::Duration;
@@ -28,6 +29,7 @@ pub const IAM_ACTIONS: &[(&str, &str)] = &[
     ("cloudwatch:ListMetrics", "list_metrics"),
     ("s3:ListBucket", "list_objects_v2"),
     ("s3:GetObject", "get_object"),
+    ("pricing:GetProducts", "get_products"),
 ];
 
 /// Where and as whom an AWS source connects. Credentials are never in the config: the SDK's default chain finds them.

@@ -365,7 +365,7 @@ impl CloudWatchFile {
 }
 
 /// `$XDG_CACHE_HOME/kafka-finops`, else `~/.cache/kafka-finops`, else `.kafka-finops-cache`.
-fn default_cache_dir() -> PathBuf {
+pub fn default_cache_dir() -> PathBuf {
     let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     env("XDG_CACHE_HOME")
         .or_else(|| env("HOME").map(|h| h.join(".cache")))

@@ -489,7 +489,10 @@ fn compacted_topics_cannot_be_tiered_and_msk_needs_its_tiered_prices() {
     assert_eq!(err, NotTierable::Compacted);
     let err = err.to_string();
     assert!(err.contains("compacted"), "{err}");
-    let msk = tiered_storage(&topic(), &cluster(Platform::Msk), &Assumptions::default(), &book()).unwrap();
+    // A book without MSK's tiered-storage price (a region outside the bundled book): missing, never $0.
+    let mut without = book();
+    without.prices.retain(|p| p.key != FixedPrice::MskTieredStorage.into());
+    let msk = tiered_storage(&topic(), &cluster(Platform::Msk), &Assumptions::default(), &without).unwrap();
     assert!(
         msk.missing.iter().any(|m| m.reason == Reason::NoPrice(FixedPrice::MskTieredStorage.into())),
         "{:?}",
