@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod collect;
 pub mod completeness;
 pub mod config;
+pub mod discover;
 pub mod error;
 pub mod files;
 pub mod format;
@@ -168,6 +169,70 @@ pub fn refresh_prices(regions: &[String], aws: &collect::aws::AwsSettings) -> Ve
             (region.clone(), done.map(|(r, requests)| (r.prices.len(), requests)))
         })
         .collect()
+}
+
+/// What `discover` found and wrote.
+pub struct DiscoverOutcome {
+    pub clusters: Vec<collect::aws::msk::DiscoveredCluster>,
+    pub unread: Vec<String>,
+    pub requests: u64,
+    pub config: discover::Merged,
+    pub catalog: Option<(PathBuf, discover::Merged)>,
+}
+
+/// `kafka-finops discover`: lists the MSK clusters of each region and writes (or merges into) the config at `out`
+/// and the catalog it names beside it. Nothing is written when a region cannot be listed or a file cannot be read.
+pub fn discover(
+    regions: &[String],
+    aws: &collect::aws::AwsSettings,
+    out: &Path,
+) -> Result<DiscoverOutcome, discover::DiscoverError> {
+    let runtime = collect::aws::runtime().map_err(|cause| discover::DiscoverError::Io { path: out.into(), cause })?;
+    let mut found = collect::aws::msk::Discovered::default();
+    for region in regions {
+        let got = runtime
+            .block_on(collect::aws::msk::discover(aws, region))
+            .map_err(|source| discover::DiscoverError::Call { region: region.clone(), source })?;
+        found.clusters.extend(got.clusters);
+        found.unread.extend(got.unread);
+        found.requests += got.requests;
+    }
+    let read = |path: &Path| match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(cause) => Err(discover::DiscoverError::Io { path: path.into(), cause }),
+    };
+    let stamp = Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
+    let existing = read(out)?;
+    let config = discover::merge_config(
+        existing.as_deref(),
+        &out.display().to_string(),
+        &found.clusters,
+        &found.unread,
+        &stamp,
+    )?;
+    // The catalog the config names (a new config names catalog.toml beside it).
+    let named = config.text.parse::<toml::Table>().ok().and_then(|t| t.get("catalog")?.as_str().map(String::from));
+    let catalog_path = out.parent().unwrap_or(Path::new("")).join(named.unwrap_or_else(|| "catalog.toml".into()));
+    let existing_catalog = read(&catalog_path)?;
+    let catalog =
+        discover::merge_catalog(existing_catalog.as_deref(), &catalog_path.display().to_string(), &found.clusters)?;
+    let write = |path: &Path, text: &str| {
+        let partial = path.with_extension("toml.partial");
+        std::fs::write(&partial, text)
+            .and_then(|_| std::fs::rename(&partial, path))
+            .map_err(|cause| discover::DiscoverError::Io { path: path.into(), cause })
+    };
+    let catalog = if catalog.added.is_empty() && existing_catalog.is_some() {
+        None
+    } else {
+        write(&catalog_path, &catalog.text)?;
+        Some((catalog_path, catalog))
+    };
+    if existing.as_deref() != Some(config.text.as_str()) {
+        write(out, &config.text)?;
+    }
+    Ok(DiscoverOutcome { clusters: found.clusters, unread: found.unread, requests: found.requests, config, catalog })
 }
 
 /// `[prices] refresh = true`: each cluster region's refreshed prices over the bundled book, from the cache when it

@@ -117,6 +117,25 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
     },
+    /// List the MSK clusters of each region and write a starting config for them (merged into FILE when it
+    /// exists: nothing already there is changed), with an ownership catalog beside it.
+    Discover {
+        /// A region to list (repeat it for more).
+        #[arg(long = "region", value_name = "REGION", required = true)]
+        regions: Vec<String>,
+        /// A named AWS profile (shared config files, SSO included).
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// A role to assume with the base credentials (the account the clusters are in).
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
+        /// The external id the role's trust policy requires.
+        #[arg(long, value_name = "ID", requires = "role_arn")]
+        external_id: Option<String>,
+        /// The config to write or merge into.
+        #[arg(long, value_name = "FILE", default_value = "kafka-finops.toml")]
+        out: PathBuf,
+    },
     /// Work with the price book: `prices refresh` fetches regions' list prices from the AWS Price List Query API.
     Prices {
         #[command(subcommand)]
@@ -195,6 +214,21 @@ fn main() -> ExitCode {
             warn_findings(&v.findings, say);
             Exit::written(v.findings.is_empty())
         }),
+        Command::Discover { regions, profile, role_arn, external_id, out } => {
+            let role = role_arn.map(|arn| kafka_finops::collect::aws::AssumeRole {
+                arn,
+                external_id,
+                session_name: "kafka-finops-discover".into(),
+            });
+            let aws = kafka_finops::collect::aws::AwsSettings { profile, role, ..Default::default() };
+            match kafka_finops::discover(&regions, &aws, &out) {
+                Ok(found) => Ok(discovered(&found, &out, say)),
+                Err(e) => {
+                    say.error(&kafka_finops::problem::chain(&e));
+                    Ok(Exit::Failed)
+                }
+            }
+        }
         Command::Prices { action: PricesAction::Refresh { regions, config, profile } } => {
             refresh_prices(regions, config, profile, say)
         }
@@ -237,6 +271,29 @@ fn init_logs(say: Say) {
             .with_filter(tracing_subscriber::filter::filter_fn(|m| m.target() == kafka_finops::collect::PROGRESS))
     });
     tracing_subscriber::registry().with(progress).with(text).with(json).init();
+}
+
+/// `discover`'s report: one line per cluster, what could not be read, what was written. Exit 1 when something could
+/// not be read (the file is written all the same, with it noted).
+fn discovered(found: &kafka_finops::DiscoverOutcome, out: &std::path::Path, say: Say) -> Exit {
+    for c in &found.clusters {
+        outln!("{} ({}) {}", c.name, c.region, kafka_finops::discover::describe(c));
+    }
+    for u in &found.unread {
+        say.warning(u);
+    }
+    let config = &found.config;
+    outln!(
+        "{}: {} cluster(s) added, {} already there ({} request(s))",
+        out.display(),
+        config.added.len(),
+        config.kept.len(),
+        found.requests
+    );
+    if let Some((path, catalog)) = &found.catalog {
+        outln!("{}: {} owner(s) added", path.display(), catalog.added.len());
+    }
+    Exit::written(found.unread.is_empty())
 }
 
 /// `prices refresh`: one line per region, what was cached or why not; exit 2 when a region failed.

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use crate::support::{Output, column, demo_copy, demo_fixture, read_csv, run};
 
 /// moto's state (buckets, seeded answers, the auth switch) is global: the tests that use it run one at a time.
-static MOTO: Mutex<()> = Mutex::new(());
+pub static MOTO: Mutex<()> = Mutex::new(());
 
 fn public_data(name: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/public").join(name);

@@ -18,7 +18,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use crate::support::*;
 
-static CLUSTER: Mutex<()> = Mutex::new(());
+pub static CLUSTER: Mutex<()> = Mutex::new(());
 
 /// The cluster's environment (from `ci/kafka.sh env`), or None when no cluster runs. ci/test.sh sets
 /// KAFKA_FINOPS_REQUIRE_KAFKA=1, so in CI a missing cluster fails instead of skipping.

@@ -123,6 +123,9 @@ fn a_broker_whose_log_dir_failed_gives_the_error_code_not_a_size() {
     let Ok(classpath) = std::env::var("KAFKA_FINOPS_KAFKA_CLASSPATH") else {
         return service_missing("KAFKA_FINOPS_REQUIRE_KAFKA", "cached Kafka jars (KAFKA_FINOPS_KAFKA_CLASSPATH)");
     };
+    // Not beside the shared cluster's tests: a JVM starting on this 2-core machine slows their brokers past their
+    // timeouts.
+    let _lock = crate::kafka::CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let node = OneNode::with_a_failed_second_dir(&classpath);
     let work = tempfile::tempdir().unwrap();
     std::fs::copy(demo_fixture().join("catalog.toml"), work.path().join("catalog.toml")).unwrap();

@@ -6,6 +6,7 @@ mod bad_cases;
 mod bad_input;
 mod browser;
 mod demo;
+mod discover;
 mod golden;
 mod history;
 mod interrupt;

@@ -12,6 +12,7 @@ pub mod cost_explorer;
 pub mod cur;
 mod export_dictionary;
 pub mod exports;
+pub mod msk;
 pub mod price_list;
 pub mod settings;
 
@@ -27,6 +28,9 @@ pub const IAM_ACTIONS: &[(&str, &str)] = &[
     ("ce:GetCostAndUsage", "get_cost_and_usage"),
     ("cloudwatch:GetMetricData", "get_metric_data"),
     ("cloudwatch:ListMetrics", "list_metrics"),
+    ("kafka:ListClustersV2", "list_clusters_v2"),
+    ("kafka:GetBootstrapBrokers", "get_bootstrap_brokers"),
+    ("kafka:ListNodes", "list_nodes"),
     ("s3:ListBucket", "list_objects_v2"),
     ("s3:GetObject", "get_object"),
     ("pricing:GetProducts", "get_products"),
