@@ -406,13 +406,14 @@ fn finished(outcome: RunOutcome, say: Say) -> Exit {
     let t = &m.totals;
     outln!(
         "{} topics, {} owners: today {} / month as modelled; right-sized broker-local {}; if all moved: tiered {}, \
-         shared storage {}; {billed}",
+         shared storage {}, MSK Express {}; {billed}",
         t.topics,
         t.owners,
         total("current", t.current_monthly_usd),
         total("right_sized", t.right_sized_monthly_usd),
         total("tiered_storage", t.tiered_storage_monthly_usd),
         total("shared_storage", t.shared_storage_monthly_usd),
+        total("express", t.express_monthly_usd),
     );
     let got = &t.achievable;
     outln!(

@@ -148,6 +148,7 @@ fn move_placement(p: &Priced, rules: &Rules) -> Option<Move> {
     }
     let (kind, to) = match choice.cheapest {
         Scenario::SharedStorage => (ActionKind::MigrateToSharedStorage, "shared storage"),
+        Scenario::Express => (ActionKind::MigrateToExpress, "MSK Express brokers"),
         Scenario::TieredStorage => (ActionKind::MoveToTieredStorage, "tiered storage"),
         Scenario::BrokerLocal => (ActionKind::MoveToBrokerLocal, "broker-local disk"),
     };
@@ -666,7 +667,10 @@ pub(crate) fn achievable(actions: &[Action]) -> crate::report_model::Achievable 
                 out.architecture_usd += architecture;
             }
             (
-                ActionKind::MigrateToSharedStorage | ActionKind::MoveToTieredStorage | ActionKind::MoveToBrokerLocal,
+                ActionKind::MigrateToSharedStorage
+                | ActionKind::MigrateToExpress
+                | ActionKind::MoveToTieredStorage
+                | ActionKind::MoveToBrokerLocal,
                 ..,
             ) => out.architecture_usd += a.monthly_saving_usd,
             _ => out.operations_usd += a.monthly_saving_usd,

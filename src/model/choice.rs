@@ -14,7 +14,7 @@
 
 use rust_decimal::Decimal;
 
-/// The three placements the model prices.
+/// The four placements the model prices.
 pub use crate::report_model::Scenario;
 
 /// A scenario's monthly cost today, at twice today's retention, and at twice today's write rate.
@@ -100,7 +100,8 @@ pub fn choose_for_topic(current: Scenario, lines: &[Line], retention_ms: Option<
 /// Lines summed over several topics (an owner's), scenario by scenario; a scenario missing from any topic's lines
 /// is dropped, except that a topic that cannot be tiered counts its broker-local line as its tiered one.
 pub fn sum_lines<'a>(topics: impl IntoIterator<Item = (&'a [Line], bool)>) -> Vec<Line> {
-    let mut sums: Vec<Option<Line>> = [Scenario::BrokerLocal, Scenario::TieredStorage, Scenario::SharedStorage]
+    let scenarios = [Scenario::BrokerLocal, Scenario::TieredStorage, Scenario::SharedStorage, Scenario::Express];
+    let mut sums: Vec<Option<Line>> = scenarios
         .into_iter()
         .map(|scenario| Some(Line { scenario, at_1: Decimal::ZERO, at_2: Decimal::ZERO, rate_2: Decimal::ZERO }))
         .collect();

@@ -20,11 +20,12 @@ pub(crate) struct Total {
 }
 
 /// Every total over topics the report shows, in the report's order.
-pub(crate) const TOTALS: [Total; 4] = [
+pub(crate) const TOTALS: [Total; 5] = [
     Total { key: "current", words: "today", cost: Topic::current_cost },
     Total { key: "broker_local", words: "on broker-local disk", cost: |t| &t.broker_local },
     Total { key: "tiered_storage", words: "on tiered storage", cost: Topic::tiered_or_local },
     Total { key: "shared_storage", words: "on shared storage", cost: |t| &t.shared_storage },
+    Total { key: "express", words: "on MSK Express", cost: |t| &t.express },
 ];
 
 /// The rules of the model's warnings, as `model.json` names them (docs/input-rules.md lists each).

@@ -390,11 +390,13 @@ fn cluster_summary(
     let mut broker_local = CostBreakdown::default();
     let mut tiered_storage = CostBreakdown::default();
     let mut shared_storage = CostBreakdown::default();
+    let mut express = CostBreakdown::default();
     let mut today = CostBreakdown::default();
     for t in topics.iter().filter(|t| t.cluster == name) {
         broker_local.absorb(&t.broker_local);
         tiered_storage.absorb(t.tiered_or_local());
         shared_storage.absorb(&t.shared_storage);
+        express.absorb(&t.express);
         today.absorb(t.current_cost());
     }
     let (cfg, inputs) = (entry.config, &entry.inputs);
@@ -413,6 +415,7 @@ fn cluster_summary(
         broker_local: broker_local.into(),
         tiered_storage: tiered_storage.into(),
         shared_storage: shared_storage.into(),
+        express: express.into(),
         prices: books.get(name).map(|b| b.prices.iter().cloned().map(Into::into).collect()).unwrap_or_default(),
         billed_usd: (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount_usd).sum()),
         residuals,
@@ -427,7 +430,7 @@ fn totals(topics: &[Topic], owners: i64, billed: &bill::Bill, daily_costs: &[Dai
         days.dedup();
         days.len() as i64
     };
-    let [current, local, tiered, shared] = gaps::TOTALS.map(|total| gaps::known_sum(topics, &total));
+    let [current, local, tiered, shared, express] = gaps::TOTALS.map(|total| gaps::known_sum(topics, &total));
     Totals {
         right_sized_monthly_usd: topics.iter().map(|t| t.right_sized_monthly_usd).sum(),
         topics: topics.len() as i64,
@@ -436,6 +439,7 @@ fn totals(topics: &[Topic], owners: i64, billed: &bill::Bill, daily_costs: &[Dai
         broker_local_monthly_usd: local,
         tiered_storage_monthly_usd: tiered,
         shared_storage_monthly_usd: shared,
+        express_monthly_usd: express,
         current_monthly_usd: current,
         unknown: gaps::unknown_totals(topics),
         billed_usd: (!billed.is_empty()).then(|| billed.lines().map(|l| l.amount_usd).sum()),
@@ -614,6 +618,7 @@ fn cluster_inputs<'a>(
             cluster_bytes_in_per_sec: facts.bytes_in_per_sec.unwrap_or(0.0),
             disk_write_bytes_per_sec: 0.0,
             read_bytes_per_sec: 0.0,
+            partitions: 0,
         };
         let entry = ClusterEntry { config: cfg, inputs, topics: facts.topics, retained_bytes: facts.retained_bytes };
         out.insert(facts.cluster, entry);
@@ -660,28 +665,35 @@ fn topic_groups(
     Ok(out)
 }
 
-/// Prices a topic under the three scenarios, with each complete one's cost at today's retention, at twice it, and
-/// at twice today's write rate.
-pub(crate) fn price(
-    t: &TopicInputs,
-    c: &ClusterInputs,
-    a: &Assumptions,
-    prices: &PriceBook,
-) -> (CostBreakdown, Result<CostBreakdown, cost::NotTierable>, CostBreakdown, Vec<Line>) {
+/// A topic priced under every placement, with each complete one's cost at today's retention, at twice it, and at
+/// twice today's write rate.
+pub(crate) struct Placed {
+    pub broker_local: CostBreakdown,
+    pub tiered: Result<CostBreakdown, cost::NotTierable>,
+    pub shared_storage: CostBreakdown,
+    pub express: CostBreakdown,
+    pub lines: Vec<Line>,
+}
+
+/// Prices a topic under the four placements (broker-local, tiered storage, shared storage, MSK Express).
+pub(crate) fn price(t: &TopicInputs, c: &ClusterInputs, a: &Assumptions, prices: &PriceBook) -> Placed {
+    type Formula = fn(&TopicInputs, &ClusterInputs, &Assumptions, &PriceBook) -> CostBreakdown;
     let local = cost::broker_local(t, c, a, prices);
     let tiered = cost::tiered_storage(t, c, a, prices);
     let shared = cost::shared_storage(t, c, a, prices);
+    let express = cost::express(t, c, a, prices);
     let doubled = t.with_retention_factor(Decimal::TWO);
     let (faster, busier) = (t.with_rate_factor(Decimal::TWO), c.with_topic_rate_factor(t, Decimal::TWO));
     let complete = |b: &CostBreakdown| b.missing.is_empty();
+    let line = |scenario: Scenario, now: &CostBreakdown, formula: Formula| Line {
+        scenario,
+        at_1: now.monthly_usd,
+        at_2: formula(&doubled, c, a, prices).monthly_usd,
+        rate_2: formula(&faster, &busier, a, prices).monthly_usd,
+    };
     let mut lines = Vec::new();
     if complete(&local) {
-        lines.push(Line {
-            scenario: Scenario::BrokerLocal,
-            at_1: local.monthly_usd,
-            at_2: cost::broker_local(&doubled, c, a, prices).monthly_usd,
-            rate_2: cost::broker_local(&faster, &busier, a, prices).monthly_usd,
-        });
+        lines.push(line(Scenario::BrokerLocal, &local, cost::broker_local));
     }
     if let Ok(tiered) = &tiered
         && complete(tiered)
@@ -697,14 +709,12 @@ pub(crate) fn price(
         });
     }
     if complete(&shared) {
-        lines.push(Line {
-            scenario: Scenario::SharedStorage,
-            at_1: shared.monthly_usd,
-            at_2: cost::shared_storage(&doubled, c, a, prices).monthly_usd,
-            rate_2: cost::shared_storage(&faster, &busier, a, prices).monthly_usd,
-        });
+        lines.push(line(Scenario::SharedStorage, &shared, cost::shared_storage));
     }
-    (local, tiered, shared, lines)
+    if complete(&express) {
+        lines.push(line(Scenario::Express, &express, cost::express));
+    }
+    Placed { broker_local: local, tiered, shared_storage: shared, express, lines }
 }
 
 fn priced_topics(
@@ -731,7 +741,10 @@ fn priced_topics(
     // And what its consumers read: Σ write rate × the copies read (shared storage's broker sizing).
     let mut disk_writes: BTreeMap<&str, f64> = BTreeMap::new();
     let mut reads: BTreeMap<&str, f64> = BTreeMap::new();
+    // And its partitions (Express brokers are sized for them too).
+    let mut partitions: BTreeMap<&str, i64> = BTreeMap::new();
     for f in &facts {
+        *partitions.entry(f.cluster.as_str()).or_default() += f.partitions;
         let rate = f.bytes_in_per_sec.unwrap_or(0.0);
         *disk_writes.entry(f.cluster.as_str()).or_default() += rate * f.replication_factor.max(1) as f64;
         let copies: Decimal = readers[&(f.cluster.clone(), f.topic.clone())].iter().map(|g| g.reads).sum();
@@ -753,6 +766,7 @@ fn priced_topics(
         let cluster = ClusterInputs {
             disk_write_bytes_per_sec: disk_writes.get(f.cluster.as_str()).copied().unwrap_or(0.0),
             read_bytes_per_sec: reads.get(f.cluster.as_str()).copied().unwrap_or(0.0),
+            partitions: partitions.get(f.cluster.as_str()).copied().unwrap_or(0),
             ..entry.inputs.clone()
         };
         let key = (f.cluster.clone(), f.topic.clone());
@@ -810,7 +824,7 @@ fn price_topic(
     let produce_crossing_share =
         cost::kafka_crossing(&inputs, &cluster, &inputs.producers, false).map(|x| x.round_dp(6));
     let current = if tiered_today.is_some() { Scenario::TieredStorage } else { Scenario::BrokerLocal };
-    let (broker_local, tiered, shared_storage, lines) = price(&inputs, &cluster, a, prices);
+    let Placed { broker_local, tiered, shared_storage, express, lines } = price(&inputs, &cluster, a, prices);
     let choice = choice::choose_for_topic(current, &lines, inputs.retention_ms);
     let window = cost::local_window_ms(&inputs, a);
     let topic = Topic {
@@ -843,6 +857,7 @@ fn price_topic(
         tiered_not_applicable: tiered.as_ref().err().map(ToString::to_string),
         tiered_storage: tiered.ok(),
         shared_storage,
+        express,
         choice,
         right_sized_monthly_usd: None,
         readiness: None,
@@ -959,7 +974,7 @@ fn owner_summaries(
         .into_iter()
         .map(|o| {
             let mine: Vec<&Topic> = topics_of.remove(o.owner.as_str()).unwrap_or_default();
-            let [current, local, tiered, shared] =
+            let [current, local, tiered, shared, express] =
                 gaps::TOTALS.map(|total| gaps::known_sum(mine.iter().copied(), &total));
             let (choice, choice_topics) = choices.get(&o.owner).cloned().unwrap_or((None, 0));
             let cards: Vec<(&str, &readiness::Scorecard)> =
@@ -990,6 +1005,7 @@ fn owner_summaries(
                 broker_local_monthly_usd: local,
                 tiered_storage_monthly_usd: tiered,
                 shared_storage_monthly_usd: shared,
+                express_monthly_usd: express,
                 current_monthly_usd: current,
                 incomplete_topics: mine.iter().filter(|t| gaps::is_incomplete(t)).count() as i64,
                 choice: choice.map(Into::into),

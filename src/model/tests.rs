@@ -16,7 +16,7 @@ use super::choice::{self, Scenario};
 use super::cost::{ClusterInputs, GroupInputs, TopicInputs};
 use super::readiness::{self, Context, Dimension, Rules, Verdict};
 use super::zones::{Clients, Placement};
-use super::{Priced, WritePoints, fit_trend, price};
+use super::{Placed, Priced, WritePoints, fit_trend, price};
 use crate::prices::{PriceBook, PriceOverride};
 use crate::settings::Platform;
 use std::collections::BTreeMap;
@@ -30,7 +30,16 @@ fn abc() -> Vec<String> {
     vec!["a".into(), "b".into(), "c".into()]
 }
 
+/// us-east-1's book without MSK Express's broker prices: the tests below were derived by hand against the first
+/// three placements, and Express (missing, so never the cheapest) stays out of their choices;
+/// `express_is_a_migration_candidate_by_hand` prices it.
 fn book() -> PriceBook {
+    let mut book = book_with_express();
+    book.prices.retain(|p| !p.key.to_string().starts_with("msk.broker.express."));
+    book
+}
+
+fn book_with_express() -> PriceBook {
     let broker = PriceOverride {
         region: None,
         key: "ec2.instance.m5.2xlarge".parse::<crate::prices::PriceKey>().unwrap(),
@@ -51,6 +60,7 @@ fn cluster() -> ClusterInputs {
         cluster_bytes_in_per_sec: 4.0 * MIB,
         disk_write_bytes_per_sec: 12.0 * MIB,
         read_bytes_per_sec: 8.0 * MIB,
+        partitions: 0,
     }
 }
 
@@ -92,8 +102,12 @@ fn inputs(lag_hours: i64) -> TopicInputs {
 
 /// A topic priced as the model prices it.
 fn priced(owner: &str, t: TopicInputs) -> Priced {
+    priced_with(owner, t, &book())
+}
+
+fn priced_with(owner: &str, t: TopicInputs, book: &PriceBook) -> Priced {
     let a = Assumptions::default();
-    let (broker_local, tiered, shared_storage, lines) = price(&t, &cluster(), &a, &book());
+    let Placed { broker_local, tiered, shared_storage, express, lines } = price(&t, &cluster(), &a, book);
     let choice = choice::choose_for_topic(Scenario::BrokerLocal, &lines, t.retention_ms);
     let topic = Topic {
         cluster: "c".into(),
@@ -125,6 +139,7 @@ fn priced(owner: &str, t: TopicInputs) -> Priced {
         tiered_not_applicable: tiered.as_ref().err().map(ToString::to_string),
         tiered_storage: tiered.ok(),
         shared_storage,
+        express,
         choice,
         right_sized_monthly_usd: None,
         readiness: None,
@@ -359,6 +374,23 @@ fn a_migration_saving_splits_into_right_sizing_today_and_the_architecture_by_han
     assert_eq!(migrate.architecture_saving_usd, Some(dec!(340.87)));
     assert!(migrate.evidence.contains("right-sizing today's cluster with no migration saves $459.90"));
     assert_eq!(migrate.approver, "payments and platform");
+}
+
+#[test]
+fn express_is_a_migration_candidate_by_hand() {
+    // The same topic with Express priced (us-east-1, published): 3 × express.m7g.large for the cluster's 4 MiB/s in
+    // and 8 MiB/s out (4.19 MB/s ÷ 15.6 → 1, up to 3 zones), a quarter of their 3 × 730 h × $0.408 = $223.38;
+    // storage 100 GiB × $0.10 = $10; 2,566.40625 GiB written × $0.01 = $25.664062; clients crossing zones as on
+    // Kafka, produce 1,710.9375 GiB and the two groups 3,421.875 GiB × $0.02 = $102.65625; replication free.
+    // $361.700312 against today's $1,165.1125: saves $803.41, more than shared storage's $800.77.
+    let p = priced_with("payments", inputs(1), &book_with_express());
+    assert_eq!(p.topic.express.monthly_usd.round_dp(2), dec!(361.70));
+    let choice = p.topic.choice.as_ref().unwrap();
+    assert_eq!((choice.cheapest, choice.saving_usd.round_dp(2)), (Scenario::Express, dec!(803.41)));
+    let found = actions::for_topic(&p, &Assumptions::default(), &book_with_express(), &Rules::default(), "platform");
+    let migrate = found.iter().find(|a| a.kind == ActionKind::MigrateToExpress).unwrap();
+    assert_eq!(migrate.monthly_saving_usd, dec!(803.41));
+    assert!(migrate.evidence.contains("on MSK Express brokers"), "{}", migrate.evidence);
 }
 
 #[test]

@@ -54,6 +54,8 @@ pub struct Topic {
     pub tiered_storage: Option<CostBreakdown>,
     pub tiered_not_applicable: Option<String>,
     pub shared_storage: CostBreakdown,
+    /// On MSK Express brokers (`cost::express`).
+    pub express: CostBreakdown,
     /// Cheapest placement, saving and flip point; None when today's cost is incomplete.
     pub choice: Option<Choice>,
     /// Broker-local on the cluster sized for its own load: today's broker-local cost with the broker hours ×
@@ -109,6 +111,7 @@ impl From<Topic> for out::TopicReport {
             tiered_storage,
             tiered_not_applicable,
             shared_storage,
+            express,
             choice,
             right_sized_monthly_usd,
             readiness,
@@ -143,6 +146,7 @@ impl From<Topic> for out::TopicReport {
             tiered_storage: tiered_storage.map(Into::into),
             tiered_not_applicable,
             shared_storage: shared_storage.into(),
+            express: express.into(),
             choice: choice.map(Into::into),
             right_sized_monthly_usd,
             readiness: readiness.map(Into::into),

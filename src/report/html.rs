@@ -133,6 +133,7 @@ fn chart_views(model: &ReportModel, top: &[&TopicReport], unowned: &[&TopicRepor
                 Series { name: "broker-local", values: per_owner(|o| o.broker_local_monthly_usd) },
                 Series { name: "tiered storage", values: per_owner(|o| o.tiered_storage_monthly_usd) },
                 Series { name: "shared storage", values: per_owner(|o| o.shared_storage_monthly_usd) },
+                Series { name: "MSK Express", values: per_owner(|o| o.express_monthly_usd) },
             ],
         ),
         topics => topic_chart("Top topics: modelled monthly cost", top),
@@ -147,12 +148,14 @@ fn totals_view(t: &crate::report_model::Totals) -> minijinja::Value {
         right_sized => format::known_usd(t.right_sized_monthly_usd),
         tiered_storage => format::known_usd(t.tiered_storage_monthly_usd),
         shared_storage => format::known_usd(t.shared_storage_monthly_usd),
+        express => format::known_usd(t.express_monthly_usd),
         unknown => t.unknown.iter().map(|u| context! {
             total => match u.total.as_str() {
                 "current" => "Today, modelled",
                 "broker_local" => "Broker-local",
                 "tiered_storage" => "Tiered storage",
                 "shared_storage" => "Shared storage",
+                "express" => "MSK Express",
                 other => other,
             },
             known => format::usd(u.known_usd), topics => u.topics.len(),
@@ -186,12 +189,13 @@ fn owner_view(o: &crate::report_model::OwnerSummary) -> minijinja::Value {
         right_sized => format::known_usd(o.right_sized_monthly_usd), right_sized_raw => o.right_sized_monthly_usd.map(f),
         tiered => format::known_usd(o.tiered_storage_monthly_usd), tiered_raw => o.tiered_storage_monthly_usd.map(f),
         shared => format::known_usd(o.shared_storage_monthly_usd), shared_raw => o.shared_storage_monthly_usd.map(f),
+        express => format::known_usd(o.express_monthly_usd), express_raw => o.express_monthly_usd.map(f),
         choice => choice_view(o.choice.as_ref(), None),
         choice_topics => o.choice_topics,
     }
 }
 
-/// A top topic's three placements, line by line, and the choice between them.
+/// A top topic's four placements, line by line, and the choice between them.
 fn topic_detail_view(model: &ReportModel, t: &TopicReport) -> minijinja::Value {
     let prices = prices_of(model, &t.cluster);
     context! {
@@ -199,11 +203,12 @@ fn topic_detail_view(model: &ReportModel, t: &TopicReport) -> minijinja::Value {
         local => cost_view(&t.broker_local, prices),
         tiered => t.tiered_storage.as_ref().map(|c| cost_view(c, prices)),
         tiered_note => &t.tiered_not_applicable, shared => cost_view(&t.shared_storage, prices),
+        express => cost_view(&t.express, prices),
         choice => choice_view(t.choice.as_ref(), t.retention_ms),
     }
 }
 
-/// A cluster: its three placements, its sizing, the prices it was priced with, and its bill against the model.
+/// A cluster: its four placements, its sizing, the prices it was priced with, and its bill against the model.
 fn cluster_view(c: &crate::report_model::ClusterSummary) -> minijinja::Value {
     context! {
         cluster => &c.cluster, platform => &c.platform, region => &c.region, brokers => c.brokers,
@@ -211,6 +216,7 @@ fn cluster_view(c: &crate::report_model::ClusterSummary) -> minijinja::Value {
         retained => format::bytes(c.retained_bytes),
         broker_local => cost_view(&c.broker_local, &c.prices), tiered_storage => cost_view(&c.tiered_storage, &c.prices),
         shared_storage => cost_view(&c.shared_storage, &c.prices),
+        express => cost_view(&c.express, &c.prices),
         sizing => sizing_view(&c.sizing),
         prices => c.prices.iter().map(|p| context! {
             key => &p.key, unit => &p.unit, usd => format::unit_price(p.usd), source => &p.source,
@@ -538,6 +544,7 @@ fn topic_row(t: &TopicReport) -> minijinja::Value {
         tiered_raw => t.tiered_storage.as_ref().and_then(|c| c.known_usd().map(f)),
         tiered_note => t.tiered_not_applicable.as_deref().unwrap_or(""),
         shared => format::known_usd(t.shared_storage.known_usd()), shared_raw => t.shared_storage.known_usd().map(f),
+        express => format::known_usd(t.express.known_usd()), express_raw => t.express.known_usd().map(f),
         choice => choice_view(t.choice.as_ref(), t.retention_ms),
         missing => missing.join("; "),
     }
@@ -785,6 +792,7 @@ fn topic_chart(title: &str, topics: &[&TopicReport]) -> String {
             Series { name: "broker-local", values: topics.iter().map(|t| known_f(&t.broker_local)).collect() },
             Series { name: "tiered storage", values: topics.iter().map(|t| known_f(t.tiered_or_local())).collect() },
             Series { name: "shared storage", values: topics.iter().map(|t| known_f(&t.shared_storage)).collect() },
+            Series { name: "MSK Express", values: topics.iter().map(|t| known_f(&t.express)).collect() },
         ],
     )
 }

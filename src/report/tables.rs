@@ -152,6 +152,7 @@ pub fn owners(m: &ReportModel) -> Sheet {
             ("broker_local_monthly_usd", Decimal),
             ("tiered_storage_monthly_usd", Decimal),
             ("shared_storage_monthly_usd", Decimal),
+            ("express_monthly_usd", Decimal),
             ("incomplete_topics", Int),
             ("choice_topics", Int),
             (CHOICE_COLUMNS[0], Text),
@@ -180,6 +181,7 @@ pub fn owners(m: &ReportModel) -> Sheet {
                 opt(o.broker_local_monthly_usd.map(|d| d.normalize())),
                 opt(o.tiered_storage_monthly_usd.map(|d| d.normalize())),
                 opt(o.shared_storage_monthly_usd.map(|d| d.normalize())),
+                opt(o.express_monthly_usd.map(|d| d.normalize())),
                 o.incomplete_topics.to_string(),
                 o.choice_topics.to_string(),
                 cheapest,
@@ -222,6 +224,7 @@ pub fn topics(m: &ReportModel) -> Sheet {
             ("broker_local_monthly_usd", Decimal),
             ("tiered_storage_monthly_usd", Decimal),
             ("shared_storage_monthly_usd", Decimal),
+            ("express_monthly_usd", Decimal),
             (CHOICE_COLUMNS[0], Text),
             (CHOICE_COLUMNS[1], Decimal),
             (CHOICE_COLUMNS[2], Text),
@@ -261,6 +264,7 @@ pub fn topics(m: &ReportModel) -> Sheet {
                 opt(t.broker_local.known_usd().map(|d| d.normalize())),
                 opt(t.tiered_or_local().known_usd().map(|d| d.normalize())),
                 opt(t.shared_storage.known_usd().map(|d| d.normalize())),
+                opt(t.express.known_usd().map(|d| d.normalize())),
             ];
             row.extend(choice_cells(t.choice.as_ref()));
             row.push(opt(t.tiered_not_applicable.clone()));
@@ -271,7 +275,7 @@ pub fn topics(m: &ReportModel) -> Sheet {
 }
 
 /// Every component of every topic's cost under each placement: `broker_local`, `tiered_storage` (broker-local where
-/// the topic cannot be tiered, as the card: `note` says so) and `shared_storage`; `today` marks the rows of the
+/// the topic cannot be tiered, as the card: `note` says so), `shared_storage` and `express`; `today` marks the rows of the
 /// topic's placement today, and `right_sized_monthly_usd` gives each broker-local row on the cluster sized for its
 /// load (the broker hours scaled). Summed, each card's total comes back (docs/outputs.md), with no row repeated.
 pub fn cost_components(m: &ReportModel) -> Sheet {
@@ -292,6 +296,7 @@ pub fn cost_components(m: &ReportModel) -> Sheet {
                 not_tierable,
             ),
             ("shared_storage", &t.shared_storage, false, ""),
+            ("express", &t.express, false, ""),
         ];
         scenarios.into_iter().flat_map(move |(scenario, cost, today, note)| {
             cost.components.iter().map(move |c| {

@@ -88,6 +88,8 @@ pub struct Totals {
     pub broker_local_monthly_usd: Option<Decimal>,
     pub tiered_storage_monthly_usd: Option<Decimal>,
     pub shared_storage_monthly_usd: Option<Decimal>,
+    /// Every topic on MSK Express brokers. Added in version 12.
+    pub express_monthly_usd: Option<Decimal>,
     /// Today's placement of every topic (broker-local, or tiered where it is tiered today).
     pub current_monthly_usd: Option<Decimal>,
     /// Broker-local on each cluster sized for its own load: what right-sizing today's clusters would cost, with no
@@ -131,7 +133,7 @@ pub struct Achievable {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct UnknownTotal {
-    /// Which total: `current`, `broker_local`, `tiered_storage` or `shared_storage`.
+    /// Which total: `current`, `broker_local`, `tiered_storage`, `shared_storage` or `express`.
     pub total: String,
     /// The sum of what could be priced: a lower bound of the total.
     pub known_usd: Decimal,
@@ -157,6 +159,8 @@ pub struct ClusterSummary {
     /// Tiered storage for every topic that can be tiered, broker-local for the rest.
     pub tiered_storage: CostBreakdown,
     pub shared_storage: CostBreakdown,
+    /// Every topic on MSK Express brokers, the cluster's Express fleet shared by write share. Added in version 12.
+    pub express: CostBreakdown,
     /// The prices this cluster was priced with: its region's list prices, the bill's effective prices, overrides.
     pub prices: Vec<Price>,
     /// Billed lines attributed to this cluster over the cost window, one per usage type.
@@ -227,6 +231,8 @@ pub struct OwnerSummary {
     pub broker_local_monthly_usd: Option<Decimal>,
     pub tiered_storage_monthly_usd: Option<Decimal>,
     pub shared_storage_monthly_usd: Option<Decimal>,
+    /// Added in version 12.
+    pub express_monthly_usd: Option<Decimal>,
     pub current_monthly_usd: Option<Decimal>,
     /// Broker-local right-sized (the topics' `right_sized_monthly_usd`); null when any is unknown.
     pub right_sized_monthly_usd: Option<Decimal>,
@@ -288,6 +294,9 @@ pub struct TopicReport {
     pub tiered_storage: Option<CostBreakdown>,
     pub tiered_not_applicable: Option<String>,
     pub shared_storage: CostBreakdown,
+    /// On MSK Express brokers: one copy in Express storage, every byte written, the topic's write share of the
+    /// Express brokers the cluster's load needs, clients as on Kafka. Added in version 12.
+    pub express: CostBreakdown,
     /// Cheapest placement, saving and flip point; None when today's cost is incomplete.
     pub choice: Option<Choice>,
     /// Broker-local on the cluster sized for its own load (`clusters[].sizing`): the broker-local cost with its
@@ -315,7 +324,8 @@ impl TopicReport {
     pub fn missing(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         let tiered = self.tiered_storage.iter().flat_map(|t| t.missing.iter());
-        for m in self.broker_local.missing.iter().chain(tiered).chain(&self.shared_storage.missing) {
+        let placements = self.broker_local.missing.iter().chain(tiered).chain(&self.shared_storage.missing);
+        for m in placements.chain(&self.express.missing) {
             if !out.contains(&m.as_str()) {
                 out.push(m);
             }

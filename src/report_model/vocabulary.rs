@@ -16,6 +16,8 @@ pub enum Scenario {
     BrokerLocal,
     TieredStorage,
     SharedStorage,
+    /// Amazon MSK Express brokers. Added in version 12.
+    Express,
 }
 
 impl Scenario {
@@ -29,6 +31,7 @@ impl Scenario {
             Scenario::BrokerLocal => "broker-local",
             Scenario::TieredStorage => "tiered storage",
             Scenario::SharedStorage => "shared storage",
+            Scenario::Express => "MSK Express",
         }
     }
 }
@@ -70,6 +73,10 @@ pub enum Component {
     WalPut,
     WalUpload,
     VendorSubscription,
+    /// MSK Express: one copy of the retained bytes in Express storage. Added in version 12.
+    ExpressStorage,
+    /// MSK Express: every byte written, priced once. Added in version 12.
+    ExpressDataWritten,
 }
 
 impl Component {
@@ -217,6 +224,8 @@ pub enum ActionKind {
     MoveToTieredStorage,
     MoveToBrokerLocal,
     MigrateToSharedStorage,
+    /// Move the topic's cluster to MSK Express brokers. Added in version 12.
+    MigrateToExpress,
     RetireUnusedTopic,
     ChangeVolumesToGp3,
     ExpandStorage,
@@ -235,6 +244,7 @@ impl ActionKind {
             ActionKind::MoveToTieredStorage => "move to tiered storage",
             ActionKind::MoveToBrokerLocal => "move to broker-local disk",
             ActionKind::MigrateToSharedStorage => "migrate to shared storage",
+            ActionKind::MigrateToExpress => "migrate to MSK Express",
             ActionKind::RetireUnusedTopic => "delete or archive an unused topic",
             ActionKind::ChangeVolumesToGp3 => "change gp2 volumes to gp3",
             ActionKind::ExpandStorage => "expand broker storage",

@@ -14,6 +14,8 @@
 //! - shared storage (AutoMQ-style): one copy of `B` in S3, PUTs from `W`, GETs for cold reads, a WAL per broker, no
 //!   replication traffic; clients cross only from zones without a broker when they are zone-aware, else as often
 //!   as a broker picked by count is in another zone.
+//! - MSK Express: one copy of `B` in Express storage, `W` priced as data written, replication free, clients as on
+//!   Kafka today; brokers sized from AWS's per-size throughput and partition figures, by write share.
 //!
 //! The inter-AZ price is charged on each side of a transfer, hence the factor 2. A quantity that cannot be known
 //! (a partition size not collected, no write-rate metric, a zone not reported) or a price missing from the book
@@ -28,12 +30,14 @@ use crate::prices::{FixedPrice, PriceBook, PriceKey, VENDOR_KEY};
 use crate::settings::{Platform, VolumeType};
 
 mod broker_local;
+mod express;
 mod shared;
 mod tiered;
 mod traffic;
 
 pub use broker_local::broker_local;
 use broker_local::{push_local_disk, push_provisioned_performance};
+pub use express::{EXPRESS_SIZES, ExpressFleet, ExpressSize, express, express_brokers, express_fleet};
 pub use shared::shared_storage;
 pub use tiered::{NotTierable, groups_behind, local_bytes, local_window_ms, tiered_eligibility, tiered_storage};
 pub use traffic::kafka_crossing;
@@ -462,6 +466,8 @@ pub struct ClusterInputs {
     pub disk_write_bytes_per_sec: f64,
     /// Sum over the cluster's topics of write rate × the copies their groups read: what consumers read.
     pub read_bytes_per_sec: f64,
+    /// The cluster's partitions (leaders), which Express brokers are sized for with its partition quota.
+    pub partitions: i64,
 }
 
 /// A decimal rounded to a whole number (half away from zero), saturating at the ends of `i64`.

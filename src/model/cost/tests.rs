@@ -9,8 +9,8 @@ fn abc() -> Vec<String> {
     vec!["a".into(), "b".into(), "c".into()]
 }
 
-/// us-east-1 list prices, with the test cluster's MSK prices pinned (the book has no MSK price: its AmazonMSK
-/// offer could not be read) so the hand computations do not move when the book does.
+/// us-east-1 list prices, with the test cluster's MSK prices pinned so the hand computations do not move when the
+/// book does.
 fn book() -> PriceBook {
     book_with(&[])
 }
@@ -43,6 +43,7 @@ fn cluster(platform: Platform) -> ClusterInputs {
         cluster_bytes_in_per_sec: 4.0 * 1_048_576.0,
         disk_write_bytes_per_sec: 12.0 * 1_048_576.0,
         read_bytes_per_sec: 8.0 * 1_048_576.0,
+        partitions: 0,
     }
 }
 
@@ -763,4 +764,80 @@ fn a_partition_still_filling_frees_no_disk() {
     };
     let freed = young.partition_freed(Decimal::ONE / dec!(7)).unwrap();
     assert!(freed.iter().all(|b| b.is_zero()), "{freed:?}");
+}
+
+#[test]
+fn reproduces_awss_express_sizing_example_line_by_line() {
+    // Published (MSK Developer Guide, "Best practices for Express brokers", "Right-size your cluster"): "if your
+    // streaming application needs 45 MBps of data ingress (write) and 90 MBps data egress (read) capacity, you can
+    // simply use 3 express.m7g.large brokers", each recommended for 15.6 MBps in and 31.2 MBps out (its table).
+    let large = &EXPRESS_SIZES[0];
+    assert_eq!(
+        (large.instance_type, large.ingress_mbps, large.egress_mbps),
+        ("express.m7g.large", dec!(15.6), dec!(31.2))
+    );
+    let (ingress, egress) = (dec!(45) * dec!(1_000_000), dec!(90) * dec!(1_000_000));
+    // Ingress: 45 ÷ 15.6 = 2.88 → 3 brokers. Egress: 90 ÷ 31.2 = 2.88 → 3. Three zones: 3.
+    assert_eq!(express_brokers(large, ingress, Decimal::ZERO, 0), 3);
+    assert_eq!(express_brokers(large, Decimal::ZERO, egress, 0), 3);
+    assert_eq!(express_brokers(large, ingress, egress, 0), 3);
+    // The cheapest fleet for that load, at us-east-1's published prices: 3 × express.m7g.large at $0.408 = $1.224 an
+    // hour; express.m7g.xlarge needs 45 ÷ 31.2 = 1.44 → 2, rounded up to 3 zones = 3 × $0.816 = $2.448.
+    let c = ClusterInputs {
+        cluster_bytes_in_per_sec: 45e6,
+        read_bytes_per_sec: 90e6,
+        partitions: 30,
+        ..cluster(Platform::Msk)
+    };
+    let fleet = express_fleet(&c, &book()).unwrap();
+    assert_eq!((fleet.size.instance_type, fleet.brokers), ("express.m7g.large", 3));
+    // A step over a size's figure takes the next multiple of three: 47 MBps ÷ 15.6 = 3.01 → 4 → 6.
+    assert_eq!(express_brokers(large, dec!(47) * dec!(1_000_000), Decimal::ZERO, 0), 6);
+}
+
+#[test]
+fn express_brokers_are_also_sized_by_the_partition_quota_and_priced_per_topic_by_hand() {
+    // Published (MSK quota, "Express broker partition quota"): 1,000 partitions per express.m7g.large, leaders and
+    // followers; Express replicates every partition 3 times. 2,000 partitions = 6,000 replicas → 6 brokers.
+    let large = &EXPRESS_SIZES[0];
+    assert_eq!(express_brokers(large, Decimal::ZERO, Decimal::ZERO, 2_000 * 3), 6);
+    // Little traffic, 2,000 partitions: large 6 × $0.408 = $2.448 an hour; 2xlarge 6,000 ÷ 2,500 = 2.4 → 3 ×
+    // $1.632 = $4.896: large.
+    let c = ClusterInputs { partitions: 2_000, ..cluster(Platform::Msk) };
+    let fleet = express_fleet(&c, &book()).unwrap();
+    assert_eq!((fleet.size.instance_type, fleet.brokers), ("express.m7g.large", 6));
+
+    // The test topic (100 GiB retained, 1 MiB/s written of the cluster's 4 MiB/s, read twice), 730 h, on the test
+    // cluster (4 MiB/s in, 8 MiB/s out, 30 partitions: 3 × express.m7g.large):
+    // storage 100 GiB × $0.10 = $10; written 1 MiB/s × 3,600 × 730 = 2,628,000 MiB = 2,566.40625 GiB × $0.01 =
+    // $25.6640625; brokers 3 × 730 h × 1/4 = 547.5 broker-hours × $0.408 = $223.38; replication free (MSK); clients
+    // as on Kafka: producers and both groups to leaders spread over a, b, c from clients spread evenly: 2/3 cross,
+    // 2,566.40625 × 2/3 × 3 directions-of-traffic (1 produce + 2 reads) × $0.02 (both sides) = $102.65625.
+    let c = ClusterInputs { partitions: 30, ..cluster(Platform::Msk) };
+    let cost = express(&topic(), &c, &Assumptions::default(), &book());
+    assert!(cost.missing.is_empty(), "{:?}", cost.missing);
+    assert_eq!(component(&cost, "express_storage").monthly_usd, dec!(10));
+    // 25.6640625, kept to 6 decimals as every line is (half to even).
+    assert_eq!(component(&cost, "express_data_written").monthly_usd, dec!(25.664062));
+    let compute = component(&cost, "broker_compute");
+    assert_eq!(
+        (compute.quantity, compute.price_key.to_string()),
+        (dec!(547.5), "msk.broker.express.m7g.large".to_string())
+    );
+    assert_eq!(compute.monthly_usd, dec!(223.38));
+    assert_eq!(cross_az(&cost).round_dp(2), dec!(102.66));
+    // A self-managed cluster moving to Express pays no replication either: MSK does not bill it.
+    let self_managed = express(
+        &topic(),
+        &ClusterInputs { partitions: 30, ..cluster(Platform::SelfManaged) },
+        &Assumptions::default(),
+        &book(),
+    );
+    assert_eq!(cross_az(&self_managed), cross_az(&cost));
+    // No Express price in the book: the brokers are missing, named, never $0.
+    let mut without = book();
+    without.prices.retain(|p| !p.key.to_string().starts_with("msk.broker.express."));
+    let cost = express(&topic(), &c, &Assumptions::default(), &without);
+    assert!(cost.components.iter().all(|c| c.name != "broker_compute"));
+    assert!(cost.missing.iter().any(|m| m.part == Part::Component(Component::BrokerCompute)), "{:?}", cost.missing);
 }

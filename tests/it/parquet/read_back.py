@@ -21,7 +21,7 @@ TEXTS = (pa.string(), pa.large_string(), pa.string_view())
 DUCK = {DEC: "DECIMAL(38,18)", INT: "BIGINT", FLOAT: "DOUBLE", BOOL: "BOOLEAN", TEXT: "VARCHAR"}
 
 MONEY = ["current_monthly_usd", "right_sized_monthly_usd", "broker_local_monthly_usd", "tiered_storage_monthly_usd",
-         "shared_storage_monthly_usd"]
+         "shared_storage_monthly_usd", "express_monthly_usd"]
 CHOICE = {"cheapest": TEXT, "saving_monthly_usd": DEC, "flips_to": TEXT, "flip_retention_factor": DEC,
           "rate_flips_to": TEXT, "flip_rate_factor": DEC}
 TYPES = {
