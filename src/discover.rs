@@ -65,6 +65,17 @@ fn tag<'a>(c: &'a DiscoveredCluster, keys: &[&str]) -> Option<(&'a str, &'a str)
     c.tags.iter().find(|(k, _)| keys.contains(&k.to_ascii_lowercase().as_str())).map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
+/// A file as it is (empty when there is none yet), or why it cannot be merged into.
+fn parse(existing: Option<&str>, file: &str) -> Result<toml::Table, DiscoverError> {
+    match existing {
+        Some(text) => text.parse().map_err(|e: toml::de::Error| DiscoverError::Unreadable {
+            file: file.to_string(),
+            why: e.message().to_string(),
+        }),
+        None => Ok(toml::Table::new()),
+    }
+}
+
 /// The config after discovering `clusters`: `existing` (the file as it is, if any) with what it lacks appended.
 pub fn merge_config(
     existing: Option<&str>,
@@ -73,13 +84,7 @@ pub fn merge_config(
     unread: &[String],
     stamp: &str,
 ) -> Result<Merged, DiscoverError> {
-    let parsed: toml::Table = match existing {
-        Some(text) => text.parse().map_err(|e: toml::de::Error| DiscoverError::Unreadable {
-            file: file.to_string(),
-            why: e.message().to_string(),
-        })?,
-        None => toml::Table::new(),
-    };
+    let parsed = parse(existing, file)?;
     let tables = |key: &str| parsed.get(key).and_then(|v| v.as_array()).cloned().unwrap_or_default();
     let (have_clusters, have_sources) = (tables("clusters"), tables("sources"));
     let names: BTreeSet<String> =
@@ -324,13 +329,7 @@ pub fn merge_catalog(
     file: &str,
     clusters: &[DiscoveredCluster],
 ) -> Result<Merged, DiscoverError> {
-    let parsed: toml::Table = match existing {
-        Some(text) => text.parse().map_err(|e: toml::de::Error| DiscoverError::Unreadable {
-            file: file.to_string(),
-            why: e.message().to_string(),
-        })?,
-        None => toml::Table::new(),
-    };
+    let parsed = parse(existing, file)?;
     let have: BTreeSet<String> =
         parsed.get("owners").and_then(|o| o.as_table()).map(|t| t.keys().cloned().collect()).unwrap_or_default();
     let mut owners: BTreeMap<String, (String, Option<String>, Vec<String>)> = BTreeMap::new();
@@ -390,4 +389,74 @@ pub fn merge_catalog(
         out.text.push_str(&add);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(name: &str, arn: &str, auth: &[Auth]) -> DiscoveredCluster {
+        DiscoveredCluster {
+            arn: arn.into(),
+            name: name.into(),
+            region: "eu-west-1".into(),
+            kind: ClusterKind::Provisioned,
+            state: Some("ACTIVE".into()),
+            instance_type: Some("kafka.m7g.large".into()),
+            brokers: Some(3),
+            zones: Some(3),
+            ebs_gib_per_broker: Some(500),
+            provisioned_throughput_mibps: None,
+            tiered_storage: Some(false),
+            auth: auth.to_vec(),
+            bootstrap: auth.iter().map(|a| (*a, format!("b-1.example:{}", a.port()))).collect(),
+            tags: BTreeMap::from([("Team".to_string(), "Data & Analytics".to_string())]),
+        }
+    }
+
+    #[test]
+    fn each_authentication_gets_its_port_and_only_what_needs_no_secret_is_left_active() {
+        let iam =
+            merge_config(None, "k.toml", &[cluster("a", "arn:a", &[Auth::Iam, Auth::Scram])], &[], "now").unwrap();
+        assert!(
+            iam.text.contains("\"bootstrap.servers\" = \"b-1.example:9098\"")
+                && iam.text.contains("aws_msk_iam = true")
+        );
+        assert!(!iam.text.contains("# [[sources]]"), "IAM needs no secret: active\n{}", iam.text);
+        let scram = merge_config(None, "k.toml", &[cluster("b", "arn:b", &[Auth::Scram])], &[], "now").unwrap();
+        assert!(scram.text.contains("# password_env = \"KAFKA_FINOPS_B_PASSWORD\""), "{}", scram.text);
+        assert!(scram.text.contains("port 9096") && scram.text.contains("# Commented out: it needs the user"));
+        let plain = merge_config(None, "k.toml", &[cluster("c", "arn:c", &[Auth::Plaintext])], &[], "now").unwrap();
+        assert!(plain.text.contains("\"b-1.example:9092\", \"security.protocol\" = \"PLAINTEXT\""), "{}", plain.text);
+        // Whatever discover writes is TOML a config can be read from.
+        for merged in [iam, scram, plain] {
+            assert!(merged.text.parse::<toml::Table>().is_ok(), "{}", merged.text);
+        }
+    }
+
+    #[test]
+    fn a_merge_keeps_the_file_byte_for_byte_and_skips_clusters_it_names_even_in_a_comment() {
+        let mine = "catalog = \"owners.toml\"\n# my note\n[[clusters]]\nname = \"kept\"\nplatform = \"msk\"\n\
+                    region = \"eu-west-1\"\nbroker_instance_type = \"kafka.m5.large\"\n# gone: arn:dropped\n";
+        let found = [cluster("kept", "arn:kept", &[Auth::Iam]), cluster("dropped", "arn:dropped", &[Auth::Iam])];
+        let merged = merge_config(Some(mine), "k.toml", &found, &[], "now").unwrap();
+        assert_eq!((merged.text.as_str(), merged.kept.len()), (mine, 2), "nothing to add: the file is unchanged");
+        let new = cluster("new", "arn:new", &[Auth::Iam]);
+        let merged = merge_config(Some(mine), "k.toml", &[new], &[], "now").unwrap();
+        assert!(merged.text.starts_with(mine) && merged.text.contains("name = \"new\""));
+        assert_eq!(merged.added, ["new"]);
+        let broken = merge_config(Some("[[clusters"), "k.toml", &found, &[], "now").unwrap_err().to_string();
+        assert!(broken.starts_with("k.toml is not valid TOML"), "{broken}");
+    }
+
+    #[test]
+    fn teams_in_tags_become_owners_once() {
+        let found = [cluster("a", "arn:a", &[Auth::Iam]), cluster("b", "arn:b", &[Auth::Iam])];
+        let catalog = merge_catalog(None, "catalog.toml", &found).unwrap();
+        assert_eq!(catalog.added, ["data-analytics"]);
+        assert!(catalog.text.contains("[owners.data-analytics]\nteam = \"Data & Analytics\""), "{}", catalog.text);
+        assert!(catalog.text.contains("# Tagged on a, b."));
+        let again = merge_catalog(Some(&catalog.text), "catalog.toml", &found).unwrap();
+        assert_eq!((again.text, again.kept), (catalog.text, vec!["data-analytics".to_string()]));
+    }
 }
