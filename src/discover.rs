@@ -89,12 +89,6 @@ pub fn merge_config(
     let (have_clusters, have_sources) = (tables("clusters"), tables("sources"));
     let names: BTreeSet<String> =
         have_clusters.iter().filter_map(|c| c.get("name")?.as_str().map(String::from)).collect();
-    let arns: BTreeSet<String> = have_clusters
-        .iter()
-        .filter_map(|c| c.get("billing_resource_ids")?.as_array().cloned())
-        .flatten()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
     let has_cost_explorer =
         have_sources.iter().any(|s| s.get("kind").and_then(|k| k.as_str()) == Some("cost-explorer"));
 
@@ -104,8 +98,9 @@ pub fn merge_config(
         add.push_str(&header(clusters, stamp));
     }
     for c in clusters {
-        // A cluster the file names anywhere, a commented-out block included, is the user's to keep or drop.
-        if arns.contains(&c.arn) || names.contains(&c.name) || existing.is_some_and(|t| t.contains(&c.arn)) {
+        // A cluster the file names anywhere (its ARN in `billing_resource_ids` or in a commented-out block, or its
+        // name in [[clusters]]) is the user's to keep or drop.
+        if names.contains(&c.name) || existing.is_some_and(|t| t.contains(&c.arn)) {
             out.kept.push(c.name.clone());
             continue;
         }

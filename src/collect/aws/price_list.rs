@@ -4,8 +4,8 @@
 //! (`usagetype`, `regionCode`, the instance type, ...) and its on-demand terms, each with price dimensions (unit,
 //! USD per unit, the tier it applies to). [`parse`] reads one document into the book's prices it maps to; the
 //! mapping (which usage type is which book key) is the table [`RULES`], one row per key, the same usage types the
-//! bundled book's entries cite. The fetched prices are cached per region with each price's SKU and the offer's
-//! publication date (`refreshed.rs` beside the price book), and the report calls their basis "refreshed list".
+//! bundled book's entries cite (a test holds the two to the same keys). The fetched prices are cached per region
+//! with each price's SKU and the offer's publication date (`prices::Refreshed`), and their basis is `refreshed`.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -258,11 +258,9 @@ const MAX_PAGES: usize = 200;
 /// What a refresh of one region fetched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fetched {
-    pub region: String,
     pub prices: Vec<Price>,
-    /// GetProducts requests made, and products read that the book keeps no price for.
+    /// GetProducts requests made.
     pub requests: u64,
-    pub skipped: u64,
 }
 
 /// Fetches the book's prices of `region` from the Price List Query API: every service of [`SERVICES`], filtered to
@@ -273,7 +271,7 @@ pub async fn fetch(settings: &super::AwsSettings, region: &str) -> Result<Fetche
     let config = super::sdk_config(&settings).await?;
     let client = aws_sdk_pricing::Client::new(&config);
     let mut found: std::collections::BTreeMap<PriceKey, Price> = Default::default();
-    let (mut requests, mut skipped) = (0, 0);
+    let mut requests = 0;
     for (service, filters) in SERVICES {
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -292,14 +290,11 @@ pub async fn fetch(settings: &super::AwsSettings, region: &str) -> Result<Fetche
                 super::AwsCallError::new("pricing:GetProducts", format!("GetProducts {service} ({region})"), &e)
             })?;
             for document in page.price_list() {
-                match parse(document, region)? {
-                    Some(p) => {
-                        let slot = found.entry(p.key.clone()).or_insert_with(|| p.clone());
-                        if p.usd < slot.usd {
-                            *slot = p;
-                        }
+                if let Some(p) = parse(document, region)? {
+                    let slot = found.entry(p.key.clone()).or_insert_with(|| p.clone());
+                    if p.usd < slot.usd {
+                        *slot = p;
                     }
-                    None => skipped += 1,
                 }
             }
             token = page.next_token().filter(|t| !t.is_empty()).map(String::from);
@@ -308,7 +303,7 @@ pub async fn fetch(settings: &super::AwsSettings, region: &str) -> Result<Fetche
             }
         }
     }
-    Ok(Fetched { region: region.to_string(), prices: found.into_values().collect(), requests, skipped })
+    Ok(Fetched { prices: found.into_values().collect(), requests })
 }
 
 /// Why a refresh failed.
@@ -487,5 +482,19 @@ mod tests {
         assert!(matches!(read("{}"), Err(ParseError::Json(_))));
         let no_terms = r#"{"product":{"sku":"ABC","attributes":{"usagetype":"USE1-Kafka.Storage.GP2"}},"serviceCode":"AmazonMSK"}"#;
         assert_eq!(read(no_terms).unwrap_err().to_string(), "product ABC: no on-demand price");
+    }
+
+    #[test]
+    fn the_bundled_books_msk_usage_types_map_to_the_keys_they_are_filed_under() {
+        // The bundled book's MSK entries (written by ci/prices/unit_maps.py) and a refresh (this module's RULES) map
+        // AWS's usage types to keys in two places: each cited usage type must read back as its entry's key.
+        let book = crate::prices::PriceBook::defaults();
+        let mut checked = 0;
+        for p in book.prices.iter().filter(|p| p.source.contains("metered-unit map for Amazon MSK")) {
+            let usage = p.source.split("usage type ").nth(1).and_then(|rest| rest.split(',').next()).unwrap();
+            assert_eq!(key_of("AmazonMSK", usage).as_ref(), Some(&p.key), "{usage} ({})", p.region);
+            checked += 1;
+        }
+        assert_eq!(checked, 136, "every generated MSK entry: 34 keys in each of four regions");
     }
 }
