@@ -100,15 +100,16 @@ impl Placement {
         if self.unknown_followers().is_some() {
             return None;
         }
-        Some(
-            self.partitions
-                .iter()
-                .map(|p| {
-                    let across = p.followers.iter().filter(|f| f.as_deref() != p.leader.as_deref()).count();
-                    p.share * Decimal::from(across as i64)
-                })
-                .sum(),
-        )
+        // Summed per count of copies across, then multiplied: one product per count, not per partition.
+        let mut by_count: Vec<(usize, Decimal)> = Vec::with_capacity(3);
+        for p in &self.partitions {
+            let across = p.followers.iter().filter(|f| f.as_deref() != p.leader.as_deref()).count();
+            match by_count.iter_mut().find(|(n, _)| *n == across) {
+                Some((_, w)) => *w += p.share,
+                None => by_count.push((across, p.share)),
+            }
+        }
+        Some(by_count.into_iter().map(|(n, w)| w * Decimal::from(n as i64)).sum())
     }
 
     /// A topic of `partitions` partitions whose leaders take the zones in turn and whose `rf − 1` followers sit in
@@ -223,8 +224,22 @@ impl Distribution {
 
     /// Clients talking to each partition's leader: `1 − Σ_p w_p × P(client in leader's zone)`.
     pub fn leader_crossing(&self, placement: &Placement) -> Option<Decimal> {
-        let local = |p: &PartitionPlace| p.leader.as_deref().map_or(Decimal::ZERO, |z| self.at(z));
-        crossing(placement, placement.unknown_leaders(), local)
+        if placement.unknown_leaders().is_some() {
+            return None;
+        }
+        // The same sum taken zone by zone, `Σ_z P(client in z) × Σ_{p led from z} w_p`: one product per zone
+        // rather than per partition (a topic is priced a dozen times, and a product of two 28-digit shares is the
+        // dearest step of it).
+        let mut led: Vec<(&str, Decimal)> = Vec::with_capacity(4);
+        for p in &placement.partitions {
+            let zone = p.leader.as_deref().unwrap_or_default();
+            match led.iter_mut().find(|(z, _)| *z == zone) {
+                Some((_, w)) => *w += p.share,
+                None => led.push((zone, p.share)),
+            }
+        }
+        let stays: Decimal = led.iter().map(|(z, w)| *w * self.at(z)).sum();
+        Some(exact(Decimal::ONE - stays))
     }
 
     /// Consumers fetching from the nearest replica (KIP-392): local when any replica of the partition is in their
