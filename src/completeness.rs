@@ -34,6 +34,17 @@ pub struct SourceReport {
     /// Cost sources: the value this source writes in `cost_lines.source`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_source: Option<String>,
+    /// Object sources: the bytes fetched against the bytes of the objects read (a Parquet export is read in
+    /// place: its footer and the columns the rollup reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer>,
+}
+
+/// Bytes fetched from object storage, against the size of the objects they were read from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    pub fetched_bytes: u64,
+    pub object_bytes: u64,
 }
 
 /// A range of calendar days, both ends included.
@@ -59,6 +70,7 @@ impl SourceReport {
             requests: 0,
             window: None,
             line_source: None,
+            transfer: None,
         }
     }
 }

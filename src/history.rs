@@ -25,8 +25,9 @@ pub enum Unusable {
 /// carries; the costs it corrects (what Kafka retains and reads, the volume type billed) are the same fields, so
 /// a change between a 9 and a 10 shows as a move, as a real one would. Version 11 added each topic's write rate basis and
 /// the rates offsets give; a topic that had no write rate before may now have one from its offsets,
-/// and its cost moves as it would had a metric arrived.
-const COMPARABLE: [u32; 6] = [7, 8, 9, 10, 11, MODEL_VERSION];
+/// and its cost moves as it would had a metric arrived. Version 12 added capacity and the MSK Express placement
+/// beside the fields summaries carry; version 13 only each source's bytes fetched from object storage.
+const COMPARABLE: [u32; 7] = [7, 8, 9, 10, 11, 12, MODEL_VERSION];
 
 /// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
 /// has none usable.

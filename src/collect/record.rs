@@ -147,6 +147,7 @@ mod scenario_keys {
             requests: 1,
             window: Some(DayWindow { first: day, last: day }),
             line_source: Some("scenario".into()),
+            transfer: Some(crate::completeness::Transfer { fetched_bytes: 1, object_bytes: 2 }),
         };
         let meta = ScenarioMeta { name: "n", description: "d", captured_at: "t".into(), sources: &[source] };
         let value: toml::Table = toml::from_str(&toml::to_string(&meta).unwrap()).unwrap();

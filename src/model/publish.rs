@@ -375,14 +375,25 @@ impl From<crate::settings::WhatIf> for out::WhatIf {
 impl From<crate::completeness::SourceReport> for out::SourceReport {
     fn from(s: crate::completeness::SourceReport) -> Self {
         use crate::completeness::SourceStatus;
-        let crate::completeness::SourceReport { name, kind, status, detail, tables, requests, window, line_source } = s;
+        let crate::completeness::SourceReport {
+            name,
+            kind,
+            status,
+            detail,
+            tables,
+            requests,
+            window,
+            line_source,
+            transfer,
+        } = s;
+        let transfer = transfer.map(|t| out::Transfer { fetched_bytes: t.fetched_bytes, object_bytes: t.object_bytes });
         let status = match status {
             SourceStatus::Complete => out::SourceStatus::Complete,
             SourceStatus::Partial => out::SourceStatus::Partial,
             SourceStatus::Failed => out::SourceStatus::Failed,
         };
         let window = window.map(|crate::completeness::DayWindow { first, last }| out::DayWindow { first, last });
-        out::SourceReport { name, kind, status, detail, tables, requests, window, line_source }
+        out::SourceReport { name, kind, status, detail, tables, requests, window, line_source, transfer }
     }
 }
 

@@ -343,6 +343,17 @@ owner_tag_keys = ["cost_center"]
         (ours_amortized - amortized_total).abs() < 0.01,
         "amortized: tool {ours_amortized} vs independent {amortized_total}"
     );
+
+    // Read in place: the object's size as S3 holds it, and only its footer and the rollup's columns fetched.
+    let scenario: toml::Table = toml::from_str(&std::fs::read_to_string(rec.join("scenario.toml")).unwrap()).unwrap();
+    let transfer = &scenario["sources"].as_array().unwrap()[0]["transfer"];
+    let (fetched, object) =
+        (transfer["fetched_bytes"].as_integer().unwrap(), transfer["object_bytes"].as_integer().unwrap());
+    assert_eq!(object as u64, std::fs::metadata(&source).unwrap().len(), "object bytes are the file's size");
+    eprintln!("fetched {fetched} of {object} bytes ({:.1} %)", fetched as f64 * 100.0 / object as f64);
+    // The columns the rollup reads are 35 % of this small file's bytes (measured with no merging of ranges); half
+    // is the bound that merging nearby ranges must stay under.
+    assert!(fetched * 2 < object, "fetched {fetched} of {object} bytes: more than half of the object");
 }
 
 #[test]

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use super::exports::{ExportFile, ExportFormat, read_exports};
+use super::in_place::{self, Transfer};
 use super::{AwsCallError, AwsSettings, runtime, s3_client, sdk_config};
 use crate::collect::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{DayWindow, SourceReport, SourceStatus};
@@ -76,7 +77,7 @@ impl Source for BillingExportSource {
             ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods, staging.path()),
             ExportLocation::S3 { .. } => {
                 let rt = runtime().map_err(CollectError::runtime)?;
-                rt.block_on(self.fetch_s3(staging.path(), &mut report.requests))
+                rt.block_on(self.fetch_s3(staging.path(), &mut report))
             }
         };
         let files = match fetched {
@@ -147,10 +148,11 @@ impl BillingExportSource {
         }
     }
 
-    async fn fetch_s3(&self, staging: &Path, requests: &mut u64) -> Result<Vec<ExportFile>, FetchError> {
+    async fn fetch_s3(&self, staging: &Path, report: &mut SourceReport) -> Result<Vec<ExportFile>, FetchError> {
         let ExportLocation::S3 { bucket, prefix, manifest } = &self.settings.location else {
             return Ok(Vec::new());
         };
+        let requests = &mut report.requests;
         let config = sdk_config(&self.settings.aws).await?;
         let client = s3_client(&config, &self.settings.aws);
         let keys = match manifest {
@@ -176,9 +178,25 @@ impl BillingExportSource {
         };
         let mut files = Vec::new();
         let mut downloaded = 0;
+        let mut transfer = Transfer::default();
         for (i, key) in keys.iter().enumerate() {
+            if key.ends_with(".parquet") {
+                // Read in place: the footer and the rollup's columns only.
+                let base = key.rsplit('/').next().unwrap_or("export.parquet");
+                let path = staging.join(format!("{i:05}-{base}"));
+                let read = (self.settings.format, self.settings.owner_tag_keys.as_slice());
+                let got = in_place::fetch(&client, (bucket, key), &path, read, requests).await?;
+                transfer.fetched_bytes += got.fetched_bytes;
+                transfer.object_bytes += got.object_bytes;
+                files.push(ExportFile { path, display: format!("s3://{bucket}/{key}") });
+                continue;
+            }
+            let before = downloaded;
             files.push(download(&client, bucket, key, staging, (i, &mut downloaded), requests).await?);
+            transfer.fetched_bytes += downloaded - before;
+            transfer.object_bytes += downloaded - before;
         }
+        report.transfer = Some(transfer);
         Ok(files)
     }
 }
@@ -193,7 +211,6 @@ async fn list_keys(
     let mut token = None;
     loop {
         *requests += 1;
-        crate::collect::progress_requests(*requests);
         crate::collect::progress_requests(*requests);
         let page = client
             .list_objects_v2()
@@ -467,6 +484,8 @@ fn manifest_keys(text: &str, bucket: &str) -> Result<Vec<String>, ManifestError>
 enum FetchError {
     #[error(transparent)]
     Call(#[from] AwsCallError),
+    #[error(transparent)]
+    InPlace(#[from] in_place::InPlaceError),
     #[error("{what}: {cause}")]
     Body { what: String, cause: aws_sdk_s3::primitives::ByteStreamError },
     #[error("{what}: not UTF-8 text: {cause}")]

@@ -225,11 +225,35 @@ fn scan_file(
             found.name().to_uppercase()
         )));
     }
-    let mapped = match found {
-        ExportFormat::Cur => map_cur(scan, &names, &schema, owner_tag_keys),
-        ExportFormat::Focus => map_focus(scan, &names, &schema, owner_tag_keys),
-    };
-    Ok((found, mapped))
+    Ok((found, scan.select(mapped(found, &names, &schema, owner_tag_keys))))
+}
+
+/// The common shape's columns, as expressions over a file of `format` with these columns.
+fn mapped(format: ExportFormat, names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> Vec<Expr> {
+    match format {
+        ExportFormat::Cur => map_cur(names, schema, owner_tag_keys),
+        ExportFormat::Focus => map_focus(names, schema, owner_tag_keys),
+    }
+}
+
+/// The columns the rollup reads from a Parquet export, found from the same expressions that read it (so a
+/// column a reader starts to use is fetched too). Only the file's footer is read. `None` when the file is not an
+/// export this tool knows (the reader then says why, on the whole file).
+pub fn columns_read(path: &Path, format: Option<ExportFormat>, owner_tag_keys: &[String]) -> Option<Vec<String>> {
+    let mut scan = scan(path).ok()?;
+    let schema = scan.collect_schema().ok()?;
+    let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+    let found = format.or_else(|| detect(&names))?;
+    let mut read: Vec<String> = mapped(found, &names, &schema, owner_tag_keys)
+        .iter()
+        .flat_map(|e| e.clone().meta().root_names())
+        .map(|n| n.to_string())
+        .collect();
+    // The required columns too: a missing one is reported by name, on the file as fetched.
+    read.extend(found.required().iter().map(|c| c.to_string()));
+    read.sort();
+    read.dedup();
+    Some(read)
 }
 
 /// One line per day × account × service × usage type × operation × resource × unit × currency × owner tags, with
@@ -444,7 +468,7 @@ fn map_value(column: &str, key: &str) -> Expr {
         .cast(DataType::String)
 }
 
-fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> LazyFrame {
+fn map_cur(names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> Vec<Expr> {
     let mut cols = vec![day_of(schema, cur::USAGE_START_DATE).alias("day")];
     cols.extend(cur::TEXT_KEY.iter().map(|p| text_or_null(names, p.column).alias(p.name)));
     cols.extend([
@@ -466,7 +490,7 @@ fn map_cur(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[S
         };
         cols.push(tag.alias(format!("tag_{i}")));
     }
-    scan.select(cols)
+    cols
 }
 
 /// The amortized cost of a CUR line: `cur::AMORTIZATION` as one expression (a column the file lacks is null).
@@ -496,7 +520,7 @@ fn cur_amortized(names: &[&str]) -> Expr {
     })
 }
 
-fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> LazyFrame {
+fn map_focus(names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> Vec<Expr> {
     let description = col("ChargeDescription").cast(DataType::String).str().to_lowercase();
     let service = col("ServiceName").cast(DataType::String);
     let pricing_unit = col("PricingUnit").cast(DataType::String);
@@ -547,7 +571,7 @@ fn map_focus(scan: LazyFrame, names: &[&str], schema: &Schema, owner_tag_keys: &
         let tag = if names.contains(&"Tags") { json_key("Tags", key) } else { lit(NULL).cast(DataType::String) };
         cols.push(tag.alias(format!("tag_{i}")));
     }
-    scan.select(cols)
+    cols
 }
 
 #[cfg(test)]

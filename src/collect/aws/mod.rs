@@ -12,6 +12,7 @@ pub mod cost_explorer;
 pub mod cur;
 mod export_dictionary;
 pub mod exports;
+mod in_place;
 pub mod msk;
 pub mod price_list;
 pub mod settings;

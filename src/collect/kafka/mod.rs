@@ -268,6 +268,7 @@ impl KafkaSource {
             requests: count,
             window: None,
             line_source: None,
+            transfer: None,
         });
         if into.captured_at.is_none() {
             into.captured_at = Some(chrono::Utc::now());
