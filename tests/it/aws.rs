@@ -310,6 +310,7 @@ prefix = "cur/wal/"
 format = "cur"
 endpoint_url = "{endpoint}"
 owner_tag_keys = ["cost_center"]
+cache_dir = "cache"
 "#
         ),
     );
@@ -354,6 +355,36 @@ owner_tag_keys = ["cost_center"]
     // The columns the rollup reads are 35 % of this small file's bytes (measured with no merging of ranges); half
     // is the bound that merging nearby ranges must stay under.
     assert!(fetched * 2 < object, "fetched {fetched} of {object} bytes: more than half of the object");
+
+    // Run again: the object's ETag is the same, so its rollup is reused and nothing but the listing is fetched.
+    let collect = |to: &Path| {
+        let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", to.to_str().unwrap()], dir.path());
+        assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+        let scenario: toml::Table =
+            toml::from_str(&std::fs::read_to_string(to.join("scenario.toml")).unwrap()).unwrap();
+        let source = scenario["sources"].as_array().unwrap()[0].clone();
+        (
+            recorded(to),
+            source["transfer"]["fetched_bytes"].as_integer().unwrap(),
+            source["requests"].as_integer().unwrap(),
+        )
+    };
+    let (again, fetched_again, requests_again) = collect(&dir.path().join("rec2"));
+    assert_eq!(again.total, got.total, "the kept rollup gives the same figures");
+    assert_eq!(fetched_again, 0, "an unchanged object is not fetched again");
+    assert_eq!(requests_again, 1, "one listing, no GET");
+
+    // Rewritten (a new ETag): read again. The new object is the first 1,000 line items; its total is summed here.
+    let whole = polars::prelude::ParquetReader::new(std::fs::File::open(&source).unwrap()).finish().unwrap();
+    let mut first = whole.head(Some(1000));
+    let mut bytes = Vec::new();
+    polars::prelude::ParquetWriter::new(&mut bytes).finish(&mut first).unwrap();
+    let want: f64 = first.column("line_item_unblended_cost").unwrap().f64().unwrap().iter().flatten().sum();
+    put(&endpoint, &bucket, &[(key, bytes)]);
+    let (rewritten, fetched_rewritten, _) = collect(&dir.path().join("rec3"));
+    assert!(fetched_rewritten > 0, "a rewritten object is fetched again");
+    let total: f64 = rewritten.total.to_string().parse().unwrap();
+    assert!((total - want).abs() < 0.01, "rewritten object: tool {total} vs independent {want}");
 }
 
 #[test]

@@ -10,7 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::exports::{ExportFile, ExportFormat, read_exports};
+use super::cur;
+use super::export_cache::{Entry, ExportCache, How};
+use super::exports::{ExportError, ExportFile, ExportFormat, ExportSummary, read_exports};
 use super::in_place::{self, Transfer};
 use super::{AwsCallError, AwsSettings, runtime, s3_client, sdk_config};
 use crate::collect::{CollectError, Collected, Source, SourceKindSpec};
@@ -40,6 +42,8 @@ pub struct BillingExportSettings {
     /// `YYYY-MM`; empty = every period found.
     pub billing_periods: Vec<String>,
     pub owner_tag_keys: Vec<String>,
+    /// Each S3 object's rollup is kept under `<cache_dir>/<source>/` and reused while its ETag is the same.
+    pub cache_dir: PathBuf,
 }
 
 pub struct BillingExportSource {
@@ -74,7 +78,8 @@ impl Source for BillingExportSource {
             CollectError::Local { what: "creating a temporary folder for the exports", cause: source }
         })?;
         let fetched = match &self.settings.location {
-            ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods, staging.path()),
+            ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods, staging.path())
+                .map(|files| files.into_iter().map(|f| Staged::Read(f, None)).collect()),
             ExportLocation::S3 { .. } => {
                 let rt = runtime().map_err(CollectError::runtime)?;
                 rt.block_on(self.fetch_s3(staging.path(), &mut report))
@@ -99,7 +104,7 @@ impl Source for BillingExportSource {
             Some(ExportFormat::Focus) => "focus",
             _ => "billing-export",
         };
-        match read_exports(&files, self.settings.format, &self.settings.owner_tag_keys, source) {
+        match self.read_staged(files, source) {
             Ok((mut lines, summary)) => {
                 // Name the format each line came from, as the cost_lines table documents (`cur`, `focus`).
                 if summary.formats.iter().all(|(_, f)| *f == summary.formats[0].1) {
@@ -108,13 +113,13 @@ impl Source for BillingExportSource {
                 }
                 tracing::info!(
                     source = %self.name,
-                    files = files.len(),
+                    files = summary.formats.len(),
                     line_items = summary.lines,
                     cost_lines = summary.cost_lines,
                     requests = report.requests,
                     "billing export read"
                 );
-                let mut notes = vec![format!("{} file(s), {} line items", files.len(), summary.lines)];
+                let mut notes = vec![format!("{} file(s), {} line items", summary.formats.len(), summary.lines)];
                 if summary.inferred_usage_types > 0 {
                     notes.push(format!(
                         "usage type inferred from the charge description for {} FOCUS line items (no x_UsageType)",
@@ -137,7 +142,59 @@ impl Source for BillingExportSource {
     }
 }
 
+/// An export object ready to roll up: a staged file (with the S3 key and ETag it was read at, to keep its rollup),
+/// or a rollup kept from an earlier run of the same object.
+enum Staged {
+    Read(ExportFile, Option<(String, String)>),
+    Kept(Entry),
+}
+
 impl BillingExportSource {
+    fn cache(&self) -> ExportCache {
+        let how = How { format: self.settings.format, owner_tag_keys: self.settings.owner_tag_keys.clone() };
+        ExportCache::new(&self.settings.cache_dir, &self.name, how)
+    }
+
+    /// Rolls the staged objects up. Local files are read together; S3 objects one by one, so each one's rollup
+    /// can be kept, then merged with the kept ones (the same sums: a rollup of rollups).
+    fn read_staged(&self, staged: Vec<Staged>, source: &str) -> Result<(Vec<CostLine>, ExportSummary), ExportError> {
+        let (format, tags) = (self.settings.format, &self.settings.owner_tag_keys);
+        let ExportLocation::S3 { bucket, .. } = &self.settings.location else {
+            let files: Vec<ExportFile> =
+                staged.into_iter().filter_map(|s| if let Staged::Read(f, _) = s { Some(f) } else { None }).collect();
+            return read_exports(&files, format, tags, source);
+        };
+        let cache = self.cache();
+        let (mut all, mut summary, mut keys) = (Vec::new(), ExportSummary::default(), Vec::new());
+        for s in staged {
+            let entry = match s {
+                Staged::Kept(entry) => {
+                    summary.formats.push((format!("s3://{bucket}/{} (kept, same ETag)", entry.key), entry.format));
+                    entry
+                }
+                Staged::Read(file, at) => {
+                    let (lines, read) = read_exports(std::slice::from_ref(&file), format, tags, source)?;
+                    let found = read.formats.first().map(|(_, f)| *f).unwrap_or(ExportFormat::Cur);
+                    summary.formats.push((file.display.clone(), found));
+                    let (key, etag) = at.unwrap_or_default();
+                    let entry =
+                        Entry::new(&key, &etag, cache.how(), (found, read.lines, read.inferred_usage_types), lines);
+                    if !etag.is_empty() {
+                        cache.put(bucket, &entry);
+                    }
+                    entry
+                }
+            };
+            summary.lines += entry.line_items;
+            summary.inferred_usage_types += entry.inferred_usage_types;
+            keys.push(entry.key);
+            all.extend(entry.lines);
+        }
+        cache.keep_only(bucket, &keys);
+        let all = if summary.formats.len() > 1 { cur::merge_lines(all) } else { all };
+        summary.cost_lines = all.len();
+        Ok((all, summary))
+    }
     fn where_(&self) -> String {
         match &self.settings.location {
             ExportLocation::S3 { bucket, prefix, manifest: Some(m) } => {
@@ -148,10 +205,11 @@ impl BillingExportSource {
         }
     }
 
-    async fn fetch_s3(&self, staging: &Path, report: &mut SourceReport) -> Result<Vec<ExportFile>, FetchError> {
+    async fn fetch_s3(&self, staging: &Path, report: &mut SourceReport) -> Result<Vec<Staged>, FetchError> {
         let ExportLocation::S3 { bucket, prefix, manifest } = &self.settings.location else {
             return Ok(Vec::new());
         };
+        let mut etags = std::collections::BTreeMap::new();
         let requests = &mut report.requests;
         let config = sdk_config(&self.settings.aws).await?;
         let client = s3_client(&config, &self.settings.aws);
@@ -162,6 +220,13 @@ impl BillingExportSource {
             }
             None => {
                 let listed = list_keys(&client, bucket, prefix, requests).await?;
+                let listed: Vec<String> = listed
+                    .into_iter()
+                    .map(|(key, etag)| {
+                        etags.extend(etag.map(|e| (key.clone(), e)));
+                        key
+                    })
+                    .collect();
                 let mut chosen = Vec::new();
                 let manifests = newest_manifests(&listed, &self.settings.billing_periods);
                 if manifests.is_empty() {
@@ -176,25 +241,39 @@ impl BillingExportSource {
                 chosen
             }
         };
+        let cache = self.cache();
         let mut files = Vec::new();
         let mut downloaded = 0;
         let mut transfer = Transfer::default();
         for (i, key) in keys.iter().enumerate() {
-            if key.ends_with(".parquet") {
+            // A manifest names keys without their ETags: ask for one only when a rollup is kept for the key.
+            let etag = match etags.get(key) {
+                Some(e) => Some(e.clone()),
+                None if cache.has(bucket, key) => head_etag(&client, bucket, key, requests).await?,
+                None => None,
+            };
+            if let Some(kept) = etag.as_deref().and_then(|e| cache.get(bucket, key, e)) {
+                files.push(Staged::Kept(kept));
+                continue;
+            }
+            let (file, got, read_etag) = if key.ends_with(".parquet") {
                 // Read in place: the footer and the rollup's columns only.
                 let base = key.rsplit('/').next().unwrap_or("export.parquet");
                 let path = staging.join(format!("{i:05}-{base}"));
                 let read = (self.settings.format, self.settings.owner_tag_keys.as_slice());
-                let got = in_place::fetch(&client, (bucket, key), &path, read, requests).await?;
-                transfer.fetched_bytes += got.fetched_bytes;
-                transfer.object_bytes += got.object_bytes;
-                files.push(ExportFile { path, display: format!("s3://{bucket}/{key}") });
-                continue;
-            }
-            let before = downloaded;
-            files.push(download(&client, bucket, key, staging, (i, &mut downloaded), requests).await?);
-            transfer.fetched_bytes += downloaded - before;
-            transfer.object_bytes += downloaded - before;
+                let (got, read_etag) = in_place::fetch(&client, (bucket, key), &path, read, requests).await?;
+                (ExportFile { path, display: format!("s3://{bucket}/{key}") }, got, read_etag)
+            } else {
+                let before = downloaded;
+                let (file, read_etag) = download(&client, bucket, key, staging, (i, &mut downloaded), requests).await?;
+                let size = downloaded - before;
+                (file, Transfer { fetched_bytes: size, object_bytes: size }, read_etag)
+            };
+            // The ETag the object was read at (a listing's may be older by a rewrite in between).
+            let etag = read_etag.or(etag);
+            transfer.fetched_bytes += got.fetched_bytes;
+            transfer.object_bytes += got.object_bytes;
+            files.push(Staged::Read(file, etag.map(|e| (key.clone(), e))));
         }
         report.transfer = Some(transfer);
         Ok(files)
@@ -206,7 +285,7 @@ async fn list_keys(
     bucket: &str,
     prefix: &str,
     requests: &mut u64,
-) -> Result<Vec<String>, AwsCallError> {
+) -> Result<Vec<(String, Option<String>)>, AwsCallError> {
     let mut keys = Vec::new();
     let mut token = None;
     loop {
@@ -220,7 +299,9 @@ async fn list_keys(
             .send()
             .await
             .map_err(|e| AwsCallError::new("s3:ListBucket", format!("listing s3://{bucket}/{prefix}"), &e))?;
-        keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+        keys.extend(
+            page.contents().iter().filter_map(|o| o.key().map(|k| (k.to_string(), o.e_tag().map(str::to_string)))),
+        );
         match page.next_continuation_token() {
             Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
             _ => break,
@@ -248,6 +329,25 @@ async fn get_object(
         .map_err(|e| AwsCallError::new("s3:GetObject", format!("reading s3://{bucket}/{key}"), &e))
 }
 
+/// The object's current ETag (HeadObject, which `s3:GetObject` allows).
+async fn head_etag(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    requests: &mut u64,
+) -> Result<Option<String>, AwsCallError> {
+    *requests += 1;
+    crate::collect::progress_requests(*requests);
+    let head = client
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::new("s3:GetObject", format!("reading s3://{bucket}/{key}'s ETag"), &e))?;
+    Ok(head.e_tag().map(str::to_string))
+}
+
 async fn get_text(
     client: &aws_sdk_s3::Client,
     bucket: &str,
@@ -270,10 +370,11 @@ async fn download(
     staging: &Path,
     (index, downloaded): (usize, &mut u64),
     requests: &mut u64,
-) -> Result<ExportFile, FetchError> {
+) -> Result<(ExportFile, Option<String>), FetchError> {
     use tokio::io::AsyncWriteExt;
     let display = format!("s3://{bucket}/{key}");
     let mut object = get_object(client, bucket, key, requests).await?;
+    let etag = object.e_tag().map(str::to_string);
     let base = key.rsplit('/').next().unwrap_or("export");
     let raw = staging.join(format!("{index:05}-{base}"));
     let staged = |source| FetchError::Stage { path: raw.display().to_string(), cause: source };
@@ -298,7 +399,7 @@ async fn download(
     } else {
         raw
     };
-    Ok(ExportFile { path, display })
+    Ok((ExportFile { path, display }, etag))
 }
 
 fn inflate(from: &Path, to: &Path) -> std::io::Result<()> {

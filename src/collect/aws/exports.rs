@@ -46,7 +46,7 @@ use super::cur::{self, Amortized, KeyPart};
 use crate::schema::CostLine;
 
 /// Which export format a file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ExportFormat {
     /// Legacy Cost and Usage Report (Athena column names) and CUR 2.0, which share the line-item columns.
     Cur,

@@ -51,15 +51,15 @@ pub async fn fetch(
     to: &Path,
     (format, owner_tag_keys): (Option<ExportFormat>, &[String]),
     requests: &mut u64,
-) -> Result<Transfer, InPlaceError> {
+) -> Result<(Transfer, Option<String>), InPlaceError> {
     let what = format!("s3://{bucket}/{key}");
     let stage = |cause| InPlaceError::Stage { path: to.display().to_string(), cause };
     let mut file = std::fs::File::create(to).map_err(stage)?;
-    let (size, tail) = get_tail(client, (bucket, key), &what, requests).await?;
+    let (size, tail, etag) = get_tail(client, (bucket, key), &what, requests).await?;
     let mut transfer = Transfer { fetched_bytes: tail.len() as u64, object_bytes: size };
     if tail.len() as u64 >= size {
         file.write_all(&tail).map_err(stage)?;
-        return Ok(transfer);
+        return Ok((transfer, etag));
     }
     let footer_error = |cause| InPlaceError::Footer { what: what.clone(), cause };
     let end: &[u8; 8] = tail[tail.len() - 8..].try_into().expect("eight bytes");
@@ -101,7 +101,7 @@ pub async fn fetch(
         }
     }
     file.flush().map_err(stage)?;
-    Ok(transfer)
+    Ok((transfer, etag))
 }
 
 /// The byte ranges of the named columns' chunks in every row group, in order, those closer than [`COALESCE`]
@@ -138,13 +138,13 @@ fn write_at(file: &mut std::fs::File, offset: u64, bytes: &[u8]) -> std::io::Res
     file.write_all(bytes)
 }
 
-/// The object's last [`TAIL`] bytes (all of it when smaller) and its size.
+/// The object's size, its last [`TAIL`] bytes (all of it when smaller) and its ETag.
 async fn get_tail(
     client: &aws_sdk_s3::Client,
     (bucket, key): (&str, &str),
     what: &str,
     requests: &mut u64,
-) -> Result<(u64, Vec<u8>), InPlaceError> {
+) -> Result<(u64, Vec<u8>, Option<String>), InPlaceError> {
     let object = ranged(client, (bucket, key), format!("bytes=-{TAIL}"), what, requests).await?;
     let size = object
         .content_range()
@@ -154,6 +154,7 @@ async fn get_tail(
             object.content_length().and_then(|n| u64::try_from(n).ok()).filter(|_| object.content_range().is_none())
         })
         .ok_or_else(|| InPlaceError::NoSize { what: what.to_string() })?;
+    let etag = object.e_tag().map(str::to_string);
     let body = object
         .body
         .collect()
@@ -161,7 +162,7 @@ async fn get_tail(
         .map_err(|cause| InPlaceError::Body { what: what.to_string(), cause })?
         .into_bytes()
         .to_vec();
-    Ok((size, body))
+    Ok((size, body, etag))
 }
 
 async fn get_range(

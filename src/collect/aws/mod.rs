@@ -10,6 +10,7 @@ pub mod billing_export;
 pub mod cloudwatch;
 pub mod cost_explorer;
 pub mod cur;
+mod export_cache;
 mod export_dictionary;
 pub mod exports;
 mod in_place;
@@ -34,6 +35,8 @@ pub const IAM_ACTIONS: &[(&str, &str)] = &[
     ("kafka:ListNodes", "list_nodes"),
     ("s3:ListBucket", "list_objects_v2"),
     ("s3:GetObject", "get_object"),
+    // HeadObject (an object's ETag, to reuse its kept rollup) is allowed by s3:GetObject.
+    ("s3:GetObject", "head_object"),
     ("pricing:GetProducts", "get_products"),
 ];
 

@@ -121,6 +121,8 @@ pub struct BillingExportFile {
     format: Option<Spanned<String>>,
     /// `YYYY-MM` periods to read; default every period found.
     billing_periods: Option<Spanned<Vec<String>>>,
+    /// Where each S3 object's rollup is kept, relative to the config file; default the user's cache folder.
+    cache_dir: Option<String>,
     /// Tag keys whose values name owners.
     #[serde(default)]
     owner_tag_keys: Vec<String>,
@@ -184,6 +186,11 @@ impl BillingExportFile {
                 format,
                 billing_periods: self.billing_periods.map(Spanned::into_inner).unwrap_or_default(),
                 owner_tag_keys: self.owner_tag_keys,
+                cache_dir: match &self.cache_dir {
+                    Some(dir) => PathBuf::from(ctx.files.join(dir)),
+                    None => default_cache_dir(),
+                }
+                .join("billing-export"),
             }),
             _ => None,
         };
