@@ -14,7 +14,7 @@ use super::cur;
 use super::export_cache::{Entry, ExportCache, How};
 use super::exports::{ExportError, ExportFile, ExportFormat, ExportSummary, read_exports};
 use super::in_place::{self, Transfer};
-use super::{AwsCallError, AwsSettings, runtime, s3_client, sdk_config};
+use super::{AwsCallError, AwsSettings, get_object, runtime, s3_client, sdk_config};
 use crate::collect::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{DayWindow, SourceReport, SourceStatus};
 use crate::schema::{CostAllocation, CostLine, Table};
@@ -311,24 +311,6 @@ async fn list_keys(
     Ok(keys)
 }
 
-/// One GetObject, counted; errors say which object and, when denied, which IAM action is missing.
-async fn get_object(
-    client: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-    requests: &mut u64,
-) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, AwsCallError> {
-    *requests += 1;
-    crate::collect::progress_requests(*requests);
-    client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(|e| AwsCallError::new("s3:GetObject", format!("reading s3://{bucket}/{key}"), &e))
-}
-
 /// The object's current ETag (HeadObject, which `s3:GetObject` allows).
 async fn head_etag(
     client: &aws_sdk_s3::Client,
@@ -355,7 +337,7 @@ async fn get_text(
     requests: &mut u64,
 ) -> Result<String, FetchError> {
     let what = || format!("reading s3://{bucket}/{key}");
-    let object = get_object(client, bucket, key, requests).await?;
+    let object = get_object(client, (bucket, key), None, requests).await?;
     let bytes =
         object.body.collect().await.map_err(|source| FetchError::Body { what: what(), cause: source })?.into_bytes();
     String::from_utf8(bytes.to_vec()).map_err(|source| FetchError::NotText { what: what(), cause: source })
@@ -373,7 +355,7 @@ async fn download(
 ) -> Result<(ExportFile, Option<String>), FetchError> {
     use tokio::io::AsyncWriteExt;
     let display = format!("s3://{bucket}/{key}");
-    let mut object = get_object(client, bucket, key, requests).await?;
+    let mut object = get_object(client, (bucket, key), None, requests).await?;
     let etag = object.e_tag().map(str::to_string);
     let base = key.rsplit('/').next().unwrap_or("export");
     let raw = staging.join(format!("{index:05}-{base}"));

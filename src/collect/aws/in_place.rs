@@ -12,8 +12,8 @@ use std::path::Path;
 
 use parquet::file::metadata::{FooterTail, ParquetMetaDataReader};
 
-use super::AwsCallError;
 use super::exports::{ExportFormat, columns_read};
+use super::{AwsCallError, get_object};
 
 /// The tail read first: most footers fit in it, so one request finds the metadata.
 const TAIL: u64 = 64 * 1024;
@@ -89,7 +89,7 @@ pub async fn fetch(
     tracing::debug!(object = %what, size, footer = footer_len, ranges = ranges.len(), "reading in place");
     for range in ranges {
         let header = format!("bytes={}-{}", range.start, range.end - 1);
-        let mut object = ranged(client, (bucket, key), header, &what, requests).await?;
+        let mut object = get_object(client, (bucket, key), Some(header), requests).await?;
         file.seek(SeekFrom::Start(range.start)).map_err(stage)?;
         // Streamed to the file as it comes: a coalesced range can be most of a large object.
         while let Some(chunk) =
@@ -145,7 +145,7 @@ async fn get_tail(
     what: &str,
     requests: &mut u64,
 ) -> Result<(u64, Vec<u8>, Option<String>), InPlaceError> {
-    let object = ranged(client, (bucket, key), format!("bytes=-{TAIL}"), what, requests).await?;
+    let object = get_object(client, (bucket, key), Some(format!("bytes=-{TAIL}")), requests).await?;
     let size = object
         .content_range()
         .and_then(|r| r.rsplit('/').next())
@@ -173,28 +173,9 @@ async fn get_range(
     requests: &mut u64,
 ) -> Result<Vec<u8>, InPlaceError> {
     let header = format!("bytes={}-{}", range.start, range.end - 1);
-    let object = ranged(client, (bucket, key), header, what, requests).await?;
+    let object = get_object(client, (bucket, key), Some(header), requests).await?;
     let body = object.body.collect().await.map_err(|cause| InPlaceError::Body { what: what.to_string(), cause })?;
     Ok(body.into_bytes().to_vec())
-}
-
-async fn ranged(
-    client: &aws_sdk_s3::Client,
-    (bucket, key): (&str, &str),
-    range: String,
-    what: &str,
-    requests: &mut u64,
-) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, AwsCallError> {
-    *requests += 1;
-    crate::collect::progress_requests(*requests);
-    client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .range(&range)
-        .send()
-        .await
-        .map_err(|e| AwsCallError::new("s3:GetObject", format!("reading {what} ({range})"), &e))
 }
 
 #[cfg(test)]

@@ -203,3 +203,27 @@ pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.dedup();
     parts.join(": ")
 }
+
+/// One GetObject (of a byte range, e.g. `bytes=-65536`, when given), counted; errors say which object and, when
+/// denied, which IAM action is missing.
+pub(super) async fn get_object(
+    client: &aws_sdk_s3::Client,
+    (bucket, key): (&str, &str),
+    range: Option<String>,
+    requests: &mut u64,
+) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, AwsCallError> {
+    *requests += 1;
+    crate::collect::progress_requests(*requests);
+    let what = match &range {
+        Some(r) => format!("reading s3://{bucket}/{key} ({r})"),
+        None => format!("reading s3://{bucket}/{key}"),
+    };
+    client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_range(range)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::new("s3:GetObject", what, &e))
+}
