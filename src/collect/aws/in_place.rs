@@ -13,7 +13,7 @@ use std::path::Path;
 use parquet::file::metadata::{FooterTail, ParquetMetaDataReader};
 
 use super::exports::{ExportFormat, columns_read};
-use super::{AwsCallError, get_object};
+use super::{AwsCallError, get_object, send_get};
 
 /// The tail read first: most footers fit in it, so one request finds the metadata.
 const TAIL: u64 = 64 * 1024;
@@ -23,6 +23,9 @@ const TAIL: u64 = 64 * 1024;
 /// object at 1 MiB, 41 % at 64 KiB and 35 % with no merging (the columns read are that heavy in it). 64 KiB is
 /// about a request's worth of time at S3's per-connection throughput.
 const COALESCE: u64 = 64 * 1024;
+/// Ranged GETs in flight at once (arrow-rs' object_store and DuckDB's httpfs also fetch column chunks in
+/// parallel).
+const PARALLEL: usize = 8;
 /// Every Parquet file starts (and ends) with these four bytes.
 const MAGIC: &[u8; 4] = b"PAR1";
 
@@ -38,6 +41,8 @@ pub enum InPlaceError {
     Stage { path: String, cause: std::io::Error },
     #[error("{what}: not a Parquet file: {cause}")]
     Footer { what: String, cause: parquet::errors::ParquetError },
+    #[error("reading {what}: a ranged GET stopped: {cause}")]
+    Task { what: String, cause: tokio::task::JoinError },
     #[error("{what}: S3 answered a ranged GET without the object's size (Content-Range)")]
     NoSize { what: String },
 }
@@ -87,18 +92,31 @@ pub async fn fetch(
         None => std::iter::once(MAGIC.len() as u64..size - footer_len).collect(),
     };
     tracing::debug!(object = %what, size, footer = footer_len, ranges = ranges.len(), "reading in place");
-    for range in ranges {
-        let header = format!("bytes={}-{}", range.start, range.end - 1);
-        let mut object = get_object(client, (bucket, key), Some(header), requests).await?;
-        file.seek(SeekFrom::Start(range.start)).map_err(stage)?;
-        // Streamed to the file as it comes: a coalesced range can be most of a large object.
-        while let Some(chunk) =
-            object.body.try_next().await.map_err(|cause| InPlaceError::Body { what: what.clone(), cause })?
+    // Up to PARALLEL ranges in flight: one after another, each request's round trip would add up (600 of them on
+    // a 10M-line export).
+    let mut pending = ranges.into_iter();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < PARALLEL
+            && let Some(range) = pending.next()
         {
-            file.write_all(&chunk).map_err(stage)?;
-            transfer.fetched_bytes += chunk.len() as u64;
-            crate::collect::progress_bytes(transfer.fetched_bytes);
+            *requests += 1;
+            crate::collect::progress_requests(*requests);
+            // (A handle: the client is shared, not copied.)
+            let client = aws_sdk_s3::Client::clone(client);
+            let (bucket, key, what) = (bucket.to_string(), key.to_string(), what.clone());
+            running.spawn(async move {
+                let header = format!("bytes={}-{}", range.start, range.end - 1);
+                let object = send_get(&client, (&bucket, &key), Some(header)).await?;
+                let body = object.body.collect().await.map_err(|cause| InPlaceError::Body { what, cause })?;
+                Ok::<_, InPlaceError>((range.start, body.into_bytes()))
+            });
         }
+        let Some(done) = running.join_next().await else { break };
+        let (start, bytes) = done.map_err(|cause| InPlaceError::Task { what: what.clone(), cause })??;
+        write_at(&mut file, start, &bytes).map_err(stage)?;
+        transfer.fetched_bytes += bytes.len() as u64;
+        crate::collect::progress_bytes(transfer.fetched_bytes);
     }
     file.flush().map_err(stage)?;
     Ok((transfer, etag))

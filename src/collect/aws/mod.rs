@@ -214,6 +214,15 @@ pub(super) async fn get_object(
 ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, AwsCallError> {
     *requests += 1;
     crate::collect::progress_requests(*requests);
+    send_get(client, (bucket, key), range).await
+}
+
+/// The GetObject itself, for callers that count their requests as they start them (several at once).
+pub(super) async fn send_get(
+    client: &aws_sdk_s3::Client,
+    (bucket, key): (&str, &str),
+    range: Option<String>,
+) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, AwsCallError> {
     let what = match &range {
         Some(r) => format!("reading s3://{bucket}/{key} ({r})"),
         None => format!("reading s3://{bucket}/{key}"),
