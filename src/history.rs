@@ -26,8 +26,9 @@ pub enum Unusable {
 /// a change between a 9 and a 10 shows as a move, as a real one would. Version 11 added each topic's write rate basis and
 /// the rates offsets give; a topic that had no write rate before may now have one from its offsets,
 /// and its cost moves as it would had a metric arrived. Version 12 added capacity and the MSK Express placement
-/// beside the fields summaries carry; version 13 only each source's bytes fetched from object storage.
-const COMPARABLE: [u32; 7] = [7, 8, 9, 10, 11, 12, MODEL_VERSION];
+/// beside the fields summaries carry; version 13 only each source's bytes fetched from object storage, and 14
+/// only the queries a source ran on Athena and what their scans cost.
+const COMPARABLE: [u32; 8] = [7, 8, 9, 10, 11, 12, 13, MODEL_VERSION];
 
 /// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
 /// has none usable.

@@ -215,6 +215,8 @@ source_kinds! {
     Kafka: kafka::KafkaSource,
     /// CUR / CUR 2.0 / FOCUS billing exports, in S3 or on local disk.
     BillingExport: aws::billing_export::BillingExportSource,
+    /// CUR / CUR 2.0 / FOCUS rolled up by Amazon Athena over the export's Glue table.
+    Athena: aws::athena::AthenaSource,
     /// AWS Cost Explorer, daily by service and usage type, closed days cached.
     CostExplorer: aws::cost_explorer::CostExplorerSource,
     /// CloudWatch metrics of a cluster (MSK, EC2 brokers, storage buckets).

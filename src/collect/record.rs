@@ -148,6 +148,7 @@ mod scenario_keys {
             window: Some(DayWindow { first: day, last: day }),
             line_source: Some("scenario".into()),
             transfer: Some(crate::completeness::Transfer { fetched_bytes: 1, object_bytes: 2 }),
+            queries: vec![crate::completeness::QueryRun { id: "q".into(), bytes_scanned: 1, cost: None }],
         };
         let meta = ScenarioMeta { name: "n", description: "d", captured_at: "t".into(), sources: &[source] };
         let value: toml::Table = toml::from_str(&toml::to_string(&meta).unwrap()).unwrap();

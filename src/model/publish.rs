@@ -385,6 +385,7 @@ impl From<crate::completeness::SourceReport> for out::SourceReport {
             window,
             line_source,
             transfer,
+            queries,
         } = s;
         let transfer = transfer.map(|t| out::Transfer { fetched_bytes: t.fetched_bytes, object_bytes: t.object_bytes });
         let status = match status {
@@ -393,7 +394,21 @@ impl From<crate::completeness::SourceReport> for out::SourceReport {
             SourceStatus::Failed => out::SourceStatus::Failed,
         };
         let window = window.map(|crate::completeness::DayWindow { first, last }| out::DayWindow { first, last });
-        out::SourceReport { name, kind, status, detail, tables, requests, window, line_source, transfer }
+        let queries = queries
+            .into_iter()
+            .map(|crate::completeness::QueryRun { id, bytes_scanned, cost }| out::QueryRun {
+                id,
+                bytes_scanned,
+                cost: cost.map(|c| out::ServiceCost {
+                    quantity: c.quantity,
+                    unit: c.unit,
+                    unit_price: c.unit_price,
+                    amount: c.amount,
+                    price_source: c.price_source,
+                }),
+            })
+            .collect();
+        out::SourceReport { name, kind, status, detail, tables, requests, window, line_source, transfer, queries }
     }
 }
 

@@ -24,7 +24,7 @@ pub use vocabulary::*;
 /// renderers need not reach into the config stage.
 pub use crate::catalog::UNOWNED;
 
-pub const MODEL_VERSION: u32 = 13;
+pub const MODEL_VERSION: u32 = 14;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]

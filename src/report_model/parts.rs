@@ -480,6 +480,31 @@ pub struct SourceReport {
     /// place: its footer and the columns the rollup reads).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer>,
+    /// Query sources (Athena): each query run, the bytes it scanned and what the scan cost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<QueryRun>,
+}
+
+/// One query a source ran on a paid engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct QueryRun {
+    pub id: String,
+    pub bytes_scanned: u64,
+    /// What the scan cost at the engine's list price; absent where that price is not known (never $0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<ServiceCost>,
+}
+
+/// A cost of running the tool itself: quantity, unit, unit price and the price's source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ServiceCost {
+    pub quantity: Decimal,
+    pub unit: String,
+    pub unit_price: Decimal,
+    pub amount: Decimal,
+    pub price_source: String,
 }
 
 /// Bytes fetched from object storage, against the size of the objects they were read from.

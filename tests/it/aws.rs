@@ -1161,3 +1161,207 @@ fn a_cost_explorer_group_without_a_readable_amount_fails_the_source_never_reads_
     assert_eq!(msk_day2.len(), 1, "{rows:?}");
     assert_eq!(msk_day2[0][col("amount")].parse::<Decimal>().unwrap(), Decimal::new(25, 10));
 }
+
+/// moto's Athena (`/moto-api/static/athena/query-results`): each started query takes the next queued answer, and
+/// moto writes it as `<id>.csv` to the output location, as Athena does. A row is a list of values; `None` is a
+/// null (no `VarCharValue`), which moto writes as an empty field.
+fn queue_athena_answers(endpoint: &str, answers: &[Vec<Vec<Option<&str>>>]) {
+    let results: Vec<serde_json::Value> = answers
+        .iter()
+        .map(|rows| {
+            let rows: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|row| {
+                    let data: Vec<serde_json::Value> = row
+                        .iter()
+                        .map(|v| v.map_or(serde_json::json!({}), |v| serde_json::json!({ "VarCharValue": v })))
+                        .collect();
+                    serde_json::json!({ "Data": data })
+                })
+                .collect();
+            serde_json::json!({ "rows": rows, "column_info": [] })
+        })
+        .collect();
+    let body = serde_json::json!({ "account_id": "123456789012", "region": "us-east-1", "results": results });
+    moto_api(endpoint, "/moto-api/static/athena/query-results", &body.to_string());
+}
+
+/// The columns answer of a CUR 2.0 Data Export table: the required line-item columns, its line type, the tag MAP
+/// and the `billing_period` partition.
+fn cur2_columns() -> Vec<Vec<Option<&'static str>>> {
+    let mut rows = vec![vec![Some("column_name"), Some("data_type")]];
+    for c in kafka_finops::collect::aws::cur::REQUIRED {
+        let t = match c {
+            "line_item_usage_start_date" => "timestamp(3)",
+            "line_item_usage_amount" | "line_item_unblended_cost" => "double",
+            _ => "varchar",
+        };
+        rows.push(vec![Some(c), Some(t)]);
+    }
+    rows.push(vec![Some("line_item_line_item_type"), Some("varchar")]);
+    rows.push(vec![Some("resource_tags"), Some("map(varchar, varchar)")]);
+    rows.push(vec![Some("billing_period"), Some("varchar")]);
+    rows
+}
+
+fn athena_source(endpoint: &str, results: &str) -> String {
+    format!(
+        r#"[[sources]]
+name = "payer"
+kind = "athena"
+region = "us-east-1"
+endpoint_url = "{endpoint}"
+database = "cur"
+table = "acme"
+output_location = "s3://{results}/kafka-finops/"
+billing_periods = ["2026-11"]
+owner_tag_keys = ["team"]
+"#
+    )
+}
+
+/// The API flow against moto: two queries (the table's columns, then the rollup), each answer read from the CSV
+/// Athena writes to the output location. The answer's figures are hand-written; the checks are that they arrive as
+/// cost lines unchanged (a null operation stays null, an empty resource id stays empty), that the rollup moto
+/// received prunes to the window's partition and reads the tag from the MAP, and that the run records both query
+/// ids with their scans priced: moto scans 0 bytes, billed as Athena's 10 MB minimum, 10 × 2^20 / 2^40 TB × $5.00
+/// = $0.0000476837 each, $0.000048 to the millionth (hand-derived).
+#[test]
+fn an_athena_source_runs_the_rollup_reads_its_answer_from_s3_and_records_each_query() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let results = unique("athena-results");
+    put(&endpoint, &results, &[]);
+    let header = [
+        "day",
+        "account_id",
+        "service",
+        "usage_type",
+        "operation",
+        "resource_id",
+        "usage_unit",
+        "currency",
+        "tag_0",
+        "nulls",
+        "usage_quantity",
+        "amount",
+        "amortized",
+        "lines",
+        "amount_missing",
+        "inferred",
+    ];
+    let rollup: Vec<Vec<Option<&str>>> = vec![
+        header.iter().map(|h| Some(*h)).collect(),
+        [
+            "2026-11-02",
+            "111111111111",
+            "AmazonMSK",
+            "USE1-Kafka.m5.large",
+            "RunBroker",
+            "arn:aws:kafka:c/prod",
+            "Hrs",
+            "USD",
+            "payments",
+            "00000000",
+            "72.0000000000",
+            "15.1200000000",
+            "15.1200000000",
+            "72",
+            "0",
+            "0",
+        ]
+        .iter()
+        .map(|v| Some(*v))
+        .collect(),
+        vec![
+            Some("2026-11-02"),
+            Some("111111111111"),
+            Some("AmazonEC2"),
+            Some("USE1-DataTransfer-Regional-Bytes"),
+            None,
+            Some(""),
+            Some("GB"),
+            Some("USD"),
+            None,
+            Some("00010001"),
+            Some("10"),
+            Some("0.1"),
+            Some("0.1"),
+            Some("5"),
+            Some("0"),
+            Some("0"),
+        ],
+    ];
+    queue_athena_answers(&endpoint, &[cur2_columns(), rollup]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &athena_source(&endpoint, &results));
+    let rec = dir.path().join("rec");
+    let out = run(&["collect", "--config", config.to_str().unwrap(), "--record", rec.to_str().unwrap()], dir.path());
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+
+    let (h, rows) = read_csv(&rec.join("cost_lines.csv"));
+    let view: Vec<(&str, &str, &str, &str, &str)> = column(&h, &rows, "service")
+        .into_iter()
+        .zip(column(&h, &rows, "operation"))
+        .zip(column(&h, &rows, "resource_id"))
+        .zip(column(&h, &rows, "tags"))
+        .zip(column(&h, &rows, "amount"))
+        .map(|((((s, o), r), t), a)| (s, o, r, t, a))
+        .collect();
+    assert_eq!(
+        view,
+        vec![
+            ("AmazonEC2", "", "", "{}", "0.1"),
+            ("AmazonMSK", "RunBroker", "arn:aws:kafka:c/prod", r#"{"team":"payments"}"#, "15.12"),
+        ]
+    );
+    assert_eq!(column(&h, &rows, "source"), vec!["cur", "cur"]);
+
+    let scenario: toml::Table = toml::from_str(&std::fs::read_to_string(rec.join("scenario.toml")).unwrap()).unwrap();
+    let source = &scenario["sources"].as_array().unwrap()[0];
+    assert_eq!(source["status"].as_str(), Some("complete"), "{source}");
+    assert_eq!(source["window"]["first"].as_str(), Some("2026-11-01"));
+    let queries = source["queries"].as_array().unwrap();
+    assert_eq!(queries.len(), 2);
+    for q in queries {
+        assert_eq!(q["bytes_scanned"].as_integer(), Some(0));
+        assert_eq!(q["cost"]["amount"].as_str(), Some("0.000048"), "{q}");
+        assert_eq!(q["cost"]["unit_price"].as_str(), Some("5"), "{q}");
+    }
+
+    // What moto was asked: the rollup of the configured table, pruned to November's partition.
+    let athena = {
+        let conf = aws_sdk_athena::Config::builder()
+            .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
+            .http_client(kafka_finops::collect::aws::https_client())
+            .region(aws_sdk_athena::config::Region::new("us-east-1"))
+            .endpoint_url(&endpoint)
+            .credentials_provider(aws_sdk_athena::config::Credentials::new("testing", "testing", None, None, "t"))
+            .build();
+        aws_sdk_athena::Client::from_conf(conf)
+    };
+    let id = queries[1]["id"].as_str().unwrap().to_string();
+    let sql = runtime().block_on(async {
+        let e = athena.get_query_execution().query_execution_id(&id).send().await.unwrap();
+        e.query_execution().unwrap().query().unwrap().to_string()
+    });
+    assert!(sql.contains(r#"FROM "cur"."acme""#), "{sql}");
+    assert!(sql.contains(r#""billing_period" IN ('2026-11')"#), "{sql}");
+    assert!(sql.contains(r#"element_at("resource_tags", 'user:team') AS tag_0"#), "{sql}");
+}
+
+/// A table Athena's catalog does not show fails the source, naming it, and the run exits 1.
+#[test]
+fn an_athena_table_that_is_not_there_fails_the_source_naming_it() {
+    let Some(endpoint) = endpoint() else { return };
+    let _guard = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let results = unique("athena-results");
+    put(&endpoint, &results, &[]);
+    queue_athena_answers(&endpoint, &[vec![vec![Some("column_name"), Some("data_type")]]]);
+    let dir = with_demo(&athena_source(&endpoint, &results));
+    let out = run_demo(dir.path(), &[], &[]);
+    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    let model = model_text(&out);
+    assert!(model.contains("table `cur.acme` has no columns in information_schema"), "{model}");
+}

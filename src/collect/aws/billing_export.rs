@@ -392,7 +392,7 @@ fn inflate(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// The lines' amounts per day, owner tag key and value, and service (an empty value: the line has no such tag).
-fn allocations(lines: &[CostLine], tag_keys: &[String]) -> Vec<CostAllocation> {
+pub(super) fn allocations(lines: &[CostLine], tag_keys: &[String]) -> Vec<CostAllocation> {
     let mut sums: std::collections::BTreeMap<
         (chrono::NaiveDate, &str, String, &str, &str, &str),
         rust_decimal::Decimal,

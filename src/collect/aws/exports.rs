@@ -43,6 +43,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::cur::{self, Amortized, KeyPart};
+use super::focus;
 use crate::schema::CostLine;
 
 /// Which export format a file holds.
@@ -77,7 +78,7 @@ impl ExportFormat {
         }
     }
 
-    fn required(self) -> &'static [&'static str] {
+    pub(crate) fn required(self) -> &'static [&'static str] {
         match self {
             ExportFormat::Cur => &cur::REQUIRED,
             ExportFormat::Focus => &[
@@ -524,31 +525,26 @@ fn map_focus(names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> Vec<
     let description = col("ChargeDescription").cast(DataType::String).str().to_lowercase();
     let service = col("ServiceName").cast(DataType::String);
     let pricing_unit = col("PricingUnit").cast(DataType::String);
-    let has = |needle: &str| description.clone().str().contains_literal(lit(needle.to_string()));
-    let inferred = when(has("regional data transfer"))
-        .then(lit("DataTransfer-Regional-Bytes"))
-        .when(has("provisioned iops").and(has("gp3")))
-        .then(lit("EBS:VolumeP-IOPS.gp3"))
-        .when(has("throughput").and(has("gp3")).or(pricing_unit.clone().eq(lit("GiB/Second-Months"))))
-        .then(lit("EBS:VolumeP-Throughput.gp3"))
-        .when(has("(gp3) provisioned storage"))
-        .then(lit("EBS:VolumeUsage.gp3"))
-        .when(has("(gp2) provisioned storage").or(has("ssd (gp2)")))
-        .then(lit("EBS:VolumeUsage.gp2"))
-        .when(has("instance hour").and(service.clone().eq(lit("Amazon Elastic Compute Cloud"))))
-        .then(lit("BoxUsage"))
-        .when(
-            service
-                .clone()
-                .eq(lit("Amazon Simple Storage Service"))
-                .and(pricing_unit.clone().str().contains_literal(lit("GB-Mo"))),
-        )
-        .then(lit("TimedStorage-ByteHrs"))
-        .when(service.clone().eq(lit("Amazon Simple Storage Service")).and(has("requests")))
-        .then(lit("Requests-Tier1"))
-        .otherwise(col("ChargeDescription").cast(DataType::String));
-    let (usage_type, inferred_flag) = if names.contains(&"x_UsageType") {
-        (col("x_UsageType").cast(DataType::String), lit(0u32))
+    let test = |t: &focus::Test| match *t {
+        focus::Test::DescriptionHas(text) => description.clone().str().contains_literal(lit(text)),
+        focus::Test::ServiceIs(name) => service.clone().eq(lit(name)),
+        focus::Test::PricingUnitIs(unit) => pricing_unit.clone().eq(lit(unit)),
+        focus::Test::PricingUnitHas(text) => pricing_unit.clone().str().contains_literal(lit(text)),
+    };
+    let holds = |rule: focus::Rule| {
+        rule.iter()
+            .map(|all| all.iter().map(test).reduce(|a, b| a.and(b)).unwrap_or(lit(true)))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false))
+    };
+    let inferred = focus::USAGE_TYPES
+        .iter()
+        .rev()
+        .fold(col("ChargeDescription").cast(DataType::String), |otherwise, (rule, usage_type)| {
+            when(holds(rule)).then(lit(*usage_type)).otherwise(otherwise)
+        });
+    let (usage_type, inferred_flag) = if names.contains(&focus::USAGE_TYPE_COLUMN) {
+        (col(focus::USAGE_TYPE_COLUMN).cast(DataType::String), lit(0u32))
     } else {
         (inferred, lit(1u32))
     };
@@ -568,7 +564,13 @@ fn map_focus(names: &[&str], schema: &Schema, owner_tag_keys: &[String]) -> Vec<
         inferred_flag.alias("inferred"),
     ];
     for (i, key) in owner_tag_keys.iter().enumerate() {
-        let tag = if names.contains(&"Tags") { json_key("Tags", key) } else { lit(NULL).cast(DataType::String) };
+        let tag = if is_map(schema.get(focus::TAGS)) {
+            map_value(focus::TAGS, key)
+        } else if names.contains(&focus::TAGS) {
+            json_key(focus::TAGS, key)
+        } else {
+            lit(NULL).cast(DataType::String)
+        };
         cols.push(tag.alias(format!("tag_{i}")));
     }
     cols

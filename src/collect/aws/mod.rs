@@ -6,6 +6,8 @@
 //! test checks both against the SDK calls in this folder. A denied call flags its source as failed and names the
 //! missing action; it is never read as "no cost".
 
+pub mod athena;
+pub mod athena_sql;
 pub mod billing_export;
 pub mod cloudwatch;
 pub mod cost_explorer;
@@ -13,6 +15,7 @@ pub mod cur;
 mod export_cache;
 mod export_dictionary;
 pub mod exports;
+pub mod focus;
 mod in_place;
 pub mod msk;
 pub mod price_list;
@@ -38,6 +41,12 @@ pub const IAM_ACTIONS: &[(&str, &str)] = &[
     // HeadObject (an object's ETag, to reuse its kept rollup) is allowed by s3:GetObject.
     ("s3:GetObject", "head_object"),
     ("pricing:GetProducts", "get_products"),
+    // The `athena` source. Athena runs the query as these credentials: they also need glue:GetDatabase,
+    // glue:GetTable and glue:GetPartitions on the export's table, s3:GetObject and s3:ListBucket on its bucket, and
+    // s3:PutObject and s3:GetBucketLocation on the output location (the README's policy lists them).
+    ("athena:StartQueryExecution", "start_query_execution"),
+    ("athena:GetQueryExecution", "get_query_execution"),
+    ("athena:StopQueryExecution", "stop_query_execution"),
 ];
 
 /// Where and as whom an AWS source connects. Credentials are never in the config: the SDK's default chain finds them.

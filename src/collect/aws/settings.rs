@@ -1,4 +1,5 @@
-//! The AWS sources as written in the config, and their checks: `billing-export`, `cost-explorer`, `cloudwatch`.
+//! The AWS sources as written in the config, and their checks: `billing-export`, `athena`, `cost-explorer`,
+//! `cloudwatch`.
 //! Each check reports every problem it finds (key, where in the file, what was expected) and gives the collector's
 //! settings; the config only dispatches on `kind`.
 
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::athena::AthenaSettings;
 use super::billing_export::{BillingExportSettings, ExportLocation};
 use super::cloudwatch::{CloudWatchSettings, MetricSpec, default_metrics};
 use super::cost_explorer::CostExplorerSettings;
@@ -192,6 +194,105 @@ impl BillingExportFile {
                 }
                 .join("billing-export"),
             }),
+            _ => None,
+        };
+        settled(settings, problems)
+    }
+}
+
+/// An `athena` source: the rollup run by Athena over the export's Glue table. The keys follow OpenCost's Athena
+/// integration (`athenaRegion`, `athenaDatabase`, `athenaTable`, `athenaWorkgroup`, `athenaBucketName`,
+/// `athenaCatalog`), so users of both configure the same things.
+#[derive(Debug, Deserialize)]
+pub struct AthenaFile {
+    database: Option<Spanned<String>>,
+    table: Option<Spanned<String>>,
+    /// Default `primary`.
+    workgroup: Option<String>,
+    /// `s3://bucket/prefix/` for Athena's answers.
+    output_location: Option<Spanned<String>>,
+    /// Default: the workgroup's (`AwsDataCatalog`).
+    catalog: Option<String>,
+    /// `auto` (default), `cur`, `cur2` or `focus`.
+    format: Option<Spanned<String>>,
+    /// `YYYY-MM` periods to read; default the previous and the current month.
+    billing_periods: Option<Spanned<Vec<String>>>,
+    /// How long one query may run before it is stopped (default 600).
+    timeout_seconds: Option<Spanned<i64>>,
+    /// Tag keys whose values name owners.
+    #[serde(default)]
+    owner_tag_keys: Vec<String>,
+    region: Option<String>,
+    endpoint_url: Option<Spanned<String>>,
+    profile: Option<String>,
+    /// A role to assume (cross-account), with the trust policy's external id and the session's name.
+    role_arn: Option<Spanned<String>>,
+    external_id: Option<String>,
+    role_session_name: Option<String>,
+}
+
+impl AthenaFile {
+    pub fn check(self, _ctx: &SourceContext<'_>, here: Range<usize>) -> Result<AthenaSettings, Vec<SettingProblem>> {
+        let mut problems = Vec::new();
+        let mut required = |key: &str, value: &Option<Spanned<String>>, what: &str| match value {
+            Some(v) if !v.get_ref().trim().is_empty() => Some(v.get_ref().clone()),
+            Some(v) => {
+                problems.push(SettingProblem::new(key, v.span(), format!("expected {what}, found an empty value")));
+                None
+            }
+            None => {
+                let message = format!("an `athena` source needs `{key}` ({what})");
+                problems.push(SettingProblem::new(key, here.clone(), message));
+                None
+            }
+        };
+        let database = required("database", &self.database, "the Glue database of the export's table");
+        let table = required("table", &self.table, "the export's Glue table");
+        let output_location =
+            required("output_location", &self.output_location, "an s3://bucket/prefix/ for Athena's answers");
+        if let (Some(loc), Some(spanned)) = (&output_location, &self.output_location)
+            && !loc.starts_with("s3://")
+        {
+            let message = format!("expected an s3://bucket/prefix/ URL, found `{loc}`");
+            problems.push(SettingProblem::new("output_location", spanned.span(), message));
+        }
+        let format = match &self.format {
+            None => Some(None),
+            Some(f) => ExportFormat::parse(f.get_ref())
+                .map_err(|e| problems.push(SettingProblem::new("format", f.span(), e.to_string())))
+                .ok(),
+        };
+        if let Some(p) = &self.billing_periods {
+            for bad in p.get_ref().iter().filter(|v| !is_billing_period(v)) {
+                let message = format!("`{bad}` is not a billing period; expected YYYY-MM");
+                problems.push(SettingProblem::new("billing_periods", p.span(), message));
+            }
+        }
+        let timeout = match &self.timeout_seconds {
+            None => Some(600),
+            Some(t) if (1..=86_400).contains(t.get_ref()) => Some(*t.get_ref() as u64),
+            Some(t) => {
+                let message = format!("expected 1 to 86400 seconds, found {}", t.get_ref());
+                problems.push(SettingProblem::new("timeout_seconds", t.span(), message));
+                None
+            }
+        };
+        let aws = aws_settings(aws_keys!(self), &mut problems);
+        let settings = match (database, table, output_location, format, timeout, aws) {
+            (Some(database), Some(table), Some(output_location), Some(format), Some(timeout), Some(aws)) => {
+                Some(AthenaSettings {
+                    aws,
+                    database,
+                    table,
+                    catalog: self.catalog,
+                    workgroup: self.workgroup.unwrap_or_else(|| "primary".into()),
+                    output_location,
+                    format,
+                    billing_periods: self.billing_periods.map(Spanned::into_inner).unwrap_or_default(),
+                    owner_tag_keys: self.owner_tag_keys,
+                    timeout: std::time::Duration::from_secs(timeout),
+                })
+            }
             _ => None,
         };
         settled(settings, problems)

@@ -269,6 +269,7 @@ impl KafkaSource {
             window: None,
             line_source: None,
             transfer: None,
+            queries: Vec::new(),
         });
         if into.captured_at.is_none() {
             into.captured_at = Some(chrono::Utc::now());
