@@ -18,3 +18,4 @@ mod prices;
 mod properties;
 mod queries;
 mod support;
+mod trino;
