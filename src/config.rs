@@ -804,7 +804,9 @@ fn checked<'de, F: Deserialize<'de>>(
         for (spanned, _) in keys.iter() {
             let key: &str = spanned.get_ref().as_ref();
             if key != "name" && key != "kind" && !takes.contains(&key) {
-                let message = format!("`{key}` does not apply to a `{kind}` source; it takes: {}", takes.join(", "));
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                let message =
+                    format!("`{key}` does not apply to {article} `{kind}` source; it takes: {}", takes.join(", "));
                 problems.push(SettingProblem::new(key, spanned.span(), message));
             }
         }

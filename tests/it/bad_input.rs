@@ -181,6 +181,26 @@ fn a_billing_export_source_with_misplaced_or_missing_keys_names_each() {
 }
 
 #[test]
+fn an_athena_source_with_missing_or_bad_keys_names_each() {
+    let err = fails(|dir| {
+        let cfg = dir.join("kafka-finops.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        let extra = "\n[[sources]]\nname = \"cur\"\nkind = \"athena\"\ndatabase = \"cur\"\nbucket = \"b\"\n\
+                     output_location = \"acme-results/\"\ntimeout_seconds = 0\nbilling_periods = [\"2026-1\"]\n";
+        std::fs::write(&cfg, format!("{text}{extra}")).unwrap();
+    });
+    for needle in [
+        "`bucket` does not apply to an `athena` source",
+        "an `athena` source needs `table`",
+        "expected an s3://bucket/prefix/ URL, found `acme-results/`",
+        "expected 1 to 86400 seconds, found 0",
+        "`2026-1` is not a billing period",
+    ] {
+        assert!(err.contains(needle), "{needle} missing in {err}");
+    }
+}
+
+#[test]
 fn a_cloudwatch_source_refuses_keys_of_other_kinds_and_needs_its_cluster() {
     let err = fails(|dir| {
         let cfg = dir.join("kafka-finops.toml");

@@ -62,11 +62,11 @@ impl Trino {
 
     /// The rollup the Athena source would run on `table`, run here, read as the source reads Athena's answer.
     fn rollup(&self, schema: &str, table: &str, keys: &[String], window: (NaiveDate, NaiveDate)) -> Vec<CostLine> {
-        let columns = TableColumns::from_csv(&self.sql(schema, &athena_sql::columns_sql(schema, table))).unwrap();
+        let columns = TableColumns::from_csv(&self.sql(schema, &athena_sql::columns_sql(schema, table))[..]).unwrap();
         assert!(!columns.is_empty(), "{schema}.{table} has no columns");
         let rollup = athena_sql::rollup_sql(schema, table, &columns, None, keys, window).unwrap();
         let answer = self.sql(schema, &rollup.sql);
-        athena_sql::read_result(&answer, keys, rollup.format.name(), table).unwrap().0
+        athena_sql::read_result(&answer[..], keys, rollup.format.name(), table).unwrap().0
     }
 }
 

@@ -7,6 +7,7 @@
 //! running the tool has a price of its own, and a reviewer should see it. A failed or cancelled query fails the
 //! source, naming the query id and Athena's reason; one that outlives `timeout_seconds` is stopped and fails it too.
 
+use std::io::{Seek, SeekFrom, Write};
 use std::time::{Duration, Instant};
 
 use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, QueryExecutionStatus, ResultConfiguration};
@@ -164,7 +165,7 @@ impl AthenaSource {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         let clients = Clients { athena: aws_sdk_athena::Client::new(&config), s3: s3_client(&config, &s.aws) };
         let columns_csv = self.query(&clients, athena_sql::columns_sql(&s.database, &s.table), &region, report).await?;
-        let columns = TableColumns::from_csv(&columns_csv)
+        let columns = TableColumns::from_csv(columns_csv)
             .map_err(|e| AthenaError::Answer { id: last_id(report), causes: e.to_string() })?;
         if columns.is_empty() {
             return Err(AthenaError::NoTable { database: s.database.clone(), table: s.table.clone() });
@@ -174,7 +175,7 @@ impl AthenaSource {
         tracing::debug!(source = %self.name, sql = %rollup.sql, "Athena rollup");
         let answer = self.query(&clients, rollup.sql, &region, report).await?;
         let name = format!("Athena query {}", last_id(report));
-        let (lines, summary) = athena_sql::read_result(&answer, &s.owner_tag_keys, rollup.format.name(), &name)?;
+        let (lines, summary) = athena_sql::read_result(answer, &s.owner_tag_keys, rollup.format.name(), &name)?;
         Ok((lines, summary))
     }
 
@@ -185,7 +186,7 @@ impl AthenaSource {
         sql: String,
         region: &str,
         report: &mut SourceReport,
-    ) -> Result<Vec<u8>, AthenaError> {
+    ) -> Result<std::io::BufReader<std::fs::File>, AthenaError> {
         let s = &self.settings;
         let mut context = QueryExecutionContext::builder().database(&s.database);
         if let Some(catalog) = &s.catalog {
@@ -214,9 +215,19 @@ impl AthenaSource {
         let Some((bucket, key)) = location.strip_prefix("s3://").and_then(|rest| rest.split_once('/')) else {
             return Err(AthenaError::Location { id, location });
         };
-        let object = get_object(&clients.s3, (bucket, key), None, &mut report.requests).await?;
-        let body = object.body.collect().await.map_err(|e| AthenaError::Answer { id, causes: e.to_string() })?;
-        Ok(body.into_bytes().to_vec())
+        let mut object = get_object(&clients.s3, (bucket, key), None, &mut report.requests).await?;
+        // Streamed to an unnamed temporary file: an organisation's answer is one row per cost line, and only the
+        // lines read from it should be held in memory.
+        let failed = |causes: String| AthenaError::Answer { id: id.clone(), causes };
+        let mut file = tempfile::tempfile().map_err(|e| failed(e.to_string()))?;
+        let mut fetched = 0u64;
+        while let Some(chunk) = object.body.try_next().await.map_err(|e| failed(e.to_string()))? {
+            file.write_all(&chunk).map_err(|e| failed(e.to_string()))?;
+            fetched += chunk.len() as u64;
+            crate::collect::progress_bytes(fetched);
+        }
+        file.seek(SeekFrom::Start(0)).map_err(|e| failed(e.to_string()))?;
+        Ok(std::io::BufReader::new(file))
     }
 
     /// Polls the query until it ends, backing off to 2 s; stops it at the deadline.

@@ -38,8 +38,8 @@ impl TableColumns {
     }
 
     /// The answer of [`columns_sql`] (CSV with a header: `column_name`, `data_type`).
-    pub fn from_csv(text: &[u8]) -> Result<TableColumns, csv::Error> {
-        let mut reader = csv::Reader::from_reader(text);
+    pub fn from_csv(answer: impl std::io::Read) -> Result<TableColumns, csv::Error> {
+        let mut reader = csv::Reader::from_reader(answer);
         let mut columns = Vec::new();
         for record in reader.records() {
             let record = record?;
@@ -340,21 +340,21 @@ fn text(value: &str) -> String {
 /// The rollup's answer (CSV with a header, as Athena writes a result) as cost lines, checked as the local rollup
 /// checks its own: a line without a day or a readable cost is an error, never $0 or left out.
 pub fn read_result(
-    csv_text: &[u8],
+    answer: impl std::io::Read,
     owner_tag_keys: &[String],
     source: &str,
     name: &str,
 ) -> Result<(Vec<CostLine>, ExportSummary), ExportError> {
     let err = |message: String| ExportError { file: name.to_string(), message };
-    let mut reader = csv::Reader::from_reader(csv_text);
+    let mut reader = csv::Reader::from_reader(answer);
     let header = reader.headers().map_err(|e| err(format!("the result cannot be read: {e}")))?.clone();
-    let answer = Answer::new(&header, owner_tag_keys, source).map_err(err)?;
+    let answer = Answer::new(&header, owner_tag_keys, source).map_err(|Problem(m)| err(m))?;
     let mut summary = ExportSummary::default();
     let (mut day_missing, mut amount_missing) = (0u64, 0u64);
     let mut lines = Vec::new();
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| err(format!("result row {}: {e}", row + 1)))?;
-        let group = answer.group(&record).map_err(|m| err(format!("result row {}: {m}", row + 1)))?;
+        let group = answer.group(&record).map_err(|Problem(m)| err(format!("result row {}: {m}", row + 1)))?;
         summary.lines += group.lines;
         summary.inferred_usage_types += group.inferred;
         amount_missing += group.amount_missing;
@@ -380,6 +380,9 @@ pub fn read_result(
     Ok((lines, summary))
 }
 
+/// What is wrong with the answer (the caller adds the query and the row).
+struct Problem(String);
+
 /// Where each column of the answer is.
 struct Answer<'a> {
     keys: Vec<String>,
@@ -400,11 +403,14 @@ struct Group {
 const SUMS: [&str; 7] = ["nulls", "usage_quantity", "amount", "amortized", "lines", "amount_missing", "inferred"];
 
 impl<'a> Answer<'a> {
-    fn new(header: &csv::StringRecord, owner_tag_keys: &'a [String], source: &'a str) -> Result<Answer<'a>, String> {
+    fn new(header: &csv::StringRecord, owner_tag_keys: &'a [String], source: &'a str) -> Result<Answer<'a>, Problem> {
         let keys = key_names(owner_tag_keys.len());
         let find = |w: &str| {
             header.iter().position(|h| h.eq_ignore_ascii_case(w)).ok_or_else(|| {
-                format!("the result has no column `{w}` (it has {})", header.iter().collect::<Vec<_>>().join(", "))
+                Problem(format!(
+                    "the result has no column `{w}` (it has {})",
+                    header.iter().collect::<Vec<_>>().join(", ")
+                ))
             })
         };
         let mut at = BTreeMap::new();
@@ -416,13 +422,13 @@ impl<'a> Answer<'a> {
         Ok(Answer { keys, at, tags, owner_tag_keys, source })
     }
 
-    fn group(&self, record: &csv::StringRecord) -> Result<Group, String> {
+    fn group(&self, record: &csv::StringRecord) -> Result<Group, Problem> {
         let field = |w: &str| record.get(self.at[w]).unwrap_or_default();
-        let count = |w: &str| -> Result<u64, String> {
+        let count = |w: &str| -> Result<u64, Problem> {
             let v = field(w);
-            if v.is_empty() { Ok(0) } else { v.parse().map_err(|_| format!("`{w}` = `{v}` is not a count")) }
+            if v.is_empty() { Ok(0) } else { v.parse().map_err(|_| Problem(format!("`{w}` = `{v}` is not a count"))) }
         };
-        let decimal = |w: &str| -> Result<Option<Decimal>, String> {
+        let decimal = |w: &str| -> Result<Option<Decimal>, Problem> {
             let v = field(w);
             if v.is_empty() {
                 return Ok(None);
@@ -430,7 +436,7 @@ impl<'a> Answer<'a> {
             v.parse::<Decimal>()
                 .or_else(|_| Decimal::from_scientific(v))
                 .map(|d| Some(d.normalize()))
-                .map_err(|_| format!("`{w}` = `{v}` is not a decimal"))
+                .map_err(|_| Problem(format!("`{w}` = `{v}` is not a decimal")))
         };
         let (lines, inferred, amount_missing) = (count("lines")?, count("inferred")?, count("amount_missing")?);
         let mut group = Group { lines, inferred, amount_missing, line: None };
@@ -440,7 +446,7 @@ impl<'a> Answer<'a> {
             return Ok(group);
         }
         let date = NaiveDate::parse_from_str(&day_text[..day_text.len().min(10)], "%Y-%m-%d")
-            .map_err(|_| format!("day `{day_text}` is not a date"))?;
+            .map_err(|_| Problem(format!("day `{day_text}` is not a date")))?;
         let nulls = field("nulls").as_bytes();
         // Text part `i` of the key (0 = account … 6 = currency, 7… = owner tags), null when its flag says so.
         let part = |i: usize| -> Option<String> {

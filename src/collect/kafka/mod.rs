@@ -706,7 +706,25 @@ async fn list_offsets(conn: &mut BrokerConnection, leading: &[(String, i32)]) ->
     }
     let mut found: HashMap<(String, i32), (Option<i64>, Option<i64>)> = HashMap::new();
     for timestamp in [EARLIEST, LATEST] {
-        for (key, offset) in offsets_at(conn, leading, timestamp).await? {
+        let mut answers = offsets_at(conn, leading, timestamp).await?;
+        // A topic created (or deleted) between Metadata and ListOffsets is unknown to its leader for a moment
+        // (UnknownTopicOrPartition, NotLeaderOrFollower: retriable in Kafka's protocol): the refused partitions are
+        // asked once more after a short pause, as Kafka's admin client retries them, before they count as failed.
+        let refused: Vec<(String, i32)> =
+            answers.iter().filter(|(_, offset)| offset.is_err()).map(|(key, _)| key.clone()).collect();
+        if !refused.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let mut again: HashMap<(String, i32), Result<i64, RequestError>> =
+                offsets_at(conn, &refused, timestamp).await?.into_iter().collect();
+            for (key, offset) in answers.iter_mut() {
+                if offset.is_err()
+                    && let Some(Ok(retried)) = again.remove(key)
+                {
+                    *offset = Ok(retried);
+                }
+            }
+        }
+        for (key, offset) in answers {
             let slot = found.entry(key).or_default();
             if timestamp == EARLIEST {
                 slot.0 = Some(offset?);
