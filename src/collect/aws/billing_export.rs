@@ -188,10 +188,10 @@ impl BillingExportSource {
             summary.lines += entry.line_items;
             summary.inferred_usage_types += entry.inferred_usage_types;
             keys.push(entry.key);
-            all.extend(entry.lines);
+            // Merged object by object: memory holds the merged lines and one object's, not every object's.
+            all = if all.is_empty() { entry.lines } else { cur::merge_sorted(all, entry.lines) };
         }
         cache.keep_only(bucket, &keys);
-        let all = if summary.formats.len() > 1 { cur::merge_lines(all) } else { all };
         summary.cost_lines = all.len();
         Ok((all, summary))
     }

@@ -182,6 +182,40 @@ pub fn merge_lines(mut lines: Vec<CostLine>) -> Vec<CostLine> {
     out
 }
 
+/// Two runs of lines, each in key order (as every reader gives them), merged into one in key order with lines of
+/// the same key added up: what [`merge_lines`] gives on their concatenation, in one linear pass and without
+/// holding both runs and their sorted copy at once. An organisation's month comes as many objects, each rolled up
+/// on its own; merging them one at a time keeps memory to the merged month plus one object.
+pub fn merge_sorted(a: Vec<CostLine>, b: Vec<CostLine>) -> Vec<CostLine> {
+    let in_order = |v: &[CostLine]| v.windows(2).all(|w| LineKey::of(&w[0]) <= LineKey::of(&w[1]));
+    if !in_order(&a) || !in_order(&b) {
+        let mut all = a;
+        all.extend(b);
+        return merge_lines(all);
+    }
+    let mut out: Vec<CostLine> = Vec::with_capacity(a.len().max(b.len()));
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if LineKey::of(x) <= LineKey::of(y) => a.next(),
+            (Some(_), Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => break,
+        };
+        let Some(l) = next else { break };
+        match out.last_mut() {
+            Some(m) if LineKey::of(m) == LineKey::of(&l) => {
+                m.usage_quantity = m.usage_quantity.zip(l.usage_quantity).map(|(x, y)| x + y);
+                m.amount += l.amount;
+                m.amortized_amount = m.amortized_amount.zip(l.amortized_amount).map(|(x, y)| x + y);
+            }
+            _ => out.push(l),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +280,33 @@ mod tests {
         let view: Vec<(&str, Option<Decimal>, Decimal)> =
             merged.iter().map(|l| (l.resource_id.as_deref().unwrap(), l.usage_quantity, l.amount)).collect();
         assert_eq!(view, vec![("vol-1", Some(Decimal::from(5)), Decimal::from(2)), ("vol-2", None, Decimal::from(4))]);
+    }
+
+    /// Two objects' rollups, each in key order, with keys in common and keys of their own: merged in one pass, the
+    /// same lines as sorting and merging their concatenation; out of order, the same again.
+    #[test]
+    fn merging_two_sorted_runs_equals_merging_their_concatenation() {
+        let line = |resource: &str, amount: i64| CostLine {
+            date: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            account_id: "1".into(),
+            service: "AmazonEC2".into(),
+            usage_type: "BoxUsage".into(),
+            operation: None,
+            resource_id: Some(resource.into()),
+            tags: "{}".into(),
+            usage_quantity: Some(Decimal::from(amount)),
+            usage_unit: "Hrs".into(),
+            amount: Decimal::from(amount),
+            amortized_amount: Some(Decimal::from(amount)),
+            currency: "USD".into(),
+            source: "s".into(),
+        };
+        let a = vec![line("i-1", 1), line("i-3", 3), line("i-5", 5)];
+        let b = vec![line("i-2", 20), line("i-3", 30), line("i-6", 60)];
+        let want = merge_lines(a.iter().chain(&b).cloned().collect());
+        assert_eq!(merge_sorted(a.clone(), b.clone()), want);
+        assert_eq!(want.len(), 5);
+        let shuffled: Vec<CostLine> = b.iter().rev().cloned().collect();
+        assert_eq!(merge_sorted(a, shuffled), want);
     }
 }
