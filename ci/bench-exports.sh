@@ -58,7 +58,7 @@ cp fixtures/demo/catalog.toml "$work/"
 # generate FORMAT CARDINALITY ROWS OUT: one export file, once.
 generate() {
   local format=$1 card=$2 n=$3 out=$4
-  [ -f "$out" ] && return 0
+  [ -e "$out" ] && return 0
   echo "generating $format ($card, $n lines) into $out" >&2
   "$py" - "$format" "$card" "$n" "$out.partial" <<'PY'
 import sys, duckdb
@@ -318,7 +318,7 @@ TOML
   duck_bytes=$(awk '{ s += $1 } END { print s + 0 }' "$work/proxy.count")
   kill "$proxy_pid" 2> /dev/null || true; proxy_pid=""
   object=$(cat "$s3_parts"/*.parquet | wc -c)
-  objects=$(find "$s3_parts" -name '*.parquet' | wc -l)
+  objects=$(ls "$s3_parts"/*.parquet | wc -l)
   s3_line=$(awk -v n="$s3_rows" -v ob="$object" -v a="$o_t" -v b="$d_t" -v x="$o_m" -v y="$d_m" -v ou="$ours_bytes" -v du="$duck_bytes" \
     -v k="$objects" 'BEGIN { printf "%d lines in %d objects, %.1f MB: kafka-finops %.2f s, %d MB RSS, fetched %.1f MB (%.1f %%) | DuckDB httpfs %.2f s, %d MB RSS, fetched %.1f MB (%.1f %%) | speed %.2fx, RSS %.2fx",
              n, k, ob / 1e6, a, x / 1024, ou / 1e6, 100 * ou / ob, b, y / 1024, du / 1e6, 100 * du / ob, b / a, x / y }')

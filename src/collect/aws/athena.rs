@@ -308,15 +308,12 @@ fn answer_location(location: &str, id: &str) -> String {
 /// The days of the configured periods (default: the previous and the current month), up to yesterday (UTC);
 /// `None` when every period starts after yesterday.
 fn window(periods: &[String], today: NaiveDate) -> Option<DayWindow> {
-    let month = |p: &String| NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").ok();
     let this_month = today.with_day(1)?;
-    let (first, last_start) = match (periods.iter().filter_map(month).min(), periods.iter().filter_map(month).max()) {
-        (Some(first), Some(last)) => (first, last),
-        _ => (this_month.checked_sub_months(chrono::Months::new(1))?, this_month),
+    let months = match super::billing_export::first_and_last_month(periods) {
+        Some(months) => months,
+        None => (this_month.checked_sub_months(chrono::Months::new(1))?, this_month),
     };
-    let yesterday = today.pred_opt()?;
-    let last = last_start.checked_add_months(chrono::Months::new(1))?.pred_opt()?.min(yesterday);
-    (last >= first).then_some(DayWindow { first, last })
+    super::billing_export::days_of_months(months, today)
 }
 
 #[cfg(test)]

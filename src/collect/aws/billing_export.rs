@@ -422,17 +422,28 @@ pub(super) fn allocations(lines: &[CostLine], tag_keys: &[String]) -> Vec<CostAl
 /// The days an export should cover: its configured billing periods up to yesterday (UTC), else the days between
 /// its first and last line, so a day missing inside is shown as missing.
 fn window(periods: &[String], lines: &[CostLine]) -> Option<DayWindow> {
-    let month = |p: &String| chrono::NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").ok();
-    let starts: Vec<chrono::NaiveDate> = periods.iter().filter_map(month).collect();
-    if let (Some(first), Some(last_start)) = (starts.iter().min(), starts.iter().max()) {
-        let next_month = last_start.checked_add_months(chrono::Months::new(1))?;
-        let yesterday = chrono::Utc::now().date_naive().pred_opt()?;
-        let last = next_month.pred_opt()?.min(yesterday);
-        return (last >= *first).then_some(DayWindow { first: *first, last });
+    if let Some(months) = first_and_last_month(periods) {
+        return days_of_months(months, chrono::Utc::now().date_naive());
     }
     let first = lines.iter().map(|l| l.date).min()?;
     let last = lines.iter().map(|l| l.date).max()?;
     Some(DayWindow { first, last })
+}
+
+/// The first days of the earliest and the latest of `YYYY-MM` periods.
+pub(super) fn first_and_last_month(periods: &[String]) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let month = |p: &String| chrono::NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").ok();
+    Some((periods.iter().filter_map(month).min()?, periods.iter().filter_map(month).max()?))
+}
+
+/// The days from the first month's first day to the last month's last day, up to yesterday (UTC); `None` when no
+/// day of them has ended.
+pub(super) fn days_of_months(
+    (first, last_start): (chrono::NaiveDate, chrono::NaiveDate),
+    today: chrono::NaiveDate,
+) -> Option<DayWindow> {
+    let last = last_start.checked_add_months(chrono::Months::new(1))?.pred_opt()?.min(today.pred_opt()?);
+    (last >= first).then_some(DayWindow { first, last })
 }
 
 /// The files of a local export: the file itself, or every data file under the folder (manifests honoured as in S3).

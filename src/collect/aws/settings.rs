@@ -168,18 +168,8 @@ impl BillingExportFile {
                 None
             }
         };
-        let format = match &self.format {
-            None => Some(None),
-            Some(f) => ExportFormat::parse(f.get_ref())
-                .map_err(|e| problems.push(SettingProblem::new("format", f.span(), e.to_string())))
-                .ok(),
-        };
-        if let Some(p) = &self.billing_periods {
-            for bad in p.get_ref().iter().filter(|v| !is_billing_period(v)) {
-                let message = format!("`{bad}` is not a billing period; expected YYYY-MM");
-                problems.push(SettingProblem::new("billing_periods", p.span(), message));
-            }
-        }
+        let format = export_format(&self.format, &mut problems);
+        check_periods(&self.billing_periods, &mut problems);
         let aws = aws_settings(aws_keys!(self), &mut problems);
         let settings = match (location, format, aws) {
             (Some(location), Some(format), Some(aws)) => Some(BillingExportSettings {
@@ -256,18 +246,8 @@ impl AthenaFile {
             let message = format!("expected an s3://bucket/prefix/ URL, found `{loc}`");
             problems.push(SettingProblem::new("output_location", spanned.span(), message));
         }
-        let format = match &self.format {
-            None => Some(None),
-            Some(f) => ExportFormat::parse(f.get_ref())
-                .map_err(|e| problems.push(SettingProblem::new("format", f.span(), e.to_string())))
-                .ok(),
-        };
-        if let Some(p) = &self.billing_periods {
-            for bad in p.get_ref().iter().filter(|v| !is_billing_period(v)) {
-                let message = format!("`{bad}` is not a billing period; expected YYYY-MM");
-                problems.push(SettingProblem::new("billing_periods", p.span(), message));
-            }
-        }
+        let format = export_format(&self.format, &mut problems);
+        check_periods(&self.billing_periods, &mut problems);
         let timeout = match &self.timeout_seconds {
             None => Some(600),
             Some(t) if (1..=86_400).contains(t.get_ref()) => Some(*t.get_ref() as u64),
@@ -479,6 +459,26 @@ pub fn default_cache_dir() -> PathBuf {
         .or_else(|| env("HOME").map(|h| h.join(".cache")))
         .map(|d| d.join("kafka-finops"))
         .unwrap_or_else(|| PathBuf::from(".kafka-finops-cache"))
+}
+
+/// A `format` key: `Some(None)` for auto (unset), `None` when it names no format (the problem is recorded).
+fn export_format(value: &Option<Spanned<String>>, problems: &mut Vec<SettingProblem>) -> Option<Option<ExportFormat>> {
+    match value {
+        None => Some(None),
+        Some(f) => ExportFormat::parse(f.get_ref())
+            .map_err(|e| problems.push(SettingProblem::new("format", f.span(), e.to_string())))
+            .ok(),
+    }
+}
+
+/// Every `billing_periods` value that is not `YYYY-MM`, as a problem.
+fn check_periods(value: &Option<Spanned<Vec<String>>>, problems: &mut Vec<SettingProblem>) {
+    if let Some(p) = value {
+        for bad in p.get_ref().iter().filter(|v| !is_billing_period(v)) {
+            let message = format!("`{bad}` is not a billing period; expected YYYY-MM");
+            problems.push(SettingProblem::new("billing_periods", p.span(), message));
+        }
+    }
 }
 
 /// `YYYY-MM` with a month from 01 to 12.
