@@ -120,11 +120,10 @@ pub fn rollup_sql(
     if let Some(missing) = found.required().iter().find(|c| !columns.has(c)) {
         return Err(err(format!("column `{}` is missing; a {} table needs it", missing.to_lowercase(), upper(found))));
     }
-    let mut parts = match found {
+    let parts = match found {
         ExportFormat::Cur => cur_parts(columns, owner_tag_keys),
         ExportFormat::Focus => focus_parts(columns, owner_tag_keys),
     };
-    parts.retain(|(_, expr)| !expr.is_empty());
     let keys: Vec<String> = key_names(owner_tag_keys.len());
     let mut sql = String::from("SELECT\n");
     let text_keys = &keys[1..];
