@@ -45,34 +45,32 @@ struct ScenarioMeta<'a> {
 }
 
 /// Writes one table as `<dir>/<table>.csv`. Big tables (a billing export's cost lines) are serialized in chunks
-/// on all cores, then written in order.
+/// on all cores, a block of chunks at a time, each block written in order before the next is serialized: memory
+/// holds one block's text, not the whole file's.
 fn write_csv<T: Table + Sync>(dir: &Path, rows: &[T]) -> Result<(), RecordError> {
+    const CHUNK: usize = 50_000;
     let path = dir.join(file_name::<T>());
     let csv_err = |source: csv::Error| RecordError::Csv { path: path.clone(), cause: source };
-    let serialize = |chunk: &[T], header: bool| -> Result<Vec<u8>, csv::Error> {
+    let serialize = |chunk: &[T]| -> Result<Vec<u8>, csv::Error> {
         let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(chunk.len() * 160));
-        if header {
-            w.write_record(T::columns().iter().map(|c| c.name))?;
-        }
         for row in chunk {
             w.serialize(row)?;
         }
         w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
     };
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    let chunk = rows.len().div_ceil(threads).max(50_000);
-    let parts: Vec<Option<Result<Vec<u8>, csv::Error>>> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            rows.chunks(chunk).enumerate().map(|(i, c)| s.spawn(move || serialize(c, i == 0))).collect();
-        handles.into_iter().map(|h| h.join().ok()).collect()
-    });
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io(&path))?);
-    if rows.is_empty() {
-        file.write_all(&serialize(rows, true).map_err(csv_err)?).map_err(io(&path))?;
-    }
-    for part in parts {
-        let bytes = part.ok_or_else(|| RecordError::Panicked(path.clone()))?.map_err(csv_err)?;
-        file.write_all(&bytes).map_err(io(&path))?;
+    let header = T::columns().iter().map(|c| c.name).collect::<Vec<_>>().join(",");
+    writeln!(file, "{header}").map_err(io(&path))?;
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    for block in rows.chunks(CHUNK * threads) {
+        let parts: Vec<Option<Result<Vec<u8>, csv::Error>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = block.chunks(CHUNK).map(|c| s.spawn(move || serialize(c))).collect();
+            handles.into_iter().map(|h| h.join().ok()).collect()
+        });
+        for part in parts {
+            let bytes = part.ok_or_else(|| RecordError::Panicked(path.clone()))?.map_err(csv_err)?;
+            file.write_all(&bytes).map_err(io(&path))?;
+        }
     }
     file.flush().map_err(io(&path))
 }

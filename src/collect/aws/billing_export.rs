@@ -109,7 +109,7 @@ impl Source for BillingExportSource {
                 // Name the format each line came from, as the cost_lines table documents (`cur`, `focus`).
                 if summary.formats.iter().all(|(_, f)| *f == summary.formats[0].1) {
                     let name = summary.formats[0].1.name();
-                    lines.iter_mut().for_each(|l| l.source = name.to_string());
+                    lines.iter_mut().filter(|l| l.source != name).for_each(|l| l.source = name.to_string());
                 }
                 tracing::info!(
                     source = %self.name,
@@ -392,18 +392,27 @@ fn inflate(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// The lines' amounts per day, owner tag key and value, and service (an empty value: the line has no such tag).
+/// The lines are first summed per day, tags, service, currency and source (few groups: a month's lines share a
+/// few tag combinations), so each distinct tags text is parsed once, not once per line.
 pub(super) fn allocations(lines: &[CostLine], tag_keys: &[String]) -> Vec<CostAllocation> {
+    type Group<'a> = (chrono::NaiveDate, &'a str, &'a str, &'a str, &'a str);
+    let mut groups: rustc_hash::FxHashMap<Group<'_>, rust_decimal::Decimal> = rustc_hash::FxHashMap::default();
+    for line in lines {
+        let group =
+            (line.date, line.tags.as_str(), line.service.as_str(), line.currency.as_str(), line.source.as_str());
+        *groups.entry(group).or_default() += line.amount;
+    }
+    let mut parsed: rustc_hash::FxHashMap<&str, std::collections::BTreeMap<String, String>> =
+        rustc_hash::FxHashMap::default();
     let mut sums: std::collections::BTreeMap<
         (chrono::NaiveDate, &str, String, &str, &str, &str),
         rust_decimal::Decimal,
     > = std::collections::BTreeMap::new();
-    for line in lines {
-        let tags: std::collections::BTreeMap<String, String> = serde_json::from_str(&line.tags).unwrap_or_default();
+    for ((date, tags, service, currency, source), amount) in groups {
+        let tags = parsed.entry(tags).or_insert_with(|| serde_json::from_str(tags).unwrap_or_default());
         for key in tag_keys {
             let value = tags.get(key).cloned().unwrap_or_default();
-            let slot =
-                (line.date, key.as_str(), value, line.service.as_str(), line.currency.as_str(), line.source.as_str());
-            *sums.entry(slot).or_default() += line.amount;
+            *sums.entry((date, key.as_str(), value, service, currency, source)).or_default() += amount;
         }
     }
     sums.into_iter()

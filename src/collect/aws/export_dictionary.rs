@@ -1,14 +1,15 @@
-//! The fast path of billing-export ingestion: legacy CUR Parquet (flat `resource_tags_user_*` columns) rolled up
-//! on the Parquet dictionaries themselves.
+//! The fast path of billing-export ingestion: CUR Parquet (legacy CUR's flat `resource_tags_user_*` columns, or
+//! CUR 2.0's `resource_tags` MAP) rolled up on the Parquet dictionaries themselves.
 //!
 //! A CUR's text columns (account, product, usage type, operation, resource, unit, currency, tags) are
 //! dictionary-encoded in every row group, with few distinct values. Reading them as Arrow dictionaries (arrow-rs
 //! `parquet`) and grouping on small integer ids instead of hashing strings row by row is several times faster
 //! than a general group-by on text (ci/bench-exports.sh has the figures). Row groups are shared out between
-//! threads, each with its own id tables, merged at the end. The result is the same cost lines as the polars
-//! path in `exports.rs`, in the same order, by the same rules (`cur.rs`: columns, amortization, line key; a test
-//! compares both paths on the real CUR file); any file this path does not cover (CSV,
-//! FOCUS, CUR 2.0 MAP tags, unexpected column types or codecs) is read by polars instead.
+//! threads, each with its own id tables; their sums are put in one list, sorted once on integer ranks, and
+//! neighbours of one key added up. The result is the same cost lines as the polars path in `exports.rs`, in the
+//! same order, by the same rules (`cur.rs`: columns, amortization, line key; tests compare both paths on the real
+//! CUR file and on a CUR 2.0 file with MAP tags); any file this path does not cover (CSV, FOCUS, unexpected column
+//! types or codecs) is read by polars instead.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,6 +22,7 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::NaiveDate;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -41,8 +43,22 @@ pub struct NotCovered(pub String);
 
 /// One group key: the ids of the 7 text columns and up to 8 tag columns, and the day, two to a word. Eight plain
 /// words compare and hash inline (a `[u32; 16]` compares through `memcmp`, measurably slower per row).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Key(u64, u64, u64, u64, u64, u64, u64, u64);
+
+/// One well-mixed word per key. A derived `Hash` feeds FxHash the eight words, whose multiplications carry a
+/// change only upwards: a resource id in a word's high half never reached the bits the table places a key by, and
+/// a high-cardinality export (a group per line) spent more than a microsecond per new key in collisions.
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut x: u64 = 0;
+        for w in [self.0, self.1, self.2, self.3, self.4, self.5, self.6, self.7] {
+            x = (x ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            x ^= x >> 29;
+        }
+        state.write_u64(x);
+    }
+}
 
 impl Key {
     fn new(ids: &[u32; 15], day: i32) -> Key {
@@ -71,6 +87,8 @@ impl Key {
 }
 /// One thread's result: its id tables and its sums per key.
 type Part = (Vec<Ids>, FxHashMap<Key, Sums>);
+/// Every thread's sums in one list, in the first thread's ids (a key may be there more than once).
+type Merged = (Vec<Ids>, Vec<(Key, Sums)>);
 
 #[derive(Default, Clone, Copy)]
 struct Sums {
@@ -90,11 +108,12 @@ impl Sums {
     }
 }
 
-/// One id table per text column: value → id, and the values by id.
+/// One id table per text column: value → id, and the values by id (one shared allocation per distinct value: a
+/// high-cardinality column such as the resource has about one per line).
 #[derive(Default)]
 struct Ids {
-    of: FxHashMap<Box<str>, u32>,
-    values: Vec<Box<str>>,
+    of: FxHashMap<Arc<str>, u32>,
+    values: Vec<Arc<str>>,
 }
 
 impl Ids {
@@ -103,16 +122,20 @@ impl Ids {
             return i;
         }
         let i = self.values.len() as u32;
-        self.values.push(v.into());
-        self.of.insert(v.into(), i);
+        let shared: Arc<str> = v.into();
+        self.values.push(shared.clone());
+        self.of.insert(shared, i);
         i
     }
 }
 
 /// The columns of a file this path reads, by role.
 struct Plan {
-    /// Names of the key columns (text then tags); `None` = absent, read as null.
+    /// Names of the key columns (text then tags); `None` = absent, read as null (or from `map_tags`).
     keys: Vec<Option<String>>,
+    /// CUR 2.0's tags: the MAP column, and the map key (`user:<key>`) per tag slot read from it (`None`: that slot
+    /// has a flat column, or no tag at all).
+    map_tags: Option<(String, Vec<Option<String>>)>,
     unit: TimeUnit,
     amortized: bool,
     present: Vec<String>,
@@ -137,18 +160,27 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
     };
     let mut keys = Vec::new();
     let text_key = cur::TEXT_KEY.iter().map(|p| p.column.to_string());
+    let tag_map = match dtype(cur::RESOURCE_TAGS) {
+        None => false,
+        Some(t) if is_text_map(&t) => true,
+        Some(t) => return Err(not(format!("`{}` is {t}, not a map of text", cur::RESOURCE_TAGS))),
+    };
+    let mut map_keys = vec![None; cur::TEXT_KEY.len()];
     for name in text_key.chain(owner_tag_keys.iter().map(|k| cur::tag_column(k))) {
         match dtype(&name) {
             Some(t) if is_text(&t) => keys.push(Some(name)),
             Some(t) => return Err(not(format!("`{name}` is {t}, not text"))),
-            None if name.starts_with(cur::TAG_COLUMN_PREFIX) && dtype(cur::RESOURCE_TAGS).is_some() => {
-                return Err(not("tags are in a `resource_tags` map".into()));
-            }
             None if name.starts_with(cur::TAG_COLUMN_PREFIX) => keys.push(None),
             // A missing required column is reported by the polars path, naming it.
             None => return Err(not(format!("no `{name}`"))),
         }
+        let flat = keys.last().is_some_and(Option::is_some);
+        if keys.len() > cur::TEXT_KEY.len() {
+            let key = &owner_tag_keys[keys.len() - 1 - cur::TEXT_KEY.len()];
+            map_keys.push((tag_map && !flat).then(|| format!("user:{key}")));
+        }
     }
+    let map_tags = map_keys.iter().any(Option::is_some).then(|| (cur::RESOURCE_TAGS.to_string(), map_keys));
     let unit = match dtype(DAY) {
         Some(DataType::Timestamp(unit, _)) => unit,
         other => return Err(not(format!("`{DAY}` is {other:?}, not a timestamp"))),
@@ -168,6 +200,7 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
         return Err(not(format!("`{RI_ARN}` is not text")));
     }
     let mut present: Vec<String> = keys.iter().flatten().cloned().collect();
+    present.extend(map_tags.as_ref().map(|(column, _)| column.clone()));
     present.extend([DAY, QUANTITY, AMOUNT].map(String::from));
     if amortized {
         present.push(LINE_TYPE.into());
@@ -181,9 +214,18 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
         .fields()
         .iter()
         .map(|f| {
+            let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
             if text_cols.iter().any(|c| *c == f.name()) {
-                let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
                 Field::new(f.name(), dict, f.is_nullable())
+            } else if let (Some((column, _)), DataType::Map(entries, sorted)) = (&map_tags, f.data_type())
+                && column == f.name()
+                && let DataType::Struct(kv) = entries.data_type()
+            {
+                // The map's values as a dictionary too: a row's tag is then an id, not a string to hash.
+                let value = Field::new(kv[1].name(), dict, kv[1].is_nullable());
+                let kv = arrow_schema::Fields::from(vec![kv[0].as_ref().clone(), value]);
+                let entries = Field::new(entries.name(), DataType::Struct(kv), entries.is_nullable());
+                Field::new(f.name(), DataType::Map(Arc::new(entries), *sorted), f.is_nullable())
             } else {
                 f.as_ref().clone()
             }
@@ -191,15 +233,27 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
         .collect();
     let meta = builder.metadata();
     let (row_groups, rows) = (meta.num_row_groups(), u64::try_from(meta.file_metadata().num_rows()).unwrap_or(0));
-    Ok(Plan { keys, unit, amortized, present, schema: Arc::new(Schema::new(hinted)), row_groups, rows })
+    Ok(Plan { keys, map_tags, unit, amortized, present, schema: Arc::new(Schema::new(hinted)), row_groups, rows })
+}
+
+/// A Parquet MAP of text keys to text values (CUR 2.0's `resource_tags`).
+fn is_text_map(t: &DataType) -> bool {
+    let DataType::Map(entries, _) = t else { return false };
+    let DataType::Struct(fields) = entries.data_type() else { return false };
+    fields.len() == 2 && fields.iter().all(|f| f.data_type() == &DataType::Utf8)
 }
 
 /// Reads one CUR Parquet file into cost lines, or says why this path does not cover it: the row groups summed on
 /// threads, their sums merged into the first part's ids, and the sums turned into sorted lines.
 pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec<CostLine>, u64), NotCovered> {
     let plan = plan(path, owner_tag_keys)?;
+    let started = std::time::Instant::now();
     let (ids, sums) = merge(aggregate_on_threads(path, &plan))?;
-    Ok((lines(&plan, &ids, sums, owner_tag_keys, source), plan.rows))
+    let summed = started.elapsed();
+    let lines = lines(&plan, &ids, sums, owner_tag_keys, source);
+    tracing::debug!(file = %path.display(), rows = plan.rows, lines = lines.len(), summed_ms = summed.as_millis() as u64,
+        lines_ms = (started.elapsed() - summed).as_millis() as u64, "export read on its dictionaries");
+    Ok((lines, plan.rows))
 }
 
 /// The row groups shared out between threads (at most 8), each summed on its own ids.
@@ -220,26 +274,31 @@ fn aggregate_on_threads(path: &Path, plan: &Plan) -> Vec<Result<Part, NotCovered
     })
 }
 
-/// Every part's sums in the first part's ids: each other part's ids are mapped once, then its keys rewritten.
-fn merge(parts: Vec<Result<Part, NotCovered>>) -> Result<Part, NotCovered> {
+/// Every part's sums in the first part's ids, as one list: each other part's ids are mapped once, then its keys
+/// rewritten. A key that two parts share is in the list twice; `lines` adds such neighbours up after sorting
+/// (cheaper than inserting one part's keys into the other's table: a high-cardinality export has about a key per
+/// line).
+fn merge(parts: Vec<Result<Part, NotCovered>>) -> Result<Merged, NotCovered> {
     let mut parts = parts.into_iter();
-    let (mut ids, mut sums) = parts.next().unwrap_or_else(|| Ok((Vec::new(), FxHashMap::default())))?;
+    let (mut ids, sums) = parts.next().unwrap_or_else(|| Ok((Vec::new(), FxHashMap::default())))?;
     ids.resize_with(15, Ids::default);
+    let mut all: Vec<(Key, Sums)> = sums.into_iter().collect();
     for part in parts {
         let (their_ids, their_sums) = part?;
+        all.reserve(their_sums.len());
         let map: Vec<Vec<u32>> =
             their_ids.iter().enumerate().map(|(c, t)| t.values.iter().map(|v| ids[c].id(v)).collect()).collect();
-        for (key, s) in their_sums {
+        all.extend(their_sums.into_iter().map(|(key, s)| {
             let (mut key_ids, day) = key.ids();
             for (c, id) in key_ids.iter_mut().enumerate() {
                 if *id != NULL_ID {
                     *id = map[c][*id as usize];
                 }
             }
-            sums.entry(Key::new(&key_ids, day)).or_default().add(&s);
-        }
+            (Key::new(&key_ids, day), s)
+        }));
     }
-    Ok((ids, sums))
+    Ok((ids, all))
 }
 
 /// Each column's values in text order (1-based; 0 is null), so lines sort on integers in `cur::LineKey`'s order.
@@ -247,7 +306,7 @@ fn ranks(ids: &[Ids]) -> Vec<Vec<u32>> {
     ids.iter()
         .map(|t| {
             let mut order: Vec<u32> = (0..t.values.len() as u32).collect();
-            order.sort_unstable_by(|a, b| t.values[*a as usize].cmp(&t.values[*b as usize]));
+            order.par_sort_unstable_by(|a, b| t.values[*a as usize].cmp(&t.values[*b as usize]));
             let mut rank = vec![0u32; order.len()];
             for (position, id) in order.into_iter().enumerate() {
                 rank[id as usize] = position as u32 + 1;
@@ -257,11 +316,13 @@ fn ranks(ids: &[Ids]) -> Vec<Vec<u32>> {
         .collect()
 }
 
-/// The sums as cost lines, sorted as `cur::sort_lines` sorts them (on ranks, then the tags' JSON).
+/// The sums as cost lines, sorted as `cur::sort_lines` sorts them: on small integers (the day, each column's rank,
+/// the rank of the tags' JSON), with neighbours of one order added up, and the lines made only once, in that order
+/// (sorting the lines themselves moves a few hundred bytes per swap).
 fn lines(
     plan: &Plan,
     ids: &[Ids],
-    sums: FxHashMap<Key, Sums>,
+    entries: Vec<(Key, Sums)>,
     owner_tag_keys: &[String],
     source: &str,
 ) -> Vec<CostLine> {
@@ -270,53 +331,67 @@ fn lines(
     let rank = |c: usize, id: u32| if id == NULL_ID { 0 } else { ranks[c][id as usize] };
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
     let money = |v: i128| Decimal::from_i128_with_scale(v, 10).normalize();
-    // Few distinct tag combinations: their JSON text is made once each.
-    let mut tag_json: FxHashMap<[u32; 8], String> = FxHashMap::default();
-    let mut out: Vec<([u32; 8], CostLine)> = sums
-        .into_iter()
-        .filter_map(|(key, s)| {
-            let (k, day) = key.ids();
-            let date = epoch.checked_add_signed(chrono::Duration::days(i64::from(day)))?;
-            let tag_ids: [u32; 8] = k[7..15].try_into().expect("8 tag slots");
-            let tags = tag_json
-                .entry(tag_ids)
-                .or_insert_with(|| {
-                    let mut tags = BTreeMap::new();
-                    for (i, key) in owner_tag_keys.iter().enumerate() {
-                        if let Some(v) = text(7 + i, k[7 + i]) {
-                            tags.insert(key.clone(), v);
-                        }
-                    }
-                    serde_json::to_string(&tags).unwrap_or_else(|_| "{}".into())
-                })
-                .clone();
-            // date, then the text key: account, service, usage type, operation, resource, unit, currency
-            let mut order = [day as u32; 8];
-            for (c, slot) in order[1..].iter_mut().enumerate() {
-                *slot = rank(c, k[c]);
+    // Few distinct tag combinations: their JSON text is made once each, and ranked.
+    let mut tag_index: FxHashMap<[u32; 8], u32> = FxHashMap::default();
+    let mut tag_json: Vec<String> = Vec::new();
+    let mut order: Vec<([u32; 9], u32)> = Vec::with_capacity(entries.len());
+    for (i, (key, _)) in entries.iter().enumerate() {
+        let (k, day) = key.ids();
+        let tag_ids: [u32; 8] = k[7..15].try_into().expect("8 tag slots");
+        let tags = *tag_index.entry(tag_ids).or_insert_with(|| {
+            let mut tags = BTreeMap::new();
+            for (t, key) in owner_tag_keys.iter().enumerate() {
+                if let Some(v) = text(7 + t, k[7 + t]) {
+                    tags.insert(key.clone(), v);
+                }
             }
-            Some((
-                order,
-                CostLine {
-                    date,
-                    account_id: text(0, k[0]).unwrap_or_default(),
-                    service: text(1, k[1]).unwrap_or_default(),
-                    usage_type: text(2, k[2]).unwrap_or_default(),
-                    operation: text(3, k[3]),
-                    resource_id: text(4, k[4]),
-                    tags,
-                    usage_quantity: Some(money(s.quantity)),
-                    usage_unit: text(5, k[5]).unwrap_or_default(),
-                    amount: money(s.amount),
-                    amortized_amount: (plan.amortized && s.amortized_unknown == 0).then(|| money(s.amortized)),
-                    currency: text(6, k[6]).unwrap_or_default(),
-                    source: source.to_string(),
-                },
-            ))
+            tag_json.push(serde_json::to_string(&tags).unwrap_or_else(|_| "{}".into()));
+            tag_json.len() as u32 - 1
+        });
+        // date, then the text key: account, service, usage type, operation, resource, unit, currency; then tags
+        let mut o = [day as u32; 9];
+        for (c, slot) in o[1..8].iter_mut().enumerate() {
+            *slot = rank(c, k[c]);
+        }
+        o[8] = tags;
+        order.push((o, i as u32));
+    }
+    let mut by_text: Vec<u32> = (0..tag_json.len() as u32).collect();
+    by_text.sort_unstable_by(|a, b| tag_json[*a as usize].cmp(&tag_json[*b as usize]));
+    let mut tag_rank = vec![0u32; tag_json.len()];
+    for (position, t) in by_text.iter().enumerate() {
+        tag_rank[*t as usize] = position as u32;
+    }
+    let json_by_rank: Vec<&String> = by_text.iter().map(|t| &tag_json[*t as usize]).collect();
+    order.iter_mut().for_each(|(o, _)| o[8] = tag_rank[o[8] as usize]);
+    order.par_sort_unstable();
+    // Runs of one order (a key two threads both saw) become one line: the start of each run.
+    let starts: Vec<usize> = (0..order.len()).filter(|&r| r == 0 || order[r].0 != order[r - 1].0).collect();
+    let line = |run: usize| -> Option<CostLine> {
+        let start = starts[run];
+        let end = starts.get(run + 1).copied().unwrap_or(order.len());
+        let (o, first) = order[start];
+        let mut s = entries[first as usize].1;
+        order[start + 1..end].iter().for_each(|(_, i)| s.add(&entries[*i as usize].1));
+        let (k, day) = entries[first as usize].0.ids();
+        let date = epoch.checked_add_signed(chrono::Duration::days(i64::from(day)))?;
+        Some(CostLine {
+            date,
+            account_id: text(0, k[0]).unwrap_or_default(),
+            service: text(1, k[1]).unwrap_or_default(),
+            usage_type: text(2, k[2]).unwrap_or_default(),
+            operation: text(3, k[3]),
+            resource_id: text(4, k[4]),
+            tags: json_by_rank[o[8] as usize].clone(),
+            usage_quantity: Some(money(s.quantity)),
+            usage_unit: text(5, k[5]).unwrap_or_default(),
+            amount: money(s.amount),
+            amortized_amount: (plan.amortized && s.amortized_unknown == 0).then(|| money(s.amortized)),
+            currency: text(6, k[6]).unwrap_or_default(),
+            source: source.to_string(),
         })
-        .collect();
-    out.sort_unstable_by(|(a, la), (b, lb)| a.cmp(b).then_with(|| la.tags.cmp(&lb.tags)));
-    out.into_iter().map(|(_, l)| l).collect()
+    };
+    (0..starts.len()).into_par_iter().filter_map(line).collect()
 }
 
 /// One thread's share: its row groups, grouped on dictionary ids.
@@ -363,6 +438,44 @@ fn column_ids(batch: &RecordBatch, name: &str, ids: &mut Ids, out: &mut Vec<u32>
         out.extend(keys.iter().map(|k| k.map_or(NULL_ID, |k| map[k as usize])));
     }
     Ok(true)
+}
+
+/// The ids of the tag slots read from a MAP column, row by row: the value of the slot's key in the row's map (the
+/// first entry with that key, as polars' path takes), `NULL_ID` when the row has no such key or a null value.
+fn map_tag_ids(
+    batch: &RecordBatch,
+    column: &str,
+    map_keys: &[Option<String>],
+    ids: &mut [Ids],
+    key_cols: &mut [Vec<u32>],
+) -> Result<(), NotCovered> {
+    let not = |why: &str| NotCovered(format!("`{column}`: {why}"));
+    let map = batch.column_by_name(column).ok_or_else(|| not("missing"))?;
+    let map = map.as_map_opt().ok_or_else(|| not("did not read as a map"))?;
+    let keys = map.keys().as_string_opt::<i32>().ok_or_else(|| not("keys are not text"))?;
+    let values: &DictionaryArray<Int32Type> =
+        map.values().as_dictionary_opt().ok_or_else(|| not("values did not read as a dictionary"))?;
+    let texts: &StringArray = values.values().as_string_opt::<i32>().ok_or_else(|| not("values are not text"))?;
+    let codes = values.keys();
+    let offsets = map.value_offsets();
+    for (slot, wanted) in map_keys.iter().enumerate() {
+        let Some(wanted) = wanted else { continue };
+        let id_of: Vec<u32> =
+            (0..texts.len()).map(|i| if texts.is_valid(i) { ids[slot].id(texts.value(i)) } else { NULL_ID }).collect();
+        let out = &mut key_cols[slot];
+        out.clear();
+        out.extend((0..map.len()).map(|row| {
+            if map.is_null(row) {
+                return NULL_ID;
+            }
+            let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+            match (start..end).find(|&e| keys.value(e) == wanted.as_str()) {
+                Some(e) if codes.is_valid(e) => id_of[codes.value(e) as usize],
+                _ => NULL_ID,
+            }
+        }));
+    }
+    Ok(())
 }
 
 /// A money column as integers of 10⁻¹⁰ USD (`None` per null row), or `None` when the file lacks it.
@@ -425,6 +538,10 @@ fn decode(batch: &RecordBatch, plan: &Plan, ids: &mut [Ids], scratch: &mut Scrat
         {
             key_slots.push(c);
         }
+    }
+    if let Some((column, map_keys)) = &plan.map_tags {
+        map_tag_ids(batch, column, map_keys, ids, key_cols)?;
+        key_slots.extend(map_keys.iter().enumerate().filter(|(_, k)| k.is_some()).map(|(c, _)| c));
     }
     let day_col = batch.column_by_name(DAY).ok_or_else(|| NotCovered(format!("no `{DAY}`")))?;
     let per_day: i64 = match plan.unit {

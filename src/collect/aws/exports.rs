@@ -352,7 +352,11 @@ fn read_by_dictionary(
     for f in files {
         match super::export_dictionary::read(&f.path, owner_tag_keys, source) {
             Ok((lines, rows)) => {
-                all.extend(lines);
+                if all.is_empty() {
+                    all = lines;
+                } else {
+                    all.extend(lines);
+                }
                 summary.lines += rows;
                 summary.formats.push((f.display.clone(), ExportFormat::Cur));
             }
@@ -621,6 +625,101 @@ mod tests {
         }
         assert!(sides.len() >= 5, "{sides:?}");
         assert!(sides.values().all(|s| s.len() == 2), "every instance has its own In and Out lines: {sides:?}");
+    }
+
+    /// The real CUR rewritten as CUR 2.0 writes its tags: one `resource_tags` Parquet MAP (`user:<key>` → value)
+    /// instead of the flat `resource_tags_user_*` columns. `edges` also gives a few rows the map's corner cases: no
+    /// map at all, the wanted key twice (the first entry counts), and a key whose value is null.
+    fn real_cur_as_cur2(dir: &std::path::Path, edges: bool) -> ExportFile {
+        use arrow_array::builder::{MapBuilder, MapFieldNames, StringBuilder};
+        use arrow_array::{Array, RecordBatch, StringArray};
+        use parquet::arrow::ArrowWriter;
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+        let real = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/public/wal_Nov2018-WorkshopCUR-00001.snappy.parquet");
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&real).unwrap()).unwrap().build().unwrap();
+        let path = dir.join(if edges { "edges.snappy.parquet" } else { "cur2.snappy.parquet" });
+        let mut writer = None;
+        for (b, batch) in reader.enumerate() {
+            let batch = batch.unwrap();
+            let schema = batch.schema();
+            let (mut fields, mut columns, mut tags) = (Vec::new(), Vec::new(), Vec::new());
+            for (f, c) in schema.fields().iter().zip(batch.columns()) {
+                match f.name().strip_prefix(cur::TAG_COLUMN_PREFIX) {
+                    Some(key) => tags.push((format!("user:{key}"), c.clone())),
+                    None => {
+                        fields.push(f.as_ref().clone());
+                        columns.push(c.clone());
+                    }
+                }
+            }
+            let names = MapFieldNames { entry: "key_value".into(), key: "key".into(), value: "value".into() };
+            let mut map = MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new());
+            for row in 0..batch.num_rows() {
+                let edge = if edges && b == 0 { row % 50 } else { usize::MAX };
+                if edge == 0 {
+                    map.append(false).unwrap();
+                    continue;
+                }
+                for (key, column) in &tags {
+                    let values = column.as_any().downcast_ref::<StringArray>().unwrap();
+                    if values.is_null(row) {
+                        continue;
+                    }
+                    if edge == 1 {
+                        map.keys().append_value(key);
+                        map.values().append_value("first");
+                    }
+                    map.keys().append_value(key);
+                    if edge == 2 {
+                        map.values().append_null();
+                    } else {
+                        map.values().append_value(values.value(row));
+                    }
+                }
+                map.append(true).unwrap();
+            }
+            let map = map.finish();
+            fields.push(arrow_schema::Field::new(cur::RESOURCE_TAGS, map.data_type().clone(), true));
+            columns.push(std::sync::Arc::new(map));
+            let batch = RecordBatch::try_new(std::sync::Arc::new(arrow_schema::Schema::new(fields)), columns).unwrap();
+            writer
+                .get_or_insert_with(|| {
+                    ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap()
+                })
+                .write(&batch)
+                .unwrap();
+        }
+        writer.unwrap().close().unwrap();
+        ExportFile { path, display: "cur2".into() }
+    }
+
+    /// CUR 2.0's MAP tags are read on the dictionary path too, and give what polars gives, line for line; without
+    /// the corner cases, they give exactly the lines of the legacy file they were made from.
+    #[test]
+    fn the_dictionary_path_reads_cur2_map_tags_as_polars_does() {
+        let real = ExportFile {
+            path: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/data/public/wal_Nov2018-WorkshopCUR-00001.snappy.parquet"),
+            display: "wal".into(),
+        };
+        let keys = vec!["cost_center".to_string(), "name".to_string()];
+        let dir = tempfile::tempdir().unwrap();
+        let (legacy, _) = read_by_dictionary(std::slice::from_ref(&real), &keys, "s").expect("covered");
+        let cur2 = real_cur_as_cur2(dir.path(), false);
+        let (fast, _) = read_by_dictionary(std::slice::from_ref(&cur2), &keys, "s").expect("MAP tags are covered");
+        assert!(fast.iter().any(|l| l.tags != "{}"), "some lines carry an owner tag");
+        assert_eq!(fast, legacy);
+        let edges = real_cur_as_cur2(dir.path(), true);
+        let (fast, _) = read_by_dictionary(std::slice::from_ref(&edges), &keys, "s").expect("covered");
+        let (slow, _) = read_with_polars(&[edges], None, &keys, "s").unwrap();
+        assert!(fast.iter().any(|l| l.tags.contains(r#""first""#)), "a duplicate key's first entry counts");
+        assert_eq!(fast.len(), slow.len());
+        for (f, s) in fast.iter().zip(&slow) {
+            assert_eq!(f, s);
+        }
     }
 
     /// A line whose cost is empty or not a decimal is refused, naming the file: it was read as $0.
