@@ -1,5 +1,5 @@
 //! The `billing-export` source: finds CUR / CUR 2.0 / FOCUS export files in S3 (or a local folder synced from
-//! it), downloads them to a temporary folder (streamed to disk, gzip inflated on the way), and hands them to
+//! it), downloads them to a temporary folder (streamed to disk as they are; Parquet read in place), and hands them to
 //! `exports` to be rolled up into cost lines.
 //!
 //! Which files: the ones a manifest names when `manifest` is set; otherwise every data file under the prefix, and
@@ -78,7 +78,7 @@ impl Source for BillingExportSource {
             CollectError::Local { what: "creating a temporary folder for the exports", cause: source }
         })?;
         let fetched = match &self.settings.location {
-            ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods, staging.path())
+            ExportLocation::Local { path } => local_files(path, &self.settings.billing_periods)
                 .map(|files| files.into_iter().map(|f| Staged::Read(f, None)).collect()),
             ExportLocation::S3 { .. } => {
                 let rt = runtime().map_err(CollectError::runtime)?;
@@ -343,7 +343,7 @@ async fn get_text(
     String::from_utf8(bytes.to_vec()).map_err(|source| FetchError::NotText { what: what(), cause: source })
 }
 
-/// Streams one object to disk; `.gz` objects are inflated into the staged file, so it can be scanned lazily.
+/// Streams one object to disk as it is (a `.gz` object is inflated as it is read: `exports.rs`).
 /// `downloaded` counts the source's bytes so far, for the progress line.
 async fn download(
     client: &aws_sdk_s3::Client,
@@ -372,23 +372,7 @@ async fn download(
         crate::collect::progress_bytes(*downloaded);
     }
     out.flush().await.map_err(staged)?;
-    drop(out);
-    let path = if let Some(stem) = raw.to_string_lossy().strip_suffix(".gz") {
-        let plain = PathBuf::from(stem);
-        inflate(&raw, &plain).map_err(|source| FetchError::Inflate { file: display.clone(), cause: source })?;
-        let _ = std::fs::remove_file(&raw);
-        plain
-    } else {
-        raw
-    };
-    Ok((ExportFile { path, display }, etag))
-}
-
-fn inflate(from: &Path, to: &Path) -> std::io::Result<()> {
-    let mut reader = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(std::fs::File::open(from)?));
-    let mut writer = std::io::BufWriter::new(std::fs::File::create(to)?);
-    std::io::copy(&mut reader, &mut writer)?;
-    Ok(())
+    Ok((ExportFile { path: raw, display }, etag))
 }
 
 /// The lines' amounts per day, owner tag key and value, and service (an empty value: the line has no such tag).
@@ -456,9 +440,9 @@ pub(super) fn days_of_months(
 }
 
 /// The files of a local export: the file itself, or every data file under the folder (manifests honoured as in S3).
-fn local_files(path: &Path, periods: &[String], staging: &Path) -> Result<Vec<ExportFile>, FetchError> {
+fn local_files(path: &Path, periods: &[String]) -> Result<Vec<ExportFile>, FetchError> {
     if path.is_file() {
-        return staged_local(path, staging, 0).map(|f| vec![f]);
+        return staged_local(path).map(|f| vec![f]);
     }
     if !path.is_dir() {
         return Err(FetchError::Missing { path: path.display().to_string(), what: "file or folder" });
@@ -481,7 +465,7 @@ fn local_files(path: &Path, periods: &[String], staging: &Path) -> Result<Vec<Ex
         }
         out.into_iter().map(|k| keys.iter().find(|l| k.ends_with(l.as_str())).cloned().unwrap_or(k)).collect()
     };
-    chosen.iter().enumerate().map(|(i, k)| staged_local(&path.join(k), staging, i)).collect()
+    chosen.iter().map(|k| staged_local(&path.join(k))).collect()
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
@@ -497,21 +481,13 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A local gzip file is inflated into the staging folder; others are read where they are.
-fn staged_local(path: &Path, staging: &Path, index: usize) -> Result<ExportFile, FetchError> {
+/// A local file is read where it is (a `.gz` one is inflated as it is read: `exports.rs`).
+fn staged_local(path: &Path) -> Result<ExportFile, FetchError> {
     let display = path.display().to_string();
     if !path.is_file() {
         return Err(FetchError::Missing { path: display, what: "file (named by a manifest?)" });
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    match name.strip_suffix(".gz") {
-        Some(stem) => {
-            let plain = staging.join(format!("{index:05}-{stem}"));
-            inflate(path, &plain).map_err(|source| FetchError::Inflate { file: display.clone(), cause: source })?;
-            Ok(ExportFile { path: plain, display })
-        }
-        None => Ok(ExportFile { path: path.to_path_buf(), display }),
-    }
+    Ok(ExportFile { path: path.to_path_buf(), display })
 }
 
 /// Data files among listed keys, in the given billing periods (all when none given).
@@ -595,8 +571,6 @@ enum FetchError {
     NotText { what: String, cause: std::string::FromUtf8Error },
     #[error("writing the staged copy {path}: {cause}")]
     Stage { path: String, cause: std::io::Error },
-    #[error("{file}: inflating gzip: {cause}")]
-    Inflate { file: String, cause: std::io::Error },
     #[error("{path}: no such {what}")]
     Missing { path: String, what: &'static str },
     #[error("{path}: {cause}")]

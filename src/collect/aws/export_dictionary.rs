@@ -36,7 +36,7 @@ const LINE_TYPE: &str = cur::LINE_ITEM_TYPE;
 const RI_ARN: &str = cur::RESERVATION_ARN;
 /// Money is summed as integers of 10⁻¹⁰ USD, as Decimal(38,10) in the polars path.
 const SCALE: f64 = 1e10;
-const NULL_ID: u32 = u32::MAX;
+pub(super) const NULL_ID: u32 = u32::MAX;
 
 /// Why a file is left to the polars path.
 pub struct NotCovered(pub String);
@@ -44,7 +44,7 @@ pub struct NotCovered(pub String);
 /// One group key: the ids of the 7 text columns and up to 8 tag columns, and the day, two to a word. Eight plain
 /// words compare and hash inline (a `[u32; 16]` compares through `memcmp`, measurably slower per row).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Key(u64, u64, u64, u64, u64, u64, u64, u64);
+pub(super) struct Key(u64, u64, u64, u64, u64, u64, u64, u64);
 
 /// One well-mixed word per key. A derived `Hash` feeds FxHash the eight words, whose multiplications carry a
 /// change only upwards: a resource id in a word's high half never reached the bits the table places a key by, and
@@ -61,7 +61,7 @@ impl std::hash::Hash for Key {
 }
 
 impl Key {
-    fn new(ids: &[u32; 15], day: i32) -> Key {
+    pub(super) fn new(ids: &[u32; 15], day: i32) -> Key {
         let w = |a: u32, b: u32| (u64::from(a) << 32) | u64::from(b);
         Key(
             w(ids[0], ids[1]),
@@ -86,17 +86,20 @@ impl Key {
     }
 }
 /// One thread's result: its id tables and its sums per key.
-type Part = (Vec<Ids>, FxHashMap<Key, Sums>);
+pub(super) type Part = (Vec<Ids>, FxHashMap<Key, Sums>);
 /// Every thread's sums in one list, in the first thread's ids (a key may be there more than once).
-type Merged = (Vec<Ids>, Vec<(Key, Sums)>);
+pub(super) type Merged = (Vec<Ids>, Vec<(Key, Sums)>);
 
 #[derive(Default, Clone, Copy)]
-struct Sums {
-    quantity: i128,
-    amount: i128,
-    amortized: i128,
+pub(super) struct Sums {
+    pub(super) quantity: i128,
+    pub(super) amount: i128,
+    pub(super) amortized: i128,
     /// Lines whose amortized cost is unknown (a column their type needs is missing or null).
-    amortized_unknown: u64,
+    pub(super) amortized_unknown: u64,
+    /// Charged lines (a cost of 0 or more) without a usage quantity: the sum's quantity is then unknown, as in
+    /// the polars rollup (a credit without one is no usage).
+    pub(super) quantity_unknown: u64,
 }
 
 impl Sums {
@@ -105,19 +108,20 @@ impl Sums {
         self.amount += o.amount;
         self.amortized += o.amortized;
         self.amortized_unknown += o.amortized_unknown;
+        self.quantity_unknown += o.quantity_unknown;
     }
 }
 
 /// One id table per text column: value → id, and the values by id (one shared allocation per distinct value: a
 /// high-cardinality column such as the resource has about one per line).
 #[derive(Default)]
-struct Ids {
+pub(super) struct Ids {
     of: FxHashMap<Arc<str>, u32>,
     values: Vec<Arc<str>>,
 }
 
 impl Ids {
-    fn id(&mut self, v: &str) -> u32 {
+    pub(super) fn id(&mut self, v: &str) -> u32 {
         if let Some(&i) = self.of.get(v) {
             return i;
         }
@@ -210,19 +214,27 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
     }
     // Ask arrow-rs for the text columns as dictionaries: the pages already are.
     let text_cols: Vec<&String> = present.iter().filter(|c| dtype(c).is_some_and(|t| is_text(&t))).collect();
-    let hinted: Vec<Field> = schema
+    let hinted = hinted(&schema, &text_cols, map_tags.as_ref().map(|(column, _)| column.as_str()));
+    let meta = builder.metadata();
+    let (row_groups, rows) = (meta.num_row_groups(), u64::try_from(meta.file_metadata().num_rows()).unwrap_or(0));
+    Ok(Plan { keys, map_tags, unit, amortized, present, schema: Arc::new(Schema::new(hinted)), row_groups, rows })
+}
+
+/// The file's schema with the text columns it reads, and the tag map's values, asked for as dictionaries.
+fn hinted(schema: &Schema, text_cols: &[&String], map: Option<&str>) -> Vec<Field> {
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    schema
         .fields()
         .iter()
         .map(|f| {
-            let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
             if text_cols.iter().any(|c| *c == f.name()) {
-                Field::new(f.name(), dict, f.is_nullable())
-            } else if let (Some((column, _)), DataType::Map(entries, sorted)) = (&map_tags, f.data_type())
-                && column == f.name()
+                Field::new(f.name(), dict.clone(), f.is_nullable())
+            } else if let DataType::Map(entries, sorted) = f.data_type()
+                && map == Some(f.name().as_str())
                 && let DataType::Struct(kv) = entries.data_type()
             {
                 // The map's values as a dictionary too: a row's tag is then an id, not a string to hash.
-                let value = Field::new(kv[1].name(), dict, kv[1].is_nullable());
+                let value = Field::new(kv[1].name(), dict.clone(), kv[1].is_nullable());
                 let kv = arrow_schema::Fields::from(vec![kv[0].as_ref().clone(), value]);
                 let entries = Field::new(entries.name(), DataType::Struct(kv), entries.is_nullable());
                 Field::new(f.name(), DataType::Map(Arc::new(entries), *sorted), f.is_nullable())
@@ -230,10 +242,7 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
                 f.as_ref().clone()
             }
         })
-        .collect();
-    let meta = builder.metadata();
-    let (row_groups, rows) = (meta.num_row_groups(), u64::try_from(meta.file_metadata().num_rows()).unwrap_or(0));
-    Ok(Plan { keys, map_tags, unit, amortized, present, schema: Arc::new(Schema::new(hinted)), row_groups, rows })
+        .collect()
 }
 
 /// A Parquet MAP of text keys to text values (CUR 2.0's `resource_tags`).
@@ -250,7 +259,7 @@ pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec
     let started = std::time::Instant::now();
     let (ids, sums) = merge(aggregate_on_threads(path, &plan))?;
     let summed = started.elapsed();
-    let lines = lines(&plan, &ids, sums, owner_tag_keys, source);
+    let lines = lines(plan.amortized, &ids, sums, owner_tag_keys, source);
     tracing::debug!(file = %path.display(), rows = plan.rows, lines = lines.len(), summed_ms = summed.as_millis() as u64,
         lines_ms = (started.elapsed() - summed).as_millis() as u64, "export read on its dictionaries");
     Ok((lines, plan.rows))
@@ -278,7 +287,7 @@ fn aggregate_on_threads(path: &Path, plan: &Plan) -> Vec<Result<Part, NotCovered
 /// rewritten. A key that two parts share is in the list twice; `lines` adds such neighbours up after sorting
 /// (cheaper than inserting one part's keys into the other's table: a high-cardinality export has about a key per
 /// line).
-fn merge(parts: Vec<Result<Part, NotCovered>>) -> Result<Merged, NotCovered> {
+pub(super) fn merge(parts: Vec<Result<Part, NotCovered>>) -> Result<Merged, NotCovered> {
     let mut parts = parts.into_iter();
     let (mut ids, sums) = parts.next().unwrap_or_else(|| Ok((Vec::new(), FxHashMap::default())))?;
     ids.resize_with(15, Ids::default);
@@ -319,8 +328,8 @@ fn ranks(ids: &[Ids]) -> Vec<Vec<u32>> {
 /// The sums as cost lines, sorted as `cur::sort_lines` sorts them: on small integers (the day, each column's rank,
 /// the rank of the tags' JSON), with neighbours of one order added up, and the lines made only once, in that order
 /// (sorting the lines themselves moves a few hundred bytes per swap).
-fn lines(
-    plan: &Plan,
+pub(super) fn lines(
+    amortized: bool,
     ids: &[Ids],
     entries: Vec<(Key, Sums)>,
     owner_tag_keys: &[String],
@@ -383,10 +392,10 @@ fn lines(
             operation: text(3, k[3]),
             resource_id: text(4, k[4]),
             tags: json_by_rank[o[8] as usize].clone(),
-            usage_quantity: Some(money(s.quantity)),
+            usage_quantity: (s.quantity_unknown == 0).then(|| money(s.quantity)),
             usage_unit: text(5, k[5]).unwrap_or_default(),
             amount: money(s.amount),
-            amortized_amount: (plan.amortized && s.amortized_unknown == 0).then(|| money(s.amortized)),
+            amortized_amount: (amortized && s.amortized_unknown == 0).then(|| money(s.amortized)),
             currency: text(6, k[6]).unwrap_or_default(),
             source: source.to_string(),
         })

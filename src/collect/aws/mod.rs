@@ -13,6 +13,7 @@ pub mod cloudwatch;
 pub mod cost_explorer;
 pub mod cur;
 mod export_cache;
+mod export_csv;
 mod export_dictionary;
 pub mod exports;
 pub mod focus;
