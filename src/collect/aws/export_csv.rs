@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap;
 
 use super::cur::{self, Amortized};
 use super::export_dictionary::{self as dict, Ids, Key, NULL_ID, NotCovered, Part, Sums};
-use crate::schema::CostLine;
+use super::exports::ExportFormat;
 
 /// Bytes read before a block is cut at its last record boundary.
 const BLOCK: usize = 4 << 20;
@@ -85,7 +85,7 @@ impl Columns {
 }
 
 /// Reads one CUR CSV file (`.gz` inflated on the way) into cost lines, or says why this path does not cover it.
-pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec<CostLine>, u64), NotCovered> {
+pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<dict::Read, NotCovered> {
     let not = |e: &dyn std::fmt::Display| NotCovered(format!("{}: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(|e| not(&e))?;
     let mut input: Box<dyn Read> = if path.to_string_lossy().ends_with(".gz") {
@@ -143,7 +143,7 @@ pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec
     let lines = dict::lines(amortized, &ids, sums, owner_tag_keys, source);
     tracing::debug!(file = %path.display(), rows, lines = lines.len(), ms = started.elapsed().as_millis() as u64,
         "export CSV streamed");
-    Ok((lines, rows))
+    Ok((lines, rows, ExportFormat::Cur))
 }
 
 /// Sends the first block's body, then every further block, to the workers; stops early when one of them has

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType};
-use arrow_array::{Array, DictionaryArray, Float64Array, RecordBatch, StringArray};
+use arrow_array::{Array, Decimal128Array, DictionaryArray, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::NaiveDate;
 use parquet::arrow::ProjectionMask;
@@ -27,6 +27,8 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::cur::{self, Amortized};
+use super::exports::ExportFormat;
+use super::focus;
 use crate::schema::CostLine;
 
 const DAY: &str = cur::USAGE_START_DATE;
@@ -40,6 +42,9 @@ pub(super) const NULL_ID: u32 = u32::MAX;
 
 /// Why a file is left to the polars path.
 pub struct NotCovered(pub String);
+
+/// A file's cost lines, its line items and its format.
+pub type Read = (Vec<CostLine>, u64, ExportFormat);
 
 /// One group key: the ids of the 7 text columns and up to 8 tag columns, and the day, two to a word. Eight plain
 /// words compare and hash inline (a `[u32; 16]` compares through `memcmp`, measurably slower per row).
@@ -135,18 +140,99 @@ impl Ids {
 
 /// The columns of a file this path reads, by role.
 struct Plan {
+    format: ExportFormat,
     /// Names of the key columns (text then tags); `None` = absent, read as null (or from `map_tags`).
     keys: Vec<Option<String>>,
-    /// CUR 2.0's tags: the MAP column, and the map key (`user:<key>`) per tag slot read from it (`None`: that slot
-    /// has a flat column, or no tag at all).
+    /// The tag MAP (CUR 2.0's `resource_tags`, FOCUS's `Tags`), and the map key per tag slot read from it (`None`:
+    /// that slot has a flat column, or no tag at all).
     map_tags: Option<(String, Vec<Option<String>>)>,
+    /// FOCUS: the unit when `ConsumedUnit` is null (`PricingUnit`).
+    unit_fallback: Option<String>,
+    day: &'static str,
     unit: TimeUnit,
-    amortized: bool,
+    quantity: &'static str,
+    amount: &'static str,
+    amortized: Amortization,
     present: Vec<String>,
     schema: Arc<Schema>,
     row_groups: usize,
     /// Line items in the file.
     rows: u64,
+}
+
+/// Where a line's amortized cost comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Amortization {
+    /// CUR: by line item type (`cur::AMORTIZATION`).
+    CurRules,
+    /// FOCUS: `EffectiveCost`.
+    Column(&'static str),
+    /// The file has neither: unknown.
+    Unknown,
+}
+
+/// The roles of one format's columns.
+struct Roles {
+    format: ExportFormat,
+    text: [&'static str; 7],
+    /// Text columns that may be absent (read as null).
+    optional: &'static [&'static str],
+    day: &'static str,
+    quantity: &'static str,
+    amount: &'static str,
+    tag_map: &'static str,
+    tag_prefix: &'static str,
+}
+
+const CUR_ROLES: Roles = Roles {
+    format: ExportFormat::Cur,
+    text: [
+        cur::TEXT_KEY[0].column,
+        cur::TEXT_KEY[1].column,
+        cur::TEXT_KEY[2].column,
+        cur::TEXT_KEY[3].column,
+        cur::TEXT_KEY[4].column,
+        cur::TEXT_KEY[5].column,
+        cur::TEXT_KEY[6].column,
+    ],
+    optional: &[],
+    day: DAY,
+    quantity: QUANTITY,
+    amount: AMOUNT,
+    tag_map: cur::RESOURCE_TAGS,
+    tag_prefix: "user:",
+};
+
+/// FOCUS as `exports.rs` maps it (`map_focus`): the same seven key parts from FOCUS columns, the unit from
+/// `ConsumedUnit` else `PricingUnit`. A file without `x_UsageType` (its usage type inferred from the description)
+/// is left to polars.
+const FOCUS_ROLES: Roles = Roles {
+    format: ExportFormat::Focus,
+    text: [
+        "SubAccountId",
+        "ServiceName",
+        focus::USAGE_TYPE_COLUMN,
+        "x_Operation",
+        "ResourceId",
+        "ConsumedUnit",
+        "BillingCurrency",
+    ],
+    optional: &["SubAccountId", "x_Operation", "ResourceId", "ConsumedUnit", "BillingCurrency"],
+    day: "ChargePeriodStart",
+    quantity: "ConsumedQuantity",
+    amount: "BilledCost",
+    tag_map: focus::TAGS,
+    tag_prefix: "",
+};
+
+fn is_text(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+        || matches!(t, DataType::Dictionary(_, v) if matches!(v.as_ref(), DataType::Utf8 | DataType::LargeUtf8))
+}
+
+/// A money column this path reads: a double, or a decimal of at most 10 fraction digits.
+fn is_money(t: &DataType) -> bool {
+    matches!(t, DataType::Float64) || matches!(t, DataType::Decimal128(_, s) if (0..=10).contains(s))
 }
 
 fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
@@ -158,66 +244,124 @@ fn plan(path: &Path, owner_tag_keys: &[String]) -> Result<Plan, NotCovered> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| not(e.to_string()))?;
     let schema = builder.schema().clone();
     let dtype = |name: &str| schema.field_with_name(name).ok().map(|f| f.data_type().clone());
-    let is_text = |t: &DataType| {
-        matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
-            || matches!(t, DataType::Dictionary(_, v) if matches!(v.as_ref(), DataType::Utf8 | DataType::LargeUtf8))
+    let roles = if dtype(cur::TEXT_KEY[2].column).is_some() {
+        CUR_ROLES
+    } else if dtype("BilledCost").is_some() && dtype("ChargePeriodStart").is_some() {
+        FOCUS_ROLES
+    } else {
+        return Err(not("neither CUR nor FOCUS columns".into()));
     };
-    let mut keys = Vec::new();
-    let text_key = cur::TEXT_KEY.iter().map(|p| p.column.to_string());
-    let tag_map = match dtype(cur::RESOURCE_TAGS) {
-        None => false,
-        Some(t) if is_text_map(&t) => true,
-        Some(t) => return Err(not(format!("`{}` is {t}, not a map of text", cur::RESOURCE_TAGS))),
-    };
-    let mut map_keys = vec![None; cur::TEXT_KEY.len()];
-    for name in text_key.chain(owner_tag_keys.iter().map(|k| cur::tag_column(k))) {
-        match dtype(&name) {
-            Some(t) if is_text(&t) => keys.push(Some(name)),
-            Some(t) => return Err(not(format!("`{name}` is {t}, not text"))),
-            None if name.starts_with(cur::TAG_COLUMN_PREFIX) => keys.push(None),
-            // A missing required column is reported by the polars path, naming it.
-            None => return Err(not(format!("no `{name}`"))),
-        }
-        let flat = keys.last().is_some_and(Option::is_some);
-        if keys.len() > cur::TEXT_KEY.len() {
-            let key = &owner_tag_keys[keys.len() - 1 - cur::TEXT_KEY.len()];
-            map_keys.push((tag_map && !flat).then(|| format!("user:{key}")));
-        }
-    }
-    let map_tags = map_keys.iter().any(Option::is_some).then(|| (cur::RESOURCE_TAGS.to_string(), map_keys));
-    let unit = match dtype(DAY) {
-        Some(DataType::Timestamp(unit, _)) => unit,
-        other => return Err(not(format!("`{DAY}` is {other:?}, not a timestamp"))),
-    };
-    for money in [QUANTITY, AMOUNT].into_iter().chain(cur::AMORTIZATION_INPUTS) {
-        if let Some(t) = dtype(money)
-            && t != DataType::Float64
+    let (keys, map_tags) = key_columns(&roles, &dtype, owner_tag_keys)?;
+    let unit = match dtype(roles.day) {
+        Some(DataType::Timestamp(unit, tz))
+            if tz.as_deref().is_none_or(|z| ["UTC", "+00:00", "Etc/UTC"].contains(&z)) =>
         {
-            return Err(not(format!("`{money}` is {t}, not a double")));
+            unit
+        }
+        other => return Err(not(format!("`{}` is {other:?}, not a UTC timestamp", roles.day))),
+    };
+    let focus = roles.format == ExportFormat::Focus;
+    let amortization_inputs: &[&str] = if focus { &["EffectiveCost"] } else { &cur::AMORTIZATION_INPUTS };
+    for money in [roles.quantity, roles.amount].iter().chain(amortization_inputs) {
+        if let Some(t) = dtype(money)
+            && !is_money(&t)
+        {
+            return Err(not(format!("`{money}` is {t}, not a double or a decimal of at most 10 places")));
         }
     }
-    if dtype(QUANTITY).is_none() || dtype(AMOUNT).is_none() {
-        return Err(not("no usage amount or unblended cost".into()));
+    if dtype(roles.quantity).is_none() || dtype(roles.amount).is_none() {
+        return Err(not("no usage quantity or cost".into()));
     }
-    let amortized = dtype(LINE_TYPE).is_some_and(|t| is_text(&t));
+    let unit_fallback = focus.then(|| "PricingUnit".to_string());
+    if unit_fallback.as_deref().is_some_and(|c| !dtype(c).is_some_and(|t| is_text(&t))) {
+        return Err(not("no text `PricingUnit`".into()));
+    }
+    let amortized = match roles.format {
+        ExportFormat::Focus if dtype("EffectiveCost").is_some() => Amortization::Column("EffectiveCost"),
+        ExportFormat::Cur if dtype(LINE_TYPE).is_some_and(|t| is_text(&t)) => Amortization::CurRules,
+        _ => Amortization::Unknown,
+    };
     if dtype(RI_ARN).is_some_and(|t| !is_text(&t)) {
         return Err(not(format!("`{RI_ARN}` is not text")));
     }
     let mut present: Vec<String> = keys.iter().flatten().cloned().collect();
     present.extend(map_tags.as_ref().map(|(column, _)| column.clone()));
-    present.extend([DAY, QUANTITY, AMOUNT].map(String::from));
-    if amortized {
-        present.push(LINE_TYPE.into());
-        present.extend(
-            cur::AMORTIZATION_INPUTS.iter().chain([&RI_ARN]).filter(|c| dtype(c).is_some()).map(|c| c.to_string()),
-        );
-    }
+    present.extend(unit_fallback.clone());
+    present.extend([roles.day, roles.quantity, roles.amount].map(String::from));
+    present.extend(amortization_columns(amortized, &dtype));
     // Ask arrow-rs for the text columns as dictionaries: the pages already are.
     let text_cols: Vec<&String> = present.iter().filter(|c| dtype(c).is_some_and(|t| is_text(&t))).collect();
     let hinted = hinted(&schema, &text_cols, map_tags.as_ref().map(|(column, _)| column.as_str()));
     let meta = builder.metadata();
     let (row_groups, rows) = (meta.num_row_groups(), u64::try_from(meta.file_metadata().num_rows()).unwrap_or(0));
-    Ok(Plan { keys, map_tags, unit, amortized, present, schema: Arc::new(Schema::new(hinted)), row_groups, rows })
+    Ok(Plan {
+        format: roles.format,
+        keys,
+        map_tags,
+        unit_fallback,
+        day: roles.day,
+        unit,
+        quantity: roles.quantity,
+        amount: roles.amount,
+        amortized,
+        present,
+        schema: Arc::new(Schema::new(hinted)),
+        row_groups,
+        rows,
+    })
+}
+
+/// The columns the amortized cost is read from (CUR: the line type and whichever inputs the file has).
+fn amortization_columns(amortized: Amortization, dtype: &dyn Fn(&str) -> Option<DataType>) -> Vec<String> {
+    match amortized {
+        Amortization::CurRules => std::iter::once(&LINE_TYPE)
+            .chain(cur::AMORTIZATION_INPUTS.iter().chain([&RI_ARN]).filter(|c| dtype(c).is_some()))
+            .map(|c| c.to_string())
+            .collect(),
+        Amortization::Column(c) => vec![c.to_string()],
+        Amortization::Unknown => Vec::new(),
+    }
+}
+
+/// The key's text columns and the owner tags' flat columns (`None`: absent), and the tag map with the key each
+/// tag slot reads from it.
+type KeyColumns = (Vec<Option<String>>, Option<(String, Vec<Option<String>>)>);
+
+fn key_columns(
+    roles: &Roles,
+    dtype: &dyn Fn(&str) -> Option<DataType>,
+    owner_tag_keys: &[String],
+) -> Result<KeyColumns, NotCovered> {
+    let not = |why: String| NotCovered(why);
+    let tag_map = match dtype(roles.tag_map) {
+        None => false,
+        Some(t) if is_text_map(&t) => true,
+        Some(t) => return Err(not(format!("`{}` is {t}, not a map of text", roles.tag_map))),
+    };
+    let mut keys = Vec::new();
+    for name in roles.text {
+        match dtype(name) {
+            Some(t) if is_text(&t) => keys.push(Some(name.to_string())),
+            Some(t) => return Err(not(format!("`{name}` is {t}, not text"))),
+            None if roles.optional.contains(&name) => keys.push(None),
+            // A missing required column is reported by the polars path, naming it.
+            None => return Err(not(format!("no `{name}`"))),
+        }
+    }
+    let mut map_keys = vec![None; roles.text.len()];
+    for key in owner_tag_keys {
+        // Only CUR has flat tag columns (legacy CUR's `resource_tags_user_<key>`).
+        let flat = (roles.format == ExportFormat::Cur).then(|| cur::tag_column(key));
+        match flat.as_deref().map(|f| (f, dtype(f))) {
+            Some((f, Some(t))) if is_text(&t) => keys.push(Some(f.to_string())),
+            Some((f, Some(t))) => return Err(not(format!("`{f}` is {t}, not text"))),
+            _ => keys.push(None),
+        }
+        let has_flat = keys.last().is_some_and(Option::is_some);
+        map_keys.push((tag_map && !has_flat).then(|| format!("{}{key}", roles.tag_prefix)));
+    }
+    let map_tags = map_keys.iter().any(Option::is_some).then(|| (roles.tag_map.to_string(), map_keys));
+    Ok((keys, map_tags))
 }
 
 /// The file's schema with the text columns it reads, and the tag map's values, asked for as dictionaries.
@@ -254,15 +398,16 @@ fn is_text_map(t: &DataType) -> bool {
 
 /// Reads one CUR Parquet file into cost lines, or says why this path does not cover it: the row groups summed on
 /// threads, their sums merged into the first part's ids, and the sums turned into sorted lines.
-pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<(Vec<CostLine>, u64), NotCovered> {
+pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<Read, NotCovered> {
     let plan = plan(path, owner_tag_keys)?;
     let started = std::time::Instant::now();
     let (ids, sums) = merge(aggregate_on_threads(path, &plan))?;
     let summed = started.elapsed();
-    let lines = lines(plan.amortized, &ids, sums, owner_tag_keys, source);
+    let amortized = plan.amortized != Amortization::Unknown;
+    let lines = lines(amortized, &ids, sums, owner_tag_keys, source);
     tracing::debug!(file = %path.display(), rows = plan.rows, lines = lines.len(), summed_ms = summed.as_millis() as u64,
         lines_ms = (started.elapsed() - summed).as_millis() as u64, "export read on its dictionaries");
-    Ok((lines, plan.rows))
+    Ok((lines, plan.rows, plan.format))
 }
 
 /// The row groups shared out between threads (at most 8), each summed on its own ids.
@@ -487,25 +632,43 @@ fn map_tag_ids(
     Ok(())
 }
 
-/// A money column as integers of 10⁻¹⁰ USD (`None` per null row), or `None` when the file lacks it.
+/// A money column as integers of 10⁻¹⁰ USD (`None` per null row), or `None` when the file lacks it: a double
+/// rounded, a decimal of at most 10 places scaled (`plan` refuses others).
 fn column_money(batch: &RecordBatch, name: &str) -> Option<Vec<Option<i128>>> {
-    let a = batch.column_by_name(name)?.as_any().downcast_ref::<Float64Array>()?;
-    Some(a.iter().map(|v| v.map(|v| (v * SCALE).round() as i128)).collect())
+    let mut out = Vec::new();
+    column_money_into(batch, name, &mut out).then_some(out)
 }
 
-/// The unblended cost or the usage quantity as integers of 10⁻¹⁰ into `out`. A file with a line without one goes
-/// to the polars path: a cost is then named as an error, never read as $0, and a quantity is told apart as a
-/// credit without usage or a charge whose usage is unknown.
+/// `column_money` into a reused buffer; false when the file lacks the column.
+fn column_money_into(batch: &RecordBatch, name: &str, out: &mut Vec<Option<i128>>) -> bool {
+    out.clear();
+    let Some(column) = batch.column_by_name(name) else { return false };
+    if let Some(a) = column.as_any().downcast_ref::<Float64Array>() {
+        out.extend(a.iter().map(|v| v.map(|v| (v * SCALE).round() as i128)));
+        return true;
+    }
+    let Some(a) = column.as_any().downcast_ref::<Decimal128Array>() else { return false };
+    let Ok(up) = u32::try_from(10 - i32::from(a.scale())).map(|e| 10i128.pow(e)) else { return false };
+    out.extend(a.iter().map(|v| v.map(|v| v * up)));
+    true
+}
+
+/// The cost as integers of 10⁻¹⁰ into `out`. A file with a line without one goes to the polars path, which names
+/// it as an error: never read as $0.
 fn column_every_line(batch: &RecordBatch, name: &str, out: &mut Vec<i128>) -> Result<(), NotCovered> {
     out.clear();
-    let a = batch
-        .column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
-        .ok_or_else(|| NotCovered(format!("no `{name}` of type double")))?;
-    if a.null_count() > 0 {
-        return Err(NotCovered(format!("{} line(s) without `{name}`", a.null_count())));
+    let not = || NotCovered(format!("no `{name}` of a money type"));
+    let column = batch.column_by_name(name).ok_or_else(not)?;
+    if column.null_count() > 0 {
+        return Err(NotCovered(format!("{} line(s) without `{name}`", column.null_count())));
     }
-    out.extend(a.values().iter().map(|v| (v * SCALE).round() as i128));
+    if let Some(a) = column.as_any().downcast_ref::<Float64Array>() {
+        out.extend(a.values().iter().map(|v| (v * SCALE).round() as i128));
+    } else {
+        let a = column.as_any().downcast_ref::<Decimal128Array>().ok_or_else(not)?;
+        let up = u32::try_from(10 - i32::from(a.scale())).map(|e| 10i128.pow(e)).map_err(|_| not())?;
+        out.extend(a.values().iter().map(|v| v * up));
+    }
     Ok(())
 }
 
@@ -514,7 +677,11 @@ fn column_every_line(batch: &RecordBatch, name: &str, out: &mut Vec<i128>) -> Re
 struct Scratch {
     key_cols: Vec<Vec<u32>>,
     days: Vec<Option<i32>>,
-    quantity: Vec<i128>,
+    /// Null where the line has no usage quantity (a FOCUS charge that is not usage).
+    quantity: Vec<Option<i128>>,
+    fallback: Vec<u32>,
+    /// The last batch's amortized costs, its buffer reused.
+    spare: Vec<Option<i128>>,
     amount: Vec<i128>,
     types: Vec<u32>,
     arns: Vec<u32>,
@@ -532,13 +699,15 @@ fn add_batch(
 ) -> Result<(), NotCovered> {
     let key_slots = decode(batch, plan, ids, scratch)?;
     let amortized = amortized(batch, plan, scratch)?;
-    accumulate(plan, scratch, &key_slots, &amortized, sums)
+    accumulate(plan, scratch, &key_slots, &amortized, sums)?;
+    scratch.spare = amortized;
+    Ok(())
 }
 
 /// The batch's key columns as ids, its days, quantities and costs into `scratch`; returns the key slots the file
 /// has (the others stay null).
 fn decode(batch: &RecordBatch, plan: &Plan, ids: &mut [Ids], scratch: &mut Scratch) -> Result<Vec<usize>, NotCovered> {
-    let Scratch { key_cols, days, quantity, amount, .. } = scratch;
+    let Scratch { key_cols, days, quantity, amount, fallback, .. } = scratch;
     key_cols.resize_with(plan.keys.len(), Vec::new);
     let mut key_slots: Vec<usize> = Vec::new();
     for (c, name) in plan.keys.iter().enumerate() {
@@ -552,7 +721,18 @@ fn decode(batch: &RecordBatch, plan: &Plan, ids: &mut [Ids], scratch: &mut Scrat
         map_tag_ids(batch, column, map_keys, ids, key_cols)?;
         key_slots.extend(map_keys.iter().enumerate().filter(|(_, k)| k.is_some()).map(|(c, _)| c));
     }
-    let day_col = batch.column_by_name(DAY).ok_or_else(|| NotCovered(format!("no `{DAY}`")))?;
+    if let Some(name) = &plan.unit_fallback {
+        const UNIT: usize = 5;
+        column_ids(batch, name, &mut ids[UNIT], fallback)?;
+        if key_slots.contains(&UNIT) {
+            let unit = &mut key_cols[UNIT];
+            unit.iter_mut().zip(fallback.iter()).filter(|(u, _)| **u == NULL_ID).for_each(|(u, f)| *u = *f);
+        } else {
+            key_cols[UNIT].clone_from(fallback);
+            key_slots.push(UNIT);
+        }
+    }
+    let day_col = batch.column_by_name(plan.day).ok_or_else(|| NotCovered(format!("no `{}`", plan.day)))?;
     let per_day: i64 = match plan.unit {
         TimeUnit::Second => 86_400,
         TimeUnit::Millisecond => 86_400_000,
@@ -569,17 +749,27 @@ fn decode(batch: &RecordBatch, plan: &Plan, ids: &mut [Ids], scratch: &mut Scrat
             days.extend(day_col.as_primitive::<arrow_array::types::TimestampSecondType>().iter().map(day))
         }
     }
-    column_every_line(batch, QUANTITY, quantity)?;
-    column_every_line(batch, AMOUNT, amount)?;
+    if !column_money_into(batch, plan.quantity, quantity) {
+        return Err(NotCovered(format!("no `{}` of a money type", plan.quantity)));
+    }
+    column_every_line(batch, plan.amount, amount)?;
     Ok(key_slots)
 }
 
 /// The amortized cost per row by `cur::AMORTIZATION`, or nothing when every line's rule is the unblended cost (no
 /// reservations or savings plans in this batch): `accumulate` then adds the unblended cost.
 fn amortized(batch: &RecordBatch, plan: &Plan, scratch: &mut Scratch) -> Result<Vec<Option<i128>>, NotCovered> {
-    let Scratch { amount, types, arns, .. } = scratch;
+    let Scratch { amount, types, arns, spare, .. } = scratch;
+    if let Amortization::Column(name) = plan.amortized {
+        let mut out = std::mem::take(spare);
+        return if column_money_into(batch, name, &mut out) {
+            Ok(out)
+        } else {
+            Err(NotCovered(format!("no `{name}`")))
+        };
+    }
     let mut type_ids = Ids::default();
-    if !plan.amortized || !column_ids(batch, LINE_TYPE, &mut type_ids, types)? {
+    if plan.amortized != Amortization::CurRules || !column_ids(batch, LINE_TYPE, &mut type_ids, types)? {
         return Ok(Vec::new());
     }
     // Each type's rule over indexes into the decoded input columns.
@@ -641,9 +831,13 @@ fn accumulate(
         }
         w[7] |= u64::from(d as u32);
         let e = sums.entry(Key(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])).or_default();
-        e.quantity += quantity[row];
+        match quantity[row] {
+            Some(q) => e.quantity += q,
+            None if amount[row] >= 0 => e.quantity_unknown += 1,
+            None => {}
+        }
         e.amount += amount[row];
-        if plan.amortized {
+        if plan.amortized != Amortization::Unknown {
             match amortized.get(row) {
                 None => e.amortized += amount[row],
                 Some(Some(v)) => e.amortized += v,

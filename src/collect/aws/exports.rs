@@ -137,7 +137,7 @@ pub fn read_exports(
     let all_end = |ext: &[&str]| {
         !files.is_empty() && files.iter().all(|f| ext.iter().any(|e| f.path.to_string_lossy().ends_with(e)))
     };
-    if format != Some(ExportFormat::Focus) {
+    {
         let fast: Option<Reader> = if all_end(&[".parquet"]) {
             Some(super::export_dictionary::read)
         } else if all_end(&[".csv", ".csv.gz"]) {
@@ -147,6 +147,8 @@ pub fn read_exports(
         };
         if let Some(read) = fast
             && let Some((lines, summary)) = read_fast(read, files, owner_tag_keys, source)
+            // A forced format the file is not: polars reads it as told, and names what is missing.
+            && format.is_none_or(|f| summary.formats.iter().all(|(_, found)| *found == f))
         {
             return Ok((lines, summary));
         }
@@ -161,7 +163,8 @@ pub fn read_exports(
 }
 
 /// A reader of one file into rolled-up lines, or why it leaves the file to polars.
-type Reader = fn(&Path, &[String], &str) -> Result<(Vec<CostLine>, u64), super::export_dictionary::NotCovered>;
+type Reader =
+    fn(&Path, &[String], &str) -> Result<super::export_dictionary::Read, super::export_dictionary::NotCovered>;
 
 /// A gzip file inflated for polars (which scans plain CSV) into `dir`; any other file as it is.
 fn inflated_copy(file: &ExportFile, dir: &Path, index: usize) -> Result<ExportFile, ExportError> {
@@ -399,14 +402,14 @@ fn read_fast(
     let mut all = Vec::new();
     for f in files {
         match read(&f.path, owner_tag_keys, source) {
-            Ok((lines, rows)) => {
+            Ok((lines, rows, format)) => {
                 if all.is_empty() {
                     all = lines;
                 } else {
                     all.extend(lines);
                 }
                 summary.lines += rows;
-                summary.formats.push((f.display.clone(), ExportFormat::Cur));
+                summary.formats.push((f.display.clone(), format));
             }
             Err(super::export_dictionary::NotCovered(why)) => {
                 tracing::debug!(file = %f.display, %why, "export read by polars, not on the fast path");
@@ -798,7 +801,7 @@ mod tests {
             let file = ExportFile { path: path.to_path_buf(), display: "csv".into() };
             read_with_polars(&[file], None, keys, "s").unwrap()
         };
-        let (fast, rows) = streamed(&gz, &keys);
+        let (fast, rows, _) = streamed(&gz, &keys);
         let (slow, _) = polars(&plain, &keys);
         assert_eq!(rows, 124_340);
         assert!(fast.iter().any(|l| l.tags != "{}") && fast.iter().any(|l| l.amortized_amount.is_some()));
@@ -821,7 +824,7 @@ line_item_unblended_cost,line_item_currency_code,line_item_line_item_type,reserv
         ];
         std::fs::write(&edges, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
         let keys = vec!["team".to_string(), "env".to_string()];
-        let (fast, _) = streamed(&edges, &keys);
+        let (fast, _, _) = streamed(&edges, &keys);
         let (slow, _) = polars(&edges, &keys);
         assert_eq!(fast, slow);
         // Hand-derived: 0.123456789012345 is 0.1234567890 at ten decimals; 1.5e-3 is 0.0015.
@@ -834,6 +837,107 @@ line_item_unblended_cost,line_item_currency_code,line_item_line_item_type,reserv
             fast.iter().any(|l| l.amount.to_string() == "0.0015" && l.tags == r#"{"env":"prod","team":"pay\"ments"}"#)
         );
         assert!(fast.iter().any(|l| l.resource_id.as_deref() == Some("i-2") && l.usage_quantity.is_none()));
+    }
+
+    /// The real FOCUS 1.0 sample as AWS's FOCUS Parquet export types it: timestamps, Decimal(38,10) money, a
+    /// `Tags` MAP, and an `x_UsageType` (here the charge description, which the sample stands in for).
+    fn real_focus_as_parquet(dir: &std::path::Path) -> ExportFile {
+        use arrow_array::builder::{MapBuilder, MapFieldNames, StringBuilder};
+        use arrow_array::cast::AsArray;
+        use arrow_array::{Array, RecordBatch};
+        use parquet::arrow::ArrowWriter;
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+        let sample =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/public/focus-1.0_sample_1000.csv");
+        let money = ["ConsumedQuantity", "BilledCost", "EffectiveCost"].map(|c| col(c).cast(MONEY));
+        let mut frame = scan(&sample)
+            .unwrap()
+            .with_columns(money)
+            .with_columns([
+                col("ChargePeriodStart")
+                    .str()
+                    .to_datetime(
+                        Some(TimeUnit::Microseconds),
+                        Some(TimeZone::UTC),
+                        StrptimeOptions::default(),
+                        lit("raise"),
+                    )
+                    .alias("ChargePeriodStart"),
+                col("ChargeDescription").alias(focus::USAGE_TYPE_COLUMN),
+                col("ChargeClass").alias("x_Operation"),
+            ])
+            .collect()
+            .unwrap();
+        let typed = dir.join("typed.parquet");
+        ParquetWriter::new(std::fs::File::create(&typed).unwrap())
+            .with_compression(ParquetCompression::Snappy)
+            .finish(&mut frame)
+            .unwrap();
+        let path = dir.join("focus.parquet");
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&typed).unwrap()).unwrap().build().unwrap();
+        let mut writer = None;
+        for batch in reader {
+            let batch = batch.unwrap();
+            let at = batch.schema().index_of(focus::TAGS).unwrap();
+            let column = batch.column(at);
+            let text: Vec<Option<String>> = if let Some(a) = column.as_string_view_opt() {
+                a.iter().map(|v| v.map(str::to_string)).collect()
+            } else if let Some(a) = column.as_string_opt::<i64>() {
+                a.iter().map(|v| v.map(str::to_string)).collect()
+            } else {
+                column.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
+            };
+            let names = MapFieldNames { entry: "key_value".into(), key: "key".into(), value: "value".into() };
+            let mut map = MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new());
+            for row in text {
+                let Some(row) = row else {
+                    map.append(false).unwrap();
+                    continue;
+                };
+                let tags: BTreeMap<String, String> = serde_json::from_str(&row).unwrap();
+                for (k, v) in tags {
+                    map.keys().append_value(k);
+                    map.values().append_value(v);
+                }
+                map.append(true).unwrap();
+            }
+            let map = map.finish();
+            let mut fields: Vec<arrow_schema::Field> =
+                batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+            fields[at] = arrow_schema::Field::new(focus::TAGS, map.data_type().clone(), true);
+            let mut columns = batch.columns().to_vec();
+            columns[at] = std::sync::Arc::new(map);
+            let batch = RecordBatch::try_new(std::sync::Arc::new(arrow_schema::Schema::new(fields)), columns).unwrap();
+            writer
+                .get_or_insert_with(|| {
+                    ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap()
+                })
+                .write(&batch)
+                .unwrap();
+        }
+        writer.unwrap().close().unwrap();
+        ExportFile { path, display: "focus.parquet".into() }
+    }
+
+    /// FOCUS Parquet is read on its dictionaries too, line for line as polars reads it: the unit from
+    /// `ConsumedUnit` else `PricingUnit` (the sample has a line without either quantity or unit), `EffectiveCost`
+    /// as the amortized cost, owner tags from the `Tags` MAP.
+    #[test]
+    fn the_dictionary_path_reads_focus_parquet_as_polars_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = real_focus_as_parquet(dir.path());
+        let keys: Vec<String> = ["application", "environment", "business_unit"].map(String::from).to_vec();
+        let (fast, summary) = read_by_dictionary(std::slice::from_ref(&file), &keys, "s").expect("covered");
+        let (slow, _) = read_with_polars(&[file], None, &keys, "s").unwrap();
+        assert_eq!(summary.formats[0].1, ExportFormat::Focus);
+        assert_eq!(summary.lines, 1_000);
+        assert!(fast.iter().any(|l| l.tags != "{}"), "some lines carry an owner tag");
+        assert_eq!(fast.len(), slow.len());
+        for (f, s) in fast.iter().zip(&slow) {
+            assert_eq!(f, s);
+        }
     }
 
     /// A line whose cost is empty or not a decimal is refused, naming the file: it was read as $0.
