@@ -557,6 +557,7 @@ fn aggregate(path: &Path, plan: &Plan, groups: Vec<usize>) -> Result<Part, NotCo
     let roots: Vec<usize> = plan.present.iter().filter_map(|c| plan.schema.index_of(c).ok()).collect();
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
     let rows = builder.metadata().row_groups().iter().map(|g| g.num_rows()).max().unwrap_or(8192).max(1);
+    let mine: i64 = groups.iter().filter_map(|g| builder.metadata().row_groups().get(*g)).map(|g| g.num_rows()).sum();
     let reader = builder
         .with_projection(mask)
         .with_row_groups(groups)
@@ -566,9 +567,14 @@ fn aggregate(path: &Path, plan: &Plan, groups: Vec<usize>) -> Result<Part, NotCo
     let mut ids: Vec<Ids> = (0..15).map(|_| Ids::default()).collect();
     let mut scratch = Scratch::default();
     let mut sums: FxHashMap<Key, Sums> = FxHashMap::default();
-    for batch in reader {
+    for (i, batch) in reader.enumerate() {
         let batch = batch.map_err(|e| not(&e))?;
         add_batch(&batch, plan, &mut ids, &mut sums, &mut scratch)?;
+        // About a group per line (a high-cardinality export): the table sized once for this thread's lines,
+        // rather than grown by doubling (each growth rehashes every key into freshly faulted memory).
+        if i == 0 && sums.len() * 2 > batch.num_rows() {
+            sums.reserve(usize::try_from(mine).unwrap_or(0).saturating_sub(sums.len()));
+        }
     }
     Ok((ids, sums))
 }
