@@ -678,36 +678,68 @@ mod tests {
         assert!(sides.values().all(|s| s.len() == 2), "every instance has its own In and Out lines: {sides:?}");
     }
 
+    /// `from` rewritten batch by batch into `to` (snappy Parquet, as AWS writes): `f` gets each batch's index and
+    /// columns, and a builder of a tag MAP (AWS's `key_value` entries) whose array it may add.
+    fn rewrite_parquet(
+        from: &std::path::Path,
+        to: &std::path::Path,
+        mut f: impl FnMut(
+            usize,
+            &arrow_array::RecordBatch,
+            &mut TagMap,
+        ) -> Vec<(arrow_schema::Field, arrow_array::ArrayRef)>,
+    ) {
+        use parquet::arrow::ArrowWriter;
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(from).unwrap()).unwrap().build().unwrap();
+        let mut writer = None;
+        for (b, batch) in reader.enumerate() {
+            let batch = batch.unwrap();
+            let names = MapFieldNames { entry: "key_value".into(), key: "key".into(), value: "value".into() };
+            let mut map = MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new());
+            let (fields, columns): (Vec<_>, Vec<_>) = f(b, &batch, &mut map).into_iter().unzip();
+            let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+            let batch = arrow_array::RecordBatch::try_new(schema, columns).unwrap();
+            writer
+                .get_or_insert_with(|| {
+                    ArrowWriter::try_new(std::fs::File::create(to).unwrap(), batch.schema(), None).unwrap()
+                })
+                .write(&batch)
+                .unwrap();
+        }
+        writer.unwrap().close().unwrap();
+    }
+
+    type TagMap = MapBuilder<StringBuilder, StringBuilder>;
+    use arrow_array::builder::{MapBuilder, MapFieldNames, StringBuilder};
+
+    /// A finished tag MAP as a column named `name`.
+    fn map_column(name: &str, map: &mut TagMap) -> (arrow_schema::Field, arrow_array::ArrayRef) {
+        use arrow_array::Array;
+        let map = map.finish();
+        (arrow_schema::Field::new(name, map.data_type().clone(), true), std::sync::Arc::new(map))
+    }
+
     /// The real CUR rewritten as CUR 2.0 writes its tags: one `resource_tags` Parquet MAP (`user:<key>` → value)
     /// instead of the flat `resource_tags_user_*` columns. `edges` also gives a few rows the map's corner cases: no
     /// map at all, the wanted key twice (the first entry counts), and a key whose value is null.
     fn real_cur_as_cur2(dir: &std::path::Path, edges: bool) -> ExportFile {
-        use arrow_array::builder::{MapBuilder, MapFieldNames, StringBuilder};
-        use arrow_array::{Array, RecordBatch, StringArray};
-        use parquet::arrow::ArrowWriter;
-        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        use arrow_array::{Array, StringArray};
 
         let real = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../shared/data/public/wal_Nov2018-WorkshopCUR-00001.snappy.parquet");
-        let reader =
-            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&real).unwrap()).unwrap().build().unwrap();
         let path = dir.join(if edges { "edges.snappy.parquet" } else { "cur2.snappy.parquet" });
-        let mut writer = None;
-        for (b, batch) in reader.enumerate() {
-            let batch = batch.unwrap();
+        rewrite_parquet(&real, &path, |b, batch, map| {
             let schema = batch.schema();
-            let (mut fields, mut columns, mut tags) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut kept, mut tags) = (Vec::new(), Vec::new());
             for (f, c) in schema.fields().iter().zip(batch.columns()) {
                 match f.name().strip_prefix(cur::TAG_COLUMN_PREFIX) {
                     Some(key) => tags.push((format!("user:{key}"), c.clone())),
-                    None => {
-                        fields.push(f.as_ref().clone());
-                        columns.push(c.clone());
-                    }
+                    None => kept.push((f.as_ref().clone(), c.clone())),
                 }
             }
-            let names = MapFieldNames { entry: "key_value".into(), key: "key".into(), value: "value".into() };
-            let mut map = MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new());
             for row in 0..batch.num_rows() {
                 let edge = if edges && b == 0 { row % 50 } else { usize::MAX };
                 if edge == 0 {
@@ -732,18 +764,9 @@ mod tests {
                 }
                 map.append(true).unwrap();
             }
-            let map = map.finish();
-            fields.push(arrow_schema::Field::new(cur::RESOURCE_TAGS, map.data_type().clone(), true));
-            columns.push(std::sync::Arc::new(map));
-            let batch = RecordBatch::try_new(std::sync::Arc::new(arrow_schema::Schema::new(fields)), columns).unwrap();
-            writer
-                .get_or_insert_with(|| {
-                    ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap()
-                })
-                .write(&batch)
-                .unwrap();
-        }
-        writer.unwrap().close().unwrap();
+            kept.push(map_column(cur::RESOURCE_TAGS, map));
+            kept
+        });
         ExportFile { path, display: "cur2".into() }
     }
 
@@ -842,11 +865,7 @@ line_item_unblended_cost,line_item_currency_code,line_item_line_item_type,reserv
     /// The real FOCUS 1.0 sample as AWS's FOCUS Parquet export types it: timestamps, Decimal(38,10) money, a
     /// `Tags` MAP, and an `x_UsageType` (here the charge description, which the sample stands in for).
     fn real_focus_as_parquet(dir: &std::path::Path) -> ExportFile {
-        use arrow_array::builder::{MapBuilder, MapFieldNames, StringBuilder};
         use arrow_array::cast::AsArray;
-        use arrow_array::{Array, RecordBatch};
-        use parquet::arrow::ArrowWriter;
-        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
         let sample =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/public/focus-1.0_sample_1000.csv");
@@ -875,12 +894,11 @@ line_item_unblended_cost,line_item_currency_code,line_item_line_item_type,reserv
             .finish(&mut frame)
             .unwrap();
         let path = dir.join("focus.parquet");
-        let reader =
-            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&typed).unwrap()).unwrap().build().unwrap();
-        let mut writer = None;
-        for batch in reader {
-            let batch = batch.unwrap();
-            let at = batch.schema().index_of(focus::TAGS).unwrap();
+        rewrite_parquet(&typed, &path, |_, batch, map| {
+            let schema = batch.schema();
+            let mut kept: Vec<_> =
+                schema.fields().iter().map(|f| f.as_ref().clone()).zip(batch.columns().iter().cloned()).collect();
+            let at = schema.index_of(focus::TAGS).unwrap();
             let column = batch.column(at);
             let text: Vec<Option<String>> = if let Some(a) = column.as_string_view_opt() {
                 a.iter().map(|v| v.map(str::to_string)).collect()
@@ -889,8 +907,6 @@ line_item_unblended_cost,line_item_currency_code,line_item_line_item_type,reserv
             } else {
                 column.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
             };
-            let names = MapFieldNames { entry: "key_value".into(), key: "key".into(), value: "value".into() };
-            let mut map = MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new());
             for row in text {
                 let Some(row) = row else {
                     map.append(false).unwrap();
@@ -903,21 +919,9 @@ line_item_unblended_cost,line_item_currency_code,line_item_line_item_type,reserv
                 }
                 map.append(true).unwrap();
             }
-            let map = map.finish();
-            let mut fields: Vec<arrow_schema::Field> =
-                batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-            fields[at] = arrow_schema::Field::new(focus::TAGS, map.data_type().clone(), true);
-            let mut columns = batch.columns().to_vec();
-            columns[at] = std::sync::Arc::new(map);
-            let batch = RecordBatch::try_new(std::sync::Arc::new(arrow_schema::Schema::new(fields)), columns).unwrap();
-            writer
-                .get_or_insert_with(|| {
-                    ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap()
-                })
-                .write(&batch)
-                .unwrap();
-        }
-        writer.unwrap().close().unwrap();
+            kept[at] = map_column(focus::TAGS, map);
+            kept
+        });
         ExportFile { path, display: "focus.parquet".into() }
     }
 
