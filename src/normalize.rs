@@ -130,10 +130,13 @@ fn check_consistency(c: &Collected) -> Result<(), Problems> {
         }
     }
     cap(&mut problems, "partitions");
-    let mut money = currency_problems(CostLine::NAME, c.cost_lines.iter().map(|l| (&l.currency, &l.source)));
+    let mut money =
+        currency_problems(CostLine::NAME, c.cost_lines.iter().map(|l| (l.currency.as_str(), l.source.as_str())));
     cap(&mut money, CostLine::NAME);
-    let mut allocations =
-        currency_problems(CostAllocation::NAME, c.cost_allocations.iter().map(|a| (&a.currency, &a.source)));
+    let mut allocations = currency_problems(
+        CostAllocation::NAME,
+        c.cost_allocations.iter().map(|a| (a.currency.as_str(), a.source.as_str())),
+    );
     cap(&mut allocations, CostAllocation::NAME);
     problems.extend(money.into_iter().chain(allocations));
     if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
@@ -143,9 +146,9 @@ fn check_consistency(c: &Collected) -> Result<(), Problems> {
 /// error, never added to dollars.
 const CURRENCY: &str = "USD";
 
-fn currency_problems<'a>(table: &str, rows: impl Iterator<Item = (&'a String, &'a String)>) -> Vec<Problem> {
+fn currency_problems<'a>(table: &str, rows: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Problem> {
     rows.enumerate()
-        .filter(|(_, (currency, _))| currency.as_str() != CURRENCY)
+        .filter(|(_, (currency, _))| *currency != CURRENCY)
         .map(|(i, (currency, source))| {
             let found = if currency.trim().is_empty() { "no currency".to_string() } else { format!("`{currency}`") };
             let message = format!(

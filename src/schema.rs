@@ -132,6 +132,114 @@ plain_column!(
     String => "str", DataType::String, str;
 );
 
+/// Text that rows share: a clone counts a reference instead of copying the bytes. A billing export rolls up to
+/// millions of cost lines that repeat a few thousand accounts, services, usage types, units and tag sets; the
+/// readers hand each line the one copy their id tables already hold (`collect/aws/export_dictionary.rs`), so a line
+/// costs pointers, not nine allocations. Reads, compares, prints and serializes as the `str` it holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text(std::sync::Arc<str>);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<std::sync::Arc<str>> for Text {
+    fn from(s: std::sync::Arc<str>) -> Text {
+        Text(s)
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        String::deserialize(d).map(Text::from)
+    }
+}
+
+impl ColumnValue for Option<Text> {
+    const DTYPE: &'static str = "str?";
+    fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
+        let values: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+        Ok(Column::new(name.into(), values))
+    }
+    fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
+        Ok(<Option<String>>::read(column)?.into_iter().map(|v| v.map(Text::from)).collect())
+    }
+}
+
+impl ColumnValue for Text {
+    const DTYPE: &'static str = "str";
+    fn column(name: &str, values: Vec<Self>) -> PolarsResult<Column> {
+        let values: Vec<&str> = values.iter().map(|v| v.as_str()).collect();
+        Ok(Column::new(name.into(), values))
+    }
+    fn read(column: &Column) -> Result<Vec<Self>, ValueError> {
+        present(<Option<Text>>::read(column)?.into_iter())
+    }
+}
+
 fn decimal(text: &str) -> Option<Decimal> {
     text.parse::<Decimal>().ok()
 }
@@ -424,32 +532,32 @@ table! {
         /// The usage day.
         date: NaiveDate,
         /// The AWS account charged.
-        account_id: String,
+        account_id: Text,
         /// `AmazonMSK`, `AmazonEC2`, `AWSDataTransfer`, …
-        service: String,
+        service: Text,
         /// AWS's usage type (`USE1-Kafka.m5.2xlarge`, `USE1-DataTransfer-Regional-Bytes`, …): what the model
         /// classifies the line by.
-        usage_type: String,
+        usage_type: Text,
         /// AWS's operation, when the bill gives one.
-        operation: Option<String>,
+        operation: Option<Text>,
         /// ARN, volume id or bucket name; null when the bill does not say.
-        resource_id: Option<String>,
+        resource_id: Option<Text>,
         /// Resource tags as a JSON object, keys sorted.
-        tags: String,
+        tags: Text,
         /// Null when unknown: the source gives no quantity for a line it charges (a Cost Explorer answer without
         /// UsageQuantity, an export line with a cost but no usage amount). Credits without one count as no usage.
         usage_quantity: Option<Decimal>,
         /// The unit of `usage_quantity` (`Hrs`, `GB-Mo`, `GB`).
-        usage_unit: String,
+        usage_unit: Text,
         /// Unblended cost (what was charged for the usage that day).
         amount: Decimal,
         /// Amortized cost (upfront fees and commitments spread over the usage): Cost Explorer's AmortizedCost,
         /// FOCUS's EffectiveCost, derived per line item type for CUR (`collect/aws/cur.rs`). Null when unknown.
         amortized_amount: Option<Decimal>,
         /// `USD` (other currencies are refused).
-        currency: String,
+        currency: Text,
         /// Where the line came from: `cost-explorer`, `cur`, `focus`, `scenario`.
-        source: String,
+        source: Text,
     }
 }
 
@@ -549,7 +657,7 @@ mod tests {
             account_id: "111122223333".into(),
             service: "AmazonMSK".into(),
             usage_type: "USE1-Kafka.Storage.GP2".into(),
-            operation: operation.map(str::to_string),
+            operation: operation.map(Text::from),
             resource_id: None,
             tags: "{}".into(),
             usage_quantity: Some(dec!(0.0000000001)),

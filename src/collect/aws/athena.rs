@@ -115,7 +115,7 @@ impl Source for AthenaSource {
                     crate::format::bytes(i64::try_from(scanned).unwrap_or(i64::MAX))
                 ));
                 report.line_source =
-                    Some(lines.first().map_or(source_name(self.settings.format), |l| l.source.clone()));
+                    Some(lines.first().map_or(source_name(self.settings.format), |l| l.source.to_string()));
                 into.cost_allocations.extend(super::billing_export::allocations(&lines, &self.settings.owner_tag_keys));
                 into.cost_lines.extend(lines);
             }

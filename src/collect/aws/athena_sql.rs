@@ -464,18 +464,18 @@ impl<'a> Answer<'a> {
         }
         group.line = Some(CostLine {
             date,
-            account_id: part(0).unwrap_or_default(),
-            service: part(1).unwrap_or_default(),
-            usage_type: part(2).unwrap_or_default(),
-            operation: part(3),
-            resource_id: part(4),
-            tags: serde_json::to_string(&tags).unwrap_or_else(|_| "{}".into()),
+            account_id: part(0).unwrap_or_default().into(),
+            service: part(1).unwrap_or_default().into(),
+            usage_type: part(2).unwrap_or_default().into(),
+            operation: part(3).map(Into::into),
+            resource_id: part(4).map(Into::into),
+            tags: serde_json::to_string(&tags).unwrap_or_else(|_| "{}".into()).into(),
             usage_quantity: decimal("usage_quantity")?,
-            usage_unit: part(5).unwrap_or_default(),
+            usage_unit: part(5).unwrap_or_default().into(),
             amount,
             amortized_amount: decimal("amortized")?,
-            currency: part(6).unwrap_or_default(),
-            source: self.source.to_string(),
+            currency: part(6).unwrap_or_default().into(),
+            source: self.source.into(),
         });
         Ok(group)
     }

@@ -109,7 +109,8 @@ impl Source for BillingExportSource {
                 // Name the format each line came from, as the cost_lines table documents (`cur`, `focus`).
                 if summary.formats.iter().all(|(_, f)| *f == summary.formats[0].1) {
                     let name = summary.formats[0].1.name();
-                    lines.iter_mut().filter(|l| l.source != name).for_each(|l| l.source = name.to_string());
+                    let name = crate::schema::Text::from(name);
+                    lines.iter_mut().filter(|l| l.source != name).for_each(|l| l.source = name.clone());
                 }
                 tracing::info!(
                     source = %self.name,
@@ -129,7 +130,7 @@ impl Source for BillingExportSource {
                 report.detail = Some(notes.join("; "));
                 report.window = window(&self.settings.billing_periods, &lines);
                 into.cost_allocations.extend(allocations(&lines, &self.settings.owner_tag_keys));
-                report.line_source = lines.first().map(|l| l.source.clone());
+                report.line_source = lines.first().map(|l| l.source.to_string());
                 into.cost_lines.extend(lines);
             }
             Err(e) => {

@@ -192,17 +192,17 @@ fn push_rows(rows: Vec<DayGroup>, into: &mut Collected) {
     }));
     into.cost_lines.extend(rows.into_iter().map(|g| CostLine {
         date: g.day,
-        account_id: String::new(),
-        service: g.service,
-        usage_type: g.usage_type,
+        account_id: Default::default(),
+        service: g.service.into(),
+        usage_type: g.usage_type.into(),
         operation: None,
         resource_id: None,
         tags: "{}".into(),
         usage_quantity: g.quantity,
-        usage_unit: g.quantity_unit,
+        usage_unit: g.quantity_unit.into(),
         amount: g.unblended,
         amortized_amount: Some(g.amortized),
-        currency: g.currency,
+        currency: g.currency.into(),
         source: "cost-explorer".into(),
     }));
 }

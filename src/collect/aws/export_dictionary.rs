@@ -29,7 +29,7 @@ use rustc_hash::FxHashMap;
 use super::cur::{self, Amortized};
 use super::exports::ExportFormat;
 use super::focus;
-use crate::schema::CostLine;
+use crate::schema::{CostLine, Text};
 
 const DAY: &str = cur::USAGE_START_DATE;
 const QUANTITY: &str = cur::USAGE_AMOUNT;
@@ -480,7 +480,8 @@ pub(super) fn lines(
     owner_tag_keys: &[String],
     source: &str,
 ) -> Vec<CostLine> {
-    let text = |c: usize, id: u32| (id != NULL_ID).then(|| ids[c].values[id as usize].to_string());
+    // Each value the one copy the id tables hold: a line costs pointers, not allocations.
+    let text = |c: usize, id: u32| (id != NULL_ID).then(|| Text::from(Arc::clone(&ids[c].values[id as usize])));
     let ranks = ranks(ids);
     let rank = |c: usize, id: u32| if id == NULL_ID { 0 } else { ranks[c][id as usize] };
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
@@ -516,7 +517,8 @@ pub(super) fn lines(
     for (position, t) in by_text.iter().enumerate() {
         tag_rank[*t as usize] = position as u32;
     }
-    let json_by_rank: Vec<&String> = by_text.iter().map(|t| &tag_json[*t as usize]).collect();
+    let json_by_rank: Vec<Text> = by_text.iter().map(|t| Text::from(tag_json[*t as usize].as_str())).collect();
+    let source = Text::from(source);
     order.iter_mut().for_each(|(o, _)| o[8] = tag_rank[o[8] as usize]);
     order.par_sort_unstable();
     // Runs of one order (a key two threads both saw) become one line: the start of each run.
@@ -542,7 +544,7 @@ pub(super) fn lines(
             amount: money(s.amount),
             amortized_amount: (amortized && s.amortized_unknown == 0).then(|| money(s.amortized)),
             currency: text(6, k[6]).unwrap_or_default(),
-            source: source.to_string(),
+            source: source.clone(),
         })
     };
     (0..starts.len()).into_par_iter().filter_map(line).collect()

@@ -360,7 +360,7 @@ fn cost_lines(rolled: &DataFrame, owner_tag_keys: &[String], source: &str) -> Po
                 tag_map.insert(key.as_str(), v);
             }
         }
-        let owned = |v: Option<&str>| v.map(str::to_string);
+        let owned = |v: Option<&str>| v.map(crate::schema::Text::from);
         out.push(CostLine {
             date,
             account_id: owned(accounts[i]).unwrap_or_default(),
@@ -368,13 +368,13 @@ fn cost_lines(rolled: &DataFrame, owner_tag_keys: &[String], source: &str) -> Po
             usage_type: owned(usage_types[i]).unwrap_or_default(),
             operation: owned(operations[i]),
             resource_id: owned(resources[i]),
-            tags: serde_json::to_string(&tag_map).unwrap_or_else(|_| "{}".into()),
+            tags: serde_json::to_string(&tag_map).unwrap_or_else(|_| "{}".into()).into(),
             usage_quantity: quantities[i],
             usage_unit: owned(units[i]).unwrap_or_default(),
             amount,
             amortized_amount: amortized[i],
             currency: owned(currencies[i]).unwrap_or_default(),
-            source: source.to_string(),
+            source: source.into(),
         });
     }
     Ok(out)
@@ -667,7 +667,7 @@ mod tests {
         let (lines, _) = read_by_dictionary(std::slice::from_ref(&file), &[], "s").expect("covered");
         let mut sides: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
         for l in lines.iter().filter(|l| l.usage_type.contains("DataTransfer-Regional-Bytes")) {
-            let resource = l.resource_id.clone().unwrap_or_default();
+            let resource = l.resource_id.as_deref().unwrap_or_default().to_string();
             let operation = l.operation.clone().unwrap_or_default();
             assert!(resource.starts_with("i-"), "a regional transfer line on `{resource}`, not an instance");
             let side = operation.rsplit('-').next().unwrap_or_default().to_string();
