@@ -126,23 +126,14 @@ PY
 duck_sql() {
   local format=$1
   case $format in
-    cur|csv)
-      cat <<'SQL'
+    cur|csv|cur2)
+      # Legacy CUR has a flat tag column, CUR 2.0 a MAP: the rest of the rollup is the same.
+      local team="resource_tags_user_team"
+      [ "$format" = cur2 ] && team="resource_tags['user:team']"
+      cat <<SQL
 SELECT CAST(line_item_usage_start_date AS DATE) AS day, line_item_usage_account_id, line_item_product_code,
        line_item_usage_type, line_item_operation, line_item_resource_id, pricing_unit, line_item_currency_code,
-       resource_tags_user_team AS team,
-       sum(CAST(line_item_usage_amount AS DECIMAL(38,10))) AS usage_quantity,
-       sum(CAST(line_item_unblended_cost AS DECIMAL(38,10))) AS amount,
-       sum(CASE line_item_line_item_type WHEN 'SavingsPlanNegation' THEN 0
-           ELSE CAST(line_item_unblended_cost AS DECIMAL(38,10)) END) AS amortized
-FROM SRC GROUP BY ALL
-SQL
-      ;;
-    cur2)
-      cat <<'SQL'
-SELECT CAST(line_item_usage_start_date AS DATE) AS day, line_item_usage_account_id, line_item_product_code,
-       line_item_usage_type, line_item_operation, line_item_resource_id, pricing_unit, line_item_currency_code,
-       resource_tags['user:team'] AS team,
+       $team AS team,
        sum(CAST(line_item_usage_amount AS DECIMAL(38,10))) AS usage_quantity,
        sum(CAST(line_item_unblended_cost AS DECIMAL(38,10))) AS amount,
        sum(CASE line_item_line_item_type WHEN 'SavingsPlanNegation' THEN 0

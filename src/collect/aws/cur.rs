@@ -169,17 +169,21 @@ pub fn sort_lines(lines: &mut [CostLine]) {
 pub fn merge_lines(mut lines: Vec<CostLine>) -> Vec<CostLine> {
     sort_lines(&mut lines);
     let mut out: Vec<CostLine> = Vec::with_capacity(lines.len());
-    for l in lines {
-        match out.last_mut() {
-            Some(m) if LineKey::of(m) == LineKey::of(&l) => {
-                m.usage_quantity = m.usage_quantity.zip(l.usage_quantity).map(|(a, b)| a + b);
-                m.amount += l.amount;
-                m.amortized_amount = m.amortized_amount.zip(l.amortized_amount).map(|(a, b)| a + b);
-            }
-            _ => out.push(l),
-        }
-    }
+    lines.into_iter().for_each(|l| push_or_add(&mut out, l));
     out
+}
+
+/// `l` added to the last line when their keys are equal (an unknown quantity or amortized cost stays unknown), else
+/// pushed after it.
+fn push_or_add(out: &mut Vec<CostLine>, l: CostLine) {
+    match out.last_mut() {
+        Some(m) if LineKey::of(m) == LineKey::of(&l) => {
+            m.usage_quantity = m.usage_quantity.zip(l.usage_quantity).map(|(a, b)| a + b);
+            m.amount += l.amount;
+            m.amortized_amount = m.amortized_amount.zip(l.amortized_amount).map(|(a, b)| a + b);
+        }
+        _ => out.push(l),
+    }
 }
 
 /// Two runs of lines, each in key order (as every reader gives them), merged into one in key order with lines of
@@ -204,14 +208,7 @@ pub fn merge_sorted(a: Vec<CostLine>, b: Vec<CostLine>) -> Vec<CostLine> {
             (None, None) => break,
         };
         let Some(l) = next else { break };
-        match out.last_mut() {
-            Some(m) if LineKey::of(m) == LineKey::of(&l) => {
-                m.usage_quantity = m.usage_quantity.zip(l.usage_quantity).map(|(x, y)| x + y);
-                m.amount += l.amount;
-                m.amortized_amount = m.amortized_amount.zip(l.amortized_amount).map(|(x, y)| x + y);
-            }
-            _ => out.push(l),
-        }
+        push_or_add(&mut out, l);
     }
     out
 }

@@ -1,5 +1,6 @@
 //! The fast path of billing-export ingestion: CUR Parquet (legacy CUR's flat `resource_tags_user_*` columns, or
-//! CUR 2.0's `resource_tags` MAP) rolled up on the Parquet dictionaries themselves.
+//! CUR 2.0's `resource_tags` MAP) and FOCUS Parquet (with AWS's `x_UsageType`) rolled up on the Parquet
+//! dictionaries themselves. `export_csv.rs` streams CUR CSV into the same id tables and sums.
 //!
 //! A CUR's text columns (account, product, usage type, operation, resource, unit, currency, tags) are
 //! dictionary-encoded in every row group, with few distinct values. Reading them as Arrow dictionaries (arrow-rs
@@ -8,8 +9,9 @@
 //! threads, each with its own id tables; their sums are put in one list, sorted once on integer ranks, and
 //! neighbours of one key added up. The result is the same cost lines as the polars path in `exports.rs`, in the
 //! same order, by the same rules (`cur.rs`: columns, amortization, line key; tests compare both paths on the real
-//! CUR file and on a CUR 2.0 file with MAP tags); any file this path does not cover (CSV, FOCUS, unexpected column
-//! types or codecs) is read by polars instead.
+//! CUR file, on it rewritten as CUR 2.0 with MAP tags, and on the real FOCUS sample typed as AWS's Parquet); any
+//! file this path does not cover (FOCUS without `x_UsageType`, unexpected column types or codecs) is read by
+//! polars instead.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,22 +50,8 @@ pub type Read = (Vec<CostLine>, u64, ExportFormat);
 
 /// One group key: the ids of the 7 text columns and up to 8 tag columns, and the day, two to a word. Eight plain
 /// words compare and hash inline (a `[u32; 16]` compares through `memcmp`, measurably slower per row).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct Key(u64, u64, u64, u64, u64, u64, u64, u64);
-
-/// One well-mixed word per key. A derived `Hash` feeds FxHash the eight words, whose multiplications carry a
-/// change only upwards: a resource id in a word's high half never reached the bits the table places a key by, and
-/// a high-cardinality export (a group per line) spent more than a microsecond per new key in collisions.
-impl std::hash::Hash for Key {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let mut x: u64 = 0;
-        for w in [self.0, self.1, self.2, self.3, self.4, self.5, self.6, self.7] {
-            x = (x ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            x ^= x >> 29;
-        }
-        state.write_u64(x);
-    }
-}
 
 impl Key {
     pub(super) fn new(ids: &[u32; 15], day: i32) -> Key {
@@ -389,14 +377,14 @@ fn hinted(schema: &Schema, text_cols: &[&String], map: Option<&str>) -> Vec<Fiel
         .collect()
 }
 
-/// A Parquet MAP of text keys to text values (CUR 2.0's `resource_tags`).
+/// A Parquet MAP of text keys to text values (CUR 2.0's `resource_tags`, FOCUS's `Tags`).
 fn is_text_map(t: &DataType) -> bool {
     let DataType::Map(entries, _) = t else { return false };
     let DataType::Struct(fields) = entries.data_type() else { return false };
     fields.len() == 2 && fields.iter().all(|f| f.data_type() == &DataType::Utf8)
 }
 
-/// Reads one CUR Parquet file into cost lines, or says why this path does not cover it: the row groups summed on
+/// Reads one CUR or FOCUS Parquet file into cost lines, or says why this path does not cover it: the row groups summed on
 /// threads, their sums merged into the first part's ids, and the sums turned into sorted lines.
 pub fn read(path: &Path, owner_tag_keys: &[String], source: &str) -> Result<Read, NotCovered> {
     let plan = plan(path, owner_tag_keys)?;
@@ -655,10 +643,16 @@ fn column_money_into(batch: &RecordBatch, name: &str, out: &mut Vec<Option<i128>
         out.extend(a.iter().map(|v| v.map(|v| (v * SCALE).round() as i128)));
         return true;
     }
-    let Some(a) = column.as_any().downcast_ref::<Decimal128Array>() else { return false };
-    let Ok(up) = u32::try_from(10 - i32::from(a.scale())).map(|e| 10i128.pow(e)) else { return false };
+    let Some((a, up)) = decimal_to_scale_10(column) else { return false };
     out.extend(a.iter().map(|v| v.map(|v| v * up)));
     true
+}
+
+/// A decimal column and the factor that brings its values to 10 places (`None`: not a decimal of at most 10).
+fn decimal_to_scale_10(column: &dyn Array) -> Option<(&Decimal128Array, i128)> {
+    let a = column.as_any().downcast_ref::<Decimal128Array>()?;
+    let up = u32::try_from(10 - i32::from(a.scale())).ok().map(|e| 10i128.pow(e))?;
+    Some((a, up))
 }
 
 /// The cost as integers of 10⁻¹⁰ into `out`. A file with a line without one goes to the polars path, which names
@@ -673,8 +667,7 @@ fn column_every_line(batch: &RecordBatch, name: &str, out: &mut Vec<i128>) -> Re
     if let Some(a) = column.as_any().downcast_ref::<Float64Array>() {
         out.extend(a.values().iter().map(|v| (v * SCALE).round() as i128));
     } else {
-        let a = column.as_any().downcast_ref::<Decimal128Array>().ok_or_else(not)?;
-        let up = u32::try_from(10 - i32::from(a.scale())).map(|e| 10i128.pow(e)).map_err(|_| not())?;
+        let (a, up) = decimal_to_scale_10(column).ok_or_else(not)?;
         out.extend(a.values().iter().map(|v| v * up));
     }
     Ok(())
@@ -764,8 +757,9 @@ fn decode(batch: &RecordBatch, plan: &Plan, ids: &mut [Ids], scratch: &mut Scrat
     Ok(key_slots)
 }
 
-/// The amortized cost per row by `cur::AMORTIZATION`, or nothing when every line's rule is the unblended cost (no
-/// reservations or savings plans in this batch): `accumulate` then adds the unblended cost.
+/// The amortized cost per row: FOCUS's `EffectiveCost`, or CUR's by `cur::AMORTIZATION`, or nothing when every
+/// line's rule is the unblended cost (no reservations or savings plans in this batch): `accumulate` then adds the
+/// unblended cost.
 fn amortized(batch: &RecordBatch, plan: &Plan, scratch: &mut Scratch) -> Result<Vec<Option<i128>>, NotCovered> {
     let Scratch { amount, types, arns, spare, .. } = scratch;
     if let Amortization::Column(name) = plan.amortized {

@@ -137,21 +137,19 @@ pub fn read_exports(
     let all_end = |ext: &[&str]| {
         !files.is_empty() && files.iter().all(|f| ext.iter().any(|e| f.path.to_string_lossy().ends_with(e)))
     };
+    let fast: Option<Reader> = if all_end(&[".parquet"]) {
+        Some(super::export_dictionary::read)
+    } else if all_end(&[".csv", ".csv.gz"]) {
+        Some(super::export_csv::read)
+    } else {
+        None
+    };
+    if let Some(read) = fast
+        && let Some((lines, summary)) = read_fast(read, files, owner_tag_keys, source)
+        // A forced format the file is not: polars reads it as told, and names what is missing.
+        && format.is_none_or(|f| summary.formats.iter().all(|(_, found)| *found == f))
     {
-        let fast: Option<Reader> = if all_end(&[".parquet"]) {
-            Some(super::export_dictionary::read)
-        } else if all_end(&[".csv", ".csv.gz"]) {
-            Some(super::export_csv::read)
-        } else {
-            None
-        };
-        if let Some(read) = fast
-            && let Some((lines, summary)) = read_fast(read, files, owner_tag_keys, source)
-            // A forced format the file is not: polars reads it as told, and names what is missing.
-            && format.is_none_or(|f| summary.formats.iter().all(|(_, found)| *found == f))
-        {
-            return Ok((lines, summary));
-        }
+        return Ok((lines, summary));
     }
     let inflated = tempfile::Builder::new()
         .prefix("kafka-finops-inflated-")
@@ -380,7 +378,7 @@ fn cost_lines(rolled: &DataFrame, owner_tag_keys: &[String], source: &str) -> Po
     Ok(out)
 }
 
-/// CUR Parquet through `export_dictionary` (every file, or none), as `read_exports` reads it.
+/// Parquet through `export_dictionary` (every file, or none), as `read_exports` reads it.
 #[cfg(test)]
 fn read_by_dictionary(
     files: &[ExportFile],
@@ -390,7 +388,7 @@ fn read_by_dictionary(
     read_fast(super::export_dictionary::read, files, owner_tag_keys, source)
 }
 
-/// Every file through `read` (CUR Parquet on its dictionaries, CUR CSV streamed), or none: a file it does not
+/// Every file through `read` (Parquet on its dictionaries, CUR CSV streamed), or none: a file it does not
 /// cover sends them all to polars. Lines of the same key in several files are added up, as the polars rollup does.
 fn read_fast(
     read: Reader,
