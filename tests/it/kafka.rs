@@ -74,6 +74,29 @@ fn create_topic(bootstrap: &str, name: &str, partitions: i32, rf: i32, configs: 
     for r in results {
         r.unwrap_or_else(|(t, e)| panic!("creating {t}: {e}"));
     }
+    wait_in_sync(bootstrap, name);
+}
+
+/// Waits (at most 30 s) until every replica of every partition of `topic` is in sync. Until then a broker may not
+/// hold the partition's log yet, and a collection running meanwhile (another test's) reports its size unknown, as
+/// it should for a real cluster caught mid-creation.
+fn wait_in_sync(bootstrap: &str, topic: &str) {
+    let consumer: BaseConsumer = ClientConfig::new().set("bootstrap.servers", bootstrap).create().unwrap();
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        let settled = consumer.fetch_metadata(Some(topic), Duration::from_secs(5)).is_ok_and(|m| {
+            m.topics().iter().all(|t| {
+                t.error().is_none()
+                    && !t.partitions().is_empty()
+                    && t.partitions().iter().all(|p| p.isr().len() == p.replicas().len() && p.leader() >= 0)
+            })
+        });
+        if settled {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{topic}: replicas not in sync after 30 s");
 }
 
 /// Creates a topic with an explicit replica assignment: `replicas[p]` lists partition p's brokers, its preferred
@@ -87,6 +110,7 @@ fn create_topic_assigned(bootstrap: &str, name: &str, replicas: &[&[i32]]) {
     for r in results {
         r.unwrap_or_else(|(t, e)| panic!("creating {t}: {e}"));
     }
+    wait_in_sync(bootstrap, name);
 }
 
 /// Writes `counts[p]` records of `size` bytes into partition p.
@@ -883,8 +907,12 @@ fn a_producer_at_a_known_rate_is_measured_from_its_offsets_within_ten_percent() 
     let Some(env) = env() else { return };
     let topic = unique("perf-rate");
     // Its megabytes a second must not stay on the shared test cluster for a week: a minute's retention lets the
-    // broker drop them. (Deleting the topic instead raced with the other live tests' collections.)
-    create_topic(&env.bootstrap, &topic, 3, 3, &[("retention.ms", "60000")]);
+    // broker drop them. (Deleting the topic instead raced with the other live tests' collections.) This test runs
+    // beside them, so it creates its topic under their lock: none of them collects a topic half made.
+    {
+        let _lock = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+        create_topic(&env.bootstrap, &topic, 3, 3, &[("retention.ms", "60000")]);
+    }
     let mut perf = std::process::Command::new("bash")
         .args([&format!("{}/ci/kafka.sh", env!("CARGO_MANIFEST_DIR")), "producer-perf"])
         .args(["--topic", &topic, "--num-records", "30000", "--record-size", "5000", "--throughput", "200"])
