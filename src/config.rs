@@ -87,6 +87,8 @@ struct ReadinessFile {
     min_retention_hours: Option<Spanned<Decimal>>,
     headroom_excess_share: Option<Spanned<Decimal>>,
     platform_owner: Option<Spanned<String>>,
+    lag_skew_factor: Option<Spanned<Decimal>>,
+    lag_growth_share: Option<Spanned<Decimal>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -600,7 +602,7 @@ fn readiness_rules(
     let mut r = Rules::default();
     let one = Some(Decimal::ONE);
     type Field<'a> = (&'a str, &'a Option<Spanned<Decimal>>, Option<Decimal>, &'a mut Decimal);
-    let fields: [Field<'_>; 7] = [
+    let fields: [Field<'_>; 9] = [
         ("cross_az_share_watch", &raw.cross_az_share_watch, one, &mut r.cross_az_share_watch),
         ("min_saving_usd", &raw.min_saving_usd, None, &mut r.min_saving_usd),
         ("migration_saving_share", &raw.migration_saving_share, one, &mut r.migration_saving_share),
@@ -608,6 +610,8 @@ fn readiness_rules(
         ("retention_excess_factor", &raw.retention_excess_factor, None, &mut r.retention_excess_factor),
         ("min_retention_hours", &raw.min_retention_hours, None, &mut r.min_retention_hours),
         ("headroom_excess_share", &raw.headroom_excess_share, one, &mut r.headroom_excess_share),
+        ("lag_skew_factor", &raw.lag_skew_factor, None, &mut r.lag_skew_factor),
+        ("lag_growth_share", &raw.lag_growth_share, one, &mut r.lag_growth_share),
     ];
     for (field, value, max, slot) in fields {
         let Some(v) = value else { continue };

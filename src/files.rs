@@ -18,6 +18,7 @@ const DEMO_FILES: &[(&str, &str)] = &[
     ("cost_allocations.csv", include_str!("../fixtures/demo/cost_allocations.csv")),
     ("metric_points.csv", include_str!("../fixtures/demo/metric_points.csv")),
     ("offset_samples.csv", include_str!("../fixtures/demo/offset_samples.csv")),
+    ("earlier_partition_offsets.csv", include_str!("../fixtures/demo/earlier_partition_offsets.csv")),
 ];
 
 /// The demo's config and catalog as text, for `demo --record DIR`: beside the recorded scenario they make a folder

@@ -28,7 +28,7 @@ pub enum Unusable {
 /// and its cost moves as it would had a metric arrived. Version 12 added capacity and the MSK Express placement
 /// beside the fields summaries carry; version 13 only each source's bytes fetched from object storage, and 14
 /// only the queries a source ran on Athena and what their scans cost.
-const COMPARABLE: [u32; 8] = [7, 8, 9, 10, 11, 12, 13, MODEL_VERSION];
+const COMPARABLE: [u32; 9] = [7, 8, 9, 10, 11, 12, 13, 14, MODEL_VERSION];
 
 /// The run directories under `out` (names that look like run ids), oldest first, each with its summary or why it
 /// has none usable.
@@ -65,31 +65,75 @@ pub struct OffsetsUnusable {
 }
 
 /// The last offset readings of the newest earlier run that kept any (`offsets.json`), marked `run <id>`: the earlier
-/// half of this run's rates between runs. None kept is no readings; one that cannot be read is named, never taken
-/// as none.
-pub fn earlier_offsets(out: &Path) -> Result<Vec<crate::schema::OffsetSample>, OffsetsUnusable> {
-    let Ok(entries) = std::fs::read_dir(out) else { return Ok(Vec::new()) };
+/// half of this run's rates between runs; and its partitions' own readings, which the lag classes compare with
+/// this run's. None kept is no readings; one that cannot be read is named, never taken as none.
+pub fn earlier_offsets(out: &Path) -> Result<EarlierReadings, OffsetsUnusable> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(EarlierReadings::default()) };
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| is_run_id(n) && out.join(n).join("offsets.json").is_file())
         .collect();
     names.sort();
-    let Some(name) = names.pop() else { return Ok(Vec::new()) };
+    let Some(name) = names.pop() else { return Ok(EarlierReadings::default()) };
     let path = out.join(&name).join("offsets.json");
     let unusable = |why: String| OffsetsUnusable { run: name.clone(), why };
     let text = std::fs::read_to_string(&path).map_err(|e| unusable(format!("is unreadable ({e})")))?;
     let carried: crate::output::CarriedOffsets =
         serde_json::from_str(&text).map_err(|e| unusable(format!("is malformed ({e})")))?;
-    if carried.format != crate::output::OFFSETS_FORMAT {
+    if !crate::output::OFFSETS_FORMATS_READ.contains(&carried.format) {
         return Err(unusable(format!(
-            "has format {}, this build reads {}",
+            "has format {}, this build reads {:?}",
             carried.format,
-            crate::output::OFFSETS_FORMAT
+            crate::output::OFFSETS_FORMATS_READ
         )));
     }
     let taken = format!("run {name}");
-    Ok(carried.samples.into_iter().map(|s| crate::schema::OffsetSample { taken: taken.clone(), ..s }).collect())
+    Ok(EarlierReadings {
+        samples: carried
+            .samples
+            .into_iter()
+            .map(|s| crate::schema::OffsetSample { taken: taken.clone(), ..s })
+            .collect(),
+        partitions: carried
+            .partitions
+            .into_iter()
+            .map(|p| crate::schema::EarlierPartitionOffset { run: name.clone(), ..p })
+            .collect(),
+    })
+}
+
+/// Adds an earlier run's partition readings to those a scenario already holds, each (partition, group) keeping the
+/// newest reading taken before `now` (this run's reading time): a run replaying the same scenario again in the same
+/// output directory read the same offsets at the same time, which is no earlier reading (comparing them would call
+/// every group stalled).
+pub fn merge_earlier(
+    held: &mut Vec<crate::schema::EarlierPartitionOffset>,
+    earlier: Vec<crate::schema::EarlierPartitionOffset>,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    type Key = (String, String, i64, Option<String>);
+    let key = |r: &crate::schema::EarlierPartitionOffset| -> Key {
+        (r.cluster.clone(), r.topic.clone(), r.partition, r.group_id.clone())
+    };
+    let mut at: std::collections::HashMap<Key, usize> = held.iter().enumerate().map(|(i, r)| (key(r), i)).collect();
+    for r in earlier.into_iter().filter(|r| r.sampled_at < now) {
+        match at.get(&key(&r)) {
+            Some(&i) if held[i].sampled_at >= r.sampled_at => {}
+            Some(&i) => held[i] = r,
+            None => {
+                at.insert(key(&r), held.len());
+                held.push(r);
+            }
+        }
+    }
+}
+
+/// An earlier run's readings (`offsets.json`).
+#[derive(Debug, Default)]
+pub struct EarlierReadings {
+    pub samples: Vec<crate::schema::OffsetSample>,
+    pub partitions: Vec<crate::schema::EarlierPartitionOffset>,
 }
 
 /// `YYYYMMDDTHHMMSS.mmmZ` (see `output::run_id`).
@@ -113,6 +157,29 @@ pub fn earlier(out: &Path) -> (Vec<(String, RunSummary)>, Vec<String>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_earlier_reading_is_kept_only_before_this_run_and_the_newest_wins() {
+        let at =
+            |day: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        let reading = |partition: i64, offset: i64, day: u32| crate::schema::EarlierPartitionOffset {
+            cluster: "c".into(),
+            topic: "t".into(),
+            partition,
+            group_id: None,
+            offset,
+            sampled_at: at(day),
+            run: format!("day {day}"),
+        };
+        // The scenario holds partition 0 read on the 24th and partition 1 on the 25th.
+        let mut held = vec![reading(0, 10, 24), reading(1, 20, 25)];
+        // The output directory's newest run read partition 0 on the 25th (newer: it wins), partition 1 on the 24th
+        // (older: the scenario's stays), and partition 2 on the 26th, which is this run's own time: not earlier.
+        let earlier = vec![reading(0, 11, 25), reading(1, 19, 24), reading(2, 30, 26)];
+        super::merge_earlier(&mut held, earlier, at(26));
+        let got: Vec<(i64, i64)> = held.iter().map(|r| (r.partition, r.offset)).collect();
+        assert_eq!(got, vec![(0, 11), (1, 20)]);
+    }
+
     #[test]
     fn run_ids_are_recognised() {
         assert!(super::is_run_id("20261127T151234.089Z"));

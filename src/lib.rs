@@ -336,7 +336,11 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
     let (earlier, mut skipped) = history::earlier(&out);
     // The last offset readings of the newest earlier run: this run's rates between runs.
     match history::earlier_offsets(&out) {
-        Ok(samples) => collected.offset_samples.extend(samples),
+        Ok(readings) => {
+            collected.offset_samples.extend(readings.samples);
+            let now = collected.captured_at.unwrap_or(started_at);
+            history::merge_earlier(&mut collected.earlier_partition_offsets, readings.partitions, now);
+        }
         Err(note) => skipped.push(note.to_string()),
     }
     let history = model::History { earlier: &earlier, skipped: &skipped, rules: &config.history };
@@ -345,7 +349,12 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
         Job::Demo => "<embedded demo>".to_string(),
         Job::ConfigFile(p) => p.display().to_string(),
     };
-    let offsets = &collected.offset_samples;
+    let offsets = output::Readings {
+        samples: &collected.offset_samples,
+        partitions: &collected.partitions,
+        committed: &collected.consumer_group_offsets,
+        read_at: collected.captured_at.unwrap_or(started_at),
+    };
     let run_dir =
         timed("report", || output::write_run(&out, started_at, &input, &model, output::Written::Run, offsets))?;
     Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
@@ -458,6 +467,6 @@ pub fn render(model_path: &Path, out: &Path) -> Result<RunOutcome, Error> {
     let model = report::read_model(model_path)?;
     let stale = output::remove_stale(out);
     let input = format!("render --from {}", model_path.display());
-    let run_dir = output::write_run(out, started_at, &input, &model, output::Written::Render, &[])?;
+    let run_dir = output::write_run(out, started_at, &input, &model, output::Written::Render, output::Readings::NONE)?;
     Ok(RunOutcome { run_dir, complete: model.totals.complete, model, stale })
 }

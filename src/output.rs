@@ -40,14 +40,62 @@ pub struct RunInfo {
 /// `offsets.json`: the last reading of each topic's log-end offsets and each group's committed offsets in a run, for
 /// the next run's rates between runs (`history::earlier_offsets`). Versioned: a reader refuses a format it does not
 /// know rather than guessing.
+/// Format 2 adds each partition's own readings (`partitions`), which the lag classes compare; format 1 (sums only)
+/// still reads, as no partition readings.
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct CarriedOffsets {
     pub format: u32,
     pub samples: Vec<crate::schema::OffsetSample>,
+    /// Each partition's log-end offset and each group's committed offset on it, as this run read them (`run` is
+    /// this run's id). Format 2.
+    #[serde(default)]
+    pub partitions: Vec<crate::schema::EarlierPartitionOffset>,
 }
 
 /// The format `offsets.json` is written in.
-pub const OFFSETS_FORMAT: u32 = 1;
+pub const OFFSETS_FORMAT: u32 = 2;
+/// The formats this build reads.
+pub const OFFSETS_FORMATS_READ: [u32; 2] = [1, OFFSETS_FORMAT];
+
+/// What a run carries to the next one: its offset sums, and the partitions and committed offsets it read.
+#[derive(Clone, Copy)]
+pub struct Readings<'a> {
+    pub samples: &'a [crate::schema::OffsetSample],
+    pub partitions: &'a [crate::schema::Partition],
+    pub committed: &'a [crate::schema::ConsumerGroupOffset],
+    /// When they were read: the scenario's capture, else the run's start.
+    pub read_at: DateTime<Utc>,
+}
+
+impl Readings<'_> {
+    /// A render's: nothing read.
+    pub const NONE: Readings<'static> =
+        Readings { samples: &[], partitions: &[], committed: &[], read_at: DateTime::<Utc>::MIN_UTC };
+}
+
+/// Each partition's log end and each group's committed offset on it, as run `run` read them.
+fn partition_readings(r: Readings<'_>, run: &str) -> Vec<crate::schema::EarlierPartitionOffset> {
+    let at = r.read_at;
+    let reading =
+        |cluster: &str, topic: &str, partition, group_id: Option<&str>, offset| crate::schema::EarlierPartitionOffset {
+            cluster: cluster.to_string(),
+            topic: topic.to_string(),
+            partition,
+            group_id: group_id.map(str::to_string),
+            offset,
+            sampled_at: at,
+            run: run.to_string(),
+        };
+    let log_ends = r
+        .partitions
+        .iter()
+        .filter_map(|p| p.latest_offset.map(|o| reading(&p.cluster, &p.topic, p.partition, None, o)));
+    let committed = r
+        .committed
+        .iter()
+        .filter_map(|c| c.committed_offset.map(|o| reading(&c.cluster, &c.topic, c.partition, Some(&c.group_id), o)));
+    log_ends.chain(committed).collect()
+}
 
 /// This run's last reading of each (cluster, topic, group), to carry to the next run.
 fn last_readings(samples: &[crate::schema::OffsetSample]) -> Vec<crate::schema::OffsetSample> {
@@ -159,6 +207,26 @@ pub enum Written {
     Render,
 }
 
+/// What a run leaves for the next: its summary for history (the model stage's projection, beside the report's
+/// files) and its offset readings (`offsets.json`).
+fn write_carried(tmp: &Path, id: &str, model: &ReportModel, offsets: Readings<'_>) -> Result<(), ReportError> {
+    let summary = crate::model::trend::summarize(model);
+    let path = tmp.join("summary.json");
+    let bytes = serde_json::to_vec_pretty(&summary).expect("a run summary serializes");
+    report::guarded(&path, || std::fs::write(&path, &bytes))?;
+    let carried = CarriedOffsets {
+        format: OFFSETS_FORMAT,
+        samples: last_readings(offsets.samples),
+        partitions: partition_readings(offsets, id),
+    };
+    if !carried.samples.is_empty() || !carried.partitions.is_empty() {
+        let path = tmp.join("offsets.json");
+        let bytes = serde_json::to_vec(&carried).expect("offset readings serialize");
+        report::guarded(&path, || std::fs::write(&path, &bytes))?;
+    }
+    Ok(())
+}
+
 /// Writes the report for `model` into a new run directory under `out` and returns its path. A run also keeps the
 /// last of this run's `offsets` readings (`offsets.json`) for the next run's rates.
 pub fn write_run(
@@ -167,7 +235,7 @@ pub fn write_run(
     input: &str,
     model: &ReportModel,
     written: Written,
-    offsets: &[crate::schema::OffsetSample],
+    offsets: Readings<'_>,
 ) -> Result<PathBuf, ReportError> {
     let werr =
         |path: &Path, e: std::io::Error| ReportError::Write { path: path.display().to_string(), reason: e.to_string() };
@@ -201,18 +269,8 @@ pub fn write_run(
 
     let result = (|| {
         report::write_all(model, &tmp)?;
-        // The run's summary for later runs' history: the model stage's projection, beside the report's files.
         if written == Written::Run {
-            let summary = crate::model::trend::summarize(model);
-            let path = tmp.join("summary.json");
-            let bytes = serde_json::to_vec_pretty(&summary).expect("a run summary serializes");
-            report::guarded(&path, || std::fs::write(&path, &bytes))?;
-            let carried = CarriedOffsets { format: OFFSETS_FORMAT, samples: last_readings(offsets) };
-            if !carried.samples.is_empty() {
-                let path = tmp.join("offsets.json");
-                let bytes = serde_json::to_vec(&carried).expect("offset readings serialize");
-                report::guarded(&path, || std::fs::write(&path, &bytes))?;
-            }
+            write_carried(&tmp, &id, model, offsets)?;
         }
         let exit = Exit::written(model.totals.complete);
         let info = RunInfo {

@@ -474,6 +474,26 @@ table! {
 }
 
 table! {
+    /// One row per partition reading kept from the newest earlier run (its `offsets.json`): the partition's log-end
+    /// offset (`group_id` null) or one consumer group's committed offset on it. Beside this run's `partitions` and
+    /// `consumer_group_offsets` they give each partition's change between the runs, which the lag classes read
+    /// (Burrow's rules, docs/handoff.md). Optional in a recorded scenario; a live run fills it from the earlier run.
+    /// Added with model version 15.
+    EarlierPartitionOffset = "earlier_partition_offsets" {
+        cluster: String,
+        topic: String,
+        partition: i64,
+        /// Null: the partition's log-end offset. Else the consumer group whose committed offset this is.
+        group_id: Option<String>,
+        offset: i64,
+        /// When the earlier run read it.
+        sampled_at: DateTime<Utc>,
+        /// The earlier run's id.
+        run: String,
+    }
+}
+
+table! {
     /// One row per replica on disk, as DescribeLogDirs reports it. Optional in a recorded scenario.
     ReplicaLogDir = "replica_log_dirs" {
         cluster: String,
@@ -626,6 +646,7 @@ pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
         (ReplicaLogDir::NAME, ReplicaLogDir::columns()),
         (ConsumerGroupMember::NAME, ConsumerGroupMember::columns()),
         (OffsetSample::NAME, OffsetSample::columns()),
+        (EarlierPartitionOffset::NAME, EarlierPartitionOffset::columns()),
     ]
 }
 

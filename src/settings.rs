@@ -371,6 +371,14 @@ pub struct Rules {
     /// The catalog owner that approves cluster-level changes (broker settings, volumes, owners). Default
     /// `platform`; when the catalog has no such owner, actions name "the platform team".
     pub platform_owner: String,
+    /// A partition whose lag (or log-end growth between runs) is at least this many times the mean of the topic's
+    /// other partitions' is skewed: a hot partition. Default 2 ("one partition's lag exceeds others by 2x or more",
+    /// docs/handoff.md cites it).
+    pub lag_skew_factor: Decimal,
+    /// Commits advanced but the lag grew by less than this share of the messages written between the two runs:
+    /// keeping pace (OK), not WARN. Burrow reads ten commits; two readings a day apart see a healthy consumer's
+    /// small lag move either way. Default 0.01.
+    pub lag_growth_share: Decimal,
 }
 
 impl Default for Rules {
@@ -384,6 +392,8 @@ impl Default for Rules {
             min_retention_hours: Decimal::from(24),
             headroom_excess_share: Decimal::new(1, 1),
             platform_owner: "platform".into(),
+            lag_skew_factor: Decimal::TWO,
+            lag_growth_share: Decimal::new(1, 2),
         }
     }
 }

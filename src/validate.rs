@@ -73,6 +73,13 @@ pub const RULES: &[Rule] = &[
         "one reading per topic (or group on it) and time",
     ),
     rule(
+        "unique-earlier-offsets",
+        "earlier_partition_offsets",
+        "cluster, topic, partition, group_id",
+        Error,
+        "one earlier reading per partition's log end (or group on it)",
+    ),
+    rule(
         "unique-metric-points",
         "metric_points",
         "namespace, metric, dimensions, timestamp, stat",
@@ -162,6 +169,13 @@ pub const RULES: &[Rule] = &[
         "offset_sum, partitions, taken",
         Error,
         "an offset sum of 0 or more over 1 or more partitions, taken `this run` or `run <run id>`",
+    ),
+    rule(
+        "earlier-offset-values",
+        "earlier_partition_offsets",
+        "offset, run",
+        Error,
+        "an offset of 0 or more, and the earlier run's id",
     ),
     rule("sum-bytes", "partitions", "size_bytes", Error, "the sum over a cluster fits a 64-bit integer"),
     rule(
@@ -255,6 +269,7 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
     partitions(c, &mut f);
     log_dirs(c, &mut f);
     offset_samples(c, &mut f);
+    earlier_offsets(c, &mut f);
     offsets(c, &mut f);
     cost_lines(c, &mut f);
     sources(c, &mut f);
@@ -290,6 +305,11 @@ fn keys(c: &Collected, f: &mut Found) {
         (s.cluster.clone(), s.topic.clone(), s.group_id.clone(), s.sampled_at, s.taken.clone())
     }) {
         f.add("unique-offset-samples", Some(line), format!("reading {k}"));
+    }
+    for (line, k) in
+        repeats(&c.earlier_partition_offsets, |o| (o.cluster.clone(), o.topic.clone(), o.partition, o.group_id.clone()))
+    {
+        f.add("unique-earlier-offsets", Some(line), format!("reading {k}"));
     }
     for (line, k) in repeats(&c.metric_points, |m| {
         (m.namespace.clone(), m.metric.clone(), m.dimensions.clone(), m.timestamp, m.stat.clone())
@@ -494,6 +514,20 @@ fn offset_samples(c: &Collected, f: &mut Found) {
                     "topic `{}`{of} at {}: offset sum {} over {} partition(s), taken `{}`",
                     s.topic, s.sampled_at, s.offset_sum, s.partitions, s.taken
                 ),
+            );
+        }
+    }
+}
+
+/// The earlier run's partition readings: offsets that can be, from a named run.
+fn earlier_offsets(c: &Collected, f: &mut Found) {
+    for (i, o) in c.earlier_partition_offsets.iter().enumerate() {
+        if o.offset < 0 || o.run.trim().is_empty() {
+            let of = o.group_id.as_ref().map(|g| format!(" (group `{g}`)")).unwrap_or_default();
+            f.add(
+                "earlier-offset-values",
+                Some(i + 2),
+                format!("partition {}/{}{of}: offset {}, run `{}`", o.topic, o.partition, o.offset, o.run),
             );
         }
     }

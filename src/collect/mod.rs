@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use crate::completeness::SourceReport;
 
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, LogDir, MetricPoint, OffsetSample,
-    Partition, ReplicaLogDir, Table, Topic, TopicConfig,
+    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, EarlierPartitionOffset, LogDir,
+    MetricPoint, OffsetSample, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
 };
 
 /// Whether a recorded scenario must have a table's file. Optional tables were added after the first format; a
@@ -81,6 +81,7 @@ collected_tables! {
     cost_allocations: CostAllocation = Optional,
     metric_points: MetricPoint = Required,
     offset_samples: OffsetSample = Optional,
+    earlier_partition_offsets: EarlierPartitionOffset = Optional,
 }
 
 impl Collected {

@@ -54,6 +54,11 @@ queries! {
         partitions: i64, total_lag: Option<i64>, max_partition_lag: Option<i64>, read_copies: Option<f64>,
         read_basis: String,
     }
+    GroupPartitionLag = "group_partition_lag" {
+        cluster: String, group_id: String, state: String, topic: String, partition: i64, leader: Option<i64>,
+        committed: Option<i64>, log_end: Option<i64>, committed_before: Option<i64>, log_end_before: Option<i64>,
+        before_run: Option<String>,
+    }
     OwnerFacts = "owner_facts" {
         owner: String, team: String, cost_center: String, escalation: String, channel: Option<String>,
         topics: i64, partitions: i64, retained_bytes: i64, bytes_in_per_sec: Option<f64>,

@@ -13,6 +13,7 @@ pub mod capacity;
 pub mod choice;
 pub mod cost;
 mod gaps;
+pub mod lag;
 mod publish;
 pub mod readiness;
 pub(crate) mod reads;
@@ -114,7 +115,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     actions.extend(gp3_moves(&priced, &books, config, &platform));
     let (capacity, expand) = capacity(tables, &clusters, &priced, &sizings, &books, (run, config, &platform))?;
     actions.extend(expand);
-    let consumer_groups = group_lags(tables, &priced, &config.assumptions)?;
+    let consumer_groups = group_lags(tables, &priced, (&capacity, config, &platform))?;
     let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
     // Clusters, with the actions their bills call for.
     let cluster_summaries: Vec<ClusterSummary> = clusters
@@ -1049,12 +1050,31 @@ fn daily_costs(tables: &Tables) -> Result<Vec<DailyCost>, ModelError> {
 
 /// Each consumer group whole: its lag in messages and in time, where its clients are and how much of its reading
 /// crosses a zone (read against its topic's priced inputs).
-fn group_lags(tables: &Tables, priced: &[Priced], a: &Assumptions) -> Result<Vec<GroupLag>, ModelError> {
+fn group_lags(
+    tables: &Tables,
+    priced: &[Priced],
+    (capacity, config, platform): (&crate::report_model::Capacity, &ModelSettings, &str),
+) -> Result<Vec<GroupLag>, ModelError> {
+    let a = &config.assumptions;
     let by_topic: BTreeMap<(&str, &str), &Priced> =
         priced.iter().map(|p| ((p.topic.cluster.as_str(), p.topic.topic.as_str()), p)).collect();
+    let mut partitions: BTreeMap<(String, String, String), Vec<crate::join::contract::GroupPartitionLag>> =
+        BTreeMap::new();
+    for r in rows::<crate::join::contract::GroupPartitionLag>(tables)? {
+        partitions.entry((r.cluster.clone(), r.group_id.clone(), r.topic.clone())).or_default().push(r);
+    }
     Ok(rows::<GroupLagRow>(tables)?
         .into_iter()
         .map(|g| {
+            let mine = partitions.remove(&(g.cluster.clone(), g.group_id.clone(), g.topic.clone())).unwrap_or_default();
+            let routing = lag::Routing {
+                owner: &g.owner,
+                platform,
+                capacity,
+                skew_factor: config.readiness.lag_skew_factor,
+                growth_share: config.readiness.lag_growth_share,
+            };
+            let lag_class = lag::classify(&mine, &routing);
             let topic = by_topic.get(&(g.cluster.as_str(), g.topic.as_str())).copied();
             let lag_ms = match (topic, g.total_lag) {
                 (Some(p), Some(lag)) => cost::lag_ms(&p.inputs, lag).map(cost::whole),
@@ -1081,6 +1101,7 @@ fn group_lags(tables: &Tables, priced: &[Priced], a: &Assumptions) -> Result<Vec
                 partitions: g.partitions,
                 total_lag: g.total_lag,
                 max_partition_lag: g.max_partition_lag,
+                lag_class,
             }
         })
         .collect())

@@ -86,6 +86,8 @@ impl From<readiness::Rules> for out::ReadinessRules {
             min_retention_hours,
             headroom_excess_share,
             platform_owner,
+            lag_skew_factor,
+            lag_growth_share,
         } = r;
         out::ReadinessRules {
             cross_az_share_watch,
@@ -96,6 +98,8 @@ impl From<readiness::Rules> for out::ReadinessRules {
             min_retention_hours,
             headroom_excess_share,
             platform_owner,
+            lag_skew_factor,
+            lag_growth_share,
         }
     }
 }

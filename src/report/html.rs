@@ -351,6 +351,21 @@ fn group_view(g: &crate::report_model::GroupLag) -> minijinja::Value {
         lag_time => g.lag_ms.map(format::duration_ms).unwrap_or_else(|| "–".into()), lag_time_raw => g.lag_ms,
         reads => g.reads.map(|r| format!("{} ×", r.round_dp(2).normalize())).unwrap_or_else(|| "–".into()),
         reads_raw => g.reads.map(f), reads_basis => g.read_basis.map(|b| b.label()),
+        class => lag_class_view(&g.lag_class),
+    }
+}
+
+/// A group's lag class: Burrow's status, the symptom, who responds first and why (the reason as a title).
+fn lag_class_view(c: &crate::report_model::LagClass) -> minijinja::Value {
+    use crate::report_model::LagStatus;
+    let tone = match c.status {
+        LagStatus::Ok => "ready",
+        LagStatus::Warn | LagStatus::NeedsSecondRun | LagStatus::Unknown => "watch",
+        LagStatus::Stop | LagStatus::Stall | LagStatus::Rewind => "blocked",
+    };
+    context! {
+        status => c.status.label(), tone => tone, symptom => c.symptom.label(),
+        responder => c.first_responder.as_deref().unwrap_or("–"), reason => &c.reason,
     }
 }
 
@@ -722,6 +737,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                     },
                     crossing => g.crossing_share.map(format::percent).unwrap_or_else(|| "unknown".into()),
                     crossing_raw => g.crossing_share.map(f),
+                    class => lag_class_view(&g.lag_class),
                 }).collect::<Vec<_>>(),
             }
         })

@@ -24,7 +24,7 @@ pub use vocabulary::*;
 /// renderers need not reach into the config stage.
 pub use crate::catalog::UNOWNED;
 
-pub const MODEL_VERSION: u32 = 14;
+pub const MODEL_VERSION: u32 = 15;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -360,6 +360,28 @@ pub struct GroupLag {
     /// what says so. None when the topic was not priced.
     pub reads: Option<Decimal>,
     pub read_basis: Option<ReadBasis>,
+    /// The lag classified before it is routed: Burrow's status between the runs, the symptom and who responds
+    /// first. Added in version 15.
+    pub lag_class: LagClass,
+}
+
+/// A group's lag on a topic, classified (docs/handoff.md, "Lag classes").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct LagClass {
+    pub status: LagStatus,
+    pub symptom: LagSymptom,
+    /// Who acts first: the group's owner, the platform owner, or both (`orders with platform`); None when there is
+    /// nothing to route or the lag is not classified.
+    pub first_responder: Option<String>,
+    /// One line: the rule that fired and its figures.
+    pub reason: String,
+    /// The earlier run compared with; None without one.
+    pub since_run: Option<String>,
+    /// The partition the skew rule names (the most lag, or the most log-end growth); None without skew.
+    pub hot_partition: Option<i64>,
+    /// Brokers the capacity analysis flags that lead lagging partitions.
+    pub pressured_brokers: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

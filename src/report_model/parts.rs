@@ -142,6 +142,12 @@ pub struct ReadinessRules {
     pub headroom_excess_share: Decimal,
     /// The catalog owner that approves cluster-level changes (broker settings, volumes, owners).
     pub platform_owner: String,
+    /// A partition's lag (or log-end growth) at least this many times the mean of the others' is skewed. Added in
+    /// version 15.
+    pub lag_skew_factor: Decimal,
+    /// Lag growing by less than this share of the messages written between the runs is keeping pace, not WARN.
+    /// Added in version 15.
+    pub lag_growth_share: Decimal,
 }
 
 /// A proposed next action.

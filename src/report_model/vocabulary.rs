@@ -402,3 +402,80 @@ mod tests {
         assert_eq!(serde_json::to_string(&Component::S3Put).unwrap(), "\"s3_put\"");
     }
 }
+
+/// A consumer group's status on a topic between the newest earlier run and this one, by Burrow's evaluation rules
+/// (docs/handoff.md, "Lag classes"). Ordered as Burrow orders its statuses, best to worst, so the group's status is
+/// its partitions' maximum; the two without a verdict come first. Added in version 15.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum LagStatus {
+    /// No earlier run read these partitions: a change needs two readings.
+    NeedsSecondRun,
+    /// This run's committed offset or log end was not collected.
+    Unknown,
+    Ok,
+    Warn,
+    Stop,
+    Stall,
+    Rewind,
+}
+
+impl LagStatus {
+    pub fn key(self) -> &'static str {
+        self.into()
+    }
+
+    /// As Burrow and the on-call page spell it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LagStatus::NeedsSecondRun => "needs a second run",
+            LagStatus::Unknown => "unknown",
+            LagStatus::Ok => "OK",
+            LagStatus::Warn => "WARN",
+            LagStatus::Stop => "STOP",
+            LagStatus::Stall => "STALL",
+            LagStatus::Rewind => "REWIND",
+        }
+    }
+}
+
+/// What a group's lag on a topic is classified as before anyone is paged; it picks the first responder. Added in
+/// version 15.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum LagSymptom {
+    /// Not behind, or behind and catching up: nothing to route.
+    None,
+    /// Not classified: no earlier run, or offsets not collected.
+    Unclassified,
+    /// The consumer: stopped, stalled, rewound, or committing but falling behind.
+    ClientProcessing,
+    /// Lag concentrated in a few partitions, or the log end growing unevenly (hot keys).
+    PartitionSkew,
+    /// Lagging partitions led by a broker the capacity analysis flags.
+    BrokerDiskPressure,
+}
+
+impl LagSymptom {
+    pub fn key(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LagSymptom::None => "none",
+            LagSymptom::Unclassified => "unclassified",
+            LagSymptom::ClientProcessing => "client processing",
+            LagSymptom::PartitionSkew => "partition skew",
+            LagSymptom::BrokerDiskPressure => "broker disk pressure",
+        }
+    }
+}

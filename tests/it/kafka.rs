@@ -22,8 +22,8 @@ pub static CLUSTER: Mutex<()> = Mutex::new(());
 
 /// The cluster's environment (from `ci/kafka.sh env`), or None when no cluster runs. ci/test.sh sets
 /// KAFKA_FINOPS_REQUIRE_KAFKA=1, so in CI a missing cluster fails instead of skipping.
-struct Env {
-    bootstrap: String,
+pub(crate) struct Env {
+    pub(crate) bootstrap: String,
     ssl_bootstrap: String,
     sasl_bootstrap: String,
     ca: String,
@@ -33,7 +33,7 @@ struct Env {
     run_dir: String,
 }
 
-fn env() -> Option<Env> {
+pub(crate) fn env() -> Option<Env> {
     let get = |k: &str| std::env::var(k).ok();
     let found = (|| {
         Some(Env {
@@ -53,16 +53,16 @@ fn env() -> Option<Env> {
     found
 }
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     format!("{prefix}-{nanos}")
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
-fn create_topic(bootstrap: &str, name: &str, partitions: i32, rf: i32, configs: &[(&str, &str)]) {
+pub(crate) fn create_topic(bootstrap: &str, name: &str, partitions: i32, rf: i32, configs: &[(&str, &str)]) {
     let admin: AdminClient<DefaultClientContext> =
         ClientConfig::new().set("bootstrap.servers", bootstrap).create().unwrap();
     let mut topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
@@ -114,7 +114,7 @@ fn create_topic_assigned(bootstrap: &str, name: &str, replicas: &[&[i32]]) {
 }
 
 /// Writes `counts[p]` records of `size` bytes into partition p.
-fn produce(bootstrap: &str, topic: &str, counts: &[usize], size: usize) {
+pub(crate) fn produce(bootstrap: &str, topic: &str, counts: &[usize], size: usize) {
     let producer: BaseProducer =
         ClientConfig::new().set("bootstrap.servers", bootstrap).set("linger.ms", "5").create().unwrap();
     let payload = vec![b'x'; size];
@@ -132,7 +132,7 @@ fn produce(bootstrap: &str, topic: &str, counts: &[usize], size: usize) {
 }
 
 /// Commits `offsets[p]` for `group` on `topic` (a group with no members, as after a consumer stopped).
-fn commit(bootstrap: &str, group: &str, topic: &str, offsets: &[i64]) {
+pub(crate) fn commit(bootstrap: &str, group: &str, topic: &str, offsets: &[i64]) {
     let consumer: BaseConsumer =
         ClientConfig::new().set("bootstrap.servers", bootstrap).set("group.id", group).create().unwrap();
     let mut tpl = TopicPartitionList::new();
@@ -144,7 +144,7 @@ fn commit(bootstrap: &str, group: &str, topic: &str, offsets: &[i64]) {
 
 /// Writes a config with one kafka source whose connection lines are `properties` (TOML inline-table body). The
 /// log-end offsets are read twice a second apart (`rate_sample_seconds = 1`) unless `extra` says otherwise.
-fn write_config(dir: &Path, properties: &str, extra: &str) -> std::path::PathBuf {
+pub(crate) fn write_config(dir: &Path, properties: &str, extra: &str) -> std::path::PathBuf {
     std::fs::copy(demo_fixture().join("catalog.toml"), dir.join("catalog.toml")).unwrap();
     let sample = if extra.contains("rate_sample_seconds") { "" } else { "rate_sample_seconds = 1" };
     let text = format!(
@@ -174,7 +174,7 @@ properties = {{ {properties} }}
 /// A live `run` of the test cluster: the report written and every source complete. It is partial (exit 1) all the
 /// same, for the model's and the catalog's own warnings only: a self-managed cluster without CloudWatch has no
 /// write rates (its rate-driven costs are unknown), and the demo catalog's rules name topics this cluster lacks.
-fn assert_live_run(out: &Output, work: &Path) {
+pub(crate) fn assert_live_run(out: &Output, work: &Path) {
     assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
     let model = read_model(&work.join(out.run_dir()));
     let complete = kafka_finops::report_model::SourceStatus::Complete;

@@ -12,6 +12,7 @@ mod history;
 mod interrupt;
 mod kafka;
 mod kafka_failed_dir;
+mod kafka_lag;
 mod model;
 mod msk_iam;
 mod prices;

@@ -799,3 +799,59 @@ fn a_negative_lag_leaves_the_groups_lag_on_the_topic_unknown_not_smaller() {
         .unwrap();
     assert_eq!((g.total_lag, g.max_partition_lag, g.lag_ms), (None, None, None));
 }
+
+/// The demo's lag classes (its `earlier_partition_offsets.csv` is the run a day before), and what a broker under
+/// disk pressure changes. Each expectation is derived from the fixture's offsets (fixtures/demo/generate.py,
+/// `EARLIER`), not from the code.
+#[test]
+fn lag_is_classified_by_burrows_rules_and_a_flagged_leader_routes_warn_to_the_platform() {
+    use kafka_finops::report_model::{LagStatus, LagSymptom};
+    let class = |model: &kafka_finops::report_model::ReportModel, group: &str, topic: &str| {
+        let g = model.consumer_groups.iter().find(|g| g.group_id == group && g.topic == topic).unwrap();
+        g.lag_class.clone()
+    };
+    let demo = demo_copy();
+    let work = tempfile::tempdir().unwrap();
+    let config = demo.path().join("kafka-finops.toml");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+    let model = read_model(&work.path().join(out.run_dir()));
+    // legacy-mirror (state Empty): committed the same on all 6 partitions while 43,200 were written: STOP. No rule
+    // owns it, so the platform owner routes it.
+    let stop = class(&model, "legacy-mirror", "legacy-export-2023");
+    assert_eq!(
+        (stop.status, stop.symptom, stop.first_responder.as_deref()),
+        (LagStatus::Stop, LagSymptom::ClientProcessing, Some("platform"))
+    );
+    // analytics-spark-sessionizer: its lag doubled (half of today's 9,000 s behind, a day ago) while it committed:
+    // WARN, the data-platform team's.
+    let warn = class(&model, "analytics-spark-sessionizer", "clickstream.events.raw");
+    assert_eq!(
+        (warn.status, warn.symptom, warn.first_responder.as_deref()),
+        (LagStatus::Warn, LagSymptom::ClientProcessing, Some("data-platform"))
+    );
+    // orders-cart-analytics: partition 5 went from a normal lag to 2 h of its messages, the others kept pace: skew.
+    let skew = class(&model, "orders-cart-analytics", "orders.cart-updates");
+    assert_eq!((skew.symptom, skew.hot_partition), (LagSymptom::PartitionSkew, Some(5)));
+    assert_eq!(skew.first_responder.as_deref(), Some("orders with platform"));
+    // adhoc-jdoe-debug appeared since the earlier run: never a guess.
+    let new = class(&model, "adhoc-jdoe-debug", "test-loadgen");
+    assert_eq!(
+        (new.status, new.symptom, new.first_responder),
+        (LagStatus::NeedsSecondRun, LagSymptom::Unclassified, None)
+    );
+    // A group keeping pace is OK and routes to nobody.
+    let ok = class(&model, "payments-ledger-writer", "payments.transactions");
+    assert_eq!((ok.status, ok.symptom, ok.first_responder), (LagStatus::Ok, LagSymptom::None, None));
+
+    // Every broker is about 50 % full: a 45 % threshold puts each over it now, so every lagging partition's leader
+    // is flagged. WARN becomes broker disk pressure, the platform's; STOP stays the consumer's.
+    edit(&config, "disk_threshold = 0.8", "disk_threshold = 0.45");
+    let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "pressed"], work.path());
+    let model = read_model(&work.path().join(out.run_dir()));
+    let pressed = class(&model, "analytics-spark-sessionizer", "clickstream.events.raw");
+    assert_eq!((pressed.status, pressed.symptom), (LagStatus::Warn, LagSymptom::BrokerDiskPressure));
+    assert_eq!(pressed.first_responder.as_deref(), Some("platform"));
+    // Its 64 partitions are led by all six brokers.
+    assert_eq!(pressed.pressured_brokers, vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(class(&model, "legacy-mirror", "legacy-export-2023").symptom, LagSymptom::ClientProcessing);
+}

@@ -213,6 +213,37 @@ fn group_lag_per_group_and_topic_with_both_owners() {
 }
 
 #[test]
+fn group_partition_lag_pairs_each_partition_with_the_earlier_runs_readings() {
+    let earlier = |p: i64, group: Option<&str>, offset: i64| EarlierPartitionOffset {
+        cluster: "c1".into(),
+        topic: "pay.tx".into(),
+        partition: p,
+        group_id: group.map(str::to_string),
+        offset,
+        sampled_at: chrono::DateTime::parse_from_rfc3339("2026-11-25T00:00:00Z").unwrap().into(),
+        run: "20261125T000000.000Z".into(),
+    };
+    let mut c = base();
+    // The earlier run read both partitions' log ends (4 and 12) but g-pay's offset on partition 0 only (2).
+    c.earlier_partition_offsets = vec![earlier(0, None, 4), earlier(1, None, 12), earlier(0, Some("g-pay"), 2)];
+    let t = join(&c);
+    let p0 = row(&t, "group_partition_lag", &[("group_id", "g-pay"), ("partition", "0")]);
+    // Now: committed 0 (the fixture's), log end 10 (partition 0's latest), led by broker 1.
+    let now = (p0["committed"].as_str(), p0["log_end"].as_str(), p0["leader"].as_str());
+    assert_eq!(now, ("0", "10", "1"));
+    let before = (p0["committed_before"].as_str(), p0["log_end_before"].as_str(), p0["before_run"].as_str());
+    assert_eq!(before, ("2", "4", "20261125T000000.000Z"));
+    // Partition 1: its log end was read, g-pay's offset was not (null, never 0).
+    let p1 = row(&t, "group_partition_lag", &[("group_id", "g-pay"), ("partition", "1")]);
+    assert_eq!((p1["committed_before"].as_str(), p1["log_end_before"].as_str()), ("null", "12"));
+    // g-other on misc: the earlier run read nothing there.
+    let misc = row(&t, "group_partition_lag", &[("group_id", "g-other"), ("topic", "misc")]);
+    assert_eq!((misc["log_end_before"].as_str(), misc["before_run"].as_str()), ("null", "null"));
+    // One row per committed offset of this run.
+    assert_eq!(t.get("group_partition_lag").unwrap().height(), 4);
+}
+
+#[test]
 fn owner_facts_lists_every_owner_with_their_inventory() {
     let t = joined();
     let pay = row(&t, "owner_facts", &[("owner", "pay")]);
