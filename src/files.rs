@@ -19,6 +19,8 @@ const DEMO_FILES: &[(&str, &str)] = &[
     ("metric_points.csv", include_str!("../fixtures/demo/metric_points.csv")),
     ("offset_samples.csv", include_str!("../fixtures/demo/offset_samples.csv")),
     ("earlier_partition_offsets.csv", include_str!("../fixtures/demo/earlier_partition_offsets.csv")),
+    ("acls.csv", include_str!("../fixtures/demo/acls.csv")),
+    ("acl_visibility.csv", include_str!("../fixtures/demo/acl_visibility.csv")),
 ];
 
 /// The demo's config and catalog as text, for `demo --record DIR`: beside the recorded scenario they make a folder

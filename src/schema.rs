@@ -494,6 +494,41 @@ table! {
 }
 
 table! {
+    /// One row per ACL binding, as one DescribeAcls request (every resource type, name and pattern) reports them, in
+    /// Kafka's own words (as `kafka-acls --list` prints them). Optional in a recorded scenario. Added with model
+    /// version 15.
+    AclBinding = "acls" {
+        cluster: String,
+        /// `TOPIC`, `GROUP`, `CLUSTER`, `TRANSACTIONAL_ID`, `DELEGATION_TOKEN` or `USER`.
+        resource_type: String,
+        /// The resource's name; `*` (with `LITERAL`) for every resource of the type; a prefix (with `PREFIXED`).
+        resource_name: String,
+        /// `LITERAL` or `PREFIXED`.
+        pattern_type: String,
+        /// `User:svc-payments`; `User:*` for every principal.
+        principal: String,
+        /// The client host it applies to; `*` for any.
+        host: String,
+        /// `READ`, `WRITE`, `ALL`, `DESCRIBE`, `DESCRIBE_CONFIGS`, `CREATE`, `DELETE`, `ALTER`, `ALTER_CONFIGS`,
+        /// `CLUSTER_ACTION`, `IDEMPOTENT_WRITE`, `CREATE_TOKENS`, `DESCRIBE_TOKENS` or `TWO_PHASE_COMMIT`.
+        operation: String,
+        /// `ALLOW` or `DENY`.
+        permission: String,
+    }
+}
+
+table! {
+    /// One row per cluster whose ACLs were asked for: whether the broker showed them, and why not. Optional in a
+    /// recorded scenario (without it, ACLs were not collected). Added with model version 15.
+    AclVisibility = "acl_visibility" {
+        cluster: String,
+        visible: bool,
+        /// Why they are not visible (no authorizer; the collector's principal lacks DESCRIBE on the cluster).
+        reason: Option<String>,
+    }
+}
+
+table! {
     /// One row per replica on disk, as DescribeLogDirs reports it. Optional in a recorded scenario.
     ReplicaLogDir = "replica_log_dirs" {
         cluster: String,
@@ -647,6 +682,8 @@ pub fn all_tables() -> Vec<(&'static str, Vec<ColumnSpec>)> {
         (ConsumerGroupMember::NAME, ConsumerGroupMember::columns()),
         (OffsetSample::NAME, OffsetSample::columns()),
         (EarlierPartitionOffset::NAME, EarlierPartitionOffset::columns()),
+        (AclBinding::NAME, AclBinding::columns()),
+        (AclVisibility::NAME, AclVisibility::columns()),
     ]
 }
 

@@ -79,6 +79,8 @@ pub const RULES: &[Rule] = &[
         Error,
         "one earlier reading per partition's log end (or group on it)",
     ),
+    rule("unique-acls", "acls", "every column", Error, "no ACL binding listed twice"),
+    rule("unique-acl-visibility", "acl_visibility", "cluster", Error, "one row per cluster"),
     rule(
         "unique-metric-points",
         "metric_points",
@@ -177,6 +179,13 @@ pub const RULES: &[Rule] = &[
         Error,
         "an offset of 0 or more, and the earlier run's id",
     ),
+    rule(
+        "acl-values",
+        "acls",
+        "resource_type, pattern_type, operation, permission",
+        Error,
+        "Kafka's words: a resource type (TOPIC, GROUP, CLUSTER, TRANSACTIONAL_ID, DELEGATION_TOKEN, USER), LITERAL or PREFIXED, an operation (READ, WRITE, ALL, DESCRIBE, ...), ALLOW or DENY",
+    ),
     rule("sum-bytes", "partitions", "size_bytes", Error, "the sum over a cluster fits a 64-bit integer"),
     rule(
         "sum-offsets",
@@ -270,6 +279,7 @@ pub fn check(c: &Collected) -> Result<Vec<Finding>, Problems> {
     log_dirs(c, &mut f);
     offset_samples(c, &mut f);
     earlier_offsets(c, &mut f);
+    acl_values(c, &mut f);
     offsets(c, &mut f);
     cost_lines(c, &mut f);
     sources(c, &mut f);
@@ -310,6 +320,15 @@ fn keys(c: &Collected, f: &mut Found) {
         repeats(&c.earlier_partition_offsets, |o| (o.cluster.clone(), o.topic.clone(), o.partition, o.group_id.clone()))
     {
         f.add("unique-earlier-offsets", Some(line), format!("reading {k}"));
+    }
+    for (line, k) in repeats(&c.acls, |a| {
+        let words = [&a.resource_type, &a.resource_name, &a.pattern_type, &a.principal, &a.host, &a.operation];
+        (a.cluster.clone(), words.map(|w| w.clone()), a.permission.clone())
+    }) {
+        f.add("unique-acls", Some(line), format!("binding {k:?}"));
+    }
+    for (line, k) in repeats(&c.acl_visibility, |v| v.cluster.clone()) {
+        f.add("unique-acl-visibility", Some(line), format!("cluster {k}"));
     }
     for (line, k) in repeats(&c.metric_points, |m| {
         (m.namespace.clone(), m.metric.clone(), m.dimensions.clone(), m.timestamp, m.stat.clone())
@@ -528,6 +547,43 @@ fn earlier_offsets(c: &Collected, f: &mut Found) {
                 "earlier-offset-values",
                 Some(i + 2),
                 format!("partition {}/{}{of}: offset {}, run `{}`", o.topic, o.partition, o.offset, o.run),
+            );
+        }
+    }
+}
+
+/// ACL bindings in Kafka's words: anything else is a recording edited by hand or a broker newer than this build.
+fn acl_values(c: &Collected, f: &mut Found) {
+    const TYPES: [&str; 6] = ["TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"];
+    const OPERATIONS: [&str; 14] = [
+        "ALL",
+        "READ",
+        "WRITE",
+        "CREATE",
+        "DELETE",
+        "ALTER",
+        "DESCRIBE",
+        "CLUSTER_ACTION",
+        "DESCRIBE_CONFIGS",
+        "ALTER_CONFIGS",
+        "IDEMPOTENT_WRITE",
+        "CREATE_TOKENS",
+        "DESCRIBE_TOKENS",
+        "TWO_PHASE_COMMIT",
+    ];
+    for (i, a) in c.acls.iter().enumerate() {
+        let known = TYPES.contains(&a.resource_type.as_str())
+            && ["LITERAL", "PREFIXED"].contains(&a.pattern_type.as_str())
+            && OPERATIONS.contains(&a.operation.as_str())
+            && ["ALLOW", "DENY"].contains(&a.permission.as_str());
+        if !known {
+            f.add(
+                "acl-values",
+                Some(i + 2),
+                format!(
+                    "{} `{}` ({}): {} {} for {}",
+                    a.resource_type, a.resource_name, a.pattern_type, a.permission, a.operation, a.principal
+                ),
             );
         }
     }

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use crate::completeness::SourceReport;
 
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine, EarlierPartitionOffset, LogDir,
-    MetricPoint, OffsetSample, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
+    AclBinding, AclVisibility, Broker, ConsumerGroupMember, ConsumerGroupOffset, CostAllocation, CostLine,
+    EarlierPartitionOffset, LogDir, MetricPoint, OffsetSample, Partition, ReplicaLogDir, Table, Topic, TopicConfig,
 };
 
 /// Whether a recorded scenario must have a table's file. Optional tables were added after the first format; a
@@ -82,6 +82,8 @@ collected_tables! {
     metric_points: MetricPoint = Required,
     offset_samples: OffsetSample = Optional,
     earlier_partition_offsets: EarlierPartitionOffset = Optional,
+    acls: AclBinding = Optional,
+    acl_visibility: AclVisibility = Optional,
 }
 
 impl Collected {

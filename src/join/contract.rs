@@ -59,6 +59,13 @@ queries! {
         committed: Option<i64>, log_end: Option<i64>, committed_before: Option<i64>, log_end_before: Option<i64>,
         before_run: Option<String>,
     }
+    AclBindingRow = "acl_bindings" {
+        cluster: String, resource_type: String, resource_name: String, pattern_type: String, principal: String,
+        principal_owner: String, principal_owner_rule: String, host: String, operation: String, permission: String,
+    }
+    AclScope = "acl_scope" {
+        cluster: String, visible: bool, reason: Option<String>,
+    }
     OwnerFacts = "owner_facts" {
         owner: String, team: String, cost_center: String, escalation: String, channel: Option<String>,
         topics: i64, partitions: i64, retained_bytes: i64, bytes_in_per_sec: Option<f64>,

@@ -1,7 +1,7 @@
 //! Join: the only stage that runs SQL. Runs `queries/*.sql` with polars' SQL context over the normalized tables.
 //!
 //! Before the SQL, the ownership catalog is applied in Rust (precedence rules do not belong in SQL) to produce
-//! small tables the queries join on: `topic_owners`, `group_owners`, `tag_owners` and `owners`; the config adds
+//! small tables the queries join on: `topic_owners`, `group_owners`, `principal_owners` (of the ACLs' principals), `tag_owners` and `owners`; the config adds
 //! `cluster_resources`. Keys the SQL would otherwise spell again come as tables too: `topic_dimensions` (each
 //! topic's metric dimensions, `schema::topic_dimensions`) and `sentinels` (one row: `unowned`, the catalog's owner of
 //! what no rule matches). Queries run in the order of [`QUERIES`], and each result is registered under its file name
@@ -15,7 +15,7 @@ pub mod contract;
 use crate::catalog::{Catalog, NameKind};
 use crate::normalize::Tables;
 use crate::problem::Problems;
-use crate::schema::{Broker, ConsumerGroupOffset, CostAllocation, Table, Topic};
+use crate::schema::{AclBinding, Broker, ConsumerGroupOffset, CostAllocation, Table, Topic};
 use crate::settings::ClusterConfig;
 
 /// The queries in the order they run, each with its declared output (`contract.rs`). Each file's header comment gives
@@ -133,6 +133,8 @@ fn add_ownership(tables: &mut Tables, catalog: &Catalog, platform_owner: Option<
     let topic_owners = owned(Topic::NAME, "topic", NameKind::Topic).map_err(frame_err("topic_owners"))?;
     let group_owners =
         owned(ConsumerGroupOffset::NAME, "group_id", NameKind::ConsumerGroup).map_err(frame_err("group_owners"))?;
+    let principal_owners =
+        owned(AclBinding::NAME, "principal", NameKind::Principal).map_err(frame_err("principal_owners"))?;
     if !problems.is_empty() {
         problems.dedup();
         return Err(Problems(problems).into());
@@ -146,6 +148,7 @@ fn add_ownership(tables: &mut Tables, catalog: &Catalog, platform_owner: Option<
     tables.insert("tag_owners", tag_owners);
     tables.insert("topic_owners", topic_owners);
     tables.insert("group_owners", group_owners);
+    tables.insert("principal_owners", principal_owners);
     tables.insert("owners", owners_frame(catalog).map_err(frame_err("owners"))?);
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod allocate;
 pub use bill::{IDLE, UNALLOCATED};
+pub mod access;
 pub mod actions;
 pub mod assumptions;
 mod bill;
@@ -117,6 +118,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     actions.extend(expand);
     let consumer_groups = group_lags(tables, &priced, (&capacity, config, &platform))?;
     let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
+    let acls = access_of(tables, &topics)?;
     // Clusters, with the actions their bills call for.
     let cluster_summaries: Vec<ClusterSummary> = clusters
         .iter()
@@ -135,13 +137,8 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         owner_summaries(tables, &topics, &owner_choices, &actions, (&capacity, config.capacity.runway_watch_days))?;
     let daily_costs = daily_costs(tables)?;
     let reconciliation = bill::reconcile(&bill::billed_per_class(&billed), &topics);
-    // What could not be priced: the run's own findings, beside the input's.
-    let mut findings: Vec<crate::problem::Finding> = run.findings.to_vec();
-    let unpriced = gaps::findings(&topics, config);
-    let complete = run.is_complete() && unpriced.is_empty();
-    findings.extend(unpriced);
-    let mut totals = totals(&topics, owners.len() as i64, &billed, &daily_costs, complete);
-    totals.achievable = actions::achievable(&actions);
+    let (findings, totals) =
+        findings_and_totals(&topics, owners.len() as i64, (&billed, &daily_costs, &actions), run, config);
 
     // Publish, once.
     let mut model = ReportModel {
@@ -168,12 +165,39 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         readiness_rules: config.readiness.clone().into(),
         actions: actions.into_iter().map(Into::into).collect(),
         capacity,
+        acl_coverage: acls.coverage,
+        access: acls.access,
+        access_issues: acls.issues,
         history: None,
         findings: findings.into_iter().map(Into::into).collect(),
     };
     // The comparison with earlier runs reads the model it compares, as `summary.json` will.
     model.history = run.history.map(|h| trend::compare(&model, h.earlier, h.skipped.to_vec(), h.rules).into());
     Ok(model)
+}
+
+/// Who may read and write each topic by its cluster's ACLs (`access::evaluate`).
+fn access_of(tables: &Tables, topics: &[Topic]) -> Result<access::Evaluated, ModelError> {
+    let bindings = rows::<crate::join::contract::AclBindingRow>(tables)?;
+    Ok(access::evaluate(&bindings, &rows::<crate::join::contract::AclScope>(tables)?, topics))
+}
+
+/// What could not be priced (the run's own findings, beside the input's), and the totals, complete only when
+/// nothing is missing.
+fn findings_and_totals(
+    topics: &[Topic],
+    owners: i64,
+    (billed, daily_costs, actions): (&bill::Bill, &[DailyCost], &[actions::Action]),
+    run: &Run<'_>,
+    config: &ModelSettings,
+) -> (Vec<crate::problem::Finding>, Totals) {
+    let mut findings: Vec<crate::problem::Finding> = run.findings.to_vec();
+    let unpriced = gaps::findings(topics, config);
+    let complete = run.is_complete() && unpriced.is_empty();
+    findings.extend(unpriced);
+    let mut totals = totals(topics, owners, billed, daily_costs, complete);
+    totals.achievable = actions::achievable(actions);
+    (findings, totals)
 }
 
 /// Each cluster's prices: its region's list prices, the bill's effective prices, the config's overrides.

@@ -90,6 +90,7 @@ pub fn render(model: &ReportModel) -> Result<String, minijinja::Error> {
         groups => lagging(model).into_iter().map(group_view).collect::<Vec<_>>(),
         sources => &model.sources,
         findings => &model.findings,
+        acl_coverage => &model.acl_coverage,
         cost_days => cost_day_views(model),
         reconciliation => model.reconciliation.iter().map(|r| context! {
             cluster => &r.cluster, cost_class => &r.cost_class, owner => &r.owner, basis => &r.basis,
@@ -738,6 +739,10 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                     crossing => g.crossing_share.map(format::percent).unwrap_or_else(|| "unknown".into()),
                     crossing_raw => g.crossing_share.map(f),
                     class => lag_class_view(&g.lag_class),
+                }).collect::<Vec<_>>(),
+                access_issues => mine.access_issues.iter().map(|i| context! {
+                    kind => i.kind.label(), topic => &i.topic, topic_owner => &i.topic_owner,
+                    principal => &i.principal, principal_owner => &i.principal_owner, reason => &i.reason,
                 }).collect::<Vec<_>>(),
             }
         })

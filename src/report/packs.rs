@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::report_model::Action;
 use crate::report_model::SourceReport;
+use crate::report_model::{AccessIssue, AclCoverage, TopicAccess};
 use crate::report_model::{Dimension, Scorecard};
 use crate::report_model::{GroupLag, OwnerSummary, Reconciled, ReportModel, ScenarioInfo, TagCost, TopicReport};
 
@@ -23,6 +24,11 @@ struct OwnerPack<'a> {
     billed: Vec<&'a Reconciled>,
     tag_costs: Vec<&'a TagCost>,
     sources: &'a [SourceReport],
+    /// Who may read and write the owner's topics, per cluster whose ACLs were visible.
+    access: Vec<&'a TopicAccess>,
+    /// Write access to review: on the owner's topics, or by the owner's principals.
+    access_issues: Vec<&'a AccessIssue>,
+    acl_coverage: &'a [AclCoverage],
 }
 
 /// Each owner's slice of the model, gathered in one pass over it (the packs and the HTML's pack sections read it
@@ -35,6 +41,9 @@ pub(super) struct ByOwner<'a> {
     pub actions: Vec<&'a Action>,
     pub billed: Vec<&'a Reconciled>,
     pub tag_costs: Vec<&'a TagCost>,
+    pub access: Vec<&'a TopicAccess>,
+    /// On the owner's topics, or by the owner's principals.
+    pub access_issues: Vec<&'a AccessIssue>,
 }
 
 /// Every owner's [`ByOwner`], by owner id.
@@ -57,6 +66,15 @@ pub(super) fn by_owner(model: &ReportModel) -> std::collections::HashMap<&str, B
     }
     for t in &model.tag_costs {
         out.entry(t.owner.as_str()).or_default().tag_costs.push(t);
+    }
+    for a in &model.access {
+        out.entry(a.owner.as_str()).or_default().access.push(a);
+    }
+    for i in &model.access_issues {
+        out.entry(i.topic_owner.as_str()).or_default().access_issues.push(i);
+        if i.principal_owner != i.topic_owner {
+            out.entry(i.principal_owner.as_str()).or_default().access_issues.push(i);
+        }
     }
     out
 }
@@ -110,6 +128,9 @@ pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
             tag_costs: mine.tag_costs,
             sources: &model.sources,
             topics: topics.clone(),
+            access: mine.access,
+            access_issues: mine.access_issues,
+            acl_coverage: &model.acl_coverage,
         };
         let json = serde_json::to_vec(&pack).expect("an owner pack serializes");
         out.push((format!("owners/{slug}.json"), json));

@@ -59,6 +59,16 @@ pub struct ReportModel {
     pub actions: Vec<Action>,
     /// Each broker's disk, partitions and throughput against its limits, and when its disk crosses the threshold.
     pub capacity: Capacity,
+    /// Per cluster, whether its ACLs were visible (docs/handoff.md, "Access"). Added in version 15.
+    #[serde(default)]
+    pub acl_coverage: Vec<AclCoverage>,
+    /// Who may read and write each topic by its cluster's ACLs (clusters whose ACLs were visible). Added in
+    /// version 15.
+    #[serde(default)]
+    pub access: Vec<TopicAccess>,
+    /// Write access a governance review should look at. Added in version 15.
+    #[serde(default)]
+    pub access_issues: Vec<AccessIssue>,
     /// The comparison with earlier runs under the same output directory; None when not compared (`render`
     /// keeps what the run found).
     pub history: Option<HistoryReport>,

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::vocabulary::{ActionKind, Bottleneck, CapacityLimit, Component, Dimension, PriceBasis, Scenario, Verdict};
+use super::vocabulary::{
+    AccessIssueKind, ActionKind, Bottleneck, CapacityLimit, Component, Dimension, PriceBasis, Scenario, Verdict,
+};
 
 /// One priced line of a cost: `monthly_usd = quantity × unit_price_usd`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -625,4 +627,54 @@ pub struct ClusterCapacity {
     pub skew_threshold: Decimal,
     /// The broker whose binding limit is nearest.
     pub tightest_broker: Option<i64>,
+}
+
+/// Whether a cluster's ACLs were visible to the collector. Even when they are, the answer may be incomplete:
+/// `super.users` and `allow.everyone.if.no.acl.found` are broker settings the protocol does not show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct AclCoverage {
+    pub cluster: String,
+    pub visible: bool,
+    /// Why not, when not visible.
+    pub reason: Option<String>,
+}
+
+/// Who may read and who may write one topic by its cluster's ACLs: literal, prefixed and `*` patterns, DENY beating
+/// ALLOW, ALL covering READ and WRITE (Kafka's authorizer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct TopicAccess {
+    pub cluster: String,
+    pub topic: String,
+    pub owner: String,
+    pub readers: Vec<Grant>,
+    pub writers: Vec<Grant>,
+}
+
+/// One principal's access to a topic, and the bindings that give it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Grant {
+    pub principal: String,
+    /// By the catalog's `principal` rules; `unowned` when none matches.
+    pub principal_owner: String,
+    /// Each ALLOW binding that grants it, as `TOPIC payments. PREFIXED: ALLOW WRITE`.
+    pub via: Vec<String>,
+    /// The client hosts it is limited to; empty for any host.
+    pub hosts: Vec<String>,
+}
+
+/// Write access for a governance review: a principal of another team, a principal without an owner, or every
+/// principal (`User:*`) able to write a topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct AccessIssue {
+    pub cluster: String,
+    pub topic: String,
+    pub topic_owner: String,
+    pub principal: String,
+    pub principal_owner: String,
+    pub kind: AccessIssueKind,
+    pub reason: String,
 }

@@ -479,3 +479,33 @@ impl LagSymptom {
         }
     }
 }
+
+/// Why a principal's write access is up for review. Added in version 15.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum AccessIssueKind {
+    /// A principal owned by another team can write the topic.
+    ForeignWriter,
+    /// A principal no catalog rule owns can write the topic.
+    UnownedWriter,
+    /// `User:*`: every principal can write the topic.
+    EveryoneWrites,
+}
+
+impl AccessIssueKind {
+    pub fn key(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccessIssueKind::ForeignWriter => "another team's principal writes",
+            AccessIssueKind::UnownedWriter => "a principal without an owner writes",
+            AccessIssueKind::EveryoneWrites => "every principal may write",
+        }
+    }
+}

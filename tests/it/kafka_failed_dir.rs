@@ -162,6 +162,16 @@ fn a_broker_whose_log_dir_failed_gives_the_error_code_not_a_size() {
     assert_eq!(column(&good, "error"), "");
     assert!(column(&good, "total_bytes").parse::<u64>().unwrap() > 0);
 
+    // This node has no authorizer: its ACLs are not visible, which is said, and is not what made the source partial.
+    let (_, visibility) = read_csv(&work.path().join("rec/acl_visibility.csv"));
+    assert_eq!(visibility.len(), 1, "{visibility:?}");
+    assert_eq!(visibility[0][1], "false");
+    assert!(
+        visibility[0][2].contains("no authorizer") && visibility[0][2].contains("SECURITY_DISABLED"),
+        "{visibility:?}"
+    );
+    assert!(!out.stderr.contains("DescribeAcls"), "{}", out.stderr);
+
     // The analysis: the broker's disk is unknown, saying which dir failed, never the healthy dir's size alone.
     let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
     assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
@@ -172,6 +182,13 @@ fn a_broker_whose_log_dir_failed_gives_the_error_code_not_a_size() {
     {
         assert_eq!(field(unknown), "", "{unknown} of a broker with a failed log dir");
     }
+    let model = read_model(&work.path().join(out.run_dir()));
+    let coverage = &model.acl_coverage[0];
+    assert!(
+        !coverage.visible && coverage.reason.as_deref().is_some_and(|r| r.contains("no authorizer")),
+        "{coverage:?}"
+    );
+    assert!(model.access.is_empty(), "no access is claimed from ACLs nobody could see");
     let basis = field("disk_basis");
     assert!(basis.starts_with("unknown") && basis.contains(&failed.display().to_string()), "{basis}");
     assert!(basis.contains("KafkaStorageError"), "{basis}");

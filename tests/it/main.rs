@@ -11,6 +11,7 @@ mod golden;
 mod history;
 mod interrupt;
 mod kafka;
+mod kafka_acls;
 mod kafka_failed_dir;
 mod kafka_lag;
 mod model;

@@ -11,6 +11,7 @@
 //! partitions' sizes, offsets and configs unknown (never 0) and marks the source `partial`. Every request is
 //! counted.
 
+mod acls;
 pub mod connection;
 pub mod msk_iam;
 pub mod settings;
@@ -34,8 +35,8 @@ use kafka_protocol::protocol::StrBytes;
 use super::{CollectError, Collected, Source, SourceKindSpec};
 use crate::completeness::{SourceReport, SourceStatus};
 use crate::schema::{
-    Broker, ConsumerGroupMember, ConsumerGroupOffset, LogDir, OffsetSample, Partition, ReplicaLogDir, Table, Topic,
-    TopicConfig,
+    AclBinding, AclVisibility, Broker, ConsumerGroupMember, ConsumerGroupOffset, LogDir, OffsetSample, Partition,
+    ReplicaLogDir, Table, Topic, TopicConfig,
 };
 use connection::{BrokerConnection, ConnectionError, Dialer};
 use settings::ConnectionSettings;
@@ -226,6 +227,9 @@ impl KafkaSource {
         let mut boot = self.bootstrap(&dialer).await?;
         let mut problems: Vec<String> = Vec::new();
         let cluster = self.metadata(&mut boot, &mut problems).await?;
+        let (acls, acl_visibility) = acls::describe(&mut boot, &self.cluster).await;
+        into.acls.extend(acls);
+        into.acl_visibility.push(acl_visibility);
         let answers = self.ask_brokers(&cluster, &dialer, &mut problems).await;
         let groups_at = chrono::Utc::now();
         let gathered = gather(&answers, into, &mut problems);
@@ -262,6 +266,8 @@ impl KafkaSource {
                 ConsumerGroupOffset::NAME,
                 ConsumerGroupMember::NAME,
                 OffsetSample::NAME,
+                AclBinding::NAME,
+                AclVisibility::NAME,
             ]
             .map(String::from)
             .to_vec(),
