@@ -55,6 +55,16 @@ struct ConfigFile {
     /// When a broker's disk is too full, and how soon is soon.
     #[serde(default)]
     capacity: CapacityFile,
+    /// When an open gap is blocked, and when an action not taken becomes one.
+    #[serde(default)]
+    closure: ClosureFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClosureFile {
+    watch_runs: Option<Spanned<i64>>,
+    action_runs: Option<Spanned<i64>>,
 }
 
 /// The `[prices]` key that fetches the clusters' regions from the AWS Price List Query API at run time.
@@ -251,6 +261,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
     let readiness = readiness_rules(&raw.readiness, &display, &at, &mut problems);
     let history = history_rules(&raw.history, &display, &at, &mut problems);
     let capacity = capacity_rules(&raw.capacity, &display, &at, &mut problems);
+    let closure = closure_rules(&raw.closure, &display, &at, &mut problems);
     let catalog = catalog(files, &raw, &display, &at, &mut problems);
 
     match catalog {
@@ -258,7 +269,11 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
             let owners = catalog
                 .owners()
                 .iter()
-                .map(|o| OwnerContact { owner: o.owner.clone(), escalation: o.escalation.clone() })
+                .map(|o| OwnerContact {
+                    owner: o.owner.clone(),
+                    escalation: o.escalation.clone(),
+                    channel: o.channel.clone(),
+                })
                 .collect();
             let config_path = display.clone();
             let model = ModelSettings {
@@ -270,6 +285,7 @@ pub fn load(files: &InputFiles, config_name: &str) -> Result<Config, Problems> {
                 what_ifs,
                 readiness,
                 capacity,
+                closure,
                 owners,
             };
             // Relative to the config file, as every path it names; without the key, `out` where the command runs.
@@ -513,6 +529,31 @@ fn what_ifs(
         });
     }
     out
+}
+
+/// The `[closure]` thresholds over their defaults: each a number of runs, 1 to 1000.
+fn closure_rules(
+    raw: &ClosureFile,
+    display: &str,
+    at: &impl Fn(std::ops::Range<usize>) -> Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> crate::settings::ClosureRules {
+    let mut c = crate::settings::ClosureRules::default();
+    for (field, value, slot) in
+        [("watch_runs", &raw.watch_runs, &mut c.watch_runs), ("action_runs", &raw.action_runs, &mut c.action_runs)]
+    {
+        let Some(v) = value else { continue };
+        match *v.get_ref() {
+            n @ 1..=1000 => *slot = n,
+            n => problems.push(Problem::new(
+                display,
+                at(v.span()),
+                Some(&format!("closure.{field}")),
+                format!("expected 1 to 1000 runs, found {n}"),
+            )),
+        }
+    }
+    c
 }
 
 /// The `[capacity]` thresholds over their defaults.

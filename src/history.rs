@@ -129,6 +129,40 @@ pub fn merge_earlier(
     }
 }
 
+/// Why an earlier run's gap ledger cannot be carried on.
+#[derive(Debug, thiserror::Error)]
+#[error("{run}: gaps.json {why}")]
+pub struct LedgerUnusable {
+    run: String,
+    why: String,
+}
+
+/// The gap ledger of the newest earlier run that kept one (`gaps.json`); None when no run did. One that cannot be
+/// read, or is of another format, is named: the caller says the ledger starts again, never silently.
+pub fn earlier_ledger(out: &Path) -> Result<Option<crate::report_model::GapLedger>, LedgerUnusable> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(None) };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_run_id(n) && out.join(n).join("gaps.json").is_file())
+        .collect();
+    names.sort();
+    let Some(name) = names.pop() else { return Ok(None) };
+    let unusable = |why: String| LedgerUnusable { run: name.clone(), why };
+    let text = std::fs::read_to_string(out.join(&name).join("gaps.json"))
+        .map_err(|e| unusable(format!("is unreadable ({e})")))?;
+    let ledger: crate::report_model::GapLedger =
+        serde_json::from_str(&text).map_err(|e| unusable(format!("is malformed ({e})")))?;
+    if ledger.format != crate::model::ledger::LEDGER_FORMAT {
+        return Err(unusable(format!(
+            "has format {}, this build reads {}",
+            ledger.format,
+            crate::model::ledger::LEDGER_FORMAT
+        )));
+    }
+    Ok(Some(ledger))
+}
+
 /// An earlier run's readings (`offsets.json`).
 #[derive(Debug, Default)]
 pub struct EarlierReadings {

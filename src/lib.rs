@@ -343,7 +343,14 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
         }
         Err(note) => skipped.push(note.to_string()),
     }
-    let history = model::History { earlier: &earlier, skipped: &skipped, rules: &config.history };
+    // The gap ledger is carried on from the newest earlier run's.
+    let ledger = history::earlier_ledger(&out).map_err(|e| e.to_string());
+    let history = model::History {
+        ledger: ledger.as_ref().map(Option::as_ref).map_err(String::as_str),
+        earlier: &earlier,
+        skipped: &skipped,
+        rules: &config.history,
+    };
     let model = build_model(&config, &collected, Some(history))?;
     let input = match job {
         Job::Demo => "<embedded demo>".to_string(),

@@ -350,23 +350,28 @@ fn history(out: &std::path::Path, say: Say) -> Exit {
     }
     let fmt = kafka_finops::format::usd;
     outln!(
-        "{:<22} {:<16} {:<26} {:>7} {:>16} {:>16}  status",
+        "{:<22} {:<16} {:<26} {:>7} {:>16} {:>16} {:>18}  status",
         "run",
         "scenario",
         "captured at",
         "topics",
         "today / month",
-        "billed"
+        "billed",
+        "gaps (+new -closed)"
     );
     for (id, summary) in runs {
         match summary {
             Ok(s) => outln!(
-                "{id:<22} {:<16} {:<26} {:>7} {:>16} {:>16}  {}",
+                "{id:<22} {:<16} {:<26} {:>7} {:>16} {:>16} {:>18}  {}",
                 s.scenario,
                 s.captured_at,
                 s.topics,
                 kafka_finops::format::known_usd(s.current_monthly_usd),
                 s.billed_usd.map(fmt).unwrap_or_else(|| "no billing data".into()),
+                {
+                    let g = s.gaps.values().fold((0, 0, 0), |a, c| (a.0 + c.open, a.1 + c.opened, a.2 + c.closed));
+                    format!("{} (+{} -{})", g.0, g.1, g.2)
+                },
                 if s.complete { "complete" } else { "partial" }
             ),
             Err(why) => outln!("{id:<22} ({why})"),

@@ -214,6 +214,11 @@ fn write_carried(tmp: &Path, id: &str, model: &ReportModel, offsets: Readings<'_
     let path = tmp.join("summary.json");
     let bytes = serde_json::to_vec_pretty(&summary).expect("a run summary serializes");
     report::guarded(&path, || std::fs::write(&path, &bytes))?;
+    if model.gap_ledger.run > 0 {
+        let path = tmp.join("gaps.json");
+        let bytes = serde_json::to_vec_pretty(&model.gap_ledger).expect("a gap ledger serializes");
+        report::guarded(&path, || std::fs::write(&path, &bytes))?;
+    }
     let carried = CarriedOffsets {
         format: OFFSETS_FORMAT,
         samples: last_readings(offsets.samples),

@@ -25,6 +25,8 @@ pub struct ModelSettings {
     pub readiness: Rules,
     /// When a broker's disk is too full, and how soon is soon (`[capacity]`).
     pub capacity: CapacityRules,
+    /// The gap ledger's thresholds (`[closure]`).
+    pub closure: ClosureRules,
     /// Every catalog owner and its escalation contact.
     pub owners: Vec<OwnerContact>,
 }
@@ -49,11 +51,29 @@ impl Default for CapacityRules {
     }
 }
 
+/// When an open gap of the ledger turns from `watch` to `blocked`, and when a proposed action not taken becomes
+/// a gap (`[closure]`, docs/handoff.md "Post-incident closure").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureRules {
+    /// A gap open for fewer runs than this is `watch`; this many or more (or reopened) is `blocked`. Default 3.
+    pub watch_runs: i64,
+    /// A proposed action still proposed after this many runs is a gap (not taken). Default 3.
+    pub action_runs: i64,
+}
+
+impl Default for ClosureRules {
+    fn default() -> Self {
+        ClosureRules { watch_runs: 3, action_runs: 3 }
+    }
+}
+
 /// A catalog owner and who to escalate to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerContact {
     pub owner: String,
     pub escalation: String,
+    /// Where alerts go (`channel` in the catalog); None when the owner has none.
+    pub channel: Option<String>,
 }
 
 /// How a `[model]` key's value is checked, stated with the key in [`model_keys!`].

@@ -14,7 +14,7 @@ use crate::catalog::UNOWNED;
 use crate::format;
 use crate::prices::PriceBook;
 
-pub use crate::report_model::ActionKind;
+pub use crate::report_model::{ActionBoundary, ActionKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
@@ -689,4 +689,144 @@ pub(crate) fn sort(actions: &mut [Action]) {
             .then_with(|| a.topic.cmp(&b.topic))
             .then_with(|| a.kind.cmp(&b.kind))
     });
+}
+
+/// Each kind's boundary and rollback, as data: docs/handoff.md lists this table (a test holds the two in step).
+pub const BOUNDARIES: &[(ActionKind, ActionBoundary, &str)] = &[
+    (
+        ActionKind::AssignOwner,
+        ActionBoundary::PlatformApproval,
+        "remove the catalog rule; the next run reports the topic unowned again",
+    ),
+    (
+        ActionKind::ShortenRetention,
+        ActionBoundary::PlatformApproval,
+        "set retention.ms back (kafka-configs --alter); records deleted meanwhile do not come back, so copy what a replay may need first",
+    ),
+    (
+        ActionKind::EnableFetchFromFollower,
+        ActionBoundary::PlatformApproval,
+        "unset the consumers' client.rack (or the brokers' replica.selector.class, a rolling restart): reads go back to leaders",
+    ),
+    (
+        ActionKind::ShrinkVolumes,
+        ActionBoundary::MigrationWindow,
+        "keep the old brokers until the new ones have held a full retention; move partitions back if they fill",
+    ),
+    (
+        ActionKind::MoveToTieredStorage,
+        ActionBoundary::MigrationWindow,
+        "turn remote storage off per topic (Kafka 3.9+, KIP-950); before that, plan it as one-way",
+    ),
+    (
+        ActionKind::MoveToBrokerLocal,
+        ActionBoundary::MigrationWindow,
+        "turn remote storage back on; the brokers' disks must hold the whole retention meanwhile",
+    ),
+    (
+        ActionKind::MigrateToSharedStorage,
+        ActionBoundary::MigrationWindow,
+        "keep the old cluster and mirror back (MirrorMaker 2) until the cut-over has held a full retention",
+    ),
+    (
+        ActionKind::MigrateToExpress,
+        ActionBoundary::MigrationWindow,
+        "keep the old cluster and mirror back (MirrorMaker 2) until the cut-over has held a full retention",
+    ),
+    (
+        ActionKind::RetireUnusedTopic,
+        ActionBoundary::PlatformApproval,
+        "archive it first (to S3, with a sink connector): deleted records come back only from the archive",
+    ),
+    (
+        ActionKind::ChangeVolumesToGp3,
+        ActionBoundary::PlatformApproval,
+        "modify the volumes back to gp2 (EBS Elastic Volumes, in place; once per volume every 6 hours)",
+    ),
+    (
+        ActionKind::ExpandStorage,
+        ActionBoundary::PlatformApproval,
+        "none needed: more disk changes no data; the cost stays, as MSK and EBS volumes do not shrink",
+    ),
+    (
+        ActionKind::MovePartitions,
+        ActionBoundary::PlatformApproval,
+        "reassign back with the plan saved before (kafka-reassign-partitions with the current assignment)",
+    ),
+];
+
+/// A kind's boundary and rollback.
+pub fn boundary(kind: ActionKind) -> (ActionBoundary, &'static str) {
+    BOUNDARIES
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, b, r)| (*b, *r))
+        .expect("every action kind has a boundary (a test checks BOUNDARIES)")
+}
+
+#[cfg(test)]
+mod boundary_tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    fn action(kind: ActionKind, approver: &str) -> Action {
+        Action {
+            kind,
+            owner: "payments".into(),
+            cluster: "c".into(),
+            topic: Some("payments.tx".into()),
+            summary: String::new(),
+            evidence: String::new(),
+            monthly_saving_usd: Decimal::ZERO,
+            right_size_saving_usd: None,
+            architecture_saving_usd: None,
+            approver: approver.into(),
+            disk_freed_gib: None,
+            disk_freed: Vec::new(),
+            follow_up: None,
+            disk_added_gib: None,
+            monthly_cost_usd: None,
+            due_by: None,
+        }
+    }
+
+    /// Safe action boundary: no action is ready; named approvers (each of a joint one) with the default boundaries
+    /// are watch; an approver no catalog owner is (the platform team without a platform owner) blocks.
+    #[test]
+    fn the_safe_action_boundary_needs_named_approvers_and_is_watch_on_defaults() {
+        use crate::report_model::Verdict;
+        let contact =
+            |o: &str| crate::settings::OwnerContact { owner: o.into(), escalation: "e".into(), channel: None };
+        let owners = [contact("payments"), contact("platform")];
+        let verdict = |actions: &[Action]| {
+            let refs: Vec<&Action> = actions.iter().collect();
+            let c = super::super::readiness::safe_action(&refs, &owners);
+            (c.verdict, c.reason)
+        };
+        assert_eq!(verdict(&[]).0, Verdict::Ready);
+        let joint = [
+            action(ActionKind::ShortenRetention, "payments"),
+            action(ActionKind::MigrateToExpress, "payments and platform"),
+        ];
+        let (v, why) = verdict(&joint);
+        assert_eq!(v, Verdict::Watch);
+        assert!(why.contains("migration window") && why.contains("platform approval"), "{why}");
+        let (v, why) = verdict(&[action(ActionKind::ChangeVolumesToGp3, "the platform team")]);
+        assert_eq!(v, Verdict::Blocked);
+        assert!(why.contains("no named approver"), "{why}");
+    }
+
+    /// Every kind has one boundary and a rollback, and docs/handoff.md lists them as the table has them.
+    #[test]
+    fn every_action_kind_has_one_boundary_and_rollback_listed_in_the_docs() {
+        let doc = include_str!("../../docs/handoff.md");
+        for kind in ActionKind::iter() {
+            let rows: Vec<_> = BOUNDARIES.iter().filter(|(k, _, _)| *k == kind).collect();
+            assert_eq!(rows.len(), 1, "{kind:?}");
+            let (_, b, rollback) = rows[0];
+            assert!(!rollback.trim().is_empty(), "{kind:?}");
+            let row = format!("| {} | {} | {rollback} |", kind.label(), b.label());
+            assert!(doc.contains(&row), "docs/handoff.md lacks: {row}");
+        }
+    }
 }

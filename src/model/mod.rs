@@ -15,6 +15,7 @@ pub mod choice;
 pub mod cost;
 mod gaps;
 pub mod lag;
+pub mod ledger;
 mod publish;
 pub mod readiness;
 pub(crate) mod reads;
@@ -83,6 +84,8 @@ pub struct Run<'a> {
 /// Earlier runs' summaries, read by the caller before the model is built, and how to compare with them.
 #[derive(Debug, Clone, Copy)]
 pub struct History<'a> {
+    /// The newest earlier run's gap ledger (`gaps.json`), or why it could not be read.
+    pub ledger: Result<Option<&'a crate::report_model::GapLedger>, &'a str>,
     pub earlier: &'a [(String, trend::RunSummary)],
     /// Runs that could not be compared, named.
     pub skipped: &'a [String],
@@ -108,7 +111,7 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let owner_choices = owner_choices(&priced);
     // Each cluster sized for its own load: the like-for-like base (broker-local right-sized) of every saving.
     let disks = broker_bytes(tables)?;
-    let mut sizings = size_clusters(tables, &disks, &clusters, &priced, &billed, &books, config)?;
+    let sizings = size_clusters(tables, &disks, &clusters, &priced, &billed, &books, config)?;
     let priced: Vec<Priced> = priced.into_iter().map(|p| right_sized(p, &sizings)).collect();
     // Readiness and the topics' actions, then the consumer groups read against the priced topics.
     let platform = platform_owner(config);
@@ -120,21 +123,16 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
     let topics: Vec<Topic> = priced.into_iter().map(|p| p.topic).collect();
     let acls = access_of(tables, &topics)?;
     // Clusters, with the actions their bills call for.
-    let cluster_summaries: Vec<ClusterSummary> = clusters
-        .iter()
-        .map(|(name, entry)| {
-            let sized = sizings.remove(name).expect("every cluster is sized");
-            cluster_summary(name, entry, &topics, &billed, &books, sized, config)
-        })
-        .collect();
-    for c in &cluster_summaries {
-        let volumes = volumes(c, &clusters[&c.cluster], &disks, &books, config);
-        actions::volume_actions(&volumes, &mut actions, &config.readiness, &platform);
-    }
+    let cluster_summaries =
+        cluster_summaries(&clusters, &topics, (&billed, &books, &disks), sizings, (config, &platform), &mut actions);
     actions::sort(&mut actions);
+    // The gaps this run finds, carried on from the earlier ledger; each topic's closure read from it.
+    let gap_ledger = gap_ledger(&topics, &acls.issues, &actions, run, config, &platform);
+    let topics: Vec<Topic> =
+        topics.into_iter().map(|t| with_boundary(with_closure(t, &gap_ledger), &actions, config)).collect();
     // Owners, each whole: costs, choice, readiness and actions.
-    let owners =
-        owner_summaries(tables, &topics, &owner_choices, &actions, (&capacity, config.capacity.runway_watch_days))?;
+    let owned = (&capacity, config.capacity.runway_watch_days, &gap_ledger, config.owners.as_slice());
+    let owners = owner_summaries(tables, &topics, &owner_choices, &actions, owned)?;
     let daily_costs = daily_costs(tables)?;
     let reconciliation = bill::reconcile(&bill::billed_per_class(&billed), &topics);
     let (findings, totals) =
@@ -168,12 +166,80 @@ pub fn build(tables: &Tables, config: &ModelSettings, run: &Run<'_>) -> Result<R
         acl_coverage: acls.coverage,
         access: acls.access,
         access_issues: acls.issues,
+        gap_ledger,
         history: None,
         findings: findings.into_iter().map(Into::into).collect(),
     };
     // The comparison with earlier runs reads the model it compares, as `summary.json` will.
     model.history = run.history.map(|h| trend::compare(&model, h.earlier, h.skipped.to_vec(), h.rules).into());
     Ok(model)
+}
+
+/// Each cluster's summary, and the volume actions its bill calls for (added to `actions`).
+fn cluster_summaries(
+    clusters: &BTreeMap<String, ClusterEntry<'_>>,
+    topics: &[Topic],
+    (billed, books, disks): (&bill::Bill, &BTreeMap<String, PriceBook>, &BTreeMap<String, BrokerBytes>),
+    mut sizings: BTreeMap<String, sizing::Sizing>,
+    (config, platform): (&ModelSettings, &str),
+    actions: &mut Vec<actions::Action>,
+) -> Vec<ClusterSummary> {
+    let summaries: Vec<ClusterSummary> = clusters
+        .iter()
+        .map(|(name, entry)| {
+            let sized = sizings.remove(name).expect("every cluster is sized");
+            cluster_summary(name, entry, topics, billed, books, sized, config)
+        })
+        .collect();
+    for c in &summaries {
+        let volumes = volumes(c, &clusters[&c.cluster], disks, books, config);
+        actions::volume_actions(&volumes, actions, &config.readiness, platform);
+    }
+    summaries
+}
+
+/// The gap ledger after this run: what it finds, carried on from the newest earlier run's (`ledger::carry`). A
+/// ledger that could not be read is named in its note and the ledger starts again here.
+fn gap_ledger(
+    topics: &[Topic],
+    issues: &[crate::report_model::AccessIssue],
+    actions: &[actions::Action],
+    run: &Run<'_>,
+    config: &ModelSettings,
+    platform: &str,
+) -> crate::report_model::GapLedger {
+    let found = ledger::found(topics, &config.owners, run.findings, issues, actions, platform);
+    let (earlier, note) = match run.history.map(|h| h.ledger) {
+        Some(Ok(l)) => (l, None),
+        Some(Err(why)) => (None, Some(format!("{why}; the ledger starts again with this run"))),
+        None => (None, None),
+    };
+    let captured_at = run.captured_at.map(|t| t.to_rfc3339()).unwrap_or_default();
+    ledger::carry(earlier, found, &captured_at, &config.closure, note)
+}
+
+/// The topic with its safe action boundary scored from the actions on it.
+fn with_boundary(mut t: Topic, actions: &[actions::Action], config: &ModelSettings) -> Topic {
+    if let Some(card) = t.readiness.as_mut() {
+        let mine: Vec<&actions::Action> = actions
+            .iter()
+            .filter(|a| a.owner == t.owner && a.cluster == t.cluster && a.topic.as_deref() == Some(t.topic.as_str()))
+            .collect();
+        let check = readiness::safe_action(&mine, &config.owners);
+        card.verdict = card.verdict.max(check.verdict);
+        card.checks.push(check);
+    }
+    t
+}
+
+/// The topic with its post-incident closure scored from the ledger.
+fn with_closure(mut t: Topic, ledger: &crate::report_model::GapLedger) -> Topic {
+    if let Some(card) = t.readiness.as_mut() {
+        let check = ledger::topic_check(&t.cluster, &t.topic, ledger);
+        card.verdict = card.verdict.max(check.verdict);
+        card.checks.push(check);
+    }
+    t
 }
 
 /// Who may read and write each topic by its cluster's ACLs (`access::evaluate`).
@@ -984,7 +1050,12 @@ fn owner_summaries(
     topics: &[Topic],
     choices: &BTreeMap<String, (Option<Choice>, i64)>,
     actions: &[actions::Action],
-    (capacity, watch_days): (&crate::report_model::Capacity, i64),
+    (capacity, watch_days, ledger, contacts): (
+        &crate::report_model::Capacity,
+        i64,
+        &crate::report_model::GapLedger,
+        &[crate::settings::OwnerContact],
+    ),
 ) -> Result<Vec<OwnerSummary>, ModelError> {
     // Each owner's topics and actions, gathered once (not filtered again per owner).
     let mut topics_of: BTreeMap<&str, Vec<&Topic>> = BTreeMap::new();
@@ -1012,6 +1083,15 @@ fn owner_summaries(
                     card.verdict = card.verdict.max(check.verdict);
                     card.checks.push(check);
                 }
+                // Closure and the action boundary are the owner's own too: its gaps off any topic (an alert route)
+                // and its cluster-level actions count.
+                for own in [ledger::owner_check(&o.owner, ledger), readiness::safe_action(&owned, contacts)] {
+                    card.checks.retain(|c| c.dimension != own.dimension);
+                    card.checks.push(own);
+                }
+                card.checks.sort_by_key(|c| c.dimension);
+                card.verdict =
+                    card.checks.iter().map(|c| c.verdict).max().unwrap_or(crate::report_model::Verdict::Ready);
                 card.into()
             });
             OwnerSummary {

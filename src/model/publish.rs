@@ -134,6 +134,8 @@ impl From<actions::Action> for out::Action {
             monthly_saving_usd,
             right_size_saving_usd,
             architecture_saving_usd,
+            boundary: actions::boundary(kind).0,
+            rollback: actions::boundary(kind).1.to_string(),
             approver,
             disk_freed_gib,
             disk_freed: disk_freed.into_iter().map(|(broker, gib)| out::BrokerDisk { broker, gib }).collect(),

@@ -289,3 +289,34 @@ pub fn capacity(owner: &str, brokers: &[crate::report_model::BrokerCapacity], wa
         ),
     )
 }
+
+/// Safe action boundary over the actions given (a topic's, or every action in an owner's pack): each carries its
+/// boundary and rollback (`actions::BOUNDARIES`). `blocked` when one has no named approver (none of the catalog's
+/// owners) or no rollback; `watch` while the boundaries are only the tool's defaults, which nobody has confirmed
+/// (docs/handoff.md); `ready` with no action proposed.
+pub fn safe_action(actions: &[&super::actions::Action], owners: &[crate::settings::OwnerContact]) -> Check {
+    let d = Dimension::SafeActionBoundary;
+    if actions.is_empty() {
+        return check(d, Verdict::Ready, "no action proposed: nothing to take");
+    }
+    // A joint approval (`orders and platform`) needs each of them named.
+    let named = |who: &str| who.split(" and ").all(|w| owners.iter().any(|o| o.owner == w.trim()));
+    if let Some(a) = actions.iter().find(|a| !named(&a.approver)) {
+        let why = format!("`{}` has no named approver (`{}` is no catalog owner)", a.kind.label(), a.approver);
+        return check(d, Verdict::Blocked, why);
+    }
+    if let Some(a) = actions.iter().find(|a| super::actions::boundary(a.kind).1.trim().is_empty()) {
+        return check(d, Verdict::Blocked, format!("`{}` has no rollback", a.kind.label()));
+    }
+    let kinds: std::collections::BTreeSet<&str> =
+        actions.iter().map(|a| super::actions::boundary(a.kind).0.label()).collect();
+    check(
+        d,
+        Verdict::Watch,
+        format!(
+            "{} action(s), {}: approvers named, boundaries and rollbacks the tool's defaults, not yet confirmed",
+            actions.len(),
+            kinds.into_iter().collect::<Vec<_>>().join(", ")
+        ),
+    )
+}

@@ -32,6 +32,38 @@ pub struct RunSummary {
     /// Added with model version 11.
     #[serde(default)]
     pub topic_rates: BTreeMap<String, f64>,
+    /// Owner → the gap ledger's gaps this run: open, opened this run, closed this run. Added with model version 15.
+    #[serde(default)]
+    pub gaps: BTreeMap<String, GapCounts>,
+}
+
+/// One owner's gaps in one run's ledger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapCounts {
+    pub open: i64,
+    pub opened: i64,
+    pub closed: i64,
+}
+
+/// Each owner's open, opened and closed gaps in the run's ledger (proposed actions not yet due are not gaps).
+fn gap_counts(model: &ReportModel) -> BTreeMap<String, GapCounts> {
+    let ledger = &model.gap_ledger;
+    let mut out: BTreeMap<String, GapCounts> = BTreeMap::new();
+    for g in ledger.gaps.iter().filter(|g| g.verdict.is_some()) {
+        let c = out.entry(g.owner.clone()).or_default();
+        match &g.closed_in {
+            Some(run) if *run == ledger.run => c.closed += 1,
+            Some(_) => {}
+            None => {
+                c.open += 1;
+                // Opened (or reopened) this run; a proposed action comes due later, so counts as open only.
+                if g.runs_open == 1 && g.kind != crate::report_model::GapKind::ActionNotTaken {
+                    c.opened += 1;
+                }
+            }
+        }
+    }
+    out
 }
 
 pub fn summarize(model: &ReportModel) -> RunSummary {
@@ -63,6 +95,7 @@ pub fn summarize(model: &ReportModel) -> RunSummary {
             .iter()
             .filter_map(|t| t.bytes_in_per_sec.map(|r| (format!("{}/{}", t.cluster, t.topic), r)))
             .collect(),
+        gaps: gap_counts(model),
     }
 }
 

@@ -356,6 +356,33 @@ fn group_view(g: &crate::report_model::GroupLag) -> minijinja::Value {
     }
 }
 
+/// An owner's gaps in the ledger that count (open ones, and those this run closed), as the pack lists them.
+fn gap_views(ledger: &crate::report_model::GapLedger, owner: &str) -> Vec<minijinja::Value> {
+    ledger
+        .gaps
+        .iter()
+        .filter(|g| g.owner == owner && g.verdict.is_some())
+        .filter(|g| g.closed_in.is_none_or(|c| c == ledger.run))
+        .map(|g| {
+            let status = match (&g.closed_in, g.reopened) {
+                (Some(_), _) => "closed this run".to_string(),
+                (None, 0) => g.verdict.map(|v| v.key()).unwrap_or_default().to_string(),
+                (None, n) => format!("{} (reopened {n}×)", g.verdict.map(|v| v.key()).unwrap_or_default()),
+            };
+            let about = match (&g.cluster, &g.topic) {
+                (Some(c), Some(t)) => format!("{c}/{t}"),
+                (Some(c), None) => c.clone(),
+                _ => owner.to_string(),
+            };
+            context! {
+                kind => g.kind.label(), about => about, status => status,
+                verdict => g.verdict.map(|v| v.key()).unwrap_or_default(),
+                first_seen => format!("run {} ({})", g.first_seen, g.first_seen_at), runs_open => g.runs_open, detail => &g.detail,
+            }
+        })
+        .collect()
+}
+
 /// A group's lag class: Burrow's status, the symptom, who responds first and why (the reason as a title).
 fn lag_class_view(c: &crate::report_model::LagClass) -> minijinja::Value {
     use crate::report_model::LagStatus;
@@ -652,6 +679,7 @@ fn action_view(a: &crate::report_model::Action) -> minijinja::Value {
     context! {
         owner => &a.owner, cluster => &a.cluster, topic => a.topic.as_deref().unwrap_or("(cluster)"),
         kind => a.kind.label(), summary => &a.summary, evidence => &a.evidence, approver => &a.approver,
+        boundary => a.boundary.label(), rollback => &a.rollback,
         saving => format::usd(a.monthly_saving_usd), saving_raw => f(a.monthly_saving_usd),
     }
 }
@@ -740,6 +768,7 @@ fn pack_views(model: &ReportModel) -> Vec<minijinja::Value> {
                     crossing_raw => g.crossing_share.map(f),
                     class => lag_class_view(&g.lag_class),
                 }).collect::<Vec<_>>(),
+                gaps => gap_views(&model.gap_ledger, &o.owner),
                 access_issues => mine.access_issues.iter().map(|i| context! {
                     kind => i.kind.label(), topic => &i.topic, topic_owner => &i.topic_owner,
                     principal => &i.principal, principal_owner => &i.principal_owner, reason => &i.reason,

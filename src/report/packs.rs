@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::report_model::Action;
 use crate::report_model::SourceReport;
-use crate::report_model::{AccessIssue, AclCoverage, TopicAccess};
+use crate::report_model::{AccessIssue, AclCoverage, Gap, TopicAccess};
 use crate::report_model::{Dimension, Scorecard};
 use crate::report_model::{GroupLag, OwnerSummary, Reconciled, ReportModel, ScenarioInfo, TagCost, TopicReport};
 
@@ -29,6 +29,8 @@ struct OwnerPack<'a> {
     /// Write access to review: on the owner's topics, or by the owner's principals.
     access_issues: Vec<&'a AccessIssue>,
     acl_coverage: &'a [AclCoverage],
+    /// The owner's gaps in the ledger: open, not yet due, and closed.
+    gaps: Vec<&'a Gap>,
 }
 
 /// Each owner's slice of the model, gathered in one pass over it (the packs and the HTML's pack sections read it
@@ -131,6 +133,7 @@ pub fn files(model: &ReportModel) -> Vec<(String, Vec<u8>)> {
             access: mine.access,
             access_issues: mine.access_issues,
             acl_coverage: &model.acl_coverage,
+            gaps: model.gap_ledger.gaps.iter().filter(|g| g.owner == o.owner).collect(),
         };
         let json = serde_json::to_vec(&pack).expect("an owner pack serializes");
         out.push((format!("owners/{slug}.json"), json));
@@ -165,39 +168,43 @@ impl<'a> Index<'a> {
     }
 }
 
+/// The columns of an owner's `owners/<slug>.csv`, one row per topic.
+const TOPIC_COLUMNS: &[&str] = &[
+    "cluster",
+    "topic",
+    "verdict",
+    "ownership",
+    "evidence",
+    "safe_action_boundary",
+    "cost_placement",
+    "rollback_replay",
+    "closure",
+    "migration",
+    "partitions",
+    "replication_factor",
+    "cross_zone_follower_share",
+    "retention_ms",
+    "cleanup_policy",
+    "retained_bytes",
+    "growth_bytes_since_last_run",
+    "growth_bytes_per_day",
+    "bytes_in_per_sec",
+    "consumer_groups",
+    "max_group_lag",
+    "slowest_group_lag_ms",
+    "placement",
+    "today_monthly_usd",
+    "cross_az_gib_per_month",
+    "cross_az_monthly_usd",
+    "cheapest",
+    "saving_monthly_usd",
+    "actions",
+    "missing",
+];
+
 fn topics_csv(index: &Index<'_>, owner: &str, topics: &[&TopicReport]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "cluster",
-        "topic",
-        "verdict",
-        "ownership",
-        "evidence",
-        "cost_placement",
-        "rollback_replay",
-        "migration",
-        "partitions",
-        "replication_factor",
-        "cross_zone_follower_share",
-        "retention_ms",
-        "cleanup_policy",
-        "retained_bytes",
-        "growth_bytes_since_last_run",
-        "growth_bytes_per_day",
-        "bytes_in_per_sec",
-        "consumer_groups",
-        "max_group_lag",
-        "slowest_group_lag_ms",
-        "placement",
-        "today_monthly_usd",
-        "cross_az_gib_per_month",
-        "cross_az_monthly_usd",
-        "cheapest",
-        "saving_monthly_usd",
-        "actions",
-        "missing",
-    ])
-    .expect("writing to memory");
+    w.write_record(TOPIC_COLUMNS).expect("writing to memory");
     let opt = |v: Option<String>| v.unwrap_or_default();
     for t in topics {
         let card = t.readiness.as_ref();
@@ -215,8 +222,10 @@ fn topics_csv(index: &Index<'_>, owner: &str, topics: &[&TopicReport]) -> Vec<u8
             card.map(|c| c.verdict.key().to_string()).unwrap_or_default(),
             cell(card, Dimension::Ownership),
             cell(card, Dimension::Evidence),
+            cell(card, Dimension::SafeActionBoundary),
             cell(card, Dimension::CostPlacement),
             cell(card, Dimension::RollbackReplay),
+            cell(card, Dimension::Closure),
             cell(card, Dimension::Migration),
             t.partitions.to_string(),
             t.replication_factor.to_string(),

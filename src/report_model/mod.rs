@@ -69,6 +69,10 @@ pub struct ReportModel {
     /// Write access a governance review should look at. Added in version 15.
     #[serde(default)]
     pub access_issues: Vec<AccessIssue>,
+    /// The gaps this run found beside the ones earlier runs found, each open until a run no longer finds it
+    /// (docs/handoff.md, "Post-incident closure"); kept beside the run as `gaps.json`. Added in version 15.
+    #[serde(default)]
+    pub gap_ledger: GapLedger,
     /// The comparison with earlier runs under the same output directory; None when not compared (`render`
     /// keeps what the run found).
     pub history: Option<HistoryReport>,

@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::vocabulary::{
-    AccessIssueKind, ActionKind, Bottleneck, CapacityLimit, Component, Dimension, PriceBasis, Scenario, Verdict,
+    AccessIssueKind, ActionBoundary, ActionKind, Bottleneck, CapacityLimit, Component, Dimension, GapKind, PriceBasis,
+    Scenario, Verdict,
 };
 
 /// One priced line of a cost: `monthly_usd = quantity × unit_price_usd`.
@@ -173,6 +174,10 @@ pub struct Action {
     pub architecture_saving_usd: Option<Decimal>,
     /// Who can approve it: the topic's owner, or the platform owner for broker and volume changes.
     pub approver: String,
+    /// Who may take it, by what it touches; and how it is undone (docs/handoff.md, "Safe action boundary"). Both
+    /// the tool's defaults per kind. Added in version 15.
+    pub boundary: ActionBoundary,
+    pub rollback: String,
     /// Broker disk the action frees, GiB over every replica; None when it frees none.
     pub disk_freed_gib: Option<Decimal>,
     /// The same per broker, largest first (empty when the brokers are not known).
@@ -677,4 +682,52 @@ pub struct AccessIssue {
     pub principal_owner: String,
     pub kind: AccessIssueKind,
     pub reason: String,
+}
+
+/// The gap ledger: every gap a run found, when it was first seen, how long it has been open, when it closed
+/// (docs/handoff.md, "Post-incident closure"). Carried from run to run as `gaps.json`, versioned as
+/// `summary.json` is: a ledger that cannot be read is named in `note`, never silently started again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct GapLedger {
+    /// The format of `gaps.json`.
+    pub format: u32,
+    /// This run's number in the ledger (1 for the first run of an output directory, or after a ledger that could
+    /// not be read): the run new gaps are first seen in and gaps no longer found are closed in. A number, not the
+    /// run directory's name, so a run's outputs stay the same for the same inputs.
+    pub run: i64,
+    /// When this run's data was captured.
+    pub captured_at: String,
+    /// Open gaps first (the oldest first), then proposed actions not yet due, then closed gaps.
+    pub gaps: Vec<Gap>,
+    /// Why the earlier ledger was not carried on (unreadable, another format), when it was not.
+    pub note: Option<String>,
+}
+
+/// One gap: what is missing, whose it is, and its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Gap {
+    /// Stable across runs: the kind and what it is about (`no_owner:demo-msk/legacy-export-2023`).
+    pub id: String,
+    pub kind: GapKind,
+    pub owner: String,
+    pub cluster: Option<String>,
+    pub topic: Option<String>,
+    /// What this run found, in one line.
+    pub detail: String,
+    /// The ledger run it was first seen in, and when that run's data was captured.
+    pub first_seen: i64,
+    pub first_seen_at: String,
+    /// The last ledger run that found it.
+    pub last_seen: i64,
+    /// Runs in a row that found it, this one included when it is open.
+    pub runs_open: i64,
+    /// The ledger run that no longer found it; None while open.
+    pub closed_in: Option<i64>,
+    /// Times it came back after being closed.
+    pub reopened: i64,
+    /// Open: `watch` while younger than `[closure] watch_runs`, then `blocked`, and `blocked` once reopened;
+    /// closed: `ready`. None for a proposed action not yet due (`[closure] action_runs`).
+    pub verdict: Option<Verdict>,
 }

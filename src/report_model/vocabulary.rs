@@ -150,10 +150,16 @@ pub enum Dimension {
     Ownership,
     /// Sizes, configs, lag and costs collected this run.
     Evidence,
+    /// Every action on it carries its boundary, a named approver and a rollback (docs/handoff.md, "Safe action
+    /// boundary"). Added in version 15.
+    SafeActionBoundary,
     /// Cross-AZ share of the cost, and whether another placement is cheaper.
     CostPlacement,
     /// Retention covers the slowest consumer group's lag with margin.
     RollbackReplay,
+    /// No gap of the ledger left open: found gaps are closed before they age (docs/handoff.md, "Post-incident
+    /// closure"). Added in version 15.
+    Closure,
     /// A summary of the above and of the shared-storage saving.
     Migration,
     /// An owner's: the brokers holding its bytes against the disk threshold and their runway (owners only). Added in
@@ -166,8 +172,10 @@ impl Dimension {
         match self {
             Dimension::Ownership => "ownership & routing",
             Dimension::Evidence => "evidence",
+            Dimension::SafeActionBoundary => "safe action boundary",
             Dimension::CostPlacement => "cost & cloud placement",
             Dimension::RollbackReplay => "rollback & replay",
+            Dimension::Closure => "post-incident closure",
             Dimension::Migration => "migration to shared storage",
             Dimension::Capacity => "capacity",
         }
@@ -506,6 +514,78 @@ impl AccessIssueKind {
             AccessIssueKind::ForeignWriter => "another team's principal writes",
             AccessIssueKind::UnownedWriter => "a principal without an owner writes",
             AccessIssueKind::EveryoneWrites => "every principal may write",
+        }
+    }
+}
+
+/// What kind of gap the ledger holds. Added in version 15.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum GapKind {
+    /// A topic no catalog rule owns.
+    NoOwner,
+    /// An owner with no alert route (no `channel`).
+    NoRoute,
+    /// A topic whose size, configs or write rate were not collected.
+    EvidenceMissing,
+    /// A catalog rule that matches nothing collected.
+    RuleMatchesNothing,
+    /// A proposed action still proposed after `[closure] action_runs` runs.
+    ActionNotTaken,
+    /// A principal no catalog rule owns that may write a topic.
+    UnownedWriter,
+}
+
+impl GapKind {
+    pub fn key(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            GapKind::NoOwner => "no owner",
+            GapKind::NoRoute => "no alert route",
+            GapKind::EvidenceMissing => "evidence missing",
+            GapKind::RuleMatchesNothing => "catalog rule matches nothing",
+            GapKind::ActionNotTaken => "proposed action not taken",
+            GapKind::UnownedWriter => "writer without an owner",
+        }
+    }
+}
+
+/// Who may take an action, by what it touches (docs/handoff.md, "Safe action boundary"). Added in version 15.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum ActionBoundary {
+    /// The owner alone: restart a consumer, reset an offset the owner holds.
+    OwnerLocal,
+    /// The platform team approves: retention, partitions, quotas, storage, broker settings.
+    PlatformApproval,
+    /// A security review: ACL changes.
+    SecurityReview,
+    /// Only in a migration window: moving a topic or a cluster to another placement or brokers.
+    MigrationWindow,
+}
+
+impl ActionBoundary {
+    pub fn key(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionBoundary::OwnerLocal => "owner-local",
+            ActionBoundary::PlatformApproval => "platform approval",
+            ActionBoundary::SecurityReview => "security review",
+            ActionBoundary::MigrationWindow => "migration window",
         }
     }
 }

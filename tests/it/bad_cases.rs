@@ -309,6 +309,23 @@ const CASES: &[Case] = &[
         expect: Expect::Error(&["`capacity.disk_threshold`", "(a share of the disk)"]),
     },
     Case {
+        name: "a gap ledger that never watches",
+        mutate: |d| replace(d, "kafka-finops.toml", "watch_runs = 3", "watch_runs = 0"),
+        expect: Expect::Error(&["`closure.watch_runs`", "expected 1 to 1000 runs, found 0"]),
+    },
+    Case {
+        name: "an ACL in words Kafka does not use",
+        mutate: |d| {
+            replace(
+                d,
+                "acls.csv",
+                "TOPIC,orders.,PREFIXED,User:svc-orders,*,ALL,ALLOW",
+                "TOPIC,orders.,PREFIXED,User:svc-orders,*,ALL,PERMIT",
+            )
+        },
+        expect: Expect::Error(&["acls:9", "PERMIT ALL for User:svc-orders", "ALLOW or DENY"]),
+    },
+    Case {
         name: "the same scenario listed twice",
         mutate: |d| {
             append(d, "kafka-finops.toml", "\n[[sources]]\nname = \"demo again\"\nkind = \"scenario\"\npath = \".\"\n")

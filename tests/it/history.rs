@@ -213,3 +213,68 @@ fn the_next_run_measures_write_rates_between_runs_from_the_offsets_the_last_one_
     let t = third.topics.iter().find(|t| t.topic == "payments.transactions").unwrap();
     assert_eq!(t.write_rate_basis, "offsets within the run");
 }
+
+/// The gap ledger across runs in one output directory (`[closure] watch_runs = 2`): the demo's unowned
+/// `test-loadgen` is a gap opened in the first run, blocked in the second, closed in the third (a catalog rule
+/// owns it), reopened in the fourth (the rule removed); a ledger that cannot be read is named, not silently reset.
+#[test]
+fn a_gap_is_opened_aged_closed_and_reopened_across_four_runs() {
+    let fixture = demo_copy();
+    let config = fixture.path().join("kafka-finops.toml");
+    edit(&config, "watch_runs = 3", "watch_runs = 2");
+    let work = tempfile::tempdir().unwrap();
+    let id = "no_owner:demo-msk/test-loadgen";
+    let run_once = || {
+        let out = run(&["run", "--config", config.to_str().unwrap(), "--out", "runs"], work.path());
+        assert!(out.code <= 1, "stderr: {}", out.stderr);
+        let dir = work.path().join(out.run_dir());
+        (dir.file_name().unwrap().to_string_lossy().into_owned(), read_model(&dir))
+    };
+    let gap = |m: &kafka_finops::report_model::ReportModel| m.gap_ledger.gaps.iter().find(|g| g.id == id).cloned();
+    let closure = |m: &kafka_finops::report_model::ReportModel| {
+        let unowned = m.owners.iter().find(|o| o.owner == "unowned").unwrap();
+        let card = unowned.readiness.as_ref().unwrap();
+        card.checks.iter().find(|c| c.dimension == kafka_finops::report_model::Dimension::Closure).unwrap().verdict
+    };
+    use kafka_finops::report_model::Verdict::*;
+    let (r1, m1) = run_once();
+    let g = gap(&m1).expect("opened");
+    // The ledger numbers its runs: 1 is this output directory's first.
+    assert_eq!((m1.gap_ledger.run, g.first_seen, g.runs_open, g.verdict), (1, 1, 1, Some(Watch)));
+    assert_eq!(g.first_seen_at, "2026-11-26T00:00:00+00:00");
+    assert_eq!(closure(&m1), Watch);
+    assert!(work.path().join("runs").join(&r1).join("gaps.json").is_file());
+    let (_, m2) = run_once();
+    let g = gap(&m2).unwrap();
+    assert_eq!((g.runs_open, g.verdict), (2, Some(Blocked)));
+    assert_eq!(closure(&m2), Blocked);
+    // A rule owns it now: the third run no longer finds the gap and closes it.
+    let catalog = fixture.path().join("catalog.toml");
+    let original = std::fs::read_to_string(&catalog).unwrap();
+    std::fs::write(
+        &catalog,
+        format!("{original}\n[[rules]]\nowner = \"platform\"\nkind = \"topic\"\nexact = \"test-loadgen\"\n"),
+    )
+    .unwrap();
+    let (r3, m3) = run_once();
+    let g = gap(&m3).unwrap();
+    assert_eq!((g.closed_in, g.verdict), (Some(3), Some(Ready)));
+    // The run's summary counts it as closed for its owner, and `history` lists each run's gaps.
+    let summary = std::fs::read_to_string(work.path().join("runs").join(&r3).join("summary.json")).unwrap();
+    let summary: kafka_finops::model::trend::RunSummary = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary.gaps["unowned"].closed, 1, "{:?}", summary.gaps);
+    let listed = run(&["history", "--out", "runs"], work.path());
+    assert!(listed.stdout.contains("gaps (+new -closed)") && listed.stdout.contains(" -1)"), "{}", listed.stdout);
+    // The rule goes: the gap is back, blocked at once as reopened, first seen in the first run still.
+    std::fs::write(&catalog, &original).unwrap();
+    let (r4, m4) = run_once();
+    let g = gap(&m4).unwrap();
+    assert_eq!((g.runs_open, g.reopened, g.closed_in, g.verdict), (1, 1, None, Some(Blocked)));
+    assert_eq!((g.first_seen, g.last_seen), (1, 4));
+    // A corrupt ledger: named in the next one's note, and the gap opened anew in that run.
+    std::fs::write(work.path().join("runs").join(&r4).join("gaps.json"), "{ not json").unwrap();
+    let (_, m5) = run_once();
+    let note = m5.gap_ledger.note.clone().expect("the unreadable ledger is named");
+    assert!(note.contains(&r4) && note.contains("malformed") && note.contains("starts again"), "{note}");
+    assert_eq!((m5.gap_ledger.run, gap(&m5).unwrap().first_seen), (1, 1));
+}

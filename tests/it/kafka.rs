@@ -591,7 +591,13 @@ fn join_kip848(bootstrap: &str, group: &str, topic: &str, offsets: &[i64]) -> Ba
 
 /// Joins `group` on `topic` with the given settings (classic protocol unless they say otherwise), waits until the
 /// member owns every partition, and commits `offsets[p]`.
-fn join_group(bootstrap: &str, group: &str, topic: &str, offsets: &[i64], settings: &[(&str, &str)]) -> BaseConsumer {
+pub(crate) fn join_group(
+    bootstrap: &str,
+    group: &str,
+    topic: &str,
+    offsets: &[i64],
+    settings: &[(&str, &str)],
+) -> BaseConsumer {
     let mut config = ClientConfig::new();
     config.set("bootstrap.servers", bootstrap).set("group.id", group).set("enable.auto.commit", "false");
     for (k, v) in settings {

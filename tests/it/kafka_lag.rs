@@ -8,11 +8,9 @@ use std::time::Duration;
 
 use kafka_finops::report_model::{LagClass, LagStatus, LagSymptom};
 use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-use rdkafka::{Offset, TopicPartitionList};
 
-use crate::kafka::{CLUSTER, assert_live_run, commit, create_topic, env, produce, unique, write_config};
+use crate::kafka::{CLUSTER, assert_live_run, commit, create_topic, env, join_group, produce, unique, write_config};
 use crate::support::*;
 
 /// One live run into `work/runs`; returns its run directory.
@@ -73,23 +71,7 @@ fn a_member_that_stops_committing_is_stall() {
     create_topic(&env.bootstrap, &topic, 1, 3, &[]);
     produce(&env.bootstrap, &topic, &[100], 100);
     // A member that joins, commits 50 once, and never again (auto-commit off): stuck on a record.
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &env.bootstrap)
-        .set("group.id", &group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[&topic]).unwrap();
-    for _ in 0..60 {
-        let _ = consumer.poll(Duration::from_millis(500));
-        if consumer.assignment().map(|a| a.count()).unwrap_or(0) > 0 {
-            break;
-        }
-    }
-    assert!(consumer.assignment().unwrap().count() > 0, "the consumer never joined its group");
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(&topic, 0, Offset::Offset(50)).unwrap();
-    consumer.commit(&tpl, CommitMode::Sync).unwrap();
+    let consumer = join_group(&env.bootstrap, &group, &topic, &[50], &[]);
     let work = tempfile::tempdir().unwrap();
     let config = config(work.path(), &env.bootstrap);
     live_run(work.path(), &config);
