@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 
 use crate::catalog::UNOWNED;
 use crate::problem::Finding;
-use crate::report_model::{AccessIssue, AccessIssueKind, Dimension, Gap, GapKind, GapLedger, Verdict};
+use crate::report_model::{AccessIssue, AccessIssueKind, Gap, GapKind, GapLedger, Verdict};
 use crate::settings::{ClosureRules, OwnerContact};
 
 use super::Topic;
 use super::actions::Action;
-use super::readiness::Check;
+use super::readiness::{Check, by};
 
 /// The format `gaps.json` is written in.
 pub const LEDGER_FORMAT: u32 = 1;
@@ -197,17 +197,13 @@ pub fn carry(
 fn closure<'a>(open: impl Iterator<Item = &'a Gap>) -> Check {
     let open: Vec<&Gap> = open.filter(|g| g.closed_in.is_none() && g.verdict.is_some()).collect();
     let Some(worst) = open.iter().max_by_key(|g| (g.verdict, g.runs_open)) else {
-        return Check {
-            dimension: Dimension::Closure,
-            verdict: Verdict::Ready,
-            reason: "no open gap in the ledger".into(),
-        };
+        return by("closure-none", "no open gap in the ledger");
     };
     let again = if worst.reopened > 0 { format!(", reopened {}×", worst.reopened) } else { String::new() };
-    Check {
-        dimension: Dimension::Closure,
-        verdict: worst.verdict.unwrap_or(Verdict::Watch),
-        reason: format!(
+    let id = if worst.verdict == Some(Verdict::Blocked) { "closure-aged" } else { "closure-open" };
+    by(
+        id,
+        format!(
             "{} open gap(s); e.g. {}: {} (open {} run(s), since run {}{again})",
             open.len(),
             worst.kind.label(),
@@ -215,7 +211,7 @@ fn closure<'a>(open: impl Iterator<Item = &'a Gap>) -> Check {
             worst.runs_open,
             worst.first_seen
         ),
-    }
+    )
 }
 
 /// A topic's post-incident closure: its own open gaps.
