@@ -56,38 +56,49 @@ pub fn runs(out: &Path) -> Vec<(String, Result<RunSummary, Unusable>)> {
         .collect()
 }
 
-/// Why an earlier run's offset readings cannot be used.
+/// Why a file an earlier run kept (`offsets.json`, `gaps.json`) cannot be carried on.
 #[derive(Debug, thiserror::Error)]
-#[error("{run}: offsets.json {why}; rates between runs are unknown this run")]
-pub struct OffsetsUnusable {
+#[error("{run}: {file} {why}")]
+pub struct KeptUnusable {
     run: String,
+    file: &'static str,
     why: String,
+}
+
+/// `file` of the newest earlier run that kept one, read as `T`, with that run's name; None when no run did. One
+/// that cannot be read, or whose format (`format_of`) is none of `formats`, is named, never taken as none.
+fn newest_kept<T: serde::de::DeserializeOwned>(
+    out: &Path,
+    file: &'static str,
+    formats: &[u32],
+    format_of: impl Fn(&T) -> u32,
+) -> Result<Option<(String, T)>, KeptUnusable> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(None) };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_run_id(n) && out.join(n).join(file).is_file())
+        .collect();
+    names.sort();
+    let Some(name) = names.pop() else { return Ok(None) };
+    let unusable = |why: String| KeptUnusable { run: name.clone(), file, why };
+    let text =
+        std::fs::read_to_string(out.join(&name).join(file)).map_err(|e| unusable(format!("is unreadable ({e})")))?;
+    let kept: T = serde_json::from_str(&text).map_err(|e| unusable(format!("is malformed ({e})")))?;
+    let format = format_of(&kept);
+    if !formats.contains(&format) {
+        return Err(unusable(format!("has format {format}, this build reads {formats:?}")));
+    }
+    Ok(Some((name, kept)))
 }
 
 /// The last offset readings of the newest earlier run that kept any (`offsets.json`), marked `run <id>`: the earlier
 /// half of this run's rates between runs; and its partitions' own readings, which the lag classes compare with
 /// this run's. None kept is no readings; one that cannot be read is named, never taken as none.
-pub fn earlier_offsets(out: &Path) -> Result<EarlierReadings, OffsetsUnusable> {
-    let Ok(entries) = std::fs::read_dir(out) else { return Ok(EarlierReadings::default()) };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| is_run_id(n) && out.join(n).join("offsets.json").is_file())
-        .collect();
-    names.sort();
-    let Some(name) = names.pop() else { return Ok(EarlierReadings::default()) };
-    let path = out.join(&name).join("offsets.json");
-    let unusable = |why: String| OffsetsUnusable { run: name.clone(), why };
-    let text = std::fs::read_to_string(&path).map_err(|e| unusable(format!("is unreadable ({e})")))?;
-    let carried: crate::output::CarriedOffsets =
-        serde_json::from_str(&text).map_err(|e| unusable(format!("is malformed ({e})")))?;
-    if !crate::output::OFFSETS_FORMATS_READ.contains(&carried.format) {
-        return Err(unusable(format!(
-            "has format {}, this build reads {:?}",
-            carried.format,
-            crate::output::OFFSETS_FORMATS_READ
-        )));
-    }
+pub fn earlier_offsets(out: &Path) -> Result<EarlierReadings, KeptUnusable> {
+    let formats = crate::output::OFFSETS_FORMATS_READ;
+    let kept = newest_kept(out, "offsets.json", &formats, |c: &crate::output::CarriedOffsets| c.format)?;
+    let Some((name, carried)) = kept else { return Ok(EarlierReadings::default()) };
     let taken = format!("run {name}");
     Ok(EarlierReadings {
         samples: carried
@@ -129,38 +140,11 @@ pub fn merge_earlier(
     }
 }
 
-/// Why an earlier run's gap ledger cannot be carried on.
-#[derive(Debug, thiserror::Error)]
-#[error("{run}: gaps.json {why}")]
-pub struct LedgerUnusable {
-    run: String,
-    why: String,
-}
-
 /// The gap ledger of the newest earlier run that kept one (`gaps.json`); None when no run did. One that cannot be
 /// read, or is of another format, is named: the caller says the ledger starts again, never silently.
-pub fn earlier_ledger(out: &Path) -> Result<Option<crate::report_model::GapLedger>, LedgerUnusable> {
-    let Ok(entries) = std::fs::read_dir(out) else { return Ok(None) };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| is_run_id(n) && out.join(n).join("gaps.json").is_file())
-        .collect();
-    names.sort();
-    let Some(name) = names.pop() else { return Ok(None) };
-    let unusable = |why: String| LedgerUnusable { run: name.clone(), why };
-    let text = std::fs::read_to_string(out.join(&name).join("gaps.json"))
-        .map_err(|e| unusable(format!("is unreadable ({e})")))?;
-    let ledger: crate::report_model::GapLedger =
-        serde_json::from_str(&text).map_err(|e| unusable(format!("is malformed ({e})")))?;
-    if ledger.format != crate::model::ledger::LEDGER_FORMAT {
-        return Err(unusable(format!(
-            "has format {}, this build reads {}",
-            ledger.format,
-            crate::model::ledger::LEDGER_FORMAT
-        )));
-    }
-    Ok(Some(ledger))
+pub fn earlier_ledger(out: &Path) -> Result<Option<crate::report_model::GapLedger>, KeptUnusable> {
+    let formats = [crate::model::ledger::LEDGER_FORMAT];
+    Ok(newest_kept(out, "gaps.json", &formats, |l: &crate::report_model::GapLedger| l.format)?.map(|(_, l)| l))
 }
 
 /// An earlier run's readings (`offsets.json`).

@@ -341,7 +341,7 @@ pub fn run(job: &Job, out: Option<&Path>, record: Option<&Path>) -> Result<RunOu
             let now = collected.captured_at.unwrap_or(started_at);
             history::merge_earlier(&mut collected.earlier_partition_offsets, readings.partitions, now);
         }
-        Err(note) => skipped.push(note.to_string()),
+        Err(note) => skipped.push(format!("{note}; rates between runs are unknown this run")),
     }
     // The gap ledger is carried on from the newest earlier run's.
     let ledger = history::earlier_ledger(&out).map_err(|e| e.to_string());

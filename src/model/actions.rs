@@ -769,25 +769,11 @@ mod boundary_tests {
     use super::*;
     use strum::IntoEnumIterator;
 
+    /// An action approved by `approver` (`cluster_action` over it, as a topic's action sets its own fields).
     fn action(kind: ActionKind, approver: &str) -> Action {
-        Action {
-            kind,
-            owner: "payments".into(),
-            cluster: "c".into(),
-            topic: Some("payments.tx".into()),
-            summary: String::new(),
-            evidence: String::new(),
-            monthly_saving_usd: Decimal::ZERO,
-            right_size_saving_usd: None,
-            architecture_saving_usd: None,
-            approver: approver.into(),
-            disk_freed_gib: None,
-            disk_freed: Vec::new(),
-            follow_up: None,
-            disk_added_gib: None,
-            monthly_cost_usd: None,
-            due_by: None,
-        }
+        let mut a = cluster_action(kind, "c", String::new(), String::new(), Decimal::ZERO, "payments");
+        a.approver = approver.into();
+        a
     }
 
     /// Safe action boundary: no action is ready; named approvers (each of a joint one) with the default boundaries

@@ -97,7 +97,6 @@ pub const RULES: &[ReadinessRule] = &[
         Blocked,
         "an action has no named approver (each of a joint one a catalog owner)",
     ),
-    rule("safe-action-no-rollback", Safe, Blocked, "an action has no rollback"),
     rule(
         "safe-action-defaults",
         Safe,
@@ -354,8 +353,8 @@ pub fn capacity(owner: &str, brokers: &[crate::report_model::BrokerCapacity], wa
 }
 
 /// Safe action boundary over the actions given (a topic's, or every action in an owner's pack): each carries its
-/// boundary and rollback (`actions::BOUNDARIES`). `blocked` when one has no named approver (none of the catalog's
-/// owners) or no rollback; `watch` while the boundaries are only the tool's defaults, which nobody has confirmed
+/// boundary and rollback (`actions::BOUNDARIES`, a rollback for every kind). `blocked` when one has no named
+/// approver (none of the catalog's owners); `watch` while the boundaries are only the tool's defaults, which nobody has confirmed
 /// (docs/handoff.md); `ready` with no action proposed.
 pub fn safe_action(actions: &[&super::actions::Action], owners: &[crate::settings::OwnerContact]) -> Check {
     if actions.is_empty() {
@@ -366,9 +365,6 @@ pub fn safe_action(actions: &[&super::actions::Action], owners: &[crate::setting
     if let Some(a) = actions.iter().find(|a| !named(&a.approver)) {
         let why = format!("`{}` has no named approver (`{}` is no catalog owner)", a.kind.label(), a.approver);
         return by("safe-action-no-approver", why);
-    }
-    if let Some(a) = actions.iter().find(|a| super::actions::boundary(a.kind).1.trim().is_empty()) {
-        return by("safe-action-no-rollback", format!("`{}` has no rollback", a.kind.label()));
     }
     let kinds: std::collections::BTreeSet<&str> =
         actions.iter().map(|a| super::actions::boundary(a.kind).0.label()).collect();
